@@ -1,0 +1,62 @@
+"""python -m devstack up|down|status [--profile run|test] [--without-keycloak]"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from devstack.config import PROFILES, StackConfig
+from devstack.processes import StartError, known_names, read_pid
+from devstack.stack import COMPONENTS, Stack
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__)
+    parser.add_argument("command", choices=("up", "down", "status", "env"))
+    parser.add_argument("--profile", choices=PROFILES, default="run")
+    parser.add_argument(
+        "--without-keycloak", action="store_true",
+        help="start only PostgreSQL, NATS and S3 (Keycloak is the slow one)",
+    )
+    args = parser.parse_args(argv)
+    config = StackConfig.from_env(args.profile)
+    stack = Stack(config, with_keycloak=not args.without_keycloak)
+
+    if args.command == "up":
+        try:
+            stack.up()
+        except StartError as error:
+            print(f"devstack up failed: {error}", file=sys.stderr)
+            return 1
+        return 0
+    if args.command == "down":
+        stopped = stack.down()
+        print(f"stopped: {', '.join(stopped) if stopped else 'nothing was running'}", file=sys.stderr)
+        return 0
+    if args.command == "env":
+        for key, value in sorted(config.common_env().items()):
+            print(f"{key}={value}")
+        return 0
+
+    # status: the components, then any other process started through
+    # processes.start_process (e.g. the services).
+    print(f"profile {config.profile}, state {config.state_dir}")
+    print(f"{'component':<14}{'pid':>8}{'port':>7}  state")
+    all_up = True
+    for item in stack.status():
+        state = "up" if item.up else ("starting/unhealthy" if item.pid else "down")
+        all_up &= item.up or (item.name == "keycloak" and args.without_keycloak)
+        print(f"{item.name:<14}{item.pid or '-':>8}{item.port:>7}  {state}")
+    for name in known_names(config):
+        if name in COMPONENTS:
+            continue
+        record = read_pid(config, name)
+        alive = record is not None and record.alive()
+        port = config.ports.get(name, "-")
+        pid = record.pid if record and alive else "-"
+        print(f"{name:<14}{pid:>8}{port:>7}  {'running' if alive else 'down'}")
+    return 0 if all_up else 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

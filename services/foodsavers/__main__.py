@@ -1,0 +1,5 @@
+from services.foodsavers.app import SPEC
+from shared.service_app import main
+
+if __name__ == "__main__":
+    main(SPEC)

@@ -1,0 +1,186 @@
+"""Token verification and role guards.
+
+Each province is a Keycloak realm; a token's issuer names its tenant. Services verify every token themselves
+(defence in depth behind the gateway): signature against the realm's JWKS (cached; an unknown key id makes
+one refresh, so key rotation works without a restart), issuer, audience, expiry. A token is valid only on
+its own tenant's URLs."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import jwt
+from jwt.algorithms import ECAlgorithm, RSAAlgorithm
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.types import ASGIApp, Scopes
+
+from shared.logs import tenant_var
+from shared.problems import Forbidden, InvalidToken, NotFound, Unauthenticated, WrongTenant
+from shared.tenancy import is_tenant
+
+ROLES = ("applicant", "juror", "call-manager", "partner", "coordinator", "driver", "province-admin")
+ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "ES256")
+
+
+@dataclass(frozen=True)
+class Principal:
+    subject: str
+    tenant: str
+    roles: frozenset[str]
+    username: str = ""
+    name: str = ""
+    email: str = ""
+    enterprise_number: str | None = None
+    token: str = field(default="", repr=False)
+
+    def has_any(self, roles: Iterable[str]) -> bool:
+        return not self.roles.isdisjoint(roles)
+
+
+class TokenVerifier:
+    def __init__(self, keycloak_url: str, tenants: Iterable[str], *, audience: str = "regie-api",
+                 leeway_seconds: int = 30, min_refresh_seconds: float = 10.0,
+                 clock: Callable[[], float] = time.time, http: httpx.AsyncClient | None = None) -> None:
+        self.keycloak_url = keycloak_url.rstrip("/")
+        self.tenants = frozenset(tenants)
+        self.audience = audience
+        self.leeway = leeway_seconds
+        self.min_refresh = min_refresh_seconds
+        self.clock = clock
+        self.http = http or httpx.AsyncClient(timeout=5.0)
+        self._keys: dict[str, dict[str, Any]] = {}  # tenant -> kid -> key
+        self._fetched_at: dict[str, float] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    def issuer(self, tenant: str) -> str:
+        return f"{self.keycloak_url}/realms/{tenant}"
+
+    def tenant_of_issuer(self, issuer: str) -> str | None:
+        prefix = f"{self.keycloak_url}/realms/"
+        if not issuer.startswith(prefix):
+            return None
+        tenant = issuer[len(prefix):]
+        return tenant if tenant in self.tenants else None
+
+    async def _refresh(self, tenant: str) -> None:
+        lock = self._locks.setdefault(tenant, asyncio.Lock())
+        async with lock:
+            last = self._fetched_at.get(tenant)
+            if last is not None and time.monotonic() - last < self.min_refresh:
+                return
+            response = await self.http.get(f"{self.issuer(tenant)}/protocol/openid-connect/certs")
+            response.raise_for_status()
+            keys: dict[str, Any] = {}
+            for jwk in response.json().get("keys", []):
+                if jwk.get("use", "sig") != "sig" or "kid" not in jwk:
+                    continue
+                algorithm = ECAlgorithm if jwk.get("kty") == "EC" else RSAAlgorithm
+                keys[jwk["kid"]] = algorithm.from_jwk(json.dumps(jwk))
+            self._keys[tenant] = keys
+            self._fetched_at[tenant] = time.monotonic()
+
+    async def _key(self, tenant: str, kid: str) -> Any:
+        key = self._keys.get(tenant, {}).get(kid)
+        if key is None:
+            await self._refresh(tenant)
+            key = self._keys.get(tenant, {}).get(kid)
+        if key is None:
+            raise InvalidToken("het toegangsbewijs is ondertekend met een onbekende sleutel")
+        return key
+
+    async def verify(self, token: str, expected_tenant: str | None = None) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+            unverified = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError as exc:
+            raise InvalidToken("het toegangsbewijs is geen geldig JWT") from exc
+        tenant = self.tenant_of_issuer(str(unverified.get("iss", "")))
+        if tenant is None:
+            raise InvalidToken("het toegangsbewijs komt niet van een gekende provincie")
+        if expected_tenant is not None and tenant != expected_tenant:
+            raise WrongTenant(f"dit toegangsbewijs is uitgereikt door {tenant}, niet door {expected_tenant}")
+        if header.get("alg") not in ALGORITHMS:
+            raise InvalidToken("niet-toegelaten ondertekeningsalgoritme")
+        key = await self._key(tenant, str(header.get("kid", "")))
+        try:
+            # Expiry is checked below against our own clock, which tests can move.
+            claims = jwt.decode(token, key=key, algorithms=[header["alg"]], audience=self.audience,
+                                issuer=self.issuer(tenant),
+                                options={"verify_exp": False, "verify_nbf": False, "verify_iat": False,
+                                         "require": ["exp", "iss", "sub"]})
+        except jwt.InvalidAudienceError as exc:
+            raise InvalidToken("het toegangsbewijs is niet bestemd voor Regie") from exc
+        except jwt.PyJWTError as exc:
+            raise InvalidToken("de handtekening van het toegangsbewijs klopt niet") from exc
+        now = self.clock()
+        if float(claims["exp"]) < now - self.leeway:
+            raise InvalidToken("het toegangsbewijs is verlopen")
+        if "nbf" in claims and float(claims["nbf"]) > now + self.leeway:
+            raise InvalidToken("het toegangsbewijs is nog niet geldig")
+        roles = frozenset(r for r in claims.get("realm_access", {}).get("roles", []) if r in ROLES)
+        return Principal(
+            subject=str(claims["sub"]),
+            tenant=tenant,
+            roles=roles,
+            username=str(claims.get("preferred_username", "")),
+            name=str(claims.get("name", "")),
+            email=str(claims.get("email", "")),
+            enterprise_number=claims.get("enterprise_number"),
+            token=token,
+        )
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, value = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+class TenantAuthMiddleware(AbstractAuthenticationMiddleware):
+    """Services' routes are /<tenant>/…: the bearer token must be valid and issued by that tenant's realm.
+    Sets connection.user to the Principal and the tenant into the log context."""
+
+    def __init__(self, app: ASGIApp, verifier: TokenVerifier, exclude: list[str] | None = None,
+                 scopes: Scopes | None = None) -> None:
+        super().__init__(app, exclude=exclude, scopes=scopes)
+        self.verifier = verifier
+
+    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
+        tenant = connection.scope["path"].strip("/").split("/", 1)[0]
+        if not is_tenant(tenant):
+            raise NotFound(f"onbekende provincie {tenant!r}")
+        token = bearer_token(connection.headers.get("authorization"))
+        if token is None:
+            raise Unauthenticated("een Bearer-toegangsbewijs is vereist")
+        principal = await self.verifier.verify(token, expected_tenant=tenant)
+        tenant_var.set(tenant)
+        return AuthenticationResult(user=principal, auth=token)
+
+
+def require_roles(*roles: str) -> Callable[[ASGIConnection, BaseRouteHandler], None]:
+    """A route guard: the principal must hold at least one of `roles`."""
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles {sorted(unknown)}")
+
+    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        principal: Principal = connection.user
+        if not principal.has_any(roles):
+            raise Forbidden(f"deze handeling vraagt een van de rollen: {', '.join(roles)}")
+
+    guard.__name__ = f"require_{'_or_'.join(r.replace('-', '_') for r in roles)}"
+    return guard

@@ -1,0 +1,80 @@
+"""Async SQLAlchemy with the tenant in every transaction.
+
+Every session is bound to one tenant. When any transaction of that session begins, the tenant is set with
+`set_config('app.tenant', <tenant>, true)`, which is `SET LOCAL`: it ends with the transaction, so a pooled
+connection never carries one tenant's setting into another's request. Row-Level Security policies read it;
+a session without a tenant sees nothing. Services connect as a role that is not the tables' owner and the
+tables FORCE row-level security, so a query that forgets its tenant filter still leaks nothing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import MetaData, event, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Session
+
+from shared.tenancy import is_tenant
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+TENANT_KEY = "regie.tenant"
+
+
+@event.listens_for(Session, "after_begin")
+def _set_tenant_for_transaction(session: Session, transaction: Any, connection: Any) -> None:
+    tenant = session.info.get(TENANT_KEY)
+    if tenant is not None:
+        connection.execute(text("select set_config('app.tenant', :tenant, true)"), {"tenant": tenant})
+
+
+def make_engine(url: str, pool_size: int = 10, **kwargs: Any) -> AsyncEngine:
+    if not url:
+        raise ValueError("no database URL configured (REGIE_DATABASE_URL)")
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, **kwargs)
+
+
+class Database:
+    """One engine and session factory for the service's request role."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+    @classmethod
+    def from_url(cls, url: str, pool_size: int = 10) -> Database:
+        return cls(make_engine(url, pool_size))
+
+    def session(self, tenant: str | None) -> AsyncSession:
+        """A session whose every transaction is scoped to `tenant` (None: scoped to no tenant, sees nothing)."""
+        if tenant is not None and not is_tenant(tenant):
+            raise ValueError(f"unknown tenant {tenant!r}")
+        session = self.sessions()
+        session.info[TENANT_KEY] = tenant
+        return session
+
+    @asynccontextmanager
+    async def transaction(self, tenant: str | None) -> AsyncIterator[AsyncSession]:
+        """One unit of work: commits when the block ends normally, rolls back when it raises."""
+        async with self.session(tenant) as session, session.begin():
+            yield session
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as connection:
+            await connection.execute(text("select 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

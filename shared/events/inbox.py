@@ -1,0 +1,40 @@
+"""Inbox: the ids of events a consumer has applied, written in the same transaction as the effect. A
+redelivered event finds its id already there and is acknowledged without a second effect."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, String, func
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.db import Base
+from shared.migrations import tenant_isolation
+
+
+class InboxMessage(Base):
+    __tablename__ = "inbox"
+
+    consumer: Mapped[str] = mapped_column(String(100), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(40))
+    type: Mapped[str] = mapped_column(String(255))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+def inbox_ddl() -> list[str]:
+    return tenant_isolation("inbox", privileges="SELECT, INSERT")
+
+
+async def first_delivery(session: AsyncSession, *, consumer: str, event_id: str, tenant: str, type: str) -> bool:
+    """Records the event for this consumer; False when it was recorded before (so: skip the effect).
+    Two replicas racing on the same event: the second waits on the first's row lock and then sees it."""
+    result = await session.execute(
+        insert(InboxMessage)
+        .values(consumer=consumer, event_id=event_id, tenant=tenant, type=type)
+        .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+        .returning(InboxMessage.event_id)
+    )
+    return result.first() is not None

@@ -1,0 +1,97 @@
+"""Alembic, run from code: each service keeps its revisions in services/<name>/migrations/versions and calls
+`upgrade(...)` at start-up (or `python -m services.<name> migrate`). An advisory lock serialises replicas
+that start together. Also the DDL every tenant-owned table needs (Row-Level Security and grants)."""
+
+from __future__ import annotations
+
+import asyncio
+import zlib
+from pathlib import Path
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import Connection, pool, text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from shared.settings import env_str
+
+
+def alembic_config(migrations_dir: Path, url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir))
+    config.set_main_option("version_locations", str(migrations_dir / "versions"))
+    config.set_main_option("file_template", "%%(year)d_%%(month).2d_%%(day).2d_%%(slug)s")
+    config.attributes["database_url"] = url
+    return config
+
+
+def upgrade(migrations_dir: Path, url: str, revision: str = "head") -> None:
+    """Bring the database to `revision`. Blocking: call before the event loop starts, or in a thread."""
+    if not url:
+        raise ValueError("no migration database URL configured (REGIE_MIGRATION_DATABASE_URL)")
+    command.upgrade(alembic_config(migrations_dir, url), revision)
+
+
+def run_env() -> None:
+    """The body of every service's migrations/env.py."""
+    url = context.config.attributes["database_url"]
+    lock_id = zlib.crc32(url.rsplit("/", 1)[-1].encode())
+
+    def migrate(connection: Connection) -> None:
+        # Held for the whole run: a second replica waits here, then finds nothing left to do.
+        # The lock is session-level, so it survives the commit that ends its own little transaction.
+        connection.execute(text("select pg_advisory_lock(:id)"), {"id": lock_id})
+        connection.commit()
+        try:
+            context.configure(connection=connection, transaction_per_migration=True)
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if connection.in_transaction():
+                connection.rollback()
+            connection.execute(text("select pg_advisory_unlock(:id)"), {"id": lock_id})
+            connection.commit()
+
+    async def main() -> None:
+        engine = create_async_engine(url, poolclass=pool.NullPool)
+        async with engine.connect() as connection:
+            await connection.run_sync(migrate)
+        await engine.dispose()
+
+    asyncio.run(main())
+
+
+def app_role() -> str:
+    return env_str("REGIE_DATABASE_APP_ROLE", "regie_app")
+
+
+def relay_role() -> str:
+    return env_str("REGIE_DATABASE_RELAY_ROLE", "regie_relay")
+
+
+def tenant_isolation(table: str, privileges: str = "SELECT, INSERT, UPDATE, DELETE") -> list[str]:
+    """Row-Level Security for a table with a `tenant` column: rows are visible and writable only under
+    the transaction's `app.tenant`; FORCE makes the policy bind the owner too. An unset `app.tenant` is
+    NULL, which matches no row."""
+    return [
+        f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+        f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
+        f"CREATE POLICY tenant_isolation ON {table} "
+        f"USING (tenant = current_setting('app.tenant', true)) "
+        f"WITH CHECK (tenant = current_setting('app.tenant', true))",
+        f"GRANT {privileges} ON {table} TO {app_role()}",
+    ]
+
+
+def create_event_tables() -> None:
+    """The outbox and inbox tables, with their policies and grants: the first migration of every service."""
+    from alembic import op
+
+    from shared.events.inbox import InboxMessage, inbox_ddl
+    from shared.events.outbox import OutboxMessage, outbox_ddl
+
+    bind = op.get_bind()
+    OutboxMessage.__table__.create(bind)
+    InboxMessage.__table__.create(bind)
+    for statement in [*outbox_ddl(), *inbox_ddl()]:
+        op.execute(statement)

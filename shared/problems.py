@@ -1,0 +1,180 @@
+"""Errors as RFC 9457 problem details (application/problem+json).
+
+Expected failures are typed: each kind has a stable `type` URI and a status, and a title in the reader's
+language (Dutch first). Unexpected failures are logged with context and become a 500 that leaks nothing."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+from litestar import Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from shared.logs import request_id_var
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_PREFIX = "urn:regie:problem:"
+
+log = logging.getLogger("regie.problems")
+
+# Titles per kind and language. `detail` carries the specifics of one occurrence.
+TITLES: dict[str, dict[str, str]] = {
+    "bad-request": {"nl": "Ongeldige aanvraag", "en": "Bad request", "fr": "Requête invalide"},
+    "validation": {"nl": "De gegevens zijn niet geldig", "en": "The data is not valid", "fr": "Les données ne sont pas valides"},
+    "unauthenticated": {"nl": "Aanmelden is vereist", "en": "Authentication required", "fr": "Authentification requise"},
+    "invalid-token": {"nl": "Het toegangsbewijs is ongeldig", "en": "The access token is not valid", "fr": "Le jeton d'accès n'est pas valide"},
+    "wrong-tenant": {"nl": "Dit toegangsbewijs hoort bij een andere provincie", "en": "This token belongs to another province", "fr": "Ce jeton appartient à une autre province"},
+    "forbidden": {"nl": "U hebt geen toegang tot deze handeling", "en": "You may not perform this action", "fr": "Vous n'êtes pas autorisé à effectuer cette action"},
+    "not-found": {"nl": "Niet gevonden", "en": "Not found", "fr": "Introuvable"},
+    "conflict": {"nl": "Conflict met de huidige toestand", "en": "Conflict with the current state", "fr": "Conflit avec l'état actuel"},
+    "precondition-failed": {"nl": "Iemand anders heeft dit intussen gewijzigd", "en": "Someone else changed this in the meantime", "fr": "Quelqu'un d'autre a modifié ceci entre-temps"},
+    "payload-too-large": {"nl": "Het bestand is te groot", "en": "The file is too large", "fr": "Le fichier est trop volumineux"},
+    "unsupported-media-type": {"nl": "Dit bestandstype wordt niet aanvaard", "en": "This file type is not accepted", "fr": "Ce type de fichier n'est pas accepté"},
+    "rate-limited": {"nl": "Te veel aanvragen; probeer het zo meteen opnieuw", "en": "Too many requests; try again shortly", "fr": "Trop de requêtes ; réessayez sous peu"},
+    "unavailable": {"nl": "De dienst is tijdelijk niet beschikbaar", "en": "The service is temporarily unavailable", "fr": "Le service est temporairement indisponible"},
+    "internal": {"nl": "Er ging iets mis aan onze kant", "en": "Something went wrong on our side", "fr": "Une erreur s'est produite de notre côté"},
+}
+
+STATUS_KINDS = {400: "bad-request", 401: "unauthenticated", 403: "forbidden", 404: "not-found", 405: "bad-request",
+                409: "conflict", 412: "precondition-failed", 413: "payload-too-large", 415: "unsupported-media-type",
+                422: "validation", 429: "rate-limited", 503: "unavailable"}
+
+
+def preferred_language(accept_language: str | None) -> str:
+    """nl unless the reader clearly prefers French or English (q-values honoured, order breaks ties)."""
+    if not accept_language:
+        return "nl"
+    best, best_q = "nl", -1.0
+    for position, part in enumerate(accept_language.split(",")):
+        lang, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        code = lang.strip().lower()[:2]
+        score = q - position * 1e-3
+        if code in {"nl", "fr", "en"} and score > best_q:
+            best, best_q = code, score
+    return best
+
+
+class Problem(Exception):
+    """An expected failure. Subclasses fix `kind` and `status`; raise them from services and rules."""
+
+    kind: ClassVar[str] = "bad-request"
+    status: ClassVar[int] = 400
+
+    def __init__(self, detail: str, **extensions: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extensions = extensions
+
+
+class BadRequest(Problem):
+    kind, status = "bad-request", 400
+
+
+class Unauthenticated(Problem):
+    kind, status = "unauthenticated", 401
+
+
+class InvalidToken(Problem):
+    kind, status = "invalid-token", 401
+
+
+class WrongTenant(Problem):
+    kind, status = "wrong-tenant", 401
+
+
+class Forbidden(Problem):
+    kind, status = "forbidden", 403
+
+
+class NotFound(Problem):
+    kind, status = "not-found", 404
+
+
+class Conflict(Problem):
+    kind, status = "conflict", 409
+
+
+class PreconditionFailed(Problem):
+    kind, status = "precondition-failed", 412
+
+
+class PayloadTooLarge(Problem):
+    kind, status = "payload-too-large", 413
+
+
+class UnsupportedMediaType(Problem):
+    kind, status = "unsupported-media-type", 415
+
+
+class Invalid(Problem):
+    kind, status = "validation", 422
+
+
+def problem_body(kind: str, status: int, detail: str | None, lang: str, instance: str | None,
+                 extensions: dict[str, Any] | None = None) -> dict[str, Any]:
+    titles = TITLES.get(kind, TITLES["internal"])
+    body: dict[str, Any] = {"type": TYPE_PREFIX + kind, "title": titles.get(lang, titles["nl"]), "status": status}
+    if detail:
+        body["detail"] = detail
+    if instance:
+        body["instance"] = instance
+    if (request_id := request_id_var.get()) is not None:
+        body["request_id"] = request_id
+    if extensions:
+        body.update(extensions)
+    return body
+
+
+def problem_response(request: Request, kind: str, status: int, detail: str | None,
+                     extensions: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> Response:
+    lang = preferred_language(request.headers.get("accept-language"))
+    return Response(
+        content=problem_body(kind, status, detail, lang, request.url.path, extensions),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def handle_problem(request: Request, exc: Problem) -> Response:
+    return problem_response(request, exc.kind, exc.status, exc.detail, exc.extensions)
+
+
+def handle_http_exception(request: Request, exc: HTTPException) -> Response:
+    status = exc.status_code
+    kind = STATUS_KINDS.get(status, "internal" if status >= 500 else "bad-request")
+    extensions: dict[str, Any] = {}
+    if isinstance(exc, ValidationException) and exc.extra:
+        kind = "validation"
+        extensions["errors"] = exc.extra
+    detail = exc.detail if status < 500 else None
+    if isinstance(exc, NotAuthorizedException | PermissionDeniedException | NotFoundException):
+        detail = exc.detail
+    headers = dict(exc.headers) if exc.headers else None
+    return problem_response(request, kind, status, detail, extensions, headers)
+
+
+def handle_unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error", extra={"path": request.url.path, "method": request.method})
+    return problem_response(request, "internal", HTTP_500_INTERNAL_SERVER_ERROR, None)
+
+
+EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
+    Problem: handle_problem,
+    HTTPException: handle_http_exception,
+    Exception: handle_unexpected,
+}

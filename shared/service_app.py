@@ -1,0 +1,231 @@
+"""The one place a Regie service is wired: `create_service_app(spec)` builds the Litestar application with
+everything every service has (problem+json errors, token verification per tenant, the tenant-scoped
+database session per request, the outbox relay and the event consumers, object storage, health, metrics,
+request ids and JSON logs). A service brings its routes, its consumed events and its migrations."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nats
+from litestar import Litestar, Request, get
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.openapi.config import OpenAPIConfig
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.types import ControllerRouterHandler
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.auth import Principal, TenantAuthMiddleware, TokenVerifier
+from shared.db import Database, make_engine
+from shared.events.consumer import Consumer, Subscription
+from shared.events.outbox import OutboxRelay
+from shared.events.streams import ensure_streams
+from shared.logs import configure_logging
+from shared.problems import EXCEPTION_HANDLERS, Problem
+from shared.requests import request_id_middleware
+from shared.settings import ServiceSettings
+from shared.storage import ObjectStore
+
+log = logging.getLogger("regie.service")
+
+PUBLIC_PATHS = ["^/health/", "^/metrics", "^/schema"]
+
+
+class NotReady(Problem):
+    kind, status = "unavailable", 503
+
+
+@dataclass
+class ServiceSpec:
+    name: str
+    route_handlers: Sequence[ControllerRouterHandler]
+    migrations_dir: Path
+    subscriptions: Sequence[Subscription] = ()
+    uses_storage: bool = False
+    run_relay: bool = True
+    extra_dependencies: dict[str, Provide] = field(default_factory=dict)
+
+
+@dataclass
+class Runtime:
+    """The live connections of one service process."""
+
+    settings: ServiceSettings
+    db: Database
+    verifier: TokenVerifier
+    relay_db: Database | None = None
+    nc: Any = None
+    js: Any = None
+    store: ObjectStore | None = None
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+def runtime_of(state: State) -> Runtime:
+    return state["runtime"]
+
+
+@get("/health/live", include_in_schema=False, sync_to_thread=False)
+def live() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@get("/health/ready", include_in_schema=False)
+async def ready(state: State) -> dict[str, Any]:
+    runtime = runtime_of(state)
+    checks: dict[str, str] = {}
+    try:
+        await asyncio.wait_for(runtime.db.ping(), 2.0)
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"{type(exc).__name__}"
+    try:
+        if runtime.nc is None or not runtime.nc.is_connected:
+            raise ConnectionError("not connected")
+        await asyncio.wait_for(runtime.js.account_info(), 2.0)
+        checks["nats"] = "ok"
+    except Exception as exc:
+        checks["nats"] = f"{type(exc).__name__}"
+    if runtime.store is not None:
+        try:
+            await asyncio.wait_for(runtime.store.ping(), 2.0)
+            checks["storage"] = "ok"
+        except Exception as exc:
+            checks["storage"] = f"{type(exc).__name__}"
+    if any(value != "ok" for value in checks.values()):
+        raise NotReady("niet alle afhankelijkheden zijn bereikbaar", checks=checks)
+    return {"status": "ok", "checks": checks}
+
+
+async def provide_session(request: Request[Principal, Any, Any]) -> AsyncGenerator[AsyncSession, None]:
+    """The request's unit of work, under the authenticated principal's tenant. Commits when the handler
+    returns normally (before the response goes out), rolls back when it raised: handlers never commit."""
+    session = runtime_of(request.app.state).db.session(request.user.tenant)
+    try:
+        yield session
+    except Exception:
+        await session.rollback()
+        raise
+    else:
+        await session.commit()
+    finally:
+        await session.close()
+
+
+def provide_principal(request: Request[Principal, Any, Any]) -> Principal:
+    return request.user
+
+
+def provide_store(state: State) -> ObjectStore:
+    store = runtime_of(state).store
+    if store is None:
+        raise RuntimeError("this service was not configured with object storage")
+    return store
+
+
+def provide_runtime(state: State) -> Runtime:
+    return runtime_of(state)
+
+
+def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Litestar:
+    settings = settings or ServiceSettings()
+    configure_logging(spec.name, settings.log_level, settings.log_format)
+    verifier = TokenVerifier(settings.auth.keycloak_url, settings.tenants, audience=settings.auth.audience,
+                             leeway_seconds=settings.auth.leeway_seconds,
+                             min_refresh_seconds=settings.auth.jwks_min_refresh_seconds)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        runtime = Runtime(settings=settings, verifier=verifier,
+                          db=Database.from_url(settings.database.url, settings.database.pool_size))
+        app.state["runtime"] = runtime
+        runtime.nc = await nats.connect(settings.nats.url, name=spec.name, max_reconnect_attempts=-1)
+        runtime.js = runtime.nc.jetstream()
+        await ensure_streams(runtime.js, settings.nats.stream_replicas)
+        if spec.uses_storage:
+            s = settings.storage
+            runtime.store = ObjectStore.connect(s.endpoint, s.access_key, s.secret_key, secure=s.secure,
+                                                bucket=s.bucket, max_upload_bytes=s.max_upload_bytes)
+            await runtime.store.ensure_bucket()
+        if spec.run_relay:
+            runtime.relay_db = Database(make_engine(settings.database.relay_url, pool_size=2))
+            relay = OutboxRelay(runtime.relay_db.engine, runtime.js)
+            runtime.tasks.append(asyncio.create_task(relay.run(runtime.stop), name="outbox-relay"))
+        for subscription in spec.subscriptions:
+            consumer = Consumer(runtime.js, runtime.db, subscription, max_deliver=settings.nats.max_deliver,
+                                ack_wait_seconds=settings.nats.ack_wait_seconds)
+            runtime.tasks.append(asyncio.create_task(consumer.run(runtime.stop), name=subscription.durable))
+        log.info("service started", extra={"port": settings.http.port})
+        try:
+            yield
+        finally:
+            runtime.stop.set()
+            for task in runtime.tasks:
+                try:
+                    await asyncio.wait_for(task, 5.0)
+                except Exception:
+                    task.cancel()
+            await runtime.nc.drain()
+            if runtime.relay_db is not None:
+                await runtime.relay_db.dispose()
+            await runtime.db.dispose()
+            await verifier.aclose()
+
+    prometheus = PrometheusConfig(app_name=spec.name.replace("-", "_"), group_path=True,
+                                  exclude=["/health/", "/metrics"])
+    dependencies = {
+        "session": Provide(provide_session),
+        "principal": Provide(provide_principal, sync_to_thread=False),
+        "store": Provide(provide_store, sync_to_thread=False),
+        "runtime": Provide(provide_runtime, sync_to_thread=False),
+        **spec.extra_dependencies,
+    }
+    return Litestar(
+        route_handlers=[live, ready, PrometheusController, *spec.route_handlers],
+        lifespan=[lifespan],
+        middleware=[
+            prometheus.middleware,
+            DefineMiddleware(TenantAuthMiddleware, verifier=verifier, exclude=PUBLIC_PATHS),
+        ],
+        exception_handlers=EXCEPTION_HANDLERS,
+        dependencies=dependencies,
+        request_max_body_size=settings.http.max_body_bytes,
+        openapi_config=OpenAPIConfig(title=f"Regie {spec.name}", version="1"),
+        debug=False,
+        logging_config=None,
+    )
+
+
+def main(spec: ServiceSpec, argv: Sequence[str] | None = None) -> None:
+    """`python -m services.<name> [serve|migrate]`: serve applies pending migrations first."""
+    from shared.migrations import upgrade
+
+    parser = argparse.ArgumentParser(prog=f"python -m services.{spec.name}")
+    parser.add_argument("command", nargs="?", default="serve", choices=["serve", "migrate"])
+    args = parser.parse_args(argv)
+    settings = ServiceSettings()
+    configure_logging(spec.name, settings.log_level, settings.log_format)
+    upgrade(spec.migrations_dir, settings.database.migration_url)
+    log.info("migrations applied")
+    if args.command == "migrate":
+        return
+    app = create_service_app(spec, settings)
+    serve(app, settings)
+
+
+def serve(app: Litestar, settings: ServiceSettings) -> None:
+    """Run under uvicorn, wrapped in the request-id middleware: outside Litestar, so that even an error
+    raised before routing is logged with its id and status."""
+    import uvicorn
+
+    uvicorn.run(request_id_middleware(app), host=settings.http.host, port=settings.http.port,
+                log_config=None, access_log=False, proxy_headers=True, server_header=False)

@@ -1,0 +1,115 @@
+"""Settings from the environment with typed defaults: one dataclass per concern, each field read from its
+REGIE_* variable. The defaults fit a developer machine; deploy/k8s sets every value explicitly."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from shared.tenancy import TENANTS
+
+
+def env_str(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if raw.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"{name} must be true or false, got {raw!r}")
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return list(default)
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    host: str = field(default_factory=lambda: env_str("REGIE_HTTP_HOST", "127.0.0.1"))
+    """Interface the service listens on."""
+    port: int = field(default_factory=lambda: env_int("REGIE_HTTP_PORT", 8000))
+    """Port the service listens on."""
+    max_body_bytes: int = field(default_factory=lambda: env_int("REGIE_MAX_BODY_BYTES", 30 * 1024 * 1024))
+    """Largest request body accepted (uploads included)."""
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str = field(default_factory=lambda: env_str("REGIE_DATABASE_URL", ""))
+    """The request role: subject to Row-Level Security."""
+    relay_url: str = field(default_factory=lambda: env_str("REGIE_RELAY_DATABASE_URL", ""))
+    """The outbox relay's role: BYPASSRLS, granted the outbox table only."""
+    migration_url: str = field(default_factory=lambda: env_str("REGIE_MIGRATION_DATABASE_URL", ""))
+    """The owner role that runs Alembic migrations."""
+    pool_size: int = field(default_factory=lambda: env_int("REGIE_DATABASE_POOL_SIZE", 10))
+    app_role: str = field(default_factory=lambda: env_str("REGIE_DATABASE_APP_ROLE", "regie_app"))
+    relay_role: str = field(default_factory=lambda: env_str("REGIE_DATABASE_RELAY_ROLE", "regie_relay"))
+
+
+@dataclass(frozen=True)
+class NatsSettings:
+    url: str = field(default_factory=lambda: env_str("REGIE_NATS_URL", "nats://127.0.0.1:4222"))
+    stream_replicas: int = field(default_factory=lambda: env_int("REGIE_NATS_STREAM_REPLICAS", 1))
+    """3 in production (a JetStream cluster of three); 1 on one machine."""
+    max_deliver: int = field(default_factory=lambda: env_int("REGIE_NATS_MAX_DELIVER", 5))
+    """Deliveries of one event before it goes to the dead-letter subject."""
+    ack_wait_seconds: int = field(default_factory=lambda: env_int("REGIE_NATS_ACK_WAIT", 30))
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    endpoint: str = field(default_factory=lambda: env_str("REGIE_S3_ENDPOINT", "127.0.0.1:9000"))
+    access_key: str = field(default_factory=lambda: env_str("REGIE_S3_ACCESS_KEY", ""))
+    secret_key: str = field(default_factory=lambda: env_str("REGIE_S3_SECRET_KEY", ""))
+    secure: bool = field(default_factory=lambda: env_bool("REGIE_S3_SECURE", False))
+    bucket: str = field(default_factory=lambda: env_str("REGIE_S3_BUCKET", "regie"))
+    max_upload_bytes: int = field(default_factory=lambda: env_int("REGIE_MAX_UPLOAD_BYTES", 25 * 1024 * 1024))
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    keycloak_url: str = field(default_factory=lambda: env_str("REGIE_KEYCLOAK_URL", "http://127.0.0.1:8080"))
+    """Issuer of tenant t is <keycloak_url>/realms/<t>."""
+    audience: str = field(default_factory=lambda: env_str("REGIE_TOKEN_AUDIENCE", "regie-api"))
+    leeway_seconds: int = field(default_factory=lambda: env_int("REGIE_TOKEN_LEEWAY", 30))
+    jwks_min_refresh_seconds: int = field(default_factory=lambda: env_int("REGIE_JWKS_MIN_REFRESH", 10))
+    """An unknown key id refreshes the key set, at most this often per realm (a flood of forged kids
+    must not become a flood of requests to Keycloak)."""
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    service: str = field(default_factory=lambda: env_str("REGIE_SERVICE", "regie"))
+    tenants: tuple[str, ...] = field(
+        default_factory=lambda: tuple(env_list("REGIE_TENANTS", list(TENANTS)))
+    )
+    log_format: str = field(default_factory=lambda: env_str("REGIE_LOG_FORMAT", "json"))
+    log_level: str = field(default_factory=lambda: env_str("REGIE_LOG_LEVEL", "INFO"))
+    http: HttpSettings = field(default_factory=HttpSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    nats: NatsSettings = field(default_factory=NatsSettings)
+    storage: StorageSettings = field(default_factory=StorageSettings)
+    auth: AuthSettings = field(default_factory=AuthSettings)
+
+    def __post_init__(self) -> None:
+        unknown = [t for t in self.tenants if t not in TENANTS]
+        if unknown:
+            raise ValueError(f"REGIE_TENANTS names unknown tenants: {', '.join(unknown)}")

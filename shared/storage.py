@@ -1,0 +1,213 @@
+"""Object storage, spoken to only through the minio SDK (SeaweedFS S3 locally, MinIO in production).
+
+Uploads are streamed into a spool file (memory up to 1 MiB, disk beyond) while the size is counted against
+the limit and the SHA-256 computed; the content type is sniffed from the first bytes and must match what
+the client claims and what the caller accepts. Only a file that passed every check is sent to S3, so a
+refused upload leaves no object behind. Keys carry the tenant: <tenant>/<aggregate>/<id>/<file-id>."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import tempfile
+import zipfile
+from collections.abc import AsyncIterable, Iterable
+from dataclasses import dataclass
+
+from minio import Minio
+from minio.error import S3Error
+
+from shared.ids import uuid7
+from shared.problems import NotFound, PayloadTooLarge, UnsupportedMediaType
+from shared.tenancy import is_tenant
+
+PDF = "application/pdf"
+PNG = "image/png"
+JPEG = "image/jpeg"
+WEBP = "image/webp"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ODT = "application/vnd.oasis.opendocument.text"
+ODS = "application/vnd.oasis.opendocument.spreadsheet"
+CSV = "text/csv"
+TEXT = "text/plain"
+
+DOCUMENTS = frozenset({PDF, DOCX, XLSX, ODT, ODS, CSV, TEXT, PNG, JPEG})
+PHOTOS = frozenset({JPEG, PNG, WEBP})
+
+SNIFF_BYTES = 8192
+
+
+def sniff(head: bytes, spool: io.IOBase | None = None) -> str | None:
+    """The content type the bytes show, or None when they show nothing we accept. Office files are zip
+    archives: their inner names tell them apart, so those need the whole file (`spool`)."""
+    if head.startswith(b"%PDF-"):
+        return PDF
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if head.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return WEBP
+    if head.startswith(b"PK\x03\x04") and spool is not None:
+        spool.seek(0)
+        try:
+            with zipfile.ZipFile(spool) as archive:
+                names = set(archive.namelist())
+                if "mimetype" in names:
+                    mimetype = archive.read("mimetype").decode("ascii", "replace").strip()
+                    return mimetype if mimetype in {ODT, ODS} else None
+                if "[Content_Types].xml" in names:
+                    if any(n.startswith("word/") for n in names):
+                        return DOCX
+                    if any(n.startswith("xl/") for n in names):
+                        return XLSX
+        except zipfile.BadZipFile:
+            return None
+        finally:
+            spool.seek(0)
+        return None
+    if b"\x00" not in head:
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            # A multi-byte character cut at the sniff boundary is still text.
+            if exc.start < len(head) - 3:
+                return None
+        return TEXT
+    return None
+
+
+def normalise(content_type: str) -> str:
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def matches(claimed: str, sniffed: str) -> bool:
+    # Text is text: a CSV is sniffed as plain text, so a claimed text/* subtype is taken at its word.
+    return claimed == sniffed or (sniffed == TEXT and claimed in {TEXT, CSV})
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    key: str
+    size: int
+    sha256: str
+    content_type: str
+    filename: str
+
+
+def object_key(tenant: str, aggregate: str, aggregate_id: str, file_id: str) -> str:
+    if not is_tenant(tenant):
+        raise ValueError(f"unknown tenant {tenant!r}")
+    return f"{tenant}/{aggregate}/{aggregate_id}/{file_id}"
+
+
+class ObjectStore:
+    def __init__(self, client: Minio, bucket: str, max_upload_bytes: int) -> None:
+        self.client = client
+        self.bucket = bucket
+        self.max_upload_bytes = max_upload_bytes
+
+    @classmethod
+    def connect(cls, endpoint: str, access_key: str, secret_key: str, *, secure: bool, bucket: str,
+                max_upload_bytes: int) -> ObjectStore:
+        return cls(Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=secure),
+                   bucket, max_upload_bytes)
+
+    async def ensure_bucket(self) -> None:
+        def ensure() -> None:
+            if not self.client.bucket_exists(self.bucket):
+                try:
+                    self.client.make_bucket(self.bucket)
+                except S3Error as exc:  # another replica made it first
+                    if exc.code not in {"BucketAlreadyOwnedByYou", "BucketAlreadyExists"}:
+                        raise
+
+        await asyncio.to_thread(ensure)
+
+    async def ping(self) -> None:
+        await asyncio.to_thread(self.client.bucket_exists, self.bucket)
+
+    async def upload(self, chunks: AsyncIterable[bytes] | Iterable[bytes], *, tenant: str, aggregate: str,
+                     aggregate_id: str, filename: str, claimed_type: str, accepted: frozenset[str],
+                     max_bytes: int | None = None) -> StoredObject:
+        limit = min(max_bytes or self.max_upload_bytes, self.max_upload_bytes)
+        claimed = normalise(claimed_type)
+        if claimed not in accepted:
+            raise UnsupportedMediaType(
+                f"bestandstype {claimed or 'onbekend'} wordt hier niet aanvaard",
+                accepted=sorted(accepted))
+        digest = hashlib.sha256()
+        size = 0
+        head = b""
+        with tempfile.SpooledTemporaryFile(max_size=1024 * 1024) as spool:
+            async for chunk in _aiter(chunks):
+                size += len(chunk)
+                if size > limit:
+                    raise PayloadTooLarge(
+                        f"{filename} is groter dan de toegelaten {limit // (1024 * 1024)} MiB",
+                        max_bytes=limit)
+                if len(head) < SNIFF_BYTES:
+                    head += chunk[: SNIFF_BYTES - len(head)]
+                digest.update(chunk)
+                spool.write(chunk)
+            if size == 0:
+                raise UnsupportedMediaType(f"{filename} is leeg")
+            sniffed = sniff(head, spool)
+            if sniffed is None or not matches(claimed, sniffed):
+                raise UnsupportedMediaType(
+                    f"de inhoud van {filename} is geen {claimed}"
+                    + (f" maar {sniffed}" if sniffed else ""), claimed=claimed, detected=sniffed)
+            spool.seek(0)
+            file_id = str(uuid7())
+            key = object_key(tenant, aggregate, aggregate_id, file_id)
+            sha = digest.hexdigest()
+            await asyncio.to_thread(
+                self.client.put_object, self.bucket, key, spool, size, content_type=claimed,
+                metadata={"sha256": sha, "filename": filename.encode("ascii", "replace").decode()},
+            )
+        return StoredObject(key=key, size=size, sha256=sha, content_type=claimed, filename=filename)
+
+    async def read(self, key: str, tenant: str) -> bytes:
+        if not key.startswith(f"{tenant}/"):
+            raise NotFound("bestand niet gevonden")
+
+        def get() -> bytes:
+            response = self.client.get_object(self.bucket, key)
+            try:
+                return response.read()
+            finally:
+                response.close()
+                response.release_conn()
+
+        try:
+            return await asyncio.to_thread(get)
+        except S3Error as exc:
+            if exc.code == "NoSuchKey":
+                raise NotFound("bestand niet gevonden") from exc
+            raise
+
+    async def exists(self, key: str) -> bool:
+        try:
+            await asyncio.to_thread(self.client.stat_object, self.bucket, key)
+        except S3Error as exc:
+            if exc.code in {"NoSuchKey", "NoSuchObject", "NotFound"}:
+                return False
+            raise
+        return True
+
+    async def keys(self, prefix: str) -> list[str]:
+        def list_keys() -> list[str]:
+            return [o.object_name for o in self.client.list_objects(self.bucket, prefix=prefix, recursive=True)]
+
+        return await asyncio.to_thread(list_keys)
+
+
+async def _aiter(chunks: AsyncIterable[bytes] | Iterable[bytes]):
+    if hasattr(chunks, "__aiter__"):
+        async for chunk in chunks:  # type: ignore[union-attr]
+            yield chunk
+    else:
+        for chunk in chunks:  # type: ignore[union-attr]
+            yield chunk
