@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
@@ -75,7 +75,8 @@ class StackConfig:
     state_dir: Path
     cache_dir: Path
     port_base: int
-    ports: Mapping[str, int]
+    # Left out of the hash (a dict is not hashable); still compared.
+    ports: Mapping[str, int] = field(hash=False)
     host: str = "127.0.0.1"
 
     # PostgreSQL: the superuser only ever connects over the unix socket.

@@ -298,6 +298,27 @@ def start_process(
     return child.pid
 
 
+def _is_live(proc: psutil.Process) -> bool:
+    try:
+        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def _wait_gone(procs: list[psutil.Process], timeout: float) -> bool:
+    """Wait until none of `procs` runs; True if they all ended in time.
+
+    A zombie counts as gone: a detached component's parent is init, which
+    may take a few seconds to reap it (psutil.wait_procs would wait for that).
+    """
+    deadline = time.monotonic() + timeout
+    while any(_is_live(proc) for proc in procs):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def stop_process(config: StackConfig, name: str, timeout: float | None = None) -> bool:
     """Stop component `name`: its stop signal, then SIGKILL after a timeout.
 
@@ -320,16 +341,15 @@ def stop_process(config: StackConfig, name: str, timeout: float | None = None) -
         family = [proc]
     timeout = record.stop_timeout if timeout is None else timeout
     _signal_session(record.pid, record.stop_signal)
-    _, still_alive = psutil.wait_procs([proc], timeout=timeout)
-    if still_alive:
+    if not _wait_gone([proc], timeout):
         log(f"{name} (pid {record.pid}) did not stop within {timeout:.0f}s; killing it")
     for member in family:
         try:
-            if member.is_running() and member.status() != psutil.STATUS_ZOMBIE:
+            if _is_live(member):
                 member.kill()
         except psutil.NoSuchProcess:
             pass
-    psutil.wait_procs(family, timeout=5)
+    _wait_gone(family, 5.0)
     _reap(record.pid)
     record.pid_file.unlink(missing_ok=True)
     return True

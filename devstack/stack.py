@@ -7,12 +7,13 @@ in parallel threads.
 
 from __future__ import annotations
 
+import fcntl
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable
 
-from devstack import keycloak, nats, postgres, s3
+from devstack import keycloak, nats, ports, postgres, s3
 from devstack.config import StackConfig
 from devstack.processes import log, read_pid, stop_all, stop_process
 
@@ -46,10 +47,24 @@ class Stack:
         return getattr(self.config, name)
 
     def up(self) -> "Stack":
+        """Start what is not running yet and wait until all of it is ready."""
+        self.config.state_dir.mkdir(parents=True, exist_ok=True)
+        # Several callers may bring the same stack up at once (pytest-xdist
+        # workers, `make run` in two terminals): one starts, the others wait
+        # and then find everything running.
+        with open(self.config.state_dir / ".up.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                self._up()
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+        return self
+
+    def _up(self) -> None:
         started = time.monotonic()
         config = self.config
-        config.state_dir.mkdir(parents=True, exist_ok=True)
         config.write_env_file()
+        ports.reserve(config)
         with ThreadPoolExecutor(max_workers=3, thread_name_prefix="devstack") as pool:
             def postgres_then_keycloak() -> None:
                 postgres.start(config)
@@ -71,7 +86,6 @@ class Stack:
             keycloak.import_realms(config)
         log(f"stack '{config.profile}' up in {time.monotonic() - started:.1f}s "
             f"(state {config.state_dir}, env {config.env_file})")
-        return self
 
     def down(self) -> list[str]:
         """Stop every process of this stack (services the lead started too)."""

@@ -45,11 +45,18 @@ def stack_config() -> StackConfig:
 
 
 @pytest.fixture(scope="session")
-def stack(stack_config: StackConfig) -> Iterator[Stack]:
-    stack = Stack(stack_config).up()
+def infra(stack_config: StackConfig) -> Iterator[Stack]:
+    """PostgreSQL, NATS and S3: enough for the library's tests, which need no login."""
+    stack = Stack(stack_config, with_keycloak=False).up()
     yield stack
     if os.environ.get("REGIE_KEEP_STACK") != "1":
-        stack.down()
+        Stack(stack_config).down()
+
+
+@pytest.fixture(scope="session")
+def stack(infra: Stack, stack_config: StackConfig) -> Stack:
+    """Every component, Keycloak included."""
+    return Stack(stack_config).up()
 
 
 def start_service(config: StackConfig, service: str) -> None:

@@ -53,10 +53,10 @@ class GatewaySettings:
         parts = urlsplit(self.keycloak_url)
         return f"{parts.scheme}://{parts.netloc}"
 
-    @property
-    def session_key(self) -> bytes:
-        """AES-256 key for the cookie backend, derived so that any long passphrase works."""
-        return hashlib.sha256(b"regie-gateway-session\x00" + self.session_secret.encode()).digest()
+    def session_key(self, tenant: str) -> bytes:
+        """AES-256 key of one tenant's session cookie, derived so that any long passphrase works. One key per
+        tenant: a cookie copied from antwerpen to limburg's name does not even decrypt there."""
+        return hashlib.sha256(f"regie-gateway-session\x00{tenant}\x00{self.session_secret}".encode()).digest()
 
     @property
     def upstreams(self) -> dict[str, str]:

@@ -67,17 +67,21 @@ class Consumer:
 
     async def run(self, stop: asyncio.Event) -> None:
         psub = await self.subscribe()
-        while not stop.is_set():
-            try:
-                messages = await psub.fetch(self.batch, timeout=1.0)
-            except (NatsTimeoutError, asyncio.TimeoutError):
-                continue
-            except Exception:
-                log.exception("fetch failed", extra={"durable": self.subscription.durable})
-                await asyncio.sleep(1.0)
-                continue
-            for msg in messages:
-                await self.process(msg)
+        try:
+            while not stop.is_set():
+                try:
+                    messages = await psub.fetch(self.batch, timeout=1.0)
+                except (NatsTimeoutError, asyncio.TimeoutError):
+                    continue
+                except Exception:
+                    log.exception("fetch failed", extra={"durable": self.subscription.durable})
+                    await asyncio.sleep(1.0)
+                    continue
+                for msg in messages:
+                    await self.process(msg)
+        finally:
+            # A pull subscription left registered makes the connection's drain() wait for its timeout.
+            await psub.unsubscribe()
 
     async def process(self, msg: Msg) -> None:
         durable = self.subscription.durable
@@ -94,7 +98,7 @@ class Consumer:
                                              tenant=envelope.tenant, type=envelope.type)
                 if fresh and handler is not None:
                     await handler(session, envelope)
-                    self.after_effect(envelope)
+            self.before_ack(envelope)
             await msg.ack()
             if fresh:
                 log.info("event applied", extra={"durable": durable, "event_id": envelope.id, "type": envelope.type})
@@ -113,8 +117,8 @@ class Consumer:
         finally:
             tenant_var.reset(token)
 
-    def after_effect(self, envelope: Envelope) -> None:
-        """Between the effect and the commit-then-ack; a hook for crash tests, a no-op otherwise."""
+    def before_ack(self, envelope: Envelope) -> None:
+        """After the effect is committed, before the ack; a hook for crash tests, a no-op otherwise."""
 
     async def dead_letter(self, msg: Msg, reason: str) -> None:
         durable = self.subscription.durable

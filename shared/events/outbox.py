@@ -40,6 +40,8 @@ class OutboxMessage(Base):
     __table_args__ = (
         Index("ix_outbox_unsent", "created_at", postgresql_where=text("published_at IS NULL")),
     )
+    # The request role may INSERT but not SELECT here, so no RETURNING of server defaults.
+    __mapper_args__ = {"eager_defaults": False}
 
 
 def outbox_ddl() -> list[str]:

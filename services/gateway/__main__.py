@@ -1,0 +1,16 @@
+"""python -m services.gateway: serve the gateway (it has no database, so no migrations)."""
+
+from __future__ import annotations
+
+from services.gateway.app import create_app
+from services.gateway.settings import GatewaySettings
+from shared.service_app import serve
+
+
+def main() -> None:
+    settings = GatewaySettings()
+    serve(create_app(settings), settings.service)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""The gateway's wiring: the one entry point of Regie. Portal pages and login, the API routes to the services,
+and the hardening every response gets. It owns no data and has no database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from litestar import Litestar
+from litestar.connection import ASGIConnection
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from services.gateway import health, login, proxy
+from services.gateway.errors import EXCEPTION_HANDLERS_HTML
+from services.gateway.portal import routes as portal
+from services.gateway.runtime import Gateway, gateway_of
+from services.gateway.security import add_security_headers
+from services.gateway.sessions import TenantSessions
+from services.gateway.settings import GatewaySettings
+from shared.logs import configure_logging, tenant_var
+from shared.problems import NotFound
+
+HERE = Path(__file__).parent
+UNLIMITED_PATHS = ["^/health/", "^/metrics", "^/static/"]
+
+
+def known_tenant(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Every /<tenant>/… route: the tenant must be one this deployment serves. Also puts it in the log context."""
+    tenant = connection.path_params.get("tenant")
+    if tenant is None:
+        return
+    if tenant not in gateway_of(connection.app.state).settings.service.tenants:
+        raise NotFound(f"onbekende provincie {tenant!r}")
+    tenant_var.set(tenant)
+
+
+def provide_gateway(state: State) -> Gateway:
+    return gateway_of(state)
+
+
+def create_app(settings: GatewaySettings | None = None) -> Litestar:
+    settings = settings or GatewaySettings()
+    configure_logging("gateway", settings.service.log_level, settings.service.log_format)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        gateway = Gateway.start(settings)
+        app.state["gateway"] = gateway
+        try:
+            yield
+        finally:
+            await gateway.aclose()
+
+    prometheus = PrometheusConfig(app_name="gateway", group_path=True, exclude=["/health/", "/metrics"])
+    rate_limit = RateLimitConfig(rate_limit=("minute", settings.rate_limit_per_minute), exclude=UNLIMITED_PATHS)
+    return Litestar(
+        route_handlers=[
+            health.live, health.ready, PrometheusController,
+            create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
+            portal.provinces, portal.home,
+            login.start_login, login.finish_login, login.logout,
+            proxy.api,
+        ],
+        lifespan=[lifespan],
+        middleware=[
+            prometheus.middleware,
+            rate_limit.middleware,
+            DefineMiddleware(TenantSessions, tenants=settings.service.tenants, key_of=settings.session_key,
+                             secure=settings.https),
+        ],
+        guards=[known_tenant],
+        dependencies={"gateway": Provide(provide_gateway, sync_to_thread=False)},
+        before_send=[add_security_headers(settings)],
+        exception_handlers=EXCEPTION_HANDLERS_HTML,
+        template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
+        request_max_body_size=settings.service.http.max_body_bytes,
+        openapi_config=None,
+        debug=False,
+        logging_config=None,
+    )
+

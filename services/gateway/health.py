@@ -1,0 +1,44 @@
+"""/health/live and /health/ready. Ready means the gateway can do its job: every upstream reports itself ready
+and every realm of Keycloak answers. Checked concurrently with short timeouts so a probe stays cheap."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+from litestar import get
+from litestar.datastructures import State
+
+from services.gateway.runtime import gateway_of
+from shared.problems import Problem
+
+CHECK_TIMEOUT_SECONDS = 2.0
+
+
+class NotReady(Problem):
+    kind, status = "unavailable", 503
+
+
+@get("/health/live", include_in_schema=False, sync_to_thread=False)
+def live() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+async def _answers(http: httpx.AsyncClient, url: str) -> str:
+    try:
+        response = await http.get(url, timeout=CHECK_TIMEOUT_SECONDS)
+    except httpx.HTTPError as exc:
+        return type(exc).__name__
+    return "ok" if response.status_code == 200 else f"status {response.status_code}"
+
+
+@get("/health/ready", include_in_schema=False)
+async def ready(state: State) -> dict[str, object]:
+    gateway = gateway_of(state)
+    targets = {name: f"{url}/health/ready" for name, url in gateway.settings.upstreams.items()}
+    targets |= {f"keycloak:{tenant}": gateway.realm.issuer(tenant) for tenant in gateway.settings.service.tenants}
+    results = await asyncio.gather(*(_answers(gateway.upstream_http, url) for url in targets.values()))
+    checks = dict(zip(targets, results, strict=True))
+    if any(result != "ok" for result in checks.values()):
+        raise NotReady("niet alle afhankelijkheden zijn bereikbaar", checks=checks)
+    return {"status": "ok", "checks": checks}

@@ -1,0 +1,149 @@
+"""/<tenant>/api/<service>/<path> → <upstream>/<tenant>/<path>.
+
+The token is verified here before anything is forwarded (the service verifies it again: defence in depth), so a
+token of another realm never reaches a service. Bodies stream both ways: an upload is not held in memory."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+from litestar import HttpMethod, Request, route
+from litestar.background_tasks import BackgroundTask
+from litestar.params import FromPath
+from litestar.response import Stream
+
+from services.gateway.runtime import Gateway, InjectedGateway
+from services.gateway.sessions import fresh_user
+from shared.auth import bearer_token
+from shared.logs import request_id_var
+from shared.problems import BadRequest, Forbidden, NotFound, Problem, Unauthenticated
+
+log = logging.getLogger("regie.gateway.proxy")
+
+# RFC 9110 §7.6.1 hop-by-hop headers, plus what the gateway sets or must not leak to a service.
+HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
+                        "transfer-encoding", "upgrade", "proxy-connection"})
+DROPPED_REQUEST = HOP_BY_HOP | {"host", "cookie", "authorization", "forwarded", "x-forwarded-for",
+                                "x-forwarded-proto", "x-forwarded-host", "x-request-id", "traceparent",
+                                "tracestate", "x-csrf-token", "x-real-ip"}
+# The service's own request id, date and server would duplicate the gateway's; cookies stay the gateway's.
+DROPPED_RESPONSE = HOP_BY_HOP | {"set-cookie", "x-request-id", "date", "server"}
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+CSRF_HEADER = "x-csrf-token"
+
+
+class UpstreamUnavailable(Problem):
+    kind, status = "unavailable", 503
+
+
+class UpstreamTimeout(Problem):
+    kind, status = "unavailable", 504
+
+
+def upstream_path(raw_path: bytes | None, path: str) -> str:
+    """The part after /<tenant>/api/<service>, as the client encoded it (so %2F stays %2F). Dot segments are
+    refused: httpx would normalise `/antwerpen/../limburg` into another tenant's URL."""
+    if any(segment in {".", ".."} for segment in path.split("/")):
+        raise BadRequest("het pad mag geen '.'- of '..'-segmenten bevatten")
+    source = raw_path.decode("latin-1") if raw_path else path
+    parts = source.split("/", 4)
+    return "/" + parts[4] if len(parts) > 4 else ""
+
+
+def traceparent(incoming: str | None) -> str:
+    """Pass on the caller's W3C trace context; start one when it has none, so the service logs join up."""
+    if incoming and len(incoming.split("-")) == 4:
+        return incoming
+    return f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01"
+
+
+def forwarded_headers(request: Request[Any, Any, Any], token: str, public_scheme: str) -> list[tuple[str, str]]:
+    connection_listed = {h.strip().lower() for h in request.headers.get("connection", "").split(",")}
+    headers = [(k, v) for k, v in request.headers.items()
+               if k.lower() not in DROPPED_REQUEST and k.lower() not in connection_listed]
+    client = request.client.host if request.client else ""
+    headers += [
+        ("authorization", f"Bearer {token}"),
+        ("x-forwarded-for", client),
+        ("x-forwarded-proto", public_scheme),
+        ("x-forwarded-host", request.headers.get("host", "")),
+        ("traceparent", traceparent(request.headers.get("traceparent"))),
+    ]
+    if (request_id := request_id_var.get()) is not None:
+        headers.append(("x-request-id", request_id))
+    return headers
+
+
+def check_csrf(request: Request[Any, Any, Any], session_csrf: str) -> None:
+    """Session-authenticated (cookie) calls that change something must carry the session's CSRF token in the
+    X-CSRF-Token header (synchronizer token, rendered into the portal pages). A cross-site form cannot set a
+    header, and a cross-site script cannot read the token; SameSite=Lax on the cookie is a second fence."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    supplied = request.headers.get(CSRF_HEADER, "")
+    if not supplied or not secrets.compare_digest(supplied, session_csrf):
+        raise Forbidden("de CSRF-controle faalde: stuur de X-CSRF-Token-header van deze sessie mee")
+
+
+def has_body(request: Request[Any, Any, Any]) -> bool:
+    return "transfer-encoding" in request.headers or int(request.headers.get("content-length") or 0) > 0
+
+
+async def forward(request: Request[Any, Any, Any], http: httpx.AsyncClient, upstream: str, tenant: str,
+                  token: str, public_scheme: str) -> Stream:
+    path = upstream_path(request.scope.get("raw_path"), request.scope["path"])
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    url = f"{upstream}/{tenant}{path}" + (f"?{query}" if query else "")
+    content: AsyncIterator[bytes] | None = request.stream() if has_body(request) else None
+    outgoing = http.build_request(request.method, url, headers=forwarded_headers(request, token, public_scheme),
+                                  content=content)
+    try:
+        response = await http.send(outgoing, stream=True)
+    except httpx.TimeoutException as exc:
+        log.warning("upstream timed out", extra={"upstream": upstream})
+        raise UpstreamTimeout("de dienst antwoordde niet op tijd") from exc
+    except httpx.TransportError as exc:
+        log.warning("upstream unreachable", extra={"upstream": upstream, "error": type(exc).__name__})
+        raise UpstreamUnavailable("de dienst is niet bereikbaar") from exc
+    # Litestar keeps one value per name; repeated headers (Vary, Link) are joined, as RFC 9110 §5.3 allows.
+    headers: dict[str, str] = {}
+    for name, value in response.headers.multi_items():
+        if name not in DROPPED_RESPONSE:
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    return Stream(response.aiter_raw(), status_code=response.status_code, headers=headers,
+                  media_type=response.headers.get("content-type"), background=BackgroundTask(response.aclose))
+
+
+async def caller_token(request: Request[Any, Any, Any], tenant: str, gateway: Gateway) -> str:
+    """API clients bring a bearer token; the portal's own pages ride on the session (then CSRF applies)."""
+    authorization = request.headers.get("authorization")
+    if authorization:
+        token = bearer_token(authorization)
+        if token is None:
+            raise Unauthenticated("alleen een Bearer-toegangsbewijs wordt aanvaard")
+        return token
+    user = await fresh_user(request.session, tenant, gateway.realm, gateway.verifier,
+                            gateway.settings.refresh_margin_seconds)
+    if user is None:
+        raise Unauthenticated("een Bearer-toegangsbewijs of een aanmelding is vereist")
+    check_csrf(request, user.csrf)
+    return user.access_token
+
+
+@route(["/{tenant:str}/api/{service:str}", "/{tenant:str}/api/{service:str}/{rest:path}"],
+       http_method=[HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE],
+       include_in_schema=False)
+async def api(request: Request[Any, Any, Any], tenant: FromPath[str], service: FromPath[str],
+              gateway: InjectedGateway) -> Stream:
+    # The path after the service is taken from the raw path in forward(), never from a parameter.
+    upstream = gateway.settings.upstreams.get(service)
+    if upstream is None:
+        raise NotFound(f"onbekende dienst {service!r}")
+    token = await caller_token(request, tenant, gateway)
+    await gateway.verifier.verify(token, expected_tenant=tenant)
+    scheme = "https" if gateway.settings.https else "http"
+    return await forward(request, gateway.upstream_http, upstream, tenant, token, scheme)

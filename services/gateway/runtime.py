@@ -1,0 +1,57 @@
+"""The live parts of one gateway process, created in the lifespan and reached through app.state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TypeAlias
+
+import httpx
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+
+from services.gateway.oidc import RealmClient
+from services.gateway.settings import GatewaySettings
+from shared.auth import TokenVerifier
+
+
+@dataclass
+class Gateway:
+    settings: GatewaySettings
+    verifier: TokenVerifier
+    """Access tokens: audience regie-api."""
+    id_verifier: TokenVerifier
+    """ID tokens: audience is the portal client."""
+    realm: RealmClient
+    upstream_http: httpx.AsyncClient
+    """Its own pool and timeouts: a slow service must not starve the calls to Keycloak."""
+
+    @classmethod
+    def start(cls, settings: GatewaySettings) -> Gateway:
+        auth = settings.service.auth
+        keycloak_http = httpx.AsyncClient(timeout=httpx.Timeout(5.0))
+
+        def verifier(audience: str) -> TokenVerifier:
+            return TokenVerifier(settings.keycloak_url, settings.service.tenants, audience=audience,
+                                 leeway_seconds=auth.leeway_seconds, min_refresh_seconds=auth.jwks_min_refresh_seconds,
+                                 http=keycloak_http)
+
+        timeout = settings.upstream_timeout_seconds
+        upstream_http = httpx.AsyncClient(
+            timeout=httpx.Timeout(connect=5.0, read=timeout, write=timeout, pool=5.0),
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+            follow_redirects=False)
+        return cls(settings=settings, verifier=verifier(auth.audience), id_verifier=verifier(settings.client_id),
+                   realm=RealmClient(settings.keycloak_url, settings.client_id, keycloak_http),
+                   upstream_http=upstream_http)
+
+    async def aclose(self) -> None:
+        await self.upstream_http.aclose()
+        await self.realm.http.aclose()  # shared by both verifiers
+
+
+def gateway_of(state: State) -> Gateway:
+    return state["gateway"]
+
+
+InjectedGateway: TypeAlias = NamedDependency[Gateway]
+"""How route handlers ask for the gateway (provided as `gateway` in app.py)."""

@@ -1,0 +1,79 @@
+"""StackConfig: profiles, ports and the environment handed to services."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from devstack.config import PORT_OFFSETS, REPO_ROOT, SERVICES, TENANTS, StackConfig
+
+
+def test_run_and_test_profiles_do_not_share_ports_or_state() -> None:
+    run = StackConfig.from_env("run", env={})
+    test = StackConfig.from_env("test", env={})
+    assert set(run.ports.values()).isdisjoint(test.ports.values())
+    assert run.state_dir == REPO_ROOT / ".stack" / "run"
+    assert test.state_dir == REPO_ROOT / ".stack" / "test"
+    assert run.pg_port == 40432 and test.pg_port == 42432
+    # No two components of one stack on the same port.
+    assert len(set(test.ports.values())) == len(PORT_OFFSETS)
+
+
+def test_env_overrides_apply(tmp_path: Path) -> None:
+    config = StackConfig.from_env(
+        "test",
+        env={
+            "REGIE_STATE_DIR": str(tmp_path),
+            "REGIE_PORT_BASE": "50000",
+            "REGIE_PG_PORT": "50999",
+            "REGIE_KEYCLOAK_PORT": "51180",
+            "REGIE_PG_APP_PASSWORD": "s3cret",
+            "REGIE_S3_ACCESS_KEY": "someone",
+        },
+    )
+    assert config.state_dir == tmp_path
+    assert config.port("gateway") == 50000
+    assert config.port("grants") == 50101
+    assert config.pg_port == 50999
+    assert config.keycloak_url == "http://127.0.0.1:51180"
+    env = config.service_env("grants")
+    assert env["REGIE_DATABASE_URL"] == "postgresql+asyncpg://regie_app:s3cret@127.0.0.1:50999/grants"
+    assert env["REGIE_S3_ACCESS_KEY"] == "someone"
+
+
+def test_unknown_profile_is_refused() -> None:
+    with pytest.raises(ValueError):
+        StackConfig.from_env("prod", env={})
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_service_env_names(service: str) -> None:
+    config = StackConfig.from_env("test", env={})
+    env = config.service_env(service)
+    assert env["REGIE_SERVICE"] == service
+    assert env["REGIE_TENANTS"] == ",".join(TENANTS)
+    assert env["REGIE_HTTP_HOST"] == "127.0.0.1"
+    assert env["REGIE_HTTP_PORT"] == str(config.port(service))
+    assert env["REGIE_NATS_URL"] == "nats://127.0.0.1:42422"
+    assert env["REGIE_S3_ENDPOINT"] == "127.0.0.1:42333"
+    assert env["REGIE_S3_SECURE"] == "false"
+    assert env["REGIE_S3_BUCKET"] == f"regie-{service}"
+    assert env["REGIE_KEYCLOAK_URL"] == "http://127.0.0.1:42180"
+    assert env["REGIE_GATEWAY_URL"] == "http://127.0.0.1:42000"
+    assert env["REGIE_GRANTS_URL"] == "http://127.0.0.1:42101"
+    assert env["REGIE_LOG_FORMAT"] == "json"
+    database_vars = {"REGIE_DATABASE_URL", "REGIE_RELAY_DATABASE_URL", "REGIE_MIGRATION_DATABASE_URL"}
+    if service == "gateway":
+        assert database_vars.isdisjoint(env)
+    else:
+        assert env["REGIE_RELAY_DATABASE_URL"].startswith("postgresql+asyncpg://regie_relay:")
+        assert env["REGIE_MIGRATION_DATABASE_URL"].endswith(f"@127.0.0.1:42432/{service}")
+
+
+def test_stack_env_file(tmp_path: Path) -> None:
+    config = StackConfig.from_env("test", env={"REGIE_STATE_DIR": str(tmp_path)})
+    path = config.write_env_file()
+    lines = dict(line.split("=", 1) for line in path.read_text().splitlines())
+    assert lines["REGIE_NATS_URL"] == config.nats_url
+    assert "REGIE_SERVICE" not in lines

@@ -1,0 +1,59 @@
+"""The committed realm files are the generator's output and hold what the platform relies on."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from devstack import realms
+from devstack.config import TENANTS
+
+ROLES = {"applicant", "juror", "call-manager", "partner", "coordinator", "driver", "province-admin"}
+
+
+@pytest.mark.parametrize("tenant", TENANTS)
+def test_realm_file_is_in_sync_with_generator(tenant: str) -> None:
+    path = realms.REALMS_DIR / f"{tenant}.json"
+    assert path.read_text() == realms.render(tenant), "run: python -m devstack.realms"
+
+
+@pytest.mark.parametrize("tenant", TENANTS)
+def test_realm_content(tenant: str) -> None:
+    realm = json.loads((realms.REALMS_DIR / f"{tenant}.json").read_text())
+    assert realm["realm"] == tenant
+    assert realm["displayName"].startswith("Provincie ")
+    assert realm["defaultLocale"] == "nl" and realm["internationalizationEnabled"] is True
+    assert {role["name"] for role in realm["roles"]["realm"]} == ROLES
+
+    clients = {client["clientId"]: client for client in realm["clients"]}
+    portal = clients["regie-portal"]
+    assert portal["publicClient"] and portal["standardFlowEnabled"]
+    assert not portal["directAccessGrantsEnabled"] and not portal["implicitFlowEnabled"]
+    assert portal["attributes"]["pkce.code.challenge.method"] == "S256"
+    assert portal["redirectUris"] == [f"{realms.GATEWAY_URL_PLACEHOLDER}/*"]
+    cli = clients["regie-cli"]
+    assert cli["publicClient"] and cli["directAccessGrantsEnabled"] and not cli["standardFlowEnabled"]
+    for client in (portal, cli):
+        audiences = [
+            m["config"].get("included.custom.audience") for m in client["protocolMappers"]
+        ]
+        assert "regie-api" in audiences
+
+    users = {user["username"]: user for user in realm["users"]}
+    assert set(users) == ROLES
+    for role, user in users.items():
+        assert user["realmRoles"] == [role]
+        assert user["email"] == f"{role}@{tenant}.regie.test"
+        assert user["credentials"][0]["temporary"] is False
+    for role in ("applicant", "juror", "partner"):
+        number = users[role]["attributes"]["enterprise_number"][0]
+        assert len(number) == 10 and number.isdigit()
+        assert int(number[8:]) == 97 - int(number[:8]) % 97
+
+    profile = json.loads(
+        realm["components"]["org.keycloak.userprofile.UserProfileProvider"][0]["config"][
+            "kc.user.profile.config"
+        ][0]
+    )
+    assert "enterprise_number" in {attribute["name"] for attribute in profile["attributes"]}

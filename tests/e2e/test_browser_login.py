@@ -1,0 +1,62 @@
+"""A person logs in to the Antwerpen portal through the real Keycloak in Debian's chromium, sees the portal
+home in Dutch with their role, and logs out."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+# TEMPORARY until tests/conftest.py provides these for the whole suite: the gateway tests' fixtures.
+from tests.gateway.conftest import gateway_url, keycloak_url, stack_config  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+SCREENSHOT = "/tmp/gateway-home.png"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(locale="nl-BE", viewport={"width": 1100, "height": 800})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def test_an_applicant_logs_in_through_keycloak_sees_the_dutch_portal_home_and_logs_out(
+        page: Page, gateway_url: str, keycloak_url: str) -> None:
+    page.goto(f"{gateway_url}/antwerpen/")
+    expect(page.locator("h1")).to_contain_text("Welkom bij Provincie Antwerpen")
+    page.get_by_role("link", name="Aanmelden").click()
+
+    page.wait_for_url(f"{keycloak_url}/realms/antwerpen/**")
+    assert page.locator("html").get_attribute("lang", timeout=5000) == "nl"
+    expect(page.get_by_label("Wachtwoord", exact=True)).to_be_visible()
+    page.get_by_label("Gebruikersnaam").fill("applicant")
+    page.get_by_label("Wachtwoord", exact=True).fill("demo")
+    page.locator("#kc-login").click()
+
+    page.wait_for_url(f"{gateway_url}/antwerpen/")
+    expect(page.locator("h1")).to_contain_text("Welkom, ")
+    expect(page.locator("main")).to_contain_text("Provincie Antwerpen")
+    expect(page.locator(".roles")).to_contain_text("aanvrager")
+    expect(page.get_by_role("link", name=re.compile("Aanvragen"))).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile("^Jury"))).to_have_count(0)
+    page.screenshot(path=SCREENSHOT, full_page=True)
+
+    page.get_by_role("link", name="Afmelden").click()
+    page.wait_for_url(f"{gateway_url}/antwerpen/")
+    expect(page.locator("h1")).to_contain_text("Welkom bij Provincie Antwerpen")
+    expect(page.get_by_role("link", name="Aanmelden")).to_be_visible()

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from devstack.config import StackConfig
+from devstack.stack import Stack
+from services.grants.app import SPEC as GRANTS
+from services.partners.app import SPEC as PARTNERS
+from shared.db import Database
+from shared.migrations import upgrade
+
+
+async def migrated(config: StackConfig, service: str, migrations_dir) -> Database:
+    await asyncio.to_thread(upgrade, migrations_dir, config.database_url(service, "regie_owner"))
+    return Database.from_url(config.database_url(service, "regie_app"), pool_size=5)
+
+
+@pytest.fixture(scope="session")
+async def partners_db(infra: Stack, stack_config: StackConfig) -> AsyncIterator[Database]:
+    db = await migrated(stack_config, "partners", PARTNERS.migrations_dir)
+    yield db
+    await db.dispose()
+
+
+@pytest.fixture(scope="session")
+async def grants_db(infra: Stack, stack_config: StackConfig) -> AsyncIterator[Database]:
+    db = await migrated(stack_config, "grants", GRANTS.migrations_dir)
+    yield db
+    await db.dispose()

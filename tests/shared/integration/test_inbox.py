@@ -1,0 +1,177 @@
+"""Idempotent consumers: an event delivered twice, or redelivered because its consumer died after the
+effect and before the ack, is applied once. A poison message ends up on the dead-letter subject."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from pathlib import Path
+from typing import ClassVar
+
+import nats
+import nats.js.errors
+import pytest
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from devstack.config import StackConfig
+from devstack.stack import Stack
+from shared.db import Database
+from shared.events.consumer import Consumer, Subscription
+from shared.events.envelope import Envelope, EventData, encode, make_envelope
+from shared.events.streams import DEAD_LETTER_STREAM, dead_letter_subject, ensure_streams
+from shared.ids import uuid7
+
+WORKER = Path(__file__).with_name("inbox_crash_worker.py")
+EVENT_TYPE = "be.regie.grants.inboxtest.happened.v1"
+
+
+class InboxTestHappenedV1(EventData, frozen=True, kw_only=True):
+    event_type: ClassVar[str] = EVENT_TYPE
+    note: str
+
+
+@pytest.fixture(scope="module")
+async def effects_table(grants_db: Database, stack_config: StackConfig) -> Database:
+    owner = Database.from_url(stack_config.database_url("grants", "regie_owner"), 1)
+    async with owner.transaction(None) as session:
+        await session.execute(text("create table if not exists inbox_test_effects "
+                                   "(tenant text not null, event_id text not null)"))
+        await session.execute(text("alter table inbox_test_effects enable row level security"))
+        await session.execute(text("alter table inbox_test_effects force row level security"))
+        await session.execute(text("drop policy if exists tenant_isolation on inbox_test_effects"))
+        await session.execute(text("create policy tenant_isolation on inbox_test_effects "
+                                   "using (tenant = current_setting('app.tenant', true)) "
+                                   "with check (tenant = current_setting('app.tenant', true))"))
+        await session.execute(text("grant select, insert on inbox_test_effects to regie_app"))
+    await owner.dispose()
+    return grants_db
+
+
+@pytest.fixture(autouse=True)
+async def fresh_test_subject(infra: Stack, stack_config: StackConfig) -> None:
+    """The test events' subject is shared by every run; old runs' events would be read first."""
+    nc = await nats.connect(stack_config.nats_url)
+    js = nc.jetstream()
+    await ensure_streams(js, 1)
+    await js.purge_stream("GRANTS", subject="grants.west-vlaanderen.inboxtest.happened")
+    await nc.drain()
+
+
+async def effects(db: Database, event_id: str) -> int:
+    async with db.transaction("west-vlaanderen") as session:
+        return (await session.execute(text("select count(*) from inbox_test_effects where event_id = :e"),
+                                      {"e": event_id})).scalar_one()
+
+
+async def publish_raw(js, envelope: Envelope, msg_id: str | None) -> None:
+    headers = {"Nats-Msg-Id": msg_id} if msg_id else None
+    await js.publish(envelope.nats_subject, encode(envelope), headers=headers)
+
+
+def inbox_event(note: str) -> Envelope:
+    return make_envelope(InboxTestHappenedV1(note=note), tenant="west-vlaanderen", subject=note)
+
+
+async def wait_until_acked(js, durable: str, timeout: float = 20.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    info = None
+    while asyncio.get_running_loop().time() < deadline:
+        try:
+            info = await js.consumer_info("GRANTS", durable)
+        except nats.js.errors.NotFoundError:  # the consumer process has not subscribed yet
+            await asyncio.sleep(0.2)
+            continue
+        if info.num_pending == 0 and info.num_ack_pending == 0 and info.delivered.stream_seq > 0:
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"consumer {durable} did not ack everything within {timeout}s: {info}")
+
+
+async def record(session: AsyncSession, envelope: Envelope) -> None:
+    await session.execute(text("insert into inbox_test_effects (tenant, event_id) values (:t, :e)"),
+                          {"t": envelope.tenant, "e": envelope.id})
+
+
+async def test_the_same_event_delivered_twice_is_applied_once(
+        infra: Stack, effects_table: Database, stack_config: StackConfig) -> None:
+    nc = await nats.connect(stack_config.nats_url)
+    js = nc.jetstream()
+    await ensure_streams(js, 1)
+    run = str(uuid7())
+    envelope = inbox_event(run)
+    # Two copies with different message ids get past the server's dedupe, as after its window would.
+    await publish_raw(js, envelope, f"{envelope.id}-a")
+    await publish_raw(js, envelope, f"{envelope.id}-b")
+    durable = f"test-inbox-twice-{run[-12:]}"
+    subject = envelope.nats_subject
+    consumer = Consumer(js, effects_table, Subscription(durable=durable, producer="grants", subject=subject,
+                                                        handlers={EVENT_TYPE: record}))
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(stop))
+    await wait_until_acked(js, durable)
+    stop.set()
+    await task
+    await nc.drain()
+    assert await effects(effects_table, envelope.id) == 1
+
+
+async def test_a_consumer_killed_after_its_effect_and_before_its_ack_applies_the_event_once(
+        infra: Stack, effects_table: Database, stack_config: StackConfig) -> None:
+    nc = await nats.connect(stack_config.nats_url)
+    js = nc.jetstream()
+    await ensure_streams(js, 1)
+    run = str(uuid7())
+    envelope = inbox_event(run)
+    await publish_raw(js, envelope, envelope.id)
+    durable = f"test-inbox-kill-{run[-12:]}"
+    argv = [sys.executable, str(WORKER), stack_config.database_url("grants", "regie_app"), stack_config.nats_url,
+            durable, envelope.nats_subject]
+    dying = await asyncio.create_subprocess_exec(*argv, "kill", "30")
+    assert await asyncio.wait_for(dying.wait(), 30) == -signal.SIGKILL
+    assert await effects(effects_table, envelope.id) == 1  # the effect was committed before the kill
+
+    survivor = await asyncio.create_subprocess_exec(*argv, "live", "6")
+    await wait_until_acked(js, durable)
+    assert await asyncio.wait_for(survivor.wait(), 30) == 0
+    info = await js.consumer_info("GRANTS", durable)
+    await nc.drain()
+    assert info.num_redelivered >= 0 and info.delivered.consumer_seq >= 2, "the event was delivered again"
+    assert await effects(effects_table, envelope.id) == 1
+
+
+async def test_an_event_that_keeps_failing_goes_to_the_dead_letter_subject(
+        infra: Stack, effects_table: Database, stack_config: StackConfig) -> None:
+    nc = await nats.connect(stack_config.nats_url)
+    js = nc.jetstream()
+    await ensure_streams(js, 1)
+    run = str(uuid7())
+    envelope = inbox_event(run)
+    await publish_raw(js, envelope, envelope.id)
+    attempts = 0
+
+    async def failing(session: AsyncSession, _: Envelope) -> None:
+        nonlocal attempts
+        attempts += 1
+        raise RuntimeError("the handler is broken")
+
+    durable = f"test-inbox-poison-{run[-12:]}"
+    consumer = Consumer(js, effects_table, Subscription(durable=durable, producer="grants",
+                                                        subject=envelope.nats_subject,
+                                                        handlers={EVENT_TYPE: failing}),
+                        max_deliver=3, ack_wait_seconds=1.0)
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(stop))
+    dead = await js.pull_subscribe(dead_letter_subject(durable), durable=None, stream=DEAD_LETTER_STREAM,
+                                   config=ConsumerConfig(ack_policy=AckPolicy.NONE,
+                                                         deliver_policy=DeliverPolicy.ALL))
+    messages = await dead.fetch(1, timeout=20.0)
+    stop.set()
+    await task
+    await nc.drain()
+    assert attempts == 3
+    assert messages[0].data == encode(envelope)
+    assert "the handler is broken" in messages[0].headers["Regie-Dead-Letter-Reason"]
+    assert await effects(effects_table, envelope.id) == 0
