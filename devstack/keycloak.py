@@ -28,6 +28,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+import psutil
+
 from devstack import realms
 from devstack.config import TENANTS, StackConfig
 from devstack.processes import (
@@ -199,6 +201,17 @@ def _base_env(config: StackConfig) -> dict[str, str]:
     return env
 
 
+def _servers_using(home: Path) -> list[int]:
+    """Pids of Keycloak JVMs started from distribution `home` (kc.sh passes -Dkc.home.dir)."""
+    prefix = "-Dkc.home.dir="
+    pids = []
+    for proc in psutil.process_iter(["pid", "cmdline"]):
+        for arg in proc.info.get("cmdline") or []:
+            if arg.startswith(prefix) and Path(arg[len(prefix):].strip("'")).resolve() == home.resolve():
+                pids.append(proc.info["pid"])
+    return pids
+
+
 def ensure_built(config: StackConfig) -> None:
     """Run `kc.sh build` once per distribution and set of build options."""
     home = ensure_distribution(config)
@@ -209,6 +222,14 @@ def ensure_built(config: StackConfig) -> None:
     with _cache_lock(config):
         if marker.exists() and marker.read_text().strip() == wanted:
             return
+        # The build rewrites lib/quarkus under the feet of any Keycloak
+        # running from this distribution (the other profile's stack).
+        running = _servers_using(home)
+        if running:
+            raise StartError(
+                f"Keycloak must be rebuilt ({wanted}) but pids {running} run from {home}; "
+                "stop them first (python -m devstack down --profile run|test)"
+            )
         with Timer("keycloak build"):
             result = subprocess.run(
                 [str(home / "bin" / "kc.sh"), "build", *BUILD_OPTIONS],

@@ -18,9 +18,9 @@ import socket
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
@@ -270,7 +270,8 @@ def start_process(
     full_env.update(env or {})
     log_path = config.log_file(name)
     with log_path.open("ab") as log_handle:
-        log_handle.write(f"\n=== {time.strftime('%Y-%m-%d %H:%M:%S')} starting {name}: {' '.join(argv)}\n".encode())
+        banner = f"\n=== {time.strftime('%Y-%m-%d %H:%M:%S')} starting {name}: {' '.join(argv)}\n"
+        log_handle.write(banner.encode())
         log_handle.flush()
         try:
             child = subprocess.Popen(
@@ -358,8 +359,11 @@ def stop_process(config: StackConfig, name: str, timeout: float | None = None) -
 def _signal_session(pid: int, sig: int) -> None:
     """Signal the whole process group the component leads (see start_new_session).
 
-    A wrapper script such as kc.sh does not forward SIGTERM to the JVM it
-    runs, so signalling only the leader would leave the real server running.
+    A component may be a wrapper (kc.sh runs the JVM as a child; a service
+    may be started through a shell): the group signal reaches the real server
+    even when the wrapper does not forward it. PostgreSQL's backends getting
+    SIGINT too is harmless: it only cancels their queries, which its fast
+    shutdown does anyway.
     """
     try:
         if os.getpgid(pid) == pid:

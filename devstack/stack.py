@@ -11,13 +11,14 @@ import fcntl
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 from devstack import keycloak, nats, ports, postgres, s3
 from devstack.config import StackConfig
 from devstack.processes import log, read_pid, stop_all, stop_process
 
-# Start order; `down` stops in reverse (processes.stop_all uses pid file age).
+# The infrastructure components, in the order `status` lists them. `down`
+# stops them after the services and Keycloak (see processes.stop_all waves).
 COMPONENTS: tuple[str, ...] = (postgres.NAME, nats.NAME, s3.NAME, keycloak.NAME)
 
 
@@ -42,8 +43,11 @@ class Stack:
         self.config = config
         self.with_keycloak = with_keycloak
 
-    # Everything a test needs to reach the stack comes from the config.
-    def __getattr__(self, name: str) -> object:
+    # Everything a test needs to reach the stack (URLs, ports, service_env,
+    # database_url) comes from the config: stack.nats_url == config.nats_url.
+    def __getattr__(self, name: str) -> Any:
+        if name == "config":  # not set yet (e.g. during unpickling)
+            raise AttributeError(name)
         return getattr(self.config, name)
 
     def up(self) -> "Stack":

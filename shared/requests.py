@@ -1,6 +1,7 @@
-"""Per-request plumbing as a plain ASGI middleware: a request id (taken from X-Request-Id when a trusted
-proxy such as the gateway set one, made otherwise), echoed in the response, put into the log context, and
-one structured log line per request."""
+"""Per-request plumbing as a plain ASGI middleware around the whole application (outside Litestar, so that
+it sees every request, also those refused before routing): a request id (taken from X-Request-Id when a
+trusted proxy such as the gateway set one, made otherwise) echoed in the response and put into the log
+context, Prometheus metrics by route template, and one structured log line per request."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import re
 import time
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from prometheus_client import Counter, Histogram
 
 from shared.ids import uuid7
 from shared.logs import request_id_var, tenant_var
@@ -17,8 +19,14 @@ log = logging.getLogger("regie.requests")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 QUIET_PATHS = ("/health/", "/metrics")
 
+REQUESTS = Counter("regie_http_requests_total", "HTTP requests answered",
+                   ["service", "method", "route", "status"])
+DURATION = Histogram("regie_http_request_duration_seconds", "Time to answer an HTTP request",
+                     ["service", "method", "route"],
+                     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
 
-def request_id_middleware(app: ASGIApp) -> ASGIApp:
+
+def request_id_middleware(app: ASGIApp, service: str = "regie") -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await app(scope, receive, send)
@@ -34,17 +42,22 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
             await send(message)
 
         try:
             await app(scope, receive, send_with_id)
         finally:
+            elapsed = time.perf_counter() - started
             path = scope["path"]
+            # The template (/{tenant}/calls), never the raw path: one series per route, not per id.
+            route = scope.get("path_template") or "unmatched"
+            if not path.startswith(QUIET_PATHS):
+                REQUESTS.labels(service, scope["method"], route, str(status)).inc()
+                DURATION.labels(service, scope["method"], route).observe(elapsed)
             if not path.startswith(QUIET_PATHS) or status >= 400:
-                log.info("request", extra={"method": scope["method"], "path": path, "status": status,
-                                           "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
+                log.info("request", extra={"method": scope["method"], "path": path, "route": route,
+                                           "status": status, "duration_ms": round(elapsed * 1000, 1)})
             request_id_var.reset(request_token)
             tenant_var.reset(tenant_token)
 

@@ -20,7 +20,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusController
 from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -180,8 +180,6 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
             await runtime.db.dispose()
             await verifier.aclose()
 
-    prometheus = PrometheusConfig(app_name=spec.name.replace("-", "_"), group_path=True,
-                                  exclude=["/health/", "/metrics"])
     dependencies = {
         "session": Provide(provide_session),
         "principal": Provide(provide_principal, sync_to_thread=False),
@@ -193,7 +191,6 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
         route_handlers=[live, ready, PrometheusController, *spec.route_handlers],
         lifespan=[lifespan],
         middleware=[
-            prometheus.middleware,
             DefineMiddleware(TenantAuthMiddleware, verifier=verifier, exclude=PUBLIC_PATHS),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
@@ -227,5 +224,5 @@ def serve(app: Litestar, settings: ServiceSettings) -> None:
     raised before routing is logged with its id and status."""
     import uvicorn
 
-    uvicorn.run(request_id_middleware(app), host=settings.http.host, port=settings.http.port,
+    uvicorn.run(request_id_middleware(app, settings.service), host=settings.http.host, port=settings.http.port,
                 log_config=None, access_log=False, proxy_headers=True, server_header=False)

@@ -17,7 +17,7 @@ from devstack.config import StackConfig
 from devstack.processes import start_process, stop_process
 from devstack.stack import Stack
 
-SERVICES = ("partners", "grants", "foodsavers", "gateway")
+SERVICES = ("partners", "grants", "foodsavers")
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from services.gateway.runtime import Gateway, InjectedGateway
 from services.gateway.sessions import fresh_user
 from shared.auth import bearer_token
 from shared.logs import request_id_var
-from shared.problems import BadRequest, Forbidden, NotFound, Problem, Unauthenticated
+from shared.problems import BadRequest, Forbidden, NotFound, PayloadTooLarge, Problem, Unauthenticated
 
 log = logging.getLogger("regie.gateway.proxy")
 
@@ -49,7 +49,7 @@ def upstream_path(raw_path: bytes | None, path: str) -> str:
     refused: httpx would normalise `/antwerpen/../limburg` into another tenant's URL."""
     if any(segment in {".", ".."} for segment in path.split("/")):
         raise BadRequest("het pad mag geen '.'- of '..'-segmenten bevatten")
-    source = raw_path.decode("latin-1") if raw_path else path
+    source = raw_path.decode("latin-1").split("?", 1)[0] if raw_path else path
     parts = source.split("/", 4)
     return "/" + parts[4] if len(parts) > 4 else ""
 
@@ -89,8 +89,16 @@ def check_csrf(request: Request[Any, Any, Any], session_csrf: str) -> None:
         raise Forbidden("de CSRF-controle faalde: stuur de X-CSRF-Token-header van deze sessie mee")
 
 
-def has_body(request: Request[Any, Any, Any]) -> bool:
-    return "transfer-encoding" in request.headers or int(request.headers.get("content-length") or 0) > 0
+def has_body(request: Request[Any, Any, Any], max_bytes: int) -> bool:
+    """Whether there is a body to stream on. One announced as too large is refused before the service is
+    called; one that only turns out too large while streaming is cut off by Litestar's own limit."""
+    try:
+        announced = int(request.headers.get("content-length") or 0)
+    except ValueError as exc:
+        raise BadRequest("ongeldige Content-Length") from exc
+    if announced > max_bytes:
+        raise PayloadTooLarge(f"de aanvraag is groter dan {max_bytes // (1024 * 1024)} MiB")
+    return announced > 0 or "transfer-encoding" in request.headers
 
 
 async def forward(request: Request[Any, Any, Any], http: httpx.AsyncClient, upstream: str, tenant: str,
@@ -98,7 +106,8 @@ async def forward(request: Request[Any, Any, Any], http: httpx.AsyncClient, upst
     path = upstream_path(request.scope.get("raw_path"), request.scope["path"])
     query = request.scope.get("query_string", b"").decode("latin-1")
     url = f"{upstream}/{tenant}{path}" + (f"?{query}" if query else "")
-    content: AsyncIterator[bytes] | None = request.stream() if has_body(request) else None
+    max_bytes = request.route_handler.resolve_request_max_body_size() or 0
+    content: AsyncIterator[bytes] | None = request.stream() if has_body(request, max_bytes) else None
     outgoing = http.build_request(request.method, url, headers=forwarded_headers(request, token, public_scheme),
                                   content=content)
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from http.cookiejar import DefaultCookiePolicy
 from typing import TypeAlias
 
 import httpx
@@ -12,6 +13,13 @@ from litestar.di import NamedDependency
 from services.gateway.oidc import RealmClient
 from services.gateway.settings import GatewaySettings
 from shared.auth import TokenVerifier
+
+
+def without_cookies(client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """httpx keeps cookies per client; one client serves every user here, so a cookie one answer set would
+    ride along on the next user's request. Accept none."""
+    client.cookies.jar.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+    return client
 
 
 @dataclass
@@ -28,7 +36,7 @@ class Gateway:
     @classmethod
     def start(cls, settings: GatewaySettings) -> Gateway:
         auth = settings.service.auth
-        keycloak_http = httpx.AsyncClient(timeout=httpx.Timeout(5.0))
+        keycloak_http = without_cookies(httpx.AsyncClient(timeout=httpx.Timeout(5.0)))
 
         def verifier(audience: str) -> TokenVerifier:
             return TokenVerifier(settings.keycloak_url, settings.service.tenants, audience=audience,
@@ -36,10 +44,10 @@ class Gateway:
                                  http=keycloak_http)
 
         timeout = settings.upstream_timeout_seconds
-        upstream_http = httpx.AsyncClient(
+        upstream_http = without_cookies(httpx.AsyncClient(
             timeout=httpx.Timeout(connect=5.0, read=timeout, write=timeout, pool=5.0),
             limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
-            follow_redirects=False)
+            follow_redirects=False))
         return cls(settings=settings, verifier=verifier(auth.audience), id_verifier=verifier(settings.client_id),
                    realm=RealmClient(settings.keycloak_url, settings.client_id, keycloak_http),
                    upstream_http=upstream_http)

@@ -1,0 +1,191 @@
+"""What the gateway does to a request on its way to a service, seen by a recording upstream. The gateway runs
+in-process; the tokens and their keys are the real Keycloak's."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from litestar.middleware.session.client_side import CookieBackendConfig
+from litestar.testing import TestClient
+
+from services.gateway.app import create_app
+from services.gateway.sessions import SessionCookies, UserSession, cookie_name
+from services.gateway.settings import GatewaySettings
+from shared.requests import request_id_middleware
+from shared.settings import AuthSettings, HttpSettings, ServiceSettings
+
+TokenFor = Callable[[str, str], str]
+MAX_BODY = 2 * 1024 * 1024
+
+
+@dataclass
+class Recorder:
+    seen: list[dict[str, Any]] = field(default_factory=list)
+    url: str = ""
+
+
+@pytest.fixture(scope="module")
+def upstream() -> Iterator[Recorder]:
+    recorder = Recorder()
+
+    class Handler(BaseHTTPRequestHandler):
+        def answer(self) -> None:
+            length = int(self.headers.get("content-length") or 0)
+            body = self.rfile.read(length) if length else b""
+            recorder.seen.append({"method": self.command, "path": self.path, "headers": dict(self.headers.items()),
+                                  "body_length": len(body)})
+            payload = json.dumps({"ok": True}).encode()
+            self.send_response(201 if self.command == "POST" else 200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(payload)))
+            self.send_header("set-cookie", "upstream=1")
+            self.send_header("x-upstream", "recorder")
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_GET = do_POST = do_PUT = do_DELETE = answer
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    recorder.url = f"http://127.0.0.1:{server.server_port}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield recorder
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def settings(keycloak_url: str, upstream: Recorder) -> GatewaySettings:
+    service = ServiceSettings(auth=AuthSettings(keycloak_url=keycloak_url), http=HttpSettings(max_body_bytes=MAX_BODY),
+                              log_format="text")
+    return GatewaySettings(service=service, public_url="http://gateway.test", partners_url=upstream.url,
+                           grants_url="http://127.0.0.1:9", session_secret="t" * 40)
+
+
+@pytest.fixture(scope="module")
+def client(settings: GatewaySettings) -> Iterator[TestClient[Any]]:
+    app = request_id_middleware(create_app(settings))
+    with TestClient(app, base_url="http://gateway.test") as client:  # type: ignore[arg-type]
+        yield client
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {token}"}
+
+
+def test_the_request_reaches_the_tenants_path_of_the_service_with_its_context(
+        client: TestClient[Any], upstream: Recorder, token_for: TokenFor) -> None:
+    token = token_for("antwerpen", "coordinator")
+    trace = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    response = client.get("/antwerpen/api/partners/organisations/a%2Fb?limit=5&cursor=x", headers={
+        **bearer(token), "x-request-id": "req-42", "traceparent": trace, "cookie": "regie_antwerpen=abc; other=1",
+        "connection": "x-secret", "x-secret": "hop", "x-forwarded-for": "6.6.6.6"})
+    assert response.status_code == 200
+    assert response.json() == {"ok": True}
+    seen = upstream.seen[-1]
+    headers = {k.lower(): v for k, v in seen["headers"].items()}
+    assert seen["path"] == "/antwerpen/organisations/a%2Fb?limit=5&cursor=x"
+    assert headers["authorization"] == f"Bearer {token}"
+    assert headers["x-request-id"] == "req-42"
+    assert headers["traceparent"] == trace
+    assert headers["x-forwarded-for"] == "testclient"  # the caller's own claim is not passed on
+    assert headers["x-forwarded-proto"] == "http"
+    assert headers["x-forwarded-host"] == "gateway.test"
+    assert "cookie" not in headers and "x-secret" not in headers
+    # The service's cookies never reach the browser; its other headers do.
+    assert not any("upstream=" in cookie for cookie in response.headers.get_list("set-cookie"))
+    assert response.headers["x-upstream"] == "recorder"
+    assert response.headers.get_list("x-request-id") == ["req-42"]
+
+
+def test_a_trace_is_started_when_the_caller_has_none(client: TestClient[Any], upstream: Recorder,
+                                                     token_for: TokenFor) -> None:
+    client.get("/antwerpen/api/partners/organisations", headers=bearer(token_for("antwerpen", "coordinator")))
+    headers = {k.lower(): v for k, v in upstream.seen[-1]["headers"].items()}
+    assert len(headers["traceparent"].split("-")) == 4
+
+
+def test_a_token_of_another_province_never_reaches_the_service(client: TestClient[Any], upstream: Recorder,
+                                                               token_for: TokenFor) -> None:
+    before = len(upstream.seen)
+    response = client.post("/limburg/api/partners/organisations", json={"name": "x"},
+                           headers=bearer(token_for("antwerpen", "coordinator")))
+    assert response.status_code == 401
+    assert response.json()["type"] == "urn:regie:problem:wrong-tenant"
+    assert len(upstream.seen) == before
+
+
+def test_an_upload_is_passed_on_whole(client: TestClient[Any], upstream: Recorder, token_for: TokenFor) -> None:
+    body = b"x" * (MAX_BODY - 10)
+    response = client.post("/antwerpen/api/partners/documents", content=body,
+                           headers={**bearer(token_for("antwerpen", "coordinator")),
+                                    "content-type": "application/octet-stream"})
+    assert response.status_code == 201
+    assert upstream.seen[-1]["body_length"] == len(body)
+
+
+def test_a_body_over_the_limit_is_refused_before_the_service_sees_it(client: TestClient[Any], upstream: Recorder,
+                                                                      token_for: TokenFor) -> None:
+    before = len(upstream.seen)
+    response = client.post("/antwerpen/api/partners/documents", content=b"x" * (MAX_BODY + 1),
+                           headers=bearer(token_for("antwerpen", "coordinator")))
+    assert response.status_code == 413
+    assert response.json()["type"] == "urn:regie:problem:payload-too-large"
+    assert len(upstream.seen) == before
+
+
+def test_a_service_that_is_down_is_a_503_problem(client: TestClient[Any], token_for: TokenFor) -> None:
+    response = client.get("/antwerpen/api/grants/calls", headers=bearer(token_for("antwerpen", "coordinator")))
+    assert response.status_code == 503
+    assert response.json()["type"] == "urn:regie:problem:unavailable"
+
+
+def test_dot_segments_cannot_climb_into_another_province(client: TestClient[Any], upstream: Recorder,
+                                                         token_for: TokenFor) -> None:
+    before = len(upstream.seen)
+    response = client.get("/antwerpen/api/partners/%2E%2E/%2E%2E/limburg/organisations",
+                          headers=bearer(token_for("antwerpen", "coordinator")))
+    assert response.status_code in {400, 404}
+    assert len(upstream.seen) == before
+
+
+def browser_session(settings: GatewaySettings, tenant: str, token: str) -> tuple[str, str]:
+    user = UserSession(access_token=token, refresh_token="unused", expires_at=int(time.time()) + 240,
+                       refresh_expires_at=0, name="Sofie", roles=("coordinator",), csrf="the-csrf-token")
+    backend = SessionCookies(CookieBackendConfig(secret=settings.session_key(tenant), key=cookie_name(tenant)))
+    return f"{cookie_name(tenant)}={backend.dump_data({'user': user.to_dict()})[0].decode()}", user.csrf
+
+
+def test_the_portal_calls_the_api_on_its_session_and_changes_need_the_csrf_token(
+        client: TestClient[Any], settings: GatewaySettings, upstream: Recorder, token_for: TokenFor) -> None:
+    cookie, csrf = browser_session(settings, "antwerpen", token_for("antwerpen", "coordinator"))
+    assert client.get("/antwerpen/api/partners/organisations", headers={"cookie": cookie}).status_code == 200
+    before = len(upstream.seen)
+    refused = client.post("/antwerpen/api/partners/organisations", json={}, headers={"cookie": cookie})
+    assert refused.status_code == 403
+    assert "CSRF" in refused.json()["detail"]
+    assert len(upstream.seen) == before
+    accepted = client.post("/antwerpen/api/partners/organisations", json={},
+                           headers={"cookie": cookie, "x-csrf-token": csrf})
+    assert accepted.status_code == 201
+    forwarded = {k.lower(): v for k, v in upstream.seen[-1]["headers"].items()}
+    assert forwarded["authorization"] == f"Bearer {token_for('antwerpen', 'coordinator')}"
+    assert "x-csrf-token" not in forwarded and "cookie" not in forwarded
+
+
+def test_a_streamed_body_that_grows_over_the_limit_is_cut_off(client: TestClient[Any], token_for: TokenFor) -> None:
+    def chunks() -> Iterator[bytes]:
+        for _ in range(MAX_BODY // 65536 + 2):
+            yield b"x" * 65536
+
+    response = client.post("/antwerpen/api/partners/documents", content=chunks(),
+                           headers=bearer(token_for("antwerpen", "coordinator")))
+    assert response.status_code == 413
