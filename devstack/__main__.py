@@ -1,4 +1,7 @@
-"""python -m devstack up|down|status [--profile run|test] [--without-keycloak]"""
+"""python -m devstack up|run|down|status|env [--profile run|test] [--without-keycloak]
+
+up: the components (PostgreSQL, NATS, S3, Keycloak); run: those, then the services and the gateway, the demo
+data, and the URLs and demo logins; down: everything the profile started, by process id."""
 
 from __future__ import annotations
 
@@ -6,13 +9,34 @@ import argparse
 import sys
 
 from devstack.config import PROFILES, StackConfig
+from devstack.demo import load_demo
+from devstack.platform import migrate_services, start_services
 from devstack.processes import StartError, known_names, read_pid
 from devstack.stack import COMPONENTS, Stack
 
 
+def welcome(config: StackConfig) -> str:
+    from devstack.realms import ROLES
+    from shared.tenancy import TENANTS
+
+    lines = [
+        "",
+        "Regie draait / Regie is running",
+        f"  portaal / portal:   {config.gateway_url}/",
+        *[f"    {name:<27} {config.gateway_url}/{tenant}/" for tenant, name in TENANTS.items()],
+        f"  API:                {config.gateway_url}/<provincie>/api/<grants|partners|foodsavers>/...",
+        f"  Keycloak (admin):   {config.keycloak_url}/admin/  ({config.keycloak_admin} / {config.keycloak_admin_password})",
+        "  demo-aanmeldingen / demo logins (in elke provincie / in every province), wachtwoord / password: demo",
+        "    " + ", ".join(ROLES),
+        "  stoppen / stop:     make stop",
+        "",
+    ]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__)
-    parser.add_argument("command", choices=("up", "down", "status", "env"))
+    parser.add_argument("command", choices=("up", "run", "migrate", "down", "status", "env"))
     parser.add_argument("--profile", choices=PROFILES, default="run")
     parser.add_argument(
         "--without-keycloak", action="store_true",
@@ -22,12 +46,19 @@ def main(argv: list[str] | None = None) -> int:
     config = StackConfig.from_env(args.profile)
     stack = Stack(config, with_keycloak=not args.without_keycloak)
 
-    if args.command == "up":
+    if args.command in ("up", "run"):
         try:
             stack.up()
+            if args.command == "run":
+                start_services(config, restart=True)
+                load_demo(config)
+                print(welcome(config))
         except StartError as error:
-            print(f"devstack up failed: {error}", file=sys.stderr)
+            print(f"devstack {args.command} failed: {error}", file=sys.stderr)
             return 1
+        return 0
+    if args.command == "migrate":
+        migrate_services(config)
         return 0
     if args.command == "down":
         stopped = stack.down()

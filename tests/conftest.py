@@ -6,7 +6,6 @@ services as real processes. Set REGIE_KEEP_STACK=1 to leave the components runni
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -14,10 +13,10 @@ import httpx
 import pytest
 
 from devstack.config import StackConfig
-from devstack.processes import start_process, stop_process
+from devstack.platform import start_services, stop_services
 from devstack.stack import Stack
 
-SERVICES = ("partners", "grants", "foodsavers")
+SERVICES = ("partners", "grants", "foodsavers", "gateway")
 
 
 @dataclass(frozen=True)
@@ -59,20 +58,11 @@ def stack(infra: Stack, stack_config: StackConfig) -> Stack:
     return Stack(stack_config).up()
 
 
-def start_service(config: StackConfig, service: str) -> None:
-    env = config.service_env(service)
-    stop_process(config, service)  # never test against a process running older code
-    start_process(config, service, [sys.executable, "-m", f"services.{service}"], env=env,
-                  ready=f"http://127.0.0.1:{env['REGIE_HTTP_PORT']}/health/ready", timeout=90)
-
-
 @pytest.fixture(scope="session")
 def platform(stack: Stack, stack_config: StackConfig) -> Iterator[Platform]:
-    for service in SERVICES:
-        start_service(stack_config, service)
+    start_services(stack_config, SERVICES, restart=True)
     yield Platform(stack_config)
-    for service in reversed(SERVICES):
-        stop_process(stack_config, service)
+    stop_services(stack_config, SERVICES)
 
 
 class Tokens:
@@ -103,3 +93,24 @@ def tokens(stack: Stack, stack_config: StackConfig) -> Tokens:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+# Names the gateway's tests use.
+@pytest.fixture(scope="session")
+def keycloak_url(stack: Stack, stack_config: StackConfig) -> str:
+    return stack_config.keycloak_url
+
+
+@pytest.fixture(scope="session")
+def gateway_url(platform: Platform) -> str:
+    return platform.gateway_url
+
+
+@pytest.fixture(scope="session")
+def partners_url(platform: Platform) -> str:
+    return platform.url("partners")
+
+
+@pytest.fixture(scope="session")
+def token_for(tokens: Tokens) -> Tokens:
+    return tokens

@@ -15,7 +15,7 @@ from litestar.di import Provide
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusController
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
@@ -60,7 +60,6 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         finally:
             await gateway.aclose()
 
-    prometheus = PrometheusConfig(app_name="gateway", group_path=True, exclude=["/health/", "/metrics"])
     rate_limit = RateLimitConfig(rate_limit=("minute", settings.rate_limit_per_minute), exclude=UNLIMITED_PATHS)
     return Litestar(
         route_handlers=[
@@ -71,8 +70,8 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
             proxy.api,
         ],
         lifespan=[lifespan],
+        # Request metrics and ids come from shared.requests' outer middleware (wrapped in serve()).
         middleware=[
-            prometheus.middleware,
             rate_limit.middleware,
             DefineMiddleware(TenantSessions, tenants=settings.service.tenants, key_of=settings.session_key,
                              secure=settings.https),

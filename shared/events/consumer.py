@@ -67,16 +67,22 @@ class Consumer:
 
     async def run(self, stop: asyncio.Event) -> None:
         psub = await self.subscribe()
+        busy = False
         try:
             while not stop.is_set():
+                # A pull for n messages that finds none waiting lingers until n arrive or the timeout passes,
+                # so a lone event could wait out the whole timeout. Idle: pull one (returned the moment it
+                # arrives). Busy: pull a batch with a short wait, and go back to idle when it comes back empty.
                 try:
-                    messages = await psub.fetch(self.batch, timeout=1.0)
+                    messages = await (psub.fetch(self.batch, timeout=0.1) if busy else psub.fetch(1, timeout=1.0))
                 except (NatsTimeoutError, asyncio.TimeoutError):
+                    busy = False
                     continue
                 except Exception:
                     log.exception("fetch failed", extra={"durable": self.subscription.durable})
                     await asyncio.sleep(1.0)
                     continue
+                busy = True
                 for msg in messages:
                     await self.process(msg)
         finally:

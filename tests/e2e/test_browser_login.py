@@ -9,8 +9,6 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-# TEMPORARY until tests/conftest.py provides these for the whole suite: the gateway tests' fixtures.
-from tests.gateway.conftest import gateway_url, keycloak_url, stack_config  # noqa: F401
 
 pytestmark = pytest.mark.browser
 

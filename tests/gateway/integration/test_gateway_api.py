@@ -119,4 +119,4 @@ def test_the_gateway_exposes_prometheus_metrics(api: httpx.Client) -> None:
     api.get("/antwerpen/")
     response = api.get("/metrics")
     assert response.status_code == 200
-    assert "requests_total{app_name=\"gateway\"" in response.text
+    assert 'regie_http_requests_total{method="GET",route="/{tenant}",service="gateway"' in response.text

@@ -1,0 +1,54 @@
+# Regie: two commands on a fresh machine, `make run` and `make test`. Both install what is missing first
+# (a virtual environment with the pinned wheels, Debian's chromium for the browser tests; the Keycloak
+# distribution comes from Maven Central on first start, cached in ~/.cache/regie) and are safe to run twice.
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: help install run stop status migrate test clean
+
+help:
+	@echo "make run      the whole platform on this machine, with demo data (prints the URLs and logins)"
+	@echo "make stop     stop what make run started"
+	@echo "make test     the whole test suite on real components (its own ports and data)"
+	@echo "make migrate  apply database migrations of the running platform"
+	@echo "make status   what is running"
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[stack,test]'
+	@touch $(STAMP)
+
+install: $(STAMP) chromium
+
+# Browser tests drive Debian's chromium (Playwright's own browser download does not work here).
+.PHONY: chromium
+chromium:
+	@command -v chromium >/dev/null || { \
+	  echo "installing Debian's chromium"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+run: $(STAMP)
+	$(PY) -m devstack run --profile run
+
+stop: $(STAMP)
+	$(PY) -m devstack down --profile run
+
+status: $(STAMP)
+	$(PY) -m devstack status --profile run
+
+migrate: $(STAMP)
+	$(PY) -m devstack migrate --profile run
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+clean: stop
+	rm -rf .stack

@@ -1,0 +1,138 @@
+"""Demo data for `make run`, loaded through the services' own APIs (so every rule and event applies) with
+the demo users' real tokens. Safe to run twice: what exists is left alone.
+
+Built from public facts of Flemish provinces (../shared/data/demo-facts.json); organisations and places
+are public, enterprise numbers are made up (valid mod-97, not the real ones)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import httpx
+
+from devstack.config import StackConfig
+from devstack.platform import service_url
+from devstack.processes import log
+from devstack.realms import enterprise_number as user_enterprise_number
+
+
+@dataclass(frozen=True)
+class DemoOrganisation:
+    name: str
+    kind: str
+    municipality: str
+    acts_for: str | None = None  # the demo user (applicant, juror, partner) who works here
+
+
+ORGANISATIONS: dict[str, list[DemoOrganisation]] = {
+    "oost-vlaanderen": [
+        DemoOrganisation("Agrado VOF", "regular-enterprise", "Gentbrugge", acts_for="applicant"),
+        DemoOrganisation("Apart vzw", "maatwerkbedrijf", "Drongen", acts_for="partner"),
+        DemoOrganisation("Compaan", "maatwerkbedrijf", "Gent"),
+        DemoOrganisation("Biofresh", "regular-enterprise", "Gent"),
+        DemoOrganisation("Vzw Labeur", "maatwerkbedrijf", "Gent"),
+        DemoOrganisation("Rubberroof", "regular-enterprise", "Gent"),
+        DemoOrganisation("Gandae vzw", "maatwerkbedrijf", "Gent"),
+        DemoOrganisation("Brouwerij Van Steenberge", "regular-enterprise", "Ertvelde", acts_for="juror"),
+        DemoOrganisation("Starterslabo Oost-Vlaanderen", "cooperative", "Gent"),
+    ],
+    "west-vlaanderen": [
+        DemoOrganisation("Sint-Vincentiusvereniging Diksmuide", "food-aid", "Diksmuide", acts_for="partner"),
+        DemoOrganisation("Sociale kruidenier Veurne", "food-aid", "Veurne"),
+        DemoOrganisation("Voedselbank West-Vlaanderen", "food-aid", "Kuurne"),
+        DemoOrganisation("DVV Westhoek", "intermunicipal", "Ieper"),
+        DemoOrganisation("Stad Diksmuide", "municipality", "Diksmuide"),
+        DemoOrganisation("De Kringwinkel Westhoek", "maatwerkbedrijf", "Ieper", acts_for="applicant"),
+    ],
+    "antwerpen": [
+        DemoOrganisation("Routedokter", "lde-initiative", "Geel", acts_for="partner"),
+        DemoOrganisation("Digidak Schilde", "welfare", "Schilde"),
+        DemoOrganisation("OCMW Mol", "ocmw", "Mol"),
+        DemoOrganisation("VDAB Antwerpen", "vdab", "Antwerpen"),
+        DemoOrganisation("Bakkerij De Kempen", "regular-enterprise", "Balen", acts_for="applicant"),
+    ],
+    "limburg": [
+        DemoOrganisation("Maatwerkbedrijf Limburg", "maatwerkbedrijf", "Hasselt", acts_for="partner"),
+        DemoOrganisation("Groenbedrijf Haspengouw", "regular-enterprise", "Sint-Truiden", acts_for="applicant"),
+    ],
+    "vlaams-brabant": [
+        DemoOrganisation("Arbeidszorg Pajottenland", "arbeidszorg", "Lennik", acts_for="partner"),
+        DemoOrganisation("Drukkerij Hageland", "regular-enterprise", "Leuven", acts_for="applicant"),
+    ],
+}
+
+DONORS: dict[str, list[tuple[str, str, str]]] = {
+    "west-vlaanderen": [
+        ("Colruyt Diksmuide", "supermarket", "Diksmuide"),
+        ("Colruyt Hooglede", "supermarket", "Hooglede"),
+        ("Colruyt Kortemark", "supermarket", "Kortemark"),
+    ],
+}
+
+CALLS: dict[str, list[tuple[str, str]]] = {
+    "oost-vlaanderen": [(
+        "Projectsubsidies sociale economie: innovatie en professionalisering via samenwerking tussen een "
+        "reguliere en een sociale-economieonderneming",
+        "Rust op de provincieraadsbesluiten van 25 mei 2016 en 2 maart 2017.",
+    )],
+}
+
+
+def made_up_enterprise_number(tenant: str, name: str) -> str:
+    digest = int(hashlib.sha256(f"{tenant}/{name}".encode()).hexdigest(), 16)
+    first8 = f"0{5_000_000 + digest % 4_000_000:07d}"
+    return f"{first8}{97 - int(first8) % 97:02d}"
+
+
+class DemoLoader:
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.http = httpx.Client(timeout=20)
+        self.tokens: dict[tuple[str, str], str] = {}
+
+    def token(self, tenant: str, username: str) -> dict[str, str]:
+        if (tenant, username) not in self.tokens:
+            response = self.http.post(
+                f"{self.config.keycloak_url}/realms/{tenant}/protocol/openid-connect/token",
+                data={"grant_type": "password", "client_id": "regie-cli", "username": username, "password": "demo"})
+            response.raise_for_status()
+            self.tokens[(tenant, username)] = response.json()["access_token"]
+        return {"Authorization": f"Bearer {self.tokens[(tenant, username)]}"}
+
+    def load(self) -> dict[str, int]:
+        counts = {"organisations": 0, "donors": 0, "calls": 0}
+        partners, foodsavers, grants = (service_url(self.config, s) for s in ("partners", "foodsavers", "grants"))
+        for tenant, organisations in ORGANISATIONS.items():
+            for organisation in organisations:
+                number = (user_enterprise_number(tenant, organisation.acts_for) if organisation.acts_for
+                          else made_up_enterprise_number(tenant, organisation.name))
+                response = self.http.post(f"{partners}/{tenant}/organisations", headers=self.token(tenant, "coordinator"),
+                                          json={"enterprise_number": number, "name": organisation.name,
+                                                "kind": organisation.kind, "municipality": organisation.municipality})
+                if response.status_code == 201:
+                    counts["organisations"] += 1
+                elif response.status_code != 409:  # 409: loaded before
+                    response.raise_for_status()
+        for tenant, donors in DONORS.items():
+            headers = self.token(tenant, "coordinator")
+            existing = {d["name"] for d in self.http.get(f"{foodsavers}/{tenant}/donors", headers=headers).json()}
+            for name, kind, municipality in donors:
+                if name not in existing:
+                    self.http.post(f"{foodsavers}/{tenant}/donors", headers=headers,
+                                   json={"name": name, "kind": kind, "address": municipality}).raise_for_status()
+                    counts["donors"] += 1
+        for tenant, calls in CALLS.items():
+            headers = self.token(tenant, "call-manager")
+            existing = {c["title"] for c in self.http.get(f"{grants}/{tenant}/calls", headers=headers).json()}
+            for title, rules_text in calls:
+                if title not in existing:
+                    self.http.post(f"{grants}/{tenant}/calls", headers=headers,
+                                   json={"title": title, "rules_text": rules_text}).raise_for_status()
+                    counts["calls"] += 1
+        return counts
+
+
+def load_demo(config: StackConfig) -> None:
+    counts = DemoLoader(config).load()
+    log("demo data loaded: " + ", ".join(f"{n} new {what}" for what, n in counts.items()))
