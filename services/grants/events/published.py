@@ -1,0 +1,79 @@
+"""What grants publishes: its public contract (stream GRANTS, subject grants.<tenant>.<aggregate>.<event>).
+Add a field: same version. Change or drop one: a new version beside the old one."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from shared.events.envelope import EventData
+
+
+class CallPublishedV1(EventData, frozen=True, kw_only=True):
+    event_type: ClassVar[str] = "be.regie.grants.call.published.v1"
+    call_id: str
+    title: str
+    total_budget_cents: int
+    opens_at: str
+    closes_at: str
+
+
+class CallClosedV1(EventData, frozen=True, kw_only=True):
+    event_type: ClassVar[str] = "be.regie.grants.call.closed.v1"
+    call_id: str
+    submitted_applications: int
+
+
+class ApplicationSubmittedV1(EventData, frozen=True, kw_only=True):
+    event_type: ClassVar[str] = "be.regie.grants.application.submitted.v1"
+    application_id: str
+    call_id: str
+    applicant_enterprise_number: str
+    co_applicant_enterprise_numbers: list[str]
+    requested_cents: int
+    content_hash: str
+
+
+class ApplicationWithdrawnV1(EventData, frozen=True, kw_only=True):
+    event_type: ClassVar[str] = "be.regie.grants.application.withdrawn.v1"
+    application_id: str
+    call_id: str
+
+
+class ReviewSubmittedV1(EventData, frozen=True, kw_only=True):
+    event_type: ClassVar[str] = "be.regie.grants.review.submitted.v1"
+    application_id: str
+    call_id: str
+    juror: str
+    weighted_total: str  # decimal string, 0–100
+
+
+class ApplicationAwardedV1(EventData, frozen=True, kw_only=True):
+    event_type: ClassVar[str] = "be.regie.grants.application.awarded.v1"
+    application_id: str
+    call_id: str
+    decision_id: str
+    title: str
+    amount_cents: int
+    applicant_enterprise_number: str
+    co_applicant_enterprise_numbers: list[str]
+    recipients: list[str]  # e-mail addresses to notify
+
+
+class ApplicationRejectedV1(EventData, frozen=True, kw_only=True):
+    event_type: ClassVar[str] = "be.regie.grants.application.rejected.v1"
+    application_id: str
+    call_id: str
+    decision_id: str
+    title: str
+    recipients: list[str]
+
+
+class DecisionPublishedV1(EventData, frozen=True, kw_only=True):
+    event_type: ClassVar[str] = "be.regie.grants.decision.published.v1"
+    decision_id: str
+    call_id: str
+    reference: str
+    decided_on: str  # ISO date, Europe/Brussels
+    awarded: int
+    rejected: int
+    awarded_cents: int
