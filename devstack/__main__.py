@@ -36,7 +36,8 @@ def welcome(config: StackConfig) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__)
-    parser.add_argument("command", choices=("up", "run", "migrate", "down", "status", "env"))
+    parser.add_argument("command", choices=("up", "run", "migrate", "reset-db", "down", "status", "env"))
+    parser.add_argument("database", nargs="?", help="with reset-db: grants, partners or foodsavers")
     parser.add_argument("--profile", choices=PROFILES, default="run")
     parser.add_argument(
         "--without-keycloak", action="store_true",
@@ -56,6 +57,11 @@ def main(argv: list[str] | None = None) -> int:
         except StartError as error:
             print(f"devstack {args.command} failed: {error}", file=sys.stderr)
             return 1
+        return 0
+    if args.command == "reset-db":
+        from devstack.postgres import reset_database
+
+        reset_database(config, args.database or "")
         return 0
     if args.command == "migrate":
         migrate_services(config)

@@ -228,3 +228,12 @@ def bootstrap(config: StackConfig) -> None:
     for database in DATABASE_SERVICES:
         psql(config, _SCHEMA_SQL, database=database)
     log("postgres roles regie_owner, regie_app, regie_relay, keycloak and databases ready")
+
+
+def reset_database(config: StackConfig, database: str) -> None:
+    """Drop a service's database and create it again, empty (the service migrates it when it starts).
+    For developers whose migration changed after it was applied; never used by `make run` or tests."""
+    if database not in DATABASE_SERVICES:
+        raise StartError(f"{database} is not a service database ({', '.join(DATABASE_SERVICES)})")
+    psql(config, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    bootstrap(config)
