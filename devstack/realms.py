@@ -57,10 +57,18 @@ DEMO_NAMES: dict[str, tuple[str, str]] = {
 # Demo users that act for an organisation carry its enterprise number.
 ENTERPRISE_ROLES: tuple[str, ...] = ("applicant", "juror", "partner")
 
+# More jurors, so that a demo jury has several members and a chair; each sits for its own organisation.
+EXTRA_JURORS: dict[str, tuple[str, str]] = {
+    "juror2": ("Lotte", "Wouters"),
+    "juror3": ("Bram", "Mertens"),
+    "jury-chair": ("Marleen", "Dubois"),
+}
 
-def enterprise_number(tenant: str, role: str) -> str:
-    """A valid, made-up KBO/BCE number: 8 digits + (97 - those mod 97)."""
-    base = 4_000_000 + TENANTS.index(tenant) * 1000 + list(ROLES).index(role) * 37
+
+def enterprise_number(tenant: str, user: str) -> str:
+    """A valid, made-up KBO/BCE number: 8 digits + (97 - those mod 97). `user` is a role (its demo user)
+    or one of EXTRA_JURORS."""
+    base = 4_000_000 + TENANTS.index(tenant) * 1000 + [*ROLES, *EXTRA_JURORS].index(user) * 37
     first8 = f"0{base:07d}"
     check = 97 - int(first8) % 97
     return f"{first8}{check:02d}"
@@ -210,23 +218,28 @@ def _clients() -> list[dict[str, Any]]:
     return [portal, cli]
 
 
+def _user(tenant: str, username: str, role: str, first: str, last: str, with_number: bool) -> dict[str, Any]:
+    user: dict[str, Any] = {
+        "username": username,
+        "enabled": True,
+        "emailVerified": True,
+        "email": f"{username}@{tenant}.regie.test",
+        "firstName": first,
+        "lastName": last,
+        "credentials": [{"type": "password", "value": DEMO_PASSWORD, "temporary": False}],
+        "requiredActions": [],
+        "realmRoles": [role],
+    }
+    if with_number:
+        user["attributes"] = {"enterprise_number": [enterprise_number(tenant, username)]}
+    return user
+
+
 def _users(tenant: str) -> list[dict[str, Any]]:
-    users = []
-    for role, (first, last) in DEMO_NAMES.items():
-        user: dict[str, Any] = {
-            "username": role,
-            "enabled": True,
-            "emailVerified": True,
-            "email": f"{role}@{tenant}.regie.test",
-            "firstName": first,
-            "lastName": last,
-            "credentials": [{"type": "password", "value": DEMO_PASSWORD, "temporary": False}],
-            "requiredActions": [],
-            "realmRoles": [role],
-        }
-        if role in ENTERPRISE_ROLES:
-            user["attributes"] = {"enterprise_number": [enterprise_number(tenant, role)]}
-        users.append(user)
+    users = [_user(tenant, role, role, first, last, role in ENTERPRISE_ROLES)
+             for role, (first, last) in DEMO_NAMES.items()]
+    users += [_user(tenant, username, "juror", first, last, True)
+              for username, (first, last) in EXTRA_JURORS.items()]
     return users
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,10 +30,11 @@ from shared.events.consumer import Consumer, Subscription
 from shared.events.outbox import OutboxRelay
 from shared.events.streams import ensure_streams
 from shared.logs import configure_logging
-from shared.problems import EXCEPTION_HANDLERS, Problem
+from shared.problems import EXCEPTION_HANDLERS, NotFound, Problem
 from shared.requests import request_id_middleware
 from shared.settings import ServiceSettings
 from shared.storage import ObjectStore
+from shared.tenancy import is_tenant
 
 log = logging.getLogger("regie.service")
 
@@ -53,6 +54,12 @@ class ServiceSpec:
     uses_storage: bool = False
     run_relay: bool = True
     extra_dependencies: dict[str, Provide] = field(default_factory=dict)
+    public_paths: Sequence[str] = ()
+    """Path regexes served without a token (e.g. a call's public page); their handlers take
+    `public_session`, scoped to the tenant named by the URL, never `session` or `principal`."""
+    background: Sequence[Callable[[Runtime], Awaitable[None]]] = ()
+    """Long-running work (e.g. closing calls at their deadline), started and stopped with the service like
+    the relay; each returns when `runtime.stop` is set."""
 
 
 @dataclass
@@ -106,10 +113,11 @@ async def ready(state: State) -> dict[str, Any]:
     return {"status": "ok", "checks": checks}
 
 
-async def provide_session(request: Request[Principal, Any, Any]) -> AsyncGenerator[AsyncSession, None]:
-    """The request's unit of work, under the authenticated principal's tenant. Commits when the handler
-    returns normally (before the response goes out), rolls back when it raised: handlers never commit."""
-    session = runtime_of(request.app.state).db.session(request.user.tenant)
+@asynccontextmanager
+async def unit_of_work(request: Request[Any, Any, Any], tenant: str | None) -> AsyncIterator[AsyncSession]:
+    """The request's unit of work, under `tenant`. Commits when the handler returns normally (before the
+    response goes out), rolls back when it raised: handlers never commit."""
+    session = runtime_of(request.app.state).db.session(tenant)
     try:
         yield session
     except Exception:
@@ -119,6 +127,21 @@ async def provide_session(request: Request[Principal, Any, Any]) -> AsyncGenerat
         await session.commit()
     finally:
         await session.close()
+
+
+async def provide_session(request: Request[Principal, Any, Any]) -> AsyncGenerator[AsyncSession, None]:
+    """Scoped to the authenticated principal's tenant."""
+    async with unit_of_work(request, request.user.tenant) as session:
+        yield session
+
+
+async def provide_public_session(request: Request[Any, Any, Any]) -> AsyncGenerator[AsyncSession, None]:
+    """For a route without login (ServiceSpec.public_paths): scoped to the tenant the URL names."""
+    tenant = request.scope["path"].strip("/").split("/", 1)[0]
+    if not is_tenant(tenant):
+        raise NotFound(f"onbekende provincie {tenant!r}")
+    async with unit_of_work(request, tenant) as session:
+        yield session
 
 
 def provide_principal(request: Request[Principal, Any, Any]) -> Principal:
@@ -164,6 +187,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
             consumer = Consumer(runtime.js, runtime.db, subscription, max_deliver=settings.nats.max_deliver,
                                 ack_wait_seconds=settings.nats.ack_wait_seconds)
             runtime.tasks.append(asyncio.create_task(consumer.run(runtime.stop), name=subscription.durable))
+        for work in spec.background:
+            runtime.tasks.append(asyncio.create_task(work(runtime), name=getattr(work, "__name__", "background")))
         log.info("service started", extra={"port": settings.http.port})
         try:
             yield
@@ -182,6 +207,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
 
     dependencies = {
         "session": Provide(provide_session),
+        "public_session": Provide(provide_public_session),
         "principal": Provide(provide_principal, sync_to_thread=False),
         "store": Provide(provide_store, sync_to_thread=False),
         "runtime": Provide(provide_runtime, sync_to_thread=False),
@@ -191,7 +217,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
         route_handlers=[live, ready, PrometheusController, *spec.route_handlers],
         lifespan=[lifespan],
         middleware=[
-            DefineMiddleware(TenantAuthMiddleware, verifier=verifier, exclude=PUBLIC_PATHS),
+            DefineMiddleware(TenantAuthMiddleware, verifier=verifier, exclude=[*PUBLIC_PATHS, *spec.public_paths]),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         dependencies=dependencies,

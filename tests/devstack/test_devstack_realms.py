@@ -10,6 +10,7 @@ from devstack import realms
 from devstack.config import TENANTS
 
 ROLES = {"applicant", "juror", "call-manager", "partner", "coordinator", "driver", "province-admin"}
+EXTRA_JURORS = {"juror2", "juror3", "jury-chair"}
 
 
 @pytest.mark.parametrize("tenant", TENANTS)
@@ -41,15 +42,18 @@ def test_realm_content(tenant: str) -> None:
         assert "regie-api" in audiences
 
     users = {user["username"]: user for user in realm["users"]}
-    assert set(users) == ROLES
-    for role, user in users.items():
-        assert user["realmRoles"] == [role]
-        assert user["email"] == f"{role}@{tenant}.regie.test"
+    assert set(users) == ROLES | EXTRA_JURORS
+    for username, user in users.items():
+        assert user["realmRoles"] == (["juror"] if username in EXTRA_JURORS else [username])
+        assert user["email"] == f"{username}@{tenant}.regie.test"
         assert user["credentials"][0]["temporary"] is False
-    for role in ("applicant", "juror", "partner"):
-        number = users[role]["attributes"]["enterprise_number"][0]
+    numbers = set()
+    for username in ("applicant", "juror", "partner", *EXTRA_JURORS):
+        number = users[username]["attributes"]["enterprise_number"][0]
         assert len(number) == 10 and number.isdigit()
         assert int(number[8:]) == 97 - int(number[:8]) % 97
+        numbers.add(number)
+    assert len(numbers) == 6, "every demo organisation has its own enterprise number"
 
     profile = json.loads(
         realm["components"]["org.keycloak.userprofile.UserProfileProvider"][0]["config"][

@@ -36,6 +36,8 @@ class Application(Base):
     content_hash: Mapped[str | None] = mapped_column(String(64))
     """SHA-256 of the canonical JSON of the snapshot."""
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawal_reason: Mapped[str] = mapped_column(Text, server_default="")
+    submit_idempotency_key: Mapped[str | None] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(Integer, server_default="1")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
@@ -77,3 +79,7 @@ class Attachment(Base):
     object_key: Mapped[str] = mapped_column(String(500))
     uploaded_by: Mapped[str] = mapped_column(String(200))
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    """A retried upload with the same Idempotency-Key returns this attachment instead of a second one."""
+
+    __table_args__ = (UniqueConstraint("application_id", "idempotency_key", name="uq_attachments_idempotency_key"),)

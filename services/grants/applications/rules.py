@@ -1,8 +1,23 @@
-"""The application lifecycle, independent of storage."""
+"""The application lifecycle, what a draft may hold, and the frozen snapshot; independent of storage."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 STATUSES = ("draft", "submitted", "eligible", "ineligible", "in-review", "awarded", "rejected", "withdrawn")
+STATUS_LABELS: dict[str, str] = {
+    "draft": "in voorbereiding",
+    "submitted": "ingediend",
+    "eligible": "ontvankelijk",
+    "ineligible": "niet ontvankelijk",
+    "in-review": "in beoordeling",
+    "awarded": "toegekend",
+    "rejected": "afgewezen",
+    "withdrawn": "ingetrokken",
+}
 DECIDED = frozenset({"awarded", "rejected"})
 WITHDRAWABLE = frozenset({"draft", "submitted", "eligible", "ineligible", "in-review"})
 CO_APPLICANT_ROLES: dict[str, str] = {
@@ -11,3 +26,60 @@ CO_APPLICANT_ROLES: dict[str, str] = {
     "knowledge-partner": "kennispartner",
     "other": "andere partner",
 }
+AGREED_FIELDS = ("title", "summary", "requested_cents", "total_cost_cents", "duration_months", "budget_lines")
+"""What a co-applicant confirms, besides who the partners are and their roles: a change to any of these
+(or to the partnership) cancels every confirmation given so far. Attachments do not: they document the
+project, the confirmed terms define it."""
+OTHER_ATTACHMENTS = "other"
+"""Code for extra attachments a call does not require (accepted types: every document type)."""
+SNAPSHOT_FORMAT = 1
+
+
+def draft_problems(*, title: str, requested_cents: int, total_cost_cents: int, duration_months: int,
+                   budget_lines: Sequence[Mapping[str, Any]]) -> list[str]:
+    """What a draft may never hold (whether it meets the call is screening's question)."""
+    problems = []
+    if not title.strip():
+        problems.append("de titel van het project is verplicht")
+    if requested_cents < 0 or total_cost_cents < 0:
+        problems.append("bedragen kunnen niet negatief zijn")
+    if not 1 <= duration_months <= 120:
+        problems.append("de looptijd ligt tussen 1 en 120 maanden")
+    for number, line in enumerate(budget_lines, start=1):
+        if not str(line.get("description", "")).strip():
+            problems.append(f"begrotingslijn {number} heeft geen omschrijving")
+        if int(line.get("amount_cents", 0)) < 0:
+            problems.append(f"begrotingslijn {number}: het bedrag kan niet negatief zijn")
+    return problems
+
+
+def agreed_terms_changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
+    return any(before.get(name) != after.get(name) for name in AGREED_FIELDS)
+
+
+def unconfirmed(co_applicants: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Names of co-applicants that have not confirmed, in the order given."""
+    return [c["name"] for c in co_applicants if not c.get("confirmed_at")]
+
+
+def canonical_json(value: Any) -> bytes:
+    """One byte string per value: keys sorted, no insignificant whitespace, UTF-8. Only strings, integers,
+    booleans, null, lists and objects: money is in cents, times are ISO strings, so no float ever varies."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False).encode("utf-8")
+
+
+def content_hash(snapshot: Mapping[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(snapshot)).hexdigest()
+
+
+def snapshot(*, application: Mapping[str, Any], co_applicants: Sequence[Mapping[str, Any]],
+             attachments: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """What was submitted: the application's content, its partners with their confirmations and its
+    attachments by content hash, in a stable order (the hash must not depend on insertion order)."""
+    return {
+        "format": SNAPSHOT_FORMAT,
+        **{key: application[key] for key in ("application_id", "call_id", "applicant", *AGREED_FIELDS)},
+        "co_applicants": sorted((dict(c) for c in co_applicants), key=lambda c: c["enterprise_number"]),
+        "attachments": sorted((dict(a) for a in attachments), key=lambda a: (a["code"], a["id"])),
+    }

@@ -1,13 +1,28 @@
-"""The call lifecycle and what a call must hold, independent of storage."""
+"""The call lifecycle, what a call must hold before it is published, and how its terms read in Dutch;
+independent of storage."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
+
+from shared.problems import Conflict
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
 STATUSES = ("draft", "published", "closed", "in-review", "decided", "archived")
+STATUS_LABELS: dict[str, str] = {
+    "draft": "in voorbereiding",
+    "published": "gepubliceerd",
+    "closed": "afgesloten",
+    "in-review": "in beoordeling",
+    "decided": "beslist",
+    "archived": "gearchiveerd",
+}
 TRANSITIONS: dict[str, frozenset[str]] = {
     "draft": frozenset({"published"}),
     "published": frozenset({"closed"}),
@@ -19,10 +34,241 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 VISIBLE_TO_EVERYONE = frozenset({"published", "closed", "in-review", "decided", "archived"})
 MANAGERS = ("call-manager", "province-admin")
 
+TIE_BREAKS: dict[str, str] = {
+    "total:desc": "de hoogste gewogen totaalscore",
+    "requested_amount:asc": "het laagste gevraagde bedrag",
+    "requested_amount:desc": "het hoogste gevraagde bedrag",
+    "submitted_at:asc": "de vroegste indiening",
+}
+"""The published tie-break vocabulary (ranking reads the same keys). Besides these: `criterion:<position>`,
+the highest score on that criterion."""
+CRITERION_TIE_BREAK = re.compile(r"^criterion:(?P<position>[1-9][0-9]*)$")
+ATTACHMENT_CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
+
+MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+          "november", "december")
+WEEKDAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
+
 
 def can_move(current: str, target: str) -> bool:
     return target in TRANSITIONS.get(current, frozenset())
 
 
+def check_transition(current: str, target: str) -> None:
+    """Conflict (409) naming the current state, when the lifecycle does not allow the move."""
+    if not can_move(current, target):
+        raise Conflict(f"de oproep is {STATUS_LABELS[current]} en kan niet naar '{STATUS_LABELS[target]}'",
+                       status_now=current, status_requested=target)
+
+
 def brussels(moment: datetime) -> datetime:
     return moment.astimezone(BRUSSELS)
+
+
+def dutch_datetime(moment: datetime) -> str:
+    """'maandag 30 september 2019 om 23:59:59' in Brussels time (seconds only when they are not zero)."""
+    local = brussels(moment)
+    clock = local.strftime("%H:%M:%S") if local.second else local.strftime("%H:%M")
+    return f"{WEEKDAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]} {local.year} om {clock}"
+
+
+def dutch_money(cents: int) -> str:
+    """'€ 250.000,00'"""
+    sign = "-" if cents < 0 else ""
+    euros, rest = divmod(abs(cents), 100)
+    return f"{sign}€ {euros:,}".replace(",", ".") + f",{rest:02d}"
+
+
+def dutch_percent(basis_points: int) -> str:
+    """'80 %', '62,5 %'"""
+    value = Decimal(basis_points) / 100
+    text = f"{value.normalize():f}".replace(".", ",")
+    return f"{text} %"
+
+
+def dutch_decimal(value: Decimal) -> str:
+    return f"{value.normalize():f}".replace(".", ",")
+
+
+@dataclass(frozen=True)
+class CriterionTerms:
+    position: int
+    name: str
+    weight: Decimal
+    max_score: int
+    min_threshold: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class AttachmentTerms:
+    code: str
+    label: str
+    types: tuple[str, ...]
+    max_bytes: int | None = None
+
+
+@dataclass(frozen=True)
+class CallTerms:
+    """What publication checks: the call as its manager drafted it."""
+
+    title: str
+    total_budget_cents: int
+    max_per_project_cents: int
+    cofinancing_rate_bp: int
+    opens_at: datetime | None
+    closes_at: datetime | None
+    appeal_days: int
+    partial_funding_min_bp: int
+    jurors_per_application: int
+    tie_break: Sequence[str]
+    min_coapplicants: int
+    criteria: Sequence[CriterionTerms] = field(default_factory=tuple)
+    attachments: Sequence[AttachmentTerms] = field(default_factory=tuple)
+
+
+def tie_break_problems(chain: Sequence[str], positions: Collection[int]) -> list[str]:
+    problems: list[str] = []
+    if not chain:
+        problems.append("de regel bij gelijke stand (tie_break) ontbreekt: geef minstens één sleutel")
+    seen: set[str] = set()
+    for key in chain:
+        if key in seen:
+            problems.append(f"de sleutel {key!r} staat twee keer in de regel bij gelijke stand")
+        seen.add(key)
+        match = CRITERION_TIE_BREAK.match(key)
+        if match is not None:
+            if int(match["position"]) not in positions:
+                problems.append(f"de regel bij gelijke stand verwijst naar criterium {match['position']}, "
+                                "dat niet bestaat")
+        elif key not in TIE_BREAKS:
+            problems.append(f"onbekende sleutel {key!r} in de regel bij gelijke stand; toegelaten: "
+                            + ", ".join([*TIE_BREAKS, "criterion:<nummer>"]))
+    return problems
+
+
+def attachment_problems(attachments: Sequence[AttachmentTerms], known_types: Collection[str]) -> list[str]:
+    problems: list[str] = []
+    codes: set[str] = set()
+    for attachment in attachments:
+        if not ATTACHMENT_CODE.match(attachment.code):
+            problems.append(f"bijlagecode {attachment.code!r}: gebruik kleine letters, cijfers, - of _")
+        if attachment.code in codes:
+            problems.append(f"bijlagecode {attachment.code!r} komt twee keer voor")
+        codes.add(attachment.code)
+        if not attachment.label.strip():
+            problems.append(f"bijlage {attachment.code!r} heeft geen omschrijving")
+        if not attachment.types:
+            problems.append(f"bijlage {attachment.code!r}: geef de aanvaarde bestandstypes")
+        unknown = sorted(set(attachment.types) - set(known_types))
+        if unknown:
+            problems.append(f"bijlage {attachment.code!r}: bestandstype(s) {', '.join(unknown)} worden niet "
+                            "ondersteund")
+        if attachment.max_bytes is not None and attachment.max_bytes <= 0:
+            problems.append(f"bijlage {attachment.code!r}: de maximale grootte moet positief zijn")
+    return problems
+
+
+def criteria_problems(criteria: Sequence[CriterionTerms]) -> list[str]:
+    problems: list[str] = []
+    for criterion in criteria:
+        label = f"criterium {criterion.position} ({criterion.name})"
+        if not criterion.name.strip():
+            problems.append(f"criterium {criterion.position} heeft geen naam")
+        if criterion.weight <= 0:
+            problems.append(f"{label}: het gewicht moet groter dan 0 zijn")
+        if criterion.max_score <= 0:
+            problems.append(f"{label}: de maximumscore moet groter dan 0 zijn")
+        if criterion.min_threshold is not None and not 0 <= criterion.min_threshold <= criterion.max_score:
+            problems.append(f"{label}: de drempel moet tussen 0 en de maximumscore {criterion.max_score} liggen")
+    return problems
+
+
+def draft_problems(terms: CallTerms, known_types: Collection[str]) -> list[str]:
+    """What is wrong whatever the state of completion: a draft may be incomplete, never contradictory."""
+    problems: list[str] = []
+    if not terms.title.strip():
+        problems.append("de titel van de oproep is verplicht")
+    for name, value in (("het totale budget", terms.total_budget_cents),
+                        ("het maximum per project", terms.max_per_project_cents)):
+        if value < 0:
+            problems.append(f"{name} kan niet negatief zijn")
+    if not 0 <= terms.cofinancing_rate_bp <= 10_000:
+        problems.append("de cofinancieringsgraad ligt tussen 0 en 100 % (0 tot 10000 basispunten)")
+    if not 0 <= terms.partial_funding_min_bp <= 10_000:
+        problems.append("het minimum bij gedeeltelijke financiering ligt tussen 0 en 100 %")
+    for name, moment in (("de openingsdatum", terms.opens_at), ("de sluitingsdatum", terms.closes_at)):
+        if moment is not None and moment.tzinfo is None:
+            problems.append(f"{name} moet een tijdzone hebben, bv. 2027-03-31T12:00:00+02:00")
+    if terms.appeal_days < 0:
+        problems.append("de beroepstermijn kan niet negatief zijn")
+    if terms.jurors_per_application < 1:
+        problems.append("minstens één jurylid per aanvraag")
+    if terms.min_coapplicants < 0:
+        problems.append("het minimum aantal mede-aanvragers kan niet negatief zijn")
+    problems += criteria_problems(terms.criteria)
+    problems += attachment_problems(terms.attachments, known_types)
+    return problems
+
+
+def publication_problems(terms: CallTerms, now: datetime, known_types: Collection[str]) -> list[str]:
+    """Everything that keeps the call from being published, in Dutch; empty when it is complete."""
+    problems = draft_problems(terms, known_types)
+    if terms.total_budget_cents <= 0:
+        problems.append("het totale budget moet groter dan 0 zijn")
+    if terms.max_per_project_cents <= 0:
+        problems.append("het maximum per project moet groter dan 0 zijn")
+    elif terms.max_per_project_cents > terms.total_budget_cents:
+        problems.append("het maximum per project kan niet groter zijn dan het totale budget")
+    if terms.cofinancing_rate_bp <= 0:
+        problems.append("de cofinancieringsgraad moet groter dan 0 % zijn")
+    if terms.opens_at is None or terms.closes_at is None:
+        problems.append("de openings- en sluitingsdatum zijn verplicht")
+    elif terms.opens_at.tzinfo is not None and terms.closes_at.tzinfo is not None:
+        if terms.opens_at >= terms.closes_at:
+            problems.append("de oproep moet openen vóór ze sluit")
+        if terms.closes_at <= now:
+            problems.append("de sluitingsdatum ligt in het verleden")
+    if not terms.criteria:
+        problems.append("minstens één beoordelingscriterium is verplicht")
+    problems += tie_break_problems(terms.tie_break, {c.position for c in terms.criteria})
+    return problems
+
+
+def tie_break_text(chain: Sequence[str], criteria: Sequence[CriterionTerms]) -> list[str]:
+    """The chain as an applicant reads it: 'bij gelijke stand gaat voor: 1. …'."""
+    names = {c.position: c.name for c in criteria}
+    lines = []
+    for rank, key in enumerate(chain, start=1):
+        match = CRITERION_TIE_BREAK.match(key)
+        if match is not None:
+            position = int(match["position"])
+            text = f"de hoogste score op criterium {position} ({names.get(position, '?')})"
+        else:
+            text = TIE_BREAKS.get(key, key)
+        lines.append(f"{rank}. {text}")
+    return lines
+
+
+def eligibility_text(*, social_economy_coapplicant: bool, min_coapplicants: int, max_per_project_cents: int,
+                     cofinancing_rate_bp: int, attachments: Sequence[AttachmentTerms],
+                     extra_rules: Sequence[str]) -> list[str]:
+    rules = [
+        "U dient in als onderneming met een geldig ondernemingsnummer (KBO); elke mede-aanvrager ook.",
+        "Elke mede-aanvrager bevestigt zijn deelname vóór u indient.",
+        f"Het gevraagde bedrag is ten hoogste {dutch_money(max_per_project_cents)} per project.",
+        f"De subsidie dekt ten hoogste {dutch_percent(cofinancing_rate_bp)} van de totale projectkost.",
+    ]
+    if min_coapplicants > 0:
+        rules.append(f"Minstens {min_coapplicants} mede-aanvrager(s).")
+    if social_economy_coapplicant:
+        rules.append("Minstens één mede-aanvrager is een erkende sociale-economieonderneming "
+                     "(zoals gekend in het partnerregister van de provincie).")
+    if attachments:
+        rules.append("Verplichte bijlagen: " + "; ".join(a.label for a in attachments) + ".")
+    rules.append("Indienen kan tot de sluitingsdatum, tot op de seconde (klok van de provincie, Brusselse tijd).")
+    return [*rules, *extra_rules]
+
+
+def appeal_text(days: int) -> str:
+    return (f"Tegen het besluit kunt u binnen {days} dagen na de kennisgeving beroep aantekenen bij de "
+            "deputatie; de beslissingsbrief vermeldt hoe.")

@@ -32,3 +32,188 @@ def weighted_total(scores: Mapping[object, Decimal], criteria: Mapping[object, S
         score = Decimal(scores.get(key, 0))
         acc += score / Decimal(criterion.max_score) * Decimal(criterion.weight)
     return (acc / total_weight * 100).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+
+
+REVIEW_STATUSES = ("draft", "submitted")
+JURY_WORK_STATUSES = frozenset({"submitted", "eligible", "in-review"})
+"""Applications a jury works on: submitted and not (yet) found ineligible, withdrawn or decided."""
+MANAGERS = ("call-manager", "province-admin")
+
+
+def mean(values: Sequence[Decimal]) -> Decimal | None:
+    if not values:
+        return None
+    return sum(values, Decimal(0)) / len(values)
+
+
+def spread(values: Sequence[Decimal]) -> Decimal | None:
+    """Population standard deviation (Decimal, 2 decimals, ROUND_HALF_UP); None without values."""
+    average = mean(values)
+    if average is None:
+        return None
+    variance = sum(((v - average) ** 2 for v in values), Decimal(0)) / len(values)
+    return variance.sqrt().quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+
+
+def two_places(value: Decimal) -> Decimal:
+    return value.quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+
+
+def calibration(totals_by_juror: Mapping[str, Sequence[Decimal]]) -> dict[str, Decimal]:
+    """Each juror's own average weighted total over all their submitted reviews in the call: a juror whose
+    every score sits 10 points above their colleagues' is a strict or a mild marker, not a verdict."""
+    return {juror: two_places(mean(totals)) for juror, totals in totals_by_juror.items() if totals}  # type: ignore[arg-type]
+
+
+def is_conflicted(juror_number: str | None, applicant_numbers: Sequence[str], declared: bool) -> bool:
+    """Declared by the juror, or detected from the registry: the juror's organisation applies or co-applies."""
+    return declared or (bool(juror_number) and juror_number in applicant_numbers)
+
+
+# --- Balanced assignment ------------------------------------------------------------------------------
+
+
+class AssignmentProposal:
+    """Who scores which application, each juror's load, and why an application falls short."""
+
+    def __init__(self, assignments: dict[object, list[str]], load: dict[str, int],
+                 shortfalls: dict[object, str]) -> None:
+        self.assignments = assignments
+        self.load = load
+        self.shortfalls = shortfalls
+
+
+def propose_assignments(applications: Mapping[object, frozenset[str]], jurors: Sequence[str],
+                        per_application: int) -> AssignmentProposal:
+    """Give each application (key → the jurors conflicted on it) `per_application` jurors, never a
+    conflicted one, with loads as even as the conflicts allow.
+
+    A min-cost flow with convex costs (a juror's k-th application costs k): source → application (capacity
+    per_application) → juror (capacity 1, only when not conflicted) → sink. Each step adds one assignment
+    along the cheapest residual path: to the least-loaded juror the application can reach, directly or by
+    a chain that moves an assignment from one juror to another. The result gives every application as many
+    jurors as it can get and, among such, minimises Σ load²: loads differ by at most 1 unless conflicts force
+    otherwise. Deterministic: ties go to the earlier juror in `jurors`."""
+    keys = list(applications)
+    jurors = list(dict.fromkeys(jurors))
+    eligible = [[j for j, juror in enumerate(jurors) if juror not in applications[key]] for key in keys]
+    chosen: list[set[int]] = [set() for _ in keys]
+    apps_of: list[set[int]] = [set() for _ in jurors]  # juror → the applications it is chosen for
+    load = [0] * len(jurors)
+    # The most constrained applications first: they have the fewest jurors to choose from.
+    for a in sorted(range(len(keys)), key=lambda i: len(eligible[i])):
+        for _ in range(per_application):
+            path = _cheapest_path(a, eligible, chosen, apps_of, load)
+            if path is None:
+                break
+            for app, gained, lost in path:
+                chosen[app].add(gained)
+                apps_of[gained].add(app)
+                if lost is not None:
+                    chosen[app].discard(lost)
+                    apps_of[lost].discard(app)
+            load[path[0][1]] += 1
+    assignments = {key: [jurors[j] for j in sorted(chosen[i])] for i, key in enumerate(keys)}
+    shortfalls: dict[object, str] = {}
+    for i, key in enumerate(keys):
+        if len(chosen[i]) >= per_application:
+            continue
+        shortfalls[key] = (f"slechts {len(eligible[i])} van de {len(jurors)} juryleden hebben geen "
+                           f"belangenconflict met deze aanvraag; er zijn er {per_application} nodig")
+    return AssignmentProposal(assignments, {juror: load[j] for j, juror in enumerate(jurors)}, shortfalls)
+
+
+def _cheapest_path(start: int, eligible: list[list[int]], chosen: list[set[int]], apps_of: list[set[int]],
+                   load: list[int]) -> list[tuple[int, int, int | None]] | None:
+    """Breadth-first over the residual graph from application `start`: application → an eligible juror not
+    yet chosen for it; juror → an application it is chosen for (that application may hand it over). Every
+    such edge costs 0, so the cheapest path ends at the least-loaded reachable juror (then the shortest
+    chain, then the earliest juror). Returns the hops (application, juror gained, juror handed over), the
+    juror whose load grows first; None when no juror can be reached."""
+    lowest = min(load, default=0)
+    juror_from: dict[int, int] = {}  # juror → the application that reached it
+    app_from: dict[int, int | None] = {start: None}  # application → the juror that reached it
+    frontier = [start]
+    best: int | None = None
+    while frontier and (best is None or load[best] > lowest):
+        reached = []
+        for a in frontier:
+            for j in eligible[a]:
+                if j not in chosen[a] and j not in juror_from:
+                    juror_from[j] = a
+                    reached.append(j)
+        for j in sorted(reached):
+            if best is None or load[j] < load[best]:
+                best = j
+        frontier = []
+        for j in reached:
+            for a in sorted(apps_of[j]):
+                if a not in app_from:
+                    app_from[a] = j
+                    frontier.append(a)
+    if best is None:
+        return None
+    hops: list[tuple[int, int, int | None]] = []
+    j: int | None = best
+    while j is not None:
+        a = juror_from[j]
+        handed_over = app_from[a]
+        hops.append((a, j, handed_over))
+        j = handed_over
+    return hops
+
+
+# --- Meeting order ------------------------------------------------------------------------------------
+
+
+def room_moves(absent: Sequence[frozenset[str]]) -> int:
+    """Leave and re-enter moves for discussing applications in this order, where absent[i] is who may not
+    be in the room for the i-th: everyone starts and ends in the room."""
+    moves, inside_out = 0, frozenset[str]()
+    for out in [*absent, frozenset()]:
+        moves += len(inside_out ^ out)
+        inside_out = out
+    return moves
+
+
+def meeting_order(absent: Mapping[object, frozenset[str]]) -> list[object]:
+    """An order of the applications (key → the jurors who must leave the room for it) with few leave and
+    re-enter moves: identical conflict sets are discussed one after another (their moves are then free),
+    and the groups are ordered by nearest neighbour from the full room, then improved by 2-opt. The
+    distance between groups is the size of the symmetric difference of their sets; the path starts and ends
+    at the empty set. Within a group, the given order is kept."""
+    groups: dict[frozenset[str], list[object]] = {}
+    for key, out in absent.items():
+        groups.setdefault(frozenset(out), []).append(key)
+    sets = list(groups)
+    # Nearest neighbour from the empty set (everyone in the room); ties keep the first-seen group.
+    route: list[frozenset[str]] = []
+    left, here = list(sets), frozenset[str]()
+    while left:
+        nearest = min(left, key=lambda s: len(here ^ s))
+        route.append(nearest)
+        left.remove(nearest)
+        here = nearest
+    route = _two_opt(route)
+    return [key for out in route for key in groups[out]]
+
+
+def _two_opt(route: list[frozenset[str]]) -> list[frozenset[str]]:
+    """Reverse segments while that lowers the moves; both ends are tied to the empty set."""
+    empty = frozenset[str]()
+
+    def at(i: int) -> frozenset[str]:
+        return route[i] if 0 <= i < len(route) else empty
+
+    improved = True
+    while improved:
+        improved = False
+        for i in range(len(route)):
+            for k in range(i + 1, len(route)):
+                # Reversing route[i..k] replaces edges (i-1, i) and (k, k+1) with (i-1, k) and (i, k+1).
+                before = len(at(i - 1) ^ at(i)) + len(at(k) ^ at(k + 1))
+                after = len(at(i - 1) ^ at(k)) + len(at(i) ^ at(k + 1))
+                if after < before:
+                    route[i:k + 1] = reversed(route[i:k + 1])
+                    improved = True
+    return route

@@ -78,6 +78,8 @@ def upgrade() -> None:
         sa.Column("snapshot", JSONB),
         sa.Column("content_hash", sa.String(64)),
         sa.Column("withdrawn_at", ts),
+        sa.Column("withdrawal_reason", sa.Text, nullable=False, server_default=""),
+        sa.Column("submit_idempotency_key", sa.String(200)),
         sa.Column("version", sa.Integer, nullable=False, server_default="1"),
         sa.Column("created_at", ts, nullable=False, server_default=sa.func.now()),
     )
@@ -112,6 +114,8 @@ def upgrade() -> None:
         sa.Column("object_key", sa.String(500), nullable=False),
         sa.Column("uploaded_by", sa.String(200), nullable=False),
         sa.Column("uploaded_at", ts, nullable=False, server_default=sa.func.now()),
+        sa.Column("idempotency_key", sa.String(200)),
+        sa.UniqueConstraint("application_id", "idempotency_key", name="uq_attachments_idempotency_key"),
     )
     op.create_table(
         "screenings",
@@ -127,6 +131,8 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer, nullable=False, server_default="1"),
         sa.Column("updated_at", ts, nullable=False, server_default=sa.func.now()),
     )
+    op.create_index("ix_applications_call_submitted", "applications", ["call_id"],
+                    postgresql_where=sa.text("submitted_at IS NOT NULL"))
     op.create_table(
         "audit_log",
         sa.Column("id", UUID(as_uuid=True), primary_key=True),

@@ -1,0 +1,348 @@
+"""The portal's client of the grants service: server to server, with the signed-in user's own access token, over
+the gateway's upstream HTTP pool. The service decides what the user may see and do; this client only carries
+the request and turns a problem+json answer into a ServiceProblem with a Dutch message for the page.
+
+Answers are decoded into small msgspec structs holding just what the pages show; unknown fields are ignored,
+so the service can grow without breaking a page."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+import msgspec
+
+from services.gateway.runtime import Gateway
+from services.gateway.sessions import UserSession
+from shared.logs import request_id_var
+from shared.problems import STATUS_KINDS, Problem
+
+log = logging.getLogger("regie.gateway.portal")
+
+T = TypeVar("T")
+
+FALLBACK_MESSAGES: dict[int, str] = {
+    400: "De gegevens konden niet verwerkt worden.",
+    401: "Je sessie is verlopen; meld je opnieuw aan.",
+    403: "Je hebt geen toegang tot deze handeling.",
+    404: "Dit bestaat niet (meer), of je hebt er geen toegang toe.",
+    409: "Dit kan niet in de huidige toestand.",
+    412: "Iemand anders heeft dit intussen gewijzigd. Laad de pagina opnieuw.",
+    413: "Het bestand is te groot.",
+    415: "Dit bestandstype wordt niet aanvaard.",
+    422: "De gegevens zijn niet geldig.",
+    429: "Te veel aanvragen; probeer het zo meteen opnieuw.",
+}
+UNAVAILABLE = "De subsidiedienst is tijdelijk niet bereikbaar. Probeer het zo meteen opnieuw; er ging niets verloren."
+
+
+class ServiceProblem(Problem):
+    """A refusal (or failure) of the grants service, ready to show: `detail` is Dutch and never a trace. A page
+    that cannot do without the answer lets it through, and the portal shows it as its Dutch error page; a form
+    catches it and shows it beside the person's input."""
+
+    def __init__(self, status: int, message: str, kind: str = "", fields: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        # Per occurrence, unlike the fixed problem kinds: the status is whatever the service answered.
+        self.status = status  # type: ignore[misc]
+        self.kind = kind or STATUS_KINDS.get(status, "unavailable" if status >= 500 else "bad-request")  # type: ignore[misc]
+        self.fields = dict(fields or {})
+        """Field-level messages the service named (validation errors), keyed by the API's field name."""
+
+    @property
+    def message(self) -> str:
+        return self.detail
+
+    @property
+    def is_not_found(self) -> bool:
+        return self.status == 404
+
+
+def problem_of(response: httpx.Response) -> ServiceProblem:
+    """problem+json → ServiceProblem. The service's `detail` is the specific Dutch sentence a person can act on;
+    the title is the general one; a body that is neither (a proxy's HTML page) falls back to a fixed text."""
+    status = response.status_code
+    body: Any = None
+    if "json" in response.headers.get("content-type", ""):
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+    if status >= 500 or not isinstance(body, dict):
+        log.warning("grants answered an error", extra={"status": status})
+        return ServiceProblem(status, UNAVAILABLE if status >= 500 else FALLBACK_MESSAGES.get(status, UNAVAILABLE))
+    detail = body.get("detail") if isinstance(body.get("detail"), str) else None
+    title = body.get("title") if isinstance(body.get("title"), str) else None
+    message = sentence(detail or title or FALLBACK_MESSAGES.get(status, UNAVAILABLE))
+    kind = str(body.get("type", "")).rsplit(":", 1)[-1]
+    return ServiceProblem(status, message, kind, field_errors(body.get("errors")))
+
+
+def sentence(text: str) -> str:
+    """Service details are written as clauses ("de oproep is gesloten"); a page shows a sentence."""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def field_errors(errors: Any) -> dict[str, str]:
+    """Litestar's validation errors ([{"key": "requested_cents", "message": "…"}]) by field name."""
+    found: dict[str, str] = {}
+    if isinstance(errors, list):
+        for error in errors:
+            if isinstance(error, dict) and isinstance(error.get("key"), str):
+                found.setdefault(error["key"], sentence(str(error.get("message", ""))))
+    return found
+
+
+class GrantsClient:
+    """One user's view of the grants service of one tenant."""
+
+    def __init__(self, gateway: Gateway, tenant: str, user: UserSession, accept_language: str = "nl-BE,nl") -> None:
+        self.http = gateway.upstream_http
+        self.base = f"{gateway.settings.upstreams['grants']}/{tenant}"
+        self.user = user
+        self.accept_language = accept_language
+
+    def headers(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        headers = {"authorization": f"Bearer {self.user.access_token}", "accept": "application/json",
+                   "accept-language": self.accept_language}
+        if (request_id := request_id_var.get()) is not None:
+            headers["x-request-id"] = request_id
+        return headers | dict(extra or {})
+
+    async def send(self, method: str, path: str, *, json: Any = None, params: Mapping[str, Any] | None = None,
+                   headers: Mapping[str, str] | None = None, content: AsyncIterator[bytes] | bytes | None = None
+                   ) -> httpx.Response:
+        try:
+            response = await self.http.request(method, self.base + path, json=json, params=params,
+                                               headers=self.headers(headers), content=content)
+        except httpx.HTTPError as exc:
+            log.warning("grants unreachable", extra={"error": type(exc).__name__, "path": path})
+            raise ServiceProblem(503, UNAVAILABLE) from exc
+        if response.status_code >= 400:
+            raise problem_of(response)
+        return response
+
+    async def read(self, path: str, kind: type[T], params: Mapping[str, Any] | None = None) -> T:
+        response = await self.send("GET", path, params=params)
+        return msgspec.json.decode(response.content, type=kind)
+
+    async def write(self, method: str, path: str, kind: type[T], body: Any = None,
+                    headers: Mapping[str, str] | None = None) -> T:
+        response = await self.send(method, path, json=msgspec.to_builtins(body) if body is not None else None,
+                                   headers=headers)
+        if not response.content:
+            return msgspec.convert({}, type=kind)
+        return msgspec.json.decode(response.content, type=kind)
+
+    # ---- calls --------------------------------------------------------------------------------------------
+    async def calls(self, status: str | None = None) -> list[Call]:
+        return await self.read("/calls", list[Call], {"status": status} if status else None)
+
+    async def call(self, call_id: str) -> Call:
+        return await self.read(f"/calls/{call_id}", Call)
+
+    # ---- applications -------------------------------------------------------------------------------------
+    async def my_applications(self) -> list[Application]:
+        return await self.read("/applications", list[Application])
+
+    async def application(self, application_id: str) -> Application:
+        return await self.read(f"/applications/{application_id}", Application)
+
+    async def start_application(self, call_id: str, draft: ApplicationDraft) -> Application:
+        return await self.write("POST", f"/calls/{call_id}/applications", Application, draft)
+
+    async def update_application(self, application_id: str, version: int, draft: ApplicationDraft) -> Application:
+        return await self.write("PATCH", f"/applications/{application_id}", Application, draft,
+                                headers={"if-match": f'"{version}"'})
+
+    async def add_co_applicant(self, application_id: str, enterprise_number: str, role: str) -> Application:
+        return await self.write("POST", f"/applications/{application_id}/co-applicants", Application,
+                                {"enterprise_number": enterprise_number, "role": role})
+
+    async def remove_co_applicant(self, application_id: str, co_applicant_id: str) -> None:
+        await self.send("DELETE", f"/applications/{application_id}/co-applicants/{co_applicant_id}")
+
+    async def awaiting_confirmation(self) -> list[Application]:
+        return await self.read("/co-applications", list[Application])
+
+    async def confirm_co_application(self, application_id: str) -> None:
+        await self.send("POST", f"/applications/{application_id}/co-applicants/confirm")
+
+    async def upload_attachment(self, application_id: str, code: str, filename: str, content_type: str,
+                                content: AsyncIterator[bytes], key: str) -> None:
+        await self.send("POST", f"/applications/{application_id}/attachments", params={"code": code},
+                        headers={"content-type": content_type or "application/octet-stream",
+                                 "content-disposition": content_disposition(filename), "idempotency-key": key},
+                        content=content)
+
+    async def submit(self, application_id: str, key: str) -> Application:
+        return await self.write("POST", f"/applications/{application_id}/submit", Application,
+                                headers={"idempotency-key": key})
+
+    async def withdraw(self, application_id: str, reason: str) -> Application:
+        return await self.write("POST", f"/applications/{application_id}/withdraw", Application, {"reason": reason})
+
+    # ---- jury ---------------------------------------------------------------------------------------------
+    async def my_assignments(self) -> list[Assignment]:
+        return await self.read("/jury/assignments", list[Assignment])
+
+    async def declare_conflict(self, application_id: str, has_conflict: bool, reason: str) -> None:
+        await self.send("POST", f"/applications/{application_id}/conflict",
+                        json={"has_conflict": has_conflict, "reason": reason})
+
+    async def my_review(self, application_id: str) -> Review | None:
+        try:
+            return await self.read(f"/applications/{application_id}/reviews/mine", Review)
+        except ServiceProblem as problem:
+            if problem.is_not_found:
+                return None
+            raise
+
+    async def save_review(self, application_id: str, scores: list[Score], version: int) -> Review:
+        headers = {"if-match": f'"{version}"'} if version else None
+        return await self.write("PUT", f"/applications/{application_id}/reviews/mine", Review,
+                                {"scores": scores}, headers=headers)
+
+    async def submit_review(self, application_id: str, version: int) -> Review:
+        return await self.write("POST", f"/applications/{application_id}/reviews/mine/submit", Review,
+                                headers={"if-match": f'"{version}"'})
+
+    async def reviews(self, application_id: str) -> list[Review]:
+        return await self.read(f"/applications/{application_id}/reviews", list[Review])
+
+
+def idempotency_key() -> dict[str, str]:
+    """A retried submit or upload must not count twice; the service honours Idempotency-Key."""
+    return {"idempotency-key": str(uuid.uuid4())}
+
+
+# ---- What the pages read. Only the fields shown; the service may send more. --------------------------------
+
+Decimalish = str | int | float
+"""Scores and weights come as decimal strings (never floats in the API); numbers are accepted too."""
+
+
+class Criterion(msgspec.Struct):
+    id: str
+    name: str
+    weight: Decimalish
+    max_score: int
+    position: int = 0
+    description: str = ""
+    min_threshold: Decimalish | None = None
+
+
+class RequiredAttachment(msgspec.Struct):
+    code: str
+    label: str = ""
+    types: list[str] = []
+
+
+class Call(msgspec.Struct):
+    id: str
+    title: str
+    status: str
+    rules_text: str = ""
+    legal_basis: str = ""
+    aim: str = ""
+    total_budget_cents: int | None = None
+    max_per_project_cents: int | None = None
+    cofinancing_rate_bp: int | None = None
+    opens_at: str | None = None
+    closes_at: str | None = None
+    appeal_days: int | None = None
+    eligibility: dict[str, Any] = {}
+    eligibility_text: list[str] = []
+    required_attachments: list[RequiredAttachment] = []
+    criteria: list[Criterion] = []
+    version: int = 1
+
+
+class CoApplicant(msgspec.Struct):
+    id: str
+    enterprise_number: str
+    role: str
+    name: str = ""
+    confirmed_at: str | None = None
+    confirmed_by: str | None = None
+
+
+class Attachment(msgspec.Struct):
+    id: str
+    code: str
+    filename: str
+    content_type: str = ""
+    size_bytes: int = 0
+    sha256: str = ""
+    uploaded_at: str | None = None
+
+
+class Application(msgspec.Struct):
+    id: str
+    call_id: str
+    title: str
+    status: str
+    summary: str = ""
+    requested_cents: int = 0
+    total_cost_cents: int = 0
+    duration_months: int = 12
+    applicant_name: str = ""
+    applicant_enterprise_number: str = ""
+    co_applicants: list[CoApplicant] = []
+    attachments: list[Attachment] = []
+    submitted_at: str | None = None
+    content_hash: str | None = None
+    snapshot: dict[str, Any] | None = None
+    withdrawn_at: str | None = None
+    version: int = 1
+
+
+class ApplicationDraft(msgspec.Struct):
+    """What the applicant's draft form sends."""
+
+    title: str
+    summary: str
+    requested_cents: int
+    total_cost_cents: int
+    duration_months: int
+
+
+class Score(msgspec.Struct):
+    criterion_id: str
+    score: Decimalish | None = None
+    justification: str = ""
+
+
+class Review(msgspec.Struct):
+    application_id: str
+    status: str = "draft"
+    username: str = ""
+    name: str = ""
+    scores: list[Score] = []
+    weighted_total: Decimalish | None = None
+    submitted_at: str | None = None
+    version: int = 0
+
+
+class Assignment(msgspec.Struct):
+    application_id: str
+    call_id: str = ""
+    title: str = ""
+    applicant_name: str = ""
+    call_title: str = ""
+    review_status: str | None = None
+    conflict_declared: bool | None = None
+
+
+def content_disposition(filename: str) -> str:
+    """RFC 6266 with an RFC 5987 UTF-8 name, so 'begroting-été.pdf' survives the trip."""
+    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "'").replace("\\", "_")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"

@@ -1,0 +1,308 @@
+"""Ranking and selection, pure: thresholds exclude, the weighted total ranks, the call's published tie-break
+chain orders equal totals, the budget is filled in rank order, and every application gets its explanation,
+step by step, in Dutch. No I/O: the service feeds it, the benchmark times it.
+
+The selection rule, exactly (also `describe_funding_rule`, which the public page and letters print):
+- in rank order, a project whose full request fits in what remains of the budget gets its full request;
+- a project that does not fit is skipped, and the next ones are still tried: a cheaper, lower-ranked project
+  may still be funded;
+- with partial funding allowed by the call, the FIRST project in rank order that does not fit gets everything
+  that remains, provided that is at least `partial_funding_min_bp` of its request (and more than zero); the
+  budget is then used up. If it is less, that project is skipped like any other. Only the first project that
+  does not fit is ever considered for partial funding.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from services.grants.calls.rules import TIE_BREAKS, brussels, tie_break_problems
+from services.grants.calls.rules import dutch_money as euro
+from services.grants.calls.rules import dutch_percent as percent
+from services.grants.jury.rules import weighted_total
+from services.grants.ranking.dutch import number, unequal
+from shared.problems import Invalid
+
+FUNDED, PARTIAL, NOT_FUNDED, EXCLUDED, UNSCORED = "funded", "partially-funded", "not-funded", "excluded", "unscored"
+BASIS = 10_000  # basis points in a whole
+
+
+@dataclass(frozen=True, slots=True)
+class CriterionRule:
+    """A criterion as ranking needs it (calls.models.Criterion converted, or a scenario's override)."""
+
+    id: Any
+    position: int
+    name: str
+    weight: Decimal
+    max_score: int
+    min_threshold: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An eligible application with its final score per criterion id (empty: not scored)."""
+
+    id: str
+    title: str
+    requested_cents: int
+    submitted_at: datetime | None
+    scores: Mapping[Any, Decimal]
+
+
+@dataclass(frozen=True, slots=True)
+class RankingRules:
+    """The call's published rules: budget, criteria with thresholds, tie-break chain, partial funding."""
+
+    budget_cents: int
+    criteria: Sequence[CriterionRule]
+    tie_break: Sequence[str] = ()
+    partial_funding: bool = False
+    partial_funding_min_bp: int = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """A what-if: another budget, other thresholds (by criterion position; None removes one), another
+    tie-break chain. What is not given stays as the call publishes it."""
+
+    budget_cents: int | None = None
+    thresholds: Mapping[int, Decimal | None] = field(default_factory=dict)
+    tie_break: Sequence[str] | None = None
+
+    def apply(self, rules: RankingRules) -> RankingRules:
+        positions = {c.position for c in rules.criteria}
+        unknown = sorted(set(self.thresholds) - positions)
+        if unknown:
+            raise Invalid(f"de oproep heeft geen criterium met volgnummer {', '.join(map(str, unknown))}",
+                          field="thresholds")
+        if self.budget_cents is not None and self.budget_cents < 0:
+            raise Invalid("het budget kan niet negatief zijn", field="budget_cents")
+        criteria = [replace(c, min_threshold=self.thresholds[c.position]) if c.position in self.thresholds else c
+                    for c in rules.criteria]
+        return replace(rules, criteria=criteria,
+                       budget_cents=rules.budget_cents if self.budget_cents is None else self.budget_cents,
+                       tie_break=rules.tie_break if self.tie_break is None else tuple(self.tie_break))
+
+
+@dataclass(slots=True)
+class Outcome:
+    application_id: str
+    title: str
+    status: str  # FUNDED | PARTIAL | NOT_FUNDED | EXCLUDED | UNSCORED
+    requested_cents: int
+    amount_cents: int = 0
+    rank: int | None = None
+    total: Decimal | None = None
+    steps: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"application_id": self.application_id, "title": self.title, "status": self.status,
+                "requested_cents": self.requested_cents, "amount_cents": self.amount_cents, "rank": self.rank,
+                "total": None if self.total is None else str(self.total), "steps": self.steps}
+
+
+@dataclass(slots=True)
+class Ranking:
+    rules: RankingRules
+    outcomes: list[Outcome]  # ranked ones in rank order, then excluded, then unscored
+    awarded_cents: int
+
+    @property
+    def remaining_cents(self) -> int:
+        return self.rules.budget_cents - self.awarded_cents
+
+
+# --- the tie-break chain ------------------------------------------------------------------------------
+
+LAST_RULE = "het dossiernummer van de aanvraag, oplopend: zo ligt de volgorde altijd vast"
+
+
+def check_tie_break(chain: Sequence[str], positions: Sequence[int]) -> None:
+    """The published vocabulary is the calls capability's (calls.rules.TIE_BREAKS and criterion:<position>);
+    an empty chain is allowed here (a scenario may drop it: the application id still decides)."""
+    problems = tie_break_problems(chain, positions) if chain else []
+    if problems:
+        raise Invalid("; ".join(problems), field="tie_break")
+
+
+def describe_tie_rule(code: str, criteria_names: Mapping[int, str] | None = None) -> str:
+    kind, _, arg = code.partition(":")
+    if kind == "criterion":
+        name = (criteria_names or {}).get(int(arg))
+        return f"de hoogste score op criterium {arg}" + (f" ({name})" if name else "")
+    return TIE_BREAKS[code]
+
+
+def describe_tie_break(chain: Sequence[str], criteria_names: Mapping[int, str] | None = None) -> list[str]:
+    """The published chain in Dutch, one sentence per rule, in the order they apply, for the call's public
+    page: ["Bij gelijk gewogen totaal gaat voor: de hoogste score op criterium 1 (Innovatie).", …]."""
+    sentences = []
+    for index, code in enumerate(chain):
+        lead = "Bij gelijk gewogen totaal gaat voor" if index == 0 else "Blijft het gelijk, dan gaat voor"
+        sentences.append(f"{lead}: {describe_tie_rule(code, criteria_names)}.")
+    lead = "Blijft het dan nog gelijk, dan beslist" if chain else "Bij gelijk gewogen totaal beslist"
+    sentences.append(f"{lead} {LAST_RULE}.")
+    return sentences
+
+
+def describe_funding_rule(partial_funding: bool, partial_funding_min_bp: int) -> str:
+    """The selection rule in Dutch, as the public page and the letters state it."""
+    rule = ("Het budget wordt verdeeld in de volgorde van de rangschikking: elk project krijgt het volledige "
+            "gevraagde bedrag zolang dat binnen het resterende budget past. Een project dat niet meer past, "
+            "wordt overgeslagen; lager gerangschikte projecten die wel nog passen, worden verder gefinancierd.")
+    if partial_funding:
+        rule += (" Het eerste project in de rangschikking dat niet meer volledig past, krijgt het volledige "
+                 "resterende budget als gedeeltelijke subsidie, op voorwaarde dat dat minstens "
+                 f"{percent(partial_funding_min_bp)} van het gevraagde bedrag is; daarmee is het budget op. "
+                 "Is het minder, dan wordt ook dat project overgeslagen.")
+    return rule
+
+
+def _sort_key(candidate: Candidate, total: Decimal, chain: Sequence[tuple[str, Any]]) -> tuple[Any, ...]:
+    key: list[Any] = [-total]
+    for kind, arg in chain:
+        key.append(_tie_value(candidate, kind, arg))
+    key.append(candidate.id)
+    return tuple(key)
+
+
+def _tie_value(candidate: Candidate, kind: str, arg: Any) -> Any:
+    """Smaller sorts first."""
+    if kind == "total:desc":  # equal by definition within a tie: published for completeness
+        return 0
+    if kind == "criterion":
+        return -Decimal(candidate.scores.get(arg, 0))
+    if kind == "requested_amount:asc":
+        return candidate.requested_cents
+    if kind == "requested_amount:desc":
+        return -candidate.requested_cents
+    moment = candidate.submitted_at.timestamp() if candidate.submitted_at else math.inf
+    return moment if kind == "submitted_at:asc" else -moment
+
+
+def _tie_shown(candidate: Candidate, kind: str, arg: Any) -> str:
+    if kind == "criterion":
+        return number(Decimal(candidate.scores.get(arg, 0)))
+    if kind.startswith("requested_amount"):
+        return euro(candidate.requested_cents)
+    if kind == "total:desc":
+        return ""
+    moment = candidate.submitted_at
+    return brussels(moment).strftime("%d/%m/%Y %H:%M:%S") if moment else "niet ingediend"
+
+
+# --- the engine ---------------------------------------------------------------------------------------
+
+
+def rank(rules: RankingRules, candidates: Sequence[Candidate]) -> Ranking:
+    criteria = sorted(rules.criteria, key=lambda c: c.position)
+    by_position = {c.position: c for c in criteria}
+    check_tie_break(rules.tie_break, list(by_position))
+    names = {c.position: c.name for c in criteria}
+    chain = [("criterion", by_position[int(code.split(":")[1])].id) if code.startswith("criterion:")
+             else (code, None) for code in rules.tie_break]
+    weights = {c.id: c for c in criteria}
+
+    ranked: list[tuple[tuple[Any, ...], Candidate, Decimal]] = []
+    excluded: list[Outcome] = []
+    unscored: list[Outcome] = []
+    for candidate in candidates:
+        if not candidate.scores:
+            unscored.append(Outcome(candidate.id, candidate.title, UNSCORED, candidate.requested_cents, steps=[
+                "Geen scores van de jury: de aanvraag kan niet gerangschikt worden en krijgt geen subsidie."]))
+            continue
+        total = weighted_total(candidate.scores, weights)
+        failed = [c for c in criteria if c.min_threshold is not None
+                  and Decimal(candidate.scores.get(c.id, 0)) < c.min_threshold]
+        if failed:
+            steps = []
+            for c in failed:
+                score, threshold = unequal(Decimal(candidate.scores.get(c.id, 0)), c.min_threshold)  # type: ignore[arg-type]
+                steps.append(f"Uitgesloten door de drempel op criterium {c.position} ({c.name}): de score "
+                             f"{score} is lager dan de minimumscore {threshold} ({score} < {threshold}).")
+            steps.append(f"Niet gerangschikt, ongeacht het gewogen totaal ({number(total)} op 100); "
+                         "geen subsidie.")
+            excluded.append(Outcome(candidate.id, candidate.title, EXCLUDED, candidate.requested_cents,
+                                    total=total, steps=steps))
+            continue
+        ranked.append((_sort_key(candidate, total, chain), candidate, total))
+
+    ranked.sort(key=lambda item: item[0])
+    count = len(ranked)
+    outcomes: list[Outcome] = []
+    for index, (_, candidate, total) in enumerate(ranked):
+        steps = []
+        if any(c.min_threshold is not None for c in criteria):
+            steps.append("Haalt de minimumscore op elk criterium met een drempel.")
+        steps.append(f"Rang {index + 1} van {count} met een gewogen totaal van {number(total)} op 100.")
+        for neighbour_index, before in ((index - 1, True), (index + 1, False)):
+            if 0 <= neighbour_index < count and ranked[neighbour_index][2] == total:
+                steps.append(_tie_step(candidate, ranked[neighbour_index][1], before, total, chain, rules.tie_break,
+                                       names))
+        outcomes.append(Outcome(candidate.id, candidate.title, NOT_FUNDED, candidate.requested_cents,
+                                rank=index + 1, total=total, steps=steps))
+
+    awarded = _fill_budget(rules, outcomes)
+    return Ranking(rules=rules, outcomes=[*outcomes, *excluded, *unscored], awarded_cents=awarded)
+
+
+def _tie_step(candidate: Candidate, other: Candidate, other_is_above: bool, total: Decimal,
+              chain: Sequence[tuple[str, Any]], codes: Sequence[str], names: Mapping[int, str]) -> str:
+    where = "na" if other_is_above else "vóór"
+    lead = f"Gelijk gewogen totaal ({number(total)}) met «{other.title}»; staat er {where} volgens "
+    for (kind, arg), code in zip(chain, codes, strict=True):
+        if _tie_value(candidate, kind, arg) != _tie_value(other, kind, arg):
+            return (f"{lead}de gepubliceerde regel: {describe_tie_rule(code, names)} "
+                    f"({_tie_shown(candidate, kind, arg)} tegen {_tie_shown(other, kind, arg)}).")
+    return f"{lead}de laatste regel: {LAST_RULE}."
+
+
+def _fill_budget(rules: RankingRules, ranked: list[Outcome]) -> int:
+    remaining = rules.budget_cents
+    misfit_seen = False
+    for outcome in ranked:
+        asked = outcome.requested_cents
+        if asked <= remaining:
+            remaining -= asked
+            outcome.status, outcome.amount_cents = FUNDED, asked
+            outcome.steps.append(f"Toegekend: {euro(asked)}, het volledige gevraagde bedrag; daarna blijft er "
+                                 f"{euro(remaining)} van het budget over.")
+            continue
+        first_misfit, misfit_seen = not misfit_seen, True
+        if rules.partial_funding and first_misfit:
+            if remaining > 0 and remaining * BASIS >= asked * rules.partial_funding_min_bp:
+                share = remaining * BASIS // asked
+                outcome.status, outcome.amount_cents = PARTIAL, remaining
+                outcome.steps.append(
+                    f"Gedeeltelijk toegekend: het resterende budget {euro(remaining)} is kleiner dan het gevraagde "
+                    f"bedrag {euro(asked)}; als eerste project dat niet meer volledig past, krijgt het het volledige "
+                    f"resterende budget ({percent(share)} van de vraag, minimaal {percent(rules.partial_funding_min_bp)}"
+                    " vereist). Het budget is daarmee op.")
+                remaining = 0
+                continue
+            outcome.steps.append(
+                f"Geen gedeeltelijke subsidie: het resterende budget {euro(remaining)} is minder dan "
+                f"{percent(rules.partial_funding_min_bp)} van het gevraagde bedrag {euro(asked)}.")
+        outcome.steps.append(
+            f"Niet gefinancierd: het resterende budget {euro(remaining)} is kleiner dan het gevraagde bedrag "
+            f"{euro(asked)} ({euro(remaining)} < {euro(asked)}); het project wordt overgeslagen, zodat lager "
+            "gerangschikte projecten die wel passen nog gefinancierd kunnen worden.")
+    return rules.budget_cents - remaining
+
+
+def mean_scores(juror_scores: Mapping[str, Mapping[Any, Decimal]]) -> dict[Any, Decimal]:
+    """Per criterion, the mean of the jurors' submitted scores (what ranking uses where the chair recorded
+    no consensus; jury.service.final_scores does the same from the database)."""
+    sums: dict[Any, Decimal] = {}
+    counts: dict[Any, int] = {}
+    for scores in juror_scores.values():
+        for key, score in scores.items():
+            sums[key] = sums.get(key, Decimal(0)) + Decimal(score)
+            counts[key] = counts.get(key, 0) + 1
+    return {key: sums[key] / counts[key] for key in sums}

@@ -1,0 +1,143 @@
+"""Ranking use cases: compute the call's ranking (or a what-if scenario, never stored) from the jury's final
+scores, and fix a proposal, stored with its inputs and results, for the decision."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.grants.audit.service import record
+from services.grants.calls.models import Call
+from services.grants.calls.repository import CallRepository
+from services.grants.jury import service as jury
+from services.grants.ranking.models import RankingProposal
+from services.grants.ranking.repository import RankingRepository
+from services.grants.ranking.rules import (
+    UNSCORED,
+    Candidate,
+    CriterionRule,
+    Ranking,
+    RankingRules,
+    Scenario,
+    describe_funding_rule,
+    rank,
+)
+from services.grants.ranking.schemas import ScenarioIn
+from shared.auth import Principal
+from shared.ids import uuid7
+from shared.problems import Conflict, NotFound
+
+RANKABLE = frozenset({"closed", "in-review", "decided", "archived"})
+
+
+@dataclass
+class Computed:
+    call: Call
+    ranking: Ranking
+    inputs: dict[str, Any]
+
+
+def scenario_of(command: ScenarioIn | None) -> Scenario:
+    if command is None:
+        return Scenario()
+    return Scenario(budget_cents=command.budget_cents,
+                    thresholds={t.position: t.min_threshold for t in command.thresholds},
+                    tie_break=command.tie_break)
+
+
+def rules_of(call: Call) -> RankingRules:
+    return RankingRules(
+        budget_cents=call.total_budget_cents,
+        criteria=[CriterionRule(id=c.id, position=c.position, name=c.name, weight=Decimal(c.weight),
+                                max_score=c.max_score,
+                                min_threshold=None if c.min_threshold is None else Decimal(c.min_threshold))
+                  for c in call.criteria],
+        tie_break=tuple(call.tie_break or ()), partial_funding=call.partial_funding,
+        partial_funding_min_bp=call.partial_funding_min_bp)
+
+
+def inputs_json(rules: RankingRules, command: ScenarioIn | None,
+                scores: dict[uuid.UUID, dict[uuid.UUID, Decimal]]) -> dict[str, Any]:
+    return {
+        "budget_cents": rules.budget_cents, "tie_break": list(rules.tie_break),
+        "partial_funding": rules.partial_funding, "partial_funding_min_bp": rules.partial_funding_min_bp,
+        "criteria": [{"id": str(c.id), "position": c.position, "name": c.name, "weight": str(c.weight),
+                      "max_score": c.max_score,
+                      "min_threshold": None if c.min_threshold is None else str(c.min_threshold)}
+                     for c in rules.criteria],
+        "scenario": None if command is None else {
+            "budget_cents": command.budget_cents, "tie_break": command.tie_break,
+            "thresholds": [{"position": t.position, "min_threshold": None if t.min_threshold is None
+                            else str(t.min_threshold)} for t in command.thresholds]},
+        "scores": {str(a): {str(c): str(s) for c, s in by_criterion.items()} for a, by_criterion in scores.items()},
+    }
+
+
+async def _call(session: AsyncSession, tenant: str, call_id: uuid.UUID, *, lock: bool = False) -> Call:
+    calls = CallRepository(session, tenant)
+    call = await (calls.lock(call_id) if lock else calls.get(call_id))
+    if call is None:
+        raise NotFound("deze oproep bestaat niet")
+    return call
+
+
+async def compute(session: AsyncSession, tenant: str, call_id: uuid.UUID, command: ScenarioIn | None = None,
+                  *, lock: bool = False) -> Computed:
+    """The call's ranking under its published rules, or under a scenario's overrides."""
+    call = await _call(session, tenant, call_id, lock=lock)
+    if call.status not in RANKABLE:
+        raise Conflict("een rangschikking kan pas als de oproep afgesloten is", status_now=call.status)
+    rules = scenario_of(command).apply(rules_of(call))
+    scores = await jury.final_scores(session, tenant, call.id)
+    applications = await RankingRepository(session, tenant).candidates_of_call(call.id)
+    candidates = [Candidate(id=str(a.id), title=a.title, requested_cents=a.requested_cents,
+                            submitted_at=a.submitted_at, scores=scores.get(a.id, {})) for a in applications]
+    ranking = rank(rules, candidates)
+    return Computed(call=call, ranking=ranking, inputs=inputs_json(rules, command, scores))
+
+
+async def fix(session: AsyncSession, principal: Principal, call_id: uuid.UUID,
+              command: ScenarioIn | None) -> tuple[RankingProposal, Computed]:
+    """Fixes the proposal the decision will rest on (a later fix replaces it until the decision)."""
+    computed = await compute(session, principal.tenant, call_id, command, lock=True)
+    call = computed.call
+    if call.status != "in-review":
+        raise Conflict("een voorstel vastleggen kan enkel voor een oproep in beoordeling", status_now=call.status)
+    unscored = [o.title for o in computed.ranking.outcomes if o.status == UNSCORED]
+    if unscored:
+        raise Conflict(f"{len(unscored)} aanvraag/aanvragen hebben nog geen scores van de jury: "
+                       + ", ".join(f"«{t}»" for t in unscored[:10]), unscored=len(unscored))
+    repository = RankingRepository(session, principal.tenant)
+    previous = await repository.latest_proposal_of_call(call.id)
+    proposal = RankingProposal(id=uuid7(), tenant=principal.tenant, call_id=call.id, inputs=computed.inputs,
+                               results=[o.as_json() for o in computed.ranking.outcomes],
+                               budget_cents=computed.ranking.rules.budget_cents,
+                               awarded_cents=computed.ranking.awarded_cents, fixed_by=principal.username)
+    repository.add(proposal)
+    record(session, tenant=principal.tenant, actor=principal.username, action="proposal.fixed", entity="call",
+           entity_id=call.id, before=None if previous is None else summary(previous), after=summary(proposal),
+           reasons=(command.reasons if command else "") or "voorstel volgens de regels van de oproep")
+    await session.flush()
+    await session.refresh(proposal)
+    return proposal, computed
+
+
+def summary(proposal: RankingProposal) -> dict[str, Any]:
+    return {"proposal_id": str(proposal.id), "budget_cents": proposal.budget_cents,
+            "awarded_cents": proposal.awarded_cents, "scenario": proposal.inputs.get("scenario"),
+            "funded": [r["application_id"] for r in proposal.results if r["amount_cents"] > 0]}
+
+
+async def latest(session: AsyncSession, tenant: str, call_id: uuid.UUID) -> RankingProposal:
+    proposal = await RankingRepository(session, tenant).latest_proposal_of_call(call_id)
+    if proposal is None:
+        raise NotFound("voor deze oproep is nog geen voorstel vastgelegd")
+    return proposal
+
+
+def funding_rule_of(inputs: dict[str, Any]) -> str:
+    return describe_funding_rule(inputs["partial_funding"], inputs["partial_funding_min_bp"])

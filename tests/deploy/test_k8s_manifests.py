@@ -1,0 +1,620 @@
+"""deploy/k8s, checked offline: rendered the way `kubectl apply -k` would (tests/deploy/kustomize.py), the
+core kinds validated against the Kubernetes OpenAPI schemas (kubernetes-validate), and the properties the
+platform relies on asserted: what the code reads is set, probes hit the real endpoints, selectors meet,
+the network paths are exactly the intended ones, the database roles are the ones the services log in as."""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from devstack.config import DATABASE_SERVICES, SERVICES, TENANTS, StackConfig
+from tests.deploy.kustomize import build, get_field
+
+REPO = Path(__file__).resolve().parents[2]
+K8S = REPO / "deploy" / "k8s"
+PRODUCTION = K8S / "overlays" / "production"
+EXAMPLE = K8S / "overlays" / "example"
+NAMESPACE = "regie"
+KUBERNETES_VERSION = "1.34"
+HOST = "regie.example.be"
+PORT = 8000
+CUSTOM_KINDS = {"Cluster", "Database", "Keycloak", "KeycloakRealmImport"}
+# What the gateway is not given although StackConfig.service_env shares it with every service: it never touches
+# object storage (checked below), so it gets no S3 credentials.
+GATEWAY_WITHOUT = {"REGIE_S3_ACCESS_KEY", "REGIE_S3_SECRET_KEY"}
+
+Doc = dict[str, Any]
+
+
+# --- rendering and lookups ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def production() -> list[Doc]:
+    return build(PRODUCTION)
+
+
+@pytest.fixture(scope="module")
+def example() -> list[Doc]:
+    return build(EXAMPLE)
+
+
+def of_kind(docs: list[Doc], kind: str) -> dict[str, Doc]:
+    return {doc["metadata"]["name"]: doc for doc in docs if doc["kind"] == kind}
+
+
+def one(docs: list[Doc], kind: str, name: str) -> Doc:
+    found = of_kind(docs, kind)
+    assert name in found, f"no {kind} {name}"
+    return found[name]
+
+
+def pod_templates(docs: list[Doc]) -> Iterator[tuple[Doc, Doc]]:
+    for doc in docs:
+        if doc["kind"] in ("Deployment", "StatefulSet", "Job"):
+            yield doc, doc["spec"]["template"]
+
+
+def matches(selector: Doc, labels: dict[str, str]) -> bool:
+    """A Kubernetes label selector (matchLabels and matchExpressions) against a set of labels."""
+    if any(labels.get(key) != value for key, value in selector.get("matchLabels", {}).items()):
+        return False
+    for expression in selector.get("matchExpressions", []):
+        key, operator, values = expression["key"], expression["operator"], expression.get("values", [])
+        ok = {"In": key in labels and labels[key] in values, "NotIn": labels.get(key) not in values,
+              "Exists": key in labels, "DoesNotExist": key not in labels}[operator]
+        if not ok:
+            return False
+    return True
+
+
+def secret_values(docs: list[Doc]) -> dict[str, dict[str, str]]:
+    return {name: {key: base64.b64decode(value).decode() for key, value in secret.get("data", {}).items()}
+            for name, secret in of_kind(docs, "Secret").items()}
+
+
+def container_env(docs: list[Doc], container: Doc) -> dict[str, str]:
+    """The environment the container gets, resolved as the kubelet does: envFrom first, then env in order
+    with $(VAR) expanded from what is already defined. Secrets from `docs` (the example overlay)."""
+    secrets = secret_values(docs)
+    env: dict[str, str] = {}
+    for source in container.get("envFrom", []):
+        env.update(one(docs, "ConfigMap", source["configMapRef"]["name"])["data"])
+    for var in container.get("env", []):
+        if "value" in var:
+            env[var["name"]] = re.sub(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)",
+                                      lambda m: env.get(m.group(1), m.group(0)), var["value"])
+        elif "secretKeyRef" in var["valueFrom"]:
+            ref = var["valueFrom"]["secretKeyRef"]
+            env[var["name"]] = secrets[ref["name"]][ref["key"]]
+        elif "configMapKeyRef" in var["valueFrom"]:
+            ref = var["valueFrom"]["configMapKeyRef"]
+            env[var["name"]] = one(docs, "ConfigMap", ref["name"])["data"][ref["key"]]
+        else:
+            env[var["name"]] = f"<{var['valueFrom']}>"
+    return env
+
+
+def service_container(docs: list[Doc], service: str) -> Doc:
+    return one(docs, "Deployment", service)["spec"]["template"]["spec"]["containers"][0]
+
+
+def quantity(value: str | int) -> float:
+    """CPU in cores or memory in bytes."""
+    text = str(value)
+    units = {"m": 1e-3, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "k": 1e3, "M": 1e6, "G": 1e9}
+    for unit, factor in units.items():
+        if text.endswith(unit):
+            return float(text[: -len(unit)]) * factor
+    return float(text)
+
+
+# --- the render as a whole ------------------------------------------------------------------------------------
+
+
+def test_core_kinds_are_valid_kubernetes(example: list[Doc]) -> None:
+    import kubernetes_validate
+
+    custom = {doc["kind"] for doc in example if doc["kind"] in CUSTOM_KINDS}
+    assert custom == CUSTOM_KINDS
+    for doc in example:
+        if doc["kind"] not in CUSTOM_KINDS:
+            kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
+    typo = one(example, "Deployment", "gateway") | {"spec": {"replica": 2}}
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(typo, KUBERNETES_VERSION, strict=True)
+
+
+def test_everything_is_in_the_namespace(production: list[Doc]) -> None:
+    assert one(production, "Namespace", NAMESPACE)
+    assert {doc["metadata"].get("namespace") for doc in production if doc["kind"] != "Namespace"} == {NAMESPACE}
+
+
+def test_production_has_no_secret_and_the_example_provides_every_one_referenced(production: list[Doc],
+                                                                            example: list[Doc]) -> None:
+    assert not of_kind(production, "Secret"), "real secrets never live in the repository"
+    provided = secret_values(example)
+    referenced: set[tuple[str, str]] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if "secretKeyRef" in node:
+                referenced.add((node["secretKeyRef"]["name"], node["secretKeyRef"]["key"]))
+            for key in ("usernameSecret", "passwordSecret", "secret"):
+                ref = node.get(key)
+                if isinstance(ref, dict) and "name" in ref:
+                    referenced.add((ref["name"], ref.get("key", "password")))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(production)
+    assert referenced, "the walk found nothing: the test is broken"
+    missing = {(name, key) for name, key in referenced if key not in provided.get(name, {})}
+    assert not missing, f"referenced but not in the example overlay: {missing}"
+    for name, values in provided.items():
+        secret_like = [v for k, v in values.items() if k not in ("username", "root-user", "access-key")]
+        assert all(v.startswith("dev-only-") for v in secret_like), f"{name}: example values must say dev-only"
+
+
+# --- the four services ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_deployment_probes_resources_and_security(production: list[Doc], service: str) -> None:
+    deployment = one(production, "Deployment", service)
+    assert "replicas" not in deployment["spec"], "the HPA owns the replica count"
+    pod = deployment["spec"]["template"]
+    (container,) = pod["spec"]["containers"]
+    ports = {port["name"]: port["containerPort"] for port in container["ports"]}
+    assert ports == {"http": PORT}
+    for probe, path in (("livenessProbe", "/health/live"), ("readinessProbe", "/health/ready"),
+                        ("startupProbe", "/health/live")):
+        get = container[probe]["httpGet"]
+        assert get["path"] == path and ports.get(get["port"], get["port"]) == PORT, probe
+    annotations = pod["metadata"]["annotations"]
+    assert annotations["prometheus.io/scrape"] == "true"
+    assert annotations["prometheus.io/port"] == str(PORT) and annotations["prometheus.io/path"] == "/metrics"
+    constraints = pod["spec"]["topologySpreadConstraints"]
+    assert {c["topologyKey"] for c in constraints} >= {"kubernetes.io/hostname"}
+    assert all(matches(c["labelSelector"], pod["metadata"]["labels"]) for c in constraints)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_environment_is_everything_the_code_reads(example: list[Doc], service: str) -> None:
+    needed = set(StackConfig.from_env("run", env={}).service_env(service))
+    if service == "gateway":
+        needed -= GATEWAY_WITHOUT
+        needed |= {"REGIE_SESSION_SECRET"}
+    else:
+        needed |= {"REGIE_NATS_STREAM_REPLICAS"}
+    env = container_env(example, service_container(example, service))
+    assert needed <= set(env), f"not set: {sorted(needed - set(env))}"
+    assert not [name for name, value in env.items() if "$(" in value], "a $(VAR) refers to nothing defined before"
+    assert env["REGIE_SERVICE"] == service
+    assert env["REGIE_HTTP_HOST"] == "0.0.0.0" and env["REGIE_HTTP_PORT"] == str(PORT)
+    assert env["REGIE_S3_BUCKET"] == f"regie-{service}"
+    assert env["REGIE_TENANTS"].split(",") == list(TENANTS)
+    nats = one(example, "StatefulSet", "nats")
+    assert env["REGIE_NATS_STREAM_REPLICAS"] == str(nats["spec"]["replicas"])
+
+
+def test_the_gateway_never_uses_object_storage(production: list[Doc]) -> None:
+    for path in (REPO / "services" / "gateway").rglob("*.py"):
+        assert ".storage" not in path.read_text(), path
+    env = service_container(production, "gateway")
+    assert not GATEWAY_WITHOUT & {var["name"] for var in env.get("env", [])}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_settings_load_from_the_rendered_environment(example: list[Doc], service: str,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The code's own settings classes accept what the Deployment gives them (types, tenants, the gateway's
+    https + session-secret rule)."""
+    from services.gateway.settings import GatewaySettings
+    from shared.settings import ServiceSettings
+
+    for name in [name for name in os.environ if name.startswith("REGIE_")]:
+        monkeypatch.delenv(name)
+    for name, value in container_env(example, service_container(example, service)).items():
+        monkeypatch.setenv(name, value)
+    if service == "gateway":
+        settings = GatewaySettings()
+        assert settings.https and settings.public_url == f"https://{HOST}"
+        assert set(settings.upstreams) == set(DATABASE_SERVICES)
+    else:
+        settings_ = ServiceSettings()
+        assert settings_.nats.stream_replicas == 3 and settings_.http.port == PORT
+
+
+def url_target(url: str) -> tuple[str, int]:
+    match = re.match(r"^[a-z0-9+]+://(?:[^@/]*@)?([a-z0-9-]+):(\d+)(?:/|$)", url)
+    assert match, url
+    return match.group(1), int(match.group(2))
+
+
+def test_service_urls_point_at_existing_services(example: list[Doc]) -> None:
+    services = of_kind(example, "Service")
+    env = container_env(example, service_container(example, "grants"))
+    urls = [env[name] for name in ("REGIE_NATS_URL", "REGIE_GRANTS_URL", "REGIE_PARTNERS_URL",
+                                   "REGIE_FOODSAVERS_URL", "REGIE_DATABASE_URL")]
+    urls.append("s3://" + env["REGIE_S3_ENDPOINT"])
+    cluster = one(example, "Cluster", "regie-pg")["metadata"]["name"]
+    for url in urls:
+        host, port = url_target(url)
+        if host == f"{cluster}-rw":  # the Service CloudNativePG creates for the primary
+            assert port == 5432
+            continue
+        assert host in services, url
+        assert port in {p["port"] for p in services[host]["spec"]["ports"]}, url
+
+
+@pytest.mark.parametrize("service", DATABASE_SERVICES)
+def test_database_urls_and_migration_job(example: list[Doc], service: str) -> None:
+    env = container_env(example, service_container(example, service))
+    secrets = secret_values(example)
+    for var, role, secret in (("REGIE_DATABASE_URL", "regie_app", "regie-pg-app"),
+                              ("REGIE_RELAY_DATABASE_URL", "regie_relay", "regie-pg-relay"),
+                              ("REGIE_MIGRATION_DATABASE_URL", "regie_owner", "regie-pg-owner")):
+        assert env[var] == (f"postgresql+asyncpg://{role}:{secrets[secret]['password']}"
+                            f"@regie-pg-rw:5432/{service}")
+    job = one(example, "Job", f"{service}-migrate")
+    (migrate,) = job["spec"]["template"]["spec"]["containers"]
+    assert migrate["command"] == ["python", "-m", f"services.{service}", "migrate"]
+    assert migrate["image"] == service_container(example, service)["image"]
+    job_env = container_env(example, migrate)
+    assert job_env["REGIE_MIGRATION_DATABASE_URL"] == env["REGIE_MIGRATION_DATABASE_URL"]
+    assert "REGIE_DATABASE_URL" not in job_env, "the Job needs the owner role only"
+    assert job["spec"]["template"]["spec"]["restartPolicy"] in ("Never", "OnFailure")
+    assert job["spec"].get("ttlSecondsAfterFinished"), "an immutable finished Job would block the next apply"
+
+
+def test_the_three_database_services_differ_only_in_name() -> None:
+    grants = (K8S / "base" / "services" / "grants.yaml").read_text()
+    for service in DATABASE_SERVICES:
+        text = (K8S / "base" / "services" / f"{service}.yaml").read_text()
+        assert text == grants.replace("grants", service), f"{service}.yaml drifted from grants.yaml"
+
+
+# --- every pod we define ----------------------------------------------------------------------------------------
+
+
+def test_pods_run_restricted(production: list[Doc]) -> None:
+    """Non-root, no privilege escalation, no capabilities, RuntimeDefault seccomp, read-only root filesystem,
+    requests and limits for CPU and memory: the Pod Security `restricted` profile and then some."""
+    templates = list(pod_templates(production))
+    assert len(templates) >= 10
+    for workload, template in templates:
+        name = f"{workload['kind']}/{workload['metadata']['name']}"
+        pod = template["spec"]
+        assert pod["securityContext"]["runAsNonRoot"] is True and pod["securityContext"]["runAsUser"] > 0, name
+        assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}, name
+        assert pod.get("automountServiceAccountToken") is False, name
+        for container in pod["containers"]:
+            security = container["securityContext"]
+            assert security["allowPrivilegeEscalation"] is False, name
+            assert security["readOnlyRootFilesystem"] is True, name
+            assert security["capabilities"]["drop"] == ["ALL"], name
+            resources = container["resources"]
+            for resource in ("cpu", "memory"):
+                request, limit = resources["requests"][resource], resources["limits"][resource]
+                assert quantity(request) <= quantity(limit), f"{name} {resource}"
+
+
+def test_it_fits_three_nodes_of_two_cores_and_24_gib(production: list[Doc]) -> None:
+    """At the minimum replica counts the requests fit three nodes with room for the system pods; no single
+    pod's limit exceeds a node."""
+    hpas = {hpa["spec"]["scaleTargetRef"]["name"]: hpa["spec"]["minReplicas"]
+            for hpa in of_kind(production, "HorizontalPodAutoscaler").values()}
+    pods: list[tuple[int, Doc]] = []
+    for workload, template in pod_templates(production):
+        if workload["kind"] == "Job":
+            continue
+        count = hpas.get(workload["metadata"]["name"], workload["spec"].get("replicas", 1))
+        pods += [(count, container["resources"]) for container in template["spec"]["containers"]]
+    pods.append((one(production, "Cluster", "regie-pg")["spec"]["instances"],
+                 one(production, "Cluster", "regie-pg")["spec"]["resources"]))
+    pods.append((one(production, "Keycloak", "keycloak")["spec"]["instances"],
+                 one(production, "Keycloak", "keycloak")["spec"]["resources"]))
+    cpu = sum(count * quantity(r["requests"]["cpu"]) for count, r in pods)
+    memory = sum(count * quantity(r["requests"]["memory"]) for count, r in pods)
+    assert cpu <= 3 * 1.6, f"{cpu} cores requested"
+    assert memory <= 3 * 20 * 2**30, f"{memory / 2**30} GiB requested"
+    for _, resources in pods:
+        assert quantity(resources["limits"]["cpu"]) <= 2 and quantity(resources["limits"]["memory"]) <= 24 * 2**30
+
+
+def test_selectors_meet(production: list[Doc]) -> None:
+    """Each workload's selector selects its own pods; each Service, PDB and HPA reaches exactly the workload it
+    is named after; a Service never selects a migration Job's pods."""
+    workloads = {doc["metadata"]["name"]: doc for doc in production if doc["kind"] in ("Deployment", "StatefulSet")}
+    pods = {name: doc["spec"]["template"]["metadata"]["labels"] for name, doc in workloads.items()}
+    jobs = [template["metadata"]["labels"] for doc, template in pod_templates(production) if doc["kind"] == "Job"]
+    for name, workload in workloads.items():
+        assert matches(workload["spec"]["selector"], pods[name]), name
+    for service in of_kind(production, "Service").values():
+        selected = [name for name, labels in pods.items() if matches({"matchLabels": service["spec"]["selector"]},
+                                                                       labels)]
+        assert len(selected) == 1, (service["metadata"]["name"], selected)
+        assert not [labels for labels in jobs if matches({"matchLabels": service["spec"]["selector"]}, labels)]
+        ports = {p["name"]: p["containerPort"]
+                 for c in workloads[selected[0]]["spec"]["template"]["spec"]["containers"] for p in c["ports"]}
+        for port in service["spec"]["ports"]:
+            assert port["targetPort"] in ports, (service["metadata"]["name"], port)
+    pdbs = of_kind(production, "PodDisruptionBudget")
+    for name in workloads:
+        covering = [pdb for pdb in pdbs.values() if matches(pdb["spec"]["selector"], pods[name])]
+        assert len(covering) == 1, f"{name}: {len(covering)} PDBs"
+        spec = covering[0]["spec"]
+        assert spec.get("minAvailable") == 1 or spec.get("maxUnavailable") == 1, name
+    hpas = of_kind(production, "HorizontalPodAutoscaler")
+    for name in of_kind(production, "Deployment"):
+        (hpa,) = [h for h in hpas.values() if h["spec"]["scaleTargetRef"] == {
+            "apiVersion": "apps/v1", "kind": "Deployment", "name": name}]
+        assert hpa["spec"]["minReplicas"] >= 2, "one replica would make the PDB block every drain"
+        assert hpa["spec"]["metrics"][0]["resource"]["name"] == "cpu"
+
+
+# --- network ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pod:
+    namespace: str | None  # None: outside the cluster's pod network (the Kubernetes API server)
+    labels: tuple[tuple[str, str], ...]
+
+    @property
+    def label_map(self) -> dict[str, str]:
+        return dict(self.labels)
+
+
+def pod(namespace: str | None, **labels: str) -> Pod:
+    return Pod(namespace, tuple(sorted(labels.items())))
+
+
+API_SERVER = pod(None)
+INGRESS = pod("ingress-nginx", **{"app.kubernetes.io/name": "ingress-nginx"})
+DNS = pod("kube-system", **{"k8s-app": "kube-dns"})
+MONITORING = pod("monitoring", **{"app.kubernetes.io/name": "prometheus"})
+CNPG_OPERATOR = pod("cnpg-system", **{"app.kubernetes.io/name": "cloudnative-pg"})
+# Pods the operators create, with the labels they put on them.
+POSTGRES = pod(NAMESPACE, **{"cnpg.io/cluster": "regie-pg", "cnpg.io/instanceRole": "primary"})
+KEYCLOAK = pod(NAMESPACE, app="keycloak", **{"app.kubernetes.io/managed-by": "keycloak-operator",
+                                             "app.kubernetes.io/instance": "keycloak"})
+
+
+def regie_pods(docs: list[Doc]) -> dict[str, Pod]:
+    found = {f"{doc['kind']}/{doc['metadata']['name']}": pod(NAMESPACE, **template["metadata"]["labels"])
+             for doc, template in pod_templates(docs)}
+    return found | {"postgres": POSTGRES, "keycloak": KEYCLOAK}
+
+
+def peer_matches(peer: Doc, policy_namespace: str, target: Pod) -> bool:
+    if "ipBlock" in peer:
+        return target.namespace is None
+    if target.namespace is None:
+        return False
+    if "namespaceSelector" in peer:
+        if not matches(peer["namespaceSelector"], {"kubernetes.io/metadata.name": target.namespace}):
+            return False
+    elif target.namespace != policy_namespace:
+        return False
+    return matches(peer.get("podSelector", {}), target.label_map)
+
+
+def side_allows(policies: list[Doc], local: Pod, remote: Pod, port: int, direction: str) -> bool:
+    """Does the policy set allow this connection on `local`'s side (direction "Ingress" or "Egress")?"""
+    if local.namespace != NAMESPACE:
+        return True  # no policies of ours there
+    key, peers_key = ("ingress", "from") if direction == "Ingress" else ("egress", "to")
+    selecting = [p for p in policies if direction in p["spec"]["policyTypes"]
+                 and matches(p["spec"]["podSelector"], local.label_map)]
+    if not selecting:
+        return True
+    for policy in selecting:
+        for rule in policy["spec"].get(key, []):
+            peers = rule.get(peers_key)
+            ports = rule.get("ports")
+            if peers is not None and not any(peer_matches(peer, NAMESPACE, remote) for peer in peers):
+                continue
+            if ports is not None and not any(p.get("port") == port for p in ports):
+                continue
+            return True
+    return False
+
+
+def connects(policies: list[Doc], source: Pod, target: Pod, port: int) -> bool:
+    return side_allows(policies, source, target, port, "Egress") and side_allows(policies, target, source, port,
+                                                                                  "Ingress")
+
+
+def test_default_deny(production: list[Doc]) -> None:
+    deny = [p for p in of_kind(production, "NetworkPolicy").values()
+            if p["spec"]["podSelector"] == {} and not p["spec"].get("ingress") and not p["spec"].get("egress")]
+    assert deny and set(deny[0]["spec"]["policyTypes"]) == {"Ingress", "Egress"}
+
+
+def test_network_paths(production: list[Doc]) -> None:
+    policies = list(of_kind(production, "NetworkPolicy").values())
+    pods = regie_pods(production)
+    gateway, jobs = pods["Deployment/gateway"], pods["Job/grants-migrate"]
+    services = [pods[f"Deployment/{s}"] for s in DATABASE_SERVICES]
+    nats, minio = pods["StatefulSet/nats"], pods["StatefulSet/minio"]
+    allowed = [
+        (INGRESS, gateway, 8000), (INGRESS, KEYCLOAK, 8080),
+        *[(gateway, s, 8000) for s in services], (gateway, KEYCLOAK, 8080),
+        *[(s, target, port) for s in services
+          for target, port in ((POSTGRES, 5432), (nats, 4222), (minio, 9000), (KEYCLOAK, 8080), (INGRESS, 443))],
+        (gateway, INGRESS, 443), (jobs, POSTGRES, 5432), (KEYCLOAK, POSTGRES, 5432),
+        (nats, nats, 6222), (minio, minio, 9000), (pods["Job/minio-setup"], minio, 9000),
+        (POSTGRES, POSTGRES, 5432), (CNPG_OPERATOR, POSTGRES, 8000), (POSTGRES, API_SERVER, 443),
+        (MONITORING, gateway, 8000), *[(MONITORING, s, 8000) for s in services],
+        *[(p, DNS, 53) for p in pods.values()],
+    ]
+    denied = [
+        *[(INGRESS, target, port) for target, port in ((services[0], 8000), (POSTGRES, 5432), (nats, 4222),
+                                                        (minio, 9000), (KEYCLOAK, 7800))],
+        (gateway, POSTGRES, 5432), (gateway, nats, 4222), (gateway, minio, 9000),
+        (services[0], services[1], 8000), (services[0], gateway, 8000), (services[0], API_SERVER, 443),
+        (KEYCLOAK, nats, 4222), (KEYCLOAK, minio, 9000), (nats, POSTGRES, 5432), (minio, POSTGRES, 5432),
+        (pods["Job/minio-setup"], POSTGRES, 5432), (MONITORING, POSTGRES, 5432),
+    ]
+    wrong = [(s, t, p, "should connect") for s, t, p in allowed if not connects(policies, s, t, p)]
+    wrong += [(s, t, p, "should not connect") for s, t, p in denied if connects(policies, s, t, p)]
+    assert not wrong, "\n".join(map(str, wrong))
+
+
+def test_only_the_gateway_and_keycloak_are_reachable_from_the_ingress_controller(production: list[Doc]) -> None:
+    policies = list(of_kind(production, "NetworkPolicy").values())
+    ports = (80, 443, 4222, 5432, 6222, 7800, 8000, 8080, 8222, 9000)
+    reachable = {name for name, target in regie_pods(production).items()
+                 if any(connects(policies, INGRESS, target, port) for port in ports)}
+    assert reachable == {"Deployment/gateway", "keycloak"}
+
+
+def test_every_network_policy_selects_a_pod(production: list[Doc]) -> None:
+    pods = regie_pods(production).values()
+    for policy in of_kind(production, "NetworkPolicy").values():
+        assert any(matches(policy["spec"]["podSelector"], p.label_map) for p in pods), policy["metadata"]["name"]
+
+
+# --- NATS, PostgreSQL, MinIO, Keycloak ------------------------------------------------------------------------
+
+
+def test_nats_is_a_jetstream_cluster_of_three(production: list[Doc]) -> None:
+    nats = one(production, "StatefulSet", "nats")
+    assert nats["spec"]["replicas"] == 3 and nats["spec"]["podManagementPolicy"] == "Parallel"
+    headless = one(production, "Service", nats["spec"]["serviceName"])
+    assert headless["spec"]["clusterIP"] == "None" and headless["spec"]["publishNotReadyAddresses"] is True
+    config = one(production, "ConfigMap", "nats-config")["data"]["nats.conf"]
+    store = re.search(r"jetstream\s*\{[^}]*store_dir:\s*(\S+)", config)
+    assert store, "no JetStream block with a store_dir"
+    (container,) = nats["spec"]["template"]["spec"]["containers"]
+    pvcs = {claim["metadata"]["name"] for claim in nats["spec"]["volumeClaimTemplates"]}
+    mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+    assert any(store.group(1).startswith(path) and name in pvcs for path, name in mounts.items()), "store not on a PVC"
+    routes = set(re.findall(r"nats://([a-z0-9.-]+):6222", config))
+    assert routes == {f"nats-{i}.{headless['metadata']['name']}" for i in range(3)}
+    assert "server_name: $POD_NAME" in config and container["env"][0]["name"] == "POD_NAME"
+    assert {p["containerPort"] for p in container["ports"]} == {4222, 6222, 8222}
+
+
+def test_postgres_roles_and_databases(production: list[Doc], example: list[Doc]) -> None:
+    cluster = one(production, "Cluster", "regie-pg")["spec"]
+    assert cluster["instances"] == 3 and "initdb" in cluster["bootstrap"]
+    roles = {role["name"]: role for role in cluster["managed"]["roles"]}
+    assert set(roles) >= {"regie_owner", "regie_app", "regie_relay", "keycloak"}
+    assert roles["regie_relay"]["bypassrls"] is True
+    assert not roles["regie_app"].get("bypassrls") and not roles["regie_app"].get("superuser")
+    assert not any(role.get("superuser") for role in roles.values())
+    secrets = secret_values(example)
+    for name, role in roles.items():
+        assert role["login"] is True and role["ensure"] == "present"
+        assert secrets[role["passwordSecret"]["name"]]["username"] == name, "CloudNativePG needs username == role"
+    databases = {db["spec"]["name"]: db["spec"] for db in of_kind(production, "Database").values()}
+    assert set(databases) == {*DATABASE_SERVICES, "keycloak"}
+    assert all(db["cluster"]["name"] == "regie-pg" for db in databases.values())
+    assert {databases[s]["owner"] for s in DATABASE_SERVICES} == {"regie_owner"}
+    assert databases["keycloak"]["owner"] == "keycloak"
+    # The roles the services log in as and the ones their code names (shared.settings) are all declared.
+    from shared.settings import DatabaseSettings
+
+    defaults = DatabaseSettings()
+    assert {defaults.app_role, defaults.relay_role} <= set(roles)
+    keycloak_db = one(production, "Keycloak", "keycloak")["spec"]["db"]
+    assert keycloak_db["database"] in databases
+    assert keycloak_db["passwordSecret"]["name"] == roles[databases["keycloak"]["owner"]]["passwordSecret"]["name"]
+
+
+def test_minio_distributed_with_the_service_buckets(production: list[Doc]) -> None:
+    minio = one(production, "StatefulSet", "minio")
+    replicas = minio["spec"]["replicas"]
+    assert replicas == 4
+    args = " ".join(minio["spec"]["template"]["spec"]["containers"][0]["args"])
+    assert f"minio-{{0...{replicas - 1}}}.{minio['spec']['serviceName']}.{NAMESPACE}.svc" in args
+    script = one(production, "ConfigMap", "minio-setup")["data"]["setup.sh"]
+    buckets = set(re.search(r"for bucket in ([^;]+);", script).group(1).split())
+    assert buckets == {f"regie-{s}" for s in DATABASE_SERVICES}
+    policy = one(production, "ConfigMap", "minio-setup")["data"]["policy.json"]
+    assert {b for b in buckets if f"arn:aws:s3:::{b}/*" in policy} == buckets
+
+
+def test_keycloak_url_ingress_and_hostname_agree(production: list[Doc]) -> None:
+    keycloak = one(production, "Keycloak", "keycloak")["spec"]
+    options = {o["name"]: o["value"] for o in keycloak["additionalOptions"]}
+    common = one(production, "ConfigMap", "regie-common")["data"]
+    issuer_base = f"https://{HOST}{options['http-relative-path']}"
+    assert common["REGIE_KEYCLOAK_URL"] == keycloak["hostname"]["hostname"] == issuer_base
+    assert common["REGIE_GATEWAY_URL"] == f"https://{HOST}"
+    paths = {path["path"]: path["backend"]["service"]
+             for ingress in of_kind(production, "Ingress").values()
+             for rule in ingress["spec"]["rules"] for path in rule["http"]["paths"]}
+    assert paths["/"] == {"name": "gateway", "port": {"name": "http"}}
+    keycloak_paths = {p for p, backend in paths.items() if backend["name"] == "keycloak-service"}
+    assert keycloak_paths == {"/auth/realms", "/auth/resources"}, "the admin console stays internal"
+    assert {paths[p]["port"]["number"] for p in keycloak_paths} == {keycloak["http"]["httpPort"]}
+    for ingress in of_kind(production, "Ingress").values():
+        assert ingress["spec"]["tls"][0]["hosts"] == [HOST] and ingress["spec"]["rules"][0]["host"] == HOST
+
+
+def test_one_value_sets_the_public_host(tmp_path: Path) -> None:
+    copy = tmp_path / "k8s"
+    shutil.copytree(K8S, copy, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    host_file = copy / "overlays" / "production" / "public-host.yaml"
+    host_file.write_text(host_file.read_text().replace(f"host: {HOST}", "host: portaal.provincie.test"))
+    docs = build(copy / "overlays" / "production")
+    text = yaml.safe_dump_all(docs)
+    assert HOST not in text, "a field names the host that the replacements do not reach"
+    assert text.count("portaal.provincie.test") == 4 + 2 + 1 + len(TENANTS)  # Ingresses, URLs, Keycloak, realms
+    assert all(get_field(realm, "spec.realm.clients.[clientId=regie-portal].rootUrl")
+               == "https://portaal.provincie.test" for realm in of_kind(docs, "KeycloakRealmImport").values())
+
+
+# --- realm imports and Dockerfiles ----------------------------------------------------------------------------
+
+
+def test_realm_imports_are_in_sync_with_the_realm_files(production: list[Doc]) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("generate_realm_imports", K8S / "generate_realm_imports.py")
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    expected = generator.outputs()
+    assert {path.stem for path in expected} == set(TENANTS)
+    committed = set(generator.OUTPUT_DIR.glob("*.yaml"))
+    assert committed == set(expected), "stale or missing realm imports"
+    for path, text in expected.items():
+        assert path.read_text() == text, "run: python deploy/k8s/generate_realm_imports.py"
+    imports = of_kind(production, "KeycloakRealmImport")
+    assert {doc["spec"]["realm"]["realm"] for doc in imports.values()} == set(TENANTS)
+    for doc in imports.values():
+        assert doc["spec"]["keycloakCRName"] == "keycloak"
+        assert "users" not in doc["spec"]["realm"], "no demo users (password 'demo') in production"
+        assert "${" + "REGIE_GATEWAY_URL}" not in str(doc)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_dockerfile_matches_the_deployment(production: list[Doc], service: str) -> None:
+    text = (REPO / "services" / service / "Dockerfile").read_text()
+    assert text.startswith("#") and "\nFROM python:3.11-slim\n" in text
+    assert f'CMD ["python", "-m", "services.{service}"]' in text and "EXPOSE 8000" in text
+    assert f"COPY services/{service} ./services/{service}" in text and "COPY shared ./shared" in text
+    user = int(re.search(r"^USER (\d+)$", text, re.M).group(1))
+    assert user == one(production, "Deployment", service)["spec"]["template"]["spec"]["securityContext"]["runAsUser"]
+    assert service_container(production, service)["image"].startswith(f"registry.example.be/regie/{service}:")
+    # The image holds shared/ and this service only: the service must not import another one.
+    imported = {m for path in (REPO / "services" / service).rglob("*.py")
+                for m in re.findall(r"^\s*(?:from|import) services\.(\w+)", path.read_text(), re.M)}
+    assert imported <= {service}
