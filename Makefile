@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install run stop status migrate test clean
+.PHONY: help install run stop status migrate test bench clean
 
 help:
 	@echo "make run      the whole platform on this machine, with demo data (prints the URLs and logins)"
@@ -17,6 +17,7 @@ help:
 	@echo "make test     the whole test suite on real components (its own ports and data)"
 	@echo "make migrate  apply database migrations of the running platform"
 	@echo "make status   what is running"
+	@echo "make bench    the benchmarks (ranking of 2,000 applications; 200 submissions at the deadline)"
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed"; exit 1; }
@@ -49,6 +50,9 @@ migrate: $(STAMP)
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(PY) -m bench
 
 clean: stop
 	rm -rf .stack

@@ -26,6 +26,7 @@ TENANTS: tuple[str, ...] = (
 
 # The services that own a database; the gateway owns none.
 DATABASE_SERVICES: tuple[str, ...] = ("grants", "partners", "foodsavers")
+MAIL_SENDING_SERVICES: tuple[str, ...] = ("grants",)  # decisions, reminders
 SERVICES: tuple[str, ...] = ("gateway", *DATABASE_SERVICES)
 
 DEFAULT_PORT_BASE = {"run": 40000, "test": 42000}
@@ -34,6 +35,7 @@ DEFAULT_PORT_BASE = {"run": 40000, "test": 42000}
 # highest (+ a possible +10000 gRPC convention of SeaweedFS) stays < 65535.
 PORT_OFFSETS: dict[str, int] = {
     "gateway": 0,
+    "smtp": 25,
     "grants": 101,
     "partners": 102,
     "foodsavers": 103,
@@ -249,6 +251,9 @@ class StackConfig:
         env["REGIE_SERVICE"] = service
         env["REGIE_HTTP_PORT"] = str(self.ports[service])
         env["REGIE_S3_BUCKET"] = f"regie-{service}"
+        if service in MAIL_SENDING_SERVICES:
+            env["REGIE_SMTP_HOST"] = self.host  # devstack's mail sink (devstack/mailsink.py)
+            env["REGIE_SMTP_PORT"] = str(self.ports["smtp"])
         if service in DATABASE_SERVICES:
             env["REGIE_DATABASE_URL"] = self.database_url(service, "regie_app")
             env["REGIE_RELAY_DATABASE_URL"] = self.database_url(service, "regie_relay")

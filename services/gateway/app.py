@@ -21,7 +21,10 @@ from litestar.template.config import TemplateConfig
 
 from services.gateway import health, login, proxy
 from services.gateway.errors import EXCEPTION_HANDLERS_HTML
+from services.gateway.portal import applicant, jury
 from services.gateway.portal import routes as portal
+from services.gateway.portal.access import LoginRequired, to_login
+from services.gateway.portal.templating import register_filters
 from services.gateway.runtime import Gateway, gateway_of
 from services.gateway.security import add_security_headers
 from services.gateway.sessions import TenantSessions
@@ -65,7 +68,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         route_handlers=[
             health.live, health.ready, PrometheusController,
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
-            portal.provinces, portal.home,
+            portal.provinces, portal.home, *applicant.ROUTES, *jury.ROUTES,
             login.start_login, login.finish_login, login.logout,
             proxy.api,
         ],
@@ -79,8 +82,9 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         guards=[known_tenant],
         dependencies={"gateway": Provide(provide_gateway, sync_to_thread=False)},
         before_send=[add_security_headers(settings)],
-        exception_handlers=EXCEPTION_HANDLERS_HTML,
-        template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
+        exception_handlers={**EXCEPTION_HANDLERS_HTML, LoginRequired: to_login},
+        template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine,
+                                       engine_callback=register_filters),
         request_max_body_size=settings.service.http.max_body_bytes,
         openapi_config=None,
         debug=False,

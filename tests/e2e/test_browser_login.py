@@ -4,33 +4,13 @@ home in Dutch with their role, and logs out."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 SCREENSHOT = "/tmp/gateway-home.png"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(locale="nl-BE", viewport={"width": 1100, "height": 800})
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 def test_an_applicant_logs_in_through_keycloak_sees_the_dutch_portal_home_and_logs_out(

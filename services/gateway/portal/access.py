@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+import jwt
 from litestar import Request, Response
 from litestar.response import Redirect, Template
 
@@ -47,6 +48,17 @@ class Visitor:
     @property
     def roles(self) -> frozenset[str]:
         return frozenset(self.user.roles)
+
+    @property
+    def enterprise_number(self) -> str | None:
+        """The organisation the user acts for (a token claim). Read for display and for naming the user's own
+        organisation in a request; the service decides from the verified token what that allows."""
+        try:
+            claims = jwt.decode(self.user.access_token, options={"verify_signature": False})
+        except jwt.PyJWTError:
+            return None
+        number = claims.get("enterprise_number")
+        return number if isinstance(number, str) else None
 
     def holds(self, *roles: str) -> bool:
         return not self.roles.isdisjoint(roles)

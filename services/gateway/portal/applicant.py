@@ -18,15 +18,16 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
-from services.gateway.portal.access import LoginRequired, Visitor, check_csrf, optional_visitor, visitor
+from services.gateway.portal.access import Visitor, check_csrf, optional_visitor, visitor
 from services.gateway.portal.forms import Form
 from services.gateway.portal.formats import euros_input, parse_enterprise_number, parse_euros, parse_whole_number
 from services.gateway.portal.grants_client import (
-    Application, ApplicationDraft, Call, GrantsClient, ServiceProblem,
+    Application, ApplicationDraft, Call, GrantsClient, ServiceProblem, sentence,
 )
 from services.gateway.runtime import InjectedGateway
+from shared.tenancy import display_name
 
-APPLICANTS = ("applicant", "call-manager", "province-admin")
+APPLICANTS = ("applicant", "call-manager", "province-admin", "partner")
 CO_APPLICANTS = ("applicant", "partner")
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Upload = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
@@ -43,7 +44,8 @@ STATUS_LABELS: dict[str, str] = {
     "in-review": "in beoordeling", "awarded": "toegekend", "rejected": "afgewezen", "withdrawn": "ingetrokken",
 }
 DRAFT_FIELDS = {"title": "title", "summary": "summary", "requested_cents": "requested",
-                "total_cost_cents": "total_cost", "duration_months": "duration"}
+                "total_cost_cents": "total_cost", "duration_months": "duration", "name": "organisation",
+                "applicant_name": "organisation"}
 """The API's field names → the draft form's."""
 
 
@@ -76,15 +78,17 @@ async def index(request: Request[Any, Any, Any], tenant: FromPath[str], gateway:
 
 
 @get("/{tenant:str}/oproepen/{call_id:uuid}")
-async def call_page(request: Request[Any, Any, Any], tenant: FromPath[str], call_id: uuid.UUID,
+async def call_page(request: Request[Any, Any, Any], tenant: FromPath[str], call_id: FromPath[uuid.UUID],
                     gateway: InjectedGateway) -> Template:
+    """Public: what an applicant needs to know, readable without logging in."""
     who = await optional_visitor(request, tenant, gateway)
+    call = await GrantsClient(gateway, tenant, who.user if who else None).public_call(str(call_id))
+    context = {"call": call, "open": call.status == "published",
+               "can_apply": who is not None and who.holds("applicant") and call.status == "published"}
     if who is None:
-        # The service answers signed-in callers only; the public page asks for a login first.
-        raise LoginRequired(tenant, request.url.path)
-    call = await client(who, gateway).call(str(call_id))
-    return who.page("applicant/call.html", {"call": call, "open": is_open(call),
-                                            "can_apply": who.holds("applicant") and is_open(call)})
+        return Template(template_name="applicant/call.html", context={
+            "tenant": tenant, "province": display_name(tenant), **context})
+    return who.page("applicant/call.html", context)
 
 
 # ---- the draft --------------------------------------------------------------------------------------------
@@ -104,14 +108,15 @@ def read_draft(form: Form) -> ApplicationDraft | None:
     duration = form.parsed("duration", lambda v: parse_whole_number(v, field="de looptijd", low=1, high=120))
     if requested is not None and total is not None and requested > total:
         form.errors["requested"] = "Het gevraagde bedrag kan niet hoger zijn dan de totale kostprijs."
+    organisation = form.text("organisation", max_length=300) or None
     if not form.ok or requested is None or total is None or duration is None:
         return None
     return ApplicationDraft(title=title, summary=summary, requested_cents=requested, total_cost_cents=total,
-                            duration_months=duration)
+                            duration_months=duration, applicant_name=organisation)
 
 
 @get("/{tenant:str}/oproepen/{call_id:uuid}/aanvragen")
-async def new_draft(request: Request[Any, Any, Any], tenant: FromPath[str], call_id: uuid.UUID,
+async def new_draft(request: Request[Any, Any, Any], tenant: FromPath[str], call_id: FromPath[uuid.UUID],
                     gateway: InjectedGateway) -> Template:
     who = await visitor(request, tenant, gateway, ("applicant",))
     call = await client(who, gateway).call(str(call_id))
@@ -120,7 +125,7 @@ async def new_draft(request: Request[Any, Any, Any], tenant: FromPath[str], call
 
 
 @post("/{tenant:str}/oproepen/{call_id:uuid}/aanvragen")
-async def start_draft(request: Request[Any, Any, Any], tenant: FromPath[str], call_id: uuid.UUID,
+async def start_draft(request: Request[Any, Any, Any], tenant: FromPath[str], call_id: FromPath[uuid.UUID],
                       gateway: InjectedGateway, data: FormData) -> Template | Redirect:
     who = await visitor(request, tenant, gateway, ("applicant",))
     check_csrf(data, who)
@@ -142,7 +147,7 @@ async def start_draft(request: Request[Any, Any, Any], tenant: FromPath[str], ca
 
 
 @get("/{tenant:str}/aanvragen/{application_id:uuid}/bewerken")
-async def edit_draft(request: Request[Any, Any, Any], tenant: FromPath[str], application_id: uuid.UUID,
+async def edit_draft(request: Request[Any, Any, Any], tenant: FromPath[str], application_id: FromPath[uuid.UUID],
                      gateway: InjectedGateway) -> Template:
     who = await visitor(request, tenant, gateway, ("applicant",))
     grants = client(who, gateway)
@@ -155,7 +160,7 @@ async def edit_draft(request: Request[Any, Any, Any], tenant: FromPath[str], app
 
 
 @post("/{tenant:str}/aanvragen/{application_id:uuid}/bewerken")
-async def save_draft(request: Request[Any, Any, Any], tenant: FromPath[str], application_id: uuid.UUID,
+async def save_draft(request: Request[Any, Any, Any], tenant: FromPath[str], application_id: FromPath[uuid.UUID],
                      gateway: InjectedGateway, data: FormData) -> Template | Redirect:
     who = await visitor(request, tenant, gateway, ("applicant",))
     check_csrf(data, who)
@@ -185,7 +190,7 @@ async def application_page(who: Visitor, grants: GrantsClient, application_id: u
                            status_code: int = 200) -> Template:
     application = await grants.application(str(application_id))
     call = await grants.call(application.call_id)
-    unconfirmed = [c for c in application.co_applicants if not c.confirmed_at]
+    unconfirmed = [c for c in application.co_applicants if not c.confirmed]
     uploaded = {a.code for a in application.attachments}
     missing = [r for r in call.required_attachments if r.code not in uploaded]
     forms = forms or {}
@@ -193,6 +198,7 @@ async def application_page(who: Visitor, grants: GrantsClient, application_id: u
         "application": application, "call": call, "roles": CO_APPLICANT_ROLES, "statuses": STATUS_LABELS,
         "unconfirmed": unconfirmed, "missing": missing, "is_draft": application.status == "draft",
         "can_submit": application.status == "draft" and not unconfirmed and bool(application.co_applicants),
+        "warnings": application.warnings,
         "co_form": forms.get("co", Form()), "upload_form": forms.get("upload", Form()),
         "submit_key": str(uuid.uuid4()), "upload_key": str(uuid.uuid4()), "problem": problem,
         "withdrawable": application.status in {"draft", "submitted", "eligible", "ineligible", "in-review"},
@@ -200,14 +206,14 @@ async def application_page(who: Visitor, grants: GrantsClient, application_id: u
 
 
 @get("/{tenant:str}/aanvragen/{application_id:uuid}")
-async def application(request: Request[Any, Any, Any], tenant: FromPath[str], application_id: uuid.UUID,
+async def application(request: Request[Any, Any, Any], tenant: FromPath[str], application_id: FromPath[uuid.UUID],
                       gateway: InjectedGateway) -> Template:
     who = await visitor(request, tenant, gateway, APPLICANTS)
     return await application_page(who, client(who, gateway), application_id)
 
 
 @post("/{tenant:str}/aanvragen/{application_id:uuid}/mede-aanvragers")
-async def add_co_applicant(request: Request[Any, Any, Any], tenant: FromPath[str], application_id: uuid.UUID,
+async def add_co_applicant(request: Request[Any, Any, Any], tenant: FromPath[str], application_id: FromPath[uuid.UUID],
                            gateway: InjectedGateway, data: FormData) -> Template | Redirect:
     who = await visitor(request, tenant, gateway, ("applicant",))
     check_csrf(data, who)
@@ -215,28 +221,29 @@ async def add_co_applicant(request: Request[Any, Any, Any], tenant: FromPath[str
     form = Form.posted(data)
     number = form.parsed("enterprise_number", parse_enterprise_number)
     role = form.text("role", required="Kies de rol van deze mede-aanvrager.")
+    name = form.text("name", max_length=300) or None
     if role and role not in CO_APPLICANT_ROLES:
         form.errors["role"] = "Kies een van de rollen uit de lijst."
     if form.ok and number is not None:
         try:
-            await grants.add_co_applicant(str(application_id), number, role)
+            await grants.add_co_applicant(str(application_id), number, role, name)
         except ServiceProblem as exc:
-            form.refuse(exc.message, exc.fields, {"enterprise_number": "enterprise_number", "role": "role"})
+            form.refuse(exc.message, exc.fields)
         else:
             who.flash("De mede-aanvrager is toegevoegd. Die organisatie moet de deelname nog bevestigen.")
             return Redirect(f"/{tenant}/aanvragen/{application_id}#mede-aanvragers")
     return await application_page(who, grants, application_id, {"co": form}, status_code=422)
 
 
-@post("/{tenant:str}/aanvragen/{application_id:uuid}/mede-aanvragers/{co_applicant_id:uuid}/verwijderen")
-async def remove_co_applicant(request: Request[Any, Any, Any], tenant: FromPath[str], application_id: uuid.UUID,
-                              co_applicant_id: uuid.UUID, gateway: InjectedGateway,
-                              data: FormData) -> Template | Redirect:
+@post("/{tenant:str}/aanvragen/{application_id:uuid}/mede-aanvragers/{number:str}/verwijderen")
+async def remove_co_applicant(request: Request[Any, Any, Any], tenant: FromPath[str],
+                              application_id: FromPath[uuid.UUID],
+                              number: FromPath[str], gateway: InjectedGateway, data: FormData) -> Template | Redirect:
     who = await visitor(request, tenant, gateway, ("applicant",))
     check_csrf(data, who)
     grants = client(who, gateway)
     try:
-        await grants.remove_co_applicant(str(application_id), str(co_applicant_id))
+        await grants.remove_co_applicant(str(application_id), number)
     except ServiceProblem as exc:
         return await application_page(who, grants, application_id, problem=exc.message, status_code=exc.status)
     who.flash("De mede-aanvrager is verwijderd.")
@@ -251,7 +258,7 @@ async def chunks(upload: UploadFile) -> AsyncIterator[bytes]:
 
 
 @post("/{tenant:str}/aanvragen/{application_id:uuid}/bijlagen")
-async def upload_attachment(request: Request[Any, Any, Any], tenant: FromPath[str], application_id: uuid.UUID,
+async def upload_attachment(request: Request[Any, Any, Any], tenant: FromPath[str], application_id: FromPath[uuid.UUID],
                             gateway: InjectedGateway, data: Upload) -> Template | Redirect:
     who = await visitor(request, tenant, gateway, ("applicant",))
     check_csrf(data, who)
@@ -277,22 +284,24 @@ async def upload_attachment(request: Request[Any, Any, Any], tenant: FromPath[st
 
 
 @post("/{tenant:str}/aanvragen/{application_id:uuid}/indienen")
-async def submit(request: Request[Any, Any, Any], tenant: FromPath[str], application_id: uuid.UUID,
+async def submit(request: Request[Any, Any, Any], tenant: FromPath[str], application_id: FromPath[uuid.UUID],
                  gateway: InjectedGateway, data: FormData) -> Template | Redirect:
     who = await visitor(request, tenant, gateway, ("applicant",))
     check_csrf(data, who)
     grants = client(who, gateway)
     try:
-        await grants.submit(str(application_id), str(data.get("idempotency_key") or uuid.uuid4()))
+        submitted = await grants.submit(str(application_id), str(data.get("idempotency_key") or uuid.uuid4()))
     except ServiceProblem as exc:
         # A refused submit (deadline passed, a co-applicant not confirmed) leaves the draft as it was.
         return await application_page(who, grants, application_id, problem=exc.message, status_code=exc.status)
-    who.flash("Je aanvraag is ingediend. Hieronder staat precies wat je indiende.")
+    who.flash(" ".join(["Je aanvraag is ingediend. Hieronder staat precies wat je indiende.",
+                        *(f"Let op: {sentence(warning)}" for warning in submitted.warnings)]))
     return Redirect(f"/{tenant}/aanvragen/{application_id}")
 
 
 @get("/{tenant:str}/aanvragen/{application_id:uuid}/intrekken")
-async def confirm_withdrawal(request: Request[Any, Any, Any], tenant: FromPath[str], application_id: uuid.UUID,
+async def confirm_withdrawal(request: Request[Any, Any, Any], tenant: FromPath[str],
+                             application_id: FromPath[uuid.UUID],
                              gateway: InjectedGateway) -> Template:
     who = await visitor(request, tenant, gateway, ("applicant",))
     application = await client(who, gateway).application(str(application_id))
@@ -300,7 +309,7 @@ async def confirm_withdrawal(request: Request[Any, Any, Any], tenant: FromPath[s
 
 
 @post("/{tenant:str}/aanvragen/{application_id:uuid}/intrekken")
-async def withdraw(request: Request[Any, Any, Any], tenant: FromPath[str], application_id: uuid.UUID,
+async def withdraw(request: Request[Any, Any, Any], tenant: FromPath[str], application_id: FromPath[uuid.UUID],
                    gateway: InjectedGateway, data: FormData) -> Template | Redirect:
     who = await visitor(request, tenant, gateway, ("applicant",))
     check_csrf(data, who)
@@ -324,23 +333,29 @@ async def co_applications(request: Request[Any, Any, Any], tenant: FromPath[str]
                           gateway: InjectedGateway) -> Template:
     who = await visitor(request, tenant, gateway, CO_APPLICANTS)
     problem: str | None = None
-    awaiting: list[Application] = []
+    applications: list[Application] = []
     try:
-        awaiting = await client(who, gateway).awaiting_confirmation()
+        applications = await client(who, gateway).co_applications()
     except ServiceProblem as exc:
         problem = exc.message
-    return who.page("applicant/co_applications.html", {"awaiting": awaiting, "problem": problem,
-                                                       "roles": CO_APPLICANT_ROLES, "statuses": STATUS_LABELS})
+    ours = who.enterprise_number
+    entries = [(application, next((c for c in application.co_applicants if c.enterprise_number == ours), None))
+               for application in applications]
+    # What still needs our confirmation first; then the rest, in the service's order.
+    awaiting = [(a, c) for a, c in entries if c is not None and not c.confirmed and a.status == "draft"]
+    others = [(a, c) for a, c in entries if c is None or c.confirmed or a.status != "draft"]
+    return who.page("applicant/co_applications.html", {"awaiting": awaiting, "others": others, "problem": problem,
+                                                       "our_number": ours})
 
 
 @post("/{tenant:str}/mede-aanvragen/{application_id:uuid}/bevestigen")
 async def confirm_co_application(request: Request[Any, Any, Any], tenant: FromPath[str],
-                                 application_id: uuid.UUID, gateway: InjectedGateway,
+                                 application_id: FromPath[uuid.UUID], gateway: InjectedGateway,
                                  data: FormData) -> Redirect:
     who = await visitor(request, tenant, gateway, CO_APPLICANTS)
     check_csrf(data, who)
     try:
-        await client(who, gateway).confirm_co_application(str(application_id))
+        await client(who, gateway).confirm_co_application(str(application_id), who.enterprise_number or "-")
     except ServiceProblem as exc:
         who.flash(exc.message, "error")
     else:

@@ -40,10 +40,16 @@ class Form:
 
     def refuse(self, message: str, fields: Mapping[str, str] | None = None,
                names: Mapping[str, str] | None = None) -> Form:
-        """The service said no: its message for the form, and its field messages on our field names."""
-        self.message = message
+        """The service said no. A refusal about one of this form's fields goes beside that field (`names` maps
+        the API's field names to the form's); any other is the form's message."""
+        placed = False
         for api_name, text in (fields or {}).items():
-            self.errors.setdefault((names or {}).get(api_name, api_name), text)
+            name = (names or {}).get(api_name, api_name)
+            if name in self.values:
+                self.errors.setdefault(name, text)
+                placed = True
+        if not placed:
+            self.message = message
         return self
 
     @property

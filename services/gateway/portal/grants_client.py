@@ -11,7 +11,6 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, TypeVar
-from urllib.parse import quote
 
 import httpx
 import msgspec
@@ -49,7 +48,8 @@ class ServiceProblem(Problem):
         super().__init__(message)
         # Per occurrence, unlike the fixed problem kinds: the status is whatever the service answered.
         self.status = status  # type: ignore[misc]
-        self.kind = kind or STATUS_KINDS.get(status, "unavailable" if status >= 500 else "bad-request")  # type: ignore[misc]
+        fallback = "unavailable" if status >= 500 else "bad-request"
+        self.kind = kind or STATUS_KINDS.get(status, fallback)  # type: ignore[misc]
         self.fields = dict(fields or {})
         """Field-level messages the service named (validation errors), keyed by the API's field name."""
 
@@ -79,7 +79,11 @@ def problem_of(response: httpx.Response) -> ServiceProblem:
     title = body.get("title") if isinstance(body.get("title"), str) else None
     message = sentence(detail or title or FALLBACK_MESSAGES.get(status, UNAVAILABLE))
     kind = str(body.get("type", "")).rsplit(":", 1)[-1]
-    return ServiceProblem(status, message, kind, field_errors(body.get("errors")))
+    fields = field_errors(body.get("errors"))
+    if isinstance(body.get("field"), str):
+        # Our services name the one field a refusal is about: Invalid("…", field="reason").
+        fields.setdefault(body["field"], message)
+    return ServiceProblem(status, message, kind, fields)
 
 
 def sentence(text: str) -> str:
@@ -104,15 +108,17 @@ def field_errors(errors: Any) -> dict[str, str]:
 class GrantsClient:
     """One user's view of the grants service of one tenant."""
 
-    def __init__(self, gateway: Gateway, tenant: str, user: UserSession, accept_language: str = "nl-BE,nl") -> None:
+    def __init__(self, gateway: Gateway, tenant: str, user: UserSession | None,
+                 accept_language: str = "nl-BE,nl") -> None:
         self.http = gateway.upstream_http
         self.base = f"{gateway.settings.upstreams['grants']}/{tenant}"
         self.user = user
         self.accept_language = accept_language
 
     def headers(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-        headers = {"authorization": f"Bearer {self.user.access_token}", "accept": "application/json",
-                   "accept-language": self.accept_language}
+        headers = {"accept": "application/json", "accept-language": self.accept_language}
+        if self.user is not None:  # None: a public page, read without logging in
+            headers["authorization"] = f"Bearer {self.user.access_token}"
         if (request_id := request_id_var.get()) is not None:
             headers["x-request-id"] = request_id
         return headers | dict(extra or {})
@@ -143,15 +149,18 @@ class GrantsClient:
         return msgspec.json.decode(response.content, type=kind)
 
     # ---- calls --------------------------------------------------------------------------------------------
-    async def calls(self, status: str | None = None) -> list[Call]:
-        return await self.read("/calls", list[Call], {"status": status} if status else None)
+    async def calls(self) -> list[Call]:
+        return await self.read("/calls", list[Call])
 
     async def call(self, call_id: str) -> Call:
         return await self.read(f"/calls/{call_id}", Call)
 
+    async def public_call(self, call_id: str) -> PublicCall:
+        return await self.read(f"/public/calls/{call_id}", PublicCall)
+
     # ---- applications -------------------------------------------------------------------------------------
     async def my_applications(self) -> list[Application]:
-        return await self.read("/applications", list[Application])
+        return (await self.read("/applications", ApplicationPage, {"limit": 200})).items
 
     async def application(self, application_id: str) -> Application:
         return await self.read(f"/applications/{application_id}", Application)
@@ -163,24 +172,26 @@ class GrantsClient:
         return await self.write("PATCH", f"/applications/{application_id}", Application, draft,
                                 headers={"if-match": f'"{version}"'})
 
-    async def add_co_applicant(self, application_id: str, enterprise_number: str, role: str) -> Application:
-        return await self.write("POST", f"/applications/{application_id}/co-applicants", Application,
-                                {"enterprise_number": enterprise_number, "role": role})
+    async def add_co_applicant(self, application_id: str, enterprise_number: str, role: str,
+                               name: str | None) -> Application:
+        body = {"enterprise_number": enterprise_number, "role": role} | ({"name": name} if name else {})
+        return await self.write("POST", f"/applications/{application_id}/co-applicants", Application, body)
 
-    async def remove_co_applicant(self, application_id: str, co_applicant_id: str) -> None:
-        await self.send("DELETE", f"/applications/{application_id}/co-applicants/{co_applicant_id}")
+    async def remove_co_applicant(self, application_id: str, enterprise_number: str) -> None:
+        await self.send("DELETE", f"/applications/{application_id}/co-applicants/{enterprise_number}")
 
-    async def awaiting_confirmation(self) -> list[Application]:
-        return await self.read("/co-applications", list[Application])
+    async def co_applications(self) -> list[Application]:
+        """Applications in which my organisation is a co-applicant, confirmed or not."""
+        return (await self.read("/co-applications", ApplicationPage, {"limit": 200})).items
 
-    async def confirm_co_application(self, application_id: str) -> None:
-        await self.send("POST", f"/applications/{application_id}/co-applicants/confirm")
+    async def confirm_co_application(self, application_id: str, enterprise_number: str) -> None:
+        await self.send("POST", f"/applications/{application_id}/co-applicants/{enterprise_number}/confirm")
 
     async def upload_attachment(self, application_id: str, code: str, filename: str, content_type: str,
                                 content: AsyncIterator[bytes], key: str) -> None:
-        await self.send("POST", f"/applications/{application_id}/attachments", params={"code": code},
-                        headers={"content-type": content_type or "application/octet-stream",
-                                 "content-disposition": content_disposition(filename), "idempotency-key": key},
+        await self.send("POST", f"/applications/{application_id}/attachments",
+                        params={"code": code, "filename": filename},
+                        headers={"content-type": content_type or "application/octet-stream", "idempotency-key": key},
                         content=content)
 
     async def submit(self, application_id: str, key: str) -> Application:
@@ -191,33 +202,28 @@ class GrantsClient:
         return await self.write("POST", f"/applications/{application_id}/withdraw", Application, {"reason": reason})
 
     # ---- jury ---------------------------------------------------------------------------------------------
-    async def my_assignments(self) -> list[Assignment]:
-        return await self.read("/jury/assignments", list[Assignment])
+    async def my_assignments(self) -> list[JurorApplication]:
+        return await self.read("/jury/applications", list[JurorApplication])
+
+    async def scoring(self, application_id: str) -> ApplicationForScoring:
+        return await self.read(f"/jury/applications/{application_id}", ApplicationForScoring)
 
     async def declare_conflict(self, application_id: str, has_conflict: bool, reason: str) -> None:
         await self.send("POST", f"/applications/{application_id}/conflict",
                         json={"has_conflict": has_conflict, "reason": reason})
 
-    async def my_review(self, application_id: str) -> Review | None:
-        try:
-            return await self.read(f"/applications/{application_id}/reviews/mine", Review)
-        except ServiceProblem as problem:
-            if problem.is_not_found:
-                return None
-            raise
-
     async def save_review(self, application_id: str, scores: list[Score], version: int) -> Review:
         headers = {"if-match": f'"{version}"'} if version else None
-        return await self.write("PUT", f"/applications/{application_id}/reviews/mine", Review,
-                                {"scores": scores}, headers=headers)
+        body = {"scores": [{"criterion_id": s.criterion_id, "score": s.score, "justification": s.justification}
+                           for s in scores]}
+        return await self.write("PUT", f"/applications/{application_id}/review", Review, body, headers=headers)
 
     async def submit_review(self, application_id: str, version: int) -> Review:
-        return await self.write("POST", f"/applications/{application_id}/reviews/mine/submit", Review,
+        return await self.write("POST", f"/applications/{application_id}/review/submit", Review,
                                 headers={"if-match": f'"{version}"'})
 
     async def reviews(self, application_id: str) -> list[Review]:
         return await self.read(f"/applications/{application_id}/reviews", list[Review])
-
 
 def idempotency_key() -> dict[str, str]:
     """A retried submit or upload must not count twice; the service honours Idempotency-Key."""
@@ -231,10 +237,10 @@ Decimalish = str | int | float
 
 
 class Criterion(msgspec.Struct):
-    id: str
     name: str
     weight: Decimalish
     max_score: int
+    id: str = ""
     position: int = 0
     description: str = ""
     min_threshold: Decimalish | None = None
@@ -244,12 +250,27 @@ class RequiredAttachment(msgspec.Struct):
     code: str
     label: str = ""
     types: list[str] = []
+    max_bytes: int | None = None
+
+
+class Eligibility(msgspec.Struct):
+    social_economy_coapplicant: bool = False
+    min_coapplicants: int = 0
+    rules: list[str] = []
+
+
+class LocalTime(msgspec.Struct):
+    utc: str
+    text: str = ""
 
 
 class Call(msgspec.Struct):
+    """A call as its managers and signed-in applicants read it."""
+
     id: str
     title: str
     status: str
+    status_label: str = ""
     rules_text: str = ""
     legal_basis: str = ""
     aim: str = ""
@@ -259,18 +280,44 @@ class Call(msgspec.Struct):
     opens_at: str | None = None
     closes_at: str | None = None
     appeal_days: int | None = None
-    eligibility: dict[str, Any] = {}
-    eligibility_text: list[str] = []
+    eligibility: Eligibility = msgspec.field(default_factory=Eligibility)
     required_attachments: list[RequiredAttachment] = []
     criteria: list[Criterion] = []
     version: int = 1
 
 
-class CoApplicant(msgspec.Struct):
+class PublicCall(msgspec.Struct):
+    """What an applicant needs to know, readable without logging in; the service words the terms in Dutch."""
+
     id: str
+    title: str
+    status: str
+    status_label: str = ""
+    aim: str = ""
+    rules_text: str = ""
+    legal_basis: str = ""
+    opens: LocalTime | None = None
+    closes: LocalTime | None = None
+    total_budget_cents: int | None = None
+    total_budget_text: str = ""
+    max_per_project_cents: int | None = None
+    max_per_project_text: str = ""
+    cofinancing_rate_bp: int | None = None
+    cofinancing_text: str = ""
+    criteria: list[Criterion] = []
+    required_attachments: list[RequiredAttachment] = []
+    eligibility_rules: list[str] = []
+    tie_break_rules: list[str] = []
+    appeal_days: int | None = None
+    appeal_text: str = ""
+
+
+class CoApplicant(msgspec.Struct):
     enterprise_number: str
     role: str
     name: str = ""
+    role_label: str = ""
+    confirmed: bool = False
     confirmed_at: str | None = None
     confirmed_by: str | None = None
 
@@ -290,6 +337,7 @@ class Application(msgspec.Struct):
     call_id: str
     title: str
     status: str
+    status_label: str = ""
     summary: str = ""
     requested_cents: int = 0
     total_cost_cents: int = 0
@@ -302,10 +350,17 @@ class Application(msgspec.Struct):
     content_hash: str | None = None
     snapshot: dict[str, Any] | None = None
     withdrawn_at: str | None = None
+    withdrawal_reason: str = ""
+    warnings: list[str] = []
     version: int = 1
 
 
-class ApplicationDraft(msgspec.Struct):
+class ApplicationPage(msgspec.Struct):
+    items: list[Application]
+    next_cursor: str | None = None
+
+
+class ApplicationDraft(msgspec.Struct, omit_defaults=True):
     """What the applicant's draft form sends."""
 
     title: str
@@ -313,36 +368,46 @@ class ApplicationDraft(msgspec.Struct):
     requested_cents: int
     total_cost_cents: int
     duration_months: int
+    applicant_name: str | None = None
+    """Only when starting, and only needed when the partners registry does not know the organisation."""
 
 
 class Score(msgspec.Struct):
     criterion_id: str
     score: Decimalish | None = None
     justification: str = ""
+    criterion: str = ""
+    max_score: int | None = None
 
 
 class Review(msgspec.Struct):
     application_id: str
-    status: str = "draft"
     username: str = ""
-    name: str = ""
+    status: str = "draft"
     scores: list[Score] = []
     weighted_total: Decimalish | None = None
     submitted_at: str | None = None
     version: int = 0
 
 
-class Assignment(msgspec.Struct):
+class JurorApplication(msgspec.Struct):
+    """One application on a juror's list (conflicted ones never are)."""
+
     application_id: str
-    call_id: str = ""
-    title: str = ""
+    call_id: str
+    title: str
     applicant_name: str = ""
-    call_title: str = ""
+    submitted_at: str | None = None
     review_status: str | None = None
-    conflict_declared: bool | None = None
 
 
-def content_disposition(filename: str) -> str:
-    """RFC 6266 with an RFC 5987 UTF-8 name, so 'begroting-été.pdf' survives the trip."""
-    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "'").replace("\\", "_")
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+class ApplicationForScoring(msgspec.Struct):
+    application_id: str
+    call_id: str
+    title: str
+    submitted_at: str | None = None
+    content_hash: str | None = None
+    snapshot: dict[str, Any] | None = None
+    attachments: list[Attachment] = []
+    criteria: list[Criterion] = []
+    review: Review | None = None

@@ -25,8 +25,9 @@ class Portal:
 
 
 PORTALS: tuple[Portal, ...] = (
+    # Partners reach the applications portal too: there they confirm taking part as a co-applicant.
     Portal("aanvragen", "Aanvragen", "Projectoproepen bekijken en aanvragen indienen en opvolgen.",
-           frozenset({"applicant", "call-manager"})),
+           frozenset({"applicant", "call-manager", "partner"})),
     Portal("jury", "Jury", "Aanvragen beoordelen en scores geven.", frozenset({"juror", "call-manager"})),
     Portal("chauffeur", "Chauffeur", "Je ritten, ophalingen en leveringen van vandaag.", frozenset({"driver"})),
     Portal("partner", "Partner", "Samenwerkingsovereenkomsten, acties en realisaties.",

@@ -23,6 +23,8 @@ class Application(Base):
     applicant_username: Mapped[str] = mapped_column(String(200))
     applicant_enterprise_number: Mapped[str] = mapped_column(String(10))
     applicant_name: Mapped[str] = mapped_column(String(300))  # the lead applicant organisation
+    applicant_email: Mapped[str] = mapped_column(String(320), server_default="")
+    """Where the decision letter goes: the drafting person's e-mail from their token (column added by 0004)."""
     title: Mapped[str] = mapped_column(String(500))
     summary: Mapped[str] = mapped_column(Text, server_default="")
     requested_cents: Mapped[int] = mapped_column(BigInteger, server_default="0")

@@ -205,7 +205,6 @@ def draft_problems(terms: CallTerms, known_types: Collection[str]) -> list[str]:
         problems.append("minstens één jurylid per aanvraag")
     if terms.min_coapplicants < 0:
         problems.append("het minimum aantal mede-aanvragers kan niet negatief zijn")
-    problems += criteria_problems(terms.criteria)
     problems += attachment_problems(terms.attachments, known_types)
     return problems
 
@@ -230,6 +229,7 @@ def publication_problems(terms: CallTerms, now: datetime, known_types: Collectio
             problems.append("de sluitingsdatum ligt in het verleden")
     if not terms.criteria:
         problems.append("minstens één beoordelingscriterium is verplicht")
+    problems += criteria_problems(terms.criteria)
     problems += tie_break_problems(terms.tie_break, {c.position for c in terms.criteria})
     return problems
 

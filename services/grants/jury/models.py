@@ -56,7 +56,8 @@ class ConflictDeclaration(Base):
     reason: Mapped[str] = mapped_column(Text, server_default="")
     declared_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
-    __table_args__ = (UniqueConstraint("application_id", "username", name="uq_conflict_declarations_application_username"),)
+    __table_args__ = (UniqueConstraint("application_id", "username",
+                                       name="uq_conflict_declarations_application_username"),)
 
 
 class Review(Base):

@@ -6,12 +6,12 @@ import uuid
 from collections.abc import Collection, Iterable
 
 from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.grants.applications.models import Application, Attachment, CoApplicant
 from services.grants.calls.models import Call
 from services.grants.jury.models import Assignment, ConflictDeclaration, Consensus, JuryMember, Review
 from services.grants.jury.rules import JURY_WORK_STATUSES
-from sqlalchemy.ext.asyncio import AsyncSession
 
 
 class JuryRepository:
@@ -28,13 +28,15 @@ class JuryRepository:
         return await self.session.scalar(select(Application).where(
             Application.tenant == self.tenant, Application.id == application_id))
 
-    async def applications_in_jury_work(self, call_id: uuid.UUID) -> list[Application]:
-        """Submitted, eligible or in review: what a jury scores, in order of submission."""
+    async def applications_in_jury_work(self, call_id: uuid.UUID,
+                                        statuses: Collection[str] = JURY_WORK_STATUSES) -> list[Application]:
+        """Submitted, eligible or in review (by default): what a jury scores, in order of submission."""
         return list((await self.session.scalars(select(Application).where(
             Application.tenant == self.tenant, Application.call_id == call_id,
-            Application.status.in_(JURY_WORK_STATUSES)).order_by(Application.submitted_at, Application.id))).all())
+            Application.status.in_(statuses)).order_by(Application.submitted_at, Application.id))).all())
 
-    async def applicant_numbers_by_application(self, application_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, set[str]]:
+    async def applicant_numbers_by_application(
+            self, application_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, set[str]]:
         """The enterprise numbers of the applicant and every co-applicant, per application."""
         if not application_ids:
             return {}

@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
 
+from shared.problems import Invalid
+
 TWO_PLACES = Decimal("0.01")
 
 
@@ -37,7 +39,41 @@ def weighted_total(scores: Mapping[object, Decimal], criteria: Mapping[object, S
 REVIEW_STATUSES = ("draft", "submitted")
 JURY_WORK_STATUSES = frozenset({"submitted", "eligible", "in-review"})
 """Applications a jury works on: submitted and not (yet) found ineligible, withdrawn or decided."""
+JURY_VISIBLE_STATUSES = JURY_WORK_STATUSES | {"awarded", "rejected"}
+"""Applications whose scores stay readable to the jury after the decision."""
 MANAGERS = ("call-manager", "province-admin")
+
+
+def validate_scores(scores: Sequence[tuple[object, Decimal]],
+                    criteria: Mapping[object, ScoredCriterion]) -> dict[object, Decimal]:
+    """Scores per criterion of this call, each once, within 0..max_score, at most two decimals."""
+    result: dict[object, Decimal] = {}
+    for i, (criterion_id, score) in enumerate(scores):
+        criterion = criteria.get(criterion_id)
+        if criterion is None:
+            raise Invalid("dit criterium hoort niet bij de oproep", field=f"scores[{i}].criterion_id")
+        if criterion_id in result:
+            raise Invalid("elk criterium krijgt één score", field=f"scores[{i}].criterion_id")
+        if not score.is_finite() or score < 0 or score > criterion.max_score:
+            raise Invalid(f"de score moet tussen 0 en {criterion.max_score} liggen", field=f"scores[{i}].score")
+        if score != score.quantize(TWO_PLACES):
+            raise Invalid("een score heeft hoogstens twee cijfers na de komma", field=f"scores[{i}].score")
+        result[criterion_id] = score
+    return result
+
+
+def check_complete(scores: Mapping[object, tuple[Decimal, str]], criteria: Mapping[object, str]) -> None:
+    """Every criterion (id → name) has a score with a written justification; else 422 naming what is missing."""
+    unscored = [name for key, name in criteria.items() if key not in scores]
+    unjustified = [name for key, name in criteria.items() if key in scores and not scores[key][1].strip()]
+    if unscored or unjustified:
+        parts = []
+        if unscored:
+            parts.append("geen score voor: " + ", ".join(unscored))
+        if unjustified:
+            parts.append("geen motivering voor: " + ", ".join(unjustified))
+        raise Invalid("de beoordeling is niet volledig: " + "; ".join(parts),
+                      unscored=unscored, unjustified=unjustified)
 
 
 def mean(values: Sequence[Decimal]) -> Decimal | None:
@@ -62,7 +98,8 @@ def two_places(value: Decimal) -> Decimal:
 def calibration(totals_by_juror: Mapping[str, Sequence[Decimal]]) -> dict[str, Decimal]:
     """Each juror's own average weighted total over all their submitted reviews in the call: a juror whose
     every score sits 10 points above their colleagues' is a strict or a mild marker, not a verdict."""
-    return {juror: two_places(mean(totals)) for juror, totals in totals_by_juror.items() if totals}  # type: ignore[arg-type]
+    return {juror: two_places(sum(totals, Decimal(0)) / len(totals))
+            for juror, totals in totals_by_juror.items() if totals}
 
 
 def is_conflicted(juror_number: str | None, applicant_numbers: Sequence[str], declared: bool) -> bool:

@@ -9,6 +9,8 @@ from typing import Any
 
 import msgspec
 
+from services.grants.applications.schemas import AttachmentOut
+
 
 class JuryMemberIn(msgspec.Struct, forbid_unknown_fields=True):
     username: str
@@ -124,15 +126,6 @@ class JurorApplication(msgspec.Struct):
     submitted_at: datetime | None
     review_status: str | None
     """None before the juror saved anything; then draft or submitted."""
-
-
-class AttachmentOut(msgspec.Struct):
-    id: uuid.UUID
-    code: str
-    filename: str
-    content_type: str
-    size_bytes: int
-    sha256: str
 
 
 class ApplicationForScoring(msgspec.Struct):

@@ -18,7 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from services.grants.applications.models import Application
+from services.grants.applications.schemas import AttachmentOut
 from services.grants.audit import service as audit
+from services.grants.calls.etags import check_version
 from services.grants.calls.models import Call, Criterion
 from services.grants.events.published import ReviewSubmittedV1
 from services.grants.jury import rules
@@ -28,7 +30,6 @@ from services.grants.jury.schemas import (
     ApplicationForScoring,
     AssignedApplication,
     AssignmentsOut,
-    AttachmentOut,
     ComposeJury,
     ConflictOut,
     ConsensusOut,
@@ -138,6 +139,18 @@ async def _is_conflicted(repository: JuryRepository, application: Application, p
     numbers = sorted((await repository.applicant_numbers_by_application([application.id])).get(application.id, ()))
     own = {principal.enterprise_number, member.enterprise_number if member else None} - {None, ""}
     return bool(declaration and declaration.has_conflict) or any(n in numbers for n in own)
+
+
+async def juror_may_read(session: AsyncSession, principal: Principal, application: Application) -> bool:
+    """For applications.policy.can_read_application: a juror assigned to the application, without a
+    conflict, may read it."""
+    if not principal.has_any(("juror",)):
+        return False
+    try:
+        await _juror_access(JuryRepository(session, principal.tenant), principal, application.id)
+    except NotFound:
+        return False
+    return True
 
 
 async def _juror_access(repository: JuryRepository, principal: Principal, application_id: uuid.UUID, *,
@@ -421,16 +434,11 @@ async def application_for_scoring(session: AsyncSession, principal: Principal,
         application_id=application.id, call_id=application.call_id, title=application.title,
         submitted_at=application.submitted_at, content_hash=application.content_hash, snapshot=application.snapshot,
         attachments=[AttachmentOut(id=a.id, code=a.code, filename=a.filename, content_type=a.content_type,
-                                   size_bytes=a.size_bytes, sha256=a.sha256)
+                                   size_bytes=a.size_bytes, sha256=a.sha256, uploaded_by=a.uploaded_by,
+                                   uploaded_at=a.uploaded_at)
                      for a in await repository.attachments_of(application_id)],
         criteria=_criteria_out(call.criteria),
         review=review_out(review, call.criteria) if review else None)
-
-
-def _check_version(current: int | None, if_match: int | None) -> None:
-    if if_match is not None and current is not None and current != if_match:
-        raise PreconditionFailed(f"u werkte op versie {if_match}, intussen is het versie {current}: "
-                                 "laad opnieuw en probeer nog eens", current_version=current)
 
 
 async def _flush_or_stale(session: AsyncSession) -> None:
@@ -451,7 +459,8 @@ async def save_review(session: AsyncSession, principal: Principal, application_i
     review = await repository.review(application_id, principal.username)
     if review is not None and review.status == "submitted":
         raise Conflict("uw beoordeling is ingediend en kan niet meer gewijzigd worden")
-    _check_version(review.version if review else None, if_match)
+    if review is not None:
+        check_version(review.version, if_match, "uw beoordeling")
     scores = rules.validate_scores([(s.criterion_id, s.score) for s in command.scores], criteria)
     justifications = {s.criterion_id: s.justification.strip() for s in command.scores}
     if review is None:
@@ -485,7 +494,7 @@ async def submit_review(session: AsyncSession, principal: Principal, application
     _in_jury_work(application)
     if review is None:
         raise Invalid("sla eerst uw scores op")
-    _check_version(review.version, if_match)
+    check_version(review.version, if_match, "uw beoordeling")
     rules.check_complete({s.criterion_id: (s.score, s.justification) for s in review.scores},
                          {c.id: c.name for c in call.criteria})
     criteria = {c.id: c for c in call.criteria}
@@ -566,7 +575,8 @@ async def record_consensus(session: AsyncSession, principal: Principal, applicat
     if not minutes:
         raise Invalid("het verslag (de notulen) van de bespreking is verplicht", field="minutes")
     consensus = await repository.consensus(application_id)
-    _check_version(consensus.version if consensus else None, if_match)
+    if consensus is not None:
+        check_version(consensus.version, if_match, "de consensus")
     before = _consensus_audit(consensus) if consensus else None
     if consensus is None:
         consensus = Consensus(application_id=application_id, tenant=principal.tenant, call_id=call.id)
@@ -631,7 +641,7 @@ async def jury_view(session: AsyncSession, principal: Principal, call_id: uuid.U
             jurors=[JurorScore(username=r.username, weighted_total=r.weighted_total,
                                juror_average=averages[r.username],
                                calibration=r.weighted_total - averages[r.username]) for r in mine],
-            criterion_means={c: rules.two_places(rules.mean(v)) for c, v in per_criterion.items()},  # type: ignore[arg-type]
+            criterion_means={c: rules.two_places(sum(v, Decimal(0)) / len(v)) for c, v in per_criterion.items()},
             consensus=_consensus_out(consensus[application.id]) if application.id in consensus else None))
     return JuryView(call_id=call_id, spread_limit=call.spread_limit, applications=items)
 

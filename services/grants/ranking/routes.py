@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.grants.calls.rules import MANAGERS
 from services.grants.ranking import service
 from services.grants.ranking.models import RankingProposal
-from services.grants.ranking.rules import Outcome, Ranking, describe_funding_rule, describe_tie_break
+from services.grants.ranking.rules import Ranking, describe_funding_rule, describe_tie_break
 from services.grants.ranking.schemas import OutcomeOut, ProposalOut, RankingOut, ScenarioIn
 from shared.auth import Principal, require_roles
 
@@ -32,7 +32,7 @@ def ranking_out(call_id: uuid.UUID, inputs: dict[str, Any], outcomes: list[dict[
 
 def computed_out(computed: service.Computed) -> RankingOut:
     ranking: Ranking = computed.ranking
-    outcomes = [Outcome.as_json(o) for o in ranking.outcomes]
+    outcomes = [o.as_json() for o in ranking.outcomes]
     return ranking_out(computed.call.id, computed.inputs, outcomes, ranking.awarded_cents)
 
 

@@ -223,7 +223,8 @@ def rank(rules: RankingRules, candidates: Sequence[Candidate]) -> Ranking:
         if failed:
             steps = []
             for c in failed:
-                score, threshold = unequal(Decimal(candidate.scores.get(c.id, 0)), c.min_threshold)  # type: ignore[arg-type]
+                threshold_value: Decimal = c.min_threshold  # type: ignore[assignment]
+                score, threshold = unequal(Decimal(candidate.scores.get(c.id, 0)), threshold_value)
                 steps.append(f"Uitgesloten door de drempel op criterium {c.position} ({c.name}): de score "
                              f"{score} is lager dan de minimumscore {threshold} ({score} < {threshold}).")
             steps.append(f"Niet gerangschikt, ongeacht het gewogen totaal ({number(total)} op 100); "
@@ -282,8 +283,8 @@ def _fill_budget(rules: RankingRules, ranked: list[Outcome]) -> int:
                 outcome.steps.append(
                     f"Gedeeltelijk toegekend: het resterende budget {euro(remaining)} is kleiner dan het gevraagde "
                     f"bedrag {euro(asked)}; als eerste project dat niet meer volledig past, krijgt het het volledige "
-                    f"resterende budget ({percent(share)} van de vraag, minimaal {percent(rules.partial_funding_min_bp)}"
-                    " vereist). Het budget is daarmee op.")
+                    f"resterende budget ({percent(share)} van de vraag, minimaal "
+                    f"{percent(rules.partial_funding_min_bp)} vereist). Het budget is daarmee op.")
                 remaining = 0
                 continue
             outcome.steps.append(

@@ -23,7 +23,6 @@ from services.grants.ranking.rules import (
     Ranking,
     RankingRules,
     Scenario,
-    describe_funding_rule,
     rank,
 )
 from services.grants.ranking.schemas import ScenarioIn
@@ -137,7 +136,3 @@ async def latest(session: AsyncSession, tenant: str, call_id: uuid.UUID) -> Rank
     if proposal is None:
         raise NotFound("voor deze oproep is nog geen voorstel vastgelegd")
     return proposal
-
-
-def funding_rule_of(inputs: dict[str, Any]) -> str:
-    return describe_funding_rule(inputs["partial_funding"], inputs["partial_funding_min_bp"])

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import nats
-import pytest
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from sqlalchemy import text
 

@@ -1,0 +1,36 @@
+"""`make bench`: the benchmarks, with their own components (state .stack/bench, ports from 48000) so that
+neither a running `make run` nor a test run is disturbed, stopped afterwards.
+
+1. ranking and selection of a call with 2,000 applications, 9 jurors and 6 criteria, explanations included
+   (bench/ranking.py: in-process, the pure engine);
+2. 200 applicants submitting in the last seconds before a deadline through the real HTTP API, checked for
+   lost or doubled submissions (bench/submit_load.py)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+os.environ.setdefault("REGIE_STATE_DIR", os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                                      ".stack", "bench"))
+os.environ.setdefault("REGIE_PORT_BASE", "48000")
+
+from bench import ranking, submit_load  # noqa: E402  (the environment above must be set first)
+from devstack.config import StackConfig  # noqa: E402
+from devstack.stack import Stack  # noqa: E402
+
+
+def main() -> int:
+    print("== ranking and selection ==", flush=True)
+    failed = ranking.main([])
+    print("\n== submissions under load ==", flush=True)
+    try:
+        failed |= submit_load.main(["--profile", "test"])
+    finally:
+        if os.environ.get("REGIE_KEEP_STACK") != "1":
+            Stack(StackConfig.from_env("test")).down()
+    return failed
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,195 @@
+"""Submission under load: 200 applicants submit in the last second before a deadline a few seconds away,
+some just after it, through the real HTTP API of a running grants process. Asserts that no submission is
+lost or doubled: every 200 is a submitted row with exactly one application.submitted event (outbox and
+stream), every refusal left a draft, call.closed counts exactly the accepted ones. Prints p50/p95.
+
+    python -m bench.submit_load [--applicants 200] [--late 20] [--profile test]
+
+Uses the profile's stack (started if needed, as the tests do) and the grants service already running on
+it (started if not). Setup rows (the call, the drafts) are written directly to the database; the submits
+go through HTTP."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import nats
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from sqlalchemy import text
+
+from devstack.config import StackConfig
+from devstack.platform import service_url, start_services
+from devstack.realms import enterprise_number
+from devstack.stack import Stack
+from services.grants.applications.models import Application
+from services.grants.calls.models import Call, Criterion
+from shared.db import Database
+from shared.events.envelope import decode
+from shared.ids import uuid7
+
+TENANT = "west-vlaanderen"
+SUBMITTED = "be.regie.grants.application.submitted.v1"
+
+
+def token(config: StackConfig, username: str) -> str:
+    response = httpx.post(f"{config.keycloak_url}/realms/{TENANT}/protocol/openid-connect/token", timeout=10,
+                          data={"grant_type": "password", "client_id": "regie-cli", "username": username,
+                                "password": "demo", "scope": "openid"})
+    response.raise_for_status()
+    return response.json()["access_token"]
+
+
+async def prepare(db: Database, applicants: int, closes_in: float) -> tuple[Call, list[str]]:
+    async with db.transaction(TENANT) as session:
+        now = await session.scalar(text("select clock_timestamp()"))
+        call = Call(id=uuid7(), tenant=TENANT, title="Benchmark: indienen onder belasting", status="published",
+                    total_budget_cents=100_000_000, max_per_project_cents=5_000_000, cofinancing_rate_bp=8_000,
+                    opens_at=now - timedelta(minutes=5), closes_at=now + timedelta(seconds=closes_in),
+                    published_at=now, created_by="bench", tie_break=["submitted_at:asc"],
+                    eligibility={}, required_attachments=[])
+        call.criteria = [Criterion(id=uuid7(), tenant=TENANT, call_id=call.id, position=1, name="Kwaliteit",
+                                   weight=100, max_score=10)]
+        session.add(call)
+        await session.flush()
+        number = enterprise_number(TENANT, "applicant")
+        ids = []
+        for index in range(applicants):
+            application = Application(
+                id=uuid7(), tenant=TENANT, call_id=call.id, applicant_sub="bench", applicant_username="applicant",
+                applicant_enterprise_number=number, applicant_name=f"Onderneming {index}",
+                title=f"Project {index}", requested_cents=1_000_000 + index, total_cost_cents=2_000_000,
+                budget_lines=[], status="draft", withdrawal_reason="")
+            session.add(application)
+            ids.append(str(application.id))
+    return call, ids
+
+
+async def submit(http: httpx.AsyncClient, url: str, at: float) -> tuple[int, float, str]:
+    await asyncio.sleep(max(0.0, at - time.time()))
+    started = time.perf_counter()
+    response = await http.post(url)
+    return response.status_code, time.perf_counter() - started, response.text
+
+
+async def stream_count(nats_url: str, call_id: str) -> dict[str, int]:
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    sub = await js.pull_subscribe(f"grants.{TENANT}.application.submitted", durable=None, stream="GRANTS",
+                                  config=ConsumerConfig(ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL))
+    counts: dict[str, int] = {}
+    while True:
+        try:
+            messages = await sub.fetch(1000, timeout=1.0)
+        except nats.errors.TimeoutError:
+            break
+        for message in messages:
+            data = decode(message.data).data
+            if data["call_id"] == call_id:
+                counts[data["application_id"]] = counts.get(data["application_id"], 0) + 1
+    await nc.close()
+    return counts
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))] if ordered else 0.0
+
+
+async def run(config: StackConfig, applicants: int, late: int, closes_in: float) -> int:
+    grants = service_url(config, "grants")
+    db = Database.from_url(config.database_url("grants", "regie_app"), pool_size=2)
+    relay = Database.from_url(config.database_url("grants", "regie_relay"), pool_size=2)
+    call, ids = await prepare(db, applicants + late, closes_in)
+    assert call.closes_at is not None
+    deadline = call.closes_at.timestamp()
+    bearer = {"Authorization": f"Bearer {token(config, 'applicant')}"}
+    rng = random.Random(7)
+    # The last minute compressed: a quarter in the very last second, the rest in the seconds before; a tenth
+    # twice (a client retrying); `late` just after the deadline.
+    rush = applicants // 4
+    plan = [(i, deadline - rng.uniform(0.05, 1.0)) for i in ids[:rush]]
+    plan += [(i, deadline - rng.uniform(1.0, closes_in - 3.0)) for i in ids[rush:applicants]]
+    plan += [(i, deadline - rng.uniform(0.05, 0.5)) for i in rng.sample(ids[:applicants], applicants // 10)]
+    plan += [(i, deadline + rng.uniform(0.05, 0.5)) for i in ids[applicants:]]
+    limits = httpx.Limits(max_connections=len(plan), max_keepalive_connections=len(plan))
+    async with httpx.AsyncClient(headers=bearer, limits=limits, timeout=30) as http:
+        await http.get(f"{grants}/{TENANT}/calls", params={"limit": 1})  # warm up the token check
+        results = await asyncio.gather(*(submit(http, f"{grants}/{TENANT}/applications/{i}/submit", at)
+                                         for i, at in plan))
+    by_id: dict[str, set[int]] = {}
+    for (application_id, _), (status, _, _) in zip(plan, results, strict=True):
+        by_id.setdefault(application_id, set()).add(status)
+    unexpected = [(status, body[:200]) for status, _, body in results if status not in (200, 409)]
+    accepted = {i for i, statuses in by_id.items() if 200 in statuses}
+    last_second = [status for (i, at), (status, _, _) in zip(plan, results, strict=True)
+                   if deadline - 1.0 <= at < deadline]
+
+    await asyncio.sleep(3.0)  # the relay publishes, the scheduler closes the call
+    async with db.transaction(TENANT) as session:
+        rows = dict((await session.execute(text(
+            "select id::text, status from applications where call_id = :call"), {"call": call.id})).all())
+        late_submissions = (await session.execute(text(
+            "select count(*) from applications a join calls c on c.id = a.call_id "
+            "where a.call_id = :call and a.submitted_at >= c.closes_at"), {"call": call.id})).scalar_one()
+    async with relay.transaction(None) as session:
+        outbox = [r[0] for r in (await session.execute(text(
+            "select convert_from(payload, 'UTF8')::jsonb -> 'data' ->> 'application_id' from outbox "
+            "where type = :type and convert_from(payload, 'UTF8')::jsonb -> 'data' ->> 'call_id' = :call"),
+            {"type": SUBMITTED, "call": str(call.id)})).all()]
+        closed = [r[0] for r in (await session.execute(text(
+            "select (convert_from(payload, 'UTF8')::jsonb -> 'data' ->> 'submitted_applications')::int "
+            "from outbox where type = 'be.regie.grants.call.closed.v1' "
+            "and convert_from(payload, 'UTF8')::jsonb -> 'data' ->> 'call_id' = :call"), {"call": str(call.id)})).all()]
+    stream = await stream_count(config.nats_url, str(call.id))
+    await db.dispose()
+    await relay.dispose()
+
+    latencies = [seconds for _, seconds, _ in results]
+    submitted_rows = {i for i, status in rows.items() if status == "submitted"}
+    checks = {
+        "no unexpected answers": not unexpected,
+        "every 200 is a submitted row, every submitted row answered 200": submitted_rows == accepted,
+        "every refused application is still a draft": all(rows[i] == "draft" for i in set(ids) - accepted),
+        "no submission at or after the deadline": late_submissions == 0,
+        "no submission after the deadline accepted": not (accepted & set(ids[applicants:])),
+        "one outbox event per accepted submission": sorted(outbox) == sorted(accepted),
+        "one stream message per accepted submission": stream == {i: 1 for i in accepted},
+        "call.closed counts exactly the accepted ones": closed == [len(accepted)],
+    }
+    print(f"submit load: {len(plan)} requests ({applicants} applicants in the last {closes_in - 3:.0f} s before the deadline, "
+          f"{applicants // 10} retries, {late} after it)")
+    print(f"  accepted {len(accepted)}, refused {len(set(ids) - accepted)}, unexpected {len(unexpected)}; "
+          f"sent in the last second: {len(last_second)}, of which accepted {last_second.count(200)} "
+          "(the rest reached the database clock after the deadline)")
+    print(f"  latency p50 {percentile(latencies, 0.5) * 1000:.0f} ms, p95 {percentile(latencies, 0.95) * 1000:.0f} ms, "
+          f"max {max(latencies) * 1000:.0f} ms, mean {statistics.mean(latencies) * 1000:.0f} ms")
+    for name, passed in checks.items():
+        print(f"  {'ok  ' if passed else 'FAIL'} {name}")
+    if unexpected:
+        print(f"  e.g. {unexpected[:3]}")
+    return 0 if all(checks.values()) else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.submit_load", description=__doc__)
+    parser.add_argument("--applicants", type=int, default=200)
+    parser.add_argument("--late", type=int, default=20)
+    parser.add_argument("--closes-in", type=float, default=15.0, help="seconds from setup to the deadline")
+    parser.add_argument("--profile", default="test")
+    args = parser.parse_args(argv)
+    config = StackConfig.from_env(args.profile)
+    Stack(config).up()
+    start_services(config, ("partners", "grants"))
+    # The deadline is set after setup; leave the clients time to be ready before the last second.
+    return asyncio.run(run(config, args.applicants, args.late, args.closes_in))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

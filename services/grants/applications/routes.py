@@ -1,0 +1,187 @@
+from __future__ import annotations
+
+import uuid
+from urllib.parse import quote
+
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.params import Parameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.grants.applications import rules, service
+from services.grants.applications.models import Application, Attachment
+from services.grants.applications.repository import ApplicationRepository
+from services.grants.applications.schemas import (
+    AddCoApplicant,
+    ApplicationChanges,
+    ApplicationOut,
+    ApplicationPage,
+    AttachmentOut,
+    BudgetLine,
+    CoApplicantOut,
+    DraftApplication,
+    Withdrawal,
+)
+from services.grants.calls.etags import etag, expected_version
+from services.grants.calls.rules import MANAGERS
+from shared import enterprise_number
+from shared.auth import Principal, require_roles
+from shared.problems import BadRequest
+from shared.storage import ObjectStore
+
+IF_MATCH = Parameter(header="If-Match", default=None, required=False)
+IDEMPOTENCY_KEY = Parameter(header="Idempotency-Key", default=None, required=False)
+ORGANISATIONS = ("applicant", "partner")
+
+
+def attachment_out(a: Attachment) -> AttachmentOut:
+    return AttachmentOut(id=a.id, code=a.code, filename=a.filename, content_type=a.content_type,
+                         size_bytes=a.size_bytes, sha256=a.sha256, uploaded_by=a.uploaded_by, uploaded_at=a.uploaded_at)
+
+
+def to_out(application: Application, warnings: list[str] | None = None) -> ApplicationOut:
+    return ApplicationOut(
+        id=application.id, call_id=application.call_id, status=application.status,
+        status_label=rules.STATUS_LABELS[application.status],
+        applicant_enterprise_number=application.applicant_enterprise_number,
+        applicant_name=application.applicant_name, title=application.title, summary=application.summary,
+        requested_cents=application.requested_cents, total_cost_cents=application.total_cost_cents,
+        duration_months=application.duration_months,
+        budget_lines=[BudgetLine(**line) for line in application.budget_lines or []],
+        co_applicants=[CoApplicantOut(
+            enterprise_number=c.enterprise_number, enterprise_number_formatted=enterprise_number.formatted(
+                c.enterprise_number), name=c.name, role=c.role, role_label=rules.CO_APPLICANT_ROLES.get(c.role, c.role),
+            confirmed=c.confirmed_at is not None, confirmed_at=c.confirmed_at, confirmed_by=c.confirmed_by)
+            for c in application.co_applicants],
+        attachments=[attachment_out(a) for a in application.attachments],
+        submitted_at=application.submitted_at, content_hash=application.content_hash, snapshot=application.snapshot,
+        withdrawn_at=application.withdrawn_at, withdrawal_reason=application.withdrawal_reason,
+        created_at=application.created_at, version=application.version, warnings=warnings or [])
+
+
+def with_etag(application: Application, status_code: int = 200,
+              warnings: list[str] | None = None) -> Response[ApplicationOut]:
+    return Response(to_out(application, warnings), status_code=status_code,
+                    headers={"ETag": etag(application.version)})
+
+
+def after_cursor(cursor: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(cursor) if cursor else None
+    except ValueError as exc:
+        raise BadRequest("ongeldige cursor") from exc
+
+
+def page(rows: list[Application], limit: int) -> ApplicationPage:
+    return ApplicationPage(items=[to_out(a) for a in rows[:limit]],
+                           next_cursor=str(rows[limit - 1].id) if len(rows) > limit else None)
+
+
+class CallApplicationController(Controller):
+    path = "/{tenant:str}/calls/{call_id:uuid}/applications"
+    tags = ["applications"]
+
+    @post("/", guards=[require_roles("applicant")])
+    async def start(self, call_id: uuid.UUID, data: DraftApplication, session: AsyncSession,
+                    principal: Principal) -> Response[ApplicationOut]:
+        return with_etag(await service.create(session, principal, call_id, data), 201)
+
+
+class CoApplicationController(Controller):
+    path = "/{tenant:str}/co-applications"
+    tags = ["applications"]
+
+    @get("/", guards=[require_roles(*ORGANISATIONS)])
+    async def list_co_applications(self, session: AsyncSession, principal: Principal,
+                                   limit: int = Parameter(default=50, ge=1, le=200),
+                                   cursor: str | None = Parameter(default=None)) -> ApplicationPage:
+        """Applications my organisation is co-applicant of: what to confirm, and what was submitted."""
+        if principal.enterprise_number is None:
+            return ApplicationPage(items=[], next_cursor=None)
+        rows = await ApplicationRepository(session, principal.tenant).page_with_co_applicant(
+            principal.enterprise_number, after_cursor(cursor), limit + 1)
+        return page(rows, limit)
+
+
+class ApplicationController(Controller):
+    path = "/{tenant:str}/applications"
+    tags = ["applications"]
+
+    @get("/", guards=[require_roles("applicant", *MANAGERS)])
+    async def list_applications(self, session: AsyncSession, principal: Principal,
+                                call_id: uuid.UUID | None = Parameter(default=None),
+                                status: list[str] | None = Parameter(default=None),
+                                limit: int = Parameter(default=50, ge=1, le=200),
+                                cursor: str | None = Parameter(default=None)) -> ApplicationPage:
+        """My organisation's applications; for call managers every submitted one."""
+        rows = await ApplicationRepository(session, principal.tenant).page_visible_to(
+            enterprise_number=principal.enterprise_number if principal.has_any(("applicant",)) else None,
+            all_but_drafts=principal.has_any(MANAGERS), call_id=call_id, statuses=status,
+            after=after_cursor(cursor), limit=limit + 1)
+        return page(rows, limit)
+
+    @get("/{application_id:uuid}", guards=[require_roles("applicant", "partner", "juror", *MANAGERS)])
+    async def get_application(self, application_id: uuid.UUID, session: AsyncSession,
+                              principal: Principal) -> Response[ApplicationOut]:
+        return with_etag(await service.get_readable(session, principal, application_id))
+
+    @patch("/{application_id:uuid}", guards=[require_roles("applicant")])
+    async def change_draft(self, application_id: uuid.UUID, data: ApplicationChanges, session: AsyncSession,
+                           principal: Principal, if_match: str | None = IF_MATCH) -> Response[ApplicationOut]:
+        return with_etag(await service.update(session, principal, application_id, data, expected_version(if_match)))
+
+    @post("/{application_id:uuid}/co-applicants", guards=[require_roles("applicant")])
+    async def add_co_applicant(self, application_id: uuid.UUID, data: AddCoApplicant, session: AsyncSession,
+                               principal: Principal, if_match: str | None = IF_MATCH) -> Response[ApplicationOut]:
+        return with_etag(await service.add_co_applicant(session, principal, application_id, data,
+                                                        expected_version(if_match)), 201)
+
+    @delete("/{application_id:uuid}/co-applicants/{number:str}", guards=[require_roles("applicant")],
+            status_code=200)
+    async def remove_co_applicant(self, application_id: uuid.UUID, number: str, session: AsyncSession,
+                                  principal: Principal, if_match: str | None = IF_MATCH) -> Response[ApplicationOut]:
+        return with_etag(await service.remove_co_applicant(session, principal, application_id, number,
+                                                           expected_version(if_match)))
+
+    @post("/{application_id:uuid}/co-applicants/{number:str}/confirm", guards=[require_roles(*ORGANISATIONS)],
+          status_code=200)
+    async def confirm(self, application_id: uuid.UUID, number: str, session: AsyncSession,
+                      principal: Principal) -> Response[ApplicationOut]:
+        return with_etag(await service.confirm(session, principal, application_id, number))
+
+    @post("/{application_id:uuid}/attachments", guards=[require_roles("applicant")])
+    async def upload(self, request: Request, application_id: uuid.UUID, session: AsyncSession,
+                     principal: Principal, store: ObjectStore, code: str = Parameter(), filename: str = Parameter(),
+                     idempotency_key: str | None = IDEMPOTENCY_KEY) -> Response[AttachmentOut]:
+        """The raw file as the body, its type as Content-Type: streamed through the size and type checks."""
+        attachment, created = await service.upload_attachment(
+            session, principal, store, application_id, code=code, filename=filename,
+            content_type=request.headers.get("content-type", ""), chunks=request.stream(),
+            idempotency_key=idempotency_key)
+        return Response(attachment_out(attachment), status_code=201 if created else 200)
+
+    @get("/{application_id:uuid}/attachments/{attachment_id:uuid}",
+         guards=[require_roles("applicant", "partner", "juror", *MANAGERS)])
+    async def download(self, application_id: uuid.UUID, attachment_id: uuid.UUID, session: AsyncSession,
+                       principal: Principal, store: ObjectStore) -> Response[bytes]:
+        attachment, content = await service.read_attachment(session, principal, store, application_id,
+                                                            attachment_id)
+        return Response(content, media_type=attachment.content_type, headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(attachment.filename)}",
+            "X-Content-SHA256": attachment.sha256})
+
+    @delete("/{application_id:uuid}/attachments/{attachment_id:uuid}", guards=[require_roles("applicant")],
+            status_code=200)
+    async def remove_attachment(self, application_id: uuid.UUID, attachment_id: uuid.UUID, session: AsyncSession,
+                                principal: Principal) -> Response[ApplicationOut]:
+        return with_etag(await service.remove_attachment(session, principal, application_id, attachment_id))
+
+    @post("/{application_id:uuid}/submit", guards=[require_roles("applicant")], status_code=200)
+    async def submit(self, application_id: uuid.UUID, session: AsyncSession, principal: Principal,
+                     idempotency_key: str | None = IDEMPOTENCY_KEY) -> Response[ApplicationOut]:
+        application, warnings = await service.submit(session, principal, application_id, idempotency_key)
+        return with_etag(application, warnings=warnings)
+
+    @post("/{application_id:uuid}/withdraw", guards=[require_roles("applicant")], status_code=200)
+    async def withdraw(self, application_id: uuid.UUID, session: AsyncSession, principal: Principal,
+                       data: Withdrawal | None = None) -> Response[ApplicationOut]:
+        return with_etag(await service.withdraw(session, principal, application_id, data.reason if data else ""))

@@ -1,0 +1,357 @@
+"""Use cases on applications: repository → rules → audit → stage the event. Never commits.
+
+Who may do what is in `policy` (`can_read_application`, which the jury extends for assigned jurors)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterable
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
+
+from services.grants.applications import rules
+from services.grants.applications.models import Application, Attachment, CoApplicant
+from services.grants.applications.policy import can_read_application, is_co_applicant, is_lead_applicant
+from services.grants.applications.repository import ApplicationRepository
+from services.grants.applications.schemas import AddCoApplicant, ApplicationChanges, DraftApplication
+from services.grants.audit.service import record
+from services.grants.calls.etags import check_version
+from services.grants.calls.models import Call
+from services.grants.calls.repository import CallRepository
+from services.grants.calls.rules import STATUS_LABELS as CALL_STATUS_LABELS
+from services.grants.calls.rules import dutch_datetime
+from services.grants.calls.service import attachments_of
+from services.grants.events.published import ApplicationSubmittedV1, ApplicationWithdrawnV1
+from services.grants.registry.repository import KnownOrganisationRepository
+from services.grants.screening.service import screen_automatically
+from shared import enterprise_number
+from shared.auth import Principal
+from shared.events.outbox import stage
+from shared.ids import uuid7
+from shared.problems import Conflict, Forbidden, Invalid, NotFound, PreconditionFailed
+from shared.storage import DOCUMENTS, ObjectStore
+
+NOT_FOUND = "deze aanvraag bestaat niet of u hebt er geen toegang toe"
+
+
+def iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def content_of(application: Application) -> dict[str, Any]:
+    return {"title": application.title, "summary": application.summary,
+            "requested_cents": application.requested_cents, "total_cost_cents": application.total_cost_cents,
+            "duration_months": application.duration_months, "budget_lines": list(application.budget_lines or [])}
+
+
+def _refuse(problems: list[str]) -> None:
+    if problems:
+        raise Invalid("; ".join(problems), problems=problems)
+
+
+async def _flush(session: AsyncSession) -> None:
+    try:
+        await session.flush()
+    except StaleDataError as exc:
+        raise PreconditionFailed("de aanvraag werd intussen door iemand anders gewijzigd; laad opnieuw") from exc
+
+
+async def _name_of(session: AsyncSession, tenant: str, number: str, given: str | None, what: str) -> str:
+    known = await KnownOrganisationRepository(session, tenant).get_by_enterprise_number(number)
+    if known is not None:
+        return known.name
+    name = (given or "").strip()
+    if not name:
+        raise Invalid(f"{what} {enterprise_number.formatted(number)} is niet gekend in het partnerregister: "
+                      "geef de naam", field="name")
+    return name
+
+
+async def create(session: AsyncSession, principal: Principal, call_id: uuid.UUID,
+                 command: DraftApplication) -> Application:
+    if principal.enterprise_number is None:
+        raise Forbidden("uw account is niet aan een onderneming gekoppeld; u kunt geen aanvraag indienen")
+    call = await CallRepository(session, principal.tenant).get(call_id)
+    if call is None or call.status == "draft":
+        raise NotFound("deze oproep bestaat niet (of is nog niet gepubliceerd)")
+    if call.status != "published":
+        raise Conflict(f"de oproep is {CALL_STATUS_LABELS[call.status]}; u kunt geen aanvraag meer starten",
+                       status_now=call.status)
+    lines = msgspec.to_builtins(command.budget_lines)
+    _refuse(rules.draft_problems(title=command.title, requested_cents=command.requested_cents,
+                                 total_cost_cents=command.total_cost_cents,
+                                 duration_months=command.duration_months, budget_lines=lines))
+    number = enterprise_number.normalise(principal.enterprise_number)
+    application = Application(
+        id=uuid7(), tenant=principal.tenant, call_id=call.id, applicant_sub=principal.subject,
+        applicant_username=principal.username, applicant_email=principal.email,
+        applicant_enterprise_number=number,
+        applicant_name=await _name_of(session, principal.tenant, number, command.applicant_name, "uw organisatie"),
+        title=command.title.strip(), summary=command.summary, requested_cents=command.requested_cents,
+        total_cost_cents=command.total_cost_cents, duration_months=command.duration_months, budget_lines=lines,
+        status="draft", co_applicants=[], attachments=[], withdrawal_reason="")
+    ApplicationRepository(session, principal.tenant).add(application)
+    await session.flush()
+    await session.refresh(application)
+    return application
+
+
+async def get_readable(session: AsyncSession, principal: Principal, application_id: uuid.UUID) -> Application:
+    application = await ApplicationRepository(session, principal.tenant).get(application_id)
+    if application is None or not await can_read_application(session, principal, application):
+        raise NotFound(NOT_FOUND)
+    return application
+
+
+async def _own_draft(session: AsyncSession, principal: Principal, application_id: uuid.UUID,
+                     expected: int | None) -> Application:
+    """The lead applicant's draft, locked for the change."""
+    application = await ApplicationRepository(session, principal.tenant).lock(application_id)
+    if application is None or not await can_read_application(session, principal, application):
+        raise NotFound(NOT_FOUND)
+    if not is_lead_applicant(principal, application):
+        raise Forbidden("alleen de aanvragende organisatie kan haar aanvraag wijzigen")
+    check_version(application.version, expected, "de aanvraag")
+    if application.status != "draft":
+        raise Conflict(f"de aanvraag is {rules.STATUS_LABELS[application.status]} en kan niet meer gewijzigd "
+                       "worden", status_now=application.status)
+    return application
+
+
+def _enterprise_number(raw: str) -> str:
+    try:
+        return enterprise_number.normalise(raw)
+    except ValueError as exc:
+        raise Invalid(str(exc), field="enterprise_number") from exc
+
+
+async def _saved(session: AsyncSession, application: Application) -> Application:
+    """Flushes a change of the application or of its parts as a new version of the application."""
+    flag_modified(application, "title")
+    await _flush(session)
+    await session.refresh(application)
+    return application
+
+
+def _reset_confirmations(application: Application) -> None:
+    for co_applicant in application.co_applicants:
+        co_applicant.confirmed_at = None
+        co_applicant.confirmed_by = None
+
+
+async def update(session: AsyncSession, principal: Principal, application_id: uuid.UUID,
+                 changes: ApplicationChanges, expected: int | None) -> Application:
+    application = await _own_draft(session, principal, application_id, expected)
+    before = content_of(application)
+    for name in rules.AGREED_FIELDS:
+        value = getattr(changes, name)
+        if value is not msgspec.UNSET:
+            setattr(application, name, msgspec.to_builtins(value) if name == "budget_lines" else value)
+    after = content_of(application)
+    _refuse(rules.draft_problems(**{k: after[k] for k in ("title", "requested_cents", "total_cost_cents",
+                                                           "duration_months", "budget_lines")}))
+    if rules.agreed_terms_changed(before, after):
+        _reset_confirmations(application)
+    return await _saved(session, application)
+
+
+async def add_co_applicant(session: AsyncSession, principal: Principal, application_id: uuid.UUID,
+                           command: AddCoApplicant, expected: int | None) -> Application:
+    application = await _own_draft(session, principal, application_id, expected)
+    number = _enterprise_number(command.enterprise_number)
+    if command.role not in rules.CO_APPLICANT_ROLES:
+        raise Invalid(f"onbekende rol {command.role!r}", field="role", allowed=sorted(rules.CO_APPLICANT_ROLES))
+    if number == application.applicant_enterprise_number:
+        raise Invalid("de aanvragende organisatie kan niet haar eigen mede-aanvrager zijn", field="enterprise_number")
+    if any(c.enterprise_number == number for c in application.co_applicants):
+        raise Conflict(f"{enterprise_number.formatted(number)} is al mede-aanvrager")
+    name = await _name_of(session, principal.tenant, number, command.name, "de organisatie")
+    _reset_confirmations(application)  # the partnership each partner agreed to has changed
+    application.co_applicants.append(CoApplicant(id=uuid7(), tenant=principal.tenant, application_id=application.id,
+                                                 enterprise_number=number, name=name, role=command.role))
+    return await _saved(session, application)
+
+
+async def remove_co_applicant(session: AsyncSession, principal: Principal, application_id: uuid.UUID,
+                              number: str, expected: int | None) -> Application:
+    application = await _own_draft(session, principal, application_id, expected)
+    number = _enterprise_number(number)
+    co_applicant = next((c for c in application.co_applicants if c.enterprise_number == number), None)
+    if co_applicant is None:
+        raise NotFound(f"{enterprise_number.formatted(number)} is geen mede-aanvrager van deze aanvraag")
+    application.co_applicants.remove(co_applicant)
+    _reset_confirmations(application)
+    return await _saved(session, application)
+
+
+async def confirm(session: AsyncSession, principal: Principal, application_id: uuid.UUID,
+                  number: str) -> Application:
+    """A person of the co-applicant organisation confirms its participation in the draft as it stands."""
+    application = await ApplicationRepository(session, principal.tenant).lock(application_id)
+    if application is None or not await can_read_application(session, principal, application):
+        raise NotFound(NOT_FOUND)
+    number = _enterprise_number(number)
+    if not is_co_applicant(principal, application) or principal.enterprise_number != number:
+        raise Forbidden("alleen iemand van die organisatie kan haar deelname bevestigen")
+    co_applicant = next(c for c in application.co_applicants if c.enterprise_number == number)
+    if co_applicant.confirmed_at is not None:
+        return application
+    if application.status != "draft":
+        raise Conflict(f"de aanvraag is {rules.STATUS_LABELS[application.status]}", status_now=application.status)
+    co_applicant.confirmed_at = await CallRepository(session, principal.tenant).database_clock()
+    co_applicant.confirmed_by = principal.username
+    record(session, tenant=principal.tenant, actor=principal.username, action="co_applicant.confirmed",
+           entity="application", entity_id=application.id, after={"enterprise_number": number,
+                                                                 "terms": content_of(application)})
+    return await _saved(session, application)
+
+
+async def _call_of(session: AsyncSession, application: Application) -> Call:
+    call = await CallRepository(session, application.tenant).get(application.call_id)
+    assert call is not None
+    return call
+
+
+async def upload_attachment(session: AsyncSession, principal: Principal, store: ObjectStore,
+                            application_id: uuid.UUID, *, code: str, filename: str, content_type: str,
+                            chunks: AsyncIterable[bytes], idempotency_key: str | None) -> tuple[Attachment, bool]:
+    """Streams the file through the checks into object storage; (attachment, created). A retry with the same
+    Idempotency-Key returns the first upload."""
+    application = await _own_draft(session, principal, application_id, None)
+    repository = ApplicationRepository(session, principal.tenant)
+    if idempotency_key:
+        earlier = await repository.attachment_by_idempotency_key(application.id, idempotency_key)
+        if earlier is not None:
+            return earlier, False
+    filename = filename.strip().replace("/", "_").replace("\\", "_")
+    if not filename:
+        raise Invalid("geef de bestandsnaam (?filename=…)", field="filename")
+    required = {a.code: a for a in attachments_of(await _call_of(session, application))}
+    if code == rules.OTHER_ATTACHMENTS:
+        accepted, max_bytes = DOCUMENTS, None
+    elif code in required:
+        accepted, max_bytes = frozenset(required[code].types) & DOCUMENTS, required[code].max_bytes
+    else:
+        raise Invalid(f"onbekende bijlagecode {code!r}", field="code",
+                      allowed=[*required, rules.OTHER_ATTACHMENTS])
+    stored = await store.upload(chunks, tenant=principal.tenant, aggregate="applications",
+                                aggregate_id=str(application.id), filename=filename, claimed_type=content_type,
+                                accepted=accepted, max_bytes=max_bytes)
+    attachment = Attachment(id=uuid7(), tenant=principal.tenant, application_id=application.id, code=code,
+                            filename=stored.filename, content_type=stored.content_type, size_bytes=stored.size,
+                            sha256=stored.sha256, object_key=stored.key, uploaded_by=principal.username,
+                            idempotency_key=idempotency_key or None)
+    application.attachments.append(attachment)
+    await _saved(session, application)
+    await session.refresh(attachment)
+    return attachment, True
+
+
+async def remove_attachment(session: AsyncSession, principal: Principal, application_id: uuid.UUID,
+                            attachment_id: uuid.UUID) -> Application:
+    application = await _own_draft(session, principal, application_id, None)
+    attachment = next((a for a in application.attachments if a.id == attachment_id), None)
+    if attachment is None:
+        raise NotFound("deze bijlage bestaat niet")
+    application.attachments.remove(attachment)  # the object stays: storage is append-only, the row decides
+    return await _saved(session, application)
+
+
+async def read_attachment(session: AsyncSession, principal: Principal, store: ObjectStore,
+                          application_id: uuid.UUID, attachment_id: uuid.UUID) -> tuple[Attachment, bytes]:
+    application = await get_readable(session, principal, application_id)
+    attachment = next((a for a in application.attachments if a.id == attachment_id), None)
+    if attachment is None:
+        raise NotFound("deze bijlage bestaat niet")
+    return attachment, await store.read(attachment.object_key, principal.tenant)
+
+
+def freeze(application: Application) -> tuple[dict[str, Any], str]:
+    snapshot = rules.snapshot(
+        application={"application_id": str(application.id), "call_id": str(application.call_id),
+                     "applicant": {"enterprise_number": application.applicant_enterprise_number,
+                                   "name": application.applicant_name},
+                     **content_of(application)},
+        co_applicants=[{"enterprise_number": c.enterprise_number, "name": c.name, "role": c.role,
+                        "confirmed_at": iso(c.confirmed_at), "confirmed_by": c.confirmed_by}
+                       for c in application.co_applicants],
+        attachments=[{"id": str(a.id), "code": a.code, "filename": a.filename, "content_type": a.content_type,
+                      "size_bytes": a.size_bytes, "sha256": a.sha256} for a in application.attachments])
+    return snapshot, rules.content_hash(snapshot)
+
+
+async def submit(session: AsyncSession, principal: Principal, application_id: uuid.UUID,
+                 idempotency_key: str | None) -> tuple[Application, list[str]]:
+    """Freezes the application if the call is open by the database clock; (application, warnings).
+    Submitting again returns the same snapshot and stages no second event."""
+    repository = ApplicationRepository(session, principal.tenant)
+    application = await repository.lock(application_id)  # concurrent submits of one application queue here
+    if application is None or not await can_read_application(session, principal, application):
+        raise NotFound(NOT_FOUND)
+    if not is_lead_applicant(principal, application):
+        raise Forbidden("alleen de aanvragende organisatie kan haar aanvraag indienen")
+    if application.snapshot is not None:
+        return application, []
+    if application.status != "draft":
+        raise Conflict(f"de aanvraag is {rules.STATUS_LABELS[application.status]}", status_now=application.status)
+    # FOR SHARE on the call: closing it waits until this submission has committed or failed.
+    call = await CallRepository(session, principal.tenant).get_locked_for_submission(application.call_id)
+    assert call is not None
+    waiting = rules.unconfirmed([{"name": c.name, "confirmed_at": c.confirmed_at} for c in application.co_applicants])
+    if waiting:
+        raise Conflict("nog niet elke mede-aanvrager heeft bevestigd: " + ", ".join(waiting), unconfirmed=waiting)
+    snapshot, content_hash = freeze(application)
+    submitted_at = await repository.mark_submitted_before_deadline(
+        application.id, snapshot=snapshot, content_hash=content_hash, idempotency_key=idempotency_key)
+    if submitted_at is None:
+        now = await CallRepository(session, principal.tenant).database_clock()
+        assert call.opens_at is not None and call.closes_at is not None
+        if call.status == "published" and now < call.opens_at:
+            raise Conflict(f"de oproep opent pas op {dutch_datetime(call.opens_at)}", opens_at=iso(call.opens_at))
+        raise Conflict(f"de indieningstermijn is verstreken: de oproep sloot op {dutch_datetime(call.closes_at)}",
+                       closes_at=iso(call.closes_at), refused_at=iso(now))
+    await session.refresh(application)
+    stage(session, ApplicationSubmittedV1(
+        application_id=str(application.id), call_id=str(call.id),
+        applicant_enterprise_number=application.applicant_enterprise_number,
+        co_applicant_enterprise_numbers=sorted(c.enterprise_number for c in application.co_applicants),
+        requested_cents=application.requested_cents, content_hash=content_hash),
+        tenant=principal.tenant, subject=str(application.id))
+    record(session, tenant=principal.tenant, actor=principal.username, action="application.submitted",
+           entity="application", entity_id=application.id, before={"status": "draft"},
+           after={"status": "submitted", "content_hash": content_hash, "submitted_at": iso(submitted_at)})
+    checks = await screen_automatically(session, call, application)
+    return application, [c.reason for c in checks if not c.passed]
+
+
+async def withdraw(session: AsyncSession, principal: Principal, application_id: uuid.UUID,
+                   reason: str) -> Application:
+    repository = ApplicationRepository(session, principal.tenant)
+    application = await repository.lock(application_id)
+    if application is None or not await can_read_application(session, principal, application):
+        raise NotFound(NOT_FOUND)
+    if not is_lead_applicant(principal, application):
+        raise Forbidden("alleen de aanvragende organisatie kan haar aanvraag intrekken")
+    if application.status == "withdrawn":
+        return application
+    if application.status not in rules.WITHDRAWABLE:
+        raise Conflict(f"de aanvraag is {rules.STATUS_LABELS[application.status]}: na een besluit kan ze niet "
+                       "meer ingetrokken worden", status_now=application.status)
+    before = application.status
+    application.status = "withdrawn"
+    application.withdrawn_at = await CallRepository(session, principal.tenant).database_clock()
+    application.withdrawal_reason = reason.strip()
+    if application.submitted_at is not None:  # nobody outside heard of a draft
+        stage(session, ApplicationWithdrawnV1(application_id=str(application.id), call_id=str(application.call_id)),
+              tenant=principal.tenant, subject=str(application.id))
+    record(session, tenant=principal.tenant, actor=principal.username, action="application.withdrawn",
+           entity="application", entity_id=application.id, before={"status": before},
+           after={"status": "withdrawn"}, reasons=application.withdrawal_reason)
+    await _flush(session)
+    await session.refresh(application)
+    return application

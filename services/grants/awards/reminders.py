@@ -1,0 +1,128 @@
+"""Reminders for progress and final reports, and the default plan when an award is announced.
+
+The reminder worker runs in every replica (a ServiceSpec.background task). Each round, per tenant, in one
+transaction: the awaited reports inside their reminder window are locked FOR UPDATE SKIP LOCKED (a report
+another replica is handling is skipped), the pure `rules.due_reminders` decides what is due today (Brussels,
+by the database clock unless a test passes `today`), each reminder is claimed in `report_reminders` (unique
+per report and kind: a claim that finds a row sends nothing), the in-portal notices are added, and the
+e-mail goes out through the decisions capability's SMTP sender before the commit. A failed send rolls the
+claim back, so the next round tries again; a crash after the send and before the commit may send one twice
+(at least once, never lost), like the decision e-mails.
+
+`AWARD_PLANS` is a durable consumer of grants' own `application.awarded`: it makes the default plan from the
+call's rule (idempotent: a plan that exists is left alone)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.grants.audit.service import record
+from services.grants.awards import rules
+from services.grants.awards.models import Report
+from services.grants.awards.repository import AwardRepository
+from services.grants.awards.service import ensure_plan
+from services.grants.decisions import mail
+from services.grants.decisions.handlers import mail_settings
+from services.grants.decisions.repository import DecisionRepository
+from services.grants.events.published import ApplicationAwardedV1
+from services.grants.ranking.dutch import day
+from shared.db import Database
+from shared.events.consumer import Subscription
+from shared.events.envelope import Envelope, data_as
+from shared.ids import uuid7
+from shared.service_app import Runtime
+from shared.settings import env_int
+from shared.tenancy import display_name
+
+log = logging.getLogger("regie.grants.reminders")
+
+BATCH = 100
+
+
+def poll_seconds() -> int:
+    """How often each replica looks for reminders to send (REGIE_AWARD_REMINDER_POLL_SECONDS)."""
+    return env_int("REGIE_AWARD_REMINDER_POLL_SECONDS", 5)
+
+
+async def remind_tenant(db: Database, tenant: str, settings: mail.MailSettings, *,
+                        today: date | None = None) -> list[tuple[str, str]]:
+    """One round for one tenant; returns the (report id, kind) reminders this call sent."""
+    sent_now: list[tuple[str, str]] = []
+    async with db.transaction(tenant) as session:
+        repository = AwardRepository(session, tenant)
+        today = today or await repository.brussels_today()
+        locked = await repository.lock_awaited_reports(today, rules.AwardRule().reminder_days_before, BATCH)
+        if not locked:
+            return sent_now
+        reports = {str(report.id): report for report, _ in locked}
+        awaited = [rules.AwaitedReport(str(r.id), r.status, r.due_on, days) for r, days in locked]
+        already = await repository.reminders_sent([r.id for r, _ in locked])
+        for report_id, kind in rules.due_reminders(awaited, today, already):
+            if await _remind(session, repository, settings, reports[report_id], kind):
+                sent_now.append((report_id, kind))
+    return sent_now
+
+
+async def _remind(session: AsyncSession, repository: AwardRepository, settings: mail.MailSettings,
+                  report: Report, kind: str) -> bool:
+    tenant = repository.tenant
+    application = await repository.application(report.application_id)
+    if application is None:
+        return False
+    emails = await DecisionRepository(session, tenant).applicant_emails([application.id])
+    recipients = [emails[application.id]] if emails.get(application.id) else []
+    if not await repository.claim_reminder({"id": uuid7(), "report_id": report.id, "kind": kind,
+                                            "recipients": recipients}):
+        return False
+    subject, body = rules.reminder_text(kind, report.kind, application.title, day(report.due_on),
+                                        display_name(tenant))
+    link = f"/{tenant}/api/grants/applications/{application.id}/award-plan"
+    notices = DecisionRepository(session, tenant)
+    for recipient_kind, recipient in dict.fromkeys([("user", application.applicant_username),
+                                                    ("organisation", application.applicant_enterprise_number)]):
+        await notices.add_notice_once({"id": uuid7(), "recipient_kind": recipient_kind, "recipient": recipient,
+                                       "title": subject, "body": body, "link": link,
+                                       "dedupe_key": f"reminder:{report.id}:{kind}"})
+    record(session, tenant=tenant, actor="system", action=f"report.{report.kind}.reminder_{kind}",
+           entity="application", entity_id=application.id, before=None,
+           after={"due_on": report.due_on.isoformat(), "recipients": recipients})
+    if recipients:
+        await mail.send(settings, mail.message(settings, recipients, subject, body))
+    log.info("report reminder sent", extra={"application_id": str(application.id), "report": report.kind,
+                                            "kind": kind, "tenant": tenant})
+    return True
+
+
+async def send_report_reminders(runtime: Runtime) -> None:
+    """The background task: a round per tenant every `poll_seconds()` until the service stops."""
+    settings = mail_settings()
+    while not runtime.stop.is_set():
+        for tenant in runtime.settings.tenants:
+            try:
+                await remind_tenant(runtime.db, tenant, settings)
+            except Exception:
+                log.exception("sending report reminders failed", extra={"tenant": tenant})
+        try:
+            await asyncio.wait_for(runtime.stop.wait(), poll_seconds())
+        except TimeoutError:
+            pass
+
+
+async def application_awarded(session: AsyncSession, envelope: Envelope) -> None:
+    data = data_as(envelope, ApplicationAwardedV1)
+    _, created = await ensure_plan(session, envelope.tenant, uuid.UUID(data.application_id), actor="system")
+    if created:
+        log.info("default payment plan made", extra={"application_id": data.application_id, "event_id": envelope.id})
+
+
+AWARD_PLANS = Subscription(
+    durable="grants-award-plans",
+    producer="grants",
+    subject="grants.*.application.awarded",
+    handlers={ApplicationAwardedV1.event_type: application_awarded},
+)

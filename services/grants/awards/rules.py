@@ -1,0 +1,289 @@
+"""After award, pure: the default payment plan (its split exact to the cent), the report due dates, which
+tranches a report's approval makes payable, the checks on an edited plan and a submitted report, and which
+reminders are due on a given day (the clock is a parameter: the worker passes the database's)."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from shared.problems import Conflict, Invalid
+
+ADVANCE, INTERIM, BALANCE = "advance", "interim", "balance"
+KINDS = (ADVANCE, INTERIM, BALANCE)
+KIND_LABELS = {ADVANCE: "voorschot", INTERIM: "tussentijdse schijf", BALANCE: "saldo"}
+
+ON_AWARD, AFTER_PROGRESS, AFTER_FINAL = "on-award", "progress-report-approved", "final-report-approved"
+CONDITIONS = {ON_AWARD: "bij de toekenning",
+              AFTER_PROGRESS: "na goedkeuring van het voortgangsrapport",
+              AFTER_FINAL: "na goedkeuring van het eindrapport"}
+
+PLANNED, PAYABLE, PAID = "planned", "payable", "paid"
+
+PROGRESS, FINAL = "progress", "final"
+REPORT_KINDS = (PROGRESS, FINAL)
+REPORT_LABELS = {PROGRESS: "voortgangsrapport", FINAL: "eindrapport"}
+# A report is awaited while it is due or sent back; submitted and approved ones are not reminded.
+DUE, SUBMITTED, APPROVED, CHANGES_REQUESTED = "due", "submitted", "approved", "changes-requested"
+OPEN_REPORTS = frozenset({DUE, CHANGES_REQUESTED})
+REVIEW_OUTCOMES = (APPROVED, CHANGES_REQUESTED)
+CONDITION_OF_REPORT = {PROGRESS: AFTER_PROGRESS, FINAL: AFTER_FINAL}
+
+UPCOMING, OVERDUE = "upcoming", "overdue"
+
+
+@dataclass(frozen=True)
+class AwardRule:
+    """The call's rule for the plans of its awarded projects (defaults: 60 % advance, 40 % balance after
+    the final report; progress report halfway, final report two months after the end; reminders 14 days
+    before)."""
+
+    advance_bp: int = 6000
+    interim_bp: int = 0
+    """A share paid after the progress report is approved; 0: no interim tranche."""
+    progress_at_bp: int = 5000
+    """When the progress report is due, as a share of the project's duration."""
+    final_months_after_end: int = 2
+    reminder_days_before: int = 14
+
+
+def check_rule(rule: AwardRule) -> None:
+    if not 0 <= rule.advance_bp <= 10000 or not 0 <= rule.interim_bp <= 10000:
+        raise Invalid("het voorschot en de tussentijdse schijf liggen tussen 0 en 100 %", field="advance_bp")
+    if rule.advance_bp + rule.interim_bp > 10000:
+        raise Invalid("voorschot en tussentijdse schijf samen mogen niet meer dan 100 % zijn; het saldo is de rest",
+                      field="interim_bp")
+    if not 1 <= rule.progress_at_bp <= 9999:
+        raise Invalid("het voortgangsrapport valt tijdens het project: tussen 0,01 % en 99,99 % van de looptijd",
+                      field="progress_at_bp")
+    if not 0 <= rule.final_months_after_end <= 24:
+        raise Invalid("het eindrapport is ten laatste 24 maanden na het einde van het project verschuldigd",
+                      field="final_months_after_end")
+    if not 1 <= rule.reminder_days_before <= 365:
+        raise Invalid("een herinnering gaat 1 tot 365 dagen voor de vervaldag uit", field="reminder_days_before")
+
+
+@dataclass(frozen=True)
+class TrancheDraft:
+    kind: str
+    amount_cents: int
+    condition: str
+    due_on: date | None
+
+
+def split(awarded_cents: int, rule: AwardRule) -> list[tuple[str, int, str]]:
+    """(kind, amount, condition) per tranche; shares are rounded down to the cent and every remaining cent
+    goes to the balance, so the tranches add up to exactly the awarded amount. A zero share is left out."""
+    if awarded_cents <= 0:
+        raise Conflict("er is geen toegekend bedrag om uit te betalen")
+    advance = awarded_cents * rule.advance_bp // 10000
+    interim = awarded_cents * rule.interim_bp // 10000
+    balance = awarded_cents - advance - interim
+    shares = [(ADVANCE, advance, ON_AWARD), (INTERIM, interim, AFTER_PROGRESS), (BALANCE, balance, AFTER_FINAL)]
+    return [share for share in shares if share[1] > 0]
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, clamped to the month's last day (31 January + 1 month = 28/29 February)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class Schedule:
+    starts_on: date
+    ends_on: date
+    progress_due_on: date
+    final_due_on: date
+
+
+def schedule(starts_on: date, duration_months: int, rule: AwardRule) -> Schedule:
+    """The project runs `duration_months` from its start; the progress report is due at `progress_at_bp` of
+    that span (in days, rounded down), the final report `final_months_after_end` months after the end."""
+    if duration_months < 1:
+        raise Invalid("de looptijd van het project is minstens één maand", field="duration_months")
+    ends_on = add_months(starts_on, duration_months)
+    progress = starts_on + timedelta(days=(ends_on - starts_on).days * rule.progress_at_bp // 10000)
+    return Schedule(starts_on, ends_on, progress, add_months(ends_on, rule.final_months_after_end))
+
+
+def default_plan(awarded_cents: int, dates: Schedule, rule: AwardRule) -> list[TrancheDraft]:
+    due = {ON_AWARD: dates.starts_on, AFTER_PROGRESS: dates.progress_due_on, AFTER_FINAL: dates.final_due_on}
+    return [TrancheDraft(kind, amount, condition, due[condition])
+            for kind, amount, condition in split(awarded_cents, rule)]
+
+
+def tranche_status(condition: str, approved_reports: Collection[str]) -> str:
+    """An unpaid tranche is payable once its condition is met."""
+    if condition == ON_AWARD:
+        return PAYABLE
+    met = {CONDITION_OF_REPORT[kind] for kind in approved_reports}
+    return PAYABLE if condition in met else PLANNED
+
+
+@dataclass(frozen=True)
+class TrancheState:
+    """A tranche as it stands, for checking an edit."""
+
+    id: str
+    kind: str
+    amount_cents: int
+    condition: str
+    due_on: date | None
+    status: str
+
+
+def check_edit(awarded_cents: int, current: Iterable[TrancheState], proposed: list[TrancheState]) -> None:
+    """A call manager's new list of tranches: paid tranches stay exactly as they were; kinds and conditions
+    are known; amounts are positive; at most one balance; the total is exactly the awarded amount."""
+    by_id = {t.id: t for t in current}
+    proposed_ids = [t.id for t in proposed if t.id]
+    if len(proposed_ids) != len(set(proposed_ids)):
+        raise Invalid("een schijf staat twee keer in het plan", field="tranches")
+    for tranche in by_id.values():
+        if tranche.status == PAID:
+            kept = next((t for t in proposed if t.id == tranche.id), None)
+            if kept is None or (kept.kind, kept.amount_cents, kept.condition) != (
+                    tranche.kind, tranche.amount_cents, tranche.condition):
+                raise Conflict(f"het {KIND_LABELS[tranche.kind]} van {tranche.amount_cents} cent is al betaald en "
+                               "kan niet meer wijzigen of wegvallen", tranche_id=tranche.id)
+    unknown = [t.id for t in proposed if t.id and t.id not in by_id]
+    if unknown:
+        raise Invalid("het plan noemt een schijf die niet bij deze toekenning hoort", tranche_ids=unknown)
+    if not proposed:
+        raise Invalid("een betalingsplan heeft minstens één schijf", field="tranches")
+    for position, tranche in enumerate(proposed, start=1):
+        if tranche.kind not in KINDS:
+            raise Invalid(f"schijf {position}: onbekende soort {tranche.kind!r}; toegelaten: {', '.join(KINDS)}",
+                          field="kind")
+        if tranche.condition not in CONDITIONS:
+            raise Invalid(f"schijf {position}: onbekende voorwaarde {tranche.condition!r}; toegelaten: "
+                          f"{', '.join(CONDITIONS)}", field="condition")
+        if tranche.amount_cents <= 0:
+            raise Invalid(f"schijf {position}: het bedrag moet groter dan nul zijn", field="amount_cents")
+    if sum(1 for t in proposed if t.kind == BALANCE) > 1:
+        raise Invalid("een betalingsplan heeft hoogstens één saldo", field="kind")
+    total = sum(t.amount_cents for t in proposed)
+    if total != awarded_cents:
+        raise Invalid(f"de schijven tellen op tot {total} cent, het toegekende bedrag is {awarded_cents} cent: "
+                      f"pas de bedragen aan ({'+' if awarded_cents > total else '-'}"
+                      f"{abs(awarded_cents - total)} cent)", total_cents=total, awarded_cents=awarded_cents)
+
+
+@dataclass(frozen=True)
+class IndicatorDraft:
+    name: str
+    unit: str
+    target: Decimal
+
+
+def parse_decimal(raw: str, what: str) -> Decimal:
+    try:
+        value = Decimal(raw.strip().replace(",", "."))
+    except (InvalidOperation, AttributeError):
+        raise Invalid(f"{what}: {raw!r} is geen getal", field=what) from None
+    if not value.is_finite():
+        raise Invalid(f"{what}: {raw!r} is geen getal", field=what)
+    return value
+
+
+def check_indicators(indicators: list[IndicatorDraft]) -> None:
+    names = [i.name.strip().lower() for i in indicators]
+    if any(not name for name in names):
+        raise Invalid("elke indicator heeft een naam", field="name")
+    if len(set(names)) != len(names):
+        raise Invalid("twee indicatoren hebben dezelfde naam", field="name")
+    if any(i.target < 0 for i in indicators):
+        raise Invalid("een streefwaarde is nul of meer", field="target")
+
+
+def check_report(indicator_ids: Collection[str], values: dict[str, Decimal], narrative: str) -> None:
+    """A value for every indicator of the project, no value for another, and a narrative."""
+    missing = sorted(set(indicator_ids) - set(values))
+    if missing:
+        raise Invalid("geef een waarde voor elke indicator van het project", indicator_ids=missing)
+    extra = sorted(set(values) - set(indicator_ids))
+    if extra:
+        raise Invalid("een waarde hoort bij een indicator die dit project niet heeft", indicator_ids=extra)
+    if not narrative.strip():
+        raise Invalid("licht de voortgang toe in een verslag (narrative)", field="narrative")
+
+
+def check_submittable(kind: str, status: str, progress_status: str | None) -> None:
+    if status == APPROVED:
+        raise Conflict(f"het {REPORT_LABELS[kind]} is al goedgekeurd", status_now=status)
+    if status == SUBMITTED:
+        raise Conflict(f"het {REPORT_LABELS[kind]} wacht op beoordeling; u kunt het weer aanpassen als de "
+                       "dienst om wijzigingen vraagt", status_now=status)
+    if kind == FINAL and progress_status not in (None, SUBMITTED, APPROVED):
+        raise Conflict("dien eerst het voortgangsrapport in", progress_status=progress_status)
+
+
+def check_review(status: str, outcome: str, reasons: str) -> None:
+    if outcome not in REVIEW_OUTCOMES:
+        raise Invalid(f"onbekende beoordeling {outcome!r}; toegelaten: {', '.join(REVIEW_OUTCOMES)}", field="outcome")
+    if status != SUBMITTED:
+        raise Conflict("enkel een ingediend rapport kan beoordeeld worden", status_now=status)
+    if outcome == CHANGES_REQUESTED and not reasons.strip():
+        raise Invalid("zeg welke wijzigingen nodig zijn (reasons)", field="reasons")
+
+
+def check_payment(status: str, kind: str, reference: str) -> None:
+    if status == PAID:
+        raise Conflict(f"het {KIND_LABELS[kind]} is al betaald", status_now=status)
+    if status != PAYABLE:
+        raise Conflict(f"het {KIND_LABELS[kind]} is nog niet betaalbaar: de voorwaarde is niet vervuld",
+                       status_now=status)
+    if not reference.strip():
+        raise Invalid("geef de referentie van de betaling", field="payment_reference")
+
+
+# --- reminders --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AwaitedReport:
+    report_id: str
+    status: str
+    due_on: date
+    reminder_days_before: int
+
+
+def due_reminders(reports: Iterable[AwaitedReport], today: date,
+                  sent: Collection[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(report id, UPCOMING | OVERDUE) for each awaited report that needs a reminder today and has not had
+    that kind yet: UPCOMING from `reminder_days_before` days before the due date up to the due date itself,
+    OVERDUE from the day after. A report first seen when it is already overdue gets only the overdue one."""
+    due: list[tuple[str, str]] = []
+    for report in reports:
+        if report.status not in OPEN_REPORTS:
+            continue
+        if today > report.due_on:
+            kind = OVERDUE
+        elif today >= report.due_on - timedelta(days=report.reminder_days_before):
+            kind = UPCOMING
+        else:
+            continue
+        if (report.report_id, kind) not in sent:
+            due.append((report.report_id, kind))
+    return due
+
+
+def reminder_text(kind: str, report_kind: str, title: str, due_on: str, province: str) -> tuple[str, str]:
+    """(subject, body) of a reminder, in Dutch. `due_on` is already written out ("22 november 2026")."""
+    label = REPORT_LABELS[report_kind]
+    if kind == UPCOMING:
+        subject = f"Herinnering: het {label} van «{title}» is verschuldigd op {due_on}"
+        lead = f"het {label} van uw project «{title}» is verschuldigd op {due_on}."
+    else:
+        subject = f"Het {label} van «{title}» is te laat (verschuldigd op {due_on})"
+        lead = (f"het {label} van uw project «{title}» was verschuldigd op {due_on} en werd nog niet (opnieuw) "
+                "ingediend. Een schijf die aan dit rapport hangt, kan pas betaald worden na goedkeuring ervan.")
+    body = (f"Beste,\n\nWij herinneren u eraan dat {lead}\n\nU dient het rapport in via het Regie-portaal, bij uw "
+            "project: de waarde per indicator, een toelichting en eventueel een bijlage.\n\n"
+            f"Met vriendelijke groeten,\nDe {province}\n")
+    return subject, body

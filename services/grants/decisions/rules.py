@@ -1,0 +1,156 @@
+"""Decisions, letters and appeals, pure: the appeal period, the appeal lifecycle, and what a decision letter
+says (its Dutch text, built here; letters.py only lays it out)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from services.grants.calls.rules import dutch_money as euro
+from services.grants.ranking.dutch import day, number
+from shared.problems import Conflict, Invalid
+
+AWARDED, REJECTED = "awarded", "rejected"
+
+APPEAL_STATUSES = ("received", "under-review", "upheld", "dismissed")
+APPEAL_LABELS = {"received": "ontvangen", "under-review": "in behandeling", "upheld": "gegrond",
+                 "dismissed": "ongegrond"}
+APPEAL_TRANSITIONS: dict[str, frozenset[str]] = {
+    "received": frozenset({"under-review"}),
+    "under-review": frozenset({"upheld", "dismissed"}),
+    "upheld": frozenset(),
+    "dismissed": frozenset(),
+}
+OPEN_APPEALS = frozenset({"received", "under-review"})
+
+
+def appeal_last_day(decided_on: date, appeal_days: int) -> date:
+    """The last day an appeal is accepted: `appeal_days` calendar days after the decision date (Brussels)."""
+    return decided_on + timedelta(days=appeal_days)
+
+
+def check_appeal_in_time(today: date, decided_on: date, appeal_days: int) -> None:
+    last = appeal_last_day(decided_on, appeal_days)
+    if today > last:
+        raise Conflict(f"de beroepstermijn van {appeal_days} dagen is verstreken: de laatste dag om beroep aan te "
+                       f"tekenen was {day(last)}", last_day=last.isoformat())
+
+
+def check_appeal_transition(current: str, target: str, reasons: str) -> None:
+    if target not in APPEAL_STATUSES:
+        raise Invalid(f"onbekende status {target!r}; toegelaten: {', '.join(APPEAL_STATUSES)}", field="status")
+    if target not in APPEAL_TRANSITIONS[current]:
+        raise Conflict(f"een beroep dat {APPEAL_LABELS[current]} is, kan niet naar '{APPEAL_LABELS[target]}'",
+                       status_now=current)
+    if target in {"upheld", "dismissed"} and not reasons.strip():
+        raise Invalid("een beslissing over het beroep vraagt een motivering", field="reasons")
+
+
+# --- the letter -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CriterionReason:
+    position: int
+    name: str
+    weight: Decimal
+    max_score: int
+    threshold: Decimal | None
+    score: Decimal | None
+    justification: str
+
+
+@dataclass(frozen=True)
+class LetterContent:
+    province: str
+    reference: str
+    decided_on: date
+    call_title: str
+    legal_basis: str
+    applicant_name: str
+    applicant_enterprise_number: str
+    application_id: str
+    application_title: str
+    requested_cents: int
+    outcome: str  # AWARDED | REJECTED
+    amount_cents: int
+    rank: int | None
+    ranked_count: int
+    total: Decimal | None
+    appeal_days: int
+    funding_rule: str
+    criteria: list[CriterionReason] = field(default_factory=list)
+    steps: list[str] = field(default_factory=list)
+    ineligible: bool = False
+
+    @property
+    def appeal_last_day(self) -> date:
+        return appeal_last_day(self.decided_on, self.appeal_days)
+
+    def subject(self) -> str:
+        verdict = "toekenning" if self.outcome == AWARDED else "afwijzing"
+        return f"Beslissing {self.reference}: {verdict} van uw aanvraag «{self.application_title}»"
+
+    def decision_paragraph(self) -> str:
+        if self.outcome == AWARDED and self.amount_cents < self.requested_cents:
+            return (f"Met het besluit {self.reference} van {day(self.decided_on)} kent de {self.province} uw project "
+                    f"«{self.application_title}» een subsidie toe van {euro(self.amount_cents)}. U vroeg "
+                    f"{euro(self.requested_cents)}: het project wordt gedeeltelijk gefinancierd met het budget dat "
+                    "na de hoger gerangschikte projecten overbleef.")
+        if self.outcome == AWARDED:
+            return (f"Met het besluit {self.reference} van {day(self.decided_on)} kent de {self.province} uw project "
+                    f"«{self.application_title}» een subsidie toe van {euro(self.amount_cents)}, het volledige "
+                    "gevraagde bedrag.")
+        return (f"Met het besluit {self.reference} van {day(self.decided_on)} wijst de {self.province} uw aanvraag "
+                f"«{self.application_title}» ({euro(self.requested_cents)} gevraagd) af. U leest hieronder waarom.")
+
+    def ranking_paragraph(self) -> str:
+        if self.ineligible:
+            return "Uw aanvraag werd niet tot de beoordeling door de jury toegelaten (zie de redenen hieronder)."
+        if self.rank is None:
+            shown = f" Uw gewogen totaal bedroeg {number(self.total)} op 100." if self.total is not None else ""
+            return f"Uw aanvraag werd niet gerangschikt.{shown}"
+        return (f"Uw aanvraag staat op rang {self.rank} van {self.ranked_count} gerangschikte aanvragen, met een "
+                f"gewogen totaal van {number(self.total)} op 100.")  # type: ignore[arg-type]
+
+    def appeal_paragraph(self) -> str:
+        return (f"Bent u het niet eens met deze beslissing, dan kunt u binnen {self.appeal_days} dagen na de "
+                f"kennisgeving beroep aantekenen bij de deputatie van de {self.province}, uiterlijk op "
+                f"{day(self.appeal_last_day)}. Dat kan in het Regie-portaal (bij uw aanvraag: «Beroep aantekenen») "
+                f"of met een aangetekende brief aan de deputatie, met vermelding van de referentie {self.reference} "
+                "en het dossiernummer. Vermeld waarom u de beslissing betwist. Uw beroep wordt ontvangen, "
+                "onderzocht en gemotiveerd beantwoord.")
+
+
+def justification_of(consensus_minutes: str | None, juror_justifications: list[str], limit: int = 600) -> str:
+    """The consensus minutes when the chair recorded a consensus, else the jurors' own justifications
+    (without names), shortened to `limit` characters."""
+    if consensus_minutes:
+        text = f"Consensus van de jury: {consensus_minutes.strip()}"
+    elif juror_justifications:
+        text = " / ".join(j.strip() for j in juror_justifications if j.strip())
+    else:
+        text = ""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def involvement(*, username: str, enterprise_number: str | None, is_manager: bool, applicant_username: str,
+                applicant_number: str, co_applicant_numbers: Collection[str]) -> str | None:
+    """How a person relates to an application: "applicant" (the drafting person or the applicant
+    organisation), "co-applicant", "manager", or None (they may not see it)."""
+    if username == applicant_username or (enterprise_number and enterprise_number == applicant_number):
+        return "applicant"
+    if enterprise_number and enterprise_number in co_applicant_numbers:
+        return "co-applicant"
+    return "manager" if is_manager else None
+
+
+def screening_reasons(checks: list[dict[str, object]], manual_reasons: str) -> list[str]:
+    """Why screening found an application ineligible, as the letter states it."""
+    reasons = [f"Niet voldaan: {check.get('reason') or check.get('code')}" for check in checks
+               if not check.get("passed", True)]
+    if manual_reasons.strip():
+        reasons.append(f"Beoordeling van de ontvankelijkheid door de dienst: {manual_reasons.strip()}")
+    return reasons or ["De aanvraag werd bij de screening niet-ontvankelijk of niet-subsidiabel verklaard."]

@@ -1,0 +1,300 @@
+"""Decision use cases: decide a call from its fixed proposal (statuses, audit, events, letters), serve the
+letter, lodge and handle appeals, list notices."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import uuid
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.grants.applications.models import Application
+from services.grants.audit.service import record
+from services.grants.calls import service as calls
+from services.grants.calls.etags import check_version
+from services.grants.calls.models import Call
+from services.grants.calls.repository import CallRepository
+from services.grants.calls.rules import MANAGERS
+from services.grants.decisions import letters, rules
+from services.grants.decisions.models import Appeal, Decision, DecisionLine, Letter, Notice
+from services.grants.decisions.repository import DecisionRepository
+from services.grants.decisions.schemas import AppealChange, AppealIn, DecisionIn
+from services.grants.events.published import ApplicationAwardedV1, ApplicationRejectedV1, DecisionPublishedV1
+from services.grants.jury import service as jury
+from services.grants.jury.repository import JuryRepository
+from services.grants.ranking.models import RankingProposal
+from services.grants.ranking.repository import RankingRepository
+from services.grants.ranking.rules import describe_funding_rule
+from shared.auth import Principal
+from shared.events.outbox import stage
+from shared.ids import uuid7
+from shared.problems import Conflict, Invalid, NotFound
+from shared.storage import PDF, ObjectStore
+from shared.tenancy import display_name
+
+
+async def decide(session: AsyncSession, principal: Principal, store: ObjectStore, call_id: uuid.UUID,
+                 command: DecisionIn) -> tuple[Decision, list[DecisionLine]]:
+    """Awards and rejects every application of the call from the fixed proposal; ineligible ones are
+    rejected with the screening's reasons. Idempotent on the reference: a retry returns the decision."""
+    tenant = principal.tenant
+    reference = command.reference.strip()
+    if not reference:
+        raise Invalid("de referentie van het besluit is verplicht", field="reference")
+    call = await CallRepository(session, tenant).lock(call_id)
+    if call is None:
+        raise NotFound("deze oproep bestaat niet")
+    repository = DecisionRepository(session, tenant)
+    existing = await repository.decision_of_call(call.id)
+    if existing is not None:
+        if existing.reference != reference:
+            raise Conflict(f"over deze oproep is al beslist met referentie {existing.reference}",
+                           decision_id=str(existing.id))
+        return existing, await repository.lines_of_decision(existing.id)
+    if call.status != "in-review":
+        raise Conflict("beslissen kan enkel over een oproep in beoordeling", status_now=call.status)
+    if command.decided_on > await repository.brussels_today():
+        raise Invalid("de datum van het besluit ligt in de toekomst", field="decided_on")
+    proposal = await RankingRepository(session, tenant).latest_proposal_of_call(call.id)
+    if proposal is None:
+        raise Conflict("leg eerst een voorstel van rangschikking en selectie vast")
+    candidates = await RankingRepository(session, tenant).candidates_of_call(call.id)
+    if {str(a.id) for a in candidates} != {r["application_id"] for r in proposal.results}:
+        raise Conflict("het vastgelegde voorstel is niet meer actueel (een aanvraag werd intussen ingetrokken of "
+                       "gescreend); leg het voorstel opnieuw vast")
+
+    decision = Decision(id=uuid7(), tenant=tenant, call_id=call.id, proposal_id=proposal.id, reference=reference,
+                        decided_on=command.decided_on, decided_by=principal.username)
+    lines = [DecisionLine(id=uuid7(), tenant=tenant, decision_id=decision.id,
+                          application_id=uuid.UUID(r["application_id"]),
+                          outcome=rules.AWARDED if r["amount_cents"] > 0 else rules.REJECTED,
+                          amount_cents=r["amount_cents"], rank=r["rank"],
+                          total=None if r["total"] is None else Decimal(r["total"]), reasons=r["steps"])
+             for r in proposal.results]
+    for application, screening in await repository.ineligible_of_call(call.id):
+        reasons = rules.screening_reasons(screening.checks if screening else [],
+                                          screening.reasons if screening else "")
+        lines.append(DecisionLine(id=uuid7(), tenant=tenant, decision_id=decision.id, application_id=application.id,
+                                  outcome=rules.REJECTED, amount_cents=0, rank=None, total=None, reasons=reasons))
+    repository.add(decision)
+    await session.flush()
+    repository.add(*lines)
+
+    applications = await repository.applications_with_ids([line.application_id for line in lines])
+    emails = await repository.applicant_emails(applications)
+    for line in lines:
+        application = applications[line.application_id]
+        before = application.status
+        application.status = line.outcome
+        record(session, tenant=tenant, actor=principal.username, action=f"application.{line.outcome}",
+               entity="application", entity_id=application.id, before={"status": before},
+               after={"status": line.outcome, "amount_cents": line.amount_cents, "decision": reference},
+               reasons=" ".join(line.reasons))
+        recipients = [emails[application.id]] if emails.get(application.id) else []
+        numbers = [c.enterprise_number for c in application.co_applicants]
+        event = (ApplicationAwardedV1(application_id=str(application.id), call_id=str(call.id),
+                                      decision_id=str(decision.id), title=application.title,
+                                      amount_cents=line.amount_cents,
+                                      applicant_enterprise_number=application.applicant_enterprise_number,
+                                      co_applicant_enterprise_numbers=numbers, recipients=recipients)
+                 if line.outcome == rules.AWARDED else
+                 ApplicationRejectedV1(application_id=str(application.id), call_id=str(call.id),
+                                       decision_id=str(decision.id), title=application.title, recipients=recipients))
+        stage(session, event, tenant=tenant, subject=str(application.id))
+    awarded = [line for line in lines if line.outcome == rules.AWARDED]
+    awarded_cents = sum(line.amount_cents for line in awarded)
+    now = await CallRepository(session, tenant).database_clock()
+    await calls.mark_decided(session, call, now, actor=principal.username)
+    record(session, tenant=tenant, actor=principal.username, action="decision.published", entity="call",
+           entity_id=call.id, before={"status": "in-review"},
+           after={"status": "decided", "decision_id": str(decision.id), "reference": reference,
+                  "decided_on": command.decided_on.isoformat(), "proposal_id": str(proposal.id),
+                  "awarded": len(awarded), "rejected": len(lines) - len(awarded), "awarded_cents": awarded_cents})
+    stage(session, DecisionPublishedV1(decision_id=str(decision.id), call_id=str(call.id), reference=reference,
+                                       decided_on=command.decided_on.isoformat(), awarded=len(awarded),
+                                       rejected=len(lines) - len(awarded), awarded_cents=awarded_cents),
+          tenant=tenant, subject=str(call.id))
+    await _write_letters(session, store, call, decision, proposal, lines, applications)
+    await session.flush()
+    return decision, lines
+
+
+async def _write_letters(session: AsyncSession, store: ObjectStore, call: Call, decision: Decision,
+                         proposal: RankingProposal, lines: list[DecisionLine],
+                         applications: dict[uuid.UUID, Application]) -> None:
+    """A letter per application, in object storage before the commit: a rolled-back decision leaves an
+    unreferenced object at worst, never a decision without its letters."""
+    repository = DecisionRepository(session, call.tenant)
+    minutes, justifications = await jury_reasons(session, call.tenant, call.id)
+    scores = proposal.inputs.get("scores", {})
+    ranked_count = sum(1 for r in proposal.results if r["rank"] is not None)
+    funding_rule = describe_funding_rule(proposal.inputs["partial_funding"], proposal.inputs["partial_funding_min_bp"])
+    thresholds = {c["id"]: c["min_threshold"] for c in proposal.inputs["criteria"]}
+    screened_out = {line.application_id for line in lines} - {uuid.UUID(r["application_id"]) for r in proposal.results}
+    for line in lines:
+        application = applications[line.application_id]
+        key = str(application.id)
+        criteria = [rules.CriterionReason(
+            position=c.position, name=c.name, weight=Decimal(c.weight), max_score=c.max_score,
+            threshold=None if thresholds.get(str(c.id)) is None else Decimal(thresholds[str(c.id)]),
+            score=Decimal(scores[key][str(c.id)]) if str(c.id) in scores.get(key, {}) else None,
+            justification=rules.justification_of(minutes.get(application.id),
+                                                 justifications.get(application.id, {}).get(str(c.id), [])))
+            for c in call.criteria]
+        content = rules.LetterContent(
+            province=display_name(call.tenant), reference=decision.reference, decided_on=decision.decided_on,
+            call_title=call.title, legal_basis=call.legal_basis, applicant_name=application.applicant_name,
+            applicant_enterprise_number=application.applicant_enterprise_number, application_id=key,
+            application_title=application.title, requested_cents=application.requested_cents,
+            outcome=line.outcome, amount_cents=line.amount_cents, rank=line.rank, ranked_count=ranked_count,
+            total=line.total, appeal_days=call.appeal_days, funding_rule=funding_rule, criteria=criteria,
+            steps=list(line.reasons), ineligible=application.id in screened_out)
+        pdf = await asyncio.to_thread(letters.render, content)
+        stored = await store.upload([pdf], tenant=call.tenant, aggregate="letters", aggregate_id=key,
+                                    filename=f"beslissing-{decision.reference}.pdf", claimed_type=PDF,
+                                    accepted=frozenset({PDF}))
+        repository.add(Letter(application_id=application.id, tenant=call.tenant, decision_id=decision.id,
+                              object_key=stored.key, sha256=hashlib.sha256(pdf).hexdigest(), size_bytes=stored.size))
+
+
+async def jury_reasons(session: AsyncSession, tenant: str,
+                       call_id: uuid.UUID) -> tuple[dict[uuid.UUID, str], dict[uuid.UUID, dict[str, list[str]]]]:
+    """The chair's consensus minutes per application, and the justifications of the reviews that count
+    (submitted, juror not conflicted) per application and criterion id, in order of submission."""
+    repository = JuryRepository(session, tenant)
+    minutes = {c.application_id: c.minutes for c in await repository.consensus_of_call(call_id)}
+    justifications: dict[uuid.UUID, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    reviews = sorted(await jury.counting_reviews(repository, call_id), key=lambda r: (r.submitted_at, r.id))
+    for review in reviews:
+        for score in review.scores:
+            justifications[review.application_id][str(score.criterion_id)].append(score.justification)
+    return minutes, justifications
+
+
+async def decision_of_call(session: AsyncSession, tenant: str,
+                           call_id: uuid.UUID) -> tuple[Decision, list[DecisionLine]]:
+    repository = DecisionRepository(session, tenant)
+    decision = await repository.decision_of_call(call_id)
+    if decision is None:
+        raise NotFound("over deze oproep is nog niet beslist")
+    return decision, await repository.lines_of_decision(decision.id)
+
+
+async def _visible_application(repository: DecisionRepository, principal: Principal,
+                               application_id: uuid.UUID) -> tuple[Application, str]:
+    application = await repository.application(application_id)
+    role = None if application is None else rules.involvement(
+        username=principal.username, enterprise_number=principal.enterprise_number,
+        is_manager=principal.has_any(MANAGERS), applicant_username=application.applicant_username,
+        applicant_number=application.applicant_enterprise_number,
+        co_applicant_numbers=[c.enterprise_number for c in application.co_applicants])
+    if application is None or role is None:
+        raise NotFound("deze aanvraag bestaat niet of u hebt er geen toegang toe")
+    return application, role
+
+
+async def letter(session: AsyncSession, principal: Principal, store: ObjectStore,
+                 application_id: uuid.UUID) -> tuple[Letter, bytes]:
+    """The decision letter, for the applicant organisation, its co-applicants and the call managers."""
+    repository = DecisionRepository(session, principal.tenant)
+    await _visible_application(repository, principal, application_id)
+    found = await repository.letter_of_application(application_id)
+    if found is None:
+        raise NotFound("voor deze aanvraag is nog geen beslissingsbrief opgemaakt")
+    return found, await store.read(found.object_key, principal.tenant)
+
+
+async def _decision_of_application(repository: DecisionRepository,
+                                   application_id: uuid.UUID) -> tuple[DecisionLine, Decision]:
+    line = await repository.line_of_application(application_id)
+    decision = None if line is None else await repository.decision(line.decision_id)
+    if line is None or decision is None:
+        raise Conflict("over deze aanvraag is nog niet beslist: beroep kan pas na de beslissing")
+    return line, decision
+
+
+async def _last_day(session: AsyncSession, tenant: str, application: Application, decision_id: uuid.UUID) -> date:
+    call = await CallRepository(session, tenant).get(application.call_id)
+    decision = await DecisionRepository(session, tenant).decision(decision_id)
+    assert call is not None and decision is not None
+    return rules.appeal_last_day(decision.decided_on, call.appeal_days)
+
+
+async def lodge_appeal(session: AsyncSession, principal: Principal, application_id: uuid.UUID,
+                       command: AppealIn) -> tuple[Appeal, date]:
+    """An appeal by the applicant, within the call's appeal period counted from the decision date."""
+    repository = DecisionRepository(session, principal.tenant)
+    application, role = await _visible_application(repository, principal, application_id)
+    if role != "applicant":
+        raise NotFound("deze aanvraag bestaat niet of u hebt er geen toegang toe")
+    grounds = command.grounds.strip()
+    if not grounds:
+        raise Invalid("vermeld waarom u de beslissing betwist", field="grounds")
+    _, decision = await _decision_of_application(repository, application_id)
+    call = await CallRepository(session, principal.tenant).get(application.call_id)
+    assert call is not None
+    rules.check_appeal_in_time(await repository.brussels_today(), decision.decided_on, call.appeal_days)
+    if any(a.status in rules.OPEN_APPEALS for a in await repository.appeals_of_application(application_id)):
+        raise Conflict("er loopt al een beroep tegen deze beslissing")
+    appeal = Appeal(id=uuid7(), tenant=principal.tenant, application_id=application_id, decision_id=decision.id,
+                    grounds=grounds, status="received", lodged_by=principal.username)
+    repository.add(appeal)
+    record(session, tenant=principal.tenant, actor=principal.username, action="appeal.received",
+           entity="application", entity_id=application_id, before=None,
+           after={"appeal_id": str(appeal.id), "status": "received", "decision": decision.reference},
+           reasons=grounds)
+    await session.flush()
+    await session.refresh(appeal)
+    return appeal, rules.appeal_last_day(decision.decided_on, call.appeal_days)
+
+
+async def appeals(session: AsyncSession, principal: Principal, application_id: uuid.UUID) -> list[tuple[Appeal, date]]:
+    repository = DecisionRepository(session, principal.tenant)
+    application, _ = await _visible_application(repository, principal, application_id)
+    found = await repository.appeals_of_application(application_id)
+    if not found:
+        return []
+    last_day = await _last_day(session, principal.tenant, application, found[0].decision_id)
+    return [(a, last_day) for a in found]
+
+
+async def handle_appeal(session: AsyncSession, principal: Principal, application_id: uuid.UUID,
+                        appeal_id: uuid.UUID, command: AppealChange, expected: int | None) -> tuple[Appeal, date]:
+    """received → under-review → upheld | dismissed, by a call manager, with reasons; audited."""
+    repository = DecisionRepository(session, principal.tenant)
+    appeal = await repository.appeal_locked(application_id, appeal_id)
+    if appeal is None:
+        raise NotFound("dit beroep bestaat niet")
+    check_version(appeal.version, expected, "het beroep")
+    rules.check_appeal_transition(appeal.status, command.status, command.reasons)
+    before = {"status": appeal.status}
+    appeal.status = command.status
+    if command.status in {"upheld", "dismissed"}:
+        appeal.outcome_reasons = command.reasons.strip()
+    appeal.handled_by = principal.username
+    appeal.handled_at = await CallRepository(session, principal.tenant).database_clock()
+    record(session, tenant=principal.tenant, actor=principal.username, action=f"appeal.{command.status}",
+           entity="application", entity_id=application_id, before=before,
+           after={"appeal_id": str(appeal.id), "status": command.status}, reasons=command.reasons.strip())
+    await session.flush()
+    await session.refresh(appeal)
+    application = await repository.application(application_id)
+    assert application is not None
+    return appeal, await _last_day(session, principal.tenant, application, appeal.decision_id)
+
+
+async def notices(session: AsyncSession, principal: Principal, limit: int) -> list[Notice]:
+    """The logged-in person's notices and their organisation's, newest first; one per event."""
+    rows = await DecisionRepository(session, principal.tenant).notices_for(
+        principal.username, principal.enterprise_number, limit * 3)
+    seen: set[str] = set()
+    unique = []
+    for notice in rows:
+        if notice.dedupe_key not in seen:
+            seen.add(notice.dedupe_key)
+            unique.append(notice)
+    return unique[:limit]

@@ -1,0 +1,105 @@
+"""Appeals through the real grants process: inside the call's appeal period (counted from the decision date,
+Europe/Brussels) an applicant's appeal is received and handled received → under-review → upheld | dismissed
+with reasons and an audit trail; after it, it is refused with the last day in Dutch."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from services.grants.audit.models import AuditEntry
+from services.grants.ranking.dutch import day
+from tests.grants.decision_world import World, call_in_review, fix_and_decide
+
+TENANT = "west-vlaanderen"
+
+
+def brussels_today():
+    return datetime.now(ZoneInfo("Europe/Brussels")).date()
+
+
+@pytest.fixture(scope="module")
+async def decided_today(platform, tokens, stack_config) -> AsyncIterator[World]:
+    world = await call_in_review(platform, tokens, stack_config, TENANT, appeal_days=30)
+    future = httpx.post(world.url(f"/calls/{world.call_id}/decision"), headers=world.as_("call-manager"),
+                        json={"reference": world.reference, "decided_on": "2099-01-01"})
+    assert future.status_code == 422 and "toekomst" in future.json()["detail"]
+    unproposed = httpx.post(world.url(f"/calls/{world.call_id}/decision"), headers=world.as_("call-manager"),
+                            json={"reference": world.reference, "decided_on": brussels_today().isoformat()})
+    assert unproposed.status_code == 409 and "voorstel" in unproposed.json()["detail"]
+    fix_and_decide(world, brussels_today())
+    yield world
+    await world.app_db.dispose()
+
+
+@pytest.fixture(scope="module")
+async def decided_long_ago(platform, tokens, stack_config) -> AsyncIterator[World]:
+    world = await call_in_review(platform, tokens, stack_config, TENANT, appeal_days=30)
+    fix_and_decide(world, brussels_today() - timedelta(days=31))
+    yield world
+    await world.app_db.dispose()
+
+
+async def test_an_appeal_inside_the_period_is_received_and_handled_with_reasons(decided_today: World) -> None:
+    world = decided_today
+    path = f"/applications/{world.apps['Schilder je dak waterdicht']}/appeals"
+    lodged = httpx.post(world.url(path), headers=world.as_("applicant"),
+                        json={"grounds": "De jury heeft onze samenwerking met twee maatwerkbedrijven onderschat."})
+    assert lodged.status_code == 201, lodged.text
+    appeal = lodged.json()
+    assert appeal["status"] == "received" and appeal["last_day"] == (brussels_today() + timedelta(days=30)).isoformat()
+    second = httpx.post(world.url(path), headers=world.as_("applicant"), json={"grounds": "Nog eens."})
+    assert second.status_code == 409
+
+    handle = world.url(f"{path}/{appeal['id']}")
+    assert httpx.patch(handle, headers=world.as_("applicant"), json={"status": "under-review"}).status_code == 403
+    too_early = httpx.patch(handle, headers=world.as_("call-manager"), json={"status": "upheld", "reasons": "x"})
+    assert too_early.status_code == 409
+    review = httpx.patch(handle, headers=world.as_("call-manager", **{"If-Match": f'"{appeal["version"]}"'}),
+                         json={"status": "under-review"})
+    assert review.status_code == 200, review.text
+    stale = httpx.patch(handle, headers=world.as_("call-manager", **{"If-Match": f'"{appeal["version"]}"'}),
+                        json={"status": "dismissed", "reasons": "De scores zijn correct toegepast."})
+    assert stale.status_code == 412
+    unreasoned = httpx.patch(handle, headers=world.as_("call-manager"), json={"status": "dismissed"})
+    assert unreasoned.status_code == 422
+    dismissed = httpx.patch(handle, headers=world.as_("call-manager", **{"If-Match": review.headers["etag"]}),
+                            json={"status": "dismissed", "reasons": "De scores zijn correct toegepast."})
+    assert dismissed.status_code == 200, dismissed.text
+    assert dismissed.json()["outcome_reasons"] == "De scores zijn correct toegepast."
+    assert dismissed.json()["handled_by"] == "call-manager"
+    listed = httpx.get(world.url(path), headers=world.as_("applicant")).json()
+    assert [a["status"] for a in listed] == ["dismissed"]
+
+    async with world.app_db.transaction(TENANT) as session:
+        trail = (await session.scalars(select(AuditEntry).where(
+            AuditEntry.entity == "application",
+            AuditEntry.entity_id == str(world.apps["Schilder je dak waterdicht"]),
+            AuditEntry.action.like("appeal.%")).order_by(AuditEntry.at))).all()
+    assert [(e.action, e.actor) for e in trail] == [("appeal.received", "applicant"),
+                                                    ("appeal.under-review", "call-manager"),
+                                                    ("appeal.dismissed", "call-manager")]
+    assert trail[-1].before == {"status": "under-review"} and trail[-1].reasons == "De scores zijn correct toegepast."
+
+
+def test_only_the_applicant_may_appeal(decided_today: World) -> None:
+    world = decided_today
+    path = f"/applications/{world.apps['Druk-Werk, Sociaal Werk']}/appeals"  # another organisation applied
+    assert httpx.post(world.url(path), headers=world.as_("applicant"), json={"grounds": "x"}).status_code == 404
+    assert httpx.post(world.url(path), headers=world.as_("call-manager"), json={"grounds": "x"}).status_code == 403
+
+
+def test_an_appeal_after_the_period_is_refused_with_the_last_day_in_dutch(decided_long_ago: World) -> None:
+    world = decided_long_ago
+    refused = httpx.post(world.url(f"/applications/{world.apps['Schilder je dak waterdicht']}/appeals"),
+                         headers=world.as_("applicant"), json={"grounds": "Te laat, maar toch."})
+    assert refused.status_code == 409, refused.text
+    last_day = brussels_today() - timedelta(days=1)
+    assert refused.json()["detail"] == ("de beroepstermijn van 30 dagen is verstreken: de laatste dag om beroep aan "
+                                        f"te tekenen was {day(last_day)}")
+    assert refused.json()["last_day"] == last_day.isoformat()
