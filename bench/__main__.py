@@ -1,4 +1,4 @@
-"""`make bench`: the benchmarks, with their own components (state .stack/bench, ports from 48000) so that
+"""`make bench`: the benchmarks, with their own components (state .stack/bench, ports from 24000) so that
 neither a running `make run` nor a test run is disturbed, stopped afterwards.
 
 1. ranking and selection of a call with 2,000 applications, 9 jurors and 6 criteria, explanations included
@@ -13,7 +13,7 @@ import sys
 
 os.environ.setdefault("REGIE_STATE_DIR", os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                                       ".stack", "bench"))
-os.environ.setdefault("REGIE_PORT_BASE", "48000")
+os.environ.setdefault("REGIE_PORT_BASE", "24000")
 
 from bench import ranking, submit_load  # noqa: E402  (the environment above must be set first)
 from devstack.config import StackConfig  # noqa: E402

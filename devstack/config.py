@@ -29,7 +29,9 @@ DATABASE_SERVICES: tuple[str, ...] = ("grants", "partners", "foodsavers")
 MAIL_SENDING_SERVICES: tuple[str, ...] = ("grants",)  # decisions, reminders
 SERVICES: tuple[str, ...] = ("gateway", *DATABASE_SERVICES)
 
-DEFAULT_PORT_BASE = {"run": 40000, "test": 42000}
+# Below Linux's ephemeral range (32768-60999), so an outgoing connection can never be holding one of our
+# ports when a component starts; every port of a stack lies within base .. base + 999.
+DEFAULT_PORT_BASE = {"run": 20000, "test": 22000}
 
 # Offsets from the port base. Chosen so that none of them collide and the
 # highest (+ a possible +10000 gRPC convention of SeaweedFS) stays < 65535.

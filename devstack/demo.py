@@ -1,5 +1,6 @@
 """Demo data for `make run`, loaded through the services' own APIs (so every rule and event applies) with
-the demo users' real tokens. Safe to run twice: what exists is left alone.
+the demo users' real tokens. Safe to run twice: what exists is left alone. The grants demo (a decided call with
+its history, an open call) is devstack/demo_grants.py.
 
 Built from public facts of Flemish provinces (../shared/data/demo-facts.json); organisations and places
 are public, enterprise numbers are made up (valid mod-97, not the real ones)."""
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 import httpx
 
 from devstack.config import StackConfig
+from devstack.demo_grants import GrantsDemo
 from devstack.platform import service_url
 from devstack.processes import log
 from devstack.realms import enterprise_number as user_enterprise_number
@@ -22,20 +24,21 @@ class DemoOrganisation:
     name: str
     kind: str
     municipality: str
-    acts_for: str | None = None  # the demo user (applicant, juror, partner) who works here
+    acts_for: str | None = None  # the demo user (applicant…, juror, partner) who works here: its number
 
 
 ORGANISATIONS: dict[str, list[DemoOrganisation]] = {
     "oost-vlaanderen": [
         DemoOrganisation("Agrado VOF", "regular-enterprise", "Gentbrugge", acts_for="applicant"),
         DemoOrganisation("Apart vzw", "maatwerkbedrijf", "Drongen", acts_for="partner"),
-        DemoOrganisation("Compaan", "maatwerkbedrijf", "Gent"),
-        DemoOrganisation("Biofresh", "regular-enterprise", "Gent"),
-        DemoOrganisation("Vzw Labeur", "maatwerkbedrijf", "Gent"),
-        DemoOrganisation("Rubberroof", "regular-enterprise", "Gent"),
-        DemoOrganisation("Gandae vzw", "maatwerkbedrijf", "Gent"),
+        DemoOrganisation("Compaan", "maatwerkbedrijf", "Gent", acts_for="applicant2"),
+        DemoOrganisation("Biofresh", "regular-enterprise", "Gent", acts_for="applicant3"),
+        DemoOrganisation("Vzw Labeur", "maatwerkbedrijf", "Gent", acts_for="applicant4"),
+        DemoOrganisation("Rubberroof", "regular-enterprise", "Gent", acts_for="applicant5"),
+        DemoOrganisation("Gandae vzw", "maatwerkbedrijf", "Gent", acts_for="applicant6"),
+        # the juror sits in the jury for the brewery; applicant8 applies for it (devstack/realms.py COLLEAGUES)
         DemoOrganisation("Brouwerij Van Steenberge", "regular-enterprise", "Ertvelde", acts_for="juror"),
-        DemoOrganisation("Starterslabo Oost-Vlaanderen", "cooperative", "Gent"),
+        DemoOrganisation("Starterslabo Oost-Vlaanderen", "cooperative", "Gent", acts_for="applicant7"),
     ],
     "west-vlaanderen": [
         DemoOrganisation("Sint-Vincentiusvereniging Diksmuide", "food-aid", "Diksmuide", acts_for="partner"),
@@ -70,19 +73,17 @@ DONORS: dict[str, list[tuple[str, str, str]]] = {
     ],
 }
 
-CALLS: dict[str, list[tuple[str, str]]] = {
-    "oost-vlaanderen": [(
-        "Projectsubsidies sociale economie: innovatie en professionalisering via samenwerking tussen een "
-        "reguliere en een sociale-economieonderneming",
-        "Rust op de provincieraadsbesluiten van 25 mei 2016 en 2 maart 2017.",
-    )],
-}
-
-
 def made_up_enterprise_number(tenant: str, name: str) -> str:
     digest = int(hashlib.sha256(f"{tenant}/{name}".encode()).hexdigest(), 16)
     first8 = f"0{5_000_000 + digest % 4_000_000:07d}"
     return f"{first8}{97 - int(first8) % 97:02d}"
+
+
+def organisation_number(tenant: str, name: str) -> str:
+    """The enterprise number of a demo organisation: its demo user's, else a made-up one."""
+    organisation = next(o for o in ORGANISATIONS[tenant] if o.name == name)
+    return (user_enterprise_number(tenant, organisation.acts_for) if organisation.acts_for
+            else made_up_enterprise_number(tenant, organisation.name))
 
 
 class DemoLoader:
@@ -101,15 +102,15 @@ class DemoLoader:
         return {"Authorization": f"Bearer {self.tokens[(tenant, username)]}"}
 
     def load(self) -> dict[str, int]:
-        counts = {"organisations": 0, "donors": 0, "calls": 0}
+        counts = {"organisations": 0, "donors": 0}
         partners, foodsavers, grants = (service_url(self.config, s) for s in ("partners", "foodsavers", "grants"))
         for tenant, organisations in ORGANISATIONS.items():
             for organisation in organisations:
-                number = (user_enterprise_number(tenant, organisation.acts_for) if organisation.acts_for
-                          else made_up_enterprise_number(tenant, organisation.name))
-                response = self.http.post(f"{partners}/{tenant}/organisations", headers=self.token(tenant, "coordinator"),
-                                          json={"enterprise_number": number, "name": organisation.name,
-                                                "kind": organisation.kind, "municipality": organisation.municipality})
+                response = self.http.post(
+                    f"{partners}/{tenant}/organisations", headers=self.token(tenant, "coordinator"),
+                    json={"enterprise_number": organisation_number(tenant, organisation.name),
+                          "name": organisation.name, "kind": organisation.kind,
+                          "municipality": organisation.municipality})
                 if response.status_code == 201:
                     counts["organisations"] += 1
                 elif response.status_code != 409:  # 409: loaded before
@@ -122,14 +123,7 @@ class DemoLoader:
                     self.http.post(f"{foodsavers}/{tenant}/donors", headers=headers,
                                    json={"name": name, "kind": kind, "address": municipality}).raise_for_status()
                     counts["donors"] += 1
-        for tenant, calls in CALLS.items():
-            headers = self.token(tenant, "call-manager")
-            existing = {c["title"] for c in self.http.get(f"{grants}/{tenant}/calls", headers=headers).json()}
-            for title, rules_text in calls:
-                if title not in existing:
-                    self.http.post(f"{grants}/{tenant}/calls", headers=headers,
-                                   json={"title": title, "rules_text": rules_text}).raise_for_status()
-                    counts["calls"] += 1
+        counts |= GrantsDemo(self.http, grants, self.token, organisation_number).seed()
         return counts
 
 

@@ -1,12 +1,13 @@
 """Keep the kernel from lending the stack's ports to other sockets.
 
-The stack's ports (40000-40999, 42000-42999 by default) lie inside Linux's
-ephemeral range (32768-60999). Every outgoing connection (a database pool, an
-HTTP client) and every server that binds port 0 borrows a random port from
-that range, and while it holds one of ours, our component cannot bind it:
-a rare, baffling "address already in use". Adding the ranges to
-net.ipv4.ip_local_reserved_ports stops that; it changes nothing else (an
-explicit bind to a reserved port still works). Best effort: needs root.
+The default port bases (20000 run, 22000 test, 24000 bench) lie below Linux's
+ephemeral range (32768-60999), so this matters only for a base chosen inside it
+(REGIE_PORT_BASE): there every outgoing connection (a database pool, an HTTP
+client) and every server that binds port 0 borrows a random port, and while it
+holds one of ours, our component cannot bind it: a rare, baffling "address
+already in use". Adding the ranges to net.ipv4.ip_local_reserved_ports stops
+that; it changes nothing else (an explicit bind to a reserved port still
+works). Best effort: needs root.
 """
 
 from __future__ import annotations

@@ -64,11 +64,28 @@ EXTRA_JURORS: dict[str, tuple[str, str]] = {
     "jury-chair": ("Marleen", "Dubois"),
 }
 
+# More applicants, so that the demo call has applications of several organisations (and co-applicants who can
+# confirm): each works for its own organisation (devstack/demo.py says which), except where COLLEAGUES says.
+EXTRA_APPLICANTS: dict[str, tuple[str, str]] = {
+    "applicant2": ("Sarah", "De Smet"),
+    "applicant3": ("Wim", "Vermeulen"),
+    "applicant4": ("Nathalie", "Hermans"),
+    "applicant5": ("Koen", "Van den Broeck"),
+    "applicant6": ("Ilse", "Michiels"),
+    "applicant7": ("Dirk", "Lambrechts"),
+    "applicant8": ("Griet", "Aerts"),
+}
+
+# Demo users who work for the same organisation as another demo user, and so carry its enterprise number:
+# applicant8 applies for the brewery the juror sits in the jury for (a conflict the registry detects).
+COLLEAGUES: dict[str, str] = {"applicant8": "juror"}
+
 
 def enterprise_number(tenant: str, user: str) -> str:
     """A valid, made-up KBO/BCE number: 8 digits + (97 - those mod 97). `user` is a role (its demo user)
-    or one of EXTRA_JURORS."""
-    base = 4_000_000 + TENANTS.index(tenant) * 1000 + [*ROLES, *EXTRA_JURORS].index(user) * 37
+    or one of EXTRA_JURORS or EXTRA_APPLICANTS."""
+    user = COLLEAGUES.get(user, user)
+    base = 4_000_000 + TENANTS.index(tenant) * 1000 + [*ROLES, *EXTRA_JURORS, *EXTRA_APPLICANTS].index(user) * 37
     first8 = f"0{base:07d}"
     check = 97 - int(first8) % 97
     return f"{first8}{check:02d}"
@@ -240,6 +257,8 @@ def _users(tenant: str) -> list[dict[str, Any]]:
              for role, (first, last) in DEMO_NAMES.items()]
     users += [_user(tenant, username, "juror", first, last, True)
               for username, (first, last) in EXTRA_JURORS.items()]
+    users += [_user(tenant, username, "applicant", first, last, True)
+              for username, (first, last) in EXTRA_APPLICANTS.items()]
     return users
 
 

@@ -15,7 +15,7 @@ def test_run_and_test_profiles_do_not_share_ports_or_state() -> None:
     assert set(run.ports.values()).isdisjoint(test.ports.values())
     assert run.state_dir == REPO_ROOT / ".stack" / "run"
     assert test.state_dir == REPO_ROOT / ".stack" / "test"
-    assert run.pg_port == 40432 and test.pg_port == 42432
+    assert run.pg_port == 20432 and test.pg_port == 22432
     # No two components of one stack on the same port.
     assert len(set(test.ports.values())) == len(PORT_OFFSETS)
 
@@ -55,20 +55,20 @@ def test_service_env_names(service: str) -> None:
     assert env["REGIE_TENANTS"] == ",".join(TENANTS)
     assert env["REGIE_HTTP_HOST"] == "127.0.0.1"
     assert env["REGIE_HTTP_PORT"] == str(config.port(service))
-    assert env["REGIE_NATS_URL"] == "nats://127.0.0.1:42422"
-    assert env["REGIE_S3_ENDPOINT"] == "127.0.0.1:42333"
+    assert env["REGIE_NATS_URL"] == "nats://127.0.0.1:22422"
+    assert env["REGIE_S3_ENDPOINT"] == "127.0.0.1:22333"
     assert env["REGIE_S3_SECURE"] == "false"
     assert env["REGIE_S3_BUCKET"] == f"regie-{service}"
-    assert env["REGIE_KEYCLOAK_URL"] == "http://127.0.0.1:42180"
-    assert env["REGIE_GATEWAY_URL"] == "http://127.0.0.1:42000"
-    assert env["REGIE_GRANTS_URL"] == "http://127.0.0.1:42101"
+    assert env["REGIE_KEYCLOAK_URL"] == "http://127.0.0.1:22180"
+    assert env["REGIE_GATEWAY_URL"] == "http://127.0.0.1:22000"
+    assert env["REGIE_GRANTS_URL"] == "http://127.0.0.1:22101"
     assert env["REGIE_LOG_FORMAT"] == "json"
     database_vars = {"REGIE_DATABASE_URL", "REGIE_RELAY_DATABASE_URL", "REGIE_MIGRATION_DATABASE_URL"}
     if service == "gateway":
         assert database_vars.isdisjoint(env)
     else:
         assert env["REGIE_RELAY_DATABASE_URL"].startswith("postgresql+asyncpg://regie_relay:")
-        assert env["REGIE_MIGRATION_DATABASE_URL"].endswith(f"@127.0.0.1:42432/{service}")
+        assert env["REGIE_MIGRATION_DATABASE_URL"].endswith(f"@127.0.0.1:22432/{service}")
 
 
 def test_stack_env_file(tmp_path: Path) -> None:
@@ -77,3 +77,11 @@ def test_stack_env_file(tmp_path: Path) -> None:
     lines = dict(line.split("=", 1) for line in path.read_text().splitlines())
     assert lines["REGIE_NATS_URL"] == config.nats_url
     assert "REGIE_SERVICE" not in lines
+
+
+def test_default_ports_lie_below_the_kernels_ephemeral_range() -> None:
+    # An outgoing connection borrows a source port from 32768-60999; one of ours there could be taken
+    # at the moment its component starts.
+    for profile in ("run", "test"):
+        config = StackConfig.from_env(profile, env={})
+        assert max(config.ports.values()) < 32768, profile

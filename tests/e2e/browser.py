@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 from playwright.sync_api import Page
+from tests.support import bearer
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 """A few bytes that start like a PDF: enough for the service's type sniffing."""
@@ -27,10 +28,6 @@ def log_in(page: Page, gateway_url: str, tenant: str, username: str, next_path: 
 def log_out(page: Page, gateway_url: str, tenant: str) -> None:
     page.goto(f"{gateway_url}/{tenant}/afmelden")
     page.wait_for_url(f"{gateway_url}/{tenant}/")
-
-
-def bearer(token: str, **headers: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}", **headers}
 
 
 def api(method: str, url: str, token: str, expected: int | tuple[int, ...] = (200, 201), **kwargs: Any) -> Any:

@@ -4,24 +4,15 @@ the event path from partners to grants."""
 from __future__ import annotations
 
 import asyncio
-import random
 import time
 
 import httpx
 import pytest
 
 from shared.problems import TYPE_PREFIX
+from tests.support import bearer, random_enterprise_number as enterprise_number
 
 SERVICES = ("partners", "grants", "foodsavers")
-
-
-def enterprise_number() -> str:
-    first = f"0{random.randrange(10_000_000):07d}"
-    return first + f"{97 - int(first) % 97:02d}"
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.mark.parametrize("service", SERVICES)

@@ -14,7 +14,6 @@ budget € 100.000, partial funding from 50 %:
 
 from __future__ import annotations
 
-import asyncio
 import random
 import uuid
 from dataclasses import dataclass, field
@@ -22,8 +21,6 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import httpx
-import nats
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from sqlalchemy import text
 
 from devstack.realms import enterprise_number as demo_number
@@ -32,8 +29,8 @@ from services.grants.calls.models import Call, Criterion
 from services.grants.jury.models import Consensus, Review, ReviewScore
 from services.grants.screening.models import Screening
 from shared.db import Database
-from shared.events.envelope import decode
 from shared.ids import uuid7
+from tests.support import bearer, random_enterprise_number as random_number
 
 K = 100_000  # € 1.000 in cents
 PROJECTS = {  # title → (innovation, cooperation, requested)
@@ -44,15 +41,6 @@ PROJECTS = {  # title → (innovation, cooperation, requested)
 }
 INELIGIBLE = "Vol+Maakt"
 CONSENSUS_MINUTES = "Na bespreking: de samenwerking met de maatwerkbedrijven is sterk en concreet uitgewerkt."
-
-
-def random_number() -> str:
-    first = f"0{random.randrange(10_000_000):07d}"
-    return first + f"{97 - int(first) % 97:02d}"
-
-
-def bearer(token: str, **headers: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}", **headers}
 
 
 @dataclass
@@ -144,27 +132,3 @@ def fix_and_decide(world: World, decided_on: date) -> dict:
     return decided.json()
 
 
-async def stream_events(nats_url: str, subject: str, field: str, value: str, *, at_least: int = 1,
-                        within: float = 5.0) -> list[dict]:
-    """The events on `subject` whose data[field] == value, read from the start of the GRANTS stream; waits
-    for at least `at_least` of them (the relay publishes asynchronously)."""
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        nc = await nats.connect(nats_url)
-        sub = await nc.jetstream().pull_subscribe(subject, durable=None, stream="GRANTS", config=ConsumerConfig(
-            ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL))
-        found: list[dict] = []
-        while True:
-            try:
-                messages = await sub.fetch(500, timeout=0.5)
-            except nats.errors.TimeoutError:
-                break
-            for message in messages:
-                envelope = decode(message.data)
-                if envelope.data.get(field) == value:
-                    found.append({"id": envelope.id, "type": envelope.type, **envelope.data})
-        await sub.unsubscribe()  # a pull subscription left registered makes drain() wait for its timeout
-        await nc.drain()
-        if len(found) >= at_least or asyncio.get_running_loop().time() > deadline:
-            return found
-        await asyncio.sleep(0.2)

@@ -225,6 +225,113 @@ class GrantsClient:
     async def reviews(self, application_id: str) -> list[Review]:
         return await self.read(f"/applications/{application_id}/reviews", list[Review])
 
+    # ---- call management (the province portal) -------------------------------------------------------------
+    async def managed_calls(self) -> list[ManagedCall]:
+        return await self.read("/calls", list[ManagedCall], {"limit": 200})
+
+    async def managed_call(self, call_id: str) -> ManagedCall:
+        return await self.read(f"/calls/{call_id}", ManagedCall)
+
+    async def draft_call(self, terms: CallTerms) -> ManagedCall:
+        return await self.write("POST", "/calls", ManagedCall, terms)
+
+    async def change_call(self, call_id: str, version: int, terms: CallTerms) -> ManagedCall:
+        return await self.write("PATCH", f"/calls/{call_id}", ManagedCall, terms, headers=if_match(version))
+
+    async def move_call(self, call_id: str, action: str, version: int) -> ManagedCall:
+        """`action`: publish, close, start-review or archive (the service enforces the lifecycle)."""
+        return await self.write("POST", f"/calls/{call_id}/{action}", ManagedCall, headers=if_match(version))
+
+    async def call_applications(self, call_id: str) -> list[Application]:
+        """Every submitted (non-draft) application of a call, all pages."""
+        found: list[Application] = []
+        cursor: str | None = None
+        while True:
+            params = {"call_id": call_id, "limit": 200} | ({"cursor": cursor} if cursor else {})
+            page = await self.read("/applications", ApplicationPage, params)
+            found += page.items
+            if not page.next_cursor:
+                return found
+            cursor = page.next_cursor
+
+    async def screening(self, application_id: str) -> Screening:
+        return await self.read(f"/applications/{application_id}/screening", Screening)
+
+    async def record_screening(self, application_id: str, version: int, result: str, reasons: str) -> Screening:
+        return await self.write("PUT", f"/applications/{application_id}/screening", Screening,
+                                {"result": result, "reasons": reasons}, headers=if_match(version))
+
+    async def application_audit(self, application_id: str) -> list[AuditEntry]:
+        return await self.read(f"/applications/{application_id}/audit", list[AuditEntry])
+
+    async def call_audit(self, call_id: str) -> list[AuditEntry]:
+        return await self.read(f"/calls/{call_id}/audit", list[AuditEntry])
+
+    async def jury(self, call_id: str) -> Jury:
+        return await self.read(f"/calls/{call_id}/jury", Jury)
+
+    async def compose_jury(self, call_id: str, members: list[JuryMemberIn], chair: str | None) -> Jury:
+        return await self.write("PUT", f"/calls/{call_id}/jury", Jury, {"members": members, "chair": chair})
+
+    async def propose_assignments(self, call_id: str) -> Assignments:
+        return await self.write("POST", f"/calls/{call_id}/assignments/proposal", Assignments)
+
+    async def assignments(self, call_id: str) -> Assignments:
+        return await self.read(f"/calls/{call_id}/assignments", Assignments)
+
+    async def fix_assignments(self, call_id: str, jurors_by_application: Mapping[str, list[str]]) -> Assignments:
+        body = {"assignments": [{"application_id": a, "jurors": j} for a, j in jurors_by_application.items()]}
+        return await self.write("PUT", f"/calls/{call_id}/assignments", Assignments, body)
+
+    async def jury_view(self, call_id: str) -> JuryView:
+        return await self.read(f"/calls/{call_id}/jury-view", JuryView)
+
+    async def meeting_order(self, call_id: str) -> MeetingOrder:
+        return await self.read(f"/calls/{call_id}/meeting-order", MeetingOrder)
+
+    async def record_consensus(self, application_id: str, version: int, scores: Mapping[str, str],
+                               minutes: str) -> Consensus:
+        body = {"scores": [{"criterion_id": c, "score": s} for c, s in scores.items()], "minutes": minutes}
+        return await self.write("PUT", f"/applications/{application_id}/consensus", Consensus, body,
+                                headers=if_match(version) if version else None)
+
+    async def ranking(self, call_id: str) -> Ranking:
+        return await self.read(f"/calls/{call_id}/ranking", Ranking)
+
+    async def scenario(self, call_id: str, scenario: Scenario) -> Ranking:
+        return await self.write("POST", f"/calls/{call_id}/ranking/scenarios", Ranking, scenario)
+
+    async def fix_proposal(self, call_id: str, scenario: Scenario | None) -> Proposal:
+        return await self.write("POST", f"/calls/{call_id}/ranking/proposal", Proposal, scenario)
+
+    async def proposal(self, call_id: str) -> Proposal:
+        return await self.read(f"/calls/{call_id}/ranking/proposal", Proposal)
+
+    async def decide(self, call_id: str, reference: str, decided_on: str) -> Decision:
+        return await self.write("POST", f"/calls/{call_id}/decision", Decision,
+                                {"reference": reference, "decided_on": decided_on})
+
+    async def decision(self, call_id: str) -> Decision:
+        return await self.read(f"/calls/{call_id}/decision", Decision)
+
+    async def letter(self, application_id: str) -> httpx.Response:
+        """The decision letter as the service sends it (PDF bytes, its type and file name)."""
+        return await self.send("GET", f"/applications/{application_id}/letter", headers={"accept": "application/pdf"})
+
+    async def appeals(self, application_id: str) -> list[Appeal]:
+        return await self.read(f"/applications/{application_id}/appeals", list[Appeal])
+
+    async def handle_appeal(self, application_id: str, appeal_id: str, version: int, status: str,
+                            reasons: str) -> Appeal:
+        return await self.write("PATCH", f"/applications/{application_id}/appeals/{appeal_id}", Appeal,
+                                {"status": status, "reasons": reasons}, headers=if_match(version))
+
+
+def if_match(version: int) -> dict[str, str]:
+    """A versioned write: the service answers 412 when someone else changed the resource since it was read."""
+    return {"if-match": f'"{version}"'}
+
+
 def idempotency_key() -> dict[str, str]:
     """A retried submit or upload must not count twice; the service honours Idempotency-Key."""
     return {"idempotency-key": str(uuid.uuid4())}
@@ -411,3 +518,269 @@ class ApplicationForScoring(msgspec.Struct):
     attachments: list[Attachment] = []
     criteria: list[Criterion] = []
     review: Review | None = None
+
+
+# ---- What the province portal (call managers) reads and sends. ---------------------------------------------
+
+class CriterionTerms(msgspec.Struct):
+    """A criterion as the call form sends it (the service numbers them in this order)."""
+
+    name: str
+    weight: str
+    max_score: int
+    description: str = ""
+    min_threshold: str | None = None
+
+
+class CallTerms(msgspec.Struct):
+    """Everything the call form holds; sent whole on creation and on every change of a draft."""
+
+    title: str
+    rules_text: str
+    legal_basis: str
+    aim: str
+    total_budget_cents: int
+    max_per_project_cents: int
+    cofinancing_rate_bp: int
+    opens_at: str | None
+    closes_at: str | None
+    appeal_days: int
+    partial_funding: bool
+    partial_funding_min_bp: int
+    spread_limit: str
+    jurors_per_application: int
+    tie_break: list[str]
+    eligibility: Eligibility
+    required_attachments: list[RequiredAttachment]
+    criteria: list[CriterionTerms]
+
+
+class ManagedCall(msgspec.Struct):
+    """A call with every term, as its managers read it."""
+
+    id: str
+    title: str
+    status: str
+    status_label: str = ""
+    rules_text: str = ""
+    legal_basis: str = ""
+    aim: str = ""
+    total_budget_cents: int = 0
+    max_per_project_cents: int = 0
+    cofinancing_rate_bp: int = 10_000
+    opens_at: str | None = None
+    closes_at: str | None = None
+    appeal_days: int = 30
+    partial_funding: bool = False
+    partial_funding_min_bp: int = 5_000
+    spread_limit: Decimalish = "15"
+    jurors_per_application: int = 3
+    tie_break: list[str] = []
+    eligibility: Eligibility = msgspec.field(default_factory=Eligibility)
+    required_attachments: list[RequiredAttachment] = []
+    criteria: list[Criterion] = []
+    published_at: str | None = None
+    closed_at: str | None = None
+    decided_at: str | None = None
+    archived_at: str | None = None
+    version: int = 1
+
+
+class Check(msgspec.Struct):
+    code: str
+    passed: bool
+    reason: str = ""
+
+
+class Screening(msgspec.Struct):
+    application_id: str
+    checks: list[Check] = []
+    automatic_passed: bool = False
+    result: str | None = None
+    result_label: str | None = None
+    reasons: str = ""
+    screened_by: str | None = None
+    screened_at: str | None = None
+    version: int = 1
+
+
+class AuditEntry(msgspec.Struct):
+    at: str
+    actor: str
+    action: str
+    entity: str = ""
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    reasons: str = ""
+
+
+class JuryMemberIn(msgspec.Struct):
+    username: str
+    name: str
+    enterprise_number: str | None = None
+
+
+class JuryMember(msgspec.Struct):
+    username: str
+    name: str = ""
+    enterprise_number: str | None = None
+    is_chair: bool = False
+
+
+class Jury(msgspec.Struct):
+    call_id: str
+    members: list[JuryMember] = []
+
+
+class AssignedApplication(msgspec.Struct):
+    application_id: str
+    title: str = ""
+    jurors: list[str] = []
+    conflicted: list[str] = []
+    shortfall: str | None = None
+
+
+class JurorLoad(msgspec.Struct):
+    username: str
+    load: int
+
+
+class Assignments(msgspec.Struct):
+    call_id: str
+    jurors_per_application: int = 0
+    applications: list[AssignedApplication] = []
+    loads: list[JurorLoad] = []
+    fixed: bool = False
+
+
+class Consensus(msgspec.Struct):
+    application_id: str
+    scores: dict[str, Decimalish] = {}
+    weighted_total: Decimalish | None = None
+    minutes: str = ""
+    recorded_by: str = ""
+    recorded_at: str | None = None
+    version: int = 0
+
+
+class JurorScore(msgspec.Struct):
+    username: str
+    weighted_total: Decimalish
+    juror_average: Decimalish
+    calibration: Decimalish
+
+
+class JuryViewApplication(msgspec.Struct):
+    application_id: str
+    title: str
+    assigned: list[str] = []
+    submitted: int = 0
+    mean: Decimalish | None = None
+    spread: Decimalish | None = None
+    disagreement: bool = False
+    jurors: list[JurorScore] = []
+    criterion_means: dict[str, Decimalish] = {}
+    consensus: Consensus | None = None
+
+
+class JuryView(msgspec.Struct):
+    call_id: str
+    spread_limit: Decimalish = "15"
+    applications: list[JuryViewApplication] = []
+
+
+class MeetingItem(msgspec.Struct):
+    position: int
+    application_id: str
+    title: str = ""
+    absent: list[str] = []
+    leave: list[str] = []
+    reenter: list[str] = []
+
+
+class MeetingOrder(msgspec.Struct):
+    call_id: str
+    items: list[MeetingItem] = []
+    return_at_end: list[str] = []
+    moves: int = 0
+    naive_moves: int = 0
+
+
+class ThresholdOverride(msgspec.Struct):
+    position: int
+    min_threshold: str | None
+
+
+class Scenario(msgspec.Struct, omit_defaults=True):
+    """A what-if: what is left out stays as the call publishes it."""
+
+    budget_cents: int | None = None
+    thresholds: list[ThresholdOverride] = []
+    tie_break: list[str] | None = None
+    reasons: str = ""
+
+
+class Outcome(msgspec.Struct):
+    application_id: str
+    title: str
+    status: str
+    requested_cents: int = 0
+    amount_cents: int = 0
+    rank: int | None = None
+    total: str | None = None
+    steps: list[str] = []
+
+
+class Ranking(msgspec.Struct):
+    call_id: str
+    budget_cents: int = 0
+    awarded_cents: int = 0
+    remaining_cents: int = 0
+    funding_rule: str = ""
+    tie_break: list[str] = []
+    tie_break_rule: list[str] = []
+    outcomes: list[Outcome] = []
+
+
+class Proposal(msgspec.Struct):
+    id: str
+    call_id: str
+    fixed_by: str = ""
+    fixed_at: str | None = None
+    inputs: dict[str, Any] = {}
+    ranking: Ranking | None = None
+
+
+class DecisionLine(msgspec.Struct):
+    application_id: str
+    outcome: str
+    amount_cents: int = 0
+    rank: int | None = None
+    total: str | None = None
+    reasons: list[str] = []
+
+
+class Decision(msgspec.Struct):
+    id: str
+    call_id: str
+    reference: str
+    decided_on: str
+    decided_by: str = ""
+    awarded: int = 0
+    rejected: int = 0
+    awarded_cents: int = 0
+    lines: list[DecisionLine] = []
+
+
+class Appeal(msgspec.Struct):
+    id: str
+    application_id: str
+    grounds: str = ""
+    status: str = "received"
+    lodged_by: str = ""
+    lodged_at: str | None = None
+    last_day: str | None = None
+    outcome_reasons: str = ""
+    handled_by: str | None = None
+    handled_at: str | None = None
+    version: int = 1

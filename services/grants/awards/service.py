@@ -107,8 +107,8 @@ async def ensure_plan(session: AsyncSession, tenant: str, application_id: uuid.U
     amount, decided_on = awarded
     call_rule = rule_of(await repository.rule_of_call(application.call_id))
     request = request or PlanRequest()
-    call_rule = replace(call_rule, advance_bp=call_rule.advance_bp if request.advance_bp is None else request.advance_bp,
-                        interim_bp=call_rule.interim_bp if request.interim_bp is None else request.interim_bp)
+    overrides = {"advance_bp": request.advance_bp, "interim_bp": request.interim_bp}
+    call_rule = replace(call_rule, **{name: value for name, value in overrides.items() if value is not None})
     rules.check_rule(call_rule)
     dates = rules.schedule(request.starts_on or decided_on, application.duration_months, call_rule)
     plan = AwardPlan(application_id=application.id, tenant=tenant, call_id=application.call_id,

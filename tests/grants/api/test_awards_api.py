@@ -242,30 +242,44 @@ def reminders_in_sink(stack_config, since_ns: int, title: str) -> list[EmailMess
     return found
 
 
+async def wait_for_reminders(stack_config, since: int, count: int, within: float = 20.0) -> None:
+    deadline = time.monotonic() + within
+    while len(reminders_in_sink(stack_config, since, BOTANIQUE)) < count and time.monotonic() < deadline:
+        await asyncio.sleep(0.3)
+
+
+def move_due_date(world: World, kind: str, due_on: date) -> None:
+    moved = httpx.put(world.url(f"/applications/{world.apps[BOTANIQUE]}/reports/{kind}/due-date"),
+                      headers=world.as_("call-manager"),
+                      json={"due_on": due_on.isoformat(), "reasons": "test van de herinneringen"})
+    assert moved.status_code == 200, moved.text
+
+
 async def test_reminders_go_out_by_mail_and_notice_once_even_with_a_second_worker(world: World, stack_config) -> None:
     await plan_of(world, BOTANIQUE)
     since = time.time_ns()
-    reports = world.url(f"/applications/{world.apps[BOTANIQUE]}/reports")
     today = brussels_today()
-    for kind, due_on in (("progress", today - timedelta(days=1)), ("final", today + timedelta(days=5))):
-        moved = httpx.put(f"{reports}/{kind}/due-date", headers=world.as_("call-manager"),
-                          json={"due_on": due_on.isoformat(), "reasons": "test van de herinneringen"})
-        assert moved.status_code == 200, moved.text
+    # The service's own worker finds an overdue progress report and a final report due in 5 days (window 10).
+    move_due_date(world, "progress", today - timedelta(days=1))
+    move_due_date(world, "final", today + timedelta(days=5))
+    await wait_for_reminders(stack_config, since, 2)
+    assert len(reminders_in_sink(stack_config, since, BOTANIQUE)) == 2
 
+    # The final report becomes overdue: the service's worker and two more (other replicas, here in this
+    # process, on the same database and mail server) race for it; one wins.
+    move_due_date(world, "final", today - timedelta(days=2))
     env = stack_config.service_env("grants")
     settings = MailSettings(host=env["REGIE_SMTP_HOST"], port=int(env["REGIE_SMTP_PORT"]))
-    # A second replica's worker, in this process, against the same database and mail server, at the same time.
     await asyncio.gather(remind_tenant(world.app_db, TENANT, settings), remind_tenant(world.app_db, TENANT, settings))
-    deadline = time.monotonic() + 20
-    while len(reminders_in_sink(stack_config, since, BOTANIQUE)) < 2 and time.monotonic() < deadline:
-        await asyncio.sleep(0.3)
+    await wait_for_reminders(stack_config, since, 3)
     await asyncio.sleep(6)  # at least one more round of the service's own worker
-    await remind_tenant(world.app_db, TENANT, settings)
+    assert await remind_tenant(world.app_db, TENANT, settings) == []
 
     mails = reminders_in_sink(stack_config, since, BOTANIQUE)
     subjects = sorted(str(m["Subject"]) for m in mails)
     assert subjects == [
         f"Herinnering: het eindrapport van «{BOTANIQUE}» is verschuldigd op {dutch_day(today + timedelta(days=5))}",
+        f"Het eindrapport van «{BOTANIQUE}» is te laat (verschuldigd op {dutch_day(today - timedelta(days=2))})",
         f"Het voortgangsrapport van «{BOTANIQUE}» is te laat (verschuldigd op "
         f"{dutch_day(today - timedelta(days=1))})",
     ], subjects
@@ -278,9 +292,7 @@ async def test_reminders_go_out_by_mail_and_notice_once_even_with_a_second_worke
     follow_up = httpx.get(world.url("/awards/follow-up"), headers=world.as_("call-manager"),
                           params={"call_id": str(world.call_id)}).json()
     assert [(r["title"], r["kind"], r["days_overdue"]) for r in follow_up["overdue_reports"]] == [
-        (BOTANIQUE, "progress", 1)]
-    reminded = [e for e in audit_actions(world, BOTANIQUE) if e["action"].startswith("report.")
-                and "reminder" in e["action"]]
-    assert sorted(e["action"] for e in reminded) == ["report.final.reminder_upcoming",
-                                                     "report.progress.reminder_overdue"]
-
+        (BOTANIQUE, "final", 2), (BOTANIQUE, "progress", 1)]
+    reminded = [e["action"] for e in audit_actions(world, BOTANIQUE) if "reminder" in e["action"]]
+    assert sorted(reminded) == ["report.final.reminder_overdue", "report.final.reminder_upcoming",
+                                "report.progress.reminder_overdue"]

@@ -3,22 +3,15 @@ lifecycle, versions, roles and tenants, and call.published in the stream."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import nats
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from shared.events.envelope import decode
 from shared.problems import TYPE_PREFIX
+from tests.support import bearer, stream_events
 
 TENANT = "limburg"
-
-
-def bearer(token: str, **headers: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}", **headers}
 
 
 def call_payload(*, opens_at: datetime | None = None, closes_at: datetime | None = None, **changes: Any) -> dict:
@@ -55,32 +48,6 @@ def published_call(grants: str, manager: str, tenant: str = TENANT, **changes: A
     published = httpx.post(f"{grants}/{tenant}/calls/{drafted.json()['id']}/publish", headers=bearer(manager))
     assert published.status_code == 200, published.text
     return published.json()
-
-
-async def stream_events(nats_url: str, subject: str, field: str, value: str, *, at_least: int = 1,
-                        within: float = 10.0) -> list[dict]:
-    """The events on `subject` whose data[field] == value, read with an ephemeral consumer from the start of
-    the stream; waits for at least `at_least` of them (the relay publishes asynchronously)."""
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        nc = await nats.connect(nats_url)
-        js = nc.jetstream()
-        sub = await js.pull_subscribe(subject, durable=None, stream="GRANTS", config=ConsumerConfig(
-            ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL))
-        found: list[dict] = []
-        while True:
-            try:
-                messages = await sub.fetch(500, timeout=0.5)
-            except nats.errors.TimeoutError:
-                break
-            for message in messages:
-                envelope = decode(message.data)
-                if envelope.data.get(field) == value:
-                    found.append({"id": envelope.id, "type": envelope.type, **envelope.data})
-        await nc.close()  # not drain: draining a pull subscription waits for its timeout
-        if len(found) >= at_least or asyncio.get_running_loop().time() > deadline:
-            return found
-        await asyncio.sleep(0.2)
 
 
 async def test_a_published_call_is_announced_and_its_public_page_lists_what_an_applicant_needs(

@@ -25,8 +25,8 @@ from tests.grants.decision_world import (
     K,
     World,
     call_in_review,
-    stream_events,
 )
+from tests.support import stream_events
 
 TENANT = "vlaams-brabant"
 

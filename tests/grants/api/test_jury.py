@@ -7,7 +7,6 @@ what matters here is what the jury does with them."""
 
 from __future__ import annotations
 
-import random
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -26,18 +25,10 @@ from shared.db import Database
 from shared.events.outbox import OutboxMessage
 from shared.ids import uuid7
 from shared.problems import TYPE_PREFIX
+from tests.support import bearer, random_enterprise_number as random_number
 
 TENANT = "limburg"
 JURORS = ("juror", "juror2", "juror3", "jury-chair")
-
-
-def random_number() -> str:
-    first = f"0{random.randrange(10_000_000):07d}"
-    return first + f"{97 - int(first) % 97:02d}"
-
-
-def bearer(token: str, **headers: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}", **headers}
 
 
 @dataclass

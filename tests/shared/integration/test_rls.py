@@ -3,7 +3,6 @@ rows, even through statements that forget the tenant filter."""
 
 from __future__ import annotations
 
-import random
 
 import pytest
 from sqlalchemy import delete, func, select, text, update
@@ -12,11 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from services.partners.organisations.models import Organisation
 from shared.db import Database
 from shared.ids import uuid7
-
-
-def random_enterprise_number() -> str:
-    first = f"0{random.randrange(10_000_000):07d}"
-    return first + f"{97 - int(first) % 97:02d}"
+from tests.support import random_enterprise_number
 
 
 async def add_organisation(db: Database, tenant: str, name: str) -> Organisation:

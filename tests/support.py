@@ -1,0 +1,50 @@
+"""Helpers the tests share: request headers, made-up enterprise numbers, and reading what reached a stream."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+import nats
+import nats.errors
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+from shared.events.envelope import decode
+from shared.events.streams import stream_name
+
+
+def bearer(token: str, **headers: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", **headers}
+
+
+def random_enterprise_number() -> str:
+    """A valid (mod-97) made-up KBO number, different each call."""
+    first = f"0{random.randrange(10_000_000):07d}"
+    return first + f"{97 - int(first) % 97:02d}"
+
+
+async def stream_events(nats_url: str, subject: str, field: str, value: str, *, at_least: int = 1,
+                        within: float = 10.0) -> list[dict]:
+    """The events on `subject` whose data[field] == value, read with an ephemeral consumer from the start of
+    the producer's stream; waits for at least `at_least` of them (the relay publishes asynchronously)."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        nc = await nats.connect(nats_url)
+        sub = await nc.jetstream().pull_subscribe(
+            subject, durable=None, stream=stream_name(subject.split(".", 1)[0]),
+            config=ConsumerConfig(ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL))
+        found: list[dict] = []
+        while True:
+            try:
+                messages = await sub.fetch(500, timeout=0.5)
+            except nats.errors.TimeoutError:
+                break
+            for message in messages:
+                envelope = decode(message.data)
+                if envelope.data.get(field) == value:
+                    found.append({"id": envelope.id, "type": envelope.type, **envelope.data})
+        await sub.unsubscribe()  # a pull subscription left registered makes drain() wait for its timeout
+        await nc.drain()
+        if len(found) >= at_least or asyncio.get_running_loop().time() > deadline:
+            return found
+        await asyncio.sleep(0.2)
