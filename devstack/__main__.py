@@ -16,7 +16,7 @@ from devstack.stack import COMPONENTS, Stack
 
 
 def welcome(config: StackConfig) -> str:
-    from devstack.realms import ROLES
+    from devstack.realms import EXTRA_APPLICANTS, EXTRA_JURORS, ROLES
     from shared.tenancy import TENANTS
 
     lines = [
@@ -28,6 +28,10 @@ def welcome(config: StackConfig) -> str:
         f"  Keycloak (admin):   {config.keycloak_url}/admin/  ({config.keycloak_admin} / {config.keycloak_admin_password})",
         "  demo-aanmeldingen / demo logins (in elke provincie / in every province), wachtwoord / password: demo",
         "    " + ", ".join(ROLES),
+        "    meer juryleden / more jurors: " + ", ".join(EXTRA_JURORS),
+        "    meer aanvragers / more applicants: " + ", ".join(EXTRA_APPLICANTS),
+        "  demo: Oost-Vlaanderen: een besliste oproep met haar hele geschiedenis / a decided call with its history;",
+        "        Antwerpen: een open oproep met een concept-aanvraag / an open call with a draft application",
         "  stoppen / stop:     make stop",
         "",
     ]

@@ -201,6 +201,51 @@ class GrantsClient:
     async def withdraw(self, application_id: str, reason: str) -> Application:
         return await self.write("POST", f"/applications/{application_id}/withdraw", Application, {"reason": reason})
 
+    # ---- after the decision: letter, appeals, notices, payment plan and reports (the applicant's side) ------
+    async def open_stream(self, path: str, accept: str) -> httpx.Response:
+        """A GET whose body is passed on as it arrives (a letter, a report's attachment), never held whole. The
+        caller iterates `aiter_bytes()` and must `aclose()` the response."""
+        request = self.http.build_request("GET", self.base + path, headers=self.headers({"accept": accept}))
+        try:
+            response = await self.http.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            log.warning("grants unreachable", extra={"error": type(exc).__name__, "path": path})
+            raise ServiceProblem(503, UNAVAILABLE) from exc
+        if response.status_code >= 400:
+            await response.aread()
+            await response.aclose()
+            raise problem_of(response)
+        return response
+
+    async def letter_stream(self, application_id: str) -> httpx.Response:
+        return await self.open_stream(f"/applications/{application_id}/letter", "application/pdf")
+
+    async def lodge_appeal(self, application_id: str, grounds: str) -> Appeal:
+        return await self.write("POST", f"/applications/{application_id}/appeals", Appeal, {"grounds": grounds})
+
+    async def notices(self, limit: int = 50) -> list[Notice]:
+        return await self.read("/notices", list[Notice], {"limit": limit})
+
+    async def award_plan(self, application_id: str) -> AwardPlan:
+        return await self.read(f"/applications/{application_id}/award-plan", AwardPlan)
+
+    async def submit_report(self, application_id: str, kind: str, version: int, values: Mapping[str, str],
+                            narrative: str) -> Report:
+        body = {"values": [{"indicator_id": i, "value": v} for i, v in values.items()], "narrative": narrative}
+        return await self.write("PUT", f"/applications/{application_id}/reports/{kind}", Report, body,
+                                headers=if_match(version))
+
+    async def upload_report_attachment(self, application_id: str, kind: str, filename: str, content_type: str,
+                                       content: AsyncIterator[bytes]) -> Report:
+        response = await self.send("POST", f"/applications/{application_id}/reports/{kind}/attachment",
+                                   params={"filename": filename},
+                                   headers={"content-type": content_type or "application/octet-stream"},
+                                   content=content)
+        return msgspec.json.decode(response.content, type=Report)
+
+    async def report_attachment_stream(self, application_id: str, kind: str) -> httpx.Response:
+        return await self.open_stream(f"/applications/{application_id}/reports/{kind}/attachment", "*/*")
+
     # ---- jury ---------------------------------------------------------------------------------------------
     async def my_assignments(self) -> list[JurorApplication]:
         return await self.read("/jury/applications", list[JurorApplication])
@@ -784,3 +829,70 @@ class Appeal(msgspec.Struct):
     handled_by: str | None = None
     handled_at: str | None = None
     version: int = 1
+
+
+class Notice(msgspec.Struct):
+    id: str
+    title: str
+    body: str = ""
+    link: str = ""
+    created_at: str | None = None
+    read_at: str | None = None
+
+
+class Tranche(msgspec.Struct):
+    id: str
+    kind: str
+    amount_cents: int
+    condition: str
+    status: str
+    position: int = 0
+    kind_label: str = ""
+    condition_label: str = ""
+    due_on: str | None = None
+    paid_on: str | None = None
+    payment_reference: str = ""
+
+
+class Indicator(msgspec.Struct):
+    id: str
+    name: str
+    unit: str = ""
+    target: str = ""
+    position: int = 0
+
+
+class ReportAttachment(msgspec.Struct):
+    filename: str
+    content_type: str = ""
+    size_bytes: int = 0
+    sha256: str = ""
+
+
+class Report(msgspec.Struct):
+    id: str
+    kind: str
+    due_on: str
+    status: str
+    kind_label: str = ""
+    values: dict[str, str] = {}
+    narrative: str = ""
+    attachment: ReportAttachment | None = None
+    submitted_by: str | None = None
+    submitted_at: str | None = None
+    reviewed_by: str | None = None
+    reviewed_at: str | None = None
+    review_reasons: str = ""
+    version: int = 1
+
+
+class AwardPlan(msgspec.Struct):
+    application_id: str
+    awarded_cents: int
+    paid_cents: int = 0
+    starts_on: str | None = None
+    ends_on: str | None = None
+    version: int = 1
+    tranches: list[Tranche] = []
+    indicators: list[Indicator] = []
+    reports: list[Report] = []

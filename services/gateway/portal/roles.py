@@ -33,7 +33,7 @@ PORTALS: tuple[Portal, ...] = (
     Portal("partner", "Partner", "Samenwerkingsovereenkomsten, acties en realisaties.",
            frozenset({"partner", "coordinator"})),
     Portal("provincie", "Provincie", "Oproepen, partners en voedselherverdeling van de provincie beheren.",
-           frozenset({"coordinator", "province-admin"})),
+           frozenset({"coordinator", "call-manager", "province-admin"})),
 )
 
 
