@@ -22,6 +22,7 @@ from litestar.template.config import TemplateConfig
 from services.gateway import health, login, proxy
 from services.gateway.errors import EXCEPTION_HANDLERS_HTML
 from services.gateway.portal import applicant, jury, province, province_jury, province_ranking
+from services.gateway.portal import after_decision, notices
 from services.gateway.portal import routes as portal
 from services.gateway.portal.access import LoginRequired, to_login
 from services.gateway.portal.templating import register_filters
@@ -68,7 +69,10 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         route_handlers=[
             health.live, health.ready, PrometheusController,
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
-            portal.provinces, portal.home, *applicant.ROUTES, *jury.ROUTES,
+            portal.provinces, portal.home, *jury.ROUTES,
+            # after_decision serves the application page (D's page plus the decision section) in its place.
+            *(route for route in applicant.ROUTES if route is not applicant.application),
+            *after_decision.ROUTES, *notices.ROUTES,
             *province.ROUTES, *province_jury.ROUTES, *province_ranking.ROUTES,
             login.start_login, login.finish_login, login.logout,
             proxy.api,

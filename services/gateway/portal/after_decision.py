@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import httpx
@@ -26,10 +26,10 @@ from litestar.response import Redirect, Stream, Template
 
 from services.gateway.portal import applicant
 from services.gateway.portal.access import PRIVATE, Visitor, check_csrf, visitor
-from services.gateway.portal.formats import BRUSSELS, DAYS, MONTHS, FormatError, as_datetime, number
+from services.gateway.portal.formats import BRUSSELS, DAYS, MONTHS, FormatError, number
 from services.gateway.portal.forms import Form
 from services.gateway.portal.grants_client import (
-    Appeal, Application, AwardPlan, GrantsClient, Indicator, ManagedCall, Report, ServiceProblem,
+    Appeal, Application, ApplicationDecision, AwardPlan, GrantsClient, Indicator, Report, ServiceProblem,
 )
 from services.gateway.runtime import InjectedGateway
 from shared.problems import NotFound
@@ -70,23 +70,10 @@ class AppealPeriod:
     """Today (Brussels) is on or before the last day. The service judges by its own clock when an appeal comes."""
 
 
-def appeal_period(appeal_days: int | None, decided_at: str | None, appeals: list[Appeal],
-                  today: date) -> AppealPeriod | None:
-    """The last day to appeal: the one the service states on a lodged appeal (counted from the decision date);
-    before any appeal, the Brussels date on which the decision was recorded plus the call's appeal days. The
-    decision date is never after that day, so this never shows a period as over that the service would still
-    accept; when it is later, the service's refusal names the true last day."""
-    if appeal_days is None:
-        return None
-    stated = next((a.last_day for a in appeals if a.last_day), None)
-    if stated:
-        last = date.fromisoformat(stated[:10])
-    else:
-        recorded = as_datetime(decided_at)
-        if recorded is None:
-            return None
-        last = recorded.astimezone(BRUSSELS).date() + timedelta(days=appeal_days)
-    return AppealPeriod(days=appeal_days, last_day=last, open=today <= last)
+def appeal_period(decision: ApplicationDecision) -> AppealPeriod:
+    """As the service states it: counted from the decision date, judged by its clock in Brussels."""
+    return AppealPeriod(days=decision.appeal_days, last_day=date.fromisoformat(decision.appeal_last_day),
+                        open=decision.appeal_open)
 
 
 def parse_value(text: str, *, field: str) -> str:
@@ -134,12 +121,14 @@ class ReportView:
     report: Report
     label: str
     status_label: str
-    values: list[tuple[Indicator, str]]
-    """Each indicator with the value reported ('—' when none yet)."""
+    values: dict[str, str]
+    """The value reported per indicator id, as people read it ('12,5')."""
     form: Form | None
     """Present when the applicant organisation can (re)submit it now."""
     waiting_for: str | None = None
     """Why the form is not offered yet (the final report waits for the progress report)."""
+    first_awaited: bool = False
+    """The first report the organisation still has to send: its form shows open."""
 
 
 @dataclass
@@ -147,7 +136,7 @@ class AfterDecision:
     application_id: str
     outcome: str
     amount_cents: int | None
-    """The awarded amount (from the payment plan); None while that is not yet made, or when rejected."""
+    """The awarded amount; None when rejected (or when the service did not answer)."""
     period: AppealPeriod | None
     appeals: list[Appeal]
     can_appeal: bool
@@ -177,8 +166,11 @@ def report_views(plan: AwardPlan, is_lead: bool, forms: dict[str, Form]) -> list
         views.append(ReportView(
             report=report, label=report.kind_label or REPORT_LABELS.get(report.kind, report.kind),
             status_label=REPORT_STATUS.get(report.status, report.status),
-            values=[(i, number(report.values[i.id]) if i.id in report.values else "—") for i in plan.indicators],
+            values={indicator_id: number(value) for indicator_id, value in report.values.items()},
             form=form, waiting_for=waiting_for))
+    first = next((view for view in views if view.form is not None), None)
+    if first is not None:
+        first.first_awaited = True
     return views
 
 
@@ -196,16 +188,17 @@ async def after_decision(who: Visitor, grants: GrantsClient, application: Applic
     is_lead = is_lead_applicant(who, application)
     problems: list[str] = []
     appeals: list[Appeal] = []
-    call: ManagedCall | None = None
+    decision: ApplicationDecision | None = None
     try:
-        call = await grants.managed_call(application.call_id)
+        decision = await grants.application_decision(application.id)
         appeals = await grants.appeals(application.id)
     except ServiceProblem as exc:
         problems.append(exc.message)
-    period = None if call is None else appeal_period(call.appeal_days, call.decided_at, appeals, brussels_today())
+    period = None if decision is None else appeal_period(decision)
     after = AfterDecision(
-        application_id=application.id, outcome=application.status, amount_cents=None, period=period,
-        appeals=appeals, is_lead=is_lead, appeal_form=forms.get("appeal", Form()),
+        application_id=application.id, outcome=application.status,
+        amount_cents=decision.amount_cents if decision is not None and decision.outcome == "awarded" else None,
+        period=period, appeals=appeals, is_lead=is_lead, appeal_form=forms.get("appeal", Form()),
         can_appeal=is_lead and period is not None and period.open
         and not any(a.status in OPEN_APPEALS for a in appeals))
     if application.status == "awarded":
@@ -215,7 +208,6 @@ async def after_decision(who: Visitor, grants: GrantsClient, application: Applic
             if not exc.is_not_found:  # not found: the plan is still being made from the award
                 problems.append(exc.message)
         if after.plan is not None:
-            after.amount_cents = after.plan.awarded_cents
             after.reports = report_views(after.plan, is_lead, forms)
     after.problem = " ".join(problems) or None
     return after

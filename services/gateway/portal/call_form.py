@@ -46,7 +46,8 @@ DEFAULTS = {"cofinancing": "100", "appeal_days": "30", "partial_min": "50", "spr
 def criterion_rows(call: ManagedCall | None = None, form: Form | None = None) -> int:
     filled = len(call.criteria) if call else 0
     if form is not None:
-        filled = max([filled, *(int(m[1]) for k in form.values if (m := re.match(r"crit_\w+?_(\d+)$", k)))])
+        filled = max([filled, *(int(m[1]) for k, v in form.values.items()
+                                if v.strip() and (m := re.match(r"crit_\w+?_(\d+)$", k)))])
     return max(CRITERION_ROWS, filled + 1)
 
 

@@ -359,6 +359,10 @@ class GrantsClient:
     async def decision(self, call_id: str) -> Decision:
         return await self.read(f"/calls/{call_id}/decision", Decision)
 
+    async def application_decision(self, application_id: str) -> ApplicationDecision:
+        """The outcome for one application, the decision's reference and date, and the appeal period."""
+        return await self.read(f"/applications/{application_id}/decision", ApplicationDecision)
+
     async def letter(self, application_id: str) -> httpx.Response:
         """The decision letter as the service sends it (PDF bytes, its type and file name)."""
         return await self.send("GET", f"/applications/{application_id}/letter", headers={"accept": "application/pdf"})
@@ -815,6 +819,21 @@ class Decision(msgspec.Struct):
     rejected: int = 0
     awarded_cents: int = 0
     lines: list[DecisionLine] = []
+
+
+class ApplicationDecision(msgspec.Struct):
+    application_id: str
+    decision_id: str
+    reference: str
+    decided_on: str
+    outcome: str
+    amount_cents: int
+    appeal_days: int
+    appeal_last_day: str
+    appeal_open: bool
+    rank: int | None = None
+    total: str | None = None
+    reasons: list[str] = []
 
 
 class Appeal(msgspec.Struct):

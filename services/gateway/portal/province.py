@@ -57,6 +57,8 @@ CHECK_LABELS: dict[str, str] = {
 def shown(value: Any) -> str:
     if value is None or value == "":
         return "—"
+    if isinstance(value, bool):
+        return "ja" if value else "nee"
     if isinstance(value, list):
         return ", ".join(shown(v) for v in value) or "—"
     if isinstance(value, dict):
@@ -96,7 +98,8 @@ async def index(request: Request[Any, Any, Any], tenant: FromPath[str], gateway:
 
 def call_form_page(who: Visitor, form: Form, call: ManagedCall | None = None, status_code: int = 200) -> Template:
     rows = call_form.criterion_rows(call, form)
-    action = f"/{who.tenant}/provincie/oproepen/{call.id}/bewerken" if call else f"/{who.tenant}/provincie/oproepen/nieuw"
+    base = f"/{who.tenant}/provincie/oproepen"
+    action = f"{base}/{call.id}/bewerken" if call else f"{base}/nieuw"
     return who.page("province/call_form.html", {
         "call": call, "form": form, "action": action, "criterion_rows": rows,
         "attachment_rows": call_form.ATTACHMENT_ROWS, "tie_slots": call_form.TIE_BREAK_SLOTS,

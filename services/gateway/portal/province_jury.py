@@ -15,13 +15,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from services.gateway.portal.access import Visitor, check_csrf, visitor
 from services.gateway.portal.applicant import FormData
 from services.gateway.portal.forms import Form
-from services.gateway.portal.formats import number, parse_enterprise_number
+from services.gateway.portal.formats import enterprise_number, number, parse_enterprise_number
 from services.gateway.portal.grants_client import (
     Assignments, GrantsClient, JuryMemberIn, JuryView, ManagedCall, ServiceProblem,
 )
@@ -79,7 +79,8 @@ async def jury_page(who: Visitor, grants: GrantsClient, call_id: uuid.UUID, *, m
         members = Form(values={"chair": ""})
         for row, member in enumerate(jury.members, start=1):
             members.values |= {f"member_username_{row}": member.username, f"member_name_{row}": member.name,
-                               f"member_kbo_{row}": member.enterprise_number or ""}
+                               f"member_kbo_{row}": enterprise_number(member.enterprise_number) if
+                               member.enterprise_number else ""}
             if member.is_chair:
                 members.values["chair"] = str(row)
     shown: Assignments | None = None
@@ -99,7 +100,7 @@ async def jury_page(who: Visitor, grants: GrantsClient, call_id: uuid.UUID, *, m
 
 @get("/{tenant:str}/provincie/oproepen/{call_id:uuid}/jury")
 async def jury(request: Request[Any, Any, Any], tenant: FromPath[str], call_id: FromPath[uuid.UUID],
-               gateway: InjectedGateway, voorstel: bool = False) -> Template:
+               gateway: InjectedGateway, voorstel: FromQuery[bool] = False) -> Template:
     """With ?voorstel=1 the service's balanced proposal (nothing stored) instead of the fixed assignment."""
     who = await visitor(request, tenant, gateway, MANAGERS)
     return await jury_page(who, client(who, gateway), call_id, propose=voorstel)
@@ -184,7 +185,8 @@ def read_consensus(form: Form, call: ManagedCall) -> dict[str, str]:
             value = Decimal(raw)
         except InvalidOperation:
             value = Decimal(-1)
-        if not value.is_finite() or not 0 <= value <= criterion.max_score or -value.as_tuple().exponent > 2:  # type: ignore[operator]
+        decimals = -int(value.as_tuple().exponent) if value.is_finite() else 99
+        if not 0 <= value <= criterion.max_score or decimals > 2:
             form.errors[key] = f"Geef een score van 0 tot {criterion.max_score}, bv. 7 of 7,5."
             continue
         scores[criterion.id] = str(value)

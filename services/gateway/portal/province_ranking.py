@@ -142,7 +142,8 @@ async def ranking_page(who: Visitor, grants: GrantsClient, call_id: uuid.UUID, f
             except ServiceProblem as exc:
                 form.refuse(exc.message, exc.fields)
         elif form.ok:
-            form.message = "Dit scenario is gelijk aan de regels van de oproep: wijzig het budget, een drempel of de regel bij gelijke stand."
+            form.message = ("Dit scenario is gelijk aan de regels van de oproep: wijzig het budget, een drempel of "
+                            "de regel bij gelijke stand.")
     rows = len(call.criteria)
     return who.page("province/ranking.html", {
         "call": call, "base": base, "problem": problem, "form": form, "scenario": alternative,
@@ -171,7 +172,8 @@ async def fix_proposal(request: Request[Any, Any, Any], tenant: FromPath[str], c
     scenario = scenario_of_fields(data)
     fix_form = Form.posted(data)
     if scenario is not None and not scenario.reasons:
-        fix_form.errors["reasons"] = "Leg uit waarom je van de regels van de oproep afwijkt; dit komt in de geschiedenis."
+        fix_form.errors["reasons"] = ("Leg uit waarom je van de regels van de oproep afwijkt; dit komt in de "
+                                      "geschiedenis.")
     if fix_form.ok:
         try:
             await grants.fix_proposal(str(call_id), scenario)

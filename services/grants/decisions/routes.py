@@ -12,6 +12,7 @@ from services.grants.calls.rules import MANAGERS
 from services.grants.decisions import service
 from services.grants.decisions.models import Appeal, Decision, DecisionLine
 from services.grants.decisions.schemas import (
+    ApplicationDecisionOut,
     AppealChange,
     AppealIn,
     AppealOut,
@@ -65,6 +66,18 @@ class DecisionController(Controller):
 class ApplicationDecisionController(Controller):
     path = "/{tenant:str}/applications/{application_id:uuid}"
     tags = ["decisions"]
+
+    @get("/decision", guards=[require_roles(*INVOLVED)])
+    async def application_decision(self, application_id: uuid.UUID, session: AsyncSession,
+                                   principal: Principal) -> ApplicationDecisionOut:
+        """The outcome for this application, the decision's reference and date, and the appeal period."""
+        line, decision, appeal_days, last_day, appeal_open = await service.decision_of_application(
+            session, principal, application_id)
+        return ApplicationDecisionOut(
+            application_id=application_id, decision_id=decision.id, reference=decision.reference,
+            decided_on=decision.decided_on, outcome=line.outcome, amount_cents=line.amount_cents, rank=line.rank,
+            total=None if line.total is None else str(line.total), reasons=list(line.reasons),
+            appeal_days=appeal_days, appeal_last_day=last_day, appeal_open=appeal_open)
 
     @get("/letter", guards=[require_roles(*INVOLVED)])
     async def letter(self, application_id: uuid.UUID, session: AsyncSession, principal: Principal,

@@ -44,6 +44,23 @@ class AppealChange(msgspec.Struct, forbid_unknown_fields=True):
     reasons: str = ""
 
 
+class ApplicationDecisionOut(msgspec.Struct):
+    """What the decision means for one application, as its applicant and co-applicants may read it."""
+
+    application_id: uuid.UUID
+    decision_id: uuid.UUID
+    reference: str
+    decided_on: date
+    outcome: str  # awarded | rejected
+    amount_cents: int
+    rank: int | None
+    total: str | None  # weighted total, decimal string
+    reasons: list[str]
+    appeal_days: int
+    appeal_last_day: date
+    appeal_open: bool  # today (Europe/Brussels) is on or before the last day
+
+
 class AppealOut(msgspec.Struct):
     id: uuid.UUID
     application_id: uuid.UUID

@@ -217,6 +217,22 @@ async def _decision_of_application(repository: DecisionRepository,
     return line, decision
 
 
+async def decision_of_application(session: AsyncSession, principal: Principal,
+                                  application_id: uuid.UUID) -> tuple[DecisionLine, Decision, int, date, bool]:
+    """The decision line of one application with its appeal period: (line, decision, appeal days, last day,
+    whether an appeal is still in time today, by the database's Brussels date)."""
+    repository = DecisionRepository(session, principal.tenant)
+    application, _ = await _visible_application(repository, principal, application_id)
+    line = await repository.line_of_application(application_id)
+    decision = None if line is None else await repository.decision(line.decision_id)
+    if line is None or decision is None:
+        raise NotFound("over deze aanvraag is nog niet beslist")
+    call = await CallRepository(session, principal.tenant).get(application.call_id)
+    assert call is not None
+    last_day = rules.appeal_last_day(decision.decided_on, call.appeal_days)
+    return line, decision, call.appeal_days, last_day, await repository.brussels_today() <= last_day
+
+
 async def _last_day(session: AsyncSession, tenant: str, application: Application, decision_id: uuid.UUID) -> date:
     call = await CallRepository(session, tenant).get(application.call_id)
     decision = await DecisionRepository(session, tenant).decision(decision_id)

@@ -103,3 +103,30 @@ def test_an_appeal_after_the_period_is_refused_with_the_last_day_in_dutch(decide
     assert refused.json()["detail"] == ("de beroepstermijn van 30 dagen is verstreken: de laatste dag om beroep aan "
                                         f"te tekenen was {day(last_day)}")
     assert refused.json()["last_day"] == last_day.isoformat()
+
+
+def test_the_applicant_reads_the_decision_date_and_the_last_day_to_appeal(
+        decided_today: World, decided_long_ago: World) -> None:
+    title = "Schilder je dak waterdicht"
+    today = httpx.get(decided_today.url(f"/applications/{decided_today.apps[title]}/decision"),
+                      headers=decided_today.as_("applicant"))
+    assert today.status_code == 200, today.text
+    body = today.json()
+    assert body["reference"] == decided_today.reference and body["decided_on"] == brussels_today().isoformat()
+    assert body["outcome"] in {"awarded", "rejected"} and body["reasons"]
+    assert body["appeal_days"] == 30
+    assert body["appeal_last_day"] == (brussels_today() + timedelta(days=30)).isoformat()
+    assert body["appeal_open"] is True
+
+    # Decided 31 days ago: the last day lies in the past, whatever day the decision was recorded.
+    old = httpx.get(decided_long_ago.url(f"/applications/{decided_long_ago.apps[title]}/decision"),
+                    headers=decided_long_ago.as_("applicant")).json()
+    assert old["decided_on"] == (brussels_today() - timedelta(days=31)).isoformat()
+    assert old["appeal_last_day"] == (brussels_today() - timedelta(days=1)).isoformat()
+    assert old["appeal_open"] is False
+
+
+def test_people_not_involved_do_not_read_an_applications_decision(decided_today: World) -> None:
+    path = f"/applications/{decided_today.apps['Schilder je dak waterdicht']}/decision"
+    assert httpx.get(decided_today.url(path), headers=decided_today.as_("juror")).status_code in {403, 404}
+    assert httpx.get(decided_today.url(path), headers=decided_today.as_("driver")).status_code == 403
