@@ -21,15 +21,13 @@ from services.grants.applications.schemas import (
     DraftApplication,
     Withdrawal,
 )
-from services.grants.calls.etags import etag, expected_version
+from shared.versioning import IDEMPOTENCY_KEY, IF_MATCH, etag, expected_version
 from services.grants.calls.rules import MANAGERS
 from shared import enterprise_number
 from shared.auth import Principal, require_roles
 from shared.problems import BadRequest
 from shared.storage import ObjectStore
 
-IF_MATCH = Parameter(header="If-Match", default=None, required=False)
-IDEMPOTENCY_KEY = Parameter(header="Idempotency-Key", default=None, required=False)
 ORGANISATIONS = ("applicant", "partner")
 
 

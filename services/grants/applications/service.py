@@ -20,7 +20,7 @@ from services.grants.applications.policy import can_read_application, is_co_appl
 from services.grants.applications.repository import ApplicationRepository
 from services.grants.applications.schemas import AddCoApplicant, ApplicationChanges, DraftApplication
 from services.grants.audit.service import record
-from services.grants.calls.etags import check_version
+from shared.versioning import check_version
 from services.grants.calls.models import Call
 from services.grants.calls.repository import CallRepository
 from services.grants.calls.rules import STATUS_LABELS as CALL_STATUS_LABELS

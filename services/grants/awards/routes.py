@@ -29,12 +29,11 @@ from services.grants.awards.schemas import (
     TrancheOut,
     TranchesIn,
 )
-from services.grants.calls.etags import etag, expected_version
+from shared.versioning import IF_MATCH, etag, expected_version
 from services.grants.calls.rules import MANAGERS
 from shared.auth import Principal, require_roles
 from shared.storage import ObjectStore
 
-IF_MATCH = Parameter(header="If-Match", default=None, required=False)
 READERS = ("applicant", "partner", *MANAGERS)
 
 

@@ -29,7 +29,7 @@ from services.grants.awards.schemas import (
     ReviewIn,
     TranchesIn,
 )
-from services.grants.calls.etags import check_version
+from shared.versioning import check_version
 from services.grants.calls.repository import CallRepository
 from services.grants.calls.rules import MANAGERS
 from shared.auth import Principal

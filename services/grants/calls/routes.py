@@ -7,7 +7,7 @@ from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.grants.calls import rules, service
-from services.grants.calls.etags import etag, expected_version
+from shared.versioning import IF_MATCH, etag, expected_version
 from services.grants.calls.models import Call
 from services.grants.calls.repository import CallRepository
 from services.grants.calls.rules import MANAGERS, VISIBLE_TO_EVERYONE
@@ -23,7 +23,6 @@ from services.grants.calls.schemas import (
 )
 from shared.auth import ROLES, Principal, require_roles
 
-IF_MATCH = Parameter(header="If-Match", default=None, required=False)
 
 
 def to_out(call: Call) -> CallOut:

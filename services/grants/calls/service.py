@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from services.grants.audit.service import record
 from services.grants.calls import rules
-from services.grants.calls.etags import check_version
+from shared.versioning import check_version
 from services.grants.calls.models import Call, Criterion
 from services.grants.calls.repository import CallRepository
 from services.grants.calls.schemas import CallChanges, DraftCall, Eligibility, RequiredAttachment

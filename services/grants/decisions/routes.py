@@ -7,7 +7,7 @@ from litestar import Controller, Response, get, patch, post
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.grants.calls.etags import etag, expected_version
+from shared.versioning import IF_MATCH, etag, expected_version
 from services.grants.calls.rules import MANAGERS
 from services.grants.decisions import service
 from services.grants.decisions.models import Appeal, Decision, DecisionLine
@@ -24,7 +24,6 @@ from services.grants.decisions.schemas import (
 from shared.auth import ROLES, Principal, require_roles
 from shared.storage import ObjectStore
 
-IF_MATCH = Parameter(header="If-Match", default=None, required=False)
 INVOLVED = ("applicant", "partner", *MANAGERS)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.grants.applications.models import Application
 from services.grants.audit.service import record
 from services.grants.calls import service as calls
-from services.grants.calls.etags import check_version
+from shared.versioning import check_version
 from services.grants.calls.models import Call
 from services.grants.calls.repository import CallRepository
 from services.grants.calls.rules import MANAGERS

@@ -9,7 +9,7 @@ from litestar import Controller, Response, get, post, put
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.grants.calls.etags import etag, expected_version
+from shared.versioning import IF_MATCH, etag, expected_version
 from services.grants.jury import service
 from services.grants.jury.rules import MANAGERS
 from services.grants.jury.schemas import (
@@ -30,7 +30,6 @@ from services.grants.jury.schemas import (
 )
 from shared.auth import Principal, require_roles
 
-IF_MATCH = Parameter(header="If-Match", default=None, required=False)
 JUROR = require_roles("juror")
 MANAGER = require_roles(*MANAGERS)
 MANAGER_OR_JUROR = require_roles("juror", *MANAGERS)

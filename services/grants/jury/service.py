@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from services.grants.applications.models import Application
 from services.grants.applications.schemas import AttachmentOut
 from services.grants.audit import service as audit
-from services.grants.calls.etags import check_version
+from shared.versioning import check_version
 from services.grants.calls.models import Call, Criterion
 from services.grants.events.published import ReviewSubmittedV1
 from services.grants.jury import rules

@@ -3,10 +3,9 @@ from __future__ import annotations
 import uuid
 
 from litestar import Controller, Response, get, put
-from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.grants.calls.etags import etag, expected_version
+from shared.versioning import IF_MATCH, etag, expected_version
 from services.grants.calls.rules import MANAGERS
 from services.grants.screening import service
 from services.grants.screening.models import Screening
@@ -37,7 +36,7 @@ class ScreeningController(Controller):
     @put("/", guards=[require_roles(*MANAGERS)])
     async def record_result(self, application_id: uuid.UUID, data: ScreeningResult, session: AsyncSession,
                             principal: Principal,
-                            if_match: str | None = Parameter(header="If-Match", default=None, required=False),
+                            if_match: str | None = IF_MATCH,
                             ) -> Response[ScreeningOut]:
         return to_out(await service.record_result(session, principal, application_id, data,
                                                   expected_version(if_match)))

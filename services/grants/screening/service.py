@@ -14,7 +14,7 @@ from services.grants.applications.models import Application
 from services.grants.applications.repository import ApplicationRepository
 from services.grants.applications.policy import can_read_application
 from services.grants.audit.service import record
-from services.grants.calls.etags import check_version
+from shared.versioning import check_version
 from services.grants.calls.models import Call
 from services.grants.calls.repository import CallRepository
 from services.grants.calls.service import attachments_of, eligibility_of

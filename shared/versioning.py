@@ -1,9 +1,17 @@
-"""Optimistic concurrency over HTTP: the resource's `version` is its ETag; a write may carry If-Match, and a
-write against an older version answers 412 instead of overwriting someone else's change."""
+"""Optimistic concurrency and retries over HTTP (DESIGN §4b): the resource's `version` is its ETag; a write may
+carry If-Match, and a write against an older version answers 412 instead of overwriting someone else's change.
+Creating calls a client may retry take an Idempotency-Key."""
 
 from __future__ import annotations
 
+from litestar.params import HeaderParameter
+
 from shared.problems import BadRequest, PreconditionFailed
+
+IF_MATCH = HeaderParameter(name="If-Match", default=None, required=False)
+"""A route parameter: `if_match: str | None = IF_MATCH`."""
+IDEMPOTENCY_KEY = HeaderParameter(name="Idempotency-Key", default=None, required=False)
+"""A route parameter: `idempotency_key: str | None = IDEMPOTENCY_KEY`."""
 
 
 def expected_version(if_match: str | None) -> int | None:
