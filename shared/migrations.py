@@ -10,6 +10,7 @@ from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, pool, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -33,6 +34,15 @@ def upgrade(migrations_dir: Path, url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(migrations_dir, url), revision)
 
 
+def head_revision(migrations_dir: Path) -> str | None:
+    """The revision the code expects the database to be at."""
+    return ScriptDirectory.from_config(alembic_config(migrations_dir, "unused")).get_current_head()
+
+
+CURRENT_REVISION_SQL = "select version_num from alembic_version"
+"""Readable by the request role (granted after every migration run), for readiness."""
+
+
 def run_env() -> None:
     """The body of every service's migrations/env.py."""
     url = context.config.attributes["database_url"]
@@ -47,6 +57,9 @@ def run_env() -> None:
             context.configure(connection=connection, transaction_per_migration=True)
             with context.begin_transaction():
                 context.run_migrations()
+            # So that a serving process (request role) can tell whether the schema is current.
+            connection.execute(text(f"GRANT SELECT ON alembic_version TO {app_role()}"))
+            connection.commit()
         finally:
             if connection.in_transaction():
                 connection.rollback()

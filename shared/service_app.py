@@ -22,6 +22,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from litestar.plugins.prometheus import PrometheusController
 from litestar.types import ControllerRouterHandler
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Principal, TenantAuthMiddleware, TokenVerifier
@@ -30,6 +31,7 @@ from shared.events.consumer import Consumer, Subscription
 from shared.events.outbox import OutboxRelay
 from shared.events.streams import ensure_streams
 from shared.logs import configure_logging
+from shared.migrations import CURRENT_REVISION_SQL, head_revision, upgrade
 from shared.problems import EXCEPTION_HANDLERS, NotFound, Problem
 from shared.requests import request_id_middleware
 from shared.settings import ServiceSettings
@@ -73,6 +75,8 @@ class Runtime:
     nc: Any = None
     js: Any = None
     store: ObjectStore | None = None
+    expected_revision: str | None = None
+    """Set when this process does not migrate at start: readiness waits for the migration Job."""
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -102,6 +106,14 @@ async def ready(state: State) -> dict[str, Any]:
         checks["nats"] = "ok"
     except Exception as exc:
         checks["nats"] = f"{type(exc).__name__}"
+    if runtime.expected_revision is not None:
+        try:
+            async with runtime.db.engine.connect() as connection:
+                current = (await connection.execute(text(CURRENT_REVISION_SQL))).scalar_one_or_none()
+            checks["schema"] = "ok" if current == runtime.expected_revision else \
+                f"at {current}, expected {runtime.expected_revision}"
+        except Exception as exc:
+            checks["schema"] = f"{type(exc).__name__}"
     if runtime.store is not None:
         try:
             await asyncio.wait_for(runtime.store.ping(), 2.0)
@@ -171,6 +183,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
         runtime = Runtime(settings=settings, verifier=verifier,
                           db=Database.from_url(settings.database.url, settings.database.pool_size))
         app.state["runtime"] = runtime
+        if not settings.database.migrate_at_start:
+            runtime.expected_revision = head_revision(spec.migrations_dir)
         runtime.nc = await nats.connect(settings.nats.url, name=spec.name, max_reconnect_attempts=-1)
         runtime.js = runtime.nc.jetstream()
         await ensure_streams(runtime.js, settings.nats.stream_replicas)
@@ -230,15 +244,17 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
 
 def main(spec: ServiceSpec, argv: Sequence[str] | None = None) -> None:
     """`python -m services.<name> [serve|migrate]`: serve applies pending migrations first."""
-    from shared.migrations import upgrade
 
     parser = argparse.ArgumentParser(prog=f"python -m services.{spec.name}")
     parser.add_argument("command", nargs="?", default="serve", choices=["serve", "migrate"])
     args = parser.parse_args(argv)
     settings = ServiceSettings()
     configure_logging(spec.name, settings.log_level, settings.log_format)
-    upgrade(spec.migrations_dir, settings.database.migration_url)
-    log.info("migrations applied")
+    if args.command == "migrate" or settings.database.migrate_at_start:
+        upgrade(spec.migrations_dir, settings.database.migration_url)
+        log.info("migrations applied")
+    else:
+        log.info("migrations left to the migration job; unready until the schema is current")
     if args.command == "migrate":
         return
     app = create_service_app(spec, settings)

@@ -60,6 +60,9 @@ class DatabaseSettings:
     migration_url: str = field(default_factory=lambda: env_str("REGIE_MIGRATION_DATABASE_URL", ""))
     """The owner role that runs Alembic migrations."""
     pool_size: int = field(default_factory=lambda: env_int("REGIE_DATABASE_POOL_SIZE", 10))
+    migrate_at_start: bool = field(default_factory=lambda: env_bool("REGIE_MIGRATE_AT_START", True))
+    """`serve` applies pending migrations first. Off where a migration Job does it (Kubernetes): the serving
+    processes then never hold the owner role's password, and stay unready until the schema is current."""
     app_role: str = field(default_factory=lambda: env_str("REGIE_DATABASE_APP_ROLE", "regie_app"))
     relay_role: str = field(default_factory=lambda: env_str("REGIE_DATABASE_RELAY_ROLE", "regie_relay"))
 

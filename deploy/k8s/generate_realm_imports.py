@@ -7,6 +7,8 @@ The realm files are made for the local stack: the gateway's URL is the placehold
 every realm carries demo users whose password is "demo". For Kubernetes:
 
 - the demo users are left out (a production realm gets its users from the province, not from git);
+- so is every client that allows the password grant (`regie-cli`: scripts and tests on a developer machine);
+  an integration in production gets a confidential client with client credentials of its own;
 - the portal client names the public host once, in `rootUrl`; every other URL of the client is relative to it
   ("/*", "/") or Keycloak's "+" ("the origins / post-logout URIs of the valid redirect URIs"). The host is then
   one field per realm, which the production overlay's kustomize `replacements` set from the single public-host
@@ -56,6 +58,7 @@ def _portal_urls(client: dict[str, Any], host: str) -> None:
 def production_realm(realm: dict[str, Any], host: str) -> dict[str, Any]:
     realm = json.loads(json.dumps(realm))  # a deep copy
     realm.pop("users", None)
+    realm["clients"] = [c for c in realm.get("clients", []) if not c.get("directAccessGrantsEnabled")]
     for client in realm.get("clients", []):
         if client.get("clientId") == PORTAL_CLIENT:
             _portal_urls(client, host)

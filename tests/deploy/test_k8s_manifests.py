@@ -199,7 +199,9 @@ def test_the_environment_is_everything_the_code_reads(example: list[Doc], servic
         needed -= GATEWAY_WITHOUT
         needed |= {"REGIE_SESSION_SECRET"}
     else:
-        needed |= {"REGIE_NATS_STREAM_REPLICAS"}
+        # Serving pods leave migrations to the Job: they get no owner URL, and are told so.
+        needed -= {"REGIE_MIGRATION_DATABASE_URL"}
+        needed |= {"REGIE_NATS_STREAM_REPLICAS", "REGIE_MIGRATE_AT_START"}
     env = container_env(example, service_container(example, service))
     assert needed <= set(env), f"not set: {sorted(needed - set(env))}"
     assert not [name for name, value in env.items() if "$(" in value], "a $(VAR) refers to nothing defined before"
@@ -268,16 +270,19 @@ def test_database_urls_and_migration_job(example: list[Doc], service: str) -> No
     env = container_env(example, service_container(example, service))
     secrets = secret_values(example)
     for var, role, secret in (("REGIE_DATABASE_URL", "regie_app", "regie-pg-app"),
-                              ("REGIE_RELAY_DATABASE_URL", "regie_relay", "regie-pg-relay"),
-                              ("REGIE_MIGRATION_DATABASE_URL", "regie_owner", "regie-pg-owner")):
+                              ("REGIE_RELAY_DATABASE_URL", "regie_relay", "regie-pg-relay")):
         assert env[var] == (f"postgresql+asyncpg://{role}:{secrets[secret]['password']}"
                             f"@regie-pg-rw:5432/{service}")
+    assert env["REGIE_MIGRATE_AT_START"] == "false"
+    serving = service_container(example, service)
+    assert "regie-pg-owner" not in str(serving), "a serving pod must not hold the owner role's password"
     job = one(example, "Job", f"{service}-migrate")
     (migrate,) = job["spec"]["template"]["spec"]["containers"]
     assert migrate["command"] == ["python", "-m", f"services.{service}", "migrate"]
     assert migrate["image"] == service_container(example, service)["image"]
     job_env = container_env(example, migrate)
-    assert job_env["REGIE_MIGRATION_DATABASE_URL"] == env["REGIE_MIGRATION_DATABASE_URL"]
+    assert job_env["REGIE_MIGRATION_DATABASE_URL"] == (
+        f"postgresql+asyncpg://regie_owner:{secrets['regie-pg-owner']['password']}@regie-pg-rw:5432/{service}")
     assert "REGIE_DATABASE_URL" not in job_env, "the Job needs the owner role only"
     assert job["spec"]["template"]["spec"]["restartPolicy"] in ("Never", "OnFailure")
     assert job["spec"].get("ttlSecondsAfterFinished"), "an immutable finished Job would block the next apply"
@@ -604,6 +609,9 @@ def test_realm_imports_are_in_sync_with_the_realm_files(production: list[Doc]) -
     for doc in imports.values():
         assert doc["spec"]["keycloakCRName"] == "keycloak"
         assert "users" not in doc["spec"]["realm"], "no demo users (password 'demo') in production"
+        clients = doc["spec"]["realm"]["clients"]
+        assert "regie-portal" in {c["clientId"] for c in clients}
+        assert not [c["clientId"] for c in clients if c.get("directAccessGrantsEnabled")], "no password grant"
         assert "${" + "REGIE_GATEWAY_URL}" not in str(doc)
 
 
