@@ -12,6 +12,9 @@ from typing import Any
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 tenant_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("tenant", default=None)
+traceparent_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("traceparent", default=None)
+"""W3C trace context of the work in hand: from the request's `traceparent` header, or from the event being
+applied. Events staged meanwhile carry it on, so one trace follows a request across services."""
 
 _STANDARD_ATTRS = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
 
@@ -33,6 +36,8 @@ class JsonFormatter(logging.Formatter):
             entry["request_id"] = request_id
         if (tenant := tenant_var.get()) is not None:
             entry["tenant"] = tenant
+        if (traceparent := traceparent_var.get()) is not None:
+            entry["trace_id"] = traceparent.split("-")[1] if traceparent.count("-") == 3 else traceparent
         for key, value in record.__dict__.items():
             if key not in _STANDARD_ATTRS and not key.startswith("_"):
                 entry[key] = value

@@ -1,7 +1,8 @@
 """Per-request plumbing as a plain ASGI middleware around the whole application (outside Litestar, so that
 it sees every request, also those refused before routing): a request id (taken from X-Request-Id when a
 trusted proxy such as the gateway set one, made otherwise) echoed in the response and put into the log
-context, Prometheus metrics by route template, and one structured log line per request."""
+context, the W3C trace context (`traceparent`) for the logs and the events the request stages, Prometheus
+metrics by route template, and one structured log line per request."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import Counter, Histogram
 
 from shared.ids import uuid7
-from shared.logs import request_id_var, tenant_var
+from shared.logs import request_id_var, tenant_var, traceparent_var
 
 log = logging.getLogger("regie.requests")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+TRACEPARENT = re.compile(r"^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
 QUIET_PATHS = ("/health/", "/metrics")
 
 REQUESTS = Counter("regie_http_requests_total", "HTTP requests answered",
@@ -31,10 +33,13 @@ def request_id_middleware(app: ASGIApp, service: str = "regie") -> ASGIApp:
         if scope["type"] != "http":
             await app(scope, receive, send)
             return
-        supplied = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        headers = dict(scope["headers"])
+        supplied = headers.get(b"x-request-id", b"").decode("latin-1")
         request_id = supplied if REQUEST_ID.match(supplied) else str(uuid7())
         request_token = request_id_var.set(request_id)
         tenant_token = tenant_var.set(None)
+        trace = headers.get(b"traceparent", b"").decode("latin-1").strip().lower()
+        trace_token = traceparent_var.set(trace if TRACEPARENT.match(trace) else None)
         started = time.perf_counter()
         status = 500
 
@@ -60,5 +65,6 @@ def request_id_middleware(app: ASGIApp, service: str = "regie") -> ASGIApp:
                                            "status": status, "duration_ms": round(elapsed * 1000, 1)})
             request_id_var.reset(request_token)
             tenant_var.reset(tenant_token)
+            traceparent_var.reset(trace_token)
 
     return middleware

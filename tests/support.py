@@ -42,7 +42,8 @@ async def stream_events(nats_url: str, subject: str, field: str, value: str, *, 
             for message in messages:
                 envelope = decode(message.data)
                 if envelope.data.get(field) == value:
-                    found.append({"id": envelope.id, "type": envelope.type, **envelope.data})
+                    found.append({"id": envelope.id, "type": envelope.type, "traceparent": envelope.traceparent,
+                                  **envelope.data})
         await sub.unsubscribe()  # a pull subscription left registered makes drain() wait for its timeout
         await nc.drain()
         if len(found) >= at_least or asyncio.get_running_loop().time() > deadline:

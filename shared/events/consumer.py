@@ -23,7 +23,7 @@ from shared.db import Database
 from shared.events.envelope import Envelope, InvalidEvent, decode
 from shared.events.inbox import first_delivery
 from shared.events.streams import dead_letter_subject, stream_name
-from shared.logs import tenant_var
+from shared.logs import tenant_var, traceparent_var
 
 log = logging.getLogger("regie.consumer")
 
@@ -97,6 +97,7 @@ class Consumer:
             await self.dead_letter(msg, str(exc))
             return
         token = tenant_var.set(envelope.tenant)
+        trace_token = traceparent_var.set(envelope.traceparent)
         try:
             handler = self.subscription.handler_for(envelope.type)
             async with self.db.transaction(envelope.tenant) as session:
@@ -122,6 +123,7 @@ class Consumer:
                 await msg.nak(delay=min(2.0 ** deliveries, 60.0))
         finally:
             tenant_var.reset(token)
+            traceparent_var.reset(trace_token)
 
     def before_ack(self, envelope: Envelope) -> None:
         """After the effect is committed, before the ack; a hook for crash tests, a no-op otherwise."""

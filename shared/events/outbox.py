@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base
 from shared.events.envelope import EventData, encode, make_envelope
+from shared.logs import traceparent_var
 from shared.migrations import relay_role, tenant_isolation
 
 log = logging.getLogger("regie.outbox")
@@ -55,8 +56,10 @@ def outbox_ddl() -> list[str]:
 
 def stage(session: AsyncSession, data: EventData, *, tenant: str, subject: str,
           traceparent: str | None = None) -> str:
-    """Adds the event to the session's transaction; returns its id. Never commits."""
-    envelope = make_envelope(data, tenant=tenant, subject=subject, traceparent=traceparent)
+    """Adds the event to the session's transaction; returns its id. Never commits. The event carries the
+    trace context of the work in hand (the request's, or the event being applied) unless one is given."""
+    envelope = make_envelope(data, tenant=tenant, subject=subject,
+                             traceparent=traceparent if traceparent is not None else traceparent_var.get())
     session.add(OutboxMessage(id=envelope.id, tenant=tenant, subject=envelope.nats_subject,
                               type=envelope.type, payload=encode(envelope)))
     return envelope.id

@@ -9,8 +9,9 @@ import time
 import httpx
 import pytest
 
+from shared.ids import uuid7
 from shared.problems import TYPE_PREFIX
-from tests.support import bearer, random_enterprise_number as enterprise_number
+from tests.support import bearer, random_enterprise_number as enterprise_number, stream_events
 
 SERVICES = ("partners", "grants", "foodsavers")
 
@@ -98,3 +99,17 @@ async def test_an_organisation_registered_in_partners_reaches_grants_read_model_
         other = await http.get(f"{platform.url('grants')}/limburg/registry/organisations",
                                headers=bearer(tokens("limburg", "call-manager")), params={"limit": 500})
         assert number not in {o["enterprise_number"] for o in other.json()}
+
+
+async def test_the_trace_context_of_a_request_through_the_gateway_travels_on_in_its_event(platform, tokens) -> None:
+    trace_id = uuid7().hex
+    number = enterprise_number()
+    registered = httpx.post(f"{platform.gateway_url}/limburg/api/partners/organisations",
+                            headers={**bearer(tokens("limburg", "coordinator")),
+                                     "traceparent": f"00-{trace_id}-{uuid7().hex[:16]}-01"},
+                            json={"enterprise_number": number, "name": "Traceerbaar bedrijf", "kind": "cooperative",
+                                  "municipality": "Genk"})
+    assert registered.status_code == 201, registered.text
+    (event,) = await stream_events(platform.config.nats_url, "partners.limburg.organisation.registered",
+                                   "enterprise_number", number)
+    assert event["traceparent"] is not None and event["traceparent"].split("-")[1] == trace_id
