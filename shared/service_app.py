@@ -32,6 +32,7 @@ from shared.events.outbox import OutboxRelay
 from shared.events.streams import ensure_streams
 from shared.logs import configure_logging
 from shared.migrations import CURRENT_REVISION_SQL, head_revision, upgrade
+from shared.portal.pages import send_flash, template_config
 from shared.problems import EXCEPTION_HANDLERS, NotFound, Problem
 from shared.requests import request_id_middleware
 from shared.settings import ServiceSettings
@@ -62,6 +63,9 @@ class ServiceSpec:
     background: Sequence[Callable[[Runtime], Awaitable[None]]] = ()
     """Long-running work (e.g. closing calls at their deadline), started and stopped with the service like
     the relay; each returns when `runtime.stop` is set."""
+    templates: Path | None = None
+    """The service's portal page templates; with them it renders pages in the portal kit's layout (the kit's
+    templates come after the service's own)."""
 
 
 @dataclass
@@ -235,6 +239,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         dependencies=dependencies,
+        template_config=template_config(spec.templates) if spec.templates else None,
+        before_send=[send_flash] if spec.templates else [],
         request_max_body_size=settings.http.max_body_bytes,
         openapi_config=OpenAPIConfig(title=f"Regie {spec.name}", version="1"),
         debug=False,

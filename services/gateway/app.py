@@ -1,5 +1,6 @@
-"""The gateway's wiring: the one entry point of Regie. Portal pages and login, the API routes to the services,
-and the hardening every response gets. It owns no data and has no database."""
+"""The gateway's wiring: the one entry point of Regie. Login and the session, the provinces' list and each
+province's home, the portal pages and the API forwarded to the services that own them, and the hardening every
+response gets. It owns no data, has no database and draws no page of a domain."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from pathlib import Path
 
 from litestar import Litestar
 from litestar.connection import ASGIConnection
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.handlers.base import BaseRouteHandler
@@ -17,20 +17,16 @@ from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.plugins.prometheus import PrometheusController
 from litestar.static_files import create_static_files_router
-from litestar.template.config import TemplateConfig
 
-from services.gateway import health, login, proxy
+from services.gateway import health, login, pages, proxy
 from services.gateway.errors import EXCEPTION_HANDLERS_HTML
-from services.gateway.portal import applicant, jury, province, province_jury, province_ranking
-from services.gateway.portal import after_decision, notices
-from services.gateway.portal import routes as portal
-from services.gateway.portal.access import LoginRequired, to_login
-from services.gateway.portal.templating import register_filters
+from services.gateway.pages import LoginRequired, to_login
 from services.gateway.runtime import Gateway, gateway_of
 from services.gateway.security import add_security_headers
 from services.gateway.sessions import TenantSessions
 from services.gateway.settings import GatewaySettings
 from shared.logs import configure_logging, tenant_var
+from shared.portal import pages as portal_kit
 from shared.problems import NotFound
 
 HERE = Path(__file__).parent
@@ -68,12 +64,8 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             health.live, health.ready, PrometheusController,
-            create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
-            portal.provinces, portal.home, *jury.ROUTES,
-            # after_decision serves the application page (D's page plus the decision section) in its place.
-            *(route for route in applicant.ROUTES if route is not applicant.application),
-            *after_decision.ROUTES, *notices.ROUTES,
-            *province.ROUTES, *province_jury.ROUTES, *province_ranking.ROUTES,
+            create_static_files_router(path="/static", directories=[portal_kit.STATIC], include_in_schema=False),
+            pages.provinces, pages.home, pages.page,
             login.start_login, login.finish_login, login.logout,
             proxy.api,
         ],
@@ -88,8 +80,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         dependencies={"gateway": Provide(provide_gateway, sync_to_thread=False)},
         before_send=[add_security_headers(settings)],
         exception_handlers={**EXCEPTION_HANDLERS_HTML, LoginRequired: to_login},
-        template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine,
-                                       engine_callback=register_filters),
+        template_config=portal_kit.template_config(HERE / "templates"),
         request_max_body_size=settings.service.http.max_body_bytes,
         openapi_config=None,
         debug=False,

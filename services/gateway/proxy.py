@@ -1,4 +1,4 @@
-"""/<tenant>/api/<service>/<path> → <upstream>/<tenant>/<path>.
+"""/<tenant>/api/<service>/<path> → <upstream>/<tenant>/<path>, and the forwarding the portal pages use too.
 
 The token is verified here before anything is forwarded (the service verifies it again: defence in depth), so a
 token of another realm never reaches a service. Bodies stream both ways: an upload is not held in memory."""
@@ -20,6 +20,7 @@ from services.gateway.runtime import Gateway, InjectedGateway
 from services.gateway.sessions import fresh_user
 from shared.auth import bearer_token
 from shared.logs import request_id_var
+from shared.portal.headers import CSRF_HEADER, FLASH_HEADER
 from shared.problems import BadRequest, Forbidden, NotFound, PayloadTooLarge, Problem, Unauthenticated
 
 log = logging.getLogger("regie.gateway.proxy")
@@ -31,9 +32,8 @@ DROPPED_REQUEST = HOP_BY_HOP | {"host", "cookie", "authorization", "forwarded", 
                                 "x-forwarded-proto", "x-forwarded-host", "x-request-id", "traceparent",
                                 "tracestate", "x-csrf-token", "x-real-ip"}
 # The service's own request id, date and server would duplicate the gateway's; cookies stay the gateway's.
-DROPPED_RESPONSE = HOP_BY_HOP | {"set-cookie", "x-request-id", "date", "server"}
+DROPPED_RESPONSE = HOP_BY_HOP | {"set-cookie", "x-request-id", "date", "server", FLASH_HEADER}
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-CSRF_HEADER = "x-csrf-token"
 
 
 class UpstreamUnavailable(Problem):
@@ -61,13 +61,15 @@ def traceparent(incoming: str | None) -> str:
     return f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01"
 
 
-def forwarded_headers(request: Request[Any, Any, Any], token: str, public_scheme: str) -> list[tuple[str, str]]:
+def forwarded_headers(request: Request[Any, Any, Any], token: str | None,
+                      public_scheme: str) -> list[tuple[str, str]]:
     connection_listed = {h.strip().lower() for h in request.headers.get("connection", "").split(",")}
     headers = [(k, v) for k, v in request.headers.items()
                if k.lower() not in DROPPED_REQUEST and k.lower() not in connection_listed]
     client = request.client.host if request.client else ""
+    if token is not None:
+        headers.append(("authorization", f"Bearer {token}"))
     headers += [
-        ("authorization", f"Bearer {token}"),
         ("x-forwarded-for", client),
         ("x-forwarded-proto", public_scheme),
         ("x-forwarded-host", request.headers.get("host", "")),
@@ -101,30 +103,40 @@ def has_body(request: Request[Any, Any, Any], max_bytes: int) -> bool:
     return announced > 0 or "transfer-encoding" in request.headers
 
 
-async def forward(request: Request[Any, Any, Any], http: httpx.AsyncClient, upstream: str, tenant: str,
-                  token: str, public_scheme: str) -> Stream:
-    path = upstream_path(request.scope.get("raw_path"), request.scope["path"])
-    query = request.scope.get("query_string", b"").decode("latin-1")
-    url = f"{upstream}/{tenant}{path}" + (f"?{query}" if query else "")
-    max_bytes = request.route_handler.resolve_request_max_body_size() or 0
-    content: AsyncIterator[bytes] | None = request.stream() if has_body(request, max_bytes) else None
-    outgoing = http.build_request(request.method, url, headers=forwarded_headers(request, token, public_scheme),
-                                  content=content)
+async def send_upstream(request: Request[Any, Any, Any], http: httpx.AsyncClient, url: str, token: str | None,
+                        public_scheme: str, *, extra_headers: list[tuple[str, str]] | None = None,
+                        content: AsyncIterator[bytes] | bytes | None = None) -> httpx.Response:
+    """The request, as the service should see it, sent with its body streaming on; the answer is opened as a
+    stream (the caller closes it). `content` replaces the body when the gateway had to read part of it."""
+    if content is None:
+        max_bytes = request.route_handler.resolve_request_max_body_size() or 0
+        content = request.stream() if has_body(request, max_bytes) else None
+    headers = forwarded_headers(request, token, public_scheme) + list(extra_headers or [])
+    outgoing = http.build_request(request.method, url, headers=headers, content=content)
     try:
-        response = await http.send(outgoing, stream=True)
+        return await http.send(outgoing, stream=True)
     except httpx.TimeoutException as exc:
-        log.warning("upstream timed out", extra={"upstream": upstream})
+        log.warning("upstream timed out", extra={"upstream": url.split("/", 3)[2]})
         raise UpstreamTimeout("de dienst antwoordde niet op tijd") from exc
     except httpx.TransportError as exc:
-        log.warning("upstream unreachable", extra={"upstream": upstream, "error": type(exc).__name__})
+        log.warning("upstream unreachable", extra={"upstream": url.split("/", 3)[2], "error": type(exc).__name__})
         raise UpstreamUnavailable("de dienst is niet bereikbaar") from exc
+
+
+def relayed(response: httpx.Response, dropped: frozenset[str] = DROPPED_RESPONSE) -> Stream:
+    """The service's answer streamed on to the client, minus the headers the gateway owns."""
     # Litestar keeps one value per name; repeated headers (Vary, Link) are joined, as RFC 9110 §5.3 allows.
     headers: dict[str, str] = {}
     for name, value in response.headers.multi_items():
-        if name not in DROPPED_RESPONSE:
+        if name not in dropped:
             headers[name] = f"{headers[name]}, {value}" if name in headers else value
     return Stream(response.aiter_raw(), status_code=response.status_code, headers=headers,
                   media_type=response.headers.get("content-type"), background=BackgroundTask(response.aclose))
+
+
+def upstream_url(upstream: str, tenant: str, path: str, request: Request[Any, Any, Any]) -> str:
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    return f"{upstream}/{tenant}{path}" + (f"?{query}" if query else "")
 
 
 async def caller_token(request: Request[Any, Any, Any], tenant: str, gateway: Gateway) -> str:
@@ -148,11 +160,14 @@ async def caller_token(request: Request[Any, Any, Any], tenant: str, gateway: Ga
        include_in_schema=False)
 async def api(request: Request[Any, Any, Any], tenant: FromPath[str], service: FromPath[str],
               gateway: InjectedGateway) -> Stream:
-    # The path after the service is taken from the raw path in forward(), never from a parameter.
+    # The path after the service is taken from the raw path, never from a parameter.
     upstream = gateway.settings.upstreams.get(service)
     if upstream is None:
         raise NotFound(f"onbekende dienst {service!r}")
     token = await caller_token(request, tenant, gateway)
     await gateway.verifier.verify(token, expected_tenant=tenant)
     scheme = "https" if gateway.settings.https else "http"
-    return await forward(request, gateway.upstream_http, upstream, tenant, token, scheme)
+    path = upstream_path(request.scope.get("raw_path"), request.scope["path"])
+    response = await send_upstream(request, gateway.upstream_http, upstream_url(upstream, tenant, path, request),
+                                   token, scheme)
+    return relayed(response)

@@ -6,20 +6,27 @@ from pathlib import Path
 
 from litestar import Litestar
 
+from services.grants import portal
+from services.grants.applications import pages as application_pages
 from services.grants.applications.routes import (
     ApplicationController,
     CallApplicationController,
     CoApplicationController,
 )
 from services.grants.audit.routes import AuditController
+from services.grants.awards import pages as award_pages
 from services.grants.awards.reminders import AWARD_PLANS, send_report_reminders
 from services.grants.awards.routes import AwardPlanController, AwardRuleController, FollowUpController
+from services.grants.calls import pages as call_pages
 from services.grants.calls.routes import CallController, PublicCallController
+from services.grants.decisions import pages as decision_pages
 from services.grants.decisions.handlers import DECISION_NOTIFICATIONS
 from services.grants.decisions.routes import ApplicationDecisionController, DecisionController, NoticeController
 from services.grants.events.handlers import PARTNER_ORGANISATIONS
+from services.grants.jury import pages as jury_pages
 from services.grants.jury.routes import JuryController
 from services.grants.opendata.routes import OpenDataController, PublicOpenDataController
+from services.grants.ranking import pages as ranking_pages
 from services.grants.ranking.routes import RankingController
 from services.grants.registry.routes import RegistryController
 from services.grants.scheduler import close_calls_at_deadline
@@ -33,12 +40,16 @@ SPEC = ServiceSpec(
                     CoApplicationController, ScreeningController, AuditController, RegistryController,
                     JuryController, RankingController, DecisionController, ApplicationDecisionController,
                     NoticeController, OpenDataController, PublicOpenDataController, AwardRuleController,
-                    AwardPlanController, FollowUpController],
+                    AwardPlanController, FollowUpController,
+                    # The portal pages (Dutch paths), each capability's next to its rules.
+                    *application_pages.ROUTES, *decision_pages.ROUTES, *award_pages.ROUTES, *jury_pages.ROUTES,
+                    *call_pages.ROUTES, *ranking_pages.ROUTES],
     migrations_dir=Path(__file__).parent / "migrations",
     subscriptions=[PARTNER_ORGANISATIONS, DECISION_NOTIFICATIONS, AWARD_PLANS],
     uses_storage=True,
-    public_paths=[r"^/[a-z-]+/public/"],
+    public_paths=[r"^/[a-z-]+/public/", r"^/[a-z-]+/oproepen/[0-9a-f-]{36}/?$"],
     background=[close_calls_at_deadline, send_report_reminders],
+    templates=portal.TEMPLATES,
 )
 
 

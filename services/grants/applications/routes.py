@@ -9,7 +9,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.grants.applications import rules, service
 from services.grants.applications.models import Application, Attachment
-from services.grants.applications.repository import ApplicationRepository
 from services.grants.applications.schemas import (
     AddCoApplicant,
     ApplicationChanges,
@@ -93,11 +92,7 @@ class CoApplicationController(Controller):
                                    limit: int = Parameter(default=50, ge=1, le=200),
                                    cursor: str | None = Parameter(default=None)) -> ApplicationPage:
         """Applications my organisation is co-applicant of: what to confirm, and what was submitted."""
-        if principal.enterprise_number is None:
-            return ApplicationPage(items=[], next_cursor=None)
-        rows = await ApplicationRepository(session, principal.tenant).page_with_co_applicant(
-            principal.enterprise_number, after_cursor(cursor), limit + 1)
-        return page(rows, limit)
+        return page(await service.co_application_page(session, principal, after_cursor(cursor), limit + 1), limit)
 
 
 class ApplicationController(Controller):
@@ -111,10 +106,8 @@ class ApplicationController(Controller):
                                 limit: int = Parameter(default=50, ge=1, le=200),
                                 cursor: str | None = Parameter(default=None)) -> ApplicationPage:
         """My organisation's applications; for call managers every submitted one."""
-        rows = await ApplicationRepository(session, principal.tenant).page_visible_to(
-            enterprise_number=principal.enterprise_number if principal.has_any(("applicant",)) else None,
-            all_but_drafts=principal.has_any(MANAGERS), call_id=call_id, statuses=status,
-            after=after_cursor(cursor), limit=limit + 1)
+        rows = await service.visible_page(session, principal, call_id=call_id, statuses=status,
+                                          after=after_cursor(cursor), limit=limit + 1)
         return page(rows, limit)
 
     @get("/{application_id:uuid}", guards=[require_roles("applicant", "partner", "juror", *MANAGERS)])

@@ -24,7 +24,7 @@ from shared.versioning import check_version
 from services.grants.calls.models import Call
 from services.grants.calls.repository import CallRepository
 from services.grants.calls.rules import STATUS_LABELS as CALL_STATUS_LABELS
-from services.grants.calls.rules import dutch_datetime
+from services.grants.calls.rules import MANAGERS, dutch_datetime
 from services.grants.calls.service import attachments_of
 from services.grants.events.published import ApplicationSubmittedV1, ApplicationWithdrawnV1
 from services.grants.registry.repository import KnownOrganisationRepository
@@ -99,6 +99,23 @@ async def create(session: AsyncSession, principal: Principal, call_id: uuid.UUID
     await session.flush()
     await session.refresh(application)
     return application
+
+
+async def visible_page(session: AsyncSession, principal: Principal, *, call_id: uuid.UUID | None,
+                       statuses: list[str] | None, after: uuid.UUID | None, limit: int) -> list[Application]:
+    """My organisation's applications; for call managers every submitted one (drafts stay the applicant's)."""
+    return await ApplicationRepository(session, principal.tenant).page_visible_to(
+        enterprise_number=principal.enterprise_number if principal.has_any(("applicant",)) else None,
+        all_but_drafts=principal.has_any(MANAGERS), call_id=call_id, statuses=statuses, after=after, limit=limit)
+
+
+async def co_application_page(session: AsyncSession, principal: Principal, after: uuid.UUID | None,
+                              limit: int) -> list[Application]:
+    """Applications my organisation is co-applicant of: what to confirm, and what was submitted."""
+    if principal.enterprise_number is None:
+        return []
+    return await ApplicationRepository(session, principal.tenant).page_with_co_applicant(
+        principal.enterprise_number, after, limit)
 
 
 async def get_readable(session: AsyncSession, principal: Principal, application_id: uuid.UUID) -> Application:

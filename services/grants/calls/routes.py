@@ -9,8 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.grants.calls import rules, service
 from shared.versioning import IF_MATCH, etag, expected_version
 from services.grants.calls.models import Call
-from services.grants.calls.repository import CallRepository
-from services.grants.calls.rules import MANAGERS, VISIBLE_TO_EVERYONE
+from services.grants.calls.rules import MANAGERS
 from services.grants.calls.schemas import (
     CallChanges,
     CallOut,
@@ -86,9 +85,7 @@ class CallController(Controller):
     @get("/", guards=[require_roles(*ROLES)])
     async def list_calls(self, session: AsyncSession, principal: Principal,
                          limit: int = Parameter(default=50, ge=1, le=200)) -> list[CallOut]:
-        # Drafts are the call managers' work in progress; everyone else sees calls once published.
-        statuses = None if principal.has_any(MANAGERS) else VISIBLE_TO_EVERYONE
-        return [to_out(c) for c in await CallRepository(session, principal.tenant).list_with_status_in(statuses, limit)]
+        return [to_out(c) for c in await service.visible(session, principal, limit)]
 
     @get("/{call_id:uuid}", guards=[require_roles(*ROLES)])
     async def get_call(self, call_id: uuid.UUID, session: AsyncSession, principal: Principal) -> Response[CallOut]:

@@ -95,6 +95,13 @@ async def draft(session: AsyncSession, principal: Principal, command: DraftCall)
     return call
 
 
+async def visible(session: AsyncSession, principal: Principal, limit: int) -> list[Call]:
+    """The calls this person may see: drafts are the call managers' work in progress; everyone else sees
+    calls once published."""
+    statuses = None if principal.has_any(rules.MANAGERS) else rules.VISIBLE_TO_EVERYONE
+    return await CallRepository(session, principal.tenant).list_with_status_in(statuses, limit)
+
+
 async def get_visible(session: AsyncSession, principal: Principal, call_id: uuid.UUID) -> Call:
     call = await CallRepository(session, principal.tenant).get(call_id)
     if call is None or (call.status == "draft" and not principal.has_any(rules.MANAGERS)):

@@ -7,7 +7,7 @@ import asyncio
 import hashlib
 import uuid
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -303,14 +303,35 @@ async def handle_appeal(session: AsyncSession, principal: Principal, application
     return appeal, await _last_day(session, principal.tenant, application, appeal.decision_id)
 
 
-async def notices(session: AsyncSession, principal: Principal, limit: int) -> list[Notice]:
+async def notices(session: AsyncSession, principal: Principal, limit: int, unread_only: bool = False) -> list[Notice]:
     """The logged-in person's notices and their organisation's, newest first; one per event."""
-    rows = await DecisionRepository(session, principal.tenant).notices_for(
-        principal.username, principal.enterprise_number, limit * 3)
-    seen: set[str] = set()
-    unique = []
-    for notice in rows:
-        if notice.dedupe_key not in seen:
-            seen.add(notice.dedupe_key)
-            unique.append(notice)
-    return unique[:limit]
+    return await DecisionRepository(session, principal.tenant).notices_for(
+        principal.username, principal.enterprise_number, limit, unread_only)
+
+
+async def unread_notices(session: AsyncSession, principal: Principal) -> int:
+    return await DecisionRepository(session, principal.tenant).unread_count_for(
+        principal.username, principal.enterprise_number)
+
+
+async def mark_notice_read(session: AsyncSession, principal: Principal, notice_id: uuid.UUID) -> Notice:
+    """Marks one notice read for the person, with every copy of the same event they see (theirs and their
+    organisation's), so it cannot come back unread. Idempotent; someone else's notice is not found.
+    An organisation's copy is one row for all its people: read by one, it is read for all of them."""
+    repository = DecisionRepository(session, principal.tenant)
+    notice = await repository.notice_for(notice_id, principal.username, principal.enterprise_number)
+    if notice is None:
+        raise NotFound("dit bericht bestaat niet of is niet voor u bestemd")
+    await repository.mark_notices_read(principal.username, principal.enterprise_number,
+                                       dedupe_key=notice.dedupe_key)
+    await session.refresh(notice)
+    return notice
+
+
+async def mark_notices_read(session: AsyncSession, principal: Principal, before: datetime | None) -> tuple[int, int]:
+    """Marks every notice of the person read that was created at or before `before` (all when None): a page
+    passes the newest moment it showed, so a notice that arrived since stays unread. Returns (marked, unread)."""
+    repository = DecisionRepository(session, principal.tenant)
+    marked = await repository.mark_notices_read(principal.username, principal.enterprise_number,
+                                                created_until=before)
+    return marked, await repository.unread_count_for(principal.username, principal.enterprise_number)

@@ -1,0 +1,159 @@
+"""A service's portal pages: who is on the page, page guards by role, the page response in the kit's layout,
+flash messages, and the template configuration a service mounts (ServiceSpec.templates).
+
+Pages sit behind the gateway, which forwards the signed-in person's bearer token: the service's own token
+middleware makes the Principal, as for its API. A page refused for a missing login answers 401 and the gateway
+turns that into the login and back; any other problem the gateway shows as its error page for people."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+from litestar import Request
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Redirect, Template
+from litestar.template.config import TemplateConfig
+from litestar.types import Message, Scope
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.auth import Principal, TokenVerifier, bearer_token
+from shared.portal import formats
+from shared.portal.headers import CSRF_FIELD, CSRF_HEADER, FLASH_HEADER, FlashKind, decode_flash, encode_flash
+from shared.problems import Forbidden, Problem, preferred_language
+from shared.tenancy import display_name
+
+KIT_TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
+PRIVATE = {"cache-control": "no-store"}
+"""Pages with a person's name and data must not sit in shared caches or the back-forward cache."""
+FLASH_STATE = "portal_flash"
+
+FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+Upload = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+
+
+@dataclass
+class Viewer:
+    """A person on one tenant's portal page: signed in (principal) or, on a public page, perhaps not."""
+
+    tenant: str
+    principal: Principal | None
+    request: Request[Any, Any, Any] = field(repr=False)
+    header: dict[str, Any] = field(default_factory=dict)
+    """What the service adds to every page's header (e.g. `unread_notices`, the count beside "Berichten")."""
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return self.principal.roles if self.principal else frozenset()
+
+    @property
+    def enterprise_number(self) -> str | None:
+        return self.principal.enterprise_number if self.principal else None
+
+    @property
+    def csrf(self) -> str:
+        """The session's CSRF token, as the gateway forwarded it."""
+        return self.request.headers.get(CSRF_HEADER, "")
+
+    @property
+    def language(self) -> str:
+        return preferred_language(self.request.headers.get("accept-language"))
+
+    def holds(self, *roles: str) -> bool:
+        return not self.roles.isdisjoint(roles)
+
+    def flash(self, message: str, kind: FlashKind = "ok") -> None:
+        """A one-line notice shown on the next page (after the redirect of POST-redirect-GET)."""
+        self.request.state[FLASH_STATE] = encode_flash(message, kind)
+
+    def page(self, template: str, context: Mapping[str, Any] | None = None, status_code: int = 200) -> Template:
+        """A portal page in the kit's layout, with the account bar, the CSRF token and any flash."""
+        full = {"tenant": self.tenant, "province": display_name(self.tenant), "user": self.principal,
+                "csrf": self.csrf, "csrf_field": CSRF_FIELD,
+                "flash": decode_flash(self.request.headers.get(FLASH_HEADER)), **self.header, **(context or {})}
+        return Template(template_name=template, context=full, status_code=status_code, headers=PRIVATE)
+
+    def redirect(self, path: str) -> Redirect:
+        """Back to a page of this tenant after a form post."""
+        return Redirect(path if path.startswith(f"/{self.tenant}/") else f"/{self.tenant}/{path.lstrip('/')}")
+
+
+def tenant_of(request: Request[Any, Any, Any]) -> str:
+    return request.scope["path"].strip("/").split("/", 1)[0]
+
+
+def viewer(request: Request[Any, Any, Any], roles: Iterable[str] = ()) -> Viewer:
+    """The signed-in person holding one of `roles` (any role when empty); a Dutch 403 otherwise. The service's
+    token middleware already refused a request without a valid token of this tenant (401)."""
+    principal: Principal = request.user
+    wanted = frozenset(roles)
+    if wanted and wanted.isdisjoint(principal.roles):
+        raise Forbidden("deze pagina is er niet voor jouw rol in deze provincie")
+    return Viewer(tenant=principal.tenant, principal=principal, request=request)
+
+
+async def optional_viewer(request: Request[Any, Any, Any], verifier: TokenVerifier) -> Viewer:
+    """On a public page (ServiceSpec.public_paths): the person when a valid token of this tenant came along,
+    else an anonymous viewer. A token that does not verify is treated as no login, never as an error."""
+    tenant = tenant_of(request)
+    token = bearer_token(request.headers.get("authorization"))
+    principal: Principal | None = None
+    if token is not None:
+        try:
+            principal = await verifier.verify(token, expected_tenant=tenant)
+        except Problem:
+            principal = None
+    return Viewer(tenant=tenant, principal=principal, request=request)
+
+
+def check_csrf(form: Mapping[str, Any], who: Viewer) -> None:
+    """The gateway checks every form post's token before forwarding; the page checks it again against the
+    token the gateway forwarded, so a form post that reached the service some other way is refused too."""
+    supplied = form.get(CSRF_FIELD)
+    if not who.csrf or not isinstance(supplied, str) or not secrets.compare_digest(supplied, who.csrf):
+        raise Forbidden("deze pagina was verouderd (CSRF-controle); laad ze opnieuw en probeer nog eens")
+
+
+@asynccontextmanager
+async def undone_on_refusal(session: AsyncSession) -> AsyncIterator[None]:
+    """A form's action in a savepoint: when the service refuses (a Problem), what it already wrote is undone,
+    and the page can show the form again while the request's unit of work still commits cleanly."""
+    async with session.begin_nested():
+        yield
+
+
+async def send_flash(message: Message, scope: Scope) -> None:
+    """before_send: the flash a page left goes out as a response header, for the gateway to keep."""
+    if message["type"] == "http.response.start":
+        flash = scope.get("state", {}).get(FLASH_STATE)
+        if flash:
+            message["headers"] = [*message.get("headers", []), (FLASH_HEADER.encode(), flash.encode("ascii"))]
+
+
+def register_filters(engine: JinjaTemplateEngine) -> None:
+    engine.engine.filters.update({
+        "euros": formats.euros,
+        "brussels": formats.moment,
+        "brussels_seconds": lambda value: formats.moment(value, seconds=True),
+        "brussels_date": formats.day,
+        "percentage": formats.percentage,
+        "number": formats.decimal,
+        "kilograms": formats.kilograms,
+        "tonnes": formats.tonnes,
+        "kbo": formats.enterprise_number,
+        "filesize": formats.file_size,
+        "filetypes": formats.file_types,
+    })
+
+
+def template_config(*directories: Path) -> TemplateConfig[JinjaTemplateEngine]:
+    """The given template folders first, then the kit's (base.html, macros.html, error.html)."""
+    return TemplateConfig(directory=[*directories, KIT_TEMPLATES], engine=JinjaTemplateEngine,
+                          engine_callback=register_filters)
