@@ -9,12 +9,13 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install run stop status migrate test bench clean
+.PHONY: help install run stop status migrate test lint bench clean
 
 help:
 	@echo "make run      the whole platform on this machine, with demo data (prints the URLs and logins)"
 	@echo "make stop     stop what make run started"
-	@echo "make test     the whole test suite on real components (its own ports and data)"
+	@echo "make test     lint (ruff), types (mypy) and the whole test suite on real components (its own ports and data)"
+	@echo "make lint     ruff and mypy only"
 	@echo "make migrate  apply database migrations of the running platform"
 	@echo "make status   what is running"
 	@echo "make bench    the benchmarks (ranking of 2,000 applications; 200 submissions at the deadline)"
@@ -48,7 +49,12 @@ status: $(STAMP)
 migrate: $(STAMP)
 	$(PY) -m devstack migrate --profile run
 
-test: install
+# Lint and types first: a few seconds, and they fail the run like a failing test.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+test: install lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)

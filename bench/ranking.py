@@ -20,13 +20,16 @@ from services.grants.ranking.rules import Candidate, CriterionRule, RankingRules
 BUDGET_LIMIT_SECONDS = 1.0
 
 
-def make_call(applications: int, jurors: int, criteria: int, seed: int):
+Raw = list[tuple[str, int, datetime, dict[str, dict[str, Decimal]]]]
+
+
+def make_call(applications: int, jurors: int, criteria: int, seed: int) -> tuple[RankingRules, Raw]:
     rng = random.Random(seed)
     rules = [CriterionRule(id=f"c{i}", position=i, name=f"Criterium {i}", weight=Decimal(rng.choice([10, 15, 20, 25])),
                            max_score=10, min_threshold=Decimal(3) if i <= 2 else None)
              for i in range(1, criteria + 1)]
     opened = datetime(2026, 9, 1, tzinfo=UTC)
-    raw = []
+    raw: Raw = []
     for n in range(applications):
         requested = rng.randrange(5_000, 50_001) * 100
         # integer scores 0..10 per juror make many equal totals: the tie-break chain is exercised.
@@ -39,7 +42,7 @@ def make_call(applications: int, jurors: int, criteria: int, seed: int):
     return call, raw
 
 
-def run_once(call: RankingRules, raw) -> tuple[float, int]:
+def run_once(call: RankingRules, raw: Raw) -> tuple[float, int]:
     started = time.perf_counter()
     candidates = [Candidate(id=id, title=f"Project {id}", requested_cents=requested, submitted_at=submitted,
                             scores=mean_scores(scores)) for id, requested, submitted, scores in raw]

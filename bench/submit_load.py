@@ -133,7 +133,7 @@ async def run(config: StackConfig, applicants: int, late: int, closes_in: float)
 
     await asyncio.sleep(3.0)  # the relay publishes, the scheduler closes the call
     async with db.transaction(TENANT) as session:
-        rows = dict((await session.execute(text(
+        rows: dict[str, str] = dict((await session.execute(text(
             "select id::text, status from applications where call_id = :call"), {"call": call.id})).all())
         late_submissions = (await session.execute(text(
             "select count(*) from applications a join calls c on c.id = a.call_id "

@@ -182,7 +182,7 @@ class GrantsDemo:
     def submitted_applications(self, demo: DemoCall, call: dict[str, Any]) -> None:
         for project in demo.projects:
             application = self.prepared_application(demo, call["id"], project)
-            if application["status"] != "draft":
+            if application is None or application["status"] != "draft":
                 continue
             submitted = self.http.post(f"{self.grants_url}/{demo.tenant}/applications/{application['id']}/submit",
                                        headers=self.headers(demo.tenant, project.drafted_by))

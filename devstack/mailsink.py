@@ -41,7 +41,7 @@ def start(config: StackConfig) -> int:
 
 def messages(config: StackConfig) -> list[EmailMessage]:
     """What the sink received, oldest first."""
-    return [message_from_bytes(path.read_bytes(), policy=policy.default)  # type: ignore[misc]
+    return [message_from_bytes(path.read_bytes(), policy=policy.default)
             for path in sorted(mail_dir(config).glob("*.eml"))]
 
 

@@ -7,6 +7,7 @@ a wheel. No bucket is created here: each service creates its own.
 from __future__ import annotations
 
 import json
+from typing import Any
 import urllib.request
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def write_identities(config: StackConfig) -> Path:
     return path
 
 
-def client(config: StackConfig, timeout: float = 5.0):  # -> minio.Minio
+def client(config: StackConfig, timeout: float = 5.0) -> Any:  # a minio.Minio
     import minio
     import urllib3
 

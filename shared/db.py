@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import MetaData, event, text
+from sqlalchemy import Delete, MetaData, Select, Update, delete, event, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Session
 
@@ -78,3 +78,26 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+class TenantRepository:
+    """The base of every repository: each statement starts from one of these, which carry the tenant filter,
+    so no query writes it out (or forgets it). Row-Level Security is the fence behind it; the filter makes the
+    plans use the (tenant, …) indexes."""
+
+    def __init__(self, session: AsyncSession, tenant: str) -> None:
+        self.session = session
+        self.tenant = tenant
+
+    def select(self, model: type[Any], *columns: Any) -> Select[Any]:
+        """SELECT `columns` (the whole row when none) FROM `model` of this tenant."""
+        return select(*(columns or (model,))).where(model.tenant == self.tenant)
+
+    def update(self, model: type[Any]) -> Update:
+        return update(model).where(model.tenant == self.tenant)
+
+    def delete(self, model: type[Any]) -> Delete:
+        return delete(model).where(model.tenant == self.tenant)
+
+    def add(self, *rows: object) -> None:
+        self.session.add_all(rows)

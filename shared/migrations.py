@@ -1,6 +1,6 @@
 """Alembic, run from code: each service keeps its revisions in services/<name>/migrations/versions and calls
 `upgrade(...)` at start-up (or `python -m services.<name> migrate`). An advisory lock serialises replicas
-that start together. Also the DDL every tenant-owned table needs (Row-Level Security and grants)."""
+that start together. The DDL of tenant isolation is shared.isolation's; the event tables, shared.events.tables'."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, pool, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from shared.settings import env_str
+from shared.isolation import app_role
 
 
 def alembic_config(migrations_dir: Path, url: str) -> Config:
@@ -73,39 +73,3 @@ def run_env() -> None:
         await engine.dispose()
 
     asyncio.run(main())
-
-
-def app_role() -> str:
-    return env_str("REGIE_DATABASE_APP_ROLE", "regie_app")
-
-
-def relay_role() -> str:
-    return env_str("REGIE_DATABASE_RELAY_ROLE", "regie_relay")
-
-
-def tenant_isolation(table: str, privileges: str = "SELECT, INSERT, UPDATE, DELETE") -> list[str]:
-    """Row-Level Security for a table with a `tenant` column: rows are visible and writable only under
-    the transaction's `app.tenant`; FORCE makes the policy bind the owner too. An unset `app.tenant` is
-    NULL, which matches no row."""
-    return [
-        f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
-        f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
-        f"CREATE POLICY tenant_isolation ON {table} "
-        f"USING (tenant = current_setting('app.tenant', true)) "
-        f"WITH CHECK (tenant = current_setting('app.tenant', true))",
-        f"GRANT {privileges} ON {table} TO {app_role()}",
-    ]
-
-
-def create_event_tables() -> None:
-    """The outbox and inbox tables, with their policies and grants: the first migration of every service."""
-    from alembic import op
-
-    from shared.events.inbox import InboxMessage, inbox_ddl
-    from shared.events.outbox import OutboxMessage, outbox_ddl
-
-    bind = op.get_bind()
-    OutboxMessage.__table__.create(bind)
-    InboxMessage.__table__.create(bind)
-    for statement in [*outbox_ddl(), *inbox_ddl()]:
-        op.execute(statement)

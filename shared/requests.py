@@ -55,13 +55,14 @@ def request_id_middleware(app: ASGIApp, service: str = "regie") -> ASGIApp:
         finally:
             elapsed = time.perf_counter() - started
             path = scope["path"]
+            method = str(scope.get("method", ""))
             # The template (/{tenant}/calls), never the raw path: one series per route, not per id.
             route = scope.get("path_template") or "unmatched"
             if not path.startswith(QUIET_PATHS):
-                REQUESTS.labels(service, scope["method"], route, str(status)).inc()
-                DURATION.labels(service, scope["method"], route).observe(elapsed)
+                REQUESTS.labels(service, method, route, str(status)).inc()
+                DURATION.labels(service, method, route).observe(elapsed)
             if not path.startswith(QUIET_PATHS) or status >= 400:
-                log.info("request", extra={"method": scope["method"], "path": path, "route": route,
+                log.info("request", extra={"method": method, "path": path, "route": route,
                                            "status": status, "duration_ms": round(elapsed * 1000, 1)})
             request_id_var.reset(request_token)
             tenant_var.reset(tenant_token)

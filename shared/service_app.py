@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,9 +60,11 @@ class ServiceSpec:
     public_paths: Sequence[str] = ()
     """Path regexes served without a token (e.g. a call's public page); their handlers take
     `public_session`, scoped to the tenant named by the URL, never `session` or `principal`."""
-    background: Sequence[Callable[[Runtime], Awaitable[None]]] = ()
+    background: Sequence[Callable[[Runtime], Coroutine[Any, Any, None]]] = ()
     """Long-running work (e.g. closing calls at their deadline), started and stopped with the service like
     the relay; each returns when `runtime.stop` is set."""
+    settings: type[ServiceSettings] = ServiceSettings
+    """The service's settings (its settings.py): the shared ones plus its own, all read from the environment."""
     templates: Path | None = None
     """The service's portal page templates; with them it renders pages in the portal kit's layout (the kit's
     templates come after the service's own)."""
@@ -176,7 +178,7 @@ def provide_runtime(state: State) -> Runtime:
 
 
 def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Litestar:
-    settings = settings or ServiceSettings()
+    settings = settings or spec.settings()
     configure_logging(spec.name, settings.log_level, settings.log_format)
     verifier = TokenVerifier(settings.auth.keycloak_url, settings.tenants, audience=settings.auth.audience,
                              leeway_seconds=settings.auth.leeway_seconds,
@@ -254,7 +256,7 @@ def main(spec: ServiceSpec, argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog=f"python -m services.{spec.name}")
     parser.add_argument("command", nargs="?", default="serve", choices=["serve", "migrate"])
     args = parser.parse_args(argv)
-    settings = ServiceSettings()
+    settings = spec.settings()
     configure_logging(spec.name, settings.log_level, settings.log_format)
     if args.command == "migrate" or settings.database.migrate_at_start:
         upgrade(spec.migrations_dir, settings.database.migration_url)

@@ -12,8 +12,9 @@ import hashlib
 import io
 import tempfile
 import zipfile
-from collections.abc import AsyncIterable, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from dataclasses import dataclass
+from typing import BinaryIO, cast
 
 from minio import Minio
 from minio.error import S3Error
@@ -164,7 +165,7 @@ class ObjectStore:
             key = object_key(tenant, aggregate, aggregate_id, file_id)
             sha = digest.hexdigest()
             await asyncio.to_thread(
-                self.client.put_object, self.bucket, key, spool, size, content_type=claimed,
+                self.client.put_object, self.bucket, key, cast(BinaryIO, spool), size, content_type=claimed,
                 metadata={"sha256": sha, "filename": filename.encode("ascii", "replace").decode()},
             )
         return StoredObject(key=key, size=size, sha256=sha, content_type=claimed, filename=filename)
@@ -204,10 +205,10 @@ class ObjectStore:
         return await asyncio.to_thread(list_keys)
 
 
-async def _aiter(chunks: AsyncIterable[bytes] | Iterable[bytes]):
-    if hasattr(chunks, "__aiter__"):
-        async for chunk in chunks:  # type: ignore[union-attr]
+async def _aiter(chunks: AsyncIterable[bytes] | Iterable[bytes]) -> AsyncIterator[bytes]:
+    if isinstance(chunks, AsyncIterable):
+        async for chunk in chunks:
             yield chunk
     else:
-        for chunk in chunks:  # type: ignore[union-attr]
+        for chunk in chunks:
             yield chunk

@@ -25,7 +25,7 @@ def _for_browsers(handler: Any) -> Any:
             return problem
         body: dict[str, Any] = problem.content
         tenant = request.url.path.strip("/").split("/", 1)[0]
-        return Template(template_name="error.html", status_code=problem.status_code,
+        return Template(template_name="error.html", status_code=problem.status_code or 500,
                         headers=dict(problem.headers), context={
                             "title": body.get("title", ""), "detail": body.get("detail"),
                             "status": problem.status_code, "request_id": body.get("request_id"),

@@ -52,7 +52,9 @@ def to_login(_: Request[Any, Any, Any], exc: LoginRequired) -> Response[Any]:
 def page_to_return_to(request: Request[Any, Any, Any], tenant: str) -> str:
     """After a form post the page to come back to is the one the form was on, not the form's action."""
     if request.method == "GET":
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raw = (request.scope.get("raw_path") or request.scope["path"].encode()).decode("latin-1")
+        query = request.scope.get("query_string", b"").decode("latin-1")
+        target = raw.split("?", 1)[0] + (f"?{query}" if query else "")
     else:
         target = urlsplit(request.headers.get("referer", "")).path
     return target if target.startswith(f"/{tenant}/") else f"/{tenant}/"

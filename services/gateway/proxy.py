@@ -30,7 +30,7 @@ HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy
                         "transfer-encoding", "upgrade", "proxy-connection"})
 DROPPED_REQUEST = HOP_BY_HOP | {"host", "cookie", "authorization", "forwarded", "x-forwarded-for",
                                 "x-forwarded-proto", "x-forwarded-host", "x-request-id", "traceparent",
-                                "tracestate", "x-csrf-token", "x-real-ip"}
+                                "tracestate", CSRF_HEADER, "x-real-ip", FLASH_HEADER}
 # The service's own request id, date and server would duplicate the gateway's; cookies stay the gateway's.
 DROPPED_RESPONSE = HOP_BY_HOP | {"set-cookie", "x-request-id", "date", "server", FLASH_HEADER}
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

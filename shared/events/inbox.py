@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base
-from shared.migrations import tenant_isolation
+from shared.isolation import tenant_isolation
 
 
 class InboxMessage(Base):

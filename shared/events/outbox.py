@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from shared.db import Base
 from shared.events.envelope import EventData, encode, make_envelope
 from shared.logs import traceparent_var
-from shared.migrations import relay_role, tenant_isolation
+from shared.isolation import relay_role, tenant_isolation
 
 log = logging.getLogger("regie.outbox")
 

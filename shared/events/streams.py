@@ -54,6 +54,7 @@ def stream_configs(replicas: int) -> list[StreamConfig]:
 
 async def ensure_streams(js: JetStreamContext, replicas: int) -> None:
     for config in stream_configs(replicas):
+        assert config.name is not None
         try:
             await js.stream_info(config.name)
         except NotFoundError:

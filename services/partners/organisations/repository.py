@@ -1,34 +1,23 @@
-"""Every query on organisations. Tenant isolation is enforced by Row-Level Security under the session's
-tenant; the explicit tenant filters here are belt and braces, and make the plans use the indexes."""
+"""Every query on organisations, each from the tenant-scoped base statement."""
 
 from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from services.partners.organisations.models import Organisation
+from shared.db import TenantRepository
 
 
-class OrganisationRepository:
-    def __init__(self, session: AsyncSession, tenant: str) -> None:
-        self.session = session
-        self.tenant = tenant
-
+class OrganisationRepository(TenantRepository):
     async def get_by_enterprise_number(self, enterprise_number: str) -> Organisation | None:
-        return await self.session.scalar(select(Organisation).where(
-            Organisation.tenant == self.tenant, Organisation.enterprise_number == enterprise_number))
+        return await self.session.scalar(
+            self.select(Organisation).where(Organisation.enterprise_number == enterprise_number))
 
     async def get(self, organisation_id: uuid.UUID) -> Organisation | None:
-        return await self.session.scalar(select(Organisation).where(
-            Organisation.tenant == self.tenant, Organisation.id == organisation_id))
+        return await self.session.scalar(self.select(Organisation).where(Organisation.id == organisation_id))
 
     async def list_after(self, cursor: uuid.UUID | None, limit: int) -> list[Organisation]:
-        statement = select(Organisation).where(Organisation.tenant == self.tenant)
+        statement = self.select(Organisation)
         if cursor is not None:
             statement = statement.where(Organisation.id > cursor)
         return list((await self.session.scalars(statement.order_by(Organisation.id).limit(limit))).all())
-
-    def add(self, organisation: Organisation) -> None:
-        self.session.add(organisation)

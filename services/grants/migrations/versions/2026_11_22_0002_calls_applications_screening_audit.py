@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
-from shared.migrations import app_role, tenant_isolation
+from shared.isolation import app_role, tenant_isolation
 
 revision = "0002"
 down_revision = "0001"

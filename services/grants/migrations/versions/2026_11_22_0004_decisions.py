@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
-from shared.migrations import tenant_isolation
+from shared.isolation import tenant_isolation
 
 revision = "0004"
 down_revision = "0003"

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import UUID
 
-from shared.migrations import create_event_tables, tenant_isolation
+from shared.events.tables import create_event_tables
+from shared.isolation import tenant_isolation
 
 revision = "0001"
 down_revision = None
