@@ -163,7 +163,8 @@ async def run(config: StackConfig, applicants: int, late: int, closes_in: float)
         "one stream message per accepted submission": stream == {i: 1 for i in accepted},
         "call.closed counts exactly the accepted ones": closed == [len(accepted)],
     }
-    print(f"submit load: {len(plan)} requests ({applicants} applicants in the last {closes_in - 3:.0f} s before the deadline, "
+    print(f"submit load: {len(plan)} requests ({applicants} applicants in the last {closes_in - 3:.0f} s "
+          "before the deadline, "
           f"{applicants // 10} retries, {late} after it)")
     print(f"  accepted {len(accepted)}, refused {len(set(ids) - accepted)}, unexpected {len(unexpected)}; "
           f"sent in the last second: {len(last_second)}, of which accepted {last_second.count(200)} "

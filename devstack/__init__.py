@@ -11,6 +11,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+__all__ = ["Stack", "StackConfig", "StartError", "start_process", "stop_all", "stop_process"]
+
 if TYPE_CHECKING:
     from devstack.config import StackConfig
     from devstack.processes import StartError, start_process, stop_all, stop_process

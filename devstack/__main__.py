@@ -25,7 +25,8 @@ def welcome(config: StackConfig) -> str:
         f"  portaal / portal:   {config.gateway_url}/",
         *[f"    {name:<27} {config.gateway_url}/{tenant}/" for tenant, name in TENANTS.items()],
         f"  API:                {config.gateway_url}/<provincie>/api/<grants|partners|foodsavers>/...",
-        f"  Keycloak (admin):   {config.keycloak_url}/admin/  ({config.keycloak_admin} / {config.keycloak_admin_password})",
+        f"  Keycloak (admin):   {config.keycloak_url}/admin/  "
+        f"({config.keycloak_admin} / {config.keycloak_admin_password})",
         "  demo-aanmeldingen / demo logins (in elke provincie / in every province), wachtwoord / password: demo",
         "    " + ", ".join(ROLES),
         "    meer juryleden / more jurors: " + ", ".join(EXTRA_JURORS),

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 PROFILES = ("run", "test")
 
@@ -101,7 +101,7 @@ class StackConfig:
     keycloak_heap: str = "-Xms64m -Xmx768m"
 
     @classmethod
-    def from_env(cls, profile: str = "run", env: Mapping[str, str] | None = None) -> "StackConfig":
+    def from_env(cls, profile: str = "run", env: Mapping[str, str] | None = None) -> StackConfig:
         if profile not in PROFILES:
             raise ValueError(f"unknown profile {profile!r}; expected one of {PROFILES}")
         env = os.environ if env is None else env

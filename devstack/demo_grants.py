@@ -28,8 +28,8 @@ from devstack.demo_grants_content import (
     DECIDED_CALL,
     DECLARED_CONFLICT,
     EURO,
-    JURY_CHAIR,
     JUROR_LEANING,
+    JURY_CHAIR,
     OPEN_CALL,
     WHAT_IF,
     DemoCall,
@@ -252,11 +252,12 @@ class GrantsDemo:
                 url = f"/applications/{item['application_id']}/review"
                 detail = self.api("GET", demo.tenant, f"/jury/applications/{item['application_id']}", juror)
                 scores = (project.dissent if project.dissent and dissenter.get(project.title) == juror else
-                          [min(max(s + lean, 0), 10) for s, lean in zip(project.scores, JUROR_LEANING[juror])])
+                          [min(max(s + lean, 0), 10)
+                           for s, lean in zip(project.scores, JUROR_LEANING[juror], strict=True)])
                 self.api("PUT", demo.tenant, url, juror, json={"scores": [
                     {"criterion_id": c["id"], "score": str(score),
                      "justification": justification(project.remarks[c["position"] - 1], score, c["max_score"], style)}
-                    for c, score in zip(sorted(detail["criteria"], key=lambda c: c["position"]), scores)]})
+                    for c, score in zip(sorted(detail["criteria"], key=lambda c: c["position"]), scores, strict=True)]})
                 self.api("POST", demo.tenant, f"{url}/submit", juror)
                 self.counts["reviews"] += 1
 
@@ -270,7 +271,8 @@ class GrantsDemo:
             if item["consensus"] is None and item["disagreement"]:
                 scores = project.consensus or project.scores
                 self.api("PUT", demo.tenant, f"/applications/{item['application_id']}/consensus", JURY_CHAIR, json={
-                    "scores": [{"criterion_id": c["id"], "score": str(s)} for c, s in zip(criteria, scores)],
+                    "scores": [{"criterion_id": c["id"], "score": str(s)}
+                               for c, s in zip(criteria, scores, strict=True)],
                     "minutes": CONSENSUS_MINUTES})
                 self.counts["consensus"] += 1
 

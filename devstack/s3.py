@@ -7,9 +7,9 @@ a wheel. No bucket is created here: each service creates its own.
 from __future__ import annotations
 
 import json
-from typing import Any
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from devstack.config import StackConfig
 from devstack.processes import INFRASTRUCTURE_WAVE, Timer, start_process

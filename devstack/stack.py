@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import fcntl
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from devstack import keycloak, mailsink, nats, ports, postgres, s3
 from devstack.config import StackConfig
@@ -50,7 +51,7 @@ class Stack:
             raise AttributeError(name)
         return getattr(self.config, name)
 
-    def up(self) -> "Stack":
+    def up(self) -> Stack:
         """Start what is not running yet and wait until all of it is ready."""
         self.config.state_dir.mkdir(parents=True, exist_ok=True)
         # Several callers may bring the same stack up at once (pytest-xdist

@@ -25,11 +25,12 @@ def _for_browsers(handler: Any) -> Any:
             return problem
         body: dict[str, Any] = problem.content
         tenant = request.url.path.strip("/").split("/", 1)[0]
+        tenants = request.app.state["gateway"].settings.service.tenants
         return Template(template_name="error.html", status_code=problem.status_code or 500,
                         headers=dict(problem.headers), context={
                             "title": body.get("title", ""), "detail": body.get("detail"),
                             "status": problem.status_code, "request_id": body.get("request_id"),
-                            "tenant": tenant if tenant in request.app.state["gateway"].settings.service.tenants else None,
+                            "tenant": tenant if tenant in tenants else None,
                         })
     return handle
 

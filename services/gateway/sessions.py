@@ -90,7 +90,8 @@ class UserSession:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> UserSession:
-        return cls(access_token=data["at"], refresh_token=data["rt"], expires_at=int(data["exp"]), refresh_expires_at=int(data.get("rexp", 0)), name=data.get("n", ""),
+        return cls(access_token=data["at"], refresh_token=data["rt"], expires_at=int(data["exp"]),
+                   refresh_expires_at=int(data.get("rexp", 0)), name=data.get("n", ""),
                    roles=tuple(data.get("r", ())), csrf=data["c"])
 
 

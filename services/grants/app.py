@@ -19,6 +19,7 @@ from services.grants.awards.reminders import AWARD_PLANS, send_report_reminders
 from services.grants.awards.routes import AwardPlanController, AwardRuleController, FollowUpController
 from services.grants.calls import pages as call_pages
 from services.grants.calls.routes import CallController, PublicCallController
+from services.grants.decisions import manager_pages as decision_manager_pages
 from services.grants.decisions import pages as decision_pages
 from services.grants.decisions.handlers import DECISION_NOTIFICATIONS
 from services.grants.decisions.routes import ApplicationDecisionController, DecisionController, NoticeController
@@ -30,6 +31,7 @@ from services.grants.ranking import pages as ranking_pages
 from services.grants.ranking.routes import RankingController
 from services.grants.registry.routes import RegistryController
 from services.grants.scheduler import close_calls_at_deadline
+from services.grants.screening import pages as screening_pages
 from services.grants.screening.routes import ScreeningController
 from shared.service_app import ServiceSpec, create_service_app
 from shared.settings import ServiceSettings
@@ -43,7 +45,9 @@ SPEC = ServiceSpec(
                     AwardPlanController, FollowUpController,
                     # The portal pages (Dutch paths), each capability's next to its rules.
                     *application_pages.ROUTES, *decision_pages.ROUTES, *award_pages.ROUTES, *jury_pages.ROUTES,
-                    *call_pages.ROUTES, *ranking_pages.ROUTES],
+                    *call_pages.ROUTES, *ranking_pages.ROUTES,
+                    *screening_pages.ROUTES,
+                    *decision_manager_pages.ROUTES],
     migrations_dir=Path(__file__).parent / "migrations",
     subscriptions=[PARTNER_ORGANISATIONS, DECISION_NOTIFICATIONS, AWARD_PLANS],
     uses_storage=True,

@@ -75,7 +75,7 @@ class Consumer:
                 # arrives). Busy: pull a batch with a short wait, and go back to idle when it comes back empty.
                 try:
                     messages = await (psub.fetch(self.batch, timeout=0.1) if busy else psub.fetch(1, timeout=1.0))
-                except (NatsTimeoutError, asyncio.TimeoutError):
+                except (TimeoutError, NatsTimeoutError):
                     busy = False
                     continue
                 except Exception:

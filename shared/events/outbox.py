@@ -19,8 +19,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base
 from shared.events.envelope import EventData, encode, make_envelope
-from shared.logs import traceparent_var
 from shared.isolation import relay_role, tenant_isolation
+from shared.logs import traceparent_var
 
 log = logging.getLogger("regie.outbox")
 

@@ -126,8 +126,9 @@ def moment(value: str | datetime | None, *, seconds: bool | None = False) -> str
     return f"{WEEKDAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]} {local.year} om {clock}"
 
 
-def day(value: str | date | datetime | None) -> str:
-    """date(2026, 11, 22) → '22 november 2026'; a moment is taken in Brussels first."""
+def day(value: str | date | datetime | None, *, weekday: bool = False) -> str:
+    """date(2026, 11, 22) → '22 november 2026' ('zondag 22 november 2026' with its weekday, as a deadline or the
+    last day of a period reads); a moment is taken in Brussels first."""
     if value is None or value == "":
         return "—"
     if isinstance(value, str):
@@ -135,7 +136,8 @@ def day(value: str | date | datetime | None) -> str:
     if isinstance(value, datetime):
         value = brussels(value).date()
     assert isinstance(value, date)
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+    text = f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+    return f"{WEEKDAYS[value.weekday()]} {text}" if weekday else text
 
 
 def enterprise_number(digits: str | None) -> str:

@@ -143,6 +143,7 @@ def register_filters(engine: JinjaTemplateEngine) -> None:
         "brussels": formats.moment,
         "brussels_seconds": lambda value: formats.moment(value, seconds=True),
         "brussels_date": formats.day,
+        "weekday_date": lambda value: formats.day(value, weekday=True),
         "percentage": formats.percentage,
         "number": formats.decimal,
         "kilograms": formats.kilograms,

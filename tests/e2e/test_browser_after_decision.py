@@ -22,7 +22,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from services.gateway.portal.after_decision import day
+from shared.portal.formats import day as calendar_day
 from tests.e2e.browser import PDF, api, log_in
 from tests.grants.decision_world import World, call_in_review, fix_and_decide
 
@@ -88,7 +88,7 @@ def test_the_applicant_reads_the_decision_downloads_the_letter_appeals_and_finds
 
     decision = page.locator("section.decision")
     expect(decision.locator("h2")).to_have_text("Beslissing: geen subsidie")
-    last_day = day(brussels_today() + timedelta(days=30))
+    last_day = calendar_day(brussels_today() + timedelta(days=30), weekday=True)
     expect(decision.locator(".appeal-period")).to_contain_text("binnen 30 dagen")
     expect(decision.locator(".appeal-period")).to_contain_text(f"De laatste dag is {last_day}")
 
@@ -132,7 +132,8 @@ def test_after_the_period_the_page_says_when_it_ended_and_offers_no_appeal(
         page: Page, platform, decided_long_ago: World) -> None:
     log_in(page, platform.gateway_url, TENANT, "applicant", f"aanvragen/{decided_long_ago.apps[REJECTED]}")
     period = page.locator("section.decision .appeal-period")
-    expect(period).to_contain_text(f"De termijn liep af op {day(brussels_today() - timedelta(days=1))}")
+    ended = calendar_day(brussels_today() - timedelta(days=1), weekday=True)
+    expect(period).to_contain_text(f"De termijn liep af op {ended}")
     expect(page.get_by_label("Waarom ben je het niet eens met de beslissing?")).to_have_count(0)
     expect(page.get_by_role("button", name="Beroep aantekenen")).to_have_count(0)
     page.screenshot(path="/tmp/portal-after-appeal-late.png", full_page=True)

@@ -4,9 +4,9 @@ home in Dutch with their role, and logs out."""
 from __future__ import annotations
 
 import re
+
 import pytest
 from playwright.sync_api import Page, expect
-
 
 pytestmark = pytest.mark.browser
 

@@ -1,6 +1,7 @@
 """The unread notices in the portal's header, as the demo applicant in West-Vlaanderen, in Debian's chromium: a
 decided call leaves a notice per application; every page's "Berichten" link then carries the unread count as a
-badge on every grants page (and says it to a screen reader: "Berichten, 3 ongelezen"); Berichten marks the unread ones "Nieuw";
+badge on every grants page (and says it to a screen reader: "Berichten, 3 ongelezen"); Berichten marks the unread
+ones "Nieuw";
 viewing the page marks nothing; "Gelezen" marks one, and pressing "Alles gelezen" marks what the page showed
 read, and the badge is gone.
 

@@ -18,7 +18,6 @@ from devstack.mailsink import mail_dir
 from tests.conftest import bearer
 
 
-
 @pytest.fixture(scope="module")
 def loaded(platform, stack_config) -> dict[str, int]:
     return DemoLoader(stack_config).load()

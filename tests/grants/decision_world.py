@@ -30,7 +30,8 @@ from services.grants.jury.models import Consensus, Review, ReviewScore
 from services.grants.screening.models import Screening
 from shared.db import Database
 from shared.ids import uuid7
-from tests.support import bearer, random_enterprise_number as random_number
+from tests.support import bearer
+from tests.support import random_enterprise_number as random_number
 
 K = 100_000  # € 1.000 in cents
 PROJECTS = {  # title → (innovation, cooperation, requested)
@@ -95,13 +96,15 @@ async def call_in_review(platform, tokens, stack_config, tenant: str, *, appeal_
                 status="ineligible" if title == INELIGIBLE else "eligible",
                 submitted_at=now - timedelta(days=21, minutes=-i), snapshot={"title": title}, content_hash="0" * 64))
         await session.flush()
-        session.add(CoApplicant(id=uuid7(), tenant=tenant, application_id=apps["Schoolvis"], enterprise_number=co_number,
+        session.add(CoApplicant(id=uuid7(), tenant=tenant, application_id=apps["Schoolvis"],
+                                enterprise_number=co_number,
                                 name="Apart vzw", role="social-economy-enterprise", confirmed_at=now,
                                 confirmed_by="partner"))
         session.add(Screening(application_id=apps[INELIGIBLE], tenant=tenant, automatic_passed=False,
                               checks=[{"code": "required_attachments", "passed": False,
                                        "reason": "de verplichte bijlage 'begroting' ontbreekt"}],
-                              result="ineligible", reasons="Geen gedetailleerde begroting.", screened_by="call-manager"))
+                              result="ineligible", reasons="Geen gedetailleerde begroting.",
+                              screened_by="call-manager"))
         await session.execute(text("UPDATE applications SET applicant_email = :email WHERE id = ANY(:ids)"),
                               {"email": f"applicant@{tenant}.regie.test", "ids": list(apps.values())})
         for title, (s1, s2, _) in PROJECTS.items():

@@ -20,12 +20,12 @@ from services.grants.applications.schemas import (
     DraftApplication,
     Withdrawal,
 )
-from shared.versioning import IDEMPOTENCY_KEY, IF_MATCH, etag, expected_version
 from services.grants.calls.rules import MANAGERS
 from shared import enterprise_number
 from shared.auth import Principal, require_roles
 from shared.problems import BadRequest
 from shared.storage import ObjectStore
+from shared.versioning import IDEMPOTENCY_KEY, IF_MATCH, etag, expected_version
 
 ORGANISATIONS = ("applicant", "partner")
 

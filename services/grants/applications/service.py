@@ -20,11 +20,10 @@ from services.grants.applications.policy import can_read_application, is_co_appl
 from services.grants.applications.repository import ApplicationRepository
 from services.grants.applications.schemas import AddCoApplicant, ApplicationChanges, DraftApplication
 from services.grants.audit.service import record
-from shared.versioning import check_version
 from services.grants.calls.models import Call
 from services.grants.calls.repository import CallRepository
-from services.grants.calls.rules import STATUS_LABELS as CALL_STATUS_LABELS
 from services.grants.calls.rules import MANAGERS, dutch_datetime
+from services.grants.calls.rules import STATUS_LABELS as CALL_STATUS_LABELS
 from services.grants.calls.service import attachments_of
 from services.grants.events.published import ApplicationSubmittedV1, ApplicationWithdrawnV1
 from services.grants.registry.repository import KnownOrganisationRepository
@@ -35,6 +34,7 @@ from shared.events.outbox import stage
 from shared.ids import uuid7
 from shared.problems import Conflict, Forbidden, Invalid, NotFound, PreconditionFailed
 from shared.storage import DOCUMENTS, ObjectStore
+from shared.versioning import check_version
 
 NOT_FOUND = "deze aanvraag bestaat niet of u hebt er geen toegang toe"
 

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post, put
@@ -29,10 +31,10 @@ from services.grants.awards.schemas import (
     TrancheOut,
     TranchesIn,
 )
-from shared.versioning import IF_MATCH, etag, expected_version
 from services.grants.calls.rules import MANAGERS
 from shared.auth import Principal, require_roles
 from shared.storage import ObjectStore
+from shared.versioning import IF_MATCH, etag, expected_version
 
 READERS = ("applicant", "partner", *MANAGERS)
 
@@ -53,9 +55,9 @@ def report_out(report: Report) -> ReportOut:
         reviewed_at=report.reviewed_at, review_reasons=report.review_reasons, version=report.version)
 
 
-def plan_out(view: service.PlanView, status_code: int = 200) -> Response[PlanOut]:
+def plan_body(view: service.PlanView) -> PlanOut:
     plan, application = view.plan, view.application
-    body = PlanOut(
+    return PlanOut(
         application_id=plan.application_id, call_id=plan.call_id, title=application.title,
         applicant_enterprise_number=application.applicant_enterprise_number, awarded_cents=plan.awarded_cents,
         paid_cents=sum(t.amount_cents for t in view.tranches if t.status == rules.PAID), starts_on=plan.starts_on,
@@ -67,7 +69,18 @@ def plan_out(view: service.PlanView, status_code: int = 200) -> Response[PlanOut
         indicators=[IndicatorOut(id=i.id, position=i.position, name=i.name, unit=i.unit, target=str(i.target))
                     for i in view.indicators],
         reports=[report_out(r) for r in view.reports])
-    return Response(body, status_code=status_code, headers={"ETag": etag(plan.version)})
+
+
+def plan_out(view: service.PlanView, status_code: int = 200) -> Response[PlanOut]:
+    return Response(plan_body(view), status_code=status_code, headers={"ETag": etag(view.plan.version)})
+
+
+def attachment_response(attachment: dict[str, Any], content: bytes,
+                        headers: Mapping[str, str] | None = None) -> Response[bytes]:
+    """A report's attachment as a download, with its file name and content hash (the API's and the page's)."""
+    return Response(content, media_type=attachment["content_type"], headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(attachment['filename'])}",
+        "X-Content-SHA256": attachment["sha256"], **(headers or {})})
 
 
 def report_response(report: Report) -> Response[ReportOut]:
@@ -148,10 +161,7 @@ class AwardPlanController(Controller):
     @get("/reports/{kind:str}/attachment", guards=[require_roles(*READERS)])
     async def download(self, application_id: uuid.UUID, kind: str, session: AsyncSession, principal: Principal,
                        store: ObjectStore) -> Response[bytes]:
-        attachment, content = await service.read_attachment(session, principal, store, application_id, kind)
-        return Response(content, media_type=attachment["content_type"], headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(attachment['filename'])}",
-            "X-Content-SHA256": attachment["sha256"]})
+        return attachment_response(*await service.read_attachment(session, principal, store, application_id, kind))
 
     @post("/reports/{kind:str}/review", guards=[require_roles(*MANAGERS)], status_code=200)
     async def review(self, application_id: uuid.UUID, kind: str, data: ReviewIn, session: AsyncSession,

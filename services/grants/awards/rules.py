@@ -22,6 +22,7 @@ CONDITIONS = {ON_AWARD: "bij de toekenning",
               AFTER_FINAL: "na goedkeuring van het eindrapport"}
 
 PLANNED, PAYABLE, PAID = "planned", "payable", "paid"
+TRANCHE_STATUS_LABELS = {PLANNED: "gepland", PAYABLE: "betaalbaar", PAID: "betaald"}
 
 PROGRESS, FINAL = "progress", "final"
 REPORT_KINDS = (PROGRESS, FINAL)
@@ -29,6 +30,8 @@ REPORT_LABELS = {PROGRESS: "voortgangsrapport", FINAL: "eindrapport"}
 # A report is awaited while it is due or sent back; submitted and approved ones are not reminded.
 DUE, SUBMITTED, APPROVED, CHANGES_REQUESTED = "due", "submitted", "approved", "changes-requested"
 OPEN_REPORTS = frozenset({DUE, CHANGES_REQUESTED})
+REPORT_STATUS_LABELS = {DUE: "te bezorgen", SUBMITTED: "ingediend, wacht op beoordeling", APPROVED: "goedgekeurd",
+                        CHANGES_REQUESTED: "aanpassingen gevraagd"}
 REVIEW_OUTCOMES = (APPROVED, CHANGES_REQUESTED)
 CONDITION_OF_REPORT = {PROGRESS: AFTER_PROGRESS, FINAL: AFTER_FINAL}
 

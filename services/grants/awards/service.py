@@ -29,13 +29,13 @@ from services.grants.awards.schemas import (
     ReviewIn,
     TranchesIn,
 )
-from shared.versioning import check_version
 from services.grants.calls.repository import CallRepository
 from services.grants.calls.rules import MANAGERS
 from shared.auth import Principal
 from shared.ids import uuid7
 from shared.problems import Conflict, Forbidden, Invalid, NotFound
 from shared.storage import DOCUMENTS, ObjectStore
+from shared.versioning import check_version
 
 
 @dataclass(frozen=True)

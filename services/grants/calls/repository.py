@@ -20,7 +20,8 @@ class CallRepository:
         statement = select(Call).where(Call.tenant == self.tenant)
         if statuses is not None:
             statement = statement.where(Call.status.in_(statuses))
-        return list((await self.session.scalars(statement.order_by(Call.created_at.desc(), Call.id).limit(limit))).all())
+        statement = statement.order_by(Call.created_at.desc(), Call.id).limit(limit)
+        return list((await self.session.scalars(statement)).all())
 
     async def get(self, call_id: uuid.UUID) -> Call | None:
         return await self.session.scalar(select(Call).where(Call.tenant == self.tenant, Call.id == call_id))

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from litestar import Controller, Response, get, patch, post
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.grants.calls import rules, service
-from shared.versioning import IF_MATCH, etag, expected_version
 from services.grants.calls.models import Call
 from services.grants.calls.rules import MANAGERS
 from services.grants.calls.schemas import (
@@ -21,7 +21,7 @@ from services.grants.calls.schemas import (
     PublicCriterion,
 )
 from shared.auth import ROLES, Principal, require_roles
-
+from shared.versioning import IF_MATCH, etag, expected_version
 
 
 def to_out(call: Call) -> CallOut:
@@ -45,7 +45,9 @@ def with_etag(call: Call, status_code: int = 200) -> Response[CallOut]:
     return Response(to_out(call), status_code=status_code, headers={"ETag": etag(call.version)})
 
 
-def local_time(moment) -> LocalTime:  # noqa: ANN001
+def local_time(moment: datetime | None) -> LocalTime:
+    """A public call always has both moments: publication refuses a call without them."""
+    assert moment is not None
     return LocalTime(utc=moment, local=rules.brussels(moment).isoformat(), text=rules.dutch_datetime(moment))
 
 

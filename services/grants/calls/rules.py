@@ -4,7 +4,7 @@ independent of storage."""
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -234,19 +234,33 @@ def publication_problems(terms: CallTerms, now: datetime, known_types: Collectio
     return problems
 
 
+def criterion_tie_break(position: int) -> str:
+    """The key of 'the highest score on criterion <position>' in a tie-break chain."""
+    return f"criterion:{position}"
+
+
+def tie_break_label(key: str, names: Mapping[int, str] | None = None) -> str:
+    """One key of the chain in Dutch: 'de vroegste indiening', 'de hoogste score op criterium 2 (Impact)'
+    (the criterion's name when it is known)."""
+    match = CRITERION_TIE_BREAK.match(key)
+    if match is None:
+        return TIE_BREAKS.get(key, key)
+    position = int(match["position"])
+    name = (names or {}).get(position)
+    return f"de hoogste score op criterium {position}" + (f" ({name})" if name else "")
+
+
+def tie_break_options(positions: Iterable[int]) -> list[tuple[str, str]]:
+    """What a call manager may choose for each place in the chain: the published keys, then the highest
+    score on each of the given criterion positions."""
+    return [*TIE_BREAKS.items(), *((criterion_tie_break(p), tie_break_label(criterion_tie_break(p)))
+                                   for p in positions)]
+
+
 def tie_break_text(chain: Sequence[str], criteria: Sequence[CriterionTerms]) -> list[str]:
     """The chain as an applicant reads it: 'bij gelijke stand gaat voor: 1. …'."""
     names = {c.position: c.name for c in criteria}
-    lines = []
-    for rank, key in enumerate(chain, start=1):
-        match = CRITERION_TIE_BREAK.match(key)
-        if match is not None:
-            position = int(match["position"])
-            text = f"de hoogste score op criterium {position} ({names.get(position, '?')})"
-        else:
-            text = TIE_BREAKS.get(key, key)
-        lines.append(f"{rank}. {text}")
-    return lines
+    return [f"{rank}. {tie_break_label(key, names)}" for rank, key in enumerate(chain, start=1)]
 
 
 def eligibility_text(*, social_economy_coapplicant: bool, min_coapplicants: int, max_per_project_cents: int,

@@ -15,7 +15,6 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from services.grants.audit.service import record
 from services.grants.calls import rules
-from shared.versioning import check_version
 from services.grants.calls.models import Call, Criterion
 from services.grants.calls.repository import CallRepository
 from services.grants.calls.schemas import CallChanges, DraftCall, Eligibility, RequiredAttachment
@@ -25,6 +24,7 @@ from shared.events.outbox import stage
 from shared.ids import uuid7
 from shared.problems import Conflict, Invalid, NotFound, PreconditionFailed
 from shared.storage import DOCUMENTS
+from shared.versioning import check_version
 
 SCALAR_FIELDS = ("title", "rules_text", "legal_basis", "aim", "total_budget_cents", "max_per_project_cents",
                  "cofinancing_rate_bp", "opens_at", "closes_at", "appeal_days", "partial_funding",

@@ -17,8 +17,8 @@ from services.grants.decisions.repository import DecisionRepository
 from services.grants.events.published import ApplicationAwardedV1, ApplicationRejectedV1
 from services.grants.ranking.dutch import day
 from shared.events.consumer import Subscription
-from shared.ids import uuid7
 from shared.events.envelope import Envelope, InvalidEvent, data_as
+from shared.ids import uuid7
 from shared.settings import ServiceSettings
 from shared.storage import ObjectStore
 from shared.tenancy import display_name

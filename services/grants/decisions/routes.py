@@ -1,21 +1,21 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import date
 
 from litestar import Controller, Response, get, patch, post
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.versioning import IF_MATCH, etag, expected_version
 from services.grants.calls.rules import MANAGERS
 from services.grants.decisions import service
-from services.grants.decisions.models import Appeal, Decision, DecisionLine, Notice
+from services.grants.decisions.models import Appeal, Decision, DecisionLine, Letter, Notice
 from services.grants.decisions.schemas import (
-    ApplicationDecisionOut,
     AppealChange,
     AppealIn,
     AppealOut,
+    ApplicationDecisionOut,
     DecisionIn,
     DecisionLineOut,
     DecisionOut,
@@ -26,6 +26,7 @@ from services.grants.decisions.schemas import (
 )
 from shared.auth import ROLES, Principal, require_roles
 from shared.storage import ObjectStore
+from shared.versioning import IF_MATCH, etag, expected_version
 
 INVOLVED = ("applicant", "partner", *MANAGERS)
 
@@ -47,6 +48,22 @@ def appeal_out(appeal: Appeal, last_day: date) -> AppealOut:
                      grounds=appeal.grounds, status=appeal.status, lodged_by=appeal.lodged_by,
                      lodged_at=appeal.lodged_at, last_day=last_day, outcome_reasons=appeal.outcome_reasons,
                      handled_by=appeal.handled_by, handled_at=appeal.handled_at, version=appeal.version)
+
+
+def application_decision_out(application_id: uuid.UUID, line: DecisionLine, decision: Decision, appeal_days: int,
+                             last_day: date, appeal_open: bool) -> ApplicationDecisionOut:
+    return ApplicationDecisionOut(
+        application_id=application_id, decision_id=decision.id, reference=decision.reference,
+        decided_on=decision.decided_on, outcome=line.outcome, amount_cents=line.amount_cents, rank=line.rank,
+        total=None if line.total is None else str(line.total), reasons=list(line.reasons),
+        appeal_days=appeal_days, appeal_last_day=last_day, appeal_open=appeal_open)
+
+
+def letter_response(found: Letter, pdf: bytes, headers: Mapping[str, str] | None = None) -> Response[bytes]:
+    """The decision letter as a PDF download named after the application (the API's and the page's)."""
+    return Response(pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="beslissing-{found.application_id}.pdf"',
+        "ETag": f'"{found.sha256}"', **(headers or {})})
 
 
 class DecisionController(Controller):
@@ -73,22 +90,14 @@ class ApplicationDecisionController(Controller):
     async def application_decision(self, application_id: uuid.UUID, session: AsyncSession,
                                    principal: Principal) -> ApplicationDecisionOut:
         """The outcome for this application, the decision's reference and date, and the appeal period."""
-        line, decision, appeal_days, last_day, appeal_open = await service.decision_of_application(
-            session, principal, application_id)
-        return ApplicationDecisionOut(
-            application_id=application_id, decision_id=decision.id, reference=decision.reference,
-            decided_on=decision.decided_on, outcome=line.outcome, amount_cents=line.amount_cents, rank=line.rank,
-            total=None if line.total is None else str(line.total), reasons=list(line.reasons),
-            appeal_days=appeal_days, appeal_last_day=last_day, appeal_open=appeal_open)
+        return application_decision_out(application_id, *await service.decision_of_application(
+            session, principal, application_id))
 
     @get("/letter", guards=[require_roles(*INVOLVED)])
     async def letter(self, application_id: uuid.UUID, session: AsyncSession, principal: Principal,
                      store: ObjectStore) -> Response[bytes]:
         """The decision letter (PDF) for the applicant organisation, its co-applicants and call managers."""
-        found, pdf = await service.letter(session, principal, store, application_id)
-        return Response(pdf, media_type="application/pdf", headers={
-            "Content-Disposition": f'attachment; filename="beslissing-{found.application_id}.pdf"',
-            "ETag": f'"{found.sha256}"'})
+        return letter_response(*await service.letter(session, principal, store, application_id))
 
     @post("/appeals", guards=[require_roles("applicant")])
     async def lodge_appeal(self, application_id: uuid.UUID, data: AppealIn, session: AsyncSession,

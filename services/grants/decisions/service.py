@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.grants.applications.models import Application
 from services.grants.audit.service import record
 from services.grants.calls import service as calls
-from shared.versioning import check_version
 from services.grants.calls.models import Call
 from services.grants.calls.repository import CallRepository
 from services.grants.calls.rules import MANAGERS
@@ -35,6 +34,7 @@ from shared.ids import uuid7
 from shared.problems import Conflict, Invalid, NotFound
 from shared.storage import PDF, ObjectStore
 from shared.tenancy import display_name
+from shared.versioning import check_version
 
 
 async def decide(session: AsyncSession, principal: Principal, store: ObjectStore, call_id: uuid.UUID,

@@ -9,7 +9,6 @@ from litestar import Controller, Response, get, post, put
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.versioning import IF_MATCH, etag, expected_version
 from services.grants.jury import service
 from services.grants.jury.rules import MANAGERS
 from services.grants.jury.schemas import (
@@ -29,6 +28,7 @@ from services.grants.jury.schemas import (
     SaveReview,
 )
 from shared.auth import Principal, require_roles
+from shared.versioning import IF_MATCH, etag, expected_version
 
 JUROR = require_roles("juror")
 MANAGER = require_roles(*MANAGERS)

@@ -37,6 +37,8 @@ def weighted_total(scores: Mapping[object, Decimal], criteria: Mapping[object, S
 
 
 REVIEW_STATUSES = ("draft", "submitted")
+REVIEW_STATUS_LABELS: dict[str | None, str] = {None: "nog niet begonnen", "draft": "concept", "submitted": "ingediend"}
+"""A juror's review as the jury portal names it; None: the juror saved nothing yet."""
 JURY_WORK_STATUSES = frozenset({"submitted", "eligible", "in-review"})
 """Applications a jury works on: submitted and not (yet) found ineligible, withdrawn or decided."""
 JURY_VISIBLE_STATUSES = JURY_WORK_STATUSES | {"awarded", "rejected"}

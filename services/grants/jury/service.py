@@ -20,7 +20,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from services.grants.applications.models import Application
 from services.grants.applications.schemas import AttachmentOut
 from services.grants.audit import service as audit
-from shared.versioning import check_version
 from services.grants.calls.models import Call, Criterion
 from services.grants.events.published import ReviewSubmittedV1
 from services.grants.jury import rules
@@ -55,6 +54,7 @@ from shared.auth import Principal
 from shared.events.outbox import stage
 from shared.ids import uuid7
 from shared.problems import Conflict, Forbidden, Invalid, NotFound, PreconditionFailed
+from shared.versioning import check_version
 
 NOT_FOUND = "deze aanvraag bestaat niet of u beoordeelt ze niet"
 

@@ -21,7 +21,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from services.grants.calls.rules import TIE_BREAKS, brussels, tie_break_problems
+from services.grants.calls.rules import brussels, tie_break_label, tie_break_problems
 from services.grants.calls.rules import dutch_money as euro
 from services.grants.calls.rules import dutch_percent as percent
 from services.grants.jury.rules import weighted_total
@@ -29,6 +29,11 @@ from services.grants.ranking.dutch import number, unequal
 from shared.problems import Invalid
 
 FUNDED, PARTIAL, NOT_FUNDED, EXCLUDED, UNSCORED = "funded", "partially-funded", "not-funded", "excluded", "unscored"
+OUTCOME_LABELS: dict[str, str] = {
+    FUNDED: "gefinancierd", PARTIAL: "gedeeltelijk gefinancierd", NOT_FUNDED: "niet gefinancierd",
+    EXCLUDED: "uitgesloten", UNSCORED: "nog geen scores",
+}
+"""An outcome of the ranking as the call manager's pages name it."""
 BASIS = 10_000  # basis points in a whole
 
 
@@ -132,11 +137,7 @@ def check_tie_break(chain: Sequence[str], positions: Sequence[int]) -> None:
 
 
 def describe_tie_rule(code: str, criteria_names: Mapping[int, str] | None = None) -> str:
-    kind, _, arg = code.partition(":")
-    if kind == "criterion":
-        name = (criteria_names or {}).get(int(arg))
-        return f"de hoogste score op criterium {arg}" + (f" ({name})" if name else "")
-    return TIE_BREAKS[code]
+    return tie_break_label(code, criteria_names)
 
 
 def describe_tie_break(chain: Sequence[str], criteria_names: Mapping[int, str] | None = None) -> list[str]:

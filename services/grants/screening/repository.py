@@ -19,6 +19,12 @@ class ScreeningRepository:
         return await self.session.scalar(select(Screening).where(
             Screening.tenant == self.tenant, Screening.application_id == application_id))
 
+    async def of_applications(self, application_ids: Collection[uuid.UUID]) -> list[Screening]:
+        if not application_ids:
+            return []
+        return list((await self.session.scalars(select(Screening).where(
+            Screening.tenant == self.tenant, Screening.application_id.in_(list(application_ids))))).all())
+
     async def social_economy_among(self, enterprise_numbers: Collection[str]) -> set[str]:
         """Which of these organisations grants' read model of the partners registry knows as social economy."""
         if not enterprise_numbers:

@@ -5,22 +5,25 @@ import uuid
 from litestar import Controller, Response, get, put
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.versioning import IF_MATCH, etag, expected_version
 from services.grants.calls.rules import MANAGERS
 from services.grants.screening import service
 from services.grants.screening.models import Screening
 from services.grants.screening.rules import RESULTS
 from services.grants.screening.schemas import CheckOut, ScreeningOut, ScreeningResult
 from shared.auth import Principal, require_roles
+from shared.versioning import IF_MATCH, etag, expected_version
 
 
-def to_out(screening: Screening) -> Response[ScreeningOut]:
-    return Response(ScreeningOut(
+def screening_out(screening: Screening) -> ScreeningOut:
+    return ScreeningOut(
         application_id=screening.application_id, checks=[CheckOut(**c) for c in screening.checks],
         automatic_passed=screening.automatic_passed, result=screening.result,
         result_label=RESULTS.get(screening.result) if screening.result else None, reasons=screening.reasons,
-        screened_by=screening.screened_by, screened_at=screening.screened_at, version=screening.version),
-        headers={"ETag": etag(screening.version)})
+        screened_by=screening.screened_by, screened_at=screening.screened_at, version=screening.version)
+
+
+def to_out(screening: Screening) -> Response[ScreeningOut]:
+    return Response(screening_out(screening), headers={"ETag": etag(screening.version)})
 
 
 class ScreeningController(Controller):

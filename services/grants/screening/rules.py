@@ -8,6 +8,12 @@ from dataclasses import dataclass, field
 from services.grants.calls.rules import dutch_money, dutch_percent
 
 RESULTS: dict[str, str] = {"eligible": "ontvankelijk", "ineligible": "niet ontvankelijk"}
+CHECK_LABELS: dict[str, str] = {
+    "required_attachments": "verplichte bijlagen", "maximum_per_project": "maximum per project",
+    "cofinancing": "cofinancieringsgraad", "min_coapplicants": "aantal mede-aanvragers",
+    "social_economy_coapplicant": "sociale-economiepartner",
+}
+"""Each automatic check (its `code`) as the call manager's screening page names it."""
 SCREENABLE = frozenset({"submitted", "eligible", "ineligible"})
 """Application states in which a call manager records (or corrects) the screening result."""
 

@@ -4,6 +4,7 @@ result goes to the audit trail in the same transaction. Never commits."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import asdict
 from typing import Any
 
@@ -11,10 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from services.grants.applications.models import Application
-from services.grants.applications.repository import ApplicationRepository
 from services.grants.applications.policy import can_read_application
+from services.grants.applications.repository import ApplicationRepository
 from services.grants.audit.service import record
-from shared.versioning import check_version
 from services.grants.calls.models import Call
 from services.grants.calls.repository import CallRepository
 from services.grants.calls.service import attachments_of, eligibility_of
@@ -24,6 +24,7 @@ from services.grants.screening.repository import ScreeningRepository
 from services.grants.screening.schemas import ScreeningResult
 from shared.auth import Principal
 from shared.problems import Conflict, Invalid, NotFound, PreconditionFailed
+from shared.versioning import check_version
 
 
 def state(screening: Screening) -> dict[str, Any]:
@@ -74,6 +75,14 @@ async def get(session: AsyncSession, principal: Principal, application_id: uuid.
     if screening is None:
         raise NotFound("deze aanvraag is nog niet gescreend (ze is nog niet ingediend)")
     return screening
+
+
+async def of_applications(session: AsyncSession, principal: Principal,
+                          applications: Collection[Application]) -> dict[uuid.UUID, Screening]:
+    """The screenings of applications the caller already read (a call's list): one query, not one per row.
+    An application not screened yet (not submitted) is absent."""
+    found = await ScreeningRepository(session, principal.tenant).of_applications([a.id for a in applications])
+    return {s.application_id: s for s in found}
 
 
 async def record_result(session: AsyncSession, principal: Principal, application_id: uuid.UUID,

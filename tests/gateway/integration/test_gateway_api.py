@@ -70,7 +70,8 @@ def test_a_basic_authorization_header_is_not_a_token(api: httpx.Client) -> None:
 
 
 def test_an_unknown_service_is_not_found(api: httpx.Client, token_for: TokenFor) -> None:
-    response = api.get("/antwerpen/api/payroll/x", headers={"authorization": f"Bearer {token_for('antwerpen', 'coordinator')}"})
+    token = token_for("antwerpen", "coordinator")
+    response = api.get("/antwerpen/api/payroll/x", headers={"authorization": f"Bearer {token}"})
     assert response.status_code == 404
     assert problem_type(response) == "urn:regie:problem:not-found"
 

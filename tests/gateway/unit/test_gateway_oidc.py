@@ -7,7 +7,8 @@ from services.gateway.oidc import RealmClient, code_challenge, code_verifier
 
 def test_the_s256_challenge_matches_the_rfc_7636_example() -> None:
     # RFC 7636, appendix B.
-    assert code_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"  # RFC 7636, appendix B
+    assert code_challenge(verifier) == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
 
 
 def test_a_verifier_is_43_unreserved_characters_and_never_repeats() -> None:

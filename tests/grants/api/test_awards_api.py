@@ -168,7 +168,7 @@ async def test_reports_against_the_indicators_are_reviewed_and_the_approved_fina
     assert missing.status_code == 422
     uploaded = httpx.post(f"{reports}/progress/attachment", params={"filename": "tussentijds.txt"},
                           headers=world.as_("applicant", **{"Content-Type": "text/plain"}),
-                          content="Tussentijdse cijfers: 2 VTE, 1 prototype.\n".encode())
+                          content=b"Tussentijdse cijfers: 2 VTE, 1 prototype.\n")
     assert uploaded.status_code == 200, uploaded.text
     assert uploaded.json()["attachment"]["filename"] == "tussentijds.txt"
     progress = {"values": [{"indicator_id": workers, "value": "2"}, {"indicator_id": prototypes, "value": "1"}],

@@ -58,7 +58,8 @@ def test_the_ranking_explains_every_step_and_a_scenario_is_computed_but_not_stor
     ]
     assert "(4,00 < 5,00)" in by_title["Druk-Werk, Sociaal Werk"]["steps"][0]
     assert "Gedeeltelijk toegekend" in by_title["Le Petit Botanique"]["steps"][-1]
-    assert ranking.json()["tie_break_rule"][0] == "Bij gelijk gewogen totaal gaat voor: de hoogste score op criterium 1 (Innovatie)."
+    assert ranking.json()["tie_break_rule"][0] == \
+        "Bij gelijk gewogen totaal gaat voor: de hoogste score op criterium 1 (Innovatie)."
 
     scenario = httpx.post(world.url(f"/calls/{world.call_id}/ranking/scenarios"), headers=world.as_("call-manager"),
                           json={"budget_cents": 150 * K, "thresholds": [{"position": 1, "min_threshold": None}]})
@@ -105,7 +106,8 @@ async def test_the_decision_sets_every_status_and_publishes_its_events(world: Wo
         audited = (await session.scalars(select(AuditEntry).where(
             AuditEntry.entity == "application", AuditEntry.entity_id == str(world.apps["Schoolvis"]),
             AuditEntry.action == "application.awarded"))).all()
-    assert statuses == {"Schoolvis": "awarded", "Le Petit Botanique": "awarded", "Schilder je dak waterdicht": "rejected",
+    assert statuses == {"Schoolvis": "awarded", "Le Petit Botanique": "awarded",
+                        "Schilder je dak waterdicht": "rejected",
                         "Druk-Werk, Sociaal Werk": "rejected", INELIGIBLE: "rejected"}
     assert call.status == "decided" and call.decided_at is not None
     assert audited[0].before == {"status": "eligible"} and audited[0].after["amount_cents"] == 60 * K
@@ -154,7 +156,9 @@ async def test_the_applicant_receives_an_email_with_the_letter_attached_and_a_no
     for _ in range(50):
         for path in sorted(mail_dir(stack_config).glob("*.eml")):
             message = message_from_bytes(path.read_bytes(), policy=email.policy.default)
-            if str(message["Subject"]).startswith(wanted) and world.reference in message.get_body(("plain",)).get_content():
+            if not str(message["Subject"]).startswith(wanted):
+                continue
+            if world.reference in message.get_body(("plain",)).get_content():
                 found = message
         if found is not None:
             break

@@ -25,7 +25,8 @@ from shared.db import Database
 from shared.events.outbox import OutboxMessage
 from shared.ids import uuid7
 from shared.problems import TYPE_PREFIX
-from tests.support import bearer, random_enterprise_number as random_number
+from tests.support import bearer
+from tests.support import random_enterprise_number as random_number
 
 TENANT = "limburg"
 JURORS = ("juror", "juror2", "juror3", "jury-chair")

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from services.grants.awards import rules
-from services.grants.awards.rules import AwardRule, AwaitedReport, TrancheState
+from services.grants.awards.rules import AwaitedReport, AwardRule, TrancheState
 from shared.problems import Conflict, Invalid
 
 

@@ -3,7 +3,6 @@ rows, even through statements that forget the tenant filter."""
 
 from __future__ import annotations
 
-
 import pytest
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError

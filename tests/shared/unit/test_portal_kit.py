@@ -11,8 +11,19 @@ import msgspec
 import pytest
 
 from shared.portal.formats import (
-    FormatError, day, enterprise_number, euros, file_size, kilograms, moment, parse_enterprise_number, parse_euros,
-    parse_kilograms, percentage, tonnes, unequal,
+    FormatError,
+    day,
+    enterprise_number,
+    euros,
+    file_size,
+    kilograms,
+    moment,
+    parse_enterprise_number,
+    parse_euros,
+    parse_kilograms,
+    percentage,
+    tonnes,
+    unequal,
 )
 from shared.portal.forms import Form, command, reasons
 from shared.portal.headers import decode_flash, encode_flash

@@ -1,6 +1,6 @@
 import pytest
 
-from shared.problems import TYPE_PREFIX, problem_body, preferred_language
+from shared.problems import TYPE_PREFIX, preferred_language, problem_body
 
 
 @pytest.mark.parametrize("header, expected", [

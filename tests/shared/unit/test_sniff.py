@@ -19,7 +19,7 @@ def test_sniffs_common_attachment_types_from_their_bytes() -> None:
     assert sniff(docx[:8192], io.BytesIO(docx)) == DOCX
     xlsx = office_file("xl/workbook.xml")
     assert sniff(xlsx[:8192], io.BytesIO(xlsx)) == XLSX
-    assert sniff("naam;bedrag\nCompaan;12000\n".encode()) == TEXT
+    assert sniff(b"naam;bedrag\nCompaan;12000\n") == TEXT
 
 
 def test_binary_garbage_and_a_plain_zip_are_not_accepted_types() -> None:

@@ -1,19 +1,28 @@
-"""The call manager's call form, without a browser: what was typed becomes the grants API's call terms (Brussels
+"""The call manager's call form, without a browser: what was typed becomes the call API's command (Brussels
 local time with its offset, cents, basis points, criteria in row order), and what cannot be right is refused in
 Dutch beside the field."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 
-from services.gateway.portal.call_form import (
-    brussels_instant, criterion_rows, form_of, parse_date, parse_percentage, parse_time, read_call,
+from services.grants.calls.form import (
+    brussels_instant,
+    criterion_rows,
+    form_of,
+    parse_date,
+    parse_percentage,
+    parse_time,
+    read_call,
+    read_changes,
 )
-from services.gateway.portal.formats import FormatError
-from services.gateway.portal.forms import Form
-from services.gateway.portal.grants_client import Criterion, ManagedCall
+from services.grants.calls.schemas import CallOut, CriterionOut, Eligibility
+from shared.portal.formats import FormatError
+from shared.portal.forms import Form
 
 COMPLETE = {
     "title": "Samen circulair bouwen", "total_budget": "250.000,00", "max_per_project": "50.000",
@@ -26,13 +35,27 @@ COMPLETE = {
 }
 
 
+def stored_call(**terms: object) -> CallOut:
+    """A draft as the call API returns it, with the given terms."""
+    fields: dict[str, object] = {
+        "id": uuid.uuid4(), "title": "Oproep", "status": "draft", "status_label": "in voorbereiding",
+        "rules_text": "", "legal_basis": "", "aim": "", "total_budget_cents": 0, "max_per_project_cents": 0,
+        "cofinancing_rate_bp": 10_000, "opens_at": None, "closes_at": None, "appeal_days": 30,
+        "partial_funding": False, "partial_funding_min_bp": 5000, "spread_limit": Decimal("15"),
+        "jurors_per_application": 3, "tie_break": [], "eligibility": Eligibility(), "required_attachments": [],
+        "criteria": [], "published_at": None, "closed_at": None, "decided_at": None, "archived_at": None,
+        "created_at": datetime(2027, 1, 1, tzinfo=UTC), "version": 1}
+    return CallOut(**(fields | terms))  # type: ignore[arg-type]
+
+
 def test_a_complete_form_becomes_the_call_terms_with_brussels_offsets_cents_and_basis_points() -> None:
     terms = read_call(Form(values=dict(COMPLETE)))
     assert terms is not None
     assert terms.total_budget_cents == 25_000_000 and terms.max_per_project_cents == 5_000_000
     assert terms.cofinancing_rate_bp == 6250
-    assert terms.opens_at == "2027-03-01T09:00:00+01:00"  # winter time
-    assert terms.closes_at == "2027-03-31T17:00:30+02:00"  # summer time, to the second
+    assert terms.opens_at is not None and terms.closes_at is not None
+    assert terms.opens_at.isoformat() == "2027-03-01T09:00:00+01:00"  # winter time
+    assert terms.closes_at.isoformat() == "2027-03-31T17:00:30+02:00"  # summer time, to the second
     assert terms.eligibility.social_economy_coapplicant and terms.eligibility.rules == ["Eerste regel", "Tweede regel"]
     assert terms.required_attachments[0].types == ["application/pdf"]
 
@@ -40,8 +63,8 @@ def test_a_complete_form_becomes_the_call_terms_with_brussels_offsets_cents_and_
 def test_empty_criterion_rows_are_ignored_and_the_tie_break_follows_the_criterion_to_its_position() -> None:
     terms = read_call(Form(values=dict(COMPLETE)))
     assert terms is not None
-    assert [(c.name, c.weight, c.min_threshold) for c in terms.criteria] == [("Innovatie", "60", None),
-                                                                            ("Samenwerking", "40", "4.5")]
+    assert [(c.name, c.weight, c.min_threshold) for c in terms.criteria] == [
+        ("Innovatie", Decimal("60"), None), ("Samenwerking", Decimal("40"), Decimal("4.5"))]
     assert terms.tie_break == ["criterion:2", "submitted_at:asc"]
 
 
@@ -81,7 +104,8 @@ def test_a_draft_may_leave_amounts_and_dates_open_but_not_half_a_moment() -> Non
 def test_the_hour_skipped_when_summer_time_begins_does_not_exist_in_brussels() -> None:
     with pytest.raises(FormatError, match="bestaat niet in Brussel"):
         brussels_instant(parse_date("28/03/2027"), parse_time("02:30"))
-    assert brussels_instant(parse_date("31-10-2027"), parse_time("02:30")).utcoffset().total_seconds() == 7200
+    offset = brussels_instant(parse_date("31-10-2027"), parse_time("02:30")).utcoffset()
+    assert offset is not None and offset.total_seconds() == 7200
 
 
 @pytest.mark.parametrize(("text", "basis_points"), [("80", 8000), ("62,5 %", 6250), ("0", 0), ("100", 10_000)])
@@ -96,18 +120,17 @@ def test_percentages_out_of_range_or_unreadable_are_refused(text: str) -> None:
 
 
 def test_a_stored_call_comes_back_into_the_form_in_brussels_time_and_round_trips() -> None:
-    call = ManagedCall(id="c", title="Oproep", status="draft", total_budget_cents=25_000_000,
-                       max_per_project_cents=5_000_000, cofinancing_rate_bp=8000,
-                       opens_at=datetime(2027, 3, 1, 8, tzinfo=UTC).isoformat(),
-                       closes_at=datetime(2027, 3, 31, 15, 0, 30, tzinfo=UTC).isoformat(),
-                       tie_break=["criterion:1"], criteria=[Criterion(name="Innovatie", weight="60", max_score=10,
-                                                                      position=1, min_threshold="4.5")])
+    call = stored_call(total_budget_cents=25_000_000, max_per_project_cents=5_000_000, cofinancing_rate_bp=8000,
+                       opens_at=datetime(2027, 3, 1, 8, tzinfo=UTC),
+                       closes_at=datetime(2027, 3, 31, 15, 0, 30, tzinfo=UTC), tie_break=["criterion:1"],
+                       criteria=[CriterionOut(id=uuid.uuid4(), position=1, name="Innovatie", description="",
+                                              weight=Decimal("60"), max_score=10, min_threshold=Decimal("4.5"))])
     form = form_of(call)
     assert (form.values["opens_date"], form.values["opens_time"]) == ("2027-03-01", "09:00")
     assert form.values["closes_time"] == "17:00:30"
     assert form.values["crit_threshold_1"] == "4,5" and form.values["cofinancing"] == "80"
-    terms = read_call(form)
-    assert terms is not None and terms.closes_at == "2027-03-31T17:00:30+02:00"
+    terms = read_changes(form)
+    assert terms is not None and terms.closes_at == datetime(2027, 3, 31, 15, 0, 30, tzinfo=UTC)
     assert terms.tie_break == ["criterion:1"] and terms.total_budget_cents == 25_000_000
 
 

@@ -3,41 +3,50 @@ typed the Belgian way, which report form is offered, and where a notice's link l
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
+from typing import Any
 
 import pytest
 
-from services.gateway.portal.after_decision import (
-    AppealPeriod, appeal_period, day, parse_value, read_report, report_form_of, report_views, value_field,
-)
-from services.gateway.portal.formats import FormatError
-from services.gateway.portal.forms import Form
-from services.gateway.portal.grants_client import ApplicationDecision, AwardPlan, Indicator, Report
-from services.gateway.portal.notices import Link, portal_link
+from services.grants.awards import rules as award_rules
+from services.grants.awards.pages import parse_value, read_report, report_form_of, report_views, value_field
+from services.grants.awards.schemas import IndicatorOut, PlanOut, ReportOut
+from services.grants.decisions.pages import AppealPeriod, Link, appeal_period, portal_link
+from services.grants.decisions.schemas import ApplicationDecisionOut
+from shared.portal.formats import FormatError, day
+from shared.portal.forms import Form
 
 APP = "0190a6f2-7c1e-7d3a-9b1c-2f4e5a6b7c8d"
-PEOPLE = Indicator(id="i-1", name="Deelnemers", unit="personen", target="40")
-BIKES = Indicator(id="i-2", name="Herstelde fietsen", unit="stuks", target="1250")
+PEOPLE = IndicatorOut(id="i-1", position=1, name="Deelnemers", unit="personen", target="40")  # type: ignore[arg-type]
+BIKES = IndicatorOut(id="i-2", position=2, name="Herstelde fietsen", unit="stuks", target="1250")  # type: ignore[arg-type]
 
 
-def report(kind: str, status: str, **fields: object) -> Report:
-    return Report(id=f"r-{kind}", kind=kind, due_on="2027-08-22", status=status, **fields)  # type: ignore[arg-type]
+def report(kind: str, status: str, **fields: Any) -> ReportOut:
+    given: dict[str, Any] = {"values": {}, "narrative": ""} | fields
+    return ReportOut(id=f"r-{kind}", kind=kind, kind_label=award_rules.REPORT_LABELS[kind],  # type: ignore[arg-type]
+                     due_on=date(2027, 8, 22), status=status, attachment=None, submitted_by=None, submitted_at=None,
+                     reviewed_by=None, reviewed_at=None, review_reasons="", version=1, **given)
 
 
-def plan(*reports: Report) -> AwardPlan:
-    return AwardPlan(application_id=APP, awarded_cents=6_000_000, indicators=[PEOPLE, BIKES], reports=list(reports))
+def plan(*reports: ReportOut) -> PlanOut:
+    return PlanOut(application_id=uuid.UUID(APP), call_id=uuid.uuid4(), title="Schoolvis",
+                   applicant_enterprise_number="0123456749", awarded_cents=6_000_000, paid_cents=0,
+                   starts_on=date(2026, 12, 1), ends_on=date(2027, 12, 1), version=1, tranches=[],
+                   indicators=[PEOPLE, BIKES], reports=list(reports))
 
 
 def test_a_calendar_day_reads_in_dutch_with_its_weekday_and_no_time_zone_shift() -> None:
-    assert day("2026-12-22") == "dinsdag 22 december 2026"
-    assert day(date(2027, 3, 28)) == "zondag 28 maart 2027"  # the night summer time starts
-    assert day(None) == "—"
+    assert day(date(2026, 12, 22), weekday=True) == "dinsdag 22 december 2026"
+    assert day(date(2027, 3, 28), weekday=True) == "zondag 28 maart 2027"  # the night summer time starts
+    assert day(None, weekday=True) == "—"
 
 
 def test_the_appeal_period_is_the_one_the_service_states() -> None:
-    decision = ApplicationDecision(application_id=APP, decision_id="d", reference="PR/2026/1", decided_on="2026-11-20",
-                                   outcome="rejected", amount_cents=0, appeal_days=30, appeal_last_day="2026-12-20",
-                                   appeal_open=False)
+    decision = ApplicationDecisionOut(
+        application_id=uuid.UUID(APP), decision_id=uuid.uuid4(), reference="PR/2026/1", decided_on=date(2026, 11, 20),
+        outcome="rejected", amount_cents=0, rank=None, total=None, reasons=[], appeal_days=30,
+        appeal_last_day=date(2026, 12, 20), appeal_open=False)
     period = appeal_period(decision)
     assert period == AppealPeriod(days=30, last_day=date(2026, 12, 20), open=False)
 
@@ -78,7 +87,8 @@ def test_the_lead_applicant_gets_the_progress_form_first_and_the_final_one_only_
 
     after = report_views(plan(report("progress", "submitted", values={"i-1": "38"}), report("final", "due")),
                          is_lead=True, forms={})
-    assert after[0].form is None and after[0].status_label == "ingediend, wacht op beoordeling"
+    assert after[0].form is None and after[0].status_label == award_rules.REPORT_STATUS_LABELS["submitted"]
+    assert award_rules.REPORT_STATUS_LABELS["submitted"] == "ingediend, wacht op beoordeling"
     assert after[0].values == {"i-1": "38"}
     assert after[1].form is not None and after[1].first_awaited
 
