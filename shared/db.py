@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Delete, MetaData, Select, Update, delete, event, select, text, update
+from sqlalchemy import Delete, Enum, MetaData, Select, Update, delete, event, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Session
 
@@ -29,6 +30,14 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def stored_values(kind: type[StrEnum], length: int) -> Enum:
+    """The column type of a StrEnum kept as its values ("in-review", not the member name IN_REVIEW) in a
+    VARCHAR(length), as the migrations created it: no database enum type and no CHECK constraint, so a new
+    value needs no migration. Rows read back as members of `kind`."""
+    return Enum(kind, native_enum=False, create_constraint=False, length=length,
+                values_callable=lambda members: [member.value for member in members])
 
 
 TENANT_KEY = "regie.tenant"

@@ -32,6 +32,7 @@ from shared.events.outbox import OutboxRelay
 from shared.events.streams import ensure_streams
 from shared.logs import configure_logging
 from shared.migrations import CURRENT_REVISION_SQL, head_revision, upgrade
+from shared.portal.manifest import MANIFEST_PATH, PortalEntry
 from shared.portal.pages import send_flash, template_config
 from shared.problems import EXCEPTION_HANDLERS, NotFound, Problem
 from shared.requests import request_id_middleware
@@ -41,7 +42,7 @@ from shared.tenancy import is_tenant
 
 log = logging.getLogger("regie.service")
 
-PUBLIC_PATHS = ["^/health/", "^/metrics", "^/schema"]
+PUBLIC_PATHS = ["^/health/", "^/metrics", "^/schema", f"^{MANIFEST_PATH}$"]
 
 
 class NotReady(Problem):
@@ -65,6 +66,8 @@ class ServiceSpec:
     the relay; each returns when `runtime.stop` is set."""
     settings: type[ServiceSettings] = ServiceSettings
     """The service's settings (its settings.py): the shared ones plus its own, all read from the environment."""
+    portals: Sequence[PortalEntry] = ()
+    """The page prefixes it serves, for the gateway's routing check and the home page's tiles."""
     templates: Path | None = None
     """The service's portal page templates; with them it renders pages in the portal kit's layout (the kit's
     templates come after the service's own)."""
@@ -94,6 +97,16 @@ def runtime_of(state: State) -> Runtime:
 @get("/health/live", include_in_schema=False, sync_to_thread=False)
 def live() -> dict[str, str]:
     return {"status": "ok"}
+
+
+def portals_of(spec: ServiceSpec) -> Any:
+    entries = list(spec.portals)
+
+    @get(MANIFEST_PATH, include_in_schema=False, sync_to_thread=False)
+    def portals() -> list[PortalEntry]:
+        return entries
+
+    return portals
 
 
 @get("/health/ready", include_in_schema=False)
@@ -234,7 +247,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
         **spec.extra_dependencies,
     }
     return Litestar(
-        route_handlers=[live, ready, PrometheusController, *spec.route_handlers],
+        route_handlers=[live, ready, PrometheusController, portals_of(spec), *spec.route_handlers],
         lifespan=[lifespan],
         middleware=[
             DefineMiddleware(TenantAuthMiddleware, verifier=verifier, exclude=[*PUBLIC_PATHS, *spec.public_paths]),

@@ -4,14 +4,16 @@ Creating calls a client may retry take an Idempotency-Key."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar.params import HeaderParameter
 
 from shared.problems import BadRequest, PreconditionFailed
 
-IF_MATCH = HeaderParameter(name="If-Match", default=None, required=False)
-"""A route parameter: `if_match: str | None = IF_MATCH`."""
-IDEMPOTENCY_KEY = HeaderParameter(name="Idempotency-Key", default=None, required=False)
-"""A route parameter: `idempotency_key: str | None = IDEMPOTENCY_KEY`."""
+IfMatch = Annotated[str | None, HeaderParameter(name="If-Match", required=False)]
+"""A route parameter, None when the request has no If-Match: `if_match: IfMatch = None`."""
+IdempotencyKey = Annotated[str | None, HeaderParameter(name="Idempotency-Key", required=False)]
+"""A route parameter, None when the request has no Idempotency-Key: `idempotency_key: IdempotencyKey = None`."""
 
 
 def expected_version(if_match: str | None) -> int | None:

@@ -6,7 +6,6 @@ import asyncio
 import random
 
 import nats
-import nats.errors
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from shared.events.envelope import decode
@@ -37,7 +36,9 @@ async def stream_events(nats_url: str, subject: str, field: str, value: str, *, 
         while True:
             try:
                 messages = await sub.fetch(500, timeout=0.5)
-            except nats.errors.TimeoutError:
+            except TimeoutError:
+                # nats-py raises its own TimeoutError, or asyncio's when the server's answer to the first
+                # probe comes late (a busy machine): both mean nothing more arrived in time.
                 break
             for message in messages:
                 envelope = decode(message.data)

@@ -19,9 +19,9 @@ from litestar import HttpMethod, Request, Response, get, route
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from services.gateway.portals import BY_PREFIX, PORTALS, role_labels, tiles_for
+from services.gateway.portals import PAGES, role_labels, tiles_for
 from services.gateway.proxy import relayed, send_upstream, upstream_url
-from services.gateway.runtime import Gateway, InjectedGateway
+from services.gateway.runtime import InjectedGateway
 from services.gateway.sessions import USER_KEY, UserSession, fresh_user
 from shared.portal.headers import CSRF_FIELD, CSRF_HEADER, FLASH_HEADER, decode_flash, encode_flash
 from shared.portal.pages import PRIVATE
@@ -68,10 +68,6 @@ def provinces(gateway: InjectedGateway) -> Template:
     return Template(template_name="provinces.html", context={"tenants": tenants})
 
 
-def served(gateway: Gateway) -> tuple[Any, ...]:
-    return tuple(portal for portal in PORTALS if portal.service in gateway.settings.upstreams)
-
-
 @get("/{tenant:str}/")
 async def home(request: Request[Any, Any, Any], tenant: FromPath[str], gateway: InjectedGateway) -> Template:
     user = await fresh_user(request.session, tenant, gateway.realm, gateway.verifier,
@@ -79,8 +75,8 @@ async def home(request: Request[Any, Any, Any], tenant: FromPath[str], gateway: 
     context: dict[str, Any] = {"tenant": tenant, "province": display_name(tenant), "user": user,
                                "flash": take_flash(request)}
     if user is not None:
-        context |= {"roles": role_labels(user.roles), "portals": tiles_for(user.roles, served(gateway)),
-                    "csrf": user.csrf}
+        context |= {"roles": role_labels(user.roles), "csrf": user.csrf,
+                    "portals": tiles_for(user.roles, await gateway.portals.announced())}
     return Template(template_name="home.html", context=context, headers=PRIVATE)
 
 
@@ -156,8 +152,8 @@ def error_page(request: Request[Any, Any, Any], tenant: str, status: int, body: 
         "request_id": problem.get("request_id"), "tenant": tenant, "province": display_name(tenant)})
 
 
-PAGE_PATHS = [path for portal in PORTALS
-              for path in (f"/{{tenant:str}}/{portal.prefix}", f"/{{tenant:str}}/{portal.prefix}/{{rest:path}}")]
+PAGE_PATHS = [path for prefix in PAGES
+              for path in (f"/{{tenant:str}}/{prefix}", f"/{{tenant:str}}/{prefix}/{{rest:path}}")]
 
 
 @route(PAGE_PATHS, http_method=[HttpMethod.GET, HttpMethod.POST], include_in_schema=False)
@@ -165,8 +161,7 @@ async def page(request: Request[Any, Any, Any], tenant: FromPath[str], gateway: 
     path = request.scope["path"]
     if any(segment in {".", ".."} for segment in path.split("/")):
         raise BadRequest("het pad mag geen '.'- of '..'-segmenten bevatten")
-    portal = BY_PREFIX[path.split("/")[2]]
-    upstream = gateway.settings.upstreams.get(portal.service)
+    upstream = gateway.settings.upstreams.get(PAGES[path.split("/")[2]])
     if upstream is None:
         raise NotFound("deze pagina bestaat niet")
     user = await fresh_user(request.session, tenant, gateway.realm, gateway.verifier,

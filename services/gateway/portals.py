@@ -1,10 +1,36 @@
-"""The one table of portal pages: which first path segment under /<tenant>/ belongs to which service, who may
-use it, and which of them the home page offers as a tile. The gateway forwards each prefix to its service
-(pages.py) and draws the tiles from the same rows, so a tile never leads to a page nobody serves."""
+"""The portal pages at the edge: the one table of which first path segment under /<tenant>/ belongs to which
+service (the gateway forwards each prefix there, pages.py), and the home page's tiles.
+
+The tiles are the services' own word: each service says at `GET /portals` which prefixes it serves, the roles
+its page guards admit and the tile it wants (shared.portal.manifest). The gateway shows a tile only for a prefix
+this table routes to the service that announced it, and only to a person holding one of its roles: a tile never
+leads to a page nobody serves, nor to one that would refuse the person. Announcements are cached per replica
+for a minute; a service that cannot be asked has no tiles until it can (its pages would not answer either)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import httpx
+import msgspec
+
+from shared.portal.manifest import MANIFEST_PATH, PortalEntry
+
+log = logging.getLogger("regie.gateway.portals")
+
+PAGES: dict[str, str] = {
+    "aanvragen": "grants",
+    "mede-aanvragen": "grants",
+    "oproepen": "grants",
+    "jury": "grants",
+    "provincie": "grants",
+    "berichten": "grants",
+}
+"""prefix → the service that serves /<tenant>/<prefix>/… (the path goes on unchanged)."""
 
 ROLE_LABELS: dict[str, str] = {
     "applicant": "aanvrager",
@@ -15,38 +41,8 @@ ROLE_LABELS: dict[str, str] = {
     "driver": "chauffeur",
     "province-admin": "provinciebeheerder",
 }
-
-
-@dataclass(frozen=True)
-class Tile:
-    title: str
-    description: str
-
-
-@dataclass(frozen=True)
-class Portal:
-    prefix: str
-    """The path segment after /<tenant>/: /<tenant>/<prefix>/… goes to `service` unchanged."""
-    service: str
-    roles: frozenset[str]
-    """Who the pages are for; the service's page guards decide, this only chooses the tiles."""
-    tile: Tile | None = None
-    """None: pages reached by a link (a public call page, the notices), not from the home page."""
-
-
-EVERYONE = frozenset(ROLE_LABELS)
-PORTALS: tuple[Portal, ...] = (
-    # Partners reach the applications portal too: there they confirm taking part as a co-applicant.
-    Portal("aanvragen", "grants", frozenset({"applicant", "call-manager", "province-admin", "partner"}),
-           Tile("Aanvragen", "Projectoproepen bekijken en aanvragen indienen en opvolgen.")),
-    Portal("jury", "grants", frozenset({"juror"}), Tile("Jury", "Aanvragen beoordelen en scores geven.")),
-    Portal("provincie", "grants", frozenset({"call-manager", "province-admin"}),
-           Tile("Oproepen beheren", "Projectoproepen opstellen, screenen, de jury samenstellen en beslissen.")),
-    Portal("oproepen", "grants", EVERYONE),
-    Portal("mede-aanvragen", "grants", frozenset({"applicant", "partner"})),
-    Portal("berichten", "grants", EVERYONE),
-)
-BY_PREFIX = {portal.prefix: portal for portal in PORTALS}
+CACHE_SECONDS = 60.0
+ASK_TIMEOUT_SECONDS = 2.0
 
 
 def role_labels(roles: frozenset[str] | tuple[str, ...]) -> list[str]:
@@ -54,7 +50,39 @@ def role_labels(roles: frozenset[str] | tuple[str, ...]) -> list[str]:
     return [label for role, label in ROLE_LABELS.items() if role in roles]
 
 
-def tiles_for(roles: frozenset[str] | tuple[str, ...], portals: tuple[Portal, ...] = PORTALS) -> list[Portal]:
-    """The portals with a tile that one of `roles` may use, in the table's order."""
+def tiles_for(roles: frozenset[str] | tuple[str, ...], announced: Mapping[str, Sequence[PortalEntry]],
+              pages: Mapping[str, str] = PAGES) -> list[PortalEntry]:
+    """The tiles of the portals a person with `roles` may use: announced by a service, with a tile, for a prefix
+    that `pages` routes to that same service; in the order of `pages`."""
     held = frozenset(roles)
-    return [portal for portal in portals if portal.tile is not None and not portal.roles.isdisjoint(held)]
+    by_prefix = {entry.prefix: entry for service, entries in announced.items() for entry in entries
+                 if pages.get(entry.prefix) == service}
+    return [entry for prefix in pages if (entry := by_prefix.get(prefix)) is not None
+            and entry.tile is not None and not entry.roles.isdisjoint(held)]
+
+
+@dataclass
+class PortalDirectory:
+    """The services' announcements, asked for when older than CACHE_SECONDS."""
+
+    http: httpx.AsyncClient
+    upstreams: Mapping[str, str]
+    known: dict[str, list[PortalEntry]] = field(default_factory=dict)
+    asked_at: dict[str, float] = field(default_factory=dict)
+
+    async def announced(self) -> dict[str, list[PortalEntry]]:
+        services = sorted({service for service in PAGES.values() if service in self.upstreams})
+        stale = [s for s in services if time.monotonic() - self.asked_at.get(s, -CACHE_SECONDS) >= CACHE_SECONDS]
+        if stale:
+            await asyncio.gather(*(self._ask(service) for service in stale))
+        return {service: self.known.get(service, []) for service in services}
+
+    async def _ask(self, service: str) -> None:
+        try:
+            response = await self.http.get(self.upstreams[service] + MANIFEST_PATH, timeout=ASK_TIMEOUT_SECONDS)
+            response.raise_for_status()
+            self.known[service] = msgspec.json.decode(response.content, type=list[PortalEntry])
+            self.asked_at[service] = time.monotonic()
+        except (httpx.HTTPError, msgspec.DecodeError) as exc:
+            # Kept: what it said before (a restart should not empty the home page); asked again next time.
+            log.warning("service did not say its portals", extra={"service": service, "error": type(exc).__name__})

@@ -11,6 +11,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 
 from services.gateway.oidc import RealmClient
+from services.gateway.portals import PortalDirectory
 from services.gateway.settings import GatewaySettings
 from shared.auth import TokenVerifier
 
@@ -32,6 +33,8 @@ class Gateway:
     realm: RealmClient
     upstream_http: httpx.AsyncClient
     """Its own pool and timeouts: a slow service must not starve the calls to Keycloak."""
+    portals: PortalDirectory
+    """What each service says of its portal pages: the home page's tiles."""
 
     @classmethod
     def start(cls, settings: GatewaySettings) -> Gateway:
@@ -50,7 +53,7 @@ class Gateway:
             follow_redirects=False))
         return cls(settings=settings, verifier=verifier(auth.audience), id_verifier=verifier(settings.client_id),
                    realm=RealmClient(settings.keycloak_url, settings.client_id, keycloak_http),
-                   upstream_http=upstream_http)
+                   upstream_http=upstream_http, portals=PortalDirectory(upstream_http, settings.upstreams))
 
     async def aclose(self) -> None:
         await self.upstream_http.aclose()

@@ -22,10 +22,12 @@ from services.grants.calls.routes import CallController, PublicCallController
 from services.grants.decisions import manager_pages as decision_manager_pages
 from services.grants.decisions import pages as decision_pages
 from services.grants.decisions.handlers import DECISION_NOTIFICATIONS
-from services.grants.decisions.routes import ApplicationDecisionController, DecisionController, NoticeController
+from services.grants.decisions.routes import ApplicationDecisionController, DecisionController
 from services.grants.events.handlers import PARTNER_ORGANISATIONS
 from services.grants.jury import pages as jury_pages
 from services.grants.jury.routes import JuryController
+from services.grants.notices import pages as notice_pages
+from services.grants.notices.routes import NoticeController
 from services.grants.opendata.routes import OpenDataController, PublicOpenDataController
 from services.grants.ranking import pages as ranking_pages
 from services.grants.ranking.routes import RankingController
@@ -33,8 +35,8 @@ from services.grants.registry.routes import RegistryController
 from services.grants.scheduler import close_calls_at_deadline
 from services.grants.screening import pages as screening_pages
 from services.grants.screening.routes import ScreeningController
+from services.grants.settings import GrantsSettings
 from shared.service_app import ServiceSpec, create_service_app
-from shared.settings import ServiceSettings
 
 SPEC = ServiceSpec(
     name="grants",
@@ -44,18 +46,19 @@ SPEC = ServiceSpec(
                     NoticeController, OpenDataController, PublicOpenDataController, AwardRuleController,
                     AwardPlanController, FollowUpController,
                     # The portal pages (Dutch paths), each capability's next to its rules.
-                    *application_pages.ROUTES, *decision_pages.ROUTES, *award_pages.ROUTES, *jury_pages.ROUTES,
-                    *call_pages.ROUTES, *ranking_pages.ROUTES,
-                    *screening_pages.ROUTES,
-                    *decision_manager_pages.ROUTES],
+                    *call_pages.ROUTES, *application_pages.ROUTES, *screening_pages.ROUTES, *jury_pages.ROUTES,
+                    *ranking_pages.ROUTES, *decision_pages.ROUTES, *decision_manager_pages.ROUTES,
+                    *award_pages.ROUTES, *notice_pages.ROUTES],
     migrations_dir=Path(__file__).parent / "migrations",
+    settings=GrantsSettings,
     subscriptions=[PARTNER_ORGANISATIONS, DECISION_NOTIFICATIONS, AWARD_PLANS],
     uses_storage=True,
     public_paths=[r"^/[a-z-]+/public/", r"^/[a-z-]+/oproepen/[0-9a-f-]{36}/?$"],
     background=[close_calls_at_deadline, send_report_reminders],
     templates=portal.TEMPLATES,
+    portals=portal.PORTALS,
 )
 
 
-def create_app(settings: ServiceSettings | None = None) -> Litestar:
+def create_app(settings: GrantsSettings | None = None) -> Litestar:
     return create_service_app(SPEC, settings)

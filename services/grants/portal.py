@@ -3,7 +3,7 @@ unread notices, which grants keeps) and the role sets its pages are for. Each ca
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +11,11 @@ from litestar import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.grants.calls.rules import MANAGERS
-from services.grants.decisions import service as decisions
-from shared.auth import TokenVerifier
-from shared.portal.pages import Viewer, optional_viewer, viewer
+from services.grants.notices import service as notices
+from shared.auth import ROLES, TokenVerifier
+from shared.portal.forms import Form
+from shared.portal.manifest import PortalEntry, Tile
+from shared.portal.pages import Viewer, check_csrf, optional_viewer, viewer
 
 TEMPLATES = Path(__file__).parent / "templates"
 APPLICANTS = ("applicant", *MANAGERS, "partner")
@@ -21,14 +23,33 @@ APPLICANTS = ("applicant", *MANAGERS, "partner")
 confirm taking part as a co-applicant there."""
 CO_APPLICANTS = ("applicant", "partner")
 JURORS = ("juror",)
+EVERYONE = ROLES
+PORTALS = (
+    PortalEntry("aanvragen", frozenset(APPLICANTS),
+                Tile("Aanvragen", "Projectoproepen bekijken en aanvragen indienen en opvolgen.")),
+    PortalEntry("jury", frozenset(JURORS), Tile("Jury", "Aanvragen beoordelen en scores geven.")),
+    PortalEntry("provincie", frozenset(MANAGERS),
+                Tile("Oproepen beheren", "Projectoproepen opstellen, screenen, de jury samenstellen en beslissen.")),
+    PortalEntry("oproepen", frozenset(EVERYONE)),
+    PortalEntry("mede-aanvragen", frozenset(CO_APPLICANTS)),
+    PortalEntry("berichten", frozenset(EVERYONE)),
+)
+"""grants' page prefixes, the roles their guards admit, and the home page's tiles (told to the gateway)."""
 
 
 async def visitor(request: Request[Any, Any, Any], session: AsyncSession, roles: Iterable[str] = ()) -> Viewer:
     """The signed-in person holding one of `roles` (403 otherwise), with the unread count for the header."""
     who = viewer(request, roles)
-    assert who.principal is not None
-    who.header["unread_notices"] = await decisions.unread_notices(session, who.principal)
+    who.header["unread_notices"] = await notices.unread_notices(session, who.person)
     return who
+
+
+async def form_post(request: Request[Any, Any, Any], session: AsyncSession, data: Mapping[str, Any],
+                    roles: Iterable[str] = ()) -> tuple[Viewer, Form]:
+    """A form post: the person (as `visitor`), its CSRF token checked, and the form with what was typed."""
+    who = await visitor(request, session, roles)
+    check_csrf(data, who)
+    return who, Form.posted(data)
 
 
 async def public_visitor(request: Request[Any, Any, Any], verifier: TokenVerifier) -> Viewer:

@@ -126,6 +126,16 @@ def moment(value: str | datetime | None, *, seconds: bool | None = False) -> str
     return f"{WEEKDAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]} {local.year} om {clock}"
 
 
+def deadline(value: str | datetime | None) -> str:
+    """A deadline or an opening: with its seconds when it has them ('… om 23:59:59'), else to the minute."""
+    return moment(value, seconds=None)
+
+
+def moment_numeric(value: datetime) -> str:
+    """UTC → '21/11/2026 14:03:07' in Europe/Brussels: to the second, where an order of moments is explained."""
+    return brussels(value).strftime("%d/%m/%Y %H:%M:%S")
+
+
 def day(value: str | date | datetime | None, *, weekday: bool = False) -> str:
     """date(2026, 11, 22) → '22 november 2026' ('zondag 22 november 2026' with its weekday, as a deadline or the
     last day of a period reads); a moment is taken in Brussels first."""

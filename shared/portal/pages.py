@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from litestar import Request
+from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -26,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.auth import Principal, TokenVerifier, bearer_token
 from shared.portal import formats
 from shared.portal.headers import CSRF_FIELD, CSRF_HEADER, FLASH_HEADER, FlashKind, decode_flash, encode_flash
-from shared.problems import Forbidden, Problem, preferred_language
+from shared.problems import Forbidden, Problem, Unauthenticated, preferred_language
 from shared.tenancy import display_name
 
 KIT_TEMPLATES = Path(__file__).parent / "templates"
@@ -35,6 +36,7 @@ PRIVATE = {"cache-control": "no-store"}
 """Pages with a person's name and data must not sit in shared caches or the back-forward cache."""
 FLASH_STATE = "portal_flash"
 
+UPLOAD_CHUNK = 256 * 1024
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Upload = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 
@@ -48,6 +50,13 @@ class Viewer:
     request: Request[Any, Any, Any] = field(repr=False)
     header: dict[str, Any] = field(default_factory=dict)
     """What the service adds to every page's header (e.g. `unread_notices`, the count beside "Berichten")."""
+
+    @property
+    def person(self) -> Principal:
+        """The signed-in person: on a page behind `viewer()` there always is one."""
+        if self.principal is None:
+            raise Unauthenticated("aanmelden is vereist voor deze pagina")
+        return self.principal
 
     @property
     def roles(self) -> frozenset[str]:
@@ -83,6 +92,13 @@ class Viewer:
     def redirect(self, path: str) -> Redirect:
         """Back to a page of this tenant after a form post."""
         return Redirect(path if path.startswith(f"/{self.tenant}/") else f"/{self.tenant}/{path.lstrip('/')}")
+
+
+async def upload_chunks(upload: UploadFile) -> AsyncIterator[bytes]:
+    """An uploaded file in pieces: Litestar spooled it to disk past 1 MiB, and it goes on to object storage
+    without ever being held whole in memory."""
+    while chunk := await upload.read(UPLOAD_CHUNK):
+        yield chunk
 
 
 def tenant_of(request: Request[Any, Any, Any]) -> str:

@@ -10,7 +10,8 @@ from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, Text, 
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shared.db import Base
+from services.grants.applications.rules import ApplicationStatus, CoApplicantRole
+from shared.db import Base, stored_values
 
 
 class Application(Base):
@@ -31,7 +32,7 @@ class Application(Base):
     total_cost_cents: Mapped[int] = mapped_column(BigInteger, server_default="0")
     duration_months: Mapped[int] = mapped_column(Integer, server_default="12")
     budget_lines: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
-    status: Mapped[str] = mapped_column(String(20))  # rules.STATUSES
+    status: Mapped[ApplicationStatus] = mapped_column(stored_values(ApplicationStatus, 20))
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     """What was submitted, frozen: later reads show exactly this."""
@@ -59,7 +60,7 @@ class CoApplicant(Base):
     application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
     enterprise_number: Mapped[str] = mapped_column(String(10))
     name: Mapped[str] = mapped_column(String(300))
-    role: Mapped[str] = mapped_column(String(60))  # rules.CO_APPLICANT_ROLES
+    role: Mapped[CoApplicantRole] = mapped_column(stored_values(CoApplicantRole, 60))
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     confirmed_by: Mapped[str | None] = mapped_column(String(200))  # username of a person of that organisation
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

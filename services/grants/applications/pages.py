@@ -12,7 +12,6 @@ shows the sections of the other two, and their forms show the application page a
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 from litestar import Request, get, post
@@ -21,23 +20,24 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.grants.applications import routes, rules, service
+from services.grants.applications.rules import ApplicationStatus
 from services.grants.applications.schemas import AddCoApplicant, ApplicationChanges, ApplicationOut, DraftApplication
 from services.grants.awards import rules as award_rules
 from services.grants.calls import routes as call_routes
 from services.grants.calls import service as calls
+from services.grants.calls.rules import CallStatus
 from services.grants.calls.schemas import CallOut
-from services.grants.decisions import pages as decision_pages
 from services.grants.decisions import rules as decision_rules
-from services.grants.portal import APPLICANTS, CO_APPLICANTS, public_visitor, visitor
+from services.grants.decisions import section as decision_section
+from services.grants.portal import APPLICANTS, CO_APPLICANTS, form_post, public_visitor, visitor
 from shared.portal.formats import euros_input, parse_enterprise_number, parse_euros, parse_whole_number
 from shared.portal.forms import Form, command, sentence
-from shared.portal.pages import FormData, Upload, Viewer, check_csrf, undone_on_refusal
+from shared.portal.pages import FormData, Upload, Viewer, undone_on_refusal, upload_chunks
 from shared.problems import Problem
 from shared.service_app import Runtime
 from shared.storage import ObjectStore
 
-UPLOAD_CHUNK = 256 * 1024
-OPEN = "published"
+OPEN = CallStatus.PUBLISHED
 """The call status in which applications are started and submitted."""
 DRAFT_FIELDS = {"title": "title", "summary": "summary", "requested_cents": "requested",
                 "total_cost_cents": "total_cost", "duration_months": "duration", "name": "organisation",
@@ -46,8 +46,7 @@ DRAFT_FIELDS = {"title": "title", "summary": "summary", "requested_cents": "requ
 
 
 async def call_of(session: AsyncSession, who: Viewer, call_id: uuid.UUID) -> CallOut:
-    assert who.principal is not None
-    return call_routes.to_out(await calls.get_visible(session, who.principal, call_id))
+    return call_routes.to_out(await calls.get_visible(session, who.person, call_id))
 
 
 # ---- the list and the call's page ------------------------------------------------------------------------
@@ -55,13 +54,12 @@ async def call_of(session: AsyncSession, who: Viewer, call_id: uuid.UUID) -> Cal
 @get("/{tenant:str}/aanvragen/")
 async def index(request: Request[Any, Any, Any], session: AsyncSession) -> Template:
     who = await visitor(request, session, APPLICANTS)
-    assert who.principal is not None
-    found = await calls.visible(session, who.principal, 200)
+    found = await calls.visible(session, who.person, 200)
     open_calls = [call_routes.to_out(call) for call in found if call.status == OPEN]
     mine: list[ApplicationOut] = []
     if who.holds("applicant"):
         mine = [routes.to_out(a) for a in await service.visible_page(
-            session, who.principal, call_id=None, statuses=None, after=None, limit=200)]
+            session, who.person, call_id=None, statuses=None, after=None, limit=200)]
     return who.page("applicant/index.html", {"calls": open_calls, "mine": mine})
 
 
@@ -116,16 +114,13 @@ async def new_draft(request: Request[Any, Any, Any], session: AsyncSession, call
 @post("/{tenant:str}/oproepen/{call_id:uuid}/aanvragen")
 async def start_draft(request: Request[Any, Any, Any], session: AsyncSession, call_id: uuid.UUID,
                       data: FormData) -> Template | Redirect:
-    who = await visitor(request, session, ("applicant",))
-    assert who.principal is not None
-    check_csrf(data, who)
-    form = Form.posted(data)
+    who, form = await form_post(request, session, data, ("applicant",))
     draft = read_draft(form)
     organisation = form.text("organisation", max_length=300) or None
     if draft is not None and form.ok:
         try:
             async with undone_on_refusal(session):
-                application = await service.create(session, who.principal, call_id, command(
+                application = await service.create(session, who.person, call_id, command(
                     DraftApplication, draft | {"applicant_name": organisation}))
         except Problem as exc:
             form.refuse_problem(exc, DRAFT_FIELDS)
@@ -139,8 +134,7 @@ async def start_draft(request: Request[Any, Any, Any], session: AsyncSession, ca
 @get("/{tenant:str}/aanvragen/{application_id:uuid}/bewerken")
 async def edit_draft(request: Request[Any, Any, Any], session: AsyncSession, application_id: uuid.UUID) -> Template:
     who = await visitor(request, session, ("applicant",))
-    assert who.principal is not None
-    application = routes.to_out(await service.get_readable(session, who.principal, application_id))
+    application = routes.to_out(await service.get_readable(session, who.person, application_id))
     return draft_page(who, await call_of(session, who, application.call_id), draft_form_of(application),
                       f"/{who.tenant}/aanvragen/{application_id}/bewerken", application)
 
@@ -150,23 +144,20 @@ async def save_draft(request: Request[Any, Any, Any], session: AsyncSession, app
                      data: FormData) -> Template | Redirect:
     """Saved on the version the form was drawn from: a change made meanwhile elsewhere is refused (412), not
     overwritten."""
-    who = await visitor(request, session, ("applicant",))
-    assert who.principal is not None
-    check_csrf(data, who)
-    form = Form.posted(data)
+    who, form = await form_post(request, session, data, ("applicant",))
     draft = read_draft(form)
     if draft is not None:
         version = form.values.get("version", "")
         try:
             async with undone_on_refusal(session):
-                await service.update(session, who.principal, application_id, command(ApplicationChanges, draft),
+                await service.update(session, who.person, application_id, command(ApplicationChanges, draft),
                                      int(version) if version.isdigit() else 0)
         except Problem as exc:
             form.refuse_problem(exc, DRAFT_FIELDS)
         else:
             who.flash("Je wijzigingen zijn bewaard.")
             return who.redirect(f"aanvragen/{application_id}")
-    application = routes.to_out(await service.get_readable(session, who.principal, application_id))
+    application = routes.to_out(await service.get_readable(session, who.person, application_id))
     return draft_page(who, await call_of(session, who, application.call_id), form,
                       f"/{who.tenant}/aanvragen/{application_id}/bewerken", application, status_code=422)
 
@@ -179,14 +170,13 @@ async def application_page(who: Viewer, session: AsyncSession, application_id: u
     """The application as it stands, its draft forms while it is a draft, and the decision section once decided.
     `forms`: a refused form to show again ("co", "upload", "appeal", or a report kind); `problem`: a refusal
     of the page's buttons (submit, remove)."""
-    assert who.principal is not None
     forms = forms or {}
-    found = await service.get_readable(session, who.principal, application_id)
+    found = await service.get_readable(session, who.person, application_id)
     application = routes.to_out(found)
     call = await call_of(session, who, application.call_id)
     unconfirmed = [c for c in application.co_applicants if not c.confirmed]
     uploaded = {a.code for a in application.attachments}
-    is_draft = application.status == "draft"
+    is_draft = application.status == ApplicationStatus.DRAFT
     return who.page("applicant/application.html", {
         "application": application, "call": call, "roles": rules.CO_APPLICANT_ROLES,
         "other_attachments": rules.OTHER_ATTACHMENTS, "unconfirmed": unconfirmed, "is_draft": is_draft,
@@ -195,7 +185,7 @@ async def application_page(who: Viewer, session: AsyncSession, application_id: u
         "co_form": forms.get("co", Form()), "upload_form": forms.get("upload", Form()),
         "submit_key": str(uuid.uuid4()), "upload_key": str(uuid.uuid4()), "problem": problem,
         "withdrawable": application.status in rules.WITHDRAWABLE,
-        "after": await decision_pages.decision_section(session, who, found, forms),
+        "after": await decision_section.decision_section(session, who, found, forms),
         "appeal_statuses": decision_rules.APPEAL_LABELS, "tranche_statuses": award_rules.TRANCHE_STATUS_LABELS,
     }, status_code=status_code)
 
@@ -209,10 +199,7 @@ async def application(request: Request[Any, Any, Any], session: AsyncSession, ap
 @post("/{tenant:str}/aanvragen/{application_id:uuid}/mede-aanvragers")
 async def add_co_applicant(request: Request[Any, Any, Any], session: AsyncSession, application_id: uuid.UUID,
                            data: FormData) -> Template | Redirect:
-    who = await visitor(request, session, ("applicant",))
-    assert who.principal is not None
-    check_csrf(data, who)
-    form = Form.posted(data)
+    who, form = await form_post(request, session, data, ("applicant",))
     number = form.parsed("enterprise_number", parse_enterprise_number)
     role = form.text("role", required="Kies de rol van deze mede-aanvrager.")
     name = form.text("name", max_length=300) or None
@@ -221,7 +208,7 @@ async def add_co_applicant(request: Request[Any, Any, Any], session: AsyncSessio
     if form.ok and number is not None:
         try:
             async with undone_on_refusal(session):
-                await service.add_co_applicant(session, who.principal, application_id, command(
+                await service.add_co_applicant(session, who.person, application_id, command(
                     AddCoApplicant, {"enterprise_number": number, "role": role, "name": name}), None)
         except Problem as exc:
             form.refuse_problem(exc)
@@ -234,12 +221,10 @@ async def add_co_applicant(request: Request[Any, Any, Any], session: AsyncSessio
 @post("/{tenant:str}/aanvragen/{application_id:uuid}/mede-aanvragers/{number:str}/verwijderen")
 async def remove_co_applicant(request: Request[Any, Any, Any], session: AsyncSession, application_id: uuid.UUID,
                               number: str, data: FormData) -> Template | Redirect:
-    who = await visitor(request, session, ("applicant",))
-    assert who.principal is not None
-    check_csrf(data, who)
+    who, _ = await form_post(request, session, data, ("applicant",))
     try:
         async with undone_on_refusal(session):
-            await service.remove_co_applicant(session, who.principal, application_id, number, None)
+            await service.remove_co_applicant(session, who.person, application_id, number, None)
     except Problem as exc:
         return await application_page(who, session, application_id, problem=sentence(exc.detail),
                                       status_code=exc.status)
@@ -247,20 +232,10 @@ async def remove_co_applicant(request: Request[Any, Any, Any], session: AsyncSes
     return who.redirect(f"aanvragen/{application_id}#mede-aanvragers")
 
 
-async def chunks(upload: UploadFile) -> AsyncIterator[bytes]:
-    """The uploaded file in pieces: Litestar spooled it to disk past 1 MiB, and it goes on to object storage
-    without ever being held whole in memory."""
-    while chunk := await upload.read(UPLOAD_CHUNK):
-        yield chunk
-
-
 @post("/{tenant:str}/aanvragen/{application_id:uuid}/bijlagen")
 async def upload_attachment(request: Request[Any, Any, Any], session: AsyncSession, store: ObjectStore,
                             application_id: uuid.UUID, data: Upload) -> Template | Redirect:
-    who = await visitor(request, session, ("applicant",))
-    assert who.principal is not None
-    check_csrf(data, who)
-    form = Form.posted(data)
+    who, form = await form_post(request, session, data, ("applicant",))
     code = form.text("code", required="Kies welke bijlage dit is.")
     upload = data.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
@@ -270,8 +245,8 @@ async def upload_attachment(request: Request[Any, Any, Any], session: AsyncSessi
             try:
                 async with undone_on_refusal(session):
                     await service.upload_attachment(
-                        session, who.principal, store, application_id, code=code, filename=upload.filename,
-                        content_type=upload.content_type, chunks=chunks(upload),
+                        session, who.person, store, application_id, code=code, filename=upload.filename,
+                        content_type=upload.content_type, chunks=upload_chunks(upload),
                         idempotency_key=str(data.get("idempotency_key") or uuid.uuid4()))
             except Problem as exc:
                 form.refuse_problem(exc)
@@ -287,12 +262,10 @@ async def upload_attachment(request: Request[Any, Any, Any], session: AsyncSessi
 @post("/{tenant:str}/aanvragen/{application_id:uuid}/indienen")
 async def submit(request: Request[Any, Any, Any], session: AsyncSession, application_id: uuid.UUID,
                  data: FormData) -> Template | Redirect:
-    who = await visitor(request, session, ("applicant",))
-    assert who.principal is not None
-    check_csrf(data, who)
+    who, _ = await form_post(request, session, data, ("applicant",))
     try:
         async with undone_on_refusal(session):
-            _, warnings = await service.submit(session, who.principal, application_id,
+            _, warnings = await service.submit(session, who.person, application_id,
                                                str(data.get("idempotency_key") or uuid.uuid4()))
     except Problem as exc:
         # A refused submit (deadline passed, a co-applicant not confirmed) leaves the draft as it was.
@@ -307,24 +280,20 @@ async def submit(request: Request[Any, Any, Any], session: AsyncSession, applica
 async def confirm_withdrawal(request: Request[Any, Any, Any], session: AsyncSession,
                              application_id: uuid.UUID) -> Template:
     who = await visitor(request, session, ("applicant",))
-    assert who.principal is not None
-    application = routes.to_out(await service.get_readable(session, who.principal, application_id))
+    application = routes.to_out(await service.get_readable(session, who.person, application_id))
     return who.page("applicant/withdraw.html", {"application": application, "form": Form()})
 
 
 @post("/{tenant:str}/aanvragen/{application_id:uuid}/intrekken")
 async def withdraw(request: Request[Any, Any, Any], session: AsyncSession, application_id: uuid.UUID,
                    data: FormData) -> Template | Redirect:
-    who = await visitor(request, session, ("applicant",))
-    assert who.principal is not None
-    check_csrf(data, who)
-    form = Form.posted(data)
+    who, form = await form_post(request, session, data, ("applicant",))
     reason = form.text("reason", max_length=2000)
     try:
         async with undone_on_refusal(session):
-            await service.withdraw(session, who.principal, application_id, reason)
+            await service.withdraw(session, who.person, application_id, reason)
     except Problem as exc:
-        application = routes.to_out(await service.get_readable(session, who.principal, application_id))
+        application = routes.to_out(await service.get_readable(session, who.person, application_id))
         return who.page("applicant/withdraw.html", {"application": application,
                                                     "form": form.refuse(sentence(exc.detail))},
                         status_code=exc.status)
@@ -337,26 +306,23 @@ async def withdraw(request: Request[Any, Any, Any], session: AsyncSession, appli
 @get("/{tenant:str}/mede-aanvragen/")
 async def co_applications(request: Request[Any, Any, Any], session: AsyncSession) -> Template:
     who = await visitor(request, session, CO_APPLICANTS)
-    assert who.principal is not None
-    applications = [routes.to_out(a) for a in await service.co_application_page(session, who.principal, None, 200)]
+    applications = [routes.to_out(a) for a in await service.co_application_page(session, who.person, None, 200)]
     ours = who.enterprise_number
     entries = [(application, next((c for c in application.co_applicants if c.enterprise_number == ours), None))
                for application in applications]
     # What still needs our confirmation first; then the rest, in the service's order.
-    awaiting = [(a, c) for a, c in entries if c is not None and not c.confirmed and a.status == "draft"]
-    others = [(a, c) for a, c in entries if c is None or c.confirmed or a.status != "draft"]
+    awaiting = [(a, c) for a, c in entries if c is not None and not c.confirmed and a.status == ApplicationStatus.DRAFT]
+    others = [(a, c) for a, c in entries if c is None or c.confirmed or a.status != ApplicationStatus.DRAFT]
     return who.page("applicant/co_applications.html", {"awaiting": awaiting, "others": others, "our_number": ours})
 
 
 @post("/{tenant:str}/mede-aanvragen/{application_id:uuid}/bevestigen")
 async def confirm_co_application(request: Request[Any, Any, Any], session: AsyncSession, application_id: uuid.UUID,
                                  data: FormData) -> Redirect:
-    who = await visitor(request, session, CO_APPLICANTS)
-    assert who.principal is not None
-    check_csrf(data, who)
+    who, _ = await form_post(request, session, data, CO_APPLICANTS)
     try:
         async with undone_on_refusal(session):
-            await service.confirm(session, who.principal, application_id, who.enterprise_number or "-")
+            await service.confirm(session, who.person, application_id, who.enterprise_number or "-")
     except Problem as exc:
         who.flash(sentence(exc.detail), "error")
     else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.grants.applications.models import Application
+from services.grants.applications.rules import ApplicationStatus
 from services.grants.calls.rules import MANAGERS
 from services.grants.jury.service import juror_may_read
 from shared.auth import Principal
@@ -35,6 +36,6 @@ async def can_read_application(session: AsyncSession, principal: Principal, appl
             return True
         if is_co_applicant(principal, application):
             return True
-    if principal.has_any(MANAGERS) and application.status != "draft":
+    if principal.has_any(MANAGERS) and application.status != ApplicationStatus.DRAFT:
         return True
     return await juror_may_read(session, principal, application)

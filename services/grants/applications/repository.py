@@ -1,3 +1,6 @@
+"""Every query on applications, their co-applicants and attachments, each from the tenant-scoped base
+statement. Other capabilities ask their questions about applications here."""
+
 from __future__ import annotations
 
 import uuid
@@ -5,27 +8,58 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import func
 
 from services.grants.applications.models import Application, Attachment, CoApplicant
-from services.grants.calls.models import Call
+from shared.db import TenantRepository
 
 
-class ApplicationRepository:
-    def __init__(self, session: AsyncSession, tenant: str) -> None:
-        self.session = session
-        self.tenant = tenant
-
-    def _base(self) -> Select[tuple[Application]]:
-        return select(Application).where(Application.tenant == self.tenant)
-
+class ApplicationRepository(TenantRepository):
     async def get(self, application_id: uuid.UUID) -> Application | None:
-        return await self.session.scalar(self._base().where(Application.id == application_id))
+        return await self.session.scalar(self.select(Application).where(Application.id == application_id))
 
     async def lock(self, application_id: uuid.UUID) -> Application | None:
-        return await self.session.scalar(self._base().where(Application.id == application_id)
+        return await self.session.scalar(self.select(Application).where(Application.id == application_id)
                                          .with_for_update().execution_options(populate_existing=True))
+
+    async def with_ids(self, application_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Application]:
+        if not application_ids:
+            return {}
+        rows = await self.session.scalars(
+            self.select(Application).where(Application.id.in_(list(application_ids))))
+        return {a.id: a for a in rows}
+
+    async def of_call_with_status(self, call_id: uuid.UUID, statuses: Collection[str], *,
+                                  in_submission_order: bool = False) -> list[Application]:
+        """The call's applications in one of `statuses`, by id (UUIDv7: creation order) or in order of
+        submission."""
+        order = (Application.submitted_at, Application.id) if in_submission_order else (Application.id,)
+        return list((await self.session.scalars(
+            self.select(Application).where(Application.call_id == call_id, Application.status.in_(list(statuses)))
+            .order_by(*order))).all())
+
+    async def count_submitted_of_call(self, call_id: uuid.UUID) -> int:
+        """Submitted and not withdrawn since."""
+        return await self.session.scalar(
+            self.select(Application, func.count())
+            .where(Application.call_id == call_id, Application.submitted_at.is_not(None),
+                   Application.status != "withdrawn")) or 0
+
+    async def enterprise_numbers_of(self, application_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, set[str]]:
+        """The enterprise numbers of the applicant and every co-applicant, per application."""
+        if not application_ids:
+            return {}
+        ids = list(application_ids)
+        numbers: dict[uuid.UUID, set[str]] = {}
+        for app_id, number in await self.session.execute(
+                self.select(Application, Application.id, Application.applicant_enterprise_number)
+                .where(Application.id.in_(ids))):
+            numbers.setdefault(app_id, set()).add(number)
+        for app_id, number in await self.session.execute(
+                self.select(CoApplicant, CoApplicant.application_id, CoApplicant.enterprise_number)
+                .where(CoApplicant.application_id.in_(ids))):
+            numbers.setdefault(app_id, set()).add(number)
+        return numbers
 
     async def page_visible_to(self, *, enterprise_number: str | None, all_but_drafts: bool,
                               call_id: uuid.UUID | None, statuses: Collection[str] | None,
@@ -39,7 +73,7 @@ class ApplicationRepository:
             visible.append(Application.status != "draft")
         if not visible:
             return []
-        statement = self._base().where(visible[0] if len(visible) == 1 else visible[0] | visible[1])
+        statement = self.select(Application).where(visible[0] if len(visible) == 1 else visible[0] | visible[1])
         if call_id is not None:
             statement = statement.where(Application.call_id == call_id)
         if statuses:
@@ -50,25 +84,23 @@ class ApplicationRepository:
 
     async def page_with_co_applicant(self, enterprise_number: str, after: uuid.UUID | None,
                                      limit: int) -> list[Application]:
-        statement = self._base().where(exists().where(
-            CoApplicant.application_id == Application.id, CoApplicant.tenant == self.tenant,
-            CoApplicant.enterprise_number == enterprise_number))
+        statement = self.select(Application).where(Application.id.in_(
+            self.select(CoApplicant, CoApplicant.application_id)
+            .where(CoApplicant.enterprise_number == enterprise_number)))
         if after is not None:
             statement = statement.where(Application.id > after)
         return list((await self.session.scalars(statement.order_by(Application.id).limit(limit))).all())
 
-    async def mark_submitted_before_deadline(self, application_id: uuid.UUID, *, snapshot: dict[str, Any],
-                                             content_hash: str, idempotency_key: str | None) -> datetime | None:
-        """The submission, judged by the database clock in the statement that makes it: accepted only while
-        clock_timestamp() lies in [opens_at, closes_at) of a published call. The submission time, or None
-        when refused."""
-        open_call = exists().where(
-            Call.id == Application.call_id, Call.tenant == self.tenant, Call.status == "published",
-            and_(func.clock_timestamp() >= Call.opens_at, func.clock_timestamp() < Call.closes_at))
+    async def mark_submitted_within(self, application_id: uuid.UUID, opens_at: datetime, closes_at: datetime, *,
+                                    snapshot: dict[str, Any], content_hash: str,
+                                    idempotency_key: str | None) -> datetime | None:
+        """The submission of a draft, judged by the database clock in the statement that makes it: accepted
+        only while clock_timestamp() lies in [opens_at, closes_at) (the published call's period, which the
+        caller holds FOR SHARE so that it cannot change meanwhile). The submission time, or None when refused."""
         return await self.session.scalar(
-            update(Application)
-            .where(Application.tenant == self.tenant, Application.id == application_id,
-                   Application.status == "draft", open_call)
+            self.update(Application)
+            .where(Application.id == application_id, Application.status == "draft",
+                   func.clock_timestamp() >= opens_at, func.clock_timestamp() < closes_at)
             .values(status="submitted", submitted_at=func.clock_timestamp(), snapshot=snapshot,
                     content_hash=content_hash, submit_idempotency_key=idempotency_key,
                     version=Application.version + 1)
@@ -76,9 +108,10 @@ class ApplicationRepository:
             .execution_options(synchronize_session=False))
 
     async def attachment_by_idempotency_key(self, application_id: uuid.UUID, key: str) -> Attachment | None:
-        return await self.session.scalar(select(Attachment).where(
-            Attachment.tenant == self.tenant, Attachment.application_id == application_id,
-            Attachment.idempotency_key == key))
+        return await self.session.scalar(self.select(Attachment).where(
+            Attachment.application_id == application_id, Attachment.idempotency_key == key))
 
-    def add(self, application: Application) -> None:
-        self.session.add(application)
+    async def attachments_of(self, application_id: uuid.UUID) -> list[Attachment]:
+        return list((await self.session.scalars(self.select(Attachment).where(
+            Attachment.application_id == application_id)
+            .order_by(Attachment.uploaded_at, Attachment.id))).all())

@@ -25,7 +25,7 @@ from shared import enterprise_number
 from shared.auth import Principal, require_roles
 from shared.problems import BadRequest
 from shared.storage import ObjectStore
-from shared.versioning import IDEMPOTENCY_KEY, IF_MATCH, etag, expected_version
+from shared.versioning import IdempotencyKey, IfMatch, etag, expected_version
 
 ORGANISATIONS = ("applicant", "partner")
 
@@ -46,7 +46,7 @@ def to_out(application: Application, warnings: list[str] | None = None) -> Appli
         budget_lines=[BudgetLine(**line) for line in application.budget_lines or []],
         co_applicants=[CoApplicantOut(
             enterprise_number=c.enterprise_number, enterprise_number_formatted=enterprise_number.formatted(
-                c.enterprise_number), name=c.name, role=c.role, role_label=rules.CO_APPLICANT_ROLES.get(c.role, c.role),
+                c.enterprise_number), name=c.name, role=c.role, role_label=rules.CO_APPLICANT_ROLES[c.role],
             confirmed=c.confirmed_at is not None, confirmed_at=c.confirmed_at, confirmed_by=c.confirmed_by)
             for c in application.co_applicants],
         attachments=[attachment_out(a) for a in application.attachments],
@@ -117,19 +117,19 @@ class ApplicationController(Controller):
 
     @patch("/{application_id:uuid}", guards=[require_roles("applicant")])
     async def change_draft(self, application_id: uuid.UUID, data: ApplicationChanges, session: AsyncSession,
-                           principal: Principal, if_match: str | None = IF_MATCH) -> Response[ApplicationOut]:
+                           principal: Principal, if_match: IfMatch = None) -> Response[ApplicationOut]:
         return with_etag(await service.update(session, principal, application_id, data, expected_version(if_match)))
 
     @post("/{application_id:uuid}/co-applicants", guards=[require_roles("applicant")])
     async def add_co_applicant(self, application_id: uuid.UUID, data: AddCoApplicant, session: AsyncSession,
-                               principal: Principal, if_match: str | None = IF_MATCH) -> Response[ApplicationOut]:
+                               principal: Principal, if_match: IfMatch = None) -> Response[ApplicationOut]:
         return with_etag(await service.add_co_applicant(session, principal, application_id, data,
                                                         expected_version(if_match)), 201)
 
     @delete("/{application_id:uuid}/co-applicants/{number:str}", guards=[require_roles("applicant")],
             status_code=200)
     async def remove_co_applicant(self, application_id: uuid.UUID, number: str, session: AsyncSession,
-                                  principal: Principal, if_match: str | None = IF_MATCH) -> Response[ApplicationOut]:
+                                  principal: Principal, if_match: IfMatch = None) -> Response[ApplicationOut]:
         return with_etag(await service.remove_co_applicant(session, principal, application_id, number,
                                                            expected_version(if_match)))
 
@@ -142,7 +142,7 @@ class ApplicationController(Controller):
     @post("/{application_id:uuid}/attachments", guards=[require_roles("applicant")])
     async def upload(self, request: Request, application_id: uuid.UUID, session: AsyncSession,
                      principal: Principal, store: ObjectStore, code: str = Parameter(), filename: str = Parameter(),
-                     idempotency_key: str | None = IDEMPOTENCY_KEY) -> Response[AttachmentOut]:
+                     idempotency_key: IdempotencyKey = None) -> Response[AttachmentOut]:
         """The raw file as the body, its type as Content-Type: streamed through the size and type checks."""
         attachment, created = await service.upload_attachment(
             session, principal, store, application_id, code=code, filename=filename,
@@ -168,7 +168,7 @@ class ApplicationController(Controller):
 
     @post("/{application_id:uuid}/submit", guards=[require_roles("applicant")], status_code=200)
     async def submit(self, application_id: uuid.UUID, session: AsyncSession, principal: Principal,
-                     idempotency_key: str | None = IDEMPOTENCY_KEY) -> Response[ApplicationOut]:
+                     idempotency_key: IdempotencyKey = None) -> Response[ApplicationOut]:
         application, warnings = await service.submit(session, principal, application_id, idempotency_key)
         return with_etag(application, warnings=warnings)
 

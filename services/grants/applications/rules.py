@@ -5,26 +5,48 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from enum import StrEnum
 from typing import Any
 
-STATUSES = ("draft", "submitted", "eligible", "ineligible", "in-review", "awarded", "rejected", "withdrawn")
-STATUS_LABELS: dict[str, str] = {
-    "draft": "in voorbereiding",
-    "submitted": "ingediend",
-    "eligible": "ontvankelijk",
-    "ineligible": "niet ontvankelijk",
-    "in-review": "in beoordeling",
-    "awarded": "toegekend",
-    "rejected": "afgewezen",
-    "withdrawn": "ingetrokken",
+
+class ApplicationStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    ELIGIBLE = "eligible"
+    INELIGIBLE = "ineligible"
+    IN_REVIEW = "in-review"
+    AWARDED = "awarded"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+STATUS_LABELS: dict[ApplicationStatus, str] = {
+    ApplicationStatus.DRAFT: "in voorbereiding",
+    ApplicationStatus.SUBMITTED: "ingediend",
+    ApplicationStatus.ELIGIBLE: "ontvankelijk",
+    ApplicationStatus.INELIGIBLE: "niet ontvankelijk",
+    ApplicationStatus.IN_REVIEW: "in beoordeling",
+    ApplicationStatus.AWARDED: "toegekend",
+    ApplicationStatus.REJECTED: "afgewezen",
+    ApplicationStatus.WITHDRAWN: "ingetrokken",
 }
-DECIDED = frozenset({"awarded", "rejected"})
-WITHDRAWABLE = frozenset({"draft", "submitted", "eligible", "ineligible", "in-review"})
-CO_APPLICANT_ROLES: dict[str, str] = {
-    "social-economy-enterprise": "sociale-economieonderneming",
-    "regular-enterprise": "reguliere onderneming",
-    "knowledge-partner": "kennispartner",
-    "other": "andere partner",
+DECIDED = frozenset({ApplicationStatus.AWARDED, ApplicationStatus.REJECTED})
+WITHDRAWABLE = frozenset({ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED, ApplicationStatus.ELIGIBLE,
+                          ApplicationStatus.INELIGIBLE, ApplicationStatus.IN_REVIEW})
+
+
+class CoApplicantRole(StrEnum):
+    SOCIAL_ECONOMY_ENTERPRISE = "social-economy-enterprise"
+    REGULAR_ENTERPRISE = "regular-enterprise"
+    KNOWLEDGE_PARTNER = "knowledge-partner"
+    OTHER = "other"
+
+
+CO_APPLICANT_ROLES: dict[CoApplicantRole, str] = {
+    CoApplicantRole.SOCIAL_ECONOMY_ENTERPRISE: "sociale-economieonderneming",
+    CoApplicantRole.REGULAR_ENTERPRISE: "reguliere onderneming",
+    CoApplicantRole.KNOWLEDGE_PARTNER: "kennispartner",
+    CoApplicantRole.OTHER: "andere partner",
 }
 AGREED_FIELDS = ("title", "summary", "requested_cents", "total_cost_cents", "duration_months", "budget_lines")
 """What a co-applicant confirms, besides who the partners are and their roles: a change to any of these

@@ -9,6 +9,8 @@ from typing import Any
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from services.grants.applications.rules import ApplicationStatus, CoApplicantRole
+
 
 class BudgetLine(msgspec.Struct, forbid_unknown_fields=True):
     description: str
@@ -38,6 +40,7 @@ class ApplicationChanges(msgspec.Struct, forbid_unknown_fields=True):
 class AddCoApplicant(msgspec.Struct, forbid_unknown_fields=True):
     enterprise_number: str
     role: str
+    """A CoApplicantRole: any other string is refused by the service, with the roles it accepts."""
     name: str | None = None
     """Needed only when the partners registry does not know the organisation."""
 
@@ -50,7 +53,7 @@ class CoApplicantOut(msgspec.Struct):
     enterprise_number: str
     enterprise_number_formatted: str
     name: str
-    role: str
+    role: CoApplicantRole
     role_label: str
     confirmed: bool
     confirmed_at: datetime | None
@@ -71,7 +74,7 @@ class AttachmentOut(msgspec.Struct):
 class ApplicationOut(msgspec.Struct):
     id: uuid.UUID
     call_id: uuid.UUID
-    status: str
+    status: ApplicationStatus
     status_label: str
     applicant_enterprise_number: str
     applicant_name: str

@@ -18,11 +18,12 @@ from services.grants.applications import rules
 from services.grants.applications.models import Application, Attachment, CoApplicant
 from services.grants.applications.policy import can_read_application, is_co_applicant, is_lead_applicant
 from services.grants.applications.repository import ApplicationRepository
+from services.grants.applications.rules import ApplicationStatus
 from services.grants.applications.schemas import AddCoApplicant, ApplicationChanges, DraftApplication
 from services.grants.audit.service import record
 from services.grants.calls.models import Call
 from services.grants.calls.repository import CallRepository
-from services.grants.calls.rules import MANAGERS, dutch_datetime
+from services.grants.calls.rules import MANAGERS, CallStatus
 from services.grants.calls.rules import STATUS_LABELS as CALL_STATUS_LABELS
 from services.grants.calls.service import attachments_of
 from services.grants.events.published import ApplicationSubmittedV1, ApplicationWithdrawnV1
@@ -32,6 +33,7 @@ from shared import enterprise_number
 from shared.auth import Principal
 from shared.events.outbox import stage
 from shared.ids import uuid7
+from shared.portal import formats
 from shared.problems import Conflict, Forbidden, Invalid, NotFound, PreconditionFailed
 from shared.storage import DOCUMENTS, ObjectStore
 from shared.versioning import check_version
@@ -77,9 +79,9 @@ async def create(session: AsyncSession, principal: Principal, call_id: uuid.UUID
     if principal.enterprise_number is None:
         raise Forbidden("uw account is niet aan een onderneming gekoppeld; u kunt geen aanvraag indienen")
     call = await CallRepository(session, principal.tenant).get(call_id)
-    if call is None or call.status == "draft":
+    if call is None or call.status == CallStatus.DRAFT:
         raise NotFound("deze oproep bestaat niet (of is nog niet gepubliceerd)")
-    if call.status != "published":
+    if call.status != CallStatus.PUBLISHED:
         raise Conflict(f"de oproep is {CALL_STATUS_LABELS[call.status]}; u kunt geen aanvraag meer starten",
                        status_now=call.status)
     lines = msgspec.to_builtins(command.budget_lines)
@@ -94,7 +96,7 @@ async def create(session: AsyncSession, principal: Principal, call_id: uuid.UUID
         applicant_name=await _name_of(session, principal.tenant, number, command.applicant_name, "uw organisatie"),
         title=command.title.strip(), summary=command.summary, requested_cents=command.requested_cents,
         total_cost_cents=command.total_cost_cents, duration_months=command.duration_months, budget_lines=lines,
-        status="draft", co_applicants=[], attachments=[], withdrawal_reason="")
+        status=ApplicationStatus.DRAFT, co_applicants=[], attachments=[], withdrawal_reason="")
     ApplicationRepository(session, principal.tenant).add(application)
     await session.flush()
     await session.refresh(application)
@@ -134,7 +136,7 @@ async def _own_draft(session: AsyncSession, principal: Principal, application_id
     if not is_lead_applicant(principal, application):
         raise Forbidden("alleen de aanvragende organisatie kan haar aanvraag wijzigen")
     check_version(application.version, expected, "de aanvraag")
-    if application.status != "draft":
+    if application.status != ApplicationStatus.DRAFT:
         raise Conflict(f"de aanvraag is {rules.STATUS_LABELS[application.status]} en kan niet meer gewijzigd "
                        "worden", status_now=application.status)
     return application
@@ -190,7 +192,8 @@ async def add_co_applicant(session: AsyncSession, principal: Principal, applicat
     name = await _name_of(session, principal.tenant, number, command.name, "de organisatie")
     _reset_confirmations(application)  # the partnership each partner agreed to has changed
     application.co_applicants.append(CoApplicant(id=uuid7(), tenant=principal.tenant, application_id=application.id,
-                                                 enterprise_number=number, name=name, role=command.role))
+                                                 enterprise_number=number, name=name,
+                                                 role=rules.CoApplicantRole(command.role)))
     return await _saved(session, application)
 
 
@@ -218,7 +221,7 @@ async def confirm(session: AsyncSession, principal: Principal, application_id: u
     co_applicant = next(c for c in application.co_applicants if c.enterprise_number == number)
     if co_applicant.confirmed_at is not None:
         return application
-    if application.status != "draft":
+    if application.status != ApplicationStatus.DRAFT:
         raise Conflict(f"de aanvraag is {rules.STATUS_LABELS[application.status]}", status_now=application.status)
     co_applicant.confirmed_at = await CallRepository(session, principal.tenant).database_clock()
     co_applicant.confirmed_by = principal.username
@@ -314,23 +317,27 @@ async def submit(session: AsyncSession, principal: Principal, application_id: uu
         raise Forbidden("alleen de aanvragende organisatie kan haar aanvraag indienen")
     if application.snapshot is not None:
         return application, []
-    if application.status != "draft":
+    if application.status != ApplicationStatus.DRAFT:
         raise Conflict(f"de aanvraag is {rules.STATUS_LABELS[application.status]}", status_now=application.status)
-    # FOR SHARE on the call: closing it waits until this submission has committed or failed.
+    # FOR SHARE on the call: closing it waits until this submission has committed or failed, and its status
+    # and period cannot change before the submission is judged against them.
     call = await CallRepository(session, principal.tenant).get_locked_for_submission(application.call_id)
     assert call is not None
     waiting = rules.unconfirmed([{"name": c.name, "confirmed_at": c.confirmed_at} for c in application.co_applicants])
     if waiting:
         raise Conflict("nog niet elke mede-aanvrager heeft bevestigd: " + ", ".join(waiting), unconfirmed=waiting)
     snapshot, content_hash = freeze(application)
-    submitted_at = await repository.mark_submitted_before_deadline(
-        application.id, snapshot=snapshot, content_hash=content_hash, idempotency_key=idempotency_key)
+    submitted_at = None
+    if call.status == CallStatus.PUBLISHED and call.opens_at is not None and call.closes_at is not None:
+        submitted_at = await repository.mark_submitted_within(
+            application.id, call.opens_at, call.closes_at, snapshot=snapshot, content_hash=content_hash,
+            idempotency_key=idempotency_key)
     if submitted_at is None:
         now = await CallRepository(session, principal.tenant).database_clock()
         assert call.opens_at is not None and call.closes_at is not None
-        if call.status == "published" and now < call.opens_at:
-            raise Conflict(f"de oproep opent pas op {dutch_datetime(call.opens_at)}", opens_at=iso(call.opens_at))
-        raise Conflict(f"de indieningstermijn is verstreken: de oproep sloot op {dutch_datetime(call.closes_at)}",
+        if call.status == CallStatus.PUBLISHED and now < call.opens_at:
+            raise Conflict(f"de oproep opent pas op {formats.deadline(call.opens_at)}", opens_at=iso(call.opens_at))
+        raise Conflict(f"de indieningstermijn is verstreken: de oproep sloot op {formats.deadline(call.closes_at)}",
                        closes_at=iso(call.closes_at), refused_at=iso(now))
     await session.refresh(application)
     stage(session, ApplicationSubmittedV1(
@@ -340,8 +347,9 @@ async def submit(session: AsyncSession, principal: Principal, application_id: uu
         requested_cents=application.requested_cents, content_hash=content_hash),
         tenant=principal.tenant, subject=str(application.id))
     record(session, tenant=principal.tenant, actor=principal.username, action="application.submitted",
-           entity="application", entity_id=application.id, before={"status": "draft"},
-           after={"status": "submitted", "content_hash": content_hash, "submitted_at": iso(submitted_at)})
+           entity="application", entity_id=application.id, before={"status": ApplicationStatus.DRAFT},
+           after={"status": ApplicationStatus.SUBMITTED, "content_hash": content_hash,
+                  "submitted_at": iso(submitted_at)})
     checks = await screen_automatically(session, call, application)
     return application, [c.reason for c in checks if not c.passed]
 
@@ -354,13 +362,13 @@ async def withdraw(session: AsyncSession, principal: Principal, application_id: 
         raise NotFound(NOT_FOUND)
     if not is_lead_applicant(principal, application):
         raise Forbidden("alleen de aanvragende organisatie kan haar aanvraag intrekken")
-    if application.status == "withdrawn":
+    if application.status == ApplicationStatus.WITHDRAWN:
         return application
     if application.status not in rules.WITHDRAWABLE:
         raise Conflict(f"de aanvraag is {rules.STATUS_LABELS[application.status]}: na een besluit kan ze niet "
                        "meer ingetrokken worden", status_now=application.status)
     before = application.status
-    application.status = "withdrawn"
+    application.status = ApplicationStatus.WITHDRAWN
     application.withdrawn_at = await CallRepository(session, principal.tenant).database_clock()
     application.withdrawal_reason = reason.strip()
     if application.submitted_at is not None:  # nobody outside heard of a draft
@@ -368,7 +376,7 @@ async def withdraw(session: AsyncSession, principal: Principal, application_id: 
               tenant=principal.tenant, subject=str(application.id))
     record(session, tenant=principal.tenant, actor=principal.username, action="application.withdrawn",
            entity="application", entity_id=application.id, before={"status": before},
-           after={"status": "withdrawn"}, reasons=application.withdrawal_reason)
+           after={"status": ApplicationStatus.WITHDRAWN}, reasons=application.withdrawal_reason)
     await _flush(session)
     await session.refresh(application)
     return application

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.grants.audit.models import AuditEntry
+from services.grants.audit.repository import AuditRepository
 from shared.ids import uuid7
 
 
@@ -19,7 +19,4 @@ def record(session: AsyncSession, *, tenant: str, actor: str, action: str, entit
 
 
 async def history(session: AsyncSession, tenant: str, entity: str, entity_id: object) -> list[AuditEntry]:
-    return list((await session.scalars(
-        select(AuditEntry).where(AuditEntry.tenant == tenant, AuditEntry.entity == entity,
-                                 AuditEntry.entity_id == str(entity_id))
-        .order_by(AuditEntry.at, AuditEntry.id))).all())
+    return await AuditRepository(session, tenant).history_of(entity, str(entity_id))

@@ -12,7 +12,15 @@ from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Integer, Numeric,
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import Base
+from services.grants.awards.rules import (
+    ReminderKind,
+    ReportKind,
+    ReportStatus,
+    TrancheCondition,
+    TrancheKind,
+    TrancheStatus,
+)
+from shared.db import Base, stored_values
 
 
 class AwardRuleRow(Base):
@@ -54,11 +62,11 @@ class Tranche(Base):
     tenant: Mapped[str] = mapped_column(String(40))
     application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("award_plans.application_id"))
     position: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(20))  # rules.KINDS
+    kind: Mapped[TrancheKind] = mapped_column(stored_values(TrancheKind, 20))
     amount_cents: Mapped[int] = mapped_column(BigInteger)
-    condition: Mapped[str] = mapped_column(String(40))  # rules.CONDITIONS
+    condition: Mapped[TrancheCondition] = mapped_column(stored_values(TrancheCondition, 40))
     due_on: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(20))  # planned | payable | paid
+    status: Mapped[TrancheStatus] = mapped_column(stored_values(TrancheStatus, 20))
     paid_on: Mapped[date | None] = mapped_column(Date)
     payment_reference: Mapped[str] = mapped_column(String(200), server_default="")
     paid_by: Mapped[str | None] = mapped_column(String(200))
@@ -82,9 +90,9 @@ class Report(Base):
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     tenant: Mapped[str] = mapped_column(String(40))
     application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("award_plans.application_id"))
-    kind: Mapped[str] = mapped_column(String(20))  # progress | final
+    kind: Mapped[ReportKind] = mapped_column(stored_values(ReportKind, 20))
     due_on: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(20))  # due | submitted | approved | changes-requested
+    status: Mapped[ReportStatus] = mapped_column(stored_values(ReportStatus, 20))
     values: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
     """indicator id → value as a decimal string."""
     narrative: Mapped[str] = mapped_column(Text, server_default="")
@@ -99,13 +107,13 @@ class Report(Base):
 
 
 class SentReminder(Base):
-    """At most one reminder per report and kind (upcoming | overdue): the unique key is the guarantee."""
+    """At most one reminder per report and kind: the unique key is the guarantee."""
 
     __tablename__ = "report_reminders"
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     tenant: Mapped[str] = mapped_column(String(40))
     report_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("award_reports.id"))
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[ReminderKind] = mapped_column(stored_values(ReminderKind, 20))
     recipients: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.clock_timestamp())

@@ -1,20 +1,11 @@
-"""The follow-up of an awarded project on its application's page (/<tenant>/aanvragen/<id>#opvolging): the
-payment plan, the indicators with their targets, and the progress and final reports with their form (a value
-per indicator, the narrative, an optional attachment); the download of a report's attachment.
+"""The report form's post and the download of a report's attachment, on an awarded application's page. A
+refused report shows the application's page again (applications.pages) with the Dutch reason beside the form and
+what was typed kept."""
 
-The application page itself is applications.pages'; this module gives it the follow-up section (the template
-applicant/award.html, included by applicant/decision.html) and takes the report form's post. A refused report
-shows the page again with the Dutch reason beside the form and what was typed kept.
-
-The page modules of applications, decisions and awards import each other as modules: the application page
-shows the sections of the other two, and their forms show the application page again when refused."""
 
 from __future__ import annotations
 
-import re
 import uuid
-from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -23,129 +14,13 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.grants.applications import pages as application_pages
-from services.grants.awards import routes, rules, service
-from services.grants.awards.schemas import IndicatorOut, PlanOut, ReportIn, ReportOut
-from services.grants.portal import APPLICANTS, visitor
-from shared.auth import Principal
-from shared.portal import formats
-from shared.portal.formats import FormatError
-from shared.portal.forms import Form, command, sentence
-from shared.portal.pages import PRIVATE, Upload, check_csrf, undone_on_refusal
-from shared.problems import Conflict, NotFound, Problem
+from services.grants.awards import routes, rules, section, service
+from services.grants.awards.schemas import ReportIn
+from services.grants.portal import APPLICANTS, form_post, visitor
+from shared.portal.forms import command
+from shared.portal.pages import PRIVATE, Upload, undone_on_refusal, upload_chunks
+from shared.problems import NotFound, Problem
 from shared.storage import ObjectStore
-
-REPORT_FIELDS = {"narrative": "narrative"}
-"""The API's field names → the report form's."""
-
-
-# ---- pure: the report form ----------------------------------------------------------------------------------
-
-def parse_value(text: str, *, field: str) -> str:
-    """What a person types for an indicator ('12,5', '1.250', '40') → the API's decimal string ('12.5',
-    '1250', '40'). A comma is the decimal mark; a dot before exactly three digits groups thousands."""
-    cleaned = re.sub(r"[\s\u00a0\u202f]", "", text.strip())
-    if not cleaned:
-        raise FormatError(f"Vul de waarde voor {field} in.")
-    if "," in cleaned:
-        whole, _, fraction = cleaned.rpartition(",")
-        cleaned = f"{whole.replace('.', '')}.{fraction}" if re.fullmatch(r"\d{1,3}(\.\d{3})*|\d*", whole) else "x"
-    elif re.fullmatch(r"\d{1,3}(\.\d{3})+", cleaned):
-        cleaned = cleaned.replace(".", "")
-    if not re.fullmatch(r"\d+(\.\d+)?|\.\d+", cleaned):
-        raise FormatError(f"Schrijf de waarde voor {field} als een getal, bv. 12 of 12,5.")
-    return cleaned if not cleaned.startswith(".") else f"0{cleaned}"
-
-
-def value_field(indicator: IndicatorOut) -> str:
-    return f"value-{indicator.id}"
-
-
-def read_report(form: Form, indicators: list[IndicatorOut]) -> tuple[dict[str, str], str] | None:
-    """The report form → (values by indicator id, narrative), or None with the messages in `form.errors`."""
-    values: dict[str, str] = {}
-    for indicator in indicators:
-        value = form.parsed(value_field(indicator), partial(parse_value, field=f"‘{indicator.name}’"))
-        if value is not None:
-            values[str(indicator.id)] = value
-    narrative = form.text("narrative", required="Beschrijf kort hoe het project loopt.", max_length=20_000)
-    return (values, narrative) if form.ok else None
-
-
-def report_form_of(report: ReportOut, indicators: list[IndicatorOut]) -> Form:
-    """The form to (re)submit a report, filled with what was reported before (after changes were requested)."""
-    values = {value_field(i): formats.decimal(report.values[str(i.id)]) for i in indicators
-              if str(i.id) in report.values}
-    return Form(values=values | {"narrative": report.narrative})
-
-
-# ---- what the section shows ---------------------------------------------------------------------------------
-
-@dataclass
-class ReportView:
-    report: ReportOut
-    label: str
-    status_label: str
-    values: dict[str, str]
-    """The value reported per indicator id, as people read it ('12,5')."""
-    form: Form | None
-    """Present when the applicant organisation can (re)submit it now."""
-    waiting_for: str | None = None
-    """Why the form is not offered yet (the final report waits for the progress report)."""
-    first_awaited: bool = False
-    """The first report the organisation still has to send: its form shows open."""
-
-
-def refusal(report: ReportOut, progress: ReportOut | None) -> Conflict | None:
-    """Why the report cannot be submitted now (grants' rule), or None when it can."""
-    try:
-        rules.check_submittable(report.kind, report.status,
-                                progress.status if progress is not None and report.kind == rules.FINAL else None)
-    except Conflict as exc:
-        return exc
-    return None
-
-
-def report_views(plan: PlanOut, is_lead: bool, forms: dict[str, Form]) -> list[ReportView]:
-    """The reports in their order (progress, then final). The lead applicant gets a form for each report it can
-    submit now; an awaited report that must wait says why."""
-    progress = next((r for r in plan.reports if r.kind == rules.PROGRESS), None)
-    views = []
-    order = {kind: position for position, kind in enumerate(rules.REPORT_KINDS)}
-    for report in sorted(plan.reports, key=lambda r: order.get(r.kind, len(order))):
-        refused = refusal(report, progress)
-        waiting_for = sentence(refused.detail) if refused is not None and report.status in rules.OPEN_REPORTS \
-            else None
-        form = None
-        if is_lead and refused is None:
-            form = forms.get(report.kind) or report_form_of(report, plan.indicators)
-        views.append(ReportView(
-            report=report, label=report.kind_label, status_label=rules.REPORT_STATUS_LABELS[report.status],
-            values={indicator_id: formats.decimal(value) for indicator_id, value in report.values.items()},
-            form=form, waiting_for=waiting_for))
-    first = next((view for view in views if view.form is not None), None)
-    if first is not None:
-        first.first_awaited = True
-    return views
-
-
-async def award_section(session: AsyncSession, principal: Principal, application_id: uuid.UUID, is_lead: bool,
-                        forms: dict[str, Form]) -> tuple[PlanOut | None, list[ReportView]]:
-    """The payment plan and the report views of an awarded application; no plan while grants is still making
-    it from the award event (its consumer runs asynchronously)."""
-    try:
-        view = await service.view(session, principal, application_id)
-    except NotFound:
-        return None, []
-    plan = routes.plan_body(view)
-    return plan, report_views(plan, is_lead, forms)
-
-
-# ---- routes -------------------------------------------------------------------------------------------------
-
-def report_kind(kind: str) -> str:
-    if kind not in rules.REPORT_KINDS:
-        raise NotFound("dit soort rapport bestaat niet")
-    return kind
 
 
 @post("/{tenant:str}/aanvragen/{application_id:uuid}/rapporten/{kind:str}")
@@ -154,36 +29,33 @@ async def submit_report(request: Request[Any, Any, Any], session: AsyncSession, 
     """Values per indicator and the narrative; an attached file is stored first (it is accepted only while the
     report is awaited), then the report on the version the upload left. Both or neither: a refused report
     undoes the upload too."""
-    report_kind(kind)
-    who = await visitor(request, session, ("applicant",))
-    assert who.principal is not None
-    check_csrf(data, who)
-    form = Form.posted(data)
+    section.report_kind(kind)
+    who, form = await form_post(request, session, data, ("applicant",))
     upload = data.get("file")
     status = 422
     try:
         async with undone_on_refusal(session):
-            plan = routes.plan_body(await service.view(session, who.principal, application_id))
+            plan = routes.plan_body(await service.view(session, who.person, application_id))
             report = next((r for r in plan.reports if r.kind == kind), None)
             if report is None:
                 raise NotFound("dit rapport is (nog) niet gepland")
-            read = read_report(form, plan.indicators)
+            read = section.read_report(form, plan.indicators)
             if read is not None:
                 values, narrative = read
                 version = report.version
                 if isinstance(upload, UploadFile) and upload.filename:
                     uploaded = await service.upload_attachment(
-                        session, who.principal, store, application_id, kind, filename=upload.filename,
-                        content_type=upload.content_type, chunks=application_pages.chunks(upload))
+                        session, who.person, store, application_id, kind, filename=upload.filename,
+                        content_type=upload.content_type, chunks=upload_chunks(upload))
                     version = uploaded.version
-                await service.submit_report(session, who.principal, application_id, kind, command(ReportIn, {
+                await service.submit_report(session, who.person, application_id, kind, command(ReportIn, {
                     "values": [{"indicator_id": i, "value": v} for i, v in values.items()],
                     "narrative": narrative}), version)
-                who.flash(f"Je {rules.REPORT_LABELS[kind]} is ingediend. De provincie beoordeelt het; je ziet hier "
-                          "de uitkomst.")
+                label = rules.REPORT_LABELS[section.report_kind(kind)]
+                who.flash(f"Je {label} is ingediend. De provincie beoordeelt het; je ziet hier de uitkomst.")
                 return who.redirect(f"aanvragen/{application_id}#rapport-{kind}")
     except Problem as exc:
-        form.refuse_problem(exc, REPORT_FIELDS)
+        form.refuse_problem(exc, section.REPORT_FIELDS)
         status = exc.status
     finally:
         if isinstance(upload, UploadFile):
@@ -195,11 +67,10 @@ async def submit_report(request: Request[Any, Any, Any], session: AsyncSession, 
 @get("/{tenant:str}/aanvragen/{application_id:uuid}/rapporten/{kind:str}/bijlage")
 async def report_attachment(request: Request[Any, Any, Any], session: AsyncSession, store: ObjectStore,
                             application_id: uuid.UUID, kind: str) -> Response[bytes]:
-    report_kind(kind)
+    section.report_kind(kind)
     who = await visitor(request, session, APPLICANTS)
-    assert who.principal is not None
     return routes.attachment_response(
-        *await service.read_attachment(session, who.principal, store, application_id, kind), headers=PRIVATE)
+        *await service.read_attachment(session, who.person, store, application_id, kind), headers=PRIVATE)
 
 
 ROUTES = [submit_report, report_attachment]

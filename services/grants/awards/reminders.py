@@ -5,7 +5,7 @@ transaction: the awaited reports inside their reminder window are locked FOR UPD
 another replica is handling is skipped), the pure `rules.due_reminders` decides what is due today (Brussels,
 by the database clock unless a test passes `today`), each reminder is claimed in `report_reminders` (unique
 per report and kind: a claim that finds a row sends nothing), the in-portal notices are added, and the
-e-mail goes out through the decisions capability's SMTP sender before the commit. A failed send rolls the
+e-mail goes out through shared.mail (the SMTP relay of grants' settings) before the commit. A failed send rolls the
 claim back, so the next round tries again; a crash after the send and before the commit may send one twice
 (at least once, never lost), like the decision e-mails.
 
@@ -21,32 +21,29 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.grants.applications.repository import ApplicationRepository
 from services.grants.audit.service import record
 from services.grants.awards import rules
 from services.grants.awards.models import Report
 from services.grants.awards.repository import AwardRepository
 from services.grants.awards.service import ensure_plan
-from services.grants.decisions import mail
-from services.grants.decisions.handlers import mail_settings
-from services.grants.decisions.repository import DecisionRepository
+from services.grants.calls.repository import CallRepository
 from services.grants.events.published import ApplicationAwardedV1
-from services.grants.ranking.dutch import day
+from services.grants.notices import service as notices
+from services.grants.notices.rules import RecipientKind
+from services.grants.settings import GrantsSettings
+from shared import mail
 from shared.db import Database
 from shared.events.consumer import Subscription
 from shared.events.envelope import Envelope, data_as
 from shared.ids import uuid7
+from shared.portal.formats import day
 from shared.service_app import Runtime
-from shared.settings import env_int
 from shared.tenancy import display_name
 
 log = logging.getLogger("regie.grants.reminders")
 
 BATCH = 100
-
-
-def poll_seconds() -> int:
-    """How often each replica looks for reminders to send (REGIE_AWARD_REMINDER_POLL_SECONDS)."""
-    return env_int("REGIE_AWARD_REMINDER_POLL_SECONDS", 5)
 
 
 async def remind_tenant(db: Database, tenant: str, settings: mail.MailSettings, *,
@@ -55,7 +52,7 @@ async def remind_tenant(db: Database, tenant: str, settings: mail.MailSettings, 
     sent_now: list[tuple[str, str]] = []
     async with db.transaction(tenant) as session:
         repository = AwardRepository(session, tenant)
-        today = today or await repository.brussels_today()
+        today = today or await CallRepository(session, tenant).brussels_today()
         locked = await repository.lock_awaited_reports(today, rules.AwardRule().reminder_days_before, BATCH)
         if not locked:
             return sent_now
@@ -69,25 +66,21 @@ async def remind_tenant(db: Database, tenant: str, settings: mail.MailSettings, 
 
 
 async def _remind(session: AsyncSession, repository: AwardRepository, settings: mail.MailSettings,
-                  report: Report, kind: str) -> bool:
+                  report: Report, kind: rules.ReminderKind) -> bool:
     tenant = repository.tenant
-    application = await repository.application(report.application_id)
+    application = await ApplicationRepository(session, tenant).get(report.application_id)
     if application is None:
         return False
-    emails = await DecisionRepository(session, tenant).applicant_emails([application.id])
-    recipients = [emails[application.id]] if emails.get(application.id) else []
+    recipients = [application.applicant_email] if application.applicant_email else []
     if not await repository.claim_reminder({"id": uuid7(), "report_id": report.id, "kind": kind,
                                             "recipients": recipients}):
         return False
     subject, body = rules.reminder_text(kind, report.kind, application.title, day(report.due_on),
                                         display_name(tenant))
     link = f"/{tenant}/api/grants/applications/{application.id}/award-plan"
-    notices = DecisionRepository(session, tenant)
-    for recipient_kind, recipient in dict.fromkeys([("user", application.applicant_username),
-                                                    ("organisation", application.applicant_enterprise_number)]):
-        await notices.add_notice_once({"id": uuid7(), "recipient_kind": recipient_kind, "recipient": recipient,
-                                       "title": subject, "body": body, "link": link,
-                                       "dedupe_key": f"reminder:{report.id}:{kind}"})
+    await notices.leave(session, tenant, [(RecipientKind.USER, application.applicant_username),
+                                          (RecipientKind.ORGANISATION, application.applicant_enterprise_number)],
+                        title=subject, body=body, link=link, dedupe_key=f"reminder:{report.id}:{kind}")
     record(session, tenant=tenant, actor="system", action=f"report.{report.kind}.reminder_{kind}",
            entity="application", entity_id=application.id, before=None,
            after={"due_on": report.due_on.isoformat(), "recipients": recipients})
@@ -99,16 +92,16 @@ async def _remind(session: AsyncSession, repository: AwardRepository, settings: 
 
 
 async def send_report_reminders(runtime: Runtime) -> None:
-    """The background task: a round per tenant every `poll_seconds()` until the service stops."""
-    settings = mail_settings()
+    """The background task: a round per tenant every `reminders.poll_seconds` until the service stops."""
+    configured = runtime.settings if isinstance(runtime.settings, GrantsSettings) else GrantsSettings()
     while not runtime.stop.is_set():
         for tenant in runtime.settings.tenants:
             try:
-                await remind_tenant(runtime.db, tenant, settings)
+                await remind_tenant(runtime.db, tenant, configured.mail)
             except Exception:
                 log.exception("sending report reminders failed", extra={"tenant": tenant})
         try:
-            await asyncio.wait_for(runtime.stop.wait(), poll_seconds())
+            await asyncio.wait_for(runtime.stop.wait(), configured.reminders.poll_seconds)
         except TimeoutError:
             pass
 

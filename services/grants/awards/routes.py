@@ -34,7 +34,7 @@ from services.grants.awards.schemas import (
 from services.grants.calls.rules import MANAGERS
 from shared.auth import Principal, require_roles
 from shared.storage import ObjectStore
-from shared.versioning import IF_MATCH, etag, expected_version
+from shared.versioning import IfMatch, etag, expected_version
 
 READERS = ("applicant", "partner", *MANAGERS)
 
@@ -60,7 +60,8 @@ def plan_body(view: service.PlanView) -> PlanOut:
     return PlanOut(
         application_id=plan.application_id, call_id=plan.call_id, title=application.title,
         applicant_enterprise_number=application.applicant_enterprise_number, awarded_cents=plan.awarded_cents,
-        paid_cents=sum(t.amount_cents for t in view.tranches if t.status == rules.PAID), starts_on=plan.starts_on,
+        paid_cents=sum(t.amount_cents for t in view.tranches if t.status == rules.TrancheStatus.PAID),
+        starts_on=plan.starts_on,
         ends_on=plan.ends_on, version=plan.version,
         tranches=[TrancheOut(id=t.id, position=t.position, kind=t.kind, kind_label=rules.KIND_LABELS[t.kind],
                              amount_cents=t.amount_cents, condition=t.condition,
@@ -100,7 +101,7 @@ class AwardRuleController(Controller):
 
     @put("/")
     async def set_rule(self, call_id: uuid.UUID, data: AwardRuleIn, session: AsyncSession, principal: Principal,
-                       if_match: str | None = IF_MATCH) -> Response[AwardRuleOut]:
+                       if_match: IfMatch = None) -> Response[AwardRuleOut]:
         row = await service.set_rule(session, principal, call_id, data, expected_version(if_match))
         return Response(rule_out(call_id, rule_of(row), row), headers={"ETag": etag(row.version)})
 
@@ -125,27 +126,27 @@ class AwardPlanController(Controller):
 
     @put("/award-plan/tranches", guards=[require_roles(*MANAGERS)])
     async def edit_tranches(self, application_id: uuid.UUID, data: TranchesIn, session: AsyncSession,
-                            principal: Principal, if_match: str | None = IF_MATCH) -> Response[PlanOut]:
+                            principal: Principal, if_match: IfMatch = None) -> Response[PlanOut]:
         """The whole list of tranches (keep `id` for existing ones); the total must stay the awarded amount."""
         return plan_out(await service.edit_tranches(session, principal, application_id, data,
                                                     expected_version(if_match)))
 
     @put("/award-plan/indicators", guards=[require_roles("applicant", *MANAGERS)])
     async def set_indicators(self, application_id: uuid.UUID, data: IndicatorsIn, session: AsyncSession,
-                             principal: Principal, if_match: str | None = IF_MATCH) -> Response[PlanOut]:
+                             principal: Principal, if_match: IfMatch = None) -> Response[PlanOut]:
         return plan_out(await service.set_indicators(session, principal, application_id, data,
                                                      expected_version(if_match)))
 
     @post("/award-plan/tranches/{tranche_id:uuid}/payment", guards=[require_roles(*MANAGERS)], status_code=200)
     async def mark_paid(self, application_id: uuid.UUID, tranche_id: uuid.UUID, data: PaymentIn,
                         session: AsyncSession, principal: Principal,
-                        if_match: str | None = IF_MATCH) -> Response[PlanOut]:
+                        if_match: IfMatch = None) -> Response[PlanOut]:
         return plan_out(await service.mark_paid(session, principal, application_id, tranche_id, data,
                                                 expected_version(if_match)))
 
     @put("/reports/{kind:str}", guards=[require_roles("applicant")])
     async def submit_report(self, application_id: uuid.UUID, kind: str, data: ReportIn, session: AsyncSession,
-                            principal: Principal, if_match: str | None = IF_MATCH) -> Response[ReportOut]:
+                            principal: Principal, if_match: IfMatch = None) -> Response[ReportOut]:
         """kind: progress | final. The applicant organisation's values per indicator and narrative."""
         return report_response(await service.submit_report(session, principal, application_id, kind, data,
                                                            expected_version(if_match)))
@@ -165,14 +166,14 @@ class AwardPlanController(Controller):
 
     @post("/reports/{kind:str}/review", guards=[require_roles(*MANAGERS)], status_code=200)
     async def review(self, application_id: uuid.UUID, kind: str, data: ReviewIn, session: AsyncSession,
-                     principal: Principal, if_match: str | None = IF_MATCH) -> Response[PlanOut]:
+                     principal: Principal, if_match: IfMatch = None) -> Response[PlanOut]:
         """approved | changes-requested (with reasons); approval makes the tranches waiting for it payable."""
         return plan_out(await service.review_report(session, principal, application_id, kind, data,
                                                     expected_version(if_match)))
 
     @put("/reports/{kind:str}/due-date", guards=[require_roles(*MANAGERS)])
     async def change_due_date(self, application_id: uuid.UUID, kind: str, data: DueDateIn, session: AsyncSession,
-                              principal: Principal, if_match: str | None = IF_MATCH) -> Response[ReportOut]:
+                              principal: Principal, if_match: IfMatch = None) -> Response[ReportOut]:
         return report_response(await service.change_due_date(session, principal, application_id, kind, data,
                                                              expected_version(if_match)))
 

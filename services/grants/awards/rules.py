@@ -9,33 +9,74 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 
 from shared.problems import Conflict, Invalid
 
-ADVANCE, INTERIM, BALANCE = "advance", "interim", "balance"
-KINDS = (ADVANCE, INTERIM, BALANCE)
-KIND_LABELS = {ADVANCE: "voorschot", INTERIM: "tussentijdse schijf", BALANCE: "saldo"}
 
-ON_AWARD, AFTER_PROGRESS, AFTER_FINAL = "on-award", "progress-report-approved", "final-report-approved"
-CONDITIONS = {ON_AWARD: "bij de toekenning",
-              AFTER_PROGRESS: "na goedkeuring van het voortgangsrapport",
-              AFTER_FINAL: "na goedkeuring van het eindrapport"}
+class TrancheKind(StrEnum):
+    ADVANCE = "advance"
+    INTERIM = "interim"
+    BALANCE = "balance"
 
-PLANNED, PAYABLE, PAID = "planned", "payable", "paid"
-TRANCHE_STATUS_LABELS = {PLANNED: "gepland", PAYABLE: "betaalbaar", PAID: "betaald"}
 
-PROGRESS, FINAL = "progress", "final"
-REPORT_KINDS = (PROGRESS, FINAL)
-REPORT_LABELS = {PROGRESS: "voortgangsrapport", FINAL: "eindrapport"}
+KIND_LABELS: dict[TrancheKind, str] = {TrancheKind.ADVANCE: "voorschot", TrancheKind.INTERIM: "tussentijdse schijf",
+                                       TrancheKind.BALANCE: "saldo"}
+
+
+class TrancheCondition(StrEnum):
+    """What makes a tranche payable."""
+
+    ON_AWARD = "on-award"
+    AFTER_PROGRESS = "progress-report-approved"
+    AFTER_FINAL = "final-report-approved"
+
+
+CONDITIONS: dict[TrancheCondition, str] = {
+    TrancheCondition.ON_AWARD: "bij de toekenning",
+    TrancheCondition.AFTER_PROGRESS: "na goedkeuring van het voortgangsrapport",
+    TrancheCondition.AFTER_FINAL: "na goedkeuring van het eindrapport"}
+
+
+class TrancheStatus(StrEnum):
+    PLANNED = "planned"
+    PAYABLE = "payable"
+    PAID = "paid"
+
+
+TRANCHE_STATUS_LABELS: dict[TrancheStatus, str] = {TrancheStatus.PLANNED: "gepland",
+                                                   TrancheStatus.PAYABLE: "betaalbaar", TrancheStatus.PAID: "betaald"}
+
+
+class ReportKind(StrEnum):
+    PROGRESS = "progress"
+    FINAL = "final"
+
+
+REPORT_LABELS: dict[ReportKind, str] = {ReportKind.PROGRESS: "voortgangsrapport", ReportKind.FINAL: "eindrapport"}
+
+
+class ReportStatus(StrEnum):
+    DUE = "due"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    CHANGES_REQUESTED = "changes-requested"
+
+
 # A report is awaited while it is due or sent back; submitted and approved ones are not reminded.
-DUE, SUBMITTED, APPROVED, CHANGES_REQUESTED = "due", "submitted", "approved", "changes-requested"
-OPEN_REPORTS = frozenset({DUE, CHANGES_REQUESTED})
-REPORT_STATUS_LABELS = {DUE: "te bezorgen", SUBMITTED: "ingediend, wacht op beoordeling", APPROVED: "goedgekeurd",
-                        CHANGES_REQUESTED: "aanpassingen gevraagd"}
-REVIEW_OUTCOMES = (APPROVED, CHANGES_REQUESTED)
-CONDITION_OF_REPORT = {PROGRESS: AFTER_PROGRESS, FINAL: AFTER_FINAL}
+OPEN_REPORTS = frozenset({ReportStatus.DUE, ReportStatus.CHANGES_REQUESTED})
+REPORT_STATUS_LABELS: dict[ReportStatus, str] = {
+    ReportStatus.DUE: "te bezorgen", ReportStatus.SUBMITTED: "ingediend, wacht op beoordeling",
+    ReportStatus.APPROVED: "goedgekeurd", ReportStatus.CHANGES_REQUESTED: "aanpassingen gevraagd"}
+REVIEW_OUTCOMES = (ReportStatus.APPROVED, ReportStatus.CHANGES_REQUESTED)
+"""What a call manager's review of a submitted report answers."""
+CONDITION_OF_REPORT: dict[ReportKind, TrancheCondition] = {ReportKind.PROGRESS: TrancheCondition.AFTER_PROGRESS,
+                                                           ReportKind.FINAL: TrancheCondition.AFTER_FINAL}
 
-UPCOMING, OVERDUE = "upcoming", "overdue"
+
+class ReminderKind(StrEnum):
+    UPCOMING = "upcoming"
+    OVERDUE = "overdue"
 
 
 @dataclass(frozen=True)
@@ -71,13 +112,13 @@ def check_rule(rule: AwardRule) -> None:
 
 @dataclass(frozen=True)
 class TrancheDraft:
-    kind: str
+    kind: TrancheKind
     amount_cents: int
-    condition: str
+    condition: TrancheCondition
     due_on: date | None
 
 
-def split(awarded_cents: int, rule: AwardRule) -> list[tuple[str, int, str]]:
+def split(awarded_cents: int, rule: AwardRule) -> list[tuple[TrancheKind, int, TrancheCondition]]:
     """(kind, amount, condition) per tranche; shares are rounded down to the cent and every remaining cent
     goes to the balance, so the tranches add up to exactly the awarded amount. A zero share is left out."""
     if awarded_cents <= 0:
@@ -85,7 +126,9 @@ def split(awarded_cents: int, rule: AwardRule) -> list[tuple[str, int, str]]:
     advance = awarded_cents * rule.advance_bp // 10000
     interim = awarded_cents * rule.interim_bp // 10000
     balance = awarded_cents - advance - interim
-    shares = [(ADVANCE, advance, ON_AWARD), (INTERIM, interim, AFTER_PROGRESS), (BALANCE, balance, AFTER_FINAL)]
+    shares = [(TrancheKind.ADVANCE, advance, TrancheCondition.ON_AWARD),
+              (TrancheKind.INTERIM, interim, TrancheCondition.AFTER_PROGRESS),
+              (TrancheKind.BALANCE, balance, TrancheCondition.AFTER_FINAL)]
     return [share for share in shares if share[1] > 0]
 
 
@@ -115,22 +158,24 @@ def schedule(starts_on: date, duration_months: int, rule: AwardRule) -> Schedule
 
 
 def default_plan(awarded_cents: int, dates: Schedule, rule: AwardRule) -> list[TrancheDraft]:
-    due = {ON_AWARD: dates.starts_on, AFTER_PROGRESS: dates.progress_due_on, AFTER_FINAL: dates.final_due_on}
+    due = {TrancheCondition.ON_AWARD: dates.starts_on, TrancheCondition.AFTER_PROGRESS: dates.progress_due_on,
+           TrancheCondition.AFTER_FINAL: dates.final_due_on}
     return [TrancheDraft(kind, amount, condition, due[condition])
             for kind, amount, condition in split(awarded_cents, rule)]
 
 
-def tranche_status(condition: str, approved_reports: Collection[str]) -> str:
+def tranche_status(condition: TrancheCondition, approved_reports: Collection[ReportKind]) -> TrancheStatus:
     """An unpaid tranche is payable once its condition is met."""
-    if condition == ON_AWARD:
-        return PAYABLE
+    if condition == TrancheCondition.ON_AWARD:
+        return TrancheStatus.PAYABLE
     met = {CONDITION_OF_REPORT[kind] for kind in approved_reports}
-    return PAYABLE if condition in met else PLANNED
+    return TrancheStatus.PAYABLE if condition in met else TrancheStatus.PLANNED
 
 
 @dataclass(frozen=True)
 class TrancheState:
-    """A tranche as it stands, for checking an edit."""
+    """A tranche as it stands, for checking an edit; a proposed one carries the kind and condition as the
+    request gave them, which `check_edit` checks."""
 
     id: str
     kind: str
@@ -148,27 +193,27 @@ def check_edit(awarded_cents: int, current: Iterable[TrancheState], proposed: li
     if len(proposed_ids) != len(set(proposed_ids)):
         raise Invalid("een schijf staat twee keer in het plan", field="tranches")
     for tranche in by_id.values():
-        if tranche.status == PAID:
+        if tranche.status == TrancheStatus.PAID:
             kept = next((t for t in proposed if t.id == tranche.id), None)
             if kept is None or (kept.kind, kept.amount_cents, kept.condition) != (
                     tranche.kind, tranche.amount_cents, tranche.condition):
-                raise Conflict(f"het {KIND_LABELS[tranche.kind]} van {tranche.amount_cents} cent is al betaald en "
-                               "kan niet meer wijzigen of wegvallen", tranche_id=tranche.id)
+                raise Conflict(f"het {KIND_LABELS[TrancheKind(tranche.kind)]} van {tranche.amount_cents} cent is al "
+                               "betaald en kan niet meer wijzigen of wegvallen", tranche_id=tranche.id)
     unknown = [t.id for t in proposed if t.id and t.id not in by_id]
     if unknown:
         raise Invalid("het plan noemt een schijf die niet bij deze toekenning hoort", tranche_ids=unknown)
     if not proposed:
         raise Invalid("een betalingsplan heeft minstens één schijf", field="tranches")
     for position, tranche in enumerate(proposed, start=1):
-        if tranche.kind not in KINDS:
-            raise Invalid(f"schijf {position}: onbekende soort {tranche.kind!r}; toegelaten: {', '.join(KINDS)}",
+        if tranche.kind not in KIND_LABELS:
+            raise Invalid(f"schijf {position}: onbekende soort {tranche.kind!r}; toegelaten: {', '.join(TrancheKind)}",
                           field="kind")
         if tranche.condition not in CONDITIONS:
             raise Invalid(f"schijf {position}: onbekende voorwaarde {tranche.condition!r}; toegelaten: "
                           f"{', '.join(CONDITIONS)}", field="condition")
         if tranche.amount_cents <= 0:
             raise Invalid(f"schijf {position}: het bedrag moet groter dan nul zijn", field="amount_cents")
-    if sum(1 for t in proposed if t.kind == BALANCE) > 1:
+    if sum(1 for t in proposed if t.kind == TrancheKind.BALANCE) > 1:
         raise Invalid("een betalingsplan heeft hoogstens één saldo", field="kind")
     total = sum(t.amount_cents for t in proposed)
     if total != awarded_cents:
@@ -216,29 +261,31 @@ def check_report(indicator_ids: Collection[str], values: dict[str, Decimal], nar
         raise Invalid("licht de voortgang toe in een verslag (narrative)", field="narrative")
 
 
-def check_submittable(kind: str, status: str, progress_status: str | None) -> None:
-    if status == APPROVED:
+def check_submittable(kind: ReportKind, status: ReportStatus, progress_status: ReportStatus | None) -> None:
+    if status == ReportStatus.APPROVED:
         raise Conflict(f"het {REPORT_LABELS[kind]} is al goedgekeurd", status_now=status)
-    if status == SUBMITTED:
+    if status == ReportStatus.SUBMITTED:
         raise Conflict(f"het {REPORT_LABELS[kind]} wacht op beoordeling; u kunt het weer aanpassen als de "
                        "dienst om wijzigingen vraagt", status_now=status)
-    if kind == FINAL and progress_status not in (None, SUBMITTED, APPROVED):
+    if kind == ReportKind.FINAL and progress_status not in (None, ReportStatus.SUBMITTED, ReportStatus.APPROVED):
         raise Conflict("dien eerst het voortgangsrapport in", progress_status=progress_status)
 
 
-def check_review(status: str, outcome: str, reasons: str) -> None:
+def check_review(status: ReportStatus, outcome: str, reasons: str) -> ReportStatus:
+    """The report's status after the review (`outcome` as the request gave it); else 422 or 409."""
     if outcome not in REVIEW_OUTCOMES:
         raise Invalid(f"onbekende beoordeling {outcome!r}; toegelaten: {', '.join(REVIEW_OUTCOMES)}", field="outcome")
-    if status != SUBMITTED:
+    if status != ReportStatus.SUBMITTED:
         raise Conflict("enkel een ingediend rapport kan beoordeeld worden", status_now=status)
-    if outcome == CHANGES_REQUESTED and not reasons.strip():
+    if outcome == ReportStatus.CHANGES_REQUESTED and not reasons.strip():
         raise Invalid("zeg welke wijzigingen nodig zijn (reasons)", field="reasons")
+    return ReportStatus(outcome)
 
 
-def check_payment(status: str, kind: str, reference: str) -> None:
-    if status == PAID:
+def check_payment(status: TrancheStatus, kind: TrancheKind, reference: str) -> None:
+    if status == TrancheStatus.PAID:
         raise Conflict(f"het {KIND_LABELS[kind]} is al betaald", status_now=status)
-    if status != PAYABLE:
+    if status != TrancheStatus.PAYABLE:
         raise Conflict(f"het {KIND_LABELS[kind]} is nog niet betaalbaar: de voorwaarde is niet vervuld",
                        status_now=status)
     if not reference.strip():
@@ -251,24 +298,24 @@ def check_payment(status: str, kind: str, reference: str) -> None:
 @dataclass(frozen=True)
 class AwaitedReport:
     report_id: str
-    status: str
+    status: ReportStatus
     due_on: date
     reminder_days_before: int
 
 
 def due_reminders(reports: Iterable[AwaitedReport], today: date,
-                  sent: Collection[tuple[str, str]]) -> list[tuple[str, str]]:
-    """(report id, UPCOMING | OVERDUE) for each awaited report that needs a reminder today and has not had
+                  sent: Collection[tuple[str, str]]) -> list[tuple[str, ReminderKind]]:
+    """(report id, reminder kind) for each awaited report that needs a reminder today and has not had
     that kind yet: UPCOMING from `reminder_days_before` days before the due date up to the due date itself,
     OVERDUE from the day after. A report first seen when it is already overdue gets only the overdue one."""
-    due: list[tuple[str, str]] = []
+    due: list[tuple[str, ReminderKind]] = []
     for report in reports:
         if report.status not in OPEN_REPORTS:
             continue
         if today > report.due_on:
-            kind = OVERDUE
+            kind = ReminderKind.OVERDUE
         elif today >= report.due_on - timedelta(days=report.reminder_days_before):
-            kind = UPCOMING
+            kind = ReminderKind.UPCOMING
         else:
             continue
         if (report.report_id, kind) not in sent:
@@ -276,10 +323,11 @@ def due_reminders(reports: Iterable[AwaitedReport], today: date,
     return due
 
 
-def reminder_text(kind: str, report_kind: str, title: str, due_on: str, province: str) -> tuple[str, str]:
+def reminder_text(kind: ReminderKind, report_kind: ReportKind, title: str, due_on: str,
+                  province: str) -> tuple[str, str]:
     """(subject, body) of a reminder, in Dutch. `due_on` is already written out ("22 november 2026")."""
     label = REPORT_LABELS[report_kind]
-    if kind == UPCOMING:
+    if kind == ReminderKind.UPCOMING:
         subject = f"Herinnering: het {label} van «{title}» is verschuldigd op {due_on}"
         lead = f"het {label} van uw project «{title}» is verschuldigd op {due_on}."
     else:

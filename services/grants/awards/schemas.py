@@ -5,6 +5,8 @@ from datetime import date, datetime
 
 import msgspec
 
+from services.grants.awards.rules import ReportKind, ReportStatus, TrancheCondition, TrancheKind, TrancheStatus
+
 
 class AwardRuleIn(msgspec.Struct, forbid_unknown_fields=True):
     """A call's rule for the default plans of its awarded projects; shares in basis points (6000 = 60 %)."""
@@ -37,9 +39,11 @@ class PlanRequest(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class TrancheIn(msgspec.Struct, forbid_unknown_fields=True):
-    kind: str  # advance | interim | balance
+    kind: str
+    """A TrancheKind; the service refuses any other string in Dutch, naming the tranche."""
     amount_cents: int
-    condition: str  # on-award | progress-report-approved | final-report-approved
+    condition: str
+    """A TrancheCondition; the service refuses any other string in Dutch, naming the tranche."""
     due_on: date | None = None
     id: uuid.UUID | None = None
     """An existing tranche (keep its id); without: a new one."""
@@ -53,13 +57,13 @@ class TranchesIn(msgspec.Struct, forbid_unknown_fields=True):
 class TrancheOut(msgspec.Struct):
     id: uuid.UUID
     position: int
-    kind: str
+    kind: TrancheKind
     kind_label: str
     amount_cents: int
-    condition: str
+    condition: TrancheCondition
     condition_label: str
     due_on: date | None
-    status: str  # planned | payable | paid
+    status: TrancheStatus
     paid_on: date | None
     payment_reference: str
 
@@ -98,7 +102,8 @@ class ReportIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class ReviewIn(msgspec.Struct, forbid_unknown_fields=True):
-    outcome: str  # approved | changes-requested
+    outcome: str
+    """approved or changes-requested (a ReportStatus); the service refuses any other string in Dutch."""
     reasons: str = ""
 
 
@@ -116,10 +121,10 @@ class ReportAttachmentOut(msgspec.Struct):
 
 class ReportOut(msgspec.Struct):
     id: uuid.UUID
-    kind: str
+    kind: ReportKind
     kind_label: str
     due_on: date
-    status: str  # due | submitted | approved | changes-requested
+    status: ReportStatus
     values: dict[str, str]
     narrative: str
     attachment: ReportAttachmentOut | None
@@ -150,9 +155,9 @@ class OverdueReportOut(msgspec.Struct):
     application_id: uuid.UUID
     call_id: uuid.UUID
     title: str
-    kind: str
+    kind: ReportKind
     due_on: date
-    status: str
+    status: ReportStatus
     days_overdue: int
 
 
@@ -161,7 +166,7 @@ class PayableTrancheOut(msgspec.Struct):
     call_id: uuid.UUID
     title: str
     tranche_id: uuid.UUID
-    kind: str
+    kind: TrancheKind
     amount_cents: int
     due_on: date | None
 

@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.grants.applications.models import Application
 from services.grants.applications.policy import can_read_application, is_lead_applicant
+from services.grants.applications.repository import ApplicationRepository
+from services.grants.applications.rules import ApplicationStatus
 from services.grants.audit.service import record
 from services.grants.awards import rules
 from services.grants.awards.models import AwardPlan, AwardRuleRow, Indicator, Report, Tranche
@@ -31,6 +33,7 @@ from services.grants.awards.schemas import (
 )
 from services.grants.calls.repository import CallRepository
 from services.grants.calls.rules import MANAGERS
+from services.grants.decisions.repository import DecisionRepository
 from shared.auth import Principal
 from shared.ids import uuid7
 from shared.problems import Conflict, Forbidden, Invalid, NotFound
@@ -95,14 +98,14 @@ async def ensure_plan(session: AsyncSession, tenant: str, application_id: uuid.U
     """The application's plan, made from the call's rule when it has none yet: (plan, created). The
     application row is held meanwhile, so the award event and a call manager's request make one plan."""
     repository = AwardRepository(session, tenant)
-    application = await repository.application_locked(application_id)
+    application = await ApplicationRepository(session, tenant).lock(application_id)
     if application is None:
         raise NotFound("deze aanvraag bestaat niet")
     existing = await repository.plan(application_id)
     if existing is not None:
         return existing, False
-    awarded = await repository.awarded_amount_and_date(application_id)
-    if application.status != "awarded" or awarded is None:
+    awarded = await DecisionRepository(session, tenant).award_of_application(application_id)
+    if application.status != ApplicationStatus.AWARDED or awarded is None:
         raise Conflict("een betalingsplan hoort bij een toegekende aanvraag", status_now=application.status)
     amount, decided_on = awarded
     call_rule = rule_of(await repository.rule_of_call(application.call_id))
@@ -121,8 +124,9 @@ async def ensure_plan(session: AsyncSession, tenant: str, application_id: uuid.U
                         due_on=draft.due_on, status=rules.tranche_status(draft.condition, ()))
                 for position, draft in enumerate(rules.default_plan(amount, dates, call_rule), start=1)]
     reports = [Report(id=uuid7(), tenant=tenant, application_id=application.id, kind=kind, due_on=due_on,
-                      status=rules.DUE, values={}, version=1)
-               for kind, due_on in ((rules.PROGRESS, dates.progress_due_on), (rules.FINAL, dates.final_due_on))]
+                      status=rules.ReportStatus.DUE, values={}, version=1)
+               for kind, due_on in ((rules.ReportKind.PROGRESS, dates.progress_due_on),
+                                    (rules.ReportKind.FINAL, dates.final_due_on))]
     repository.add(*tranches, *reports)
     record(session, tenant=tenant, actor=actor, action="award_plan.created", entity="application",
            entity_id=application.id, before=None,
@@ -135,7 +139,7 @@ async def ensure_plan(session: AsyncSession, tenant: str, application_id: uuid.U
 
 
 async def _visible(session: AsyncSession, principal: Principal, application_id: uuid.UUID) -> Application:
-    application = await AwardRepository(session, principal.tenant).application(application_id)
+    application = await ApplicationRepository(session, principal.tenant).get(application_id)
     if application is None or not await can_read_application(session, principal, application):
         raise NotFound("deze aanvraag bestaat niet")
     return application
@@ -199,7 +203,7 @@ async def edit_tranches(session: AsyncSession, principal: Principal, application
     proposed = [rules.TrancheState(str(t.id) if t.id else "", t.kind, t.amount_cents, t.condition, t.due_on, "")
                 for t in command.tranches]
     rules.check_edit(plan.awarded_cents, [_state_of(t) for t in current], proposed)
-    approved = [r.kind for r in await repository.reports_of(application_id) if r.status == rules.APPROVED]
+    approved = [r.kind for r in await repository.reports_of(application_id) if r.status == rules.ReportStatus.APPROVED]
     before = [tranche_state(t) for t in current]
     by_id = {t.id: t for t in current}
     kept = {t.id for t in command.tranches if t.id}
@@ -208,12 +212,15 @@ async def edit_tranches(session: AsyncSession, principal: Principal, application
     for position, change in enumerate(command.tranches, start=1):
         tranche = by_id.get(change.id) if change.id else None
         if tranche is None:
-            tranche = Tranche(id=uuid7(), tenant=tenant, application_id=application_id, status=rules.PLANNED)
+            tranche = Tranche(id=uuid7(), tenant=tenant, application_id=application_id,
+                              status=rules.TrancheStatus.PLANNED)
             repository.add(tranche)
-        tranche.position, tranche.kind, tranche.amount_cents = position, change.kind, change.amount_cents
-        tranche.condition, tranche.due_on = change.condition, change.due_on
-        if tranche.status != rules.PAID:
-            tranche.status = rules.tranche_status(change.condition, approved)
+        # check_edit refused any kind or condition that is not one of these
+        kind, condition = rules.TrancheKind(change.kind), rules.TrancheCondition(change.condition)
+        tranche.position, tranche.kind, tranche.amount_cents = position, kind, change.amount_cents
+        tranche.condition, tranche.due_on = condition, change.due_on
+        if tranche.status != rules.TrancheStatus.PAID:
+            tranche.status = rules.tranche_status(condition, approved)
         after.append(tranche)
     plan.version += 1
     record(session, tenant=tenant, actor=principal.username, action="award_plan.tranches_changed",
@@ -236,7 +243,7 @@ async def set_indicators(session: AsyncSession, principal: Principal, applicatio
     rules.check_indicators(drafts)
     plan = await _locked_plan(session, tenant, application_id, expected)
     repository = AwardRepository(session, tenant)
-    if any(r.status != rules.DUE for r in await repository.reports_of(application_id)):
+    if any(r.status != rules.ReportStatus.DUE for r in await repository.reports_of(application_id)):
         raise Conflict("er werd al gerapporteerd op de indicatoren; ze kunnen niet meer wijzigen")
     before = [{"name": i.name, "unit": i.unit, "target": str(i.target)}
               for i in await repository.indicators_of(application_id)]
@@ -262,10 +269,10 @@ async def mark_paid(session: AsyncSession, principal: Principal, application_id:
     if tranche is None:
         raise NotFound("deze schijf hoort niet bij dit betalingsplan")
     rules.check_payment(tranche.status, tranche.kind, command.payment_reference)
-    if command.paid_on > await repository.brussels_today():
+    if command.paid_on > await CallRepository(session, tenant).brussels_today():
         raise Invalid("de betaaldatum ligt in de toekomst", field="paid_on")
     before = tranche_state(tranche)
-    tranche.status, tranche.paid_on = rules.PAID, command.paid_on
+    tranche.status, tranche.paid_on = rules.TrancheStatus.PAID, command.paid_on
     tranche.payment_reference, tranche.paid_by = command.payment_reference.strip(), principal.username
     plan.version += 1
     record(session, tenant=tenant, actor=principal.username, action="tranche.paid", entity="application",
@@ -279,18 +286,19 @@ async def mark_paid(session: AsyncSession, principal: Principal, application_id:
 # --- reports ----------------------------------------------------------------------------------------------
 
 
-def _report_kind(kind: str) -> str:
-    if kind not in rules.REPORT_KINDS:
-        raise NotFound(f"onbekend rapport {kind!r}; er zijn: {', '.join(rules.REPORT_KINDS)}")
-    return kind
+def _report_kind(kind: str) -> rules.ReportKind:
+    if kind not in rules.REPORT_LABELS:
+        raise NotFound(f"onbekend rapport {kind!r}; er zijn: {', '.join(rules.ReportKind)}")
+    return rules.ReportKind(kind)
 
 
 async def _locked_report(session: AsyncSession, tenant: str, application_id: uuid.UUID, kind: str,
                          expected: int | None) -> Report:
-    report = await AwardRepository(session, tenant).report_locked(application_id, _report_kind(kind))
+    report_kind = _report_kind(kind)
+    report = await AwardRepository(session, tenant).report_locked(application_id, report_kind)
     if report is None:
         raise NotFound("deze aanvraag heeft (nog) geen betalingsplan met rapporten")
-    check_version(report.version, expected, f"het {rules.REPORT_LABELS[kind]}")
+    check_version(report.version, expected, f"het {rules.REPORT_LABELS[report_kind]}")
     return report
 
 
@@ -303,10 +311,10 @@ async def submit_report(session: AsyncSession, principal: Principal, application
     report = await _locked_report(session, tenant, application_id, kind, expected)
     repository = AwardRepository(session, tenant)
     progress = None
-    if kind == rules.FINAL:
+    if report.kind == rules.ReportKind.FINAL:
         progress = next((r.status for r in await repository.reports_of(application_id)
-                         if r.kind == rules.PROGRESS), None)
-    rules.check_submittable(kind, report.status, progress)
+                         if r.kind == rules.ReportKind.PROGRESS), None)
+    rules.check_submittable(report.kind, report.status, progress)
     values = {str(v.indicator_id): rules.parse_decimal(v.value, "value") for v in command.values}
     if len(values) != len(command.values):
         raise Invalid("een indicator staat twee keer in het rapport", field="values")
@@ -315,13 +323,13 @@ async def submit_report(session: AsyncSession, principal: Principal, application
     before = {"status": report.status}
     report.values = {k: str(v) for k, v in values.items()}
     report.narrative = command.narrative.strip()
-    report.status = rules.SUBMITTED
+    report.status = rules.ReportStatus.SUBMITTED
     report.submitted_by = principal.username
     report.submitted_at = await CallRepository(session, tenant).database_clock()
     report.version += 1
     record(session, tenant=tenant, actor=principal.username, action=f"report.{kind}.submitted",
            entity="application", entity_id=application_id, before=before,
-           after={"status": rules.SUBMITTED, "values": report.values, "narrative": report.narrative,
+           after={"status": rules.ReportStatus.SUBMITTED, "values": report.values, "narrative": report.narrative,
                   "attachment": (report.attachment or {}).get("sha256")})
     await session.flush()
     return report
@@ -336,7 +344,7 @@ async def upload_attachment(session: AsyncSession, principal: Principal, store: 
     await _lead(session, principal, application_id)
     report = await _locked_report(session, tenant, application_id, kind, None)
     if report.status not in rules.OPEN_REPORTS:
-        raise Conflict(f"het {rules.REPORT_LABELS[kind]} is al ingediend; een bijlage kan niet meer wijzigen",
+        raise Conflict(f"het {rules.REPORT_LABELS[report.kind]} is al ingediend; een bijlage kan niet meer wijzigen",
                        status_now=report.status)
     filename = filename.strip().replace("/", "_").replace("\\", "_")
     if not filename:
@@ -373,26 +381,26 @@ async def review_report(session: AsyncSession, principal: Principal, application
     application = await _visible(session, principal, application_id)
     plan = await _locked_plan(session, tenant, application_id, None)
     report = await _locked_report(session, tenant, application_id, kind, expected)
-    rules.check_review(report.status, command.outcome, command.reasons)
-    report.status = command.outcome
+    report.status = rules.check_review(report.status, command.outcome, command.reasons)
     report.reviewed_by = principal.username
     report.reviewed_at = await CallRepository(session, tenant).database_clock()
     report.review_reasons = command.reasons.strip()
     report.version += 1
     record(session, tenant=tenant, actor=principal.username, action=f"report.{kind}.{command.outcome}",
-           entity="application", entity_id=application_id, before={"status": rules.SUBMITTED},
+           entity="application", entity_id=application_id, before={"status": rules.ReportStatus.SUBMITTED},
            after={"status": command.outcome}, reasons=report.review_reasons)
-    if command.outcome == rules.APPROVED:
+    if command.outcome == rules.ReportStatus.APPROVED:
         repository = AwardRepository(session, tenant)
-        approved = [r.kind for r in await repository.reports_of(application_id) if r.status == rules.APPROVED]
+        approved = [r.kind for r in await repository.reports_of(application_id)
+                    if r.status == rules.ReportStatus.APPROVED]
         for tranche in await repository.tranches_of(application_id):
             status = rules.tranche_status(tranche.condition, approved)
-            if tranche.status == rules.PLANNED and status == rules.PAYABLE:
+            if tranche.status == rules.TrancheStatus.PLANNED and status == rules.TrancheStatus.PAYABLE:
                 before = tranche_state(tranche)
                 tranche.status = status
                 record(session, tenant=tenant, actor=principal.username, action="tranche.payable",
                        entity="application", entity_id=application_id, before=before, after=tranche_state(tranche),
-                       reasons=f"{rules.REPORT_LABELS[kind]} goedgekeurd")
+                       reasons=f"{rules.REPORT_LABELS[report.kind]} goedgekeurd")
         plan.version += 1
     await session.flush()
     return await _view_of(session, tenant, application)
@@ -406,8 +414,8 @@ async def change_due_date(session: AsyncSession, principal: Principal, applicati
     if not command.reasons.strip():
         raise Invalid("zeg waarom de vervaldag verschuift", field="reasons")
     report = await _locked_report(session, tenant, application_id, kind, expected)
-    if report.status == rules.APPROVED:
-        raise Conflict(f"het {rules.REPORT_LABELS[kind]} is al goedgekeurd", status_now=report.status)
+    if report.status == rules.ReportStatus.APPROVED:
+        raise Conflict(f"het {rules.REPORT_LABELS[report.kind]} is al goedgekeurd", status_now=report.status)
     before = {"due_on": report.due_on.isoformat()}
     report.due_on = command.due_on
     report.version += 1
@@ -426,7 +434,13 @@ class FollowUp:
 
 
 async def follow_up(session: AsyncSession, tenant: str, call_id: uuid.UUID | None) -> FollowUp:
+    """Reports overdue (Brussels today by the database clock) and tranches payable, each with its application."""
     repository = AwardRepository(session, tenant)
-    return FollowUp(await repository.brussels_today(), await repository.overdue_reports(call_id),
-                    await repository.payable_tranches(call_id))
+    today = await CallRepository(session, tenant).brussels_today()
+    overdue = await repository.overdue_reports(today, call_id)
+    payable = await repository.payable_tranches(call_id)
+    applications = await ApplicationRepository(session, tenant).with_ids(
+        {r.application_id for r in overdue} | {t.application_id for t in payable})
+    return FollowUp(today, [(r, applications[r.application_id]) for r in overdue],
+                    [(t, applications[t.application_id]) for t in payable])
 

@@ -98,7 +98,8 @@ def parse_decimal(text: str, *, field: str, low: Decimal = Decimal(0), high: Dec
         upper = f" en {decimal(high)}" if high is not None else ""
         raise FormatError(f"{field[0].upper()}{field[1:]} ligt tussen {decimal(low)}{upper}."
                           if upper else f"{field[0].upper()}{field[1:]} is minstens {decimal(low)}.")
-    if -value.as_tuple().exponent > 2:  # type: ignore[operator]
+    exponent = value.as_tuple().exponent  # an int: a finite Decimal's exponent is never 'n', 'N' or 'F'
+    if isinstance(exponent, int) and -exponent > 2:
         raise FormatError(f"Geef {field} met hoogstens twee cijfers na de komma.")
     return f"{value.normalize():f}" if value == value.to_integral() else str(value)
 

@@ -11,7 +11,8 @@ from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, Numer
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shared.db import Base
+from services.grants.calls.rules import CallStatus
+from shared.db import Base, stored_values
 
 
 class Call(Base):
@@ -20,7 +21,7 @@ class Call(Base):
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     tenant: Mapped[str] = mapped_column(String(40))
     title: Mapped[str] = mapped_column(String(500))
-    status: Mapped[str] = mapped_column(String(20))  # rules.STATUSES
+    status: Mapped[CallStatus] = mapped_column(stored_values(CallStatus, 20))
     rules_text: Mapped[str] = mapped_column(Text, server_default="")
     legal_basis: Mapped[str] = mapped_column(Text, server_default="")  # the council decision it rests on
     aim: Mapped[str] = mapped_column(Text, server_default="")

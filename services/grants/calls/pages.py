@@ -23,14 +23,14 @@ from services.grants.calls import form as call_form
 from services.grants.calls import service
 from services.grants.calls.models import Call
 from services.grants.calls.routes import to_out
-from services.grants.calls.rules import MANAGERS
+from services.grants.calls.rules import MANAGERS, CallStatus
 from services.grants.calls.schemas import CallOut
-from services.grants.portal import visitor
+from services.grants.portal import form_post, visitor
 from services.grants.screening import service as screening
 from services.grants.screening.routes import screening_out
 from shared.auth import Principal
 from shared.portal.forms import Form, reasons
-from shared.portal.pages import FormData, Viewer, check_csrf, undone_on_refusal
+from shared.portal.pages import FormData, Viewer, undone_on_refusal
 from shared.problems import PreconditionFailed, Problem
 
 STALE_CALL = ("Iemand anders wijzigde deze oproep intussen. Wat jij invulde staat hieronder nog; "
@@ -48,11 +48,11 @@ async def close(session: AsyncSession, principal: Principal, call_id: uuid.UUID,
 
 
 async def start_review(session: AsyncSession, principal: Principal, call_id: uuid.UUID, version: int) -> Call:
-    return await service.move(session, principal, call_id, "in-review", version)
+    return await service.move(session, principal, call_id, CallStatus.IN_REVIEW, version)
 
 
 async def archive(session: AsyncSession, principal: Principal, call_id: uuid.UUID, version: int) -> Call:
-    return await service.move(session, principal, call_id, "archived", version)
+    return await service.move(session, principal, call_id, CallStatus.ARCHIVED, version)
 
 
 Step = Callable[[AsyncSession, Principal, uuid.UUID, int], Awaitable[Call]]
@@ -68,8 +68,7 @@ LIFECYCLE: dict[str, tuple[Step, str, str]] = {
 
 async def managed_call(session: AsyncSession, who: Viewer, call_id: uuid.UUID) -> CallOut:
     """The call as its managers see it (drafts included), for every province page of one call."""
-    assert who.principal is not None
-    return to_out(await service.get_visible(session, who.principal, call_id))
+    return to_out(await service.get_visible(session, who.person, call_id))
 
 
 async def call_applications(session: AsyncSession, principal: Principal, call_id: uuid.UUID) -> list[Application]:
@@ -90,8 +89,7 @@ async def call_applications(session: AsyncSession, principal: Principal, call_id
 @get("/{tenant:str}/provincie/")
 async def index(request: Request[Any, Any, Any], session: AsyncSession) -> Template:
     who = await visitor(request, session, MANAGERS)
-    assert who.principal is not None
-    calls = [to_out(c) for c in await service.visible(session, who.principal, 200)]
+    calls = [to_out(c) for c in await service.visible(session, who.person, 200)]
     return who.page("province/index.html", {"calls": calls})
 
 
@@ -115,15 +113,12 @@ async def new_call(request: Request[Any, Any, Any], session: AsyncSession) -> Te
 @post("/{tenant:str}/provincie/oproepen/nieuw")
 async def create_call(request: Request[Any, Any, Any], session: AsyncSession,
                       data: FormData) -> Template | Redirect:
-    who = await visitor(request, session, MANAGERS)
-    assert who.principal is not None
-    check_csrf(data, who)
-    form = Form.posted(data)
+    who, form = await form_post(request, session, data, MANAGERS)
     try:
         command = call_form.read_call(form)
         if command is not None:
             async with undone_on_refusal(session):
-                call = await service.draft(session, who.principal, command)
+                call = await service.draft(session, who.person, command)
             who.flash("De oproep is bewaard als concept. Kijk ze na en publiceer ze wanneer ze klaar is.")
             return who.redirect(f"provincie/oproepen/{call.id}")
     except Problem as exc:
@@ -136,7 +131,7 @@ async def edit_call(request: Request[Any, Any, Any], session: AsyncSession,
                     call_id: uuid.UUID) -> Template | Redirect:
     who = await visitor(request, session, MANAGERS)
     call = await managed_call(session, who, call_id)
-    if call.status != "draft":
+    if call.status != CallStatus.DRAFT:
         who.flash(f"Deze oproep is {call.status_label}: alleen een concept kan nog gewijzigd worden.", "error")
         return who.redirect(f"provincie/oproepen/{call_id}")
     return call_form_page(who, call_form.form_of(call), call)
@@ -145,15 +140,12 @@ async def edit_call(request: Request[Any, Any, Any], session: AsyncSession,
 @post("/{tenant:str}/provincie/oproepen/{call_id:uuid}/bewerken")
 async def save_call(request: Request[Any, Any, Any], session: AsyncSession, call_id: uuid.UUID,
                     data: FormData) -> Template | Redirect:
-    who = await visitor(request, session, MANAGERS)
-    assert who.principal is not None
-    check_csrf(data, who)
-    form = Form.posted(data)
+    who, form = await form_post(request, session, data, MANAGERS)
     try:
         changes = call_form.read_changes(form)
         if changes is not None:
             async with undone_on_refusal(session):
-                await service.update(session, who.principal, call_id, changes, int(form.values.get("version") or 0))
+                await service.update(session, who.person, call_id, changes, int(form.values.get("version") or 0))
             who.flash("De wijzigingen zijn bewaard.")
             return who.redirect(f"provincie/oproepen/{call_id}")
     except PreconditionFailed:
@@ -170,14 +162,13 @@ async def save_call(request: Request[Any, Any, Any], session: AsyncSession, call
 
 async def call_page(who: Viewer, session: AsyncSession, call_id: uuid.UUID, problems: list[str] | None = None,
                     status_code: int = 200) -> Template:
-    assert who.principal is not None
     call = await managed_call(session, who, call_id)
     found: list[Application] = []
     screenings = {}
-    if call.status != "draft":
-        found = await call_applications(session, who.principal, call.id)
+    if call.status != CallStatus.DRAFT:
+        found = await call_applications(session, who.person, call.id)
         screenings = {application_id: screening_out(s) for application_id, s in
-                      (await screening.of_applications(session, who.principal, found)).items()}
+                      (await screening.of_applications(session, who.person, found)).items()}
     return who.page("province/call.html", {
         "call": call, "applications": [application_out(a) for a in found], "screenings": screenings,
         "problems": problems or [],
@@ -194,15 +185,13 @@ async def call(request: Request[Any, Any, Any], session: AsyncSession, call_id: 
 @post("/{tenant:str}/provincie/oproepen/{call_id:uuid}/status/{step:str}")
 async def move(request: Request[Any, Any, Any], session: AsyncSession, call_id: uuid.UUID, step: str,
                data: FormData) -> Template | Redirect:
-    who = await visitor(request, session, MANAGERS)
-    assert who.principal is not None
-    check_csrf(data, who)
+    who, _ = await form_post(request, session, data, MANAGERS)
     if step not in LIFECYCLE:
         return who.redirect(f"provincie/oproepen/{call_id}")
     action, done, intro = LIFECYCLE[step]
     try:
         async with undone_on_refusal(session):
-            await action(session, who.principal, call_id, int(str(data.get("version") or 0)))
+            await action(session, who.person, call_id, int(str(data.get("version") or 0)))
     except Problem as exc:
         return await call_page(who, session, call_id, [intro, *reasons(exc)], status_code=exc.status)
     who.flash(done)

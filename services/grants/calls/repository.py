@@ -1,61 +1,58 @@
+"""Every query on calls, each from the tenant-scoped base statement; and the database clock."""
+
 from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Date, DateTime, cast, func, select
 
-from services.grants.applications.models import Application
 from services.grants.calls.models import Call
+from shared.db import TenantRepository
 
 
-class CallRepository:
-    def __init__(self, session: AsyncSession, tenant: str) -> None:
-        self.session = session
-        self.tenant = tenant
-
+class CallRepository(TenantRepository):
     async def list_with_status_in(self, statuses: Collection[str] | None, limit: int) -> list[Call]:
-        statement = select(Call).where(Call.tenant == self.tenant)
+        statement = self.select(Call)
         if statuses is not None:
             statement = statement.where(Call.status.in_(statuses))
         statement = statement.order_by(Call.created_at.desc(), Call.id).limit(limit)
         return list((await self.session.scalars(statement)).all())
 
     async def get(self, call_id: uuid.UUID) -> Call | None:
-        return await self.session.scalar(select(Call).where(Call.tenant == self.tenant, Call.id == call_id))
+        return await self.session.scalar(self.select(Call).where(Call.id == call_id))
+
+    async def with_ids(self, call_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Call]:
+        if not call_ids:
+            return {}
+        return {c.id: c for c in await self.session.scalars(self.select(Call).where(Call.id.in_(list(call_ids))))}
 
     async def get_locked_for_submission(self, call_id: uuid.UUID) -> Call | None:
         """FOR SHARE: many submissions go on together, while closing the call (FOR UPDATE) waits for them, so
         the count in call.closed includes every submission that was accepted."""
         return await self.session.scalar(
-            select(Call).where(Call.tenant == self.tenant, Call.id == call_id)
+            self.select(Call).where(Call.id == call_id)
             .with_for_update(read=True).execution_options(populate_existing=True))
 
     async def lock_due_for_closing(self, limit: int) -> list[Call]:
         """Published calls whose deadline passed by the database clock; rows another replica is closing,
         or that a submission still holds, are skipped (the next round takes them)."""
         return list((await self.session.scalars(
-            select(Call).where(Call.tenant == self.tenant, Call.status == "published",
-                               Call.closes_at <= func.clock_timestamp())
+            self.select(Call).where(Call.status == "published", Call.closes_at <= func.clock_timestamp())
             .order_by(Call.closes_at).limit(limit)
             .with_for_update(skip_locked=True).execution_options(populate_existing=True))).all())
 
     async def lock(self, call_id: uuid.UUID) -> Call | None:
         return await self.session.scalar(
-            select(Call).where(Call.tenant == self.tenant, Call.id == call_id)
+            self.select(Call).where(Call.id == call_id)
             .with_for_update().execution_options(populate_existing=True))
-
-    async def count_submitted_applications(self, call_id: uuid.UUID) -> int:
-        return await self.session.scalar(
-            select(func.count()).select_from(Application)
-            .where(Application.tenant == self.tenant, Application.call_id == call_id,
-                   Application.submitted_at.is_not(None), Application.status != "withdrawn")) or 0
 
     async def database_clock(self) -> datetime:
         """The one clock every replica agrees on."""
-        return await self.session.scalar(select(func.clock_timestamp()))  # type: ignore[return-value]
+        return (await self.session.execute(select(func.clock_timestamp().cast(DateTime(timezone=True))))).scalar_one()
 
-    def add(self, call: Call) -> None:
-        self.session.add(call)
+    async def brussels_today(self) -> date:
+        """Today in Europe/Brussels by the database clock: decision, appeal and payment dates are Belgian days."""
+        today = cast(func.timezone("Europe/Brussels", func.clock_timestamp()), Date)
+        return (await self.session.execute(select(today))).scalar_one()

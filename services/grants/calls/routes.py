@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.grants.calls import rules, service
 from services.grants.calls.models import Call
-from services.grants.calls.rules import MANAGERS
+from services.grants.calls.rules import MANAGERS, CallStatus
 from services.grants.calls.schemas import (
     CallChanges,
     CallOut,
@@ -21,7 +21,8 @@ from services.grants.calls.schemas import (
     PublicCriterion,
 )
 from shared.auth import ROLES, Principal, require_roles
-from shared.versioning import IF_MATCH, etag, expected_version
+from shared.portal import formats
+from shared.versioning import IfMatch, etag, expected_version
 
 
 def to_out(call: Call) -> CallOut:
@@ -48,7 +49,8 @@ def with_etag(call: Call, status_code: int = 200) -> Response[CallOut]:
 def local_time(moment: datetime | None) -> LocalTime:
     """A public call always has both moments: publication refuses a call without them."""
     assert moment is not None
-    return LocalTime(utc=moment, local=rules.brussels(moment).isoformat(), text=rules.dutch_datetime(moment))
+    return LocalTime(utc=moment, local=formats.brussels(moment).isoformat(),
+                     text=formats.deadline(moment))
 
 
 def to_public(call: Call) -> PublicCall:
@@ -58,10 +60,10 @@ def to_public(call: Call) -> PublicCall:
         id=call.id, title=call.title, status=call.status, status_label=rules.STATUS_LABELS[call.status],
         aim=call.aim, rules_text=call.rules_text, legal_basis=call.legal_basis,
         opens=local_time(call.opens_at), closes=local_time(call.closes_at),
-        total_budget_cents=call.total_budget_cents, total_budget_text=rules.dutch_money(call.total_budget_cents),
+        total_budget_cents=call.total_budget_cents, total_budget_text=formats.euros(call.total_budget_cents),
         max_per_project_cents=call.max_per_project_cents,
-        max_per_project_text=rules.dutch_money(call.max_per_project_cents),
-        cofinancing_rate_bp=call.cofinancing_rate_bp, cofinancing_text=rules.dutch_percent(call.cofinancing_rate_bp),
+        max_per_project_text=formats.euros(call.max_per_project_cents),
+        cofinancing_rate_bp=call.cofinancing_rate_bp, cofinancing_text=formats.percentage(call.cofinancing_rate_bp),
         partial_funding=call.partial_funding,
         criteria=[PublicCriterion(position=c.position, name=c.name, description=c.description, weight=c.weight,
                                   max_score=c.max_score, min_threshold=c.min_threshold) for c in call.criteria],
@@ -95,12 +97,12 @@ class CallController(Controller):
 
     @patch("/{call_id:uuid}", guards=[require_roles(*MANAGERS)])
     async def change_draft(self, call_id: uuid.UUID, data: CallChanges, session: AsyncSession,
-                           principal: Principal, if_match: str | None = IF_MATCH) -> Response[CallOut]:
+                           principal: Principal, if_match: IfMatch = None) -> Response[CallOut]:
         return with_etag(await service.update(session, principal, call_id, data, expected_version(if_match)))
 
     @post("/{call_id:uuid}/publish", guards=[require_roles(*MANAGERS)], status_code=200)
     async def publish(self, call_id: uuid.UUID, session: AsyncSession, principal: Principal,
-                      if_match: str | None = IF_MATCH) -> Response[CallOut]:
+                      if_match: IfMatch = None) -> Response[CallOut]:
         return with_etag(await service.publish(session, principal, call_id, expected_version(if_match)))
 
     @post("/{call_id:uuid}/close", guards=[require_roles(*MANAGERS)], status_code=200)
@@ -109,13 +111,15 @@ class CallController(Controller):
 
     @post("/{call_id:uuid}/start-review", guards=[require_roles(*MANAGERS)], status_code=200)
     async def start_review(self, call_id: uuid.UUID, session: AsyncSession, principal: Principal,
-                           if_match: str | None = IF_MATCH) -> Response[CallOut]:
-        return with_etag(await service.move(session, principal, call_id, "in-review", expected_version(if_match)))
+                           if_match: IfMatch = None) -> Response[CallOut]:
+        return with_etag(await service.move(session, principal, call_id, CallStatus.IN_REVIEW,
+                                            expected_version(if_match)))
 
     @post("/{call_id:uuid}/archive", guards=[require_roles(*MANAGERS)], status_code=200)
     async def archive(self, call_id: uuid.UUID, session: AsyncSession, principal: Principal,
-                      if_match: str | None = IF_MATCH) -> Response[CallOut]:
-        return with_etag(await service.move(session, principal, call_id, "archived", expected_version(if_match)))
+                      if_match: IfMatch = None) -> Response[CallOut]:
+        return with_etag(await service.move(session, principal, call_id, CallStatus.ARCHIVED,
+                                            expected_version(if_match)))
 
 
 class PublicCallController(Controller):

@@ -8,30 +8,39 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
+from enum import StrEnum
 
+from shared.portal.formats import euros, percentage
 from shared.problems import Conflict
 
-BRUSSELS = ZoneInfo("Europe/Brussels")
 
-STATUSES = ("draft", "published", "closed", "in-review", "decided", "archived")
-STATUS_LABELS: dict[str, str] = {
-    "draft": "in voorbereiding",
-    "published": "gepubliceerd",
-    "closed": "afgesloten",
-    "in-review": "in beoordeling",
-    "decided": "beslist",
-    "archived": "gearchiveerd",
+class CallStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CLOSED = "closed"
+    IN_REVIEW = "in-review"
+    DECIDED = "decided"
+    ARCHIVED = "archived"
+
+
+STATUS_LABELS: dict[CallStatus, str] = {
+    CallStatus.DRAFT: "in voorbereiding",
+    CallStatus.PUBLISHED: "gepubliceerd",
+    CallStatus.CLOSED: "afgesloten",
+    CallStatus.IN_REVIEW: "in beoordeling",
+    CallStatus.DECIDED: "beslist",
+    CallStatus.ARCHIVED: "gearchiveerd",
 }
-TRANSITIONS: dict[str, frozenset[str]] = {
-    "draft": frozenset({"published"}),
-    "published": frozenset({"closed"}),
-    "closed": frozenset({"in-review"}),
-    "in-review": frozenset({"decided"}),
-    "decided": frozenset({"archived"}),
-    "archived": frozenset(),
+TRANSITIONS: dict[CallStatus, frozenset[CallStatus]] = {
+    CallStatus.DRAFT: frozenset({CallStatus.PUBLISHED}),
+    CallStatus.PUBLISHED: frozenset({CallStatus.CLOSED}),
+    CallStatus.CLOSED: frozenset({CallStatus.IN_REVIEW}),
+    CallStatus.IN_REVIEW: frozenset({CallStatus.DECIDED}),
+    CallStatus.DECIDED: frozenset({CallStatus.ARCHIVED}),
+    CallStatus.ARCHIVED: frozenset(),
 }
-VISIBLE_TO_EVERYONE = frozenset({"published", "closed", "in-review", "decided", "archived"})
+VISIBLE_TO_EVERYONE = frozenset({CallStatus.PUBLISHED, CallStatus.CLOSED, CallStatus.IN_REVIEW, CallStatus.DECIDED,
+                                 CallStatus.ARCHIVED})
 MANAGERS = ("call-manager", "province-admin")
 
 TIE_BREAKS: dict[str, str] = {
@@ -45,49 +54,15 @@ the highest score on that criterion."""
 CRITERION_TIE_BREAK = re.compile(r"^criterion:(?P<position>[1-9][0-9]*)$")
 ATTACHMENT_CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
 
-MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
-          "november", "december")
-WEEKDAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
-
-
-def can_move(current: str, target: str) -> bool:
+def can_move(current: CallStatus, target: CallStatus) -> bool:
     return target in TRANSITIONS.get(current, frozenset())
 
 
-def check_transition(current: str, target: str) -> None:
+def check_transition(current: CallStatus, target: CallStatus) -> None:
     """Conflict (409) naming the current state, when the lifecycle does not allow the move."""
     if not can_move(current, target):
         raise Conflict(f"de oproep is {STATUS_LABELS[current]} en kan niet naar '{STATUS_LABELS[target]}'",
                        status_now=current, status_requested=target)
-
-
-def brussels(moment: datetime) -> datetime:
-    return moment.astimezone(BRUSSELS)
-
-
-def dutch_datetime(moment: datetime) -> str:
-    """'maandag 30 september 2019 om 23:59:59' in Brussels time (seconds only when they are not zero)."""
-    local = brussels(moment)
-    clock = local.strftime("%H:%M:%S") if local.second else local.strftime("%H:%M")
-    return f"{WEEKDAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]} {local.year} om {clock}"
-
-
-def dutch_money(cents: int) -> str:
-    """'€ 250.000,00'"""
-    sign = "-" if cents < 0 else ""
-    euros, rest = divmod(abs(cents), 100)
-    return f"{sign}€ {euros:,}".replace(",", ".") + f",{rest:02d}"
-
-
-def dutch_percent(basis_points: int) -> str:
-    """'80 %', '62,5 %'"""
-    value = Decimal(basis_points) / 100
-    text = f"{value.normalize():f}".replace(".", ",")
-    return f"{text} %"
-
-
-def dutch_decimal(value: Decimal) -> str:
-    return f"{value.normalize():f}".replace(".", ",")
 
 
 @dataclass(frozen=True)
@@ -269,8 +244,8 @@ def eligibility_text(*, social_economy_coapplicant: bool, min_coapplicants: int,
     rules = [
         "U dient in als onderneming met een geldig ondernemingsnummer (KBO); elke mede-aanvrager ook.",
         "Elke mede-aanvrager bevestigt zijn deelname vóór u indient.",
-        f"Het gevraagde bedrag is ten hoogste {dutch_money(max_per_project_cents)} per project.",
-        f"De subsidie dekt ten hoogste {dutch_percent(cofinancing_rate_bp)} van de totale projectkost.",
+        f"Het gevraagde bedrag is ten hoogste {euros(max_per_project_cents)} per project.",
+        f"De subsidie dekt ten hoogste {percentage(cofinancing_rate_bp)} van de totale projectkost.",
     ]
     if min_coapplicants > 0:
         rules.append(f"Minstens {min_coapplicants} mede-aanvrager(s).")

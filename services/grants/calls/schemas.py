@@ -11,6 +11,8 @@ from decimal import Decimal
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from services.grants.calls.rules import CallStatus
+
 
 class CriterionIn(msgspec.Struct, forbid_unknown_fields=True):
     name: str
@@ -96,7 +98,7 @@ class CriterionOut(msgspec.Struct):
 class CallOut(msgspec.Struct):
     id: uuid.UUID
     title: str
-    status: str
+    status: CallStatus
     status_label: str
     rules_text: str
     legal_basis: str
@@ -152,7 +154,7 @@ class PublicCall(msgspec.Struct):
 
     id: uuid.UUID
     title: str
-    status: str
+    status: CallStatus
     status_label: str
     aim: str
     rules_text: str

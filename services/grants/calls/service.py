@@ -13,15 +13,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
+from services.grants.applications.repository import ApplicationRepository
 from services.grants.audit.service import record
 from services.grants.calls import rules
 from services.grants.calls.models import Call, Criterion
 from services.grants.calls.repository import CallRepository
+from services.grants.calls.rules import CallStatus
 from services.grants.calls.schemas import CallChanges, DraftCall, Eligibility, RequiredAttachment
 from services.grants.events.published import CallClosedV1, CallPublishedV1
 from shared.auth import Principal
 from shared.events.outbox import stage
 from shared.ids import uuid7
+from shared.portal import formats
 from shared.problems import Conflict, Invalid, NotFound, PreconditionFailed
 from shared.storage import DOCUMENTS
 from shared.versioning import check_version
@@ -84,7 +87,7 @@ def _refuse_problems(problems: list[str]) -> None:
 
 
 async def draft(session: AsyncSession, principal: Principal, command: DraftCall) -> Call:
-    call = Call(id=uuid7(), tenant=principal.tenant, status="draft", created_by=principal.subject,
+    call = Call(id=uuid7(), tenant=principal.tenant, status=CallStatus.DRAFT, created_by=principal.subject,
                 eligibility={}, required_attachments=[], tie_break=[])
     _apply(call, command)
     call.criteria = _criteria(call, command)
@@ -104,7 +107,7 @@ async def visible(session: AsyncSession, principal: Principal, limit: int) -> li
 
 async def get_visible(session: AsyncSession, principal: Principal, call_id: uuid.UUID) -> Call:
     call = await CallRepository(session, principal.tenant).get(call_id)
-    if call is None or (call.status == "draft" and not principal.has_any(rules.MANAGERS)):
+    if call is None or (call.status == CallStatus.DRAFT and not principal.has_any(rules.MANAGERS)):
         raise NotFound("deze oproep bestaat niet (of is nog niet gepubliceerd)")
     return call
 
@@ -127,7 +130,7 @@ async def update(session: AsyncSession, principal: Principal, call_id: uuid.UUID
                  expected: int | None) -> Call:
     call = await get_visible(session, principal, call_id)
     check_version(call.version, expected, "de oproep")
-    if call.status != "draft":
+    if call.status != CallStatus.DRAFT:
         raise Conflict(f"de oproep is {rules.STATUS_LABELS[call.status]}; alleen een oproep in voorbereiding "
                        "kan nog gewijzigd worden", status_now=call.status)
     if _apply(call, changes):
@@ -141,7 +144,7 @@ async def update(session: AsyncSession, principal: Principal, call_id: uuid.UUID
     return call
 
 
-def _transitioned(session: AsyncSession, call: Call, target: str, actor: str, reasons: str = "") -> None:
+def _transitioned(session: AsyncSession, call: Call, target: CallStatus, actor: str, reasons: str = "") -> None:
     before = call.status
     rules.check_transition(before, target)
     call.status = target
@@ -159,10 +162,10 @@ async def _locked(session: AsyncSession, principal: Principal, call_id: uuid.UUI
 
 async def publish(session: AsyncSession, principal: Principal, call_id: uuid.UUID, expected: int | None) -> Call:
     call = await _locked(session, principal, call_id, expected)
-    rules.check_transition(call.status, "published")
+    rules.check_transition(call.status, CallStatus.PUBLISHED)
     now = await CallRepository(session, principal.tenant).database_clock()
     _refuse_problems(rules.publication_problems(terms_of(call), now, DOCUMENTS))
-    _transitioned(session, call, "published", principal.username)
+    _transitioned(session, call, CallStatus.PUBLISHED, principal.username)
     call.published_at = now
     assert call.opens_at is not None and call.closes_at is not None
     stage(session, CallPublishedV1(call_id=str(call.id), title=call.title,
@@ -178,8 +181,9 @@ async def close(session: AsyncSession, call: Call, *, actor: str) -> int:
     """Closes a published call whose deadline passed (the caller holds its row lock); returns how many
     applications were submitted."""
     repository = CallRepository(session, call.tenant)
-    submitted = await repository.count_submitted_applications(call.id)
-    _transitioned(session, call, "closed", actor, reasons=f"sluitingsdatum bereikt; {submitted} ingediende aanvragen")
+    submitted = await ApplicationRepository(session, call.tenant).count_submitted_of_call(call.id)
+    _transitioned(session, call, CallStatus.CLOSED, actor,
+                  reasons=f"sluitingsdatum bereikt; {submitted} ingediende aanvragen")
     call.closed_at = await repository.database_clock()
     stage(session, CallClosedV1(call_id=str(call.id), submitted_applications=submitted),
           tenant=call.tenant, subject=str(call.id))
@@ -199,24 +203,24 @@ async def close_due(session: AsyncSession, tenant: str, limit: int = 20) -> list
 async def close_after_deadline(session: AsyncSession, principal: Principal, call_id: uuid.UUID) -> Call:
     """What the scheduler does, asked for by a call manager (idempotent: a closed call stays as it is)."""
     call = await _locked(session, principal, call_id, None)
-    if call.status == "closed":
+    if call.status == CallStatus.CLOSED:
         return call
-    rules.check_transition(call.status, "closed")
+    rules.check_transition(call.status, CallStatus.CLOSED)
     now = await CallRepository(session, principal.tenant).database_clock()
     assert call.closes_at is not None
     if now < call.closes_at:
-        raise Conflict(f"de oproep sluit pas op {rules.dutch_datetime(call.closes_at)}", status_now=call.status)
+        raise Conflict(f"de oproep sluit pas op {formats.deadline(call.closes_at)}", status_now=call.status)
     await close(session, call, actor=principal.username)
     await session.refresh(call)
     return call
 
 
-async def move(session: AsyncSession, principal: Principal, call_id: uuid.UUID, target: str,
+async def move(session: AsyncSession, principal: Principal, call_id: uuid.UUID, target: CallStatus,
                expected: int | None) -> Call:
     """start-review (closed → in-review) and archive (decided → archived)."""
     call = await _locked(session, principal, call_id, expected)
     _transitioned(session, call, target, principal.username)
-    if target == "archived":
+    if target == CallStatus.ARCHIVED:
         call.archived_at = await CallRepository(session, principal.tenant).database_clock()
     await _flush_versioned(session, "de oproep")
     await session.refresh(call)
@@ -225,6 +229,6 @@ async def move(session: AsyncSession, principal: Principal, call_id: uuid.UUID, 
 
 async def mark_decided(session: AsyncSession, call: Call, decided_at: datetime, *, actor: str) -> None:
     """in-review → decided, for the decisions capability, in the transaction that records the decision."""
-    _transitioned(session, call, "decided", actor)
+    _transitioned(session, call, CallStatus.DECIDED, actor)
     call.decided_at = decided_at
     await session.flush()

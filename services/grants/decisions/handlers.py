@@ -11,15 +11,16 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.grants.calls.rules import dutch_money
-from services.grants.decisions import mail
+from services.grants import settings
+from services.grants.applications.repository import ApplicationRepository
 from services.grants.decisions.repository import DecisionRepository
 from services.grants.events.published import ApplicationAwardedV1, ApplicationRejectedV1
-from services.grants.ranking.dutch import day
+from services.grants.notices import service as notices
+from services.grants.notices.rules import RecipientKind
+from shared import mail
 from shared.events.consumer import Subscription
 from shared.events.envelope import Envelope, InvalidEvent, data_as
-from shared.ids import uuid7
-from shared.settings import ServiceSettings
+from shared.portal.formats import day, euros
 from shared.storage import ObjectStore
 from shared.tenancy import display_name
 
@@ -28,28 +29,26 @@ log = logging.getLogger("regie.grants.notifications")
 
 @functools.cache
 def object_store() -> ObjectStore:
-    s = ServiceSettings().storage
+    s = settings.current().storage
     return ObjectStore.connect(s.endpoint, s.access_key, s.secret_key, secure=s.secure, bucket=s.bucket,
                                max_upload_bytes=s.max_upload_bytes)
 
 
-@functools.cache
-def mail_settings() -> mail.MailSettings:
-    return mail.MailSettings()
-
-
 async def application_decided(session: AsyncSession, envelope: Envelope) -> None:
-    awarded = envelope.type == ApplicationAwardedV1.event_type
-    data = data_as(envelope, ApplicationAwardedV1 if awarded else ApplicationRejectedV1)
+    data: ApplicationAwardedV1 | ApplicationRejectedV1
+    if envelope.type == ApplicationAwardedV1.event_type:
+        data = data_as(envelope, ApplicationAwardedV1)
+    else:
+        data = data_as(envelope, ApplicationRejectedV1)
     tenant = envelope.tenant
     repository = DecisionRepository(session, tenant)
-    application = await repository.application(uuid.UUID(data.application_id))
+    application = await ApplicationRepository(session, tenant).get(uuid.UUID(data.application_id))
     letter = await repository.letter_of_application(uuid.UUID(data.application_id))
     decision = await repository.decision(uuid.UUID(data.decision_id))
     if application is None or letter is None or decision is None:
         raise InvalidEvent(f"{envelope.type} {envelope.id}: the application, its letter or decision is unknown")
     province = display_name(tenant)
-    verdict = (f"toegekend: {dutch_money(data.amount_cents)}" if isinstance(data, ApplicationAwardedV1)
+    verdict = (f"toegekend: {euros(data.amount_cents)}" if isinstance(data, ApplicationAwardedV1)
                else "afgewezen")
     title = f"Beslissing over uw aanvraag «{data.title}»: {verdict}"
     body = (f"Beste,\n\nDe {province} heeft op {day(decision.decided_on)} beslist over uw aanvraag «{data.title}» "
@@ -59,15 +58,15 @@ async def application_decided(session: AsyncSession, envelope: Envelope) -> None
     link = f"/{tenant}/api/grants/applications/{application.id}/letter"
     if data.recipients:
         pdf = await object_store().read(letter.object_key, tenant)
-        message = mail.message(mail_settings(), data.recipients, title, body,
+        relay = settings.current().mail
+        message = mail.message(relay, data.recipients, title, body,
                                [mail.Attachment(filename=f"beslissing-{decision.reference}.pdf", content=pdf)])
-        await mail.send(mail_settings(), message)
+        await mail.send(relay, message)
         log.info("decision e-mailed", extra={"application_id": data.application_id, "event_id": envelope.id})
-    recipients = [("user", application.applicant_username), ("organisation", application.applicant_enterprise_number),
-                  *(("organisation", c.enterprise_number) for c in application.co_applicants)]
-    for kind, recipient in dict.fromkeys(recipients):
-        await repository.add_notice_once({"id": uuid7(), "recipient_kind": kind, "recipient": recipient,
-                                          "title": title, "body": body, "link": link, "dedupe_key": envelope.id})
+    recipients = [(RecipientKind.USER, application.applicant_username),
+                  (RecipientKind.ORGANISATION, application.applicant_enterprise_number),
+                  *((RecipientKind.ORGANISATION, c.enterprise_number) for c in application.co_applicants)]
+    await notices.leave(session, tenant, recipients, title=title, body=body, link=link, dedupe_key=envelope.id)
 
 
 DECISION_NOTIFICATIONS = Subscription(

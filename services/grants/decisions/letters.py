@@ -13,9 +13,10 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from services.grants.calls.rules import dutch_money as euro
 from services.grants.decisions.rules import LetterContent
-from services.grants.ranking.dutch import day, number
+from shared.portal.formats import day
+from shared.portal.formats import euros as euro
+from shared.portal.formats import fixed as number
 
 STYLES = getSampleStyleSheet()
 BODY = ParagraphStyle("body", parent=STYLES["BodyText"], fontName="Helvetica", fontSize=10, leading=13)

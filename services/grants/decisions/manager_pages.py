@@ -20,17 +20,17 @@ from services.grants.calls.rules import MANAGERS
 from services.grants.decisions import rules, service
 from services.grants.decisions.routes import appeal_out, decision_out
 from services.grants.decisions.schemas import AppealChange, AppealOut, DecisionIn, DecisionOut
-from services.grants.portal import visitor
+from services.grants.portal import form_post, visitor
 from services.grants.ranking.pages import optional_proposal
 from services.grants.ranking.rules import OUTCOME_LABELS
 from shared.portal.formats import BRUSSELS
 from shared.portal.forms import Form, command
-from shared.portal.pages import PRIVATE, FormData, Viewer, check_csrf, undone_on_refusal
+from shared.portal.pages import PRIVATE, FormData, Viewer, undone_on_refusal
 from shared.problems import NotFound, PreconditionFailed, Problem
 from shared.storage import ObjectStore
 
-APPEAL_NEXT: dict[str, tuple[str, ...]] = {
-    status: tuple(s for s in rules.APPEAL_STATUSES if s in following)
+APPEAL_NEXT: dict[rules.AppealStatus, tuple[rules.AppealStatus, ...]] = {
+    status: tuple(s for s in rules.AppealStatus if s in following)
     for status, following in rules.APPEAL_TRANSITIONS.items() if following}
 """What a call manager may move an appeal to, in the lifecycle's order (the radio buttons)."""
 STALE_APPEAL = "Iemand anders behandelde dit beroep intussen; kijk de nieuwe stand na."
@@ -45,23 +45,21 @@ async def optional_decision(session: AsyncSession, tenant: str, call_id: uuid.UU
 
 async def appeals_of(session: AsyncSession, who: Viewer, decision: DecisionOut | None) -> dict[uuid.UUID,
                                                                                                 list[AppealOut]]:
-    assert who.principal is not None
     if decision is None:
         return {}
     return {line.application_id: [appeal_out(a, last_day) for a, last_day in
-                                  await service.appeals(session, who.principal, line.application_id)]
+                                  await service.appeals(session, who.person, line.application_id)]
             for line in decision.lines}
 
 
 async def decision_page(who: Viewer, session: AsyncSession, call_id: uuid.UUID, form: Form | None = None,
                         appeal_forms: dict[uuid.UUID, Form] | None = None, status_code: int = 200) -> Template:
-    assert who.principal is not None
     call = await managed_call(session, who, call_id)
     proposal = await optional_proposal(session, who.tenant, call_id)
     decision = await optional_decision(session, who.tenant, call_id)
     titles: dict[uuid.UUID, str] = {}
     if decision is not None or proposal is not None:
-        titles = {a.id: a.title for a in await call_applications(session, who.principal, call.id)}
+        titles = {a.id: a.title for a in await call_applications(session, who.person, call.id)}
     today = datetime.now(BRUSSELS).date().isoformat()
     return who.page("province/decision.html", {
         "call": call, "proposal": proposal, "decision": decision, "titles": titles, "outcomes": OUTCOME_LABELS,
@@ -80,10 +78,7 @@ async def decision(request: Request[Any, Any, Any], session: AsyncSession, call_
 @post("/{tenant:str}/provincie/oproepen/{call_id:uuid}/beslissing")
 async def decide(request: Request[Any, Any, Any], session: AsyncSession, store: ObjectStore, call_id: uuid.UUID,
                  data: FormData) -> Template | Redirect:
-    who = await visitor(request, session, MANAGERS)
-    assert who.principal is not None
-    check_csrf(data, who)
-    form = Form.posted(data)
+    who, form = await form_post(request, session, data, MANAGERS)
     reference = form.text("reference", required="Vul de referentie van het besluit in, bv. DEP-2027-0412.",
                           max_length=200)
     decided_on = form.parsed("decided_on", lambda v: call_form.parse_date(v).isoformat())
@@ -91,7 +86,7 @@ async def decide(request: Request[Any, Any, Any], session: AsyncSession, store: 
         try:
             async with undone_on_refusal(session):
                 taken = decision_out(*await service.decide(
-                    session, who.principal, store, call_id,
+                    session, who.person, store, call_id,
                     command(DecisionIn, {"reference": reference, "decided_on": decided_on})))
         except Problem as exc:
             form.refuse_problem(exc, {"decided_on": "decided_on", "reference": "reference"})
@@ -105,10 +100,7 @@ async def decide(request: Request[Any, Any, Any], session: AsyncSession, store: 
 @post("/{tenant:str}/provincie/aanvragen/{application_id:uuid}/beroepen/{appeal_id:uuid}")
 async def handle_appeal(request: Request[Any, Any, Any], session: AsyncSession, application_id: uuid.UUID,
                         appeal_id: uuid.UUID, data: FormData) -> Template | Redirect:
-    who = await visitor(request, session, MANAGERS)
-    assert who.principal is not None
-    check_csrf(data, who)
-    form = Form.posted(data)
+    who, form = await form_post(request, session, data, MANAGERS)
     try:
         call_id = uuid.UUID(form.values.get("call_id", ""))
     except ValueError as exc:
@@ -117,12 +109,12 @@ async def handle_appeal(request: Request[Any, Any, Any], session: AsyncSession, 
     reasons = form.text("reasons", max_length=10_000)
     if status not in rules.APPEAL_LABELS:
         form.errors["status"] = "Kies de nieuwe stand van het beroep."
-    elif status in {"upheld", "dismissed"} and not reasons:
+    elif status in rules.HANDLED_APPEALS and not reasons:
         form.errors["reasons"] = "Motiveer de uitspraak: de aanvrager leest ze."
     if form.ok:
         try:
             async with undone_on_refusal(session):
-                await service.handle_appeal(session, who.principal, application_id, appeal_id,
+                await service.handle_appeal(session, who.person, application_id, appeal_id,
                                             command(AppealChange, {"status": status, "reasons": reasons}),
                                             int(form.values.get("version") or 0))
         except PreconditionFailed:
@@ -130,7 +122,7 @@ async def handle_appeal(request: Request[Any, Any, Any], session: AsyncSession, 
         except Problem as exc:
             form.refuse_problem(exc)
         else:
-            who.flash(f"Het beroep is nu {rules.APPEAL_LABELS[status]}.")
+            who.flash(f"Het beroep is nu {rules.APPEAL_LABELS[rules.AppealStatus(status)]}.")
             return who.redirect(f"provincie/oproepen/{call_id}/beslissing#beroepen")
     return await decision_page(who, session, call_id, appeal_forms={appeal_id: form}, status_code=422)
 
@@ -140,8 +132,7 @@ async def letter(request: Request[Any, Any, Any], session: AsyncSession, store: 
                  application_id: uuid.UUID) -> Response[bytes]:
     """The decision letter as the applicant receives it, for the call manager."""
     who = await visitor(request, session, MANAGERS)
-    assert who.principal is not None
-    _, pdf = await service.letter(session, who.principal, store, application_id)
+    _, pdf = await service.letter(session, who.person, store, application_id)
     return Response(pdf, media_type="application/pdf", headers={
         **PRIVATE, "content-disposition": f'inline; filename="beslissing-{application_id}.pdf"'})
 

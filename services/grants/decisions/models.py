@@ -1,5 +1,5 @@
 """The decision on a call (besluit), a line per application with its outcome and reasons, the letter in
-object storage, appeals (beroep) and in-portal notices."""
+object storage and appeals (beroep)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Integer, Numeric,
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import Base
+from services.grants.decisions.rules import AppealStatus, Outcome
+from shared.db import Base, stored_values
 
 
 class Decision(Base):
@@ -35,7 +36,7 @@ class DecisionLine(Base):
     tenant: Mapped[str] = mapped_column(String(40))
     decision_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("decisions.id"))
     application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id"), unique=True)
-    outcome: Mapped[str] = mapped_column(String(20))  # awarded | rejected
+    outcome: Mapped[Outcome] = mapped_column(stored_values(Outcome, 20))
     amount_cents: Mapped[int] = mapped_column(BigInteger, server_default="0")
     rank: Mapped[int | None] = mapped_column(Integer)
     total: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
@@ -63,7 +64,7 @@ class Appeal(Base):
     application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id"))
     decision_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("decisions.id"))
     grounds: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20))  # rules.APPEAL_STATUSES
+    status: Mapped[AppealStatus] = mapped_column(stored_values(AppealStatus, 20))
     lodged_by: Mapped[str] = mapped_column(String(200))
     lodged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.clock_timestamp())
     outcome_reasons: Mapped[str] = mapped_column(Text, server_default="")
@@ -74,17 +75,3 @@ class Appeal(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
-class Notice(Base):
-    __tablename__ = "notices"
-
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
-    tenant: Mapped[str] = mapped_column(String(40))
-    recipient_kind: Mapped[str] = mapped_column(String(20))  # user | organisation
-    recipient: Mapped[str] = mapped_column(String(200))  # username | enterprise number
-    title: Mapped[str] = mapped_column(String(300))
-    body: Mapped[str] = mapped_column(Text)
-    link: Mapped[str] = mapped_column(String(500), server_default="")
-    dedupe_key: Mapped[str] = mapped_column(String(200))
-    """The event that made it: a redelivered event adds no second notice."""
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.clock_timestamp())
-    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -7,23 +7,49 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from enum import StrEnum
 
-from services.grants.calls.rules import dutch_money as euro
-from services.grants.ranking.dutch import day, number
+from services.grants.applications.rules import ApplicationStatus
+from shared.portal.formats import day
+from shared.portal.formats import euros as euro
+from shared.portal.formats import fixed as number
 from shared.problems import Conflict, Invalid
 
-AWARDED, REJECTED = "awarded", "rejected"
 
-APPEAL_STATUSES = ("received", "under-review", "upheld", "dismissed")
-APPEAL_LABELS = {"received": "ontvangen", "under-review": "in behandeling", "upheld": "gegrond",
-                 "dismissed": "ongegrond"}
-APPEAL_TRANSITIONS: dict[str, frozenset[str]] = {
-    "received": frozenset({"under-review"}),
-    "under-review": frozenset({"upheld", "dismissed"}),
-    "upheld": frozenset(),
-    "dismissed": frozenset(),
+class Outcome(StrEnum):
+    """What the decision says of one application; the application takes the status of the same name."""
+
+    AWARDED = ApplicationStatus.AWARDED.value
+    REJECTED = ApplicationStatus.REJECTED.value
+
+
+class AppealStatus(StrEnum):
+    RECEIVED = "received"
+    UNDER_REVIEW = "under-review"
+    UPHELD = "upheld"
+    DISMISSED = "dismissed"
+
+
+APPEAL_LABELS: dict[AppealStatus, str] = {
+    AppealStatus.RECEIVED: "ontvangen", AppealStatus.UNDER_REVIEW: "in behandeling", AppealStatus.UPHELD: "gegrond",
+    AppealStatus.DISMISSED: "ongegrond"}
+APPEAL_TRANSITIONS: dict[AppealStatus, frozenset[AppealStatus]] = {
+    AppealStatus.RECEIVED: frozenset({AppealStatus.UNDER_REVIEW}),
+    AppealStatus.UNDER_REVIEW: frozenset({AppealStatus.UPHELD, AppealStatus.DISMISSED}),
+    AppealStatus.UPHELD: frozenset(),
+    AppealStatus.DISMISSED: frozenset(),
 }
-OPEN_APPEALS = frozenset({"received", "under-review"})
+OPEN_APPEALS = frozenset({AppealStatus.RECEIVED, AppealStatus.UNDER_REVIEW})
+HANDLED_APPEALS = frozenset({AppealStatus.UPHELD, AppealStatus.DISMISSED})
+"""The final answers to an appeal: each needs its reasons."""
+
+
+class Involvement(StrEnum):
+    """How a person relates to an application (see `involvement`)."""
+
+    APPLICANT = "applicant"
+    CO_APPLICANT = "co-applicant"
+    MANAGER = "manager"
 
 
 def appeal_last_day(decided_on: date, appeal_days: int) -> date:
@@ -38,14 +64,17 @@ def check_appeal_in_time(today: date, decided_on: date, appeal_days: int) -> Non
                        f"tekenen was {day(last)}", last_day=last.isoformat())
 
 
-def check_appeal_transition(current: str, target: str, reasons: str) -> None:
-    if target not in APPEAL_STATUSES:
-        raise Invalid(f"onbekende status {target!r}; toegelaten: {', '.join(APPEAL_STATUSES)}", field="status")
-    if target not in APPEAL_TRANSITIONS[current]:
-        raise Conflict(f"een beroep dat {APPEAL_LABELS[current]} is, kan niet naar '{APPEAL_LABELS[target]}'",
+def check_appeal_transition(current: AppealStatus, target: str, reasons: str) -> AppealStatus:
+    """The status an appeal may move to from `current` (`target` as the request gave it); else 422 or 409."""
+    if target not in APPEAL_LABELS:
+        raise Invalid(f"onbekende status {target!r}; toegelaten: {', '.join(AppealStatus)}", field="status")
+    status = AppealStatus(target)
+    if status not in APPEAL_TRANSITIONS[current]:
+        raise Conflict(f"een beroep dat {APPEAL_LABELS[current]} is, kan niet naar '{APPEAL_LABELS[status]}'",
                        status_now=current)
-    if target in {"upheld", "dismissed"} and not reasons.strip():
+    if status in HANDLED_APPEALS and not reasons.strip():
         raise Invalid("een beslissing over het beroep vraagt een motivering", field="reasons")
+    return status
 
 
 # --- the letter -----------------------------------------------------------------------------------------
@@ -74,7 +103,7 @@ class LetterContent:
     application_id: str
     application_title: str
     requested_cents: int
-    outcome: str  # AWARDED | REJECTED
+    outcome: Outcome
     amount_cents: int
     rank: int | None
     ranked_count: int
@@ -90,16 +119,16 @@ class LetterContent:
         return appeal_last_day(self.decided_on, self.appeal_days)
 
     def subject(self) -> str:
-        verdict = "toekenning" if self.outcome == AWARDED else "afwijzing"
+        verdict = "toekenning" if self.outcome == Outcome.AWARDED else "afwijzing"
         return f"Beslissing {self.reference}: {verdict} van uw aanvraag «{self.application_title}»"
 
     def decision_paragraph(self) -> str:
-        if self.outcome == AWARDED and self.amount_cents < self.requested_cents:
+        if self.outcome == Outcome.AWARDED and self.amount_cents < self.requested_cents:
             return (f"Met het besluit {self.reference} van {day(self.decided_on)} kent de {self.province} uw project "
                     f"«{self.application_title}» een subsidie toe van {euro(self.amount_cents)}. U vroeg "
                     f"{euro(self.requested_cents)}: het project wordt gedeeltelijk gefinancierd met het budget dat "
                     "na de hoger gerangschikte projecten overbleef.")
-        if self.outcome == AWARDED:
+        if self.outcome == Outcome.AWARDED:
             return (f"Met het besluit {self.reference} van {day(self.decided_on)} kent de {self.province} uw project "
                     f"«{self.application_title}» een subsidie toe van {euro(self.amount_cents)}, het volledige "
                     "gevraagde bedrag.")
@@ -112,8 +141,10 @@ class LetterContent:
         if self.rank is None:
             shown = f" Uw gewogen totaal bedroeg {number(self.total)} op 100." if self.total is not None else ""
             return f"Uw aanvraag werd niet gerangschikt.{shown}"
+        if self.total is None:
+            raise ValueError(f"application {self.application_id} has a rank but no weighted total")
         return (f"Uw aanvraag staat op rang {self.rank} van {self.ranked_count} gerangschikte aanvragen, met een "
-                f"gewogen totaal van {number(self.total)} op 100.")  # type: ignore[arg-type]
+                f"gewogen totaal van {number(self.total)} op 100.")
 
     def appeal_paragraph(self) -> str:
         return (f"Bent u het niet eens met deze beslissing, dan kunt u binnen {self.appeal_days} dagen na de "
@@ -137,14 +168,14 @@ def justification_of(consensus_minutes: str | None, juror_justifications: list[s
 
 
 def involvement(*, username: str, enterprise_number: str | None, is_manager: bool, applicant_username: str,
-                applicant_number: str, co_applicant_numbers: Collection[str]) -> str | None:
-    """How a person relates to an application: "applicant" (the drafting person or the applicant
-    organisation), "co-applicant", "manager", or None (they may not see it)."""
+                applicant_number: str, co_applicant_numbers: Collection[str]) -> Involvement | None:
+    """How a person relates to an application: the applicant (the drafting person or the applicant
+    organisation), a co-applicant, a manager, or None (they may not see it)."""
     if username == applicant_username or (enterprise_number and enterprise_number == applicant_number):
-        return "applicant"
+        return Involvement.APPLICANT
     if enterprise_number and enterprise_number in co_applicant_numbers:
-        return "co-applicant"
-    return "manager" if is_manager else None
+        return Involvement.CO_APPLICANT
+    return Involvement.MANAGER if is_manager else None
 
 
 def screening_reasons(checks: list[dict[str, object]], manual_reasons: str) -> list[str]:

@@ -5,6 +5,8 @@ from datetime import date, datetime
 
 import msgspec
 
+from services.grants.decisions.rules import AppealStatus, Outcome
+
 
 class DecisionIn(msgspec.Struct, forbid_unknown_fields=True):
     reference: str
@@ -14,7 +16,7 @@ class DecisionIn(msgspec.Struct, forbid_unknown_fields=True):
 
 class DecisionLineOut(msgspec.Struct):
     application_id: uuid.UUID
-    outcome: str  # awarded | rejected
+    outcome: Outcome
     amount_cents: int
     rank: int | None
     total: str | None
@@ -40,7 +42,8 @@ class AppealIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class AppealChange(msgspec.Struct, forbid_unknown_fields=True):
-    status: str  # under-review | upheld | dismissed
+    status: str
+    """An AppealStatus the appeal may move to: an unknown one is refused by the service, in Dutch."""
     reasons: str = ""
 
 
@@ -51,7 +54,7 @@ class ApplicationDecisionOut(msgspec.Struct):
     decision_id: uuid.UUID
     reference: str
     decided_on: date
-    outcome: str  # awarded | rejected
+    outcome: Outcome
     amount_cents: int
     rank: int | None
     total: str | None  # weighted total, decimal string
@@ -66,7 +69,7 @@ class AppealOut(msgspec.Struct):
     application_id: uuid.UUID
     decision_id: uuid.UUID
     grounds: str
-    status: str
+    status: AppealStatus
     lodged_by: str
     lodged_at: datetime
     last_day: date
@@ -74,29 +77,3 @@ class AppealOut(msgspec.Struct):
     handled_by: str | None
     handled_at: datetime | None
     version: int
-
-
-class NoticeOut(msgspec.Struct):
-    id: uuid.UUID
-    title: str
-    body: str
-    link: str
-    created_at: datetime
-    read_at: datetime | None
-
-
-class NoticesReadIn(msgspec.Struct, forbid_unknown_fields=True):
-    before: datetime | None = None
-    """Mark only notices created at or before this moment (UTC ISO; the newest `created_at` a page showed).
-    Without it: all of the person's notices."""
-
-
-class NoticesReadOut(msgspec.Struct):
-    marked: int
-    """Notices (one per event) newly marked read by this call: 0 on a retry."""
-    unread: int
-    """What is still unread afterwards (notices that arrived after `before`)."""
-
-
-class UnreadNoticesOut(msgspec.Struct):
-    unread: int

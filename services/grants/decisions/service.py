@@ -7,27 +7,32 @@ import asyncio
 import hashlib
 import uuid
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.grants.applications.models import Application
+from services.grants.applications.repository import ApplicationRepository
+from services.grants.applications.rules import ApplicationStatus
 from services.grants.audit.service import record
 from services.grants.calls import service as calls
 from services.grants.calls.models import Call
 from services.grants.calls.repository import CallRepository
-from services.grants.calls.rules import MANAGERS
+from services.grants.calls.rules import MANAGERS, CallStatus
 from services.grants.decisions import letters, rules
-from services.grants.decisions.models import Appeal, Decision, DecisionLine, Letter, Notice
+from services.grants.decisions.models import Appeal, Decision, DecisionLine, Letter
 from services.grants.decisions.repository import DecisionRepository
+from services.grants.decisions.rules import AppealStatus, Involvement, Outcome
 from services.grants.decisions.schemas import AppealChange, AppealIn, DecisionIn
 from services.grants.events.published import ApplicationAwardedV1, ApplicationRejectedV1, DecisionPublishedV1
 from services.grants.jury import service as jury
 from services.grants.jury.repository import JuryRepository
+from services.grants.ranking import service as ranking
 from services.grants.ranking.models import RankingProposal
 from services.grants.ranking.repository import RankingRepository
 from services.grants.ranking.rules import describe_funding_rule
+from services.grants.screening.repository import ScreeningRepository
 from shared.auth import Principal
 from shared.events.outbox import stage
 from shared.ids import uuid7
@@ -55,14 +60,14 @@ async def decide(session: AsyncSession, principal: Principal, store: ObjectStore
             raise Conflict(f"over deze oproep is al beslist met referentie {existing.reference}",
                            decision_id=str(existing.id))
         return existing, await repository.lines_of_decision(existing.id)
-    if call.status != "in-review":
+    if call.status != CallStatus.IN_REVIEW:
         raise Conflict("beslissen kan enkel over een oproep in beoordeling", status_now=call.status)
-    if command.decided_on > await repository.brussels_today():
+    if command.decided_on > await CallRepository(session, tenant).brussels_today():
         raise Invalid("de datum van het besluit ligt in de toekomst", field="decided_on")
     proposal = await RankingRepository(session, tenant).latest_proposal_of_call(call.id)
     if proposal is None:
         raise Conflict("leg eerst een voorstel van rangschikking en selectie vast")
-    candidates = await RankingRepository(session, tenant).candidates_of_call(call.id)
+    candidates = await ranking.candidates_of_call(session, tenant, call.id)
     if {str(a.id) for a in candidates} != {r["application_id"] for r in proposal.results}:
         raise Conflict("het vastgelegde voorstel is niet meer actueel (een aanvraag werd intussen ingetrokken of "
                        "gescreend); leg het voorstel opnieuw vast")
@@ -71,47 +76,51 @@ async def decide(session: AsyncSession, principal: Principal, store: ObjectStore
                         decided_on=command.decided_on, decided_by=principal.username)
     lines = [DecisionLine(id=uuid7(), tenant=tenant, decision_id=decision.id,
                           application_id=uuid.UUID(r["application_id"]),
-                          outcome=rules.AWARDED if r["amount_cents"] > 0 else rules.REJECTED,
+                          outcome=Outcome.AWARDED if r["amount_cents"] > 0 else Outcome.REJECTED,
                           amount_cents=r["amount_cents"], rank=r["rank"],
                           total=None if r["total"] is None else Decimal(r["total"]), reasons=r["steps"])
              for r in proposal.results]
-    for application, screening in await repository.ineligible_of_call(call.id):
+    ineligible = await ApplicationRepository(session, tenant).of_call_with_status(call.id,
+                                                                                  [ApplicationStatus.INELIGIBLE])
+    screenings = {s.application_id: s for s in await ScreeningRepository(session, tenant).of_applications(
+        [a.id for a in ineligible])}
+    for application in ineligible:
+        screening = screenings.get(application.id)
         reasons = rules.screening_reasons(screening.checks if screening else [],
                                           screening.reasons if screening else "")
         lines.append(DecisionLine(id=uuid7(), tenant=tenant, decision_id=decision.id, application_id=application.id,
-                                  outcome=rules.REJECTED, amount_cents=0, rank=None, total=None, reasons=reasons))
+                                  outcome=Outcome.REJECTED, amount_cents=0, rank=None, total=None, reasons=reasons))
     repository.add(decision)
     await session.flush()
     repository.add(*lines)
 
-    applications = await repository.applications_with_ids([line.application_id for line in lines])
-    emails = await repository.applicant_emails(applications)
+    applications = await ApplicationRepository(session, tenant).with_ids([line.application_id for line in lines])
     for line in lines:
         application = applications[line.application_id]
         before = application.status
-        application.status = line.outcome
+        application.status = ApplicationStatus(line.outcome)
         record(session, tenant=tenant, actor=principal.username, action=f"application.{line.outcome}",
                entity="application", entity_id=application.id, before={"status": before},
                after={"status": line.outcome, "amount_cents": line.amount_cents, "decision": reference},
                reasons=" ".join(line.reasons))
-        recipients = [emails[application.id]] if emails.get(application.id) else []
+        recipients = [application.applicant_email] if application.applicant_email else []
         numbers = [c.enterprise_number for c in application.co_applicants]
         event = (ApplicationAwardedV1(application_id=str(application.id), call_id=str(call.id),
                                       decision_id=str(decision.id), title=application.title,
                                       amount_cents=line.amount_cents,
                                       applicant_enterprise_number=application.applicant_enterprise_number,
                                       co_applicant_enterprise_numbers=numbers, recipients=recipients)
-                 if line.outcome == rules.AWARDED else
+                 if line.outcome == Outcome.AWARDED else
                  ApplicationRejectedV1(application_id=str(application.id), call_id=str(call.id),
                                        decision_id=str(decision.id), title=application.title, recipients=recipients))
         stage(session, event, tenant=tenant, subject=str(application.id))
-    awarded = [line for line in lines if line.outcome == rules.AWARDED]
+    awarded = [line for line in lines if line.outcome == Outcome.AWARDED]
     awarded_cents = sum(line.amount_cents for line in awarded)
     now = await CallRepository(session, tenant).database_clock()
     await calls.mark_decided(session, call, now, actor=principal.username)
     record(session, tenant=tenant, actor=principal.username, action="decision.published", entity="call",
-           entity_id=call.id, before={"status": "in-review"},
-           after={"status": "decided", "decision_id": str(decision.id), "reference": reference,
+           entity_id=call.id, before={"status": CallStatus.IN_REVIEW},
+           after={"status": CallStatus.DECIDED, "decision_id": str(decision.id), "reference": reference,
                   "decided_on": command.decided_on.isoformat(), "proposal_id": str(proposal.id),
                   "awarded": len(awarded), "rejected": len(lines) - len(awarded), "awarded_cents": awarded_cents})
     stage(session, DecisionPublishedV1(decision_id=str(decision.id), call_id=str(call.id), reference=reference,
@@ -165,10 +174,9 @@ async def jury_reasons(session: AsyncSession, tenant: str,
                        call_id: uuid.UUID) -> tuple[dict[uuid.UUID, str], dict[uuid.UUID, dict[str, list[str]]]]:
     """The chair's consensus minutes per application, and the justifications of the reviews that count
     (submitted, juror not conflicted) per application and criterion id, in order of submission."""
-    repository = JuryRepository(session, tenant)
-    minutes = {c.application_id: c.minutes for c in await repository.consensus_of_call(call_id)}
+    minutes = {c.application_id: c.minutes for c in await JuryRepository(session, tenant).consensus_of_call(call_id)}
     justifications: dict[uuid.UUID, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    reviews = sorted(await jury.counting_reviews(repository, call_id), key=lambda r: (r.submitted_at, r.id))
+    reviews = sorted(await jury.counting_reviews(session, tenant, call_id), key=lambda r: (r.submitted_at, r.id))
     for review in reviews:
         for score in review.scores:
             justifications[review.application_id][str(score.criterion_id)].append(score.justification)
@@ -184,9 +192,9 @@ async def decision_of_call(session: AsyncSession, tenant: str,
     return decision, await repository.lines_of_decision(decision.id)
 
 
-async def _visible_application(repository: DecisionRepository, principal: Principal,
-                               application_id: uuid.UUID) -> tuple[Application, str]:
-    application = await repository.application(application_id)
+async def _visible_application(session: AsyncSession, principal: Principal,
+                               application_id: uuid.UUID) -> tuple[Application, Involvement]:
+    application = await ApplicationRepository(session, principal.tenant).get(application_id)
     role = None if application is None else rules.involvement(
         username=principal.username, enterprise_number=principal.enterprise_number,
         is_manager=principal.has_any(MANAGERS), applicant_username=application.applicant_username,
@@ -200,9 +208,8 @@ async def _visible_application(repository: DecisionRepository, principal: Princi
 async def letter(session: AsyncSession, principal: Principal, store: ObjectStore,
                  application_id: uuid.UUID) -> tuple[Letter, bytes]:
     """The decision letter, for the applicant organisation, its co-applicants and the call managers."""
-    repository = DecisionRepository(session, principal.tenant)
-    await _visible_application(repository, principal, application_id)
-    found = await repository.letter_of_application(application_id)
+    await _visible_application(session, principal, application_id)
+    found = await DecisionRepository(session, principal.tenant).letter_of_application(application_id)
     if found is None:
         raise NotFound("voor deze aanvraag is nog geen beslissingsbrief opgemaakt")
     return found, await store.read(found.object_key, principal.tenant)
@@ -222,7 +229,7 @@ async def decision_of_application(session: AsyncSession, principal: Principal,
     """The decision line of one application with its appeal period: (line, decision, appeal days, last day,
     whether an appeal is still in time today, by the database's Brussels date)."""
     repository = DecisionRepository(session, principal.tenant)
-    application, _ = await _visible_application(repository, principal, application_id)
+    application, _ = await _visible_application(session, principal, application_id)
     line = await repository.line_of_application(application_id)
     decision = None if line is None else await repository.decision(line.decision_id)
     if line is None or decision is None:
@@ -230,7 +237,8 @@ async def decision_of_application(session: AsyncSession, principal: Principal,
     call = await CallRepository(session, principal.tenant).get(application.call_id)
     assert call is not None
     last_day = rules.appeal_last_day(decision.decided_on, call.appeal_days)
-    return line, decision, call.appeal_days, last_day, await repository.brussels_today() <= last_day
+    today = await CallRepository(session, principal.tenant).brussels_today()
+    return line, decision, call.appeal_days, last_day, today <= last_day
 
 
 async def _last_day(session: AsyncSession, tenant: str, application: Application, decision_id: uuid.UUID) -> date:
@@ -244,8 +252,8 @@ async def lodge_appeal(session: AsyncSession, principal: Principal, application_
                        command: AppealIn) -> tuple[Appeal, date]:
     """An appeal by the applicant, within the call's appeal period counted from the decision date."""
     repository = DecisionRepository(session, principal.tenant)
-    application, role = await _visible_application(repository, principal, application_id)
-    if role != "applicant":
+    application, role = await _visible_application(session, principal, application_id)
+    if role != Involvement.APPLICANT:
         raise NotFound("deze aanvraag bestaat niet of u hebt er geen toegang toe")
     grounds = command.grounds.strip()
     if not grounds:
@@ -253,15 +261,16 @@ async def lodge_appeal(session: AsyncSession, principal: Principal, application_
     _, decision = await _decision_of_application(repository, application_id)
     call = await CallRepository(session, principal.tenant).get(application.call_id)
     assert call is not None
-    rules.check_appeal_in_time(await repository.brussels_today(), decision.decided_on, call.appeal_days)
+    today = await CallRepository(session, principal.tenant).brussels_today()
+    rules.check_appeal_in_time(today, decision.decided_on, call.appeal_days)
     if any(a.status in rules.OPEN_APPEALS for a in await repository.appeals_of_application(application_id)):
         raise Conflict("er loopt al een beroep tegen deze beslissing")
     appeal = Appeal(id=uuid7(), tenant=principal.tenant, application_id=application_id, decision_id=decision.id,
-                    grounds=grounds, status="received", lodged_by=principal.username)
+                    grounds=grounds, status=AppealStatus.RECEIVED, lodged_by=principal.username)
     repository.add(appeal)
     record(session, tenant=principal.tenant, actor=principal.username, action="appeal.received",
            entity="application", entity_id=application_id, before=None,
-           after={"appeal_id": str(appeal.id), "status": "received", "decision": decision.reference},
+           after={"appeal_id": str(appeal.id), "status": AppealStatus.RECEIVED, "decision": decision.reference},
            reasons=grounds)
     await session.flush()
     await session.refresh(appeal)
@@ -270,7 +279,7 @@ async def lodge_appeal(session: AsyncSession, principal: Principal, application_
 
 async def appeals(session: AsyncSession, principal: Principal, application_id: uuid.UUID) -> list[tuple[Appeal, date]]:
     repository = DecisionRepository(session, principal.tenant)
-    application, _ = await _visible_application(repository, principal, application_id)
+    application, _ = await _visible_application(session, principal, application_id)
     found = await repository.appeals_of_application(application_id)
     if not found:
         return []
@@ -286,52 +295,18 @@ async def handle_appeal(session: AsyncSession, principal: Principal, application
     if appeal is None:
         raise NotFound("dit beroep bestaat niet")
     check_version(appeal.version, expected, "het beroep")
-    rules.check_appeal_transition(appeal.status, command.status, command.reasons)
+    status = rules.check_appeal_transition(appeal.status, command.status, command.reasons)
     before = {"status": appeal.status}
-    appeal.status = command.status
-    if command.status in {"upheld", "dismissed"}:
+    appeal.status = status
+    if status in rules.HANDLED_APPEALS:
         appeal.outcome_reasons = command.reasons.strip()
     appeal.handled_by = principal.username
     appeal.handled_at = await CallRepository(session, principal.tenant).database_clock()
-    record(session, tenant=principal.tenant, actor=principal.username, action=f"appeal.{command.status}",
+    record(session, tenant=principal.tenant, actor=principal.username, action=f"appeal.{status}",
            entity="application", entity_id=application_id, before=before,
-           after={"appeal_id": str(appeal.id), "status": command.status}, reasons=command.reasons.strip())
+           after={"appeal_id": str(appeal.id), "status": status}, reasons=command.reasons.strip())
     await session.flush()
     await session.refresh(appeal)
-    application = await repository.application(application_id)
+    application = await ApplicationRepository(session, principal.tenant).get(application_id)
     assert application is not None
     return appeal, await _last_day(session, principal.tenant, application, appeal.decision_id)
-
-
-async def notices(session: AsyncSession, principal: Principal, limit: int, unread_only: bool = False) -> list[Notice]:
-    """The logged-in person's notices and their organisation's, newest first; one per event."""
-    return await DecisionRepository(session, principal.tenant).notices_for(
-        principal.username, principal.enterprise_number, limit, unread_only)
-
-
-async def unread_notices(session: AsyncSession, principal: Principal) -> int:
-    return await DecisionRepository(session, principal.tenant).unread_count_for(
-        principal.username, principal.enterprise_number)
-
-
-async def mark_notice_read(session: AsyncSession, principal: Principal, notice_id: uuid.UUID) -> Notice:
-    """Marks one notice read for the person, with every copy of the same event they see (theirs and their
-    organisation's), so it cannot come back unread. Idempotent; someone else's notice is not found.
-    An organisation's copy is one row for all its people: read by one, it is read for all of them."""
-    repository = DecisionRepository(session, principal.tenant)
-    notice = await repository.notice_for(notice_id, principal.username, principal.enterprise_number)
-    if notice is None:
-        raise NotFound("dit bericht bestaat niet of is niet voor u bestemd")
-    await repository.mark_notices_read(principal.username, principal.enterprise_number,
-                                       dedupe_key=notice.dedupe_key)
-    await session.refresh(notice)
-    return notice
-
-
-async def mark_notices_read(session: AsyncSession, principal: Principal, before: datetime | None) -> tuple[int, int]:
-    """Marks every notice of the person read that was created at or before `before` (all when None): a page
-    passes the newest moment it showed, so a notice that arrived since stays unread. Returns (marked, unread)."""
-    repository = DecisionRepository(session, principal.tenant)
-    marked = await repository.mark_notices_read(principal.username, principal.enterprise_number,
-                                                created_until=before)
-    return marked, await repository.unread_count_for(principal.username, principal.enterprise_number)

@@ -12,7 +12,8 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, Numeric, String, 
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shared.db import Base
+from services.grants.jury.rules import ReviewStatus
+from shared.db import Base, stored_values
 
 
 class JuryMember(Base):
@@ -68,7 +69,7 @@ class Review(Base):
     call_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"))
     application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
     username: Mapped[str] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(20))  # rules.REVIEW_STATUSES
+    status: Mapped[ReviewStatus] = mapped_column(stored_values(ReviewStatus, 20))
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     weighted_total: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))  # set on submit
     version: Mapped[int] = mapped_column(Integer, server_default="1")

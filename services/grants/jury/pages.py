@@ -25,10 +25,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.grants.applications.rules import CO_APPLICANT_ROLES
 from services.grants.calls import service as calls
 from services.grants.calls.routes import to_out as call_out
-from services.grants.calls.rules import MANAGERS
+from services.grants.calls.rules import MANAGERS, CallStatus
 from services.grants.calls.schemas import CallOut
 from services.grants.jury import service
-from services.grants.jury.rules import REVIEW_STATUS_LABELS
+from services.grants.jury.rules import REVIEW_STATUS_LABELS, ReviewStatus
 from services.grants.jury.schemas import (
     ApplicationForScoring,
     AssignmentsOut,
@@ -40,22 +40,16 @@ from services.grants.jury.schemas import (
     ReviewOut,
     SaveReview,
 )
-from services.grants.portal import JURORS, visitor
-from shared.auth import Principal
+from services.grants.portal import JURORS, form_post, visitor
 from shared.portal import formats
 from shared.portal.forms import Form, command, sentence
-from shared.portal.pages import FormData, Viewer, check_csrf, undone_on_refusal
+from shared.portal.pages import FormData, Viewer, undone_on_refusal
 from shared.problems import Problem
 
 CHAIR_OR_MANAGERS = (*MANAGERS, "juror")
 MEMBER_ROWS = 6
 """Empty rows the composition form offers at least, so a manager can add members without any script."""
 SCORE_HINT = "Geef een score van 0 tot {maximum}, bv. 7 of 7,5."
-
-
-def signed_in(who: Viewer) -> Principal:
-    assert who.principal is not None  # visitor() let only a signed-in person through
-    return who.principal
 
 
 def parsed_score(raw: str, maximum: int) -> Decimal | None:
@@ -77,7 +71,7 @@ async def index(request: Request[Any, Any, Any], session: AsyncSession) -> Templ
     problem: str | None = None
     assigned = []
     try:
-        assigned = await service.my_applications(session, signed_in(who), None)
+        assigned = await service.my_applications(session, who.person, None)
     except Problem as exc:
         problem = sentence(exc.detail)
     return who.page("jury/index.html", {"assigned": assigned, "problem": problem,
@@ -126,9 +120,9 @@ def score_fields(scores: list[dict[str, Any]]) -> dict[str, str]:
 
 async def scoring_page(who: Viewer, session: AsyncSession, application_id: uuid.UUID, form: Form | None = None,
                        conflict_form: Form | None = None, status_code: int = 200) -> Template:
-    principal = signed_in(who)
+    principal = who.person
     scoring = await service.application_for_scoring(session, principal, application_id)
-    submitted = scoring.review is not None and scoring.review.status == "submitted"
+    submitted = scoring.review is not None and scoring.review.status == ReviewStatus.SUBMITTED
     others: list[ReviewOut] = []
     others_problem: str | None = None
     if submitted:
@@ -154,9 +148,7 @@ async def application(request: Request[Any, Any, Any], session: AsyncSession, ap
 @post("/{tenant:str}/jury/{application_id:uuid}/belangenconflict")
 async def declare(request: Request[Any, Any, Any], session: AsyncSession, application_id: uuid.UUID,
                   data: FormData) -> Template | Redirect:
-    who = await visitor(request, session, JURORS)
-    check_csrf(data, who)
-    form = Form.posted(data)
+    who, form = await form_post(request, session, data, JURORS)
     answer = form.values.get("conflict")
     reason = form.text("reason", max_length=2000)
     if answer not in {"ja", "nee"}:
@@ -166,7 +158,7 @@ async def declare(request: Request[Any, Any, Any], session: AsyncSession, applic
     if form.ok:
         try:
             async with undone_on_refusal(session):
-                await service.declare_conflict(session, signed_in(who), application_id, command(
+                await service.declare_conflict(session, who.person, application_id, command(
                     DeclareConflict, {"has_conflict": answer == "ja", "reason": reason}))
         except Problem as exc:
             form.refuse_problem(exc)
@@ -184,16 +176,15 @@ async def declare(request: Request[Any, Any, Any], session: AsyncSession, applic
 async def save(request: Request[Any, Any, Any], session: AsyncSession, application_id: uuid.UUID,
                data: FormData) -> Template | Redirect:
     """'Concept bewaren' keeps whatever is filled in; 'Indienen…' saves too, then asks for a confirmation."""
-    who = await visitor(request, session, JURORS)
-    check_csrf(data, who)
-    scoring = await service.application_for_scoring(session, signed_in(who), application_id)
+    who, _ = await form_post(request, session, data, JURORS)
+    scoring = await service.application_for_scoring(session, who.person, application_id)
     form = Form.posted(data)
     to_submit = data.get("action") == "submit"
     scores = read_scores(form, scoring, complete=to_submit)
     if form.ok:
         try:
             async with undone_on_refusal(session):
-                await service.save_review(session, signed_in(who), application_id,
+                await service.save_review(session, who.person, application_id,
                                           command(SaveReview, {"scores": scores}),
                                           int(form.values.get("version") or 0) or None)
         except Problem as exc:
@@ -217,8 +208,8 @@ def confirmation(who: Viewer, scoring: ApplicationForScoring, problem: str | Non
 async def confirm_submission(request: Request[Any, Any, Any], session: AsyncSession,
                              application_id: uuid.UUID) -> Template | Redirect:
     who = await visitor(request, session, JURORS)
-    scoring = await service.application_for_scoring(session, signed_in(who), application_id)
-    if scoring.review is None or scoring.review.status == "submitted":
+    scoring = await service.application_for_scoring(session, who.person, application_id)
+    if scoring.review is None or scoring.review.status == ReviewStatus.SUBMITTED:
         return who.redirect(f"jury/{application_id}")
     return confirmation(who, scoring)
 
@@ -226,13 +217,12 @@ async def confirm_submission(request: Request[Any, Any, Any], session: AsyncSess
 @post("/{tenant:str}/jury/{application_id:uuid}/indienen")
 async def submit(request: Request[Any, Any, Any], session: AsyncSession, application_id: uuid.UUID,
                  data: FormData) -> Template | Redirect:
-    who = await visitor(request, session, JURORS)
-    check_csrf(data, who)
+    who, _ = await form_post(request, session, data, JURORS)
     try:
         async with undone_on_refusal(session):
-            await service.submit_review(session, signed_in(who), application_id, int(str(data.get("version") or 0)))
+            await service.submit_review(session, who.person, application_id, int(str(data.get("version") or 0)))
     except Problem as exc:
-        scoring = await service.application_for_scoring(session, signed_in(who), application_id)
+        scoring = await service.application_for_scoring(session, who.person, application_id)
         return confirmation(who, scoring, sentence(exc.detail), exc.status)
     who.flash("Je beoordeling is ingediend. Je ziet nu ook de scores van de andere juryleden.")
     return who.redirect(f"jury/{application_id}")
@@ -241,7 +231,7 @@ async def submit(request: Request[Any, Any, Any], session: AsyncSession, applica
 # ---- composing the jury and the assignment (call managers) -----------------------------------------------
 
 async def managed_call(session: AsyncSession, who: Viewer, call_id: uuid.UUID) -> CallOut:
-    return call_out(await calls.get_visible(session, signed_in(who), call_id))
+    return call_out(await calls.get_visible(session, who.person, call_id))
 
 
 def member_rows(form: Form) -> int:
@@ -287,7 +277,7 @@ def read_assignment(form: Form) -> list[dict[str, Any]]:
 
 async def jury_page(who: Viewer, session: AsyncSession, call_id: uuid.UUID, *, members: Form | None = None,
                     assignment: Form | None = None, propose: bool = False, status_code: int = 200) -> Template:
-    principal = signed_in(who)
+    principal = who.person
     call = await managed_call(session, who, call_id)
     jury = await service.get_jury(session, principal, call_id)
     if members is None:
@@ -300,7 +290,7 @@ async def jury_page(who: Viewer, session: AsyncSession, call_id: uuid.UUID, *, m
                 members.values["chair"] = str(row)
     shown: AssignmentsOut | None = None
     problem: str | None = None
-    if jury.members and call.status != "draft":
+    if jury.members and call.status != CallStatus.DRAFT:
         try:
             shown = await (service.propose_assignments(session, principal, call_id) if propose
                            else service.get_assignments(session, principal, call_id))
@@ -325,14 +315,12 @@ async def jury(request: Request[Any, Any, Any], session: AsyncSession, call_id: 
 @post("/{tenant:str}/provincie/oproepen/{call_id:uuid}/jury")
 async def compose(request: Request[Any, Any, Any], session: AsyncSession, call_id: uuid.UUID,
                   data: FormData) -> Template | Redirect:
-    who = await visitor(request, session, MANAGERS)
-    check_csrf(data, who)
-    form = Form.posted(data)
+    who, form = await form_post(request, session, data, MANAGERS)
     members, chair = read_members(form)
     if form.ok:
         try:
             async with undone_on_refusal(session):
-                await service.compose(session, signed_in(who), call_id,
+                await service.compose(session, who.person, call_id,
                                       command(ComposeJury, {"members": members, "chair": chair}))
         except Problem as exc:
             form.refuse(sentence(exc.detail))
@@ -345,12 +333,10 @@ async def compose(request: Request[Any, Any, Any], session: AsyncSession, call_i
 @post("/{tenant:str}/provincie/oproepen/{call_id:uuid}/jury/toewijzing")
 async def fix_assignment(request: Request[Any, Any, Any], session: AsyncSession, call_id: uuid.UUID,
                          data: FormData) -> Template | Redirect:
-    who = await visitor(request, session, MANAGERS)
-    check_csrf(data, who)
-    form = Form.posted(data)
+    who, form = await form_post(request, session, data, MANAGERS)
     try:
         async with undone_on_refusal(session):
-            await service.fix_assignments(session, signed_in(who), call_id,
+            await service.fix_assignments(session, who.person, call_id,
                                           command(FixAssignments, {"assignments": read_assignment(form)}))
     except Problem as exc:
         form.refuse(sentence(exc.detail))
@@ -371,7 +357,7 @@ def calibration(value: Any) -> str:
 @get("/{tenant:str}/provincie/oproepen/{call_id:uuid}/juryoverzicht")
 async def overview(request: Request[Any, Any, Any], session: AsyncSession, call_id: uuid.UUID) -> Template:
     who = await visitor(request, session, CHAIR_OR_MANAGERS)
-    principal = signed_in(who)
+    principal = who.person
     call = await managed_call(session, who, call_id)
     view = await service.jury_view(session, principal, call_id)
     order = await service.meeting_order(session, principal, call_id)
@@ -411,7 +397,7 @@ def read_consensus(form: Form, call: CallOut) -> list[dict[str, Any]]:
 async def consensus_page(who: Viewer, session: AsyncSession, call_id: uuid.UUID, application_id: uuid.UUID,
                          form: Form | None = None, status_code: int = 200) -> Template:
     call = await managed_call(session, who, call_id)
-    view = await service.jury_view(session, signed_in(who), call_id)
+    view = await service.jury_view(session, who.person, call_id)
     item = next((a for a in view.applications if a.application_id == application_id), None)
     return who.page("province/consensus.html", {
         "call": call, "item": item, "form": form or consensus_form(view, application_id),
@@ -429,15 +415,13 @@ async def consensus(request: Request[Any, Any, Any], session: AsyncSession, call
 @post("/{tenant:str}/provincie/oproepen/{call_id:uuid}/consensus/{application_id:uuid}")
 async def record_consensus(request: Request[Any, Any, Any], session: AsyncSession, call_id: uuid.UUID,
                            application_id: uuid.UUID, data: FormData) -> Template | Redirect:
-    who = await visitor(request, session, CHAIR_OR_MANAGERS)
-    check_csrf(data, who)
-    form = Form.posted(data)
+    who, form = await form_post(request, session, data, CHAIR_OR_MANAGERS)
     scores = read_consensus(form, await managed_call(session, who, call_id))
     if form.ok:
         try:
             async with undone_on_refusal(session):
                 await service.record_consensus(
-                    session, signed_in(who), application_id,
+                    session, who.person, application_id,
                     command(RecordConsensus, {"scores": scores, "minutes": form.values["minutes"].strip()}),
                     int(form.values.get("version") or 0) or None)
         except Problem as exc:

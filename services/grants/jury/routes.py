@@ -28,7 +28,7 @@ from services.grants.jury.schemas import (
     SaveReview,
 )
 from shared.auth import Principal, require_roles
-from shared.versioning import IF_MATCH, etag, expected_version
+from shared.versioning import IfMatch, etag, expected_version
 
 JUROR = require_roles("juror")
 MANAGER = require_roles(*MANAGERS)
@@ -95,13 +95,13 @@ class JuryController(Controller):
 
     @put("/applications/{application_id:uuid}/review", guards=[JUROR])
     async def save_review(self, application_id: uuid.UUID, data: SaveReview, session: AsyncSession,
-                          principal: Principal, if_match: str | None = IF_MATCH) -> Response[ReviewOut]:
+                          principal: Principal, if_match: IfMatch = None) -> Response[ReviewOut]:
         return review_response(await service.save_review(session, principal, application_id, data,
                                                          expected_version(if_match)))
 
     @post("/applications/{application_id:uuid}/review/submit", guards=[JUROR], status_code=200)
     async def submit_review(self, application_id: uuid.UUID, session: AsyncSession, principal: Principal,
-                            if_match: str | None = IF_MATCH) -> Response[ReviewOut]:
+                            if_match: IfMatch = None) -> Response[ReviewOut]:
         return review_response(await service.submit_review(session, principal, application_id,
                                                            expected_version(if_match)))
 
@@ -114,7 +114,7 @@ class JuryController(Controller):
 
     @put("/applications/{application_id:uuid}/consensus", guards=[MANAGER_OR_JUROR])
     async def record_consensus(self, application_id: uuid.UUID, data: RecordConsensus, session: AsyncSession,
-                               principal: Principal, if_match: str | None = IF_MATCH) -> Response[ConsensusOut]:
+                               principal: Principal, if_match: IfMatch = None) -> Response[ConsensusOut]:
         consensus = await service.record_consensus(session, principal, application_id, data,
                                                    expected_version(if_match))
         return Response(consensus, headers={"ETag": etag(consensus.version)})

@@ -3,13 +3,18 @@ balanced assignment and the meeting order. No I/O."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Protocol
+from enum import StrEnum
+from typing import Generic, Protocol, TypeVar
 
+from services.grants.applications.rules import ApplicationStatus
 from shared.problems import Invalid
 
 TWO_PLACES = Decimal("0.01")
+
+K = TypeVar("K", bound=Hashable)
+"""What identifies a criterion or an application to these rules: an id in the service, a name in the tests."""
 
 
 class ScoredCriterion(Protocol):
@@ -22,7 +27,7 @@ class ScoredCriterion(Protocol):
     def max_score(self) -> int: ...
 
 
-def weighted_total(scores: Mapping[object, Decimal], criteria: Mapping[object, ScoredCriterion]) -> Decimal:
+def weighted_total(scores: Mapping[K, Decimal], criteria: Mapping[K, ScoredCriterion]) -> Decimal:
     """Σ (score / max_score × weight) / Σ weight × 100 over `criteria` (keyed like `scores`, e.g. by
     criterion id), as a Decimal with 2 decimals, ROUND_HALF_UP. A criterion without a score counts as 0.
     No criteria (or all weights 0): 0.00."""
@@ -36,20 +41,24 @@ def weighted_total(scores: Mapping[object, Decimal], criteria: Mapping[object, S
     return (acc / total_weight * 100).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
 
 
-REVIEW_STATUSES = ("draft", "submitted")
-REVIEW_STATUS_LABELS: dict[str | None, str] = {None: "nog niet begonnen", "draft": "concept", "submitted": "ingediend"}
+class ReviewStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+
+
+REVIEW_STATUS_LABELS: dict[ReviewStatus | None, str] = {None: "nog niet begonnen", ReviewStatus.DRAFT: "concept",
+                                                        ReviewStatus.SUBMITTED: "ingediend"}
 """A juror's review as the jury portal names it; None: the juror saved nothing yet."""
-JURY_WORK_STATUSES = frozenset({"submitted", "eligible", "in-review"})
+JURY_WORK_STATUSES = frozenset({ApplicationStatus.SUBMITTED, ApplicationStatus.ELIGIBLE, ApplicationStatus.IN_REVIEW})
 """Applications a jury works on: submitted and not (yet) found ineligible, withdrawn or decided."""
-JURY_VISIBLE_STATUSES = JURY_WORK_STATUSES | {"awarded", "rejected"}
+JURY_VISIBLE_STATUSES = JURY_WORK_STATUSES | {ApplicationStatus.AWARDED, ApplicationStatus.REJECTED}
 """Applications whose scores stay readable to the jury after the decision."""
 MANAGERS = ("call-manager", "province-admin")
 
 
-def validate_scores(scores: Sequence[tuple[object, Decimal]],
-                    criteria: Mapping[object, ScoredCriterion]) -> dict[object, Decimal]:
+def validate_scores(scores: Sequence[tuple[K, Decimal]], criteria: Mapping[K, ScoredCriterion]) -> dict[K, Decimal]:
     """Scores per criterion of this call, each once, within 0..max_score, at most two decimals."""
-    result: dict[object, Decimal] = {}
+    result: dict[K, Decimal] = {}
     for i, (criterion_id, score) in enumerate(scores):
         criterion = criteria.get(criterion_id)
         if criterion is None:
@@ -64,7 +73,7 @@ def validate_scores(scores: Sequence[tuple[object, Decimal]],
     return result
 
 
-def check_complete(scores: Mapping[object, tuple[Decimal, str]], criteria: Mapping[object, str]) -> None:
+def check_complete(scores: Mapping[K, tuple[Decimal, str]], criteria: Mapping[K, str]) -> None:
     """Every criterion (id → name) has a score with a written justification; else 422 naming what is missing."""
     unscored = [name for key, name in criteria.items() if key not in scores]
     unjustified = [name for key, name in criteria.items() if key in scores and not scores[key][1].strip()]
@@ -112,18 +121,17 @@ def is_conflicted(juror_number: str | None, applicant_numbers: Sequence[str], de
 # --- Balanced assignment ------------------------------------------------------------------------------
 
 
-class AssignmentProposal:
+class AssignmentProposal(Generic[K]):
     """Who scores which application, each juror's load, and why an application falls short."""
 
-    def __init__(self, assignments: dict[object, list[str]], load: dict[str, int],
-                 shortfalls: dict[object, str]) -> None:
+    def __init__(self, assignments: dict[K, list[str]], load: dict[str, int], shortfalls: dict[K, str]) -> None:
         self.assignments = assignments
         self.load = load
         self.shortfalls = shortfalls
 
 
-def propose_assignments(applications: Mapping[object, frozenset[str]], jurors: Sequence[str],
-                        per_application: int) -> AssignmentProposal:
+def propose_assignments(applications: Mapping[K, frozenset[str]], jurors: Sequence[str],
+                        per_application: int) -> AssignmentProposal[K]:
     """Give each application (key → the jurors conflicted on it) `per_application` jurors, never a
     conflicted one, with loads as even as the conflicts allow.
 
@@ -153,7 +161,7 @@ def propose_assignments(applications: Mapping[object, frozenset[str]], jurors: S
                     apps_of[lost].discard(app)
             load[path[0][1]] += 1
     assignments = {key: [jurors[j] for j in sorted(chosen[i])] for i, key in enumerate(keys)}
-    shortfalls: dict[object, str] = {}
+    shortfalls: dict[K, str] = {}
     for i, key in enumerate(keys):
         if len(chosen[i]) >= per_application:
             continue
@@ -193,12 +201,12 @@ def _cheapest_path(start: int, eligible: list[list[int]], chosen: list[set[int]]
     if best is None:
         return None
     hops: list[tuple[int, int, int | None]] = []
-    j: int | None = best
-    while j is not None:
-        a = juror_from[j]
+    gained: int | None = best
+    while gained is not None:
+        a = juror_from[gained]
         handed_over = app_from[a]
-        hops.append((a, j, handed_over))
-        j = handed_over
+        hops.append((a, gained, handed_over))
+        gained = handed_over
     return hops
 
 
@@ -215,13 +223,13 @@ def room_moves(absent: Sequence[frozenset[str]]) -> int:
     return moves
 
 
-def meeting_order(absent: Mapping[object, frozenset[str]]) -> list[object]:
+def meeting_order(absent: Mapping[K, frozenset[str]]) -> list[K]:
     """An order of the applications (key → the jurors who must leave the room for it) with few leave and
     re-enter moves: identical conflict sets are discussed one after another (their moves are then free),
     and the groups are ordered by nearest neighbour from the full room, then improved by 2-opt. The
     distance between groups is the size of the symmetric difference of their sets; the path starts and ends
     at the empty set. Within a group, the given order is kept."""
-    groups: dict[frozenset[str], list[object]] = {}
+    groups: dict[frozenset[str], list[K]] = {}
     for key, out in absent.items():
         groups.setdefault(frozenset(out), []).append(key)
     sets = list(groups)

@@ -10,6 +10,7 @@ from typing import Any
 import msgspec
 
 from services.grants.applications.schemas import AttachmentOut
+from services.grants.jury.rules import ReviewStatus
 
 
 class JuryMemberIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -102,7 +103,7 @@ class ScoreOut(msgspec.Struct):
 class ReviewOut(msgspec.Struct):
     application_id: uuid.UUID
     username: str
-    status: str
+    status: ReviewStatus
     scores: list[ScoreOut]
     weighted_total: Decimal | None
     submitted_at: datetime | None
@@ -124,8 +125,8 @@ class JurorApplication(msgspec.Struct):
     title: str
     applicant_name: str
     submitted_at: datetime | None
-    review_status: str | None
-    """None before the juror saved anything; then draft or submitted."""
+    review_status: ReviewStatus | None
+    """None before the juror saved anything."""
 
 
 class ApplicationForScoring(msgspec.Struct):

@@ -18,13 +18,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from services.grants.applications.models import Application
+from services.grants.applications.repository import ApplicationRepository
 from services.grants.applications.schemas import AttachmentOut
 from services.grants.audit import service as audit
 from services.grants.calls.models import Call, Criterion
+from services.grants.calls.repository import CallRepository
 from services.grants.events.published import ReviewSubmittedV1
 from services.grants.jury import rules
 from services.grants.jury.models import Assignment, ConflictDeclaration, Consensus, JuryMember, Review, ReviewScore
 from services.grants.jury.repository import JuryRepository
+from services.grants.jury.rules import ReviewStatus
 from services.grants.jury.schemas import (
     ApplicationForScoring,
     AssignedApplication,
@@ -80,7 +83,8 @@ async def final_scores(session: AsyncSession, tenant: str,
         for scores in by_juror.values():
             for criterion_id, score in scores.items():
                 per_criterion[criterion_id].append(score)
-        result[application_id] = {c: rules.mean(values) for c, values in per_criterion.items()}  # type: ignore[misc]
+        # Each list holds at least one juror's score, so its mean is always defined.
+        result[application_id] = {c: sum(values, Decimal(0)) / len(values) for c, values in per_criterion.items()}
     for consensus in await repository.consensus_of_call(call_id):
         result[consensus.application_id] = consensus_scores(consensus)
     return result
@@ -91,7 +95,7 @@ async def juror_scores(session: AsyncSession, tenant: str,
     """Each juror's raw submitted scores, for explanations: {application_id: {username: {criterion_id:
     score}}}. Only submitted reviews of jurors without a conflict."""
     result: dict[uuid.UUID, dict[str, dict[uuid.UUID, Decimal]]] = defaultdict(dict)
-    for review in await counting_reviews(JuryRepository(session, tenant), call_id):
+    for review in await counting_reviews(session, tenant, call_id):
         result[review.application_id][review.username] = {s.criterion_id: s.score for s in review.scores}
     return dict(result)
 
@@ -103,40 +107,43 @@ def consensus_scores(consensus: Consensus) -> dict[uuid.UUID, Decimal]:
 # --- Conflicts ----------------------------------------------------------------------------------------
 
 
-async def conflicts_of_call(repository: JuryRepository, members: list[JuryMember],
+async def conflicts_of_call(session: AsyncSession, tenant: str, members: list[JuryMember],
                             applications: list[Application]) -> dict[uuid.UUID, frozenset[str]]:
     """Per application, the members conflicted on it: declared, or detected from the registry."""
-    numbers = await repository.applicant_numbers_by_application([a.id for a in applications])
+    ids = [a.id for a in applications]
+    numbers = await ApplicationRepository(session, tenant).enterprise_numbers_of(ids)
     declared: dict[uuid.UUID, set[str]] = defaultdict(set)
-    if applications:
-        for declaration in await repository.declarations_of_call(applications[0].call_id):
-            if declaration.has_conflict:
-                declared[declaration.application_id].add(declaration.username)
+    for declaration in await JuryRepository(session, tenant).declarations_of_applications(ids):
+        if declaration.has_conflict:
+            declared[declaration.application_id].add(declaration.username)
     return {a.id: frozenset(m.username for m in members
                             if rules.is_conflicted(m.enterprise_number, sorted(numbers.get(a.id, ())),
                                                    m.username in declared[a.id]))
             for a in applications}
 
 
-async def counting_reviews(repository: JuryRepository, call_id: uuid.UUID) -> list[Review]:
+async def counting_reviews(session: AsyncSession, tenant: str, call_id: uuid.UUID) -> list[Review]:
     """Submitted reviews, without those of jurors conflicted on the application (a conflict declared after
     submitting voids the review)."""
+    repository = JuryRepository(session, tenant)
     reviews = await repository.submitted_reviews_of_call(call_id)
     if not reviews:
         return []
-    declared = {(d.application_id, d.username) for d in await repository.declarations_of_call(call_id)
+    reviewed = {r.application_id for r in reviews}
+    declared = {(d.application_id, d.username) for d in await repository.declarations_of_applications(reviewed)
                 if d.has_conflict}
     members = {m.username: m for m in await repository.members_of(call_id)}
-    numbers = await repository.applicant_numbers_by_application({r.application_id for r in reviews})
+    numbers = await ApplicationRepository(session, tenant).enterprise_numbers_of(reviewed)
     return [r for r in reviews if (r.application_id, r.username) not in declared
             and not (r.username in members and rules.is_conflicted(
                 members[r.username].enterprise_number, sorted(numbers.get(r.application_id, ())), False))]
 
 
-async def _is_conflicted(repository: JuryRepository, application: Application, principal: Principal,
+async def _is_conflicted(session: AsyncSession, application: Application, principal: Principal,
                          member: JuryMember | None) -> bool:
-    declaration = await repository.declaration(application.id, principal.username)
-    numbers = sorted((await repository.applicant_numbers_by_application([application.id])).get(application.id, ()))
+    declaration = await JuryRepository(session, principal.tenant).declaration(application.id, principal.username)
+    numbers = sorted((await ApplicationRepository(session, principal.tenant).enterprise_numbers_of(
+        [application.id])).get(application.id, ()))
     own = {principal.enterprise_number, member.enterprise_number if member else None} - {None, ""}
     return bool(declaration and declaration.has_conflict) or any(n in numbers for n in own)
 
@@ -147,21 +154,22 @@ async def juror_may_read(session: AsyncSession, principal: Principal, applicatio
     if not principal.has_any(("juror",)):
         return False
     try:
-        await _juror_access(JuryRepository(session, principal.tenant), principal, application.id)
+        await _juror_access(session, principal, application.id)
     except NotFound:
         return False
     return True
 
 
-async def _juror_access(repository: JuryRepository, principal: Principal, application_id: uuid.UUID, *,
+async def _juror_access(session: AsyncSession, principal: Principal, application_id: uuid.UUID, *,
                         assigned: bool = True) -> tuple[Application, JuryMember]:
     """The application as a juror may see it: a member of its call's jury, without a conflict, and (unless
     `assigned` is False) assigned to it. Anything else does not exist for this juror: 404."""
-    application = await repository.get_application(application_id)
+    application = await ApplicationRepository(session, principal.tenant).get(application_id)
     if application is None or application.status not in rules.JURY_VISIBLE_STATUSES:
         raise NotFound(NOT_FOUND)
+    repository = JuryRepository(session, principal.tenant)
     member = await repository.member(application.call_id, principal.username)
-    if member is None or await _is_conflicted(repository, application, principal, member):
+    if member is None or await _is_conflicted(session, application, principal, member):
         raise NotFound(NOT_FOUND)
     if assigned and await repository.assignment(application.id, principal.username) is None:
         raise NotFound(NOT_FOUND)
@@ -173,8 +181,8 @@ def _in_jury_work(application: Application) -> None:
         raise Conflict("deze aanvraag is niet (meer) in beoordeling door de jury", status_now=application.status)
 
 
-async def _call(repository: JuryRepository, call_id: uuid.UUID) -> Call:
-    call = await repository.get_call(call_id)
+async def _call(session: AsyncSession, tenant: str, call_id: uuid.UUID) -> Call:
+    call = await CallRepository(session, tenant).get(call_id)
     if call is None:
         raise NotFound("deze oproep bestaat niet")
     return call
@@ -191,25 +199,25 @@ def _members_out(call_id: uuid.UUID, members: list[JuryMember]) -> JuryOut:
 
 async def get_jury(session: AsyncSession, principal: Principal, call_id: uuid.UUID) -> JuryOut:
     repository = JuryRepository(session, principal.tenant)
-    await _call(repository, call_id)
+    await _call(session, principal.tenant, call_id)
     return _members_out(call_id, await repository.members_of(call_id))
 
 
 async def compose(session: AsyncSession, principal: Principal, call_id: uuid.UUID, command: ComposeJury) -> JuryOut:
     """Sets the jury of a call (replacing the previous composition) and its chair."""
     repository = JuryRepository(session, principal.tenant)
-    await _call(repository, call_id)
+    await _call(session, principal.tenant, call_id)
     wanted: dict[str, tuple[str, str | None]] = {}
-    for i, member in enumerate(command.members):
-        username, name = member.username.strip(), member.name.strip()
+    for i, given in enumerate(command.members):
+        username, name = given.username.strip(), given.name.strip()
         if not username or not name:
             raise Invalid("elk jurylid heeft een gebruikersnaam en een naam", field=f"members[{i}]")
         if username in wanted:
             raise Invalid(f"{username} staat meer dan eens in de jury", field=f"members[{i}].username")
         number = None
-        if member.enterprise_number:
+        if given.enterprise_number:
             try:
-                number = enterprise_number.normalise(member.enterprise_number)
+                number = enterprise_number.normalise(given.enterprise_number)
             except ValueError as exc:
                 raise Invalid(str(exc), field=f"members[{i}].enterprise_number") from exc
         wanted[username] = (name, number)
@@ -218,7 +226,7 @@ async def compose(session: AsyncSession, principal: Principal, call_id: uuid.UUI
     existing = {m.username: m for m in await repository.members_of(call_id)}
     before = [_member_audit(m) for m in existing.values()]
     leaving = set(existing) - set(wanted)
-    reviewed = {u for _, u in await repository.juror_ids_with_reviews(call_id, "submitted")}
+    reviewed = {u for _, u in await repository.juror_ids_with_reviews(call_id, ReviewStatus.SUBMITTED)}
     if leaving & reviewed:
         raise Conflict(f"{', '.join(sorted(leaving & reviewed))} heeft al beoordelingen ingediend en blijft in de jury")
     if leaving:
@@ -229,11 +237,11 @@ async def compose(session: AsyncSession, principal: Principal, call_id: uuid.UUI
         member.is_chair = False
     await session.flush()
     for username, (name, number) in wanted.items():
-        member = existing.get(username)
-        if member is None:
-            member = JuryMember(id=uuid7(), tenant=principal.tenant, call_id=call_id, username=username)
-            repository.add(member)
-            existing[username] = member
+        if username not in existing:
+            joining = JuryMember(id=uuid7(), tenant=principal.tenant, call_id=call_id, username=username)
+            repository.add(joining)
+            existing[username] = joining
+        member = existing[username]
         member.name, member.enterprise_number = name, number
         member.is_chair = username == command.chair
     await session.flush()
@@ -248,17 +256,24 @@ def _member_audit(member: JuryMember) -> dict[str, Any]:
     return {"username": member.username, "enterprise_number": member.enterprise_number, "is_chair": member.is_chair}
 
 
-async def _jury_work(repository: JuryRepository, call_id: uuid.UUID):
-    call = await _call(repository, call_id)
-    members = await repository.members_of(call_id)
-    applications = await repository.applications_in_jury_work(call_id)
-    return call, members, applications, await conflicts_of_call(repository, members, applications)
+async def _jury_work(session: AsyncSession, tenant: str, call_id: uuid.UUID) -> tuple[
+        Call, list[JuryMember], list[Application], dict[uuid.UUID, frozenset[str]]]:
+    call = await _call(session, tenant, call_id)
+    members = await JuryRepository(session, tenant).members_of(call_id)
+    applications = await _applications_in_jury_work(session, tenant, call_id, rules.JURY_WORK_STATUSES)
+    return call, members, applications, await conflicts_of_call(session, tenant, members, applications)
+
+
+async def _applications_in_jury_work(session: AsyncSession, tenant: str, call_id: uuid.UUID,
+                                     statuses: frozenset[str]) -> list[Application]:
+    """What a jury scores (or, with the decided ones, sees), in order of submission."""
+    return await ApplicationRepository(session, tenant).of_call_with_status(call_id, statuses,
+                                                                            in_submission_order=True)
 
 
 async def propose_assignments(session: AsyncSession, principal: Principal, call_id: uuid.UUID) -> AssignmentsOut:
     """A balanced proposal; nothing is stored."""
-    repository = JuryRepository(session, principal.tenant)
-    call, members, applications, conflicts = await _jury_work(repository, call_id)
+    call, members, applications, conflicts = await _jury_work(session, principal.tenant, call_id)
     if not members:
         raise Conflict("stel eerst de jury samen")
     proposal = rules.propose_assignments({a.id: conflicts[a.id] for a in applications},
@@ -273,7 +288,7 @@ async def propose_assignments(session: AsyncSession, principal: Principal, call_
 
 async def get_assignments(session: AsyncSession, principal: Principal, call_id: uuid.UUID) -> AssignmentsOut:
     repository = JuryRepository(session, principal.tenant)
-    call, members, applications, conflicts = await _jury_work(repository, call_id)
+    call, members, applications, conflicts = await _jury_work(session, principal.tenant, call_id)
     chosen: dict[uuid.UUID, list[str]] = defaultdict(list)
     for assignment in await repository.assignments_of_call(call_id):
         chosen[assignment.application_id].append(assignment.username)
@@ -303,7 +318,7 @@ async def fix_assignments(session: AsyncSession, principal: Principal, call_id: 
     """Stores the assignments of the call (replacing the previous ones), validated like a proposal: members
     only, applications in jury work only, never a conflicted juror."""
     repository = JuryRepository(session, principal.tenant)
-    call, members, applications, conflicts = await _jury_work(repository, call_id)
+    call, members, applications, conflicts = await _jury_work(session, principal.tenant, call_id)
     by_id = {a.id: a for a in applications}
     usernames = {m.username for m in members}
     chosen: dict[uuid.UUID, list[str]] = {}
@@ -323,7 +338,7 @@ async def fix_assignments(session: AsyncSession, principal: Principal, call_id: 
                 raise Invalid(f"{juror} heeft een belangenconflict met '{application.title}' en kan ze niet "
                               "beoordelen", field=f"assignments[{i}].jurors")
         chosen[item.application_id] = list(item.jurors)
-    submitted = await repository.juror_ids_with_reviews(call_id, "submitted")
+    submitted = await repository.juror_ids_with_reviews(call_id, ReviewStatus.SUBMITTED)
     kept = {(a, u) for a, jurors in chosen.items() for u in jurors}
     dropped = sorted(u for a, u in submitted - kept if a in by_id and u not in conflicts[a])
     if dropped:
@@ -352,11 +367,12 @@ async def my_applications(session: AsyncSession, principal: Principal,
     assigned = {a.application_id for a in await repository.assignments_of_juror(principal.username, call_id)}
     declared = await repository.declared_conflicts_of_juror(principal.username)
     numbers_of_member = {m.call_id: m.enterprise_number for m in await repository.memberships_of(principal.username)}
-    numbers = await repository.applicant_numbers_by_application(assigned - declared)
+    numbers = await ApplicationRepository(session, principal.tenant).enterprise_numbers_of(assigned - declared)
     reviews = {r.application_id: r for r in await repository.reviews_of_juror(principal.username, assigned)}
+    applications = await ApplicationRepository(session, principal.tenant).with_ids(assigned - declared)
     result = []
     for application_id in sorted(assigned - declared):
-        application = await repository.get_application(application_id)
+        application = applications.get(application_id)
         if application is None or application.status not in rules.JURY_VISIBLE_STATUSES:
             continue
         own = {principal.enterprise_number, numbers_of_member.get(application.call_id)} - {None, ""}
@@ -375,7 +391,7 @@ async def declare_conflict(session: AsyncSession, principal: Principal, applicat
     """A member of the call's jury declares a conflict with the application, or that there is none. A
     conflict removes the assignment and my draft: from then on the application does not exist for me."""
     repository = JuryRepository(session, principal.tenant)
-    application, _ = await _juror_access(repository, principal, application_id, assigned=False)
+    application, _ = await _juror_access(session, principal, application_id, assigned=False)
     _in_jury_work(application)
     reason = command.reason.strip()
     if command.has_conflict and not reason:
@@ -395,7 +411,7 @@ async def declare_conflict(session: AsyncSession, principal: Principal, applicat
         if assignment is not None:
             await repository.remove(assignment)
         review = await repository.review(application_id, principal.username)
-        if review is not None and review.status == "draft":
+        if review is not None and review.status == ReviewStatus.DRAFT:
             await repository.remove(review)
     await session.flush()
     audit.record(session, tenant=principal.tenant, actor=principal.username, action="conflict.declared",
@@ -427,8 +443,8 @@ async def application_for_scoring(session: AsyncSession, principal: Principal,
                                   application_id: uuid.UUID) -> ApplicationForScoring:
     """The submitted snapshot, its attachments, the criteria and my review."""
     repository = JuryRepository(session, principal.tenant)
-    application, _ = await _juror_access(repository, principal, application_id)
-    call = await _call(repository, application.call_id)
+    application, _ = await _juror_access(session, principal, application_id)
+    call = await _call(session, principal.tenant, application.call_id)
     review = await repository.review(application_id, principal.username)
     return ApplicationForScoring(
         application_id=application.id, call_id=application.call_id, title=application.title,
@@ -436,7 +452,7 @@ async def application_for_scoring(session: AsyncSession, principal: Principal,
         attachments=[AttachmentOut(id=a.id, code=a.code, filename=a.filename, content_type=a.content_type,
                                    size_bytes=a.size_bytes, sha256=a.sha256, uploaded_by=a.uploaded_by,
                                    uploaded_at=a.uploaded_at)
-                     for a in await repository.attachments_of(application_id)],
+                     for a in await ApplicationRepository(session, principal.tenant).attachments_of(application_id)],
         criteria=_criteria_out(call.criteria),
         review=review_out(review, call.criteria) if review else None)
 
@@ -452,12 +468,12 @@ async def save_review(session: AsyncSession, principal: Principal, application_i
                       if_match: int | None) -> ReviewOut:
     """My draft scores (replacing the previous draft): each within 0..max of its criterion."""
     repository = JuryRepository(session, principal.tenant)
-    application, _ = await _juror_access(repository, principal, application_id)
+    application, _ = await _juror_access(session, principal, application_id)
     _in_jury_work(application)
-    call = await _call(repository, application.call_id)
+    call = await _call(session, principal.tenant, application.call_id)
     criteria = {c.id: c for c in call.criteria}
     review = await repository.review(application_id, principal.username)
-    if review is not None and review.status == "submitted":
+    if review is not None and review.status == ReviewStatus.SUBMITTED:
         raise Conflict("uw beoordeling is ingediend en kan niet meer gewijzigd worden")
     if review is not None:
         check_version(review.version, if_match, "uw beoordeling")
@@ -465,7 +481,7 @@ async def save_review(session: AsyncSession, principal: Principal, application_i
     justifications = {s.criterion_id: s.justification.strip() for s in command.scores}
     if review is None:
         review = Review(id=uuid7(), tenant=principal.tenant, call_id=call.id, application_id=application_id,
-                        username=principal.username, status="draft", scores=[])
+                        username=principal.username, status=ReviewStatus.DRAFT, scores=[])
         repository.add(review)
     existing = {s.criterion_id: s for s in review.scores}
     for criterion_id in set(existing) - set(scores):
@@ -486,10 +502,10 @@ async def submit_review(session: AsyncSession, principal: Principal, application
     """Every criterion scored with a justification; then immutable. Emits review.submitted with the weighted
     total and records every score in the audit trail. Submitting again returns the same review, no event."""
     repository = JuryRepository(session, principal.tenant)
-    application, _ = await _juror_access(repository, principal, application_id)
-    call = await _call(repository, application.call_id)
+    application, _ = await _juror_access(session, principal, application_id)
+    call = await _call(session, principal.tenant, application.call_id)
     review = await repository.review(application_id, principal.username)
-    if review is not None and review.status == "submitted":
+    if review is not None and review.status == ReviewStatus.SUBMITTED:
         return review_out(review, call.criteria)
     _in_jury_work(application)
     if review is None:
@@ -499,7 +515,7 @@ async def submit_review(session: AsyncSession, principal: Principal, application
                          {c.id: c.name for c in call.criteria})
     criteria = {c.id: c for c in call.criteria}
     review.weighted_total = rules.weighted_total({s.criterion_id: s.score for s in review.scores}, criteria)
-    review.status, review.submitted_at = "submitted", datetime.now(UTC)
+    review.status, review.submitted_at = ReviewStatus.SUBMITTED, datetime.now(UTC)
     await _flush_or_stale(session)
     for score in review.scores:
         criterion = criteria[score.criterion_id]
@@ -520,20 +536,20 @@ async def reviews_of(session: AsyncSession, principal: Principal, application_id
     the chair and call managers see all."""
     repository = JuryRepository(session, principal.tenant)
     if principal.has_any(rules.MANAGERS):
-        application = await repository.get_application(application_id)
+        application = await ApplicationRepository(session, principal.tenant).get(application_id)
         if application is None:
             raise NotFound("deze aanvraag bestaat niet")
     else:
-        application, member = await _juror_access(repository, principal, application_id, assigned=False)
+        application, member = await _juror_access(session, principal, application_id, assigned=False)
         if not member.is_chair:
             if await repository.assignment(application_id, principal.username) is None:
                 raise NotFound(NOT_FOUND)
             mine = await repository.review(application_id, principal.username)
-            if mine is None or mine.status != "submitted":
+            if mine is None or mine.status != ReviewStatus.SUBMITTED:
                 raise Forbidden("u ziet de scores en motiveringen van de andere juryleden pas nadat u uw eigen "
                                 "beoordeling hebt ingediend")
-    call = await _call(repository, application.call_id)
-    counting = {r.id for r in await counting_reviews(repository, call.id)}
+    call = await _call(session, principal.tenant, application.call_id)
+    counting = {r.id for r in await counting_reviews(session, principal.tenant, call.id)}
     return [review_out(r, call.criteria) for r in await repository.reviews_of_application(application_id)
             if r.id in counting]
 
@@ -559,15 +575,15 @@ async def record_consensus(session: AsyncSession, principal: Principal, applicat
     """The chair (or a call manager) records the jury's consensus after the meeting, with minutes."""
     repository = JuryRepository(session, principal.tenant)
     if principal.has_any(rules.MANAGERS):
-        application = await repository.get_application(application_id)
+        application = await ApplicationRepository(session, principal.tenant).get(application_id)
         if application is None:
             raise NotFound("deze aanvraag bestaat niet")
     else:
-        application, member = await _juror_access(repository, principal, application_id, assigned=False)
+        application, member = await _juror_access(session, principal, application_id, assigned=False)
         if not member.is_chair:
             raise Forbidden("alleen de voorzitter van de jury of een oproepbeheerder legt de consensus vast")
     _in_jury_work(application)
-    call = await _call(repository, application.call_id)
+    call = await _call(session, principal.tenant, application.call_id)
     criteria = {c.id: c for c in call.criteria}
     scores = rules.validate_scores([(s.criterion_id, s.score) for s in command.scores], criteria)
     rules.check_complete({c: (s, "-") for c, s in scores.items()}, {c.id: c.name for c in call.criteria})
@@ -602,22 +618,29 @@ async def _manager_or_chair(repository: JuryRepository, principal: Principal, ca
     return member.username
 
 
+def _counted_total(review: Review) -> Decimal:
+    """The weighted total of a review that counts: set when it was submitted, and only submitted ones count."""
+    if review.weighted_total is None:
+        raise ValueError(f"review {review.id} counts but was never submitted")
+    return review.weighted_total
+
+
 async def jury_view(session: AsyncSession, principal: Principal, call_id: uuid.UUID) -> JuryView:
     """Per application: the jurors' weighted totals, their mean and spread, each beside the juror's own
     average (calibration), disagreement when the spread exceeds the call's limit, and the consensus."""
     repository = JuryRepository(session, principal.tenant)
-    call = await _call(repository, call_id)
+    call = await _call(session, principal.tenant, call_id)
     chair = await _manager_or_chair(repository, principal, call_id)
     members = await repository.members_of(call_id)
-    applications = await repository.applications_in_jury_work(call_id, rules.JURY_VISIBLE_STATUSES)
-    conflicts = await conflicts_of_call(repository, members, applications)
+    applications = await _applications_in_jury_work(session, principal.tenant, call_id, rules.JURY_VISIBLE_STATUSES)
+    conflicts = await conflicts_of_call(session, principal.tenant, members, applications)
     if chair is not None:  # the chair sees nothing of an application they are conflicted on
         applications = [a for a in applications if chair not in conflicts[a.id]]
-    reviews = await counting_reviews(repository, call_id)
+    reviews = await counting_reviews(session, principal.tenant, call_id)
     totals_by_juror: dict[str, list[Decimal]] = defaultdict(list)
     by_application: dict[uuid.UUID, list[Review]] = defaultdict(list)
     for review in reviews:
-        totals_by_juror[review.username].append(review.weighted_total)
+        totals_by_juror[review.username].append(_counted_total(review))
         by_application[review.application_id].append(review)
     averages = rules.calibration(totals_by_juror)
     assigned: dict[uuid.UUID, list[str]] = defaultdict(list)
@@ -627,7 +650,7 @@ async def jury_view(session: AsyncSession, principal: Principal, call_id: uuid.U
     items = []
     for application in applications:
         mine = by_application.get(application.id, [])
-        totals = [r.weighted_total for r in mine]
+        totals = [_counted_total(r) for r in mine]
         spread = rules.spread(totals)
         average = rules.mean(totals)
         per_criterion: dict[str, list[Decimal]] = defaultdict(list)
@@ -638,9 +661,9 @@ async def jury_view(session: AsyncSession, principal: Principal, call_id: uuid.U
             application_id=application.id, title=application.title, assigned=sorted(assigned[application.id]),
             submitted=len(mine), mean=rules.two_places(average) if average is not None else None, spread=spread,
             disagreement=spread is not None and spread > call.spread_limit,
-            jurors=[JurorScore(username=r.username, weighted_total=r.weighted_total,
+            jurors=[JurorScore(username=r.username, weighted_total=_counted_total(r),
                                juror_average=averages[r.username],
-                               calibration=r.weighted_total - averages[r.username]) for r in mine],
+                               calibration=_counted_total(r) - averages[r.username]) for r in mine],
             criterion_means={c: rules.two_places(sum(v, Decimal(0)) / len(v)) for c, v in per_criterion.items()},
             consensus=_consensus_out(consensus[application.id]) if application.id in consensus else None))
     return JuryView(call_id=call_id, spread_limit=call.spread_limit, applications=items)
@@ -649,18 +672,18 @@ async def jury_view(session: AsyncSession, principal: Principal, call_id: uuid.U
 async def meeting_order(session: AsyncSession, principal: Principal, call_id: uuid.UUID) -> MeetingOrder:
     """The order of discussion in which conflicted jurors leave and re-enter the room least often."""
     repository = JuryRepository(session, principal.tenant)
-    await _call(repository, call_id)
+    await _call(session, principal.tenant, call_id)
     await _manager_or_chair(repository, principal, call_id)
-    _, _, applications, conflicts = await _jury_work(repository, call_id)
+    _, _, applications, conflicts = await _jury_work(session, principal.tenant, call_id)
     by_id = {a.id: a for a in applications}
     order = rules.meeting_order({a.id: conflicts[a.id] for a in applications})
     items, out = [], frozenset[str]()
     for position, application_id in enumerate(order, start=1):
-        absent = conflicts[application_id]  # type: ignore[index]
-        items.append(MeetingItem(position=position, application_id=application_id,  # type: ignore[arg-type]
-                                 title=by_id[application_id].title, absent=sorted(absent),  # type: ignore[index]
+        absent = conflicts[application_id]
+        items.append(MeetingItem(position=position, application_id=application_id,
+                                 title=by_id[application_id].title, absent=sorted(absent),
                                  leave=sorted(absent - out), reenter=sorted(out - absent)))
         out = absent
     return MeetingOrder(call_id=call_id, items=items, return_at_end=sorted(out),
-                        moves=rules.room_moves([conflicts[k] for k in order]),  # type: ignore[index]
+                        moves=rules.room_moves([conflicts[k] for k in order]),
                         naive_moves=rules.room_moves([conflicts[a.id] for a in applications]))

@@ -19,7 +19,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from services.grants.calls.rules import BRUSSELS
+from shared.portal.formats import BRUSSELS
 
 PREFIX = "360G-regie-"
 SCHEMA_VERSION = "1.4"

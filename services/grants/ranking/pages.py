@@ -21,14 +21,14 @@ from services.grants.calls import form as call_form
 from services.grants.calls.pages import managed_call
 from services.grants.calls.rules import MANAGERS
 from services.grants.calls.schemas import CallOut
-from services.grants.portal import visitor
+from services.grants.portal import form_post, visitor
 from services.grants.ranking import service
 from services.grants.ranking.routes import computed_out, proposal_out
 from services.grants.ranking.rules import OUTCOME_LABELS
 from services.grants.ranking.schemas import ProposalOut, RankingOut, ScenarioIn
 from shared.portal.formats import decimal, euros_input, parse_euros
 from shared.portal.forms import Form, command, sentence
-from shared.portal.pages import FormData, Viewer, check_csrf, undone_on_refusal
+from shared.portal.pages import FormData, Viewer, undone_on_refusal
 from shared.problems import NotFound, Problem
 
 SAME_AS_CALL = ("Dit scenario is gelijk aan de regels van de oproep: wijzig het budget, een drempel of de regel "
@@ -167,10 +167,7 @@ async def ranking(request: Request[Any, Any, Any], session: AsyncSession, call_i
 @post("/{tenant:str}/provincie/oproepen/{call_id:uuid}/rangschikking/voorstel")
 async def fix_proposal(request: Request[Any, Any, Any], session: AsyncSession, call_id: uuid.UUID,
                        data: FormData) -> Template | Redirect:
-    who = await visitor(request, session, MANAGERS)
-    assert who.principal is not None
-    check_csrf(data, who)
-    fix_form = Form.posted(data)
+    who, fix_form = await form_post(request, session, data, MANAGERS)
     scenario: ScenarioIn | None = None
     try:
         scenario = scenario_of_fields(data)
@@ -179,7 +176,7 @@ async def fix_proposal(request: Request[Any, Any, Any], session: AsyncSession, c
                                           "geschiedenis.")
         if fix_form.ok:
             async with undone_on_refusal(session):
-                await service.fix(session, who.principal, call_id, scenario)
+                await service.fix(session, who.person, call_id, scenario)
             who.flash("Het voorstel is vastgelegd. De beslissing steunt op dit voorstel.")
             return who.redirect(f"provincie/oproepen/{call_id}/beslissing")
     except Problem as exc:

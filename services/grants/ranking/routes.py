@@ -9,14 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.grants.calls.rules import MANAGERS
 from services.grants.ranking import service
 from services.grants.ranking.models import RankingProposal
-from services.grants.ranking.rules import Ranking, describe_funding_rule, describe_tie_break
+from services.grants.ranking.rules import OutcomeStatus, Ranking, describe_funding_rule, describe_tie_break
 from services.grants.ranking.schemas import OutcomeOut, ProposalOut, RankingOut, ScenarioIn
 from shared.auth import Principal, require_roles
 
 
 def outcome_out(outcome: dict[str, Any]) -> OutcomeOut:
     return OutcomeOut(application_id=uuid.UUID(outcome["application_id"]), title=outcome["title"],
-                      status=outcome["status"], requested_cents=outcome["requested_cents"],
+                      status=OutcomeStatus(outcome["status"]), requested_cents=outcome["requested_cents"],
                       amount_cents=outcome["amount_cents"], rank=outcome["rank"], total=outcome["total"],
                       steps=outcome["steps"])
 

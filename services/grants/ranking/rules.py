@@ -19,19 +19,32 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
-from services.grants.calls.rules import brussels, tie_break_label, tie_break_problems
-from services.grants.calls.rules import dutch_money as euro
-from services.grants.calls.rules import dutch_percent as percent
+from services.grants.calls.rules import tie_break_label, tie_break_problems
 from services.grants.jury.rules import weighted_total
-from services.grants.ranking.dutch import number, unequal
+from shared.portal.formats import euros as euro
+from shared.portal.formats import fixed as number
+from shared.portal.formats import moment_numeric, unequal
+from shared.portal.formats import percentage as percent
 from shared.problems import Invalid
 
-FUNDED, PARTIAL, NOT_FUNDED, EXCLUDED, UNSCORED = "funded", "partially-funded", "not-funded", "excluded", "unscored"
-OUTCOME_LABELS: dict[str, str] = {
-    FUNDED: "gefinancierd", PARTIAL: "gedeeltelijk gefinancierd", NOT_FUNDED: "niet gefinancierd",
-    EXCLUDED: "uitgesloten", UNSCORED: "nog geen scores",
+
+class OutcomeStatus(StrEnum):
+    """Where an application ends up in the ranking and selection."""
+
+    FUNDED = "funded"
+    PARTIAL = "partially-funded"
+    NOT_FUNDED = "not-funded"
+    EXCLUDED = "excluded"
+    UNSCORED = "unscored"
+
+
+OUTCOME_LABELS: dict[OutcomeStatus, str] = {
+    OutcomeStatus.FUNDED: "gefinancierd", OutcomeStatus.PARTIAL: "gedeeltelijk gefinancierd",
+    OutcomeStatus.NOT_FUNDED: "niet gefinancierd", OutcomeStatus.EXCLUDED: "uitgesloten",
+    OutcomeStatus.UNSCORED: "nog geen scores",
 }
 """An outcome of the ranking as the call manager's pages name it."""
 BASIS = 10_000  # basis points in a whole
@@ -99,7 +112,7 @@ class Scenario:
 class Outcome:
     application_id: str
     title: str
-    status: str  # FUNDED | PARTIAL | NOT_FUNDED | EXCLUDED | UNSCORED
+    status: OutcomeStatus
     requested_cents: int
     amount_cents: int = 0
     rank: int | None = None
@@ -195,7 +208,7 @@ def _tie_shown(candidate: Candidate, kind: str, arg: Any) -> str:
     if kind == "total:desc":
         return ""
     moment = candidate.submitted_at
-    return brussels(moment).strftime("%d/%m/%Y %H:%M:%S") if moment else "niet ingediend"
+    return moment_numeric(moment) if moment else "niet ingediend"
 
 
 # --- the engine ---------------------------------------------------------------------------------------
@@ -215,22 +228,22 @@ def rank(rules: RankingRules, candidates: Sequence[Candidate]) -> Ranking:
     unscored: list[Outcome] = []
     for candidate in candidates:
         if not candidate.scores:
-            unscored.append(Outcome(candidate.id, candidate.title, UNSCORED, candidate.requested_cents, steps=[
-                "Geen scores van de jury: de aanvraag kan niet gerangschikt worden en krijgt geen subsidie."]))
+            unscored.append(Outcome(candidate.id, candidate.title, OutcomeStatus.UNSCORED, candidate.requested_cents,
+                                    steps=["Geen scores van de jury: de aanvraag kan niet gerangschikt worden en "
+                                           "krijgt geen subsidie."]))
             continue
         total = weighted_total(candidate.scores, weights)
-        failed = [c for c in criteria if c.min_threshold is not None
+        failed = [(c, c.min_threshold) for c in criteria if c.min_threshold is not None
                   and Decimal(candidate.scores.get(c.id, 0)) < c.min_threshold]
         if failed:
             steps = []
-            for c in failed:
-                threshold_value: Decimal = c.min_threshold  # type: ignore[assignment]
-                score, threshold = unequal(Decimal(candidate.scores.get(c.id, 0)), threshold_value)
+            for c, minimum in failed:
+                score, threshold = unequal(Decimal(candidate.scores.get(c.id, 0)), minimum)
                 steps.append(f"Uitgesloten door de drempel op criterium {c.position} ({c.name}): de score "
                              f"{score} is lager dan de minimumscore {threshold} ({score} < {threshold}).")
             steps.append(f"Niet gerangschikt, ongeacht het gewogen totaal ({number(total)} op 100); "
                          "geen subsidie.")
-            excluded.append(Outcome(candidate.id, candidate.title, EXCLUDED, candidate.requested_cents,
+            excluded.append(Outcome(candidate.id, candidate.title, OutcomeStatus.EXCLUDED, candidate.requested_cents,
                                     total=total, steps=steps))
             continue
         ranked.append((_sort_key(candidate, total, chain), candidate, total))
@@ -247,7 +260,7 @@ def rank(rules: RankingRules, candidates: Sequence[Candidate]) -> Ranking:
             if 0 <= neighbour_index < count and ranked[neighbour_index][2] == total:
                 steps.append(_tie_step(candidate, ranked[neighbour_index][1], before, total, chain, rules.tie_break,
                                        names))
-        outcomes.append(Outcome(candidate.id, candidate.title, NOT_FUNDED, candidate.requested_cents,
+        outcomes.append(Outcome(candidate.id, candidate.title, OutcomeStatus.NOT_FUNDED, candidate.requested_cents,
                                 rank=index + 1, total=total, steps=steps))
 
     awarded = _fill_budget(rules, outcomes)
@@ -272,7 +285,7 @@ def _fill_budget(rules: RankingRules, ranked: list[Outcome]) -> int:
         asked = outcome.requested_cents
         if asked <= remaining:
             remaining -= asked
-            outcome.status, outcome.amount_cents = FUNDED, asked
+            outcome.status, outcome.amount_cents = OutcomeStatus.FUNDED, asked
             outcome.steps.append(f"Toegekend: {euro(asked)}, het volledige gevraagde bedrag; daarna blijft er "
                                  f"{euro(remaining)} van het budget over.")
             continue
@@ -280,7 +293,7 @@ def _fill_budget(rules: RankingRules, ranked: list[Outcome]) -> int:
         if rules.partial_funding and first_misfit:
             if remaining > 0 and remaining * BASIS >= asked * rules.partial_funding_min_bp:
                 share = remaining * BASIS // asked
-                outcome.status, outcome.amount_cents = PARTIAL, remaining
+                outcome.status, outcome.amount_cents = OutcomeStatus.PARTIAL, remaining
                 outcome.steps.append(
                     f"Gedeeltelijk toegekend: het resterende budget {euro(remaining)} is kleiner dan het gevraagde "
                     f"bedrag {euro(asked)}; als eerste project dat niet meer volledig past, krijgt het het volledige "

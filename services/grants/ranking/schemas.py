@@ -7,6 +7,8 @@ from typing import Any
 
 import msgspec
 
+from services.grants.ranking.rules import OutcomeStatus
+
 
 class ThresholdOverride(msgspec.Struct, forbid_unknown_fields=True):
     position: int
@@ -27,7 +29,7 @@ class ScenarioIn(msgspec.Struct, forbid_unknown_fields=True):
 class OutcomeOut(msgspec.Struct):
     application_id: uuid.UUID
     title: str
-    status: str  # funded | partially-funded | not-funded | excluded | unscored
+    status: OutcomeStatus
     requested_cents: int
     amount_cents: int
     rank: int | None

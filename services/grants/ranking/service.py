@@ -10,16 +10,20 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.grants.applications.models import Application
+from services.grants.applications.repository import ApplicationRepository
 from services.grants.audit.service import record
 from services.grants.calls.models import Call
 from services.grants.calls.repository import CallRepository
+from services.grants.calls.rules import CallStatus
 from services.grants.jury import service as jury
+from services.grants.jury.rules import JURY_WORK_STATUSES
 from services.grants.ranking.models import RankingProposal
 from services.grants.ranking.repository import RankingRepository
 from services.grants.ranking.rules import (
-    UNSCORED,
     Candidate,
     CriterionRule,
+    OutcomeStatus,
     Ranking,
     RankingRules,
     Scenario,
@@ -30,7 +34,7 @@ from shared.auth import Principal
 from shared.ids import uuid7
 from shared.problems import Conflict, NotFound
 
-RANKABLE = frozenset({"closed", "in-review", "decided", "archived"})
+RANKABLE = frozenset({CallStatus.CLOSED, CallStatus.IN_REVIEW, CallStatus.DECIDED, CallStatus.ARCHIVED})
 
 
 @dataclass
@@ -84,6 +88,11 @@ async def _call(session: AsyncSession, tenant: str, call_id: uuid.UUID, *, lock:
     return call
 
 
+async def candidates_of_call(session: AsyncSession, tenant: str, call_id: uuid.UUID) -> list[Application]:
+    """The applications the jury works on (submitted, not found ineligible, not withdrawn), by id."""
+    return await ApplicationRepository(session, tenant).of_call_with_status(call_id, JURY_WORK_STATUSES)
+
+
 async def compute(session: AsyncSession, tenant: str, call_id: uuid.UUID, command: ScenarioIn | None = None,
                   *, lock: bool = False) -> Computed:
     """The call's ranking under its published rules, or under a scenario's overrides."""
@@ -92,7 +101,7 @@ async def compute(session: AsyncSession, tenant: str, call_id: uuid.UUID, comman
         raise Conflict("een rangschikking kan pas als de oproep afgesloten is", status_now=call.status)
     rules = scenario_of(command).apply(rules_of(call))
     scores = await jury.final_scores(session, tenant, call.id)
-    applications = await RankingRepository(session, tenant).candidates_of_call(call.id)
+    applications = await candidates_of_call(session, tenant, call.id)
     candidates = [Candidate(id=str(a.id), title=a.title, requested_cents=a.requested_cents,
                             submitted_at=a.submitted_at, scores=scores.get(a.id, {})) for a in applications]
     ranking = rank(rules, candidates)
@@ -104,9 +113,9 @@ async def fix(session: AsyncSession, principal: Principal, call_id: uuid.UUID,
     """Fixes the proposal the decision will rest on (a later fix replaces it until the decision)."""
     computed = await compute(session, principal.tenant, call_id, command, lock=True)
     call = computed.call
-    if call.status != "in-review":
+    if call.status != CallStatus.IN_REVIEW:
         raise Conflict("een voorstel vastleggen kan enkel voor een oproep in beoordeling", status_now=call.status)
-    unscored = [o.title for o in computed.ranking.outcomes if o.status == UNSCORED]
+    unscored = [o.title for o in computed.ranking.outcomes if o.status == OutcomeStatus.UNSCORED]
     if unscored:
         raise Conflict(f"{len(unscored)} aanvraag/aanvragen hebben nog geen scores van de jury: "
                        + ", ".join(f"«{t}»" for t in unscored[:10]), unscored=len(unscored))

@@ -1,17 +1,17 @@
+"""Every query on grants' read model of the partners registry, each from the tenant-scoped base statement."""
+
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from collections.abc import Collection
+
+from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.grants.registry.models import KnownOrganisation
+from shared.db import TenantRepository
 
 
-class KnownOrganisationRepository:
-    def __init__(self, session: AsyncSession, tenant: str) -> None:
-        self.session = session
-        self.tenant = tenant
-
+class KnownOrganisationRepository(TenantRepository):
     async def upsert(self, *, enterprise_number: str, organisation_id: str, name: str, kind: str,
                      social_economy: bool) -> None:
         values = dict(tenant=self.tenant, enterprise_number=enterprise_number, organisation_id=organisation_id,
@@ -24,10 +24,19 @@ class KnownOrganisationRepository:
         ))
 
     async def get_by_enterprise_number(self, enterprise_number: str) -> KnownOrganisation | None:
-        return await self.session.scalar(select(KnownOrganisation).where(
-            KnownOrganisation.tenant == self.tenant, KnownOrganisation.enterprise_number == enterprise_number))
+        return await self.session.scalar(self.select(KnownOrganisation).where(
+            KnownOrganisation.enterprise_number == enterprise_number))
+
+    async def social_economy_among(self, enterprise_numbers: Collection[str]) -> set[str]:
+        """Which of these organisations the registry knows as social economy."""
+        if not enterprise_numbers:
+            return set()
+        return set((await self.session.scalars(
+            self.select(KnownOrganisation, KnownOrganisation.enterprise_number)
+            .where(KnownOrganisation.social_economy.is_(True),
+                   KnownOrganisation.enterprise_number.in_(list(enterprise_numbers))))).all())
 
     async def list_all(self, limit: int) -> list[KnownOrganisation]:
         return list((await self.session.scalars(
-            select(KnownOrganisation).where(KnownOrganisation.tenant == self.tenant)
+            self.select(KnownOrganisation)
             .order_by(KnownOrganisation.name, KnownOrganisation.enterprise_number).limit(limit))).all())

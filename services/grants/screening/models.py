@@ -10,7 +10,8 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, fun
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import Base
+from services.grants.screening.rules import ScreeningResult
+from shared.db import Base, stored_values
 
 
 class Screening(Base):
@@ -22,7 +23,8 @@ class Screening(Base):
     checks: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
     """[{"code": "required_attachments", "passed": false, "reason": "…"}], in Dutch."""
     automatic_passed: Mapped[bool] = mapped_column(Boolean)
-    result: Mapped[str | None] = mapped_column(String(20))  # eligible | ineligible, by a call manager
+    result: Mapped[ScreeningResult | None] = mapped_column(stored_values(ScreeningResult, 20))
+    """Set by a call manager; None until then."""
     reasons: Mapped[str] = mapped_column(Text, server_default="")
     screened_by: Mapped[str | None] = mapped_column(String(200))
     screened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -17,12 +17,13 @@ from services.grants.audit import rules as audit_rules
 from services.grants.audit.service import history
 from services.grants.calls.pages import managed_call
 from services.grants.calls.rules import MANAGERS
-from services.grants.portal import visitor
+from services.grants.portal import form_post, visitor
 from services.grants.screening import rules, service
 from services.grants.screening.routes import screening_out
-from services.grants.screening.schemas import ScreeningResult
+from services.grants.screening.rules import ScreeningResult
+from services.grants.screening.schemas import RecordScreening
 from shared.portal.forms import Form, command
-from shared.portal.pages import FormData, Viewer, check_csrf, undone_on_refusal
+from shared.portal.pages import FormData, Viewer, undone_on_refusal
 from shared.problems import PreconditionFailed, Problem
 
 STALE_SCREENING = "Iemand anders legde intussen een screening vast; kijk ze hieronder na en beslis opnieuw."
@@ -30,10 +31,9 @@ STALE_SCREENING = "Iemand anders legde intussen een screening vast; kijk ze hier
 
 async def application_page(who: Viewer, session: AsyncSession, application_id: uuid.UUID,
                            form: Form | None = None, status_code: int = 200) -> Template:
-    assert who.principal is not None
-    application = await applications.get_readable(session, who.principal, application_id)
+    application = await applications.get_readable(session, who.person, application_id)
     call = await managed_call(session, who, application.call_id)
-    screening = screening_out(await service.get(session, who.principal, application_id))
+    screening = screening_out(await service.get(session, who.person, application_id))
     entries = await history(session, who.tenant, "application", application_id)
     if form is None:
         form = Form(values={"result": screening.result or "", "reasons": screening.reasons,
@@ -55,29 +55,26 @@ async def application(request: Request[Any, Any, Any], session: AsyncSession,
 @post("/{tenant:str}/provincie/aanvragen/{application_id:uuid}/screening")
 async def record_screening(request: Request[Any, Any, Any], session: AsyncSession, application_id: uuid.UUID,
                            data: FormData) -> Template | Redirect:
-    who = await visitor(request, session, MANAGERS)
-    assert who.principal is not None
-    check_csrf(data, who)
-    form = Form.posted(data)
+    who, form = await form_post(request, session, data, MANAGERS)
     result = form.values.get("result", "")
     reasons = form.text("reasons", max_length=5000)
     if result not in rules.RESULTS:
         form.errors["result"] = "Kies ontvankelijk of niet ontvankelijk."
-    elif result == "ineligible" and not reasons:
+    elif result == ScreeningResult.INELIGIBLE and not reasons:
         form.errors["reasons"] = "Motiveer waarom de aanvraag niet ontvankelijk is: de aanvrager leest dit."
     if form.ok:
         try:
             async with undone_on_refusal(session):
-                await service.record_result(session, who.principal, application_id,
-                                            command(ScreeningResult, {"result": result, "reasons": reasons}),
+                await service.record_result(session, who.person, application_id,
+                                            command(RecordScreening, {"result": result, "reasons": reasons}),
                                             int(form.values.get("version") or 0))
         except PreconditionFailed:
             form.refuse(STALE_SCREENING)
-            form.values["version"] = str((await service.get(session, who.principal, application_id)).version)
+            form.values["version"] = str((await service.get(session, who.person, application_id)).version)
         except Problem as exc:
             form.refuse_problem(exc)
         else:
-            who.flash("De screening is vastgelegd." if result == "eligible"
+            who.flash("De screening is vastgelegd." if result == ScreeningResult.ELIGIBLE
                       else "De screening is vastgelegd: niet ontvankelijk.")
             return who.redirect(f"provincie/aanvragen/{application_id}")
     return await application_page(who, session, application_id, form, status_code=422)

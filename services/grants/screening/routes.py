@@ -9,9 +9,9 @@ from services.grants.calls.rules import MANAGERS
 from services.grants.screening import service
 from services.grants.screening.models import Screening
 from services.grants.screening.rules import RESULTS
-from services.grants.screening.schemas import CheckOut, ScreeningOut, ScreeningResult
+from services.grants.screening.schemas import CheckOut, RecordScreening, ScreeningOut
 from shared.auth import Principal, require_roles
-from shared.versioning import IF_MATCH, etag, expected_version
+from shared.versioning import IfMatch, etag, expected_version
 
 
 def screening_out(screening: Screening) -> ScreeningOut:
@@ -37,9 +37,9 @@ class ScreeningController(Controller):
         return to_out(await service.get(session, principal, application_id))
 
     @put("/", guards=[require_roles(*MANAGERS)])
-    async def record_result(self, application_id: uuid.UUID, data: ScreeningResult, session: AsyncSession,
+    async def record_result(self, application_id: uuid.UUID, data: RecordScreening, session: AsyncSession,
                             principal: Principal,
-                            if_match: str | None = IF_MATCH,
+                            if_match: IfMatch = None,
                             ) -> Response[ScreeningOut]:
         return to_out(await service.record_result(session, principal, application_id, data,
                                                   expected_version(if_match)))

@@ -4,17 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 
-from services.grants.calls.rules import dutch_money, dutch_percent
+from services.grants.applications.rules import ApplicationStatus
+from shared.portal.formats import euros, percentage
 
-RESULTS: dict[str, str] = {"eligible": "ontvankelijk", "ineligible": "niet ontvankelijk"}
+
+class ScreeningResult(StrEnum):
+    """A call manager's finding; the application takes the status of the same name."""
+
+    ELIGIBLE = ApplicationStatus.ELIGIBLE.value
+    INELIGIBLE = ApplicationStatus.INELIGIBLE.value
+
+
+RESULTS: dict[ScreeningResult, str] = {ScreeningResult.ELIGIBLE: "ontvankelijk",
+                                       ScreeningResult.INELIGIBLE: "niet ontvankelijk"}
 CHECK_LABELS: dict[str, str] = {
     "required_attachments": "verplichte bijlagen", "maximum_per_project": "maximum per project",
     "cofinancing": "cofinancieringsgraad", "min_coapplicants": "aantal mede-aanvragers",
     "social_economy_coapplicant": "sociale-economiepartner",
 }
 """Each automatic check (its `code`) as the call manager's screening page names it."""
-SCREENABLE = frozenset({"submitted", "eligible", "ineligible"})
+SCREENABLE = frozenset({ApplicationStatus.SUBMITTED, ApplicationStatus.ELIGIBLE, ApplicationStatus.INELIGIBLE})
 """Application states in which a call manager records (or corrects) the screening result."""
 
 
@@ -54,11 +65,11 @@ def maximum_per_project(facts: ScreeningFacts) -> Check:
         return Check("maximum_per_project", False, "er is geen subsidiebedrag gevraagd")
     if facts.requested_cents > facts.max_per_project_cents:
         return Check("maximum_per_project", False,
-                     f"het gevraagde bedrag {dutch_money(facts.requested_cents)} is hoger dan het maximum van "
-                     f"{dutch_money(facts.max_per_project_cents)} per project")
+                     f"het gevraagde bedrag {euros(facts.requested_cents)} is hoger dan het maximum van "
+                     f"{euros(facts.max_per_project_cents)} per project")
     return Check("maximum_per_project", True,
-                 f"het gevraagde bedrag {dutch_money(facts.requested_cents)} blijft binnen het maximum van "
-                 f"{dutch_money(facts.max_per_project_cents)}")
+                 f"het gevraagde bedrag {euros(facts.requested_cents)} blijft binnen het maximum van "
+                 f"{euros(facts.max_per_project_cents)}")
 
 
 def cofinancing(facts: ScreeningFacts) -> Check:
@@ -68,11 +79,11 @@ def cofinancing(facts: ScreeningFacts) -> Check:
         return Check("cofinancing", False, "de totale projectkost ontbreekt")
     if facts.requested_cents * 10_000 > facts.cofinancing_rate_bp * facts.total_cost_cents:
         return Check("cofinancing", False,
-                     f"de subsidie mag ten hoogste {dutch_percent(facts.cofinancing_rate_bp)} van de totale kost "
-                     f"({dutch_money(facts.total_cost_cents)}) dekken, dus {dutch_money(ceiling)}; gevraagd is "
-                     f"{dutch_money(facts.requested_cents)}")
+                     f"de subsidie mag ten hoogste {percentage(facts.cofinancing_rate_bp)} van de totale kost "
+                     f"({euros(facts.total_cost_cents)}) dekken, dus {euros(ceiling)}; gevraagd is "
+                     f"{euros(facts.requested_cents)}")
     return Check("cofinancing", True,
-                 f"het gevraagde bedrag blijft binnen {dutch_percent(facts.cofinancing_rate_bp)} van de totale kost")
+                 f"het gevraagde bedrag blijft binnen {percentage(facts.cofinancing_rate_bp)} van de totale kost")
 
 
 def minimum_co_applicants(facts: ScreeningFacts) -> Check:

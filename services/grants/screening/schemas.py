@@ -5,10 +5,12 @@ from datetime import datetime
 
 import msgspec
 
+from services.grants.screening.rules import ScreeningResult
 
-class ScreeningResult(msgspec.Struct, forbid_unknown_fields=True):
+
+class RecordScreening(msgspec.Struct, forbid_unknown_fields=True):
     result: str
-    """eligible | ineligible"""
+    """A ScreeningResult: any other string is refused by the service, in Dutch."""
     reasons: str = ""
     """Required when ineligible: the applicant reads them."""
 
@@ -23,7 +25,7 @@ class ScreeningOut(msgspec.Struct):
     application_id: uuid.UUID
     checks: list[CheckOut]
     automatic_passed: bool
-    result: str | None
+    result: ScreeningResult | None
     result_label: str | None
     reasons: str
     screened_by: str | None

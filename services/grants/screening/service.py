@@ -14,14 +14,17 @@ from sqlalchemy.orm.exc import StaleDataError
 from services.grants.applications.models import Application
 from services.grants.applications.policy import can_read_application
 from services.grants.applications.repository import ApplicationRepository
+from services.grants.applications.rules import ApplicationStatus
 from services.grants.audit.service import record
 from services.grants.calls.models import Call
 from services.grants.calls.repository import CallRepository
 from services.grants.calls.service import attachments_of, eligibility_of
+from services.grants.registry.repository import KnownOrganisationRepository
 from services.grants.screening import rules
 from services.grants.screening.models import Screening
 from services.grants.screening.repository import ScreeningRepository
-from services.grants.screening.schemas import ScreeningResult
+from services.grants.screening.rules import ScreeningResult
+from services.grants.screening.schemas import RecordScreening
 from shared.auth import Principal
 from shared.problems import Conflict, Invalid, NotFound, PreconditionFailed
 from shared.versioning import check_version
@@ -44,7 +47,8 @@ async def screen_automatically(session: AsyncSession, call: Call, application: A
         requested_cents=application.requested_cents, total_cost_cents=application.total_cost_cents,
         max_per_project_cents=call.max_per_project_cents, cofinancing_rate_bp=call.cofinancing_rate_bp,
         co_applicants=co_applicants,
-        social_economy_numbers=await repository.social_economy_among([n for n, _ in co_applicants]),
+        social_economy_numbers=await KnownOrganisationRepository(session, application.tenant).social_economy_among(
+            [n for n, _ in co_applicants]),
         social_economy_required=eligibility.social_economy_coapplicant,
         min_coapplicants=eligibility.min_coapplicants)
     checks = rules.automatic_checks(facts)
@@ -86,11 +90,12 @@ async def of_applications(session: AsyncSession, principal: Principal,
 
 
 async def record_result(session: AsyncSession, principal: Principal, application_id: uuid.UUID,
-                        command: ScreeningResult, expected: int | None) -> Screening:
+                        command: RecordScreening, expected: int | None) -> Screening:
     if command.result not in rules.RESULTS:
         raise Invalid(f"het resultaat is 'eligible' of 'ineligible', niet {command.result!r}", field="result")
+    result = ScreeningResult(command.result)
     reasons = command.reasons.strip()
-    if command.result == "ineligible" and not reasons:
+    if result == ScreeningResult.INELIGIBLE and not reasons:
         raise Invalid("geef de redenen waarom de aanvraag niet ontvankelijk is: de aanvrager leest ze",
                       field="reasons")
     application = await _readable(session, principal, application_id)
@@ -100,11 +105,11 @@ async def record_result(session: AsyncSession, principal: Principal, application
     screening = await get(session, principal, application_id)
     check_version(screening.version, expected, "de screening")
     before = state(screening)
-    screening.result = command.result
+    screening.result = result
     screening.reasons = reasons
     screening.screened_by = principal.username
     screening.screened_at = await CallRepository(session, principal.tenant).database_clock()
-    application.status = command.result
+    application.status = ApplicationStatus(result)
     record(session, tenant=principal.tenant, actor=principal.username, action="screening.recorded",
            entity="application", entity_id=application.id, before=before, after=state(screening), reasons=reasons)
     try:

@@ -221,6 +221,22 @@ def test_a_flash_message_is_kept_for_the_next_page_and_never_shown_raw(
     assert FLASH_HEADER not in grants.seen[-1]["headers"]  # shown once
 
 
+def test_the_home_shows_the_tiles_the_service_announced_for_the_persons_roles(
+        client: TestClient[Any], settings: GatewaySettings, grants: ScriptedService, token_for: TokenFor) -> None:
+    grants.answers["/portals"] = Answer(content_type="application/json", body=json.dumps([
+        {"prefix": "aanvragen", "roles": ["applicant"], "tile": {"title": "Aanvragen", "description": "Indienen."}},
+        {"prefix": "jury", "roles": ["juror"], "tile": {"title": "Jury", "description": "Beoordelen."}},
+        {"prefix": "chauffeur", "roles": ["applicant"], "tile": {"title": "Chauffeur", "description": "Ritten."}},
+        {"prefix": "berichten", "roles": ["applicant"]},
+    ]).encode())
+    signed_in(client, settings, token_for("antwerpen", "applicant"))
+    home = client.get("/antwerpen/")
+    assert home.status_code == 200
+    # The applicant's tile; not the juror's; not one for a prefix the gateway does not route here.
+    assert 'href="/antwerpen/aanvragen/"' in home.text and "Indienen." in home.text
+    assert "/antwerpen/jury/" not in home.text and "/antwerpen/chauffeur/" not in home.text
+
+
 def test_a_prefix_outside_the_table_is_no_page(client: TestClient[Any], grants: ScriptedService) -> None:
     before = len(grants.seen)
     assert client.get("/antwerpen/chauffeur/", headers={"accept": "text/html"}).status_code == 404

@@ -1,11 +1,19 @@
-"""The home page's tiles come from the one table of portal pages: a tile only for a prefix the gateway routes,
-and only for the roles that may use it."""
+"""The home page's tiles: only for a prefix the gateway's table routes to the service that announced it, and only
+for the roles that service's page guards admit."""
 
 from __future__ import annotations
 
 from services.gateway.pages import PAGE_PATHS
-from services.gateway.portals import BY_PREFIX, PORTALS, ROLE_LABELS, Portal, Tile, role_labels, tiles_for
+from services.gateway.portals import PAGES, ROLE_LABELS, role_labels, tiles_for
+from services.grants.portal import PORTALS as GRANTS_PORTALS
 from shared.auth import ROLES
+from shared.portal.manifest import PortalEntry, Tile
+
+ANNOUNCED = {"grants": list(GRANTS_PORTALS)}
+
+
+def titles(entries: list[PortalEntry]) -> list[str]:
+    return [entry.tile.title for entry in entries if entry.tile is not None]
 
 
 def test_every_role_has_a_dutch_label() -> None:
@@ -19,26 +27,28 @@ def test_labels_come_in_a_fixed_order_whatever_the_token_says() -> None:
 def test_the_home_shows_exactly_the_tiles_that_are_routed_and_allowed_for_the_roles() -> None:
     routed = {path.split("/")[2] for path in PAGE_PATHS}
     for role in ROLES:
-        expected = [p for p in PORTALS if p.tile is not None and role in p.roles and p.prefix in routed]
-        assert tiles_for(frozenset({role})) == expected, role
-    assert [p.tile.title for p in tiles_for(frozenset({"applicant"})) if p.tile] == ["Aanvragen"]
-    assert [p.tile.title for p in tiles_for(frozenset({"juror"})) if p.tile] == ["Jury"]
-    assert [p.tile.title for p in tiles_for(frozenset({"call-manager"})) if p.tile] == ["Aanvragen", "Oproepen beheren"]
+        expected = [entry for prefix in PAGES for entry in GRANTS_PORTALS
+                    if entry.prefix == prefix and entry.tile and role in entry.roles and prefix in routed]
+        assert tiles_for(frozenset({role}), ANNOUNCED) == expected, role
+    assert titles(tiles_for(frozenset({"applicant"}), ANNOUNCED)) == ["Aanvragen"]
+    assert titles(tiles_for(frozenset({"juror"}), ANNOUNCED)) == ["Jury"]
+    assert titles(tiles_for(frozenset({"call-manager"}), ANNOUNCED)) == ["Aanvragen", "Oproepen beheren"]
+    assert titles(tiles_for(frozenset({"juror", "applicant"}), ANNOUNCED)) == ["Aanvragen", "Jury"]
 
 
-def test_no_tile_leads_to_a_portal_nobody_serves() -> None:
-    # A driver and a coordinator have no portal pages yet: no tile rather than a tile to a 404.
-    assert tiles_for(frozenset({"driver"})) == []
-    assert tiles_for(frozenset({"coordinator"})) == []
-    assert tiles_for(frozenset()) == []
+def test_no_tile_for_a_role_whose_portal_no_service_announced() -> None:
+    assert tiles_for(frozenset({"driver"}), ANNOUNCED) == []
+    assert tiles_for(frozenset({"coordinator"}), ANNOUNCED) == []
+    assert tiles_for(frozenset(), ANNOUNCED) == []
 
 
-def test_a_tile_for_a_service_the_gateway_does_not_route_is_left_out() -> None:
-    driver = Portal("chauffeur", "foodsavers", frozenset({"driver"}), Tile("Chauffeur", "Je ritten."))
-    served = tuple(p for p in (*PORTALS, driver) if p.service != "foodsavers")
-    assert tiles_for(frozenset({"driver"}), served) == []
+def test_a_tile_for_a_prefix_the_table_does_not_route_or_routes_elsewhere_is_left_out() -> None:
+    driver = PortalEntry("chauffeur", frozenset({"driver"}), Tile("Chauffeur", "Je ritten."))
+    assert tiles_for(frozenset({"driver"}), {"foodsavers": [driver]}) == []  # not in the table
+    assert tiles_for(frozenset({"driver"}), {"foodsavers": [driver]}, {"chauffeur": "foodsavers"}) == [driver]
+    stray = PortalEntry("jury", frozenset({"juror"}), Tile("Jury elders", "…"))
+    assert tiles_for(frozenset({"juror"}), {"partners": [stray]}) == []  # jury is grants', not partners'
 
 
-def test_every_prefix_is_routed_once() -> None:
-    assert len(BY_PREFIX) == len(PORTALS)
-    assert {path.split("/")[2] for path in PAGE_PATHS} == set(BY_PREFIX)
+def test_every_prefix_a_service_announces_is_routed_to_it() -> None:
+    assert {entry.prefix for entry in GRANTS_PORTALS} == {p for p, service in PAGES.items() if service == "grants"}

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from services.grants.audit.models import AuditEntry
-from services.grants.ranking.dutch import day
+from shared.portal.formats import day
 from tests.grants.decision_world import World, call_in_review, fix_and_decide
 
 TENANT = "west-vlaanderen"

@@ -23,8 +23,8 @@ from sqlalchemy import text
 from devstack.mailsink import mail_dir
 from devstack.realms import enterprise_number as demo_number
 from services.grants.awards.reminders import remind_tenant
-from services.grants.decisions.mail import MailSettings
-from services.grants.ranking.dutch import day as dutch_day
+from shared.mail import MailSettings
+from shared.portal.formats import day as dutch_day
 from tests.grants.decision_world import K, World, bearer, call_in_review, fix_and_decide
 
 TENANT = "antwerpen"

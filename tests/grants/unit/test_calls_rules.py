@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from services.grants.calls import rules
+from shared.portal import formats
 from shared.problems import Conflict
 
 NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
@@ -77,17 +78,17 @@ def test_an_illegal_move_is_a_conflict_naming_the_current_state_in_dutch() -> No
 
 
 def test_dates_read_in_brussels_time_in_dutch_across_daylight_saving() -> None:
-    assert rules.dutch_datetime(datetime(2027, 3, 31, 10, 0, tzinfo=UTC)) == "woensdag 31 maart 2027 om 12:00"
-    assert rules.dutch_datetime(datetime(2027, 1, 15, 22, 59, 59, tzinfo=UTC)) == \
+    assert formats.deadline(datetime(2027, 3, 31, 10, 0, tzinfo=UTC)) == "woensdag 31 maart 2027 om 12:00"
+    assert formats.deadline(datetime(2027, 1, 15, 22, 59, 59, tzinfo=UTC)) == \
         "vrijdag 15 januari 2027 om 23:59:59"
-    assert rules.brussels(datetime(2027, 1, 15, 12, tzinfo=UTC)).isoformat() == "2027-01-15T13:00:00+01:00"
+    assert formats.brussels(datetime(2027, 1, 15, 12, tzinfo=UTC)).isoformat() == "2027-01-15T13:00:00+01:00"
 
 
 def test_money_and_rates_read_the_belgian_way() -> None:
-    assert rules.dutch_money(25_000_000) == "€ 250.000,00"
-    assert rules.dutch_money(1_234_567) == "€ 12.345,67"
-    assert rules.dutch_percent(8_000) == "80 %"
-    assert rules.dutch_percent(6_250) == "62,5 %"
+    assert formats.euros(25_000_000) == "€ 250.000,00"
+    assert formats.euros(1_234_567) == "€ 12.345,67"
+    assert formats.percentage(8_000) == "80 %"
+    assert formats.percentage(6_250) == "62,5 %"
 
 
 def test_the_tie_break_chain_reads_as_a_numbered_rule() -> None:

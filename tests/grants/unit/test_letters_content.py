@@ -11,10 +11,9 @@ import pytest
 
 from services.grants.decisions.letters import render
 from services.grants.decisions.rules import (
-    AWARDED,
-    REJECTED,
     CriterionReason,
     LetterContent,
+    Outcome,
     appeal_last_day,
     check_appeal_in_time,
     check_appeal_transition,
@@ -30,8 +29,8 @@ def content(**changes) -> LetterContent:
         province="Provincie Oost-Vlaanderen", reference="DEP-2026-0042", decided_on=date(2026, 11, 20),
         call_title="Projectsubsidies sociale economie", legal_basis="Provincieraadsbesluiten van 25 mei 2016",
         applicant_name="Agrado VOF", applicant_enterprise_number="0123456749", application_id="0193-abc",
-        application_title="Schoolvis", requested_cents=5_000_000, outcome=AWARDED, amount_cents=4_000_000, rank=2,
-        ranked_count=5, total=Decimal("81.50"), appeal_days=30, funding_rule="Het budget wordt verdeeld …",
+        application_title="Schoolvis", requested_cents=5_000_000, outcome=Outcome.AWARDED, amount_cents=4_000_000,
+        rank=2, ranked_count=5, total=Decimal("81.50"), appeal_days=30, funding_rule="Het budget wordt verdeeld …",
         criteria=[CriterionReason(1, "Innovatie", Decimal(60), 10, Decimal(5), Decimal("8.5"), "Vernieuwend."),
                   CriterionReason(2, "Samenwerking", Decimal(40), 10, None, Decimal(7), "")],
         steps=["Rang 2 van 5 met een gewogen totaal van 81,50 op 100."])
@@ -66,7 +65,7 @@ def test_the_appeal_paragraph_names_the_period_the_last_day_to_whom_and_how() ->
 
 
 def test_a_rejection_reads_as_one() -> None:
-    letter = content(outcome=REJECTED, amount_cents=0, rank=None, total=Decimal("44.00"))
+    letter = content(outcome=Outcome.REJECTED, amount_cents=0, rank=None, total=Decimal("44.00"))
     assert "wijst de Provincie Oost-Vlaanderen uw aanvraag «Schoolvis» (€ 50.000,00 gevraagd) af" in \
         letter.decision_paragraph()
     assert letter.ranking_paragraph() == "Uw aanvraag werd niet gerangschikt. Uw gewogen totaal bedroeg 44,00 op 100."

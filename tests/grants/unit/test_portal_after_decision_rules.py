@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 
 from services.grants.awards import rules as award_rules
-from services.grants.awards.pages import parse_value, read_report, report_form_of, report_views, value_field
 from services.grants.awards.schemas import IndicatorOut, PlanOut, ReportOut
-from services.grants.decisions.pages import AppealPeriod, Link, appeal_period, portal_link
+from services.grants.awards.section import parse_value, read_report, report_form_of, report_views, value_field
 from services.grants.decisions.schemas import ApplicationDecisionOut
+from services.grants.decisions.section import AppealPeriod, appeal_period
+from services.grants.notices.pages import Link, portal_link
 from shared.portal.formats import FormatError, day
 from shared.portal.forms import Form
 

@@ -11,13 +11,9 @@ from decimal import Decimal
 import pytest
 
 from services.grants.ranking.rules import (
-    EXCLUDED,
-    FUNDED,
-    NOT_FUNDED,
-    PARTIAL,
-    UNSCORED,
     Candidate,
     CriterionRule,
+    OutcomeStatus,
     RankingRules,
     Scenario,
     describe_funding_rule,
@@ -52,15 +48,16 @@ def by_id(ranking) -> dict:
 def test_a_score_below_a_threshold_excludes_whatever_the_total() -> None:
     # A: 6×4 + 4×10 = 64 but 4 < 5 on Innovatie; B: 6×6 + 4×5 = 56.
     result = by_id(rank(rules(), [candidate("a", "4", "10"), candidate("b", "6", "5")]))
-    assert result["a"].status == EXCLUDED and result["a"].rank is None and result["a"].amount_cents == 0
+    assert result["a"].status == OutcomeStatus.EXCLUDED and result["a"].rank is None and result["a"].amount_cents == 0
     assert result["a"].total == Decimal("64.00")
     assert "criterium 1 (Innovatie)" in result["a"].steps[0] and "(4,00 < 5,00)" in result["a"].steps[0]
-    assert result["b"].rank == 1 and result["b"].total == Decimal("56.00") and result["b"].status == FUNDED
+    assert result["b"].rank == 1 and result["b"].total == Decimal("56.00")
+    assert result["b"].status == OutcomeStatus.FUNDED
 
 
 def test_a_score_equal_to_the_threshold_passes_and_a_near_miss_prints_enough_decimals() -> None:
     result = by_id(rank(rules(), [candidate("a", "5", "0"), candidate("b", "4.995", "10")]))
-    assert result["a"].status == FUNDED
+    assert result["a"].status == OutcomeStatus.FUNDED
     assert "(4,995 < 5,000)" in result["b"].steps[0]
 
 
@@ -93,9 +90,9 @@ def test_a_project_that_no_longer_fits_is_skipped_so_a_cheaper_lower_ranked_one_
     ranking = rank(rules(), [c, b, a])
     result = by_id(ranking)
     assert [o.application_id for o in ranking.outcomes] == ["a", "b", "c"]
-    assert (result["a"].status, result["a"].amount_cents) == (FUNDED, 60 * K)
-    assert (result["b"].status, result["b"].amount_cents) == (NOT_FUNDED, 0)
-    assert (result["c"].status, result["c"].amount_cents) == (FUNDED, 30 * K)
+    assert (result["a"].status, result["a"].amount_cents) == (OutcomeStatus.FUNDED, 60 * K)
+    assert (result["b"].status, result["b"].amount_cents) == (OutcomeStatus.NOT_FUNDED, 0)
+    assert (result["c"].status, result["c"].amount_cents) == (OutcomeStatus.FUNDED, 30 * K)
     assert ranking.awarded_cents == 90 * K and ranking.remaining_cents == 10 * K
     assert "(€ 40.000,00 < € 50.000,00)" in result["b"].steps[-1] and "overgeslagen" in result["b"].steps[-1]
 
@@ -104,9 +101,9 @@ def test_with_partial_funding_the_first_project_that_does_not_fit_gets_the_remai
     a, b, c = candidate("a", "9", "9", 60 * K), candidate("b", "8", "8", 50 * K), candidate("c", "7", "7", 30 * K)
     result = by_id(rank(rules(partial=True, partial_min_bp=5000), [a, b, c]))
     # 40k left is 80 % of B's 50k, at least the 50 % the call requires.
-    assert (result["b"].status, result["b"].amount_cents) == (PARTIAL, 40 * K)
+    assert (result["b"].status, result["b"].amount_cents) == (OutcomeStatus.PARTIAL, 40 * K)
     assert "80 % van de vraag, minimaal 50 % vereist" in result["b"].steps[-1]
-    assert (result["c"].status, result["c"].amount_cents) == (NOT_FUNDED, 0)
+    assert (result["c"].status, result["c"].amount_cents) == (OutcomeStatus.NOT_FUNDED, 0)
     assert "(€ 0,00 < € 30.000,00)" in result["c"].steps[-1]
 
 
@@ -116,10 +113,10 @@ def test_partial_funding_below_the_minimum_share_skips_and_only_the_first_misfit
     projects = [candidate("a", "9", "9", 60 * K), candidate("b", "8", "8", 70 * K),
                 candidate("c", "7", "7", 30 * K), candidate("d", "6", "6", 12_50_000)]
     result = by_id(rank(rules(partial=True, partial_min_bp=8000), projects))
-    assert result["b"].status == NOT_FUNDED
+    assert result["b"].status == OutcomeStatus.NOT_FUNDED
     assert any("Geen gedeeltelijke subsidie" in s and "80 %" in s for s in result["b"].steps)
-    assert (result["c"].status, result["c"].amount_cents) == (FUNDED, 30 * K)
-    assert (result["d"].status, result["d"].amount_cents) == (NOT_FUNDED, 0)
+    assert (result["c"].status, result["c"].amount_cents) == (OutcomeStatus.FUNDED, 30 * K)
+    assert (result["d"].status, result["d"].amount_cents) == (OutcomeStatus.NOT_FUNDED, 0)
     assert not any("gedeeltelijke" in s.lower() for s in result["d"].steps)
 
 
@@ -129,7 +126,7 @@ def test_a_scenario_with_another_budget_or_threshold_changes_the_outcome_not_the
                 candidate("c", "7", "7", 30 * K), candidate("x", "4", "10", 5 * K)]
     bigger = by_id(rank(Scenario(budget_cents=150 * K).apply(call_rules), projects))
     assert {k: v.amount_cents for k, v in bigger.items()} == {"a": 60 * K, "b": 50 * K, "c": 30 * K, "x": 0}
-    assert bigger["x"].status == EXCLUDED
+    assert bigger["x"].status == OutcomeStatus.EXCLUDED
     no_threshold = by_id(rank(Scenario(thresholds={1: None}).apply(call_rules), projects))
     assert no_threshold["x"].rank == 4 and no_threshold["x"].amount_cents == 5 * K  # 64 points, 5k fits in 10k
     assert call_rules.budget_cents == 100 * K and INNOVATION.min_threshold == Decimal(5)
@@ -149,7 +146,7 @@ def test_every_application_gets_each_step_explained_in_dutch() -> None:
     assert result["b"].steps[1] == "Rang 2 van 2 met een gewogen totaal van 80,00 op 100."
     assert result["b"].steps[2].startswith("Niet gefinancierd: het resterende budget € 40.000,00 is kleiner")
     assert result["x"].steps[-1] == "Niet gerangschikt, ongeacht het gewogen totaal (64,00 op 100); geen subsidie."
-    assert result["u"].status == UNSCORED and "Geen scores van de jury" in result["u"].steps[0]
+    assert result["u"].status == OutcomeStatus.UNSCORED and "Geen scores van de jury" in result["u"].steps[0]
 
 
 def test_an_unknown_tie_break_code_is_refused() -> None:

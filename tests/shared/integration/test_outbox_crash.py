@@ -42,7 +42,7 @@ async def events_in_stream(nats_url: str, run_id: str) -> list[str]:
     while True:
         try:
             messages = await sub.fetch(500, timeout=1.0)
-        except nats.errors.TimeoutError:
+        except TimeoutError:  # nats-py's own, or asyncio's when the first probe's answer comes late
             break
         for message in messages:
             envelope = decode(message.data)

@@ -5,6 +5,8 @@ Revises: 0002
 Create Date: 2026-11-22
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB, UUID
@@ -27,7 +29,7 @@ def _tenant() -> sa.Column:
     return sa.Column("tenant", sa.String(40), nullable=False)
 
 
-def _ref(name: str, table: str, **kwargs) -> sa.Column:
+def _ref(name: str, table: str, **kwargs: Any) -> sa.Column:
     return sa.Column(name, UUID(as_uuid=True), sa.ForeignKey(f"{table}.id", ondelete="CASCADE"), nullable=False,
                      **kwargs)
 
