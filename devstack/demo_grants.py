@@ -162,7 +162,8 @@ class GrantsDemo:
             number = self.number_of(tenant, co.organisation)
             if number not in present:
                 application = self.api("POST", tenant, f"{url}/co-applicants", user, json={
-                    "enterprise_number": number, "role": co.role, "name": co.organisation})
+                    "enterprise_number": number, "role": co.role, "name": co.organisation},
+                    headers={"If-Match": f'"{application["version"]}"'})
         uploaded = {a["code"] for a in application["attachments"]}
         labels = {a["code"]: a["label"] for a in demo.terms["required_attachments"]}
         for code in project.attachments:
@@ -175,8 +176,10 @@ class GrantsDemo:
             number = self.number_of(tenant, co.organisation)
             confirmed = next((c["confirmed"] for c in application["co_applicants"] if c["enterprise_number"] == number),
                              False)
-            if co.confirmed_by and not confirmed:
-                self.api("POST", tenant, f"{url}/co-applicants/{number}/confirm", co.confirmed_by)
+            if co.confirmed_by and not confirmed:  # the draft as the co-applicant reads it
+                seen = self.api("GET", tenant, url, co.confirmed_by)
+                self.api("POST", tenant, f"{url}/co-applicants/{number}/confirm", co.confirmed_by,
+                         headers={"If-Match": f'"{seen["version"]}"'})
         return self.api("GET", tenant, url, user)
 
     def submitted_applications(self, demo: DemoCall, call: dict[str, Any]) -> None:
@@ -185,7 +188,8 @@ class GrantsDemo:
             if application is None or application["status"] != "draft":
                 continue
             submitted = self.http.post(f"{self.grants_url}/{demo.tenant}/applications/{application['id']}/submit",
-                                       headers=self.headers(demo.tenant, project.drafted_by))
+                                       headers={**self.headers(demo.tenant, project.drafted_by),
+                                                "If-Match": f'"{application["version"]}"'})
             if submitted.status_code == 409 and datetime.fromisoformat(call["closes_at"]) <= datetime.now(UTC):
                 log(f"demo: '{project.title}' was not submitted before the deadline of an interrupted earlier "
                     f"run; the demo call goes on without it (python -m devstack reset-db grants starts afresh)")
@@ -214,7 +218,10 @@ class GrantsDemo:
             reasons = projects[title].ineligible if title in projects else None
             body = ({"result": "ineligible", "reasons": reasons} if reasons else
                     {"result": "eligible", "reasons": "Alle voorwaarden van het reglement zijn vervuld."})
-            self.api("PUT", demo.tenant, f"/applications/{application['id']}/screening", "call-manager", json=body)
+            screening = f"/applications/{application['id']}/screening"
+            seen = self.api("GET", demo.tenant, screening, "call-manager")
+            self.api("PUT", demo.tenant, screening, "call-manager", json=body,
+                     headers={"If-Match": f'"{seen["version"]}"'})
             self.counts["screening results"] += 1
 
     def jury_composed(self, demo: DemoCall, call_id: str) -> list[str]:
@@ -224,7 +231,8 @@ class GrantsDemo:
             members = [{"username": u, "name": " ".join(names[u]),
                         "enterprise_number": enterprise_number(demo.tenant, u)} for u in JUROR_LEANING]
             jury = self.api("PUT", demo.tenant, f"/calls/{call_id}/jury", "call-manager",
-                            json={"members": members, "chair": JURY_CHAIR})
+                            json={"members": members, "chair": JURY_CHAIR},
+                            headers={"If-Match": f'"{jury["version"]}"'})
             self.counts["jury members"] += len(members)
         return [m["username"] for m in jury["members"]]
 
@@ -237,7 +245,8 @@ class GrantsDemo:
                  json={"has_conflict": True, "reason": reason})
         proposal = self.api("POST", demo.tenant, f"/calls/{call_id}/assignments/proposal", "call-manager")
         self.api("PUT", demo.tenant, f"/calls/{call_id}/assignments", "call-manager", json={"assignments": [
-            {"application_id": a["application_id"], "jurors": a["jurors"]} for a in proposal["applications"]]})
+            {"application_id": a["application_id"], "jurors": a["jurors"]} for a in proposal["applications"]]},
+            headers={"If-Match": f'"{proposal["version"]}"'})
         self.counts["assignments"] += sum(len(a["jurors"]) for a in proposal["applications"])
 
     def scored(self, demo: DemoCall, call_id: str, jurors: list[str]) -> None:
@@ -254,11 +263,13 @@ class GrantsDemo:
                 scores = (project.dissent if project.dissent and dissenter.get(project.title) == juror else
                           [min(max(s + lean, 0), 10)
                            for s, lean in zip(project.scores, JUROR_LEANING[juror], strict=True)])
-                self.api("PUT", demo.tenant, url, juror, json={"scores": [
+                draft = detail["review"]["version"] if detail.get("review") else 0  # 0: none saved yet
+                saved = self.api("PUT", demo.tenant, url, juror, json={"scores": [
                     {"criterion_id": c["id"], "score": str(score),
                      "justification": justification(project.remarks[c["position"] - 1], score, c["max_score"], style)}
-                    for c, score in zip(sorted(detail["criteria"], key=lambda c: c["position"]), scores, strict=True)]})
-                self.api("POST", demo.tenant, f"{url}/submit", juror)
+                    for c, score in zip(sorted(detail["criteria"], key=lambda c: c["position"]), scores, strict=True)]},
+                    headers={"If-Match": f'"{draft}"'})
+                self.api("POST", demo.tenant, f"{url}/submit", juror, headers={"If-Match": f'"{saved["version"]}"'})
                 self.counts["reviews"] += 1
 
     def agreed(self, demo: DemoCall, call_id: str) -> None:
@@ -273,19 +284,25 @@ class GrantsDemo:
                 self.api("PUT", demo.tenant, f"/applications/{item['application_id']}/consensus", JURY_CHAIR, json={
                     "scores": [{"criterion_id": c["id"], "score": str(s)}
                                for c, s in zip(criteria, scores, strict=True)],
-                    "minutes": CONSENSUS_MINUTES})
+                    "minutes": CONSENSUS_MINUTES}, headers={"If-Match": '"0"'})  # none recorded yet
                 self.counts["consensus"] += 1
 
     def decided(self, demo: DemoCall, call_id: str) -> None:
         """A what-if first (not stored), then the proposal under the call's own rules, then the decision."""
         tenant = demo.tenant
-        if self.http.get(f"{self.grants_url}/{tenant}/calls/{call_id}/ranking/proposal",
-                         headers=self.headers(tenant, "call-manager")).status_code == 404:
+        proposal = self.http.get(f"{self.grants_url}/{tenant}/calls/{call_id}/ranking/proposal",
+                                 headers=self.headers(tenant, "call-manager"))
+        if proposal.status_code == 404:
             self.api("POST", tenant, f"/calls/{call_id}/ranking/scenarios", "call-manager", json=WHAT_IF)
-            self.api("POST", tenant, f"/calls/{call_id}/ranking/proposal", "call-manager")
+            fixed = self.api("POST", tenant, f"/calls/{call_id}/ranking/proposal", "call-manager")
+        else:
+            fixed = proposal.json()
         today = datetime.now(BRUSSELS).date()
-        decision = self.api("POST", tenant, f"/calls/{call_id}/decision", "call-manager", timeout=60, json={
-            "reference": decision_reference(call_id, today), "decided_on": today.isoformat()})
+        # The decision names the proposal it rests on: its id, and its version in If-Match.
+        decision = self.api("POST", tenant, f"/calls/{call_id}/decision", "call-manager", timeout=60,
+                            headers={"If-Match": f'"{fixed["version"]}"'}, json={
+                                "reference": decision_reference(call_id, today), "decided_on": today.isoformat(),
+                                "proposal_id": fixed["id"]})
         self.counts["decisions"] += 1
         log(f"demo: {demo.title[:40]}…: decision {decision['reference']}, {decision['awarded']} awarded, "
             f"{decision['rejected']} rejected")
@@ -328,7 +345,8 @@ class GrantsDemo:
             call = self.closed(demo, call)
         if call["status"] == "closed":
             self.screened(demo, call)
-            call = self.api("POST", demo.tenant, f"/calls/{call['id']}/start-review", "call-manager")
+            call = self.api("POST", demo.tenant, f"/calls/{call['id']}/start-review", "call-manager",
+                            headers={"If-Match": f'"{call["version"]}"'})
         if call["status"] == "in-review":
             applications = self.all_applications(demo.tenant, call["id"])
             jurors = self.jury_composed(demo, call["id"])

@@ -1,6 +1,9 @@
 """A local SMTP server that delivers nowhere: every message it accepts is kept as an .eml file under
 <state>/mail/ (newest names sort last), for developers to open and for tests to read. Runs as a devstack
-process like the others: `python -m devstack.mailsink --host H --port P --dir D`."""
+process like the others: `python -m devstack.mailsink --host H --port P --dir D`.
+
+Like a real relay it can refuse a recipient: the addresses listed in <state>/mail/refused-recipients (one per
+line, read at every RCPT) get `550 5.1.1`, so a test can make one mailbox fail while the others work."""
 
 from __future__ import annotations
 
@@ -39,6 +42,16 @@ def start(config: StackConfig) -> int:
                              stop_wave=INFRASTRUCTURE_WAVE)
 
 
+REFUSED = "refused-recipients"
+
+
+def refuse(config: StackConfig, addresses: list[str]) -> None:
+    """From now on the sink refuses these recipients (an empty list: it accepts everyone again)."""
+    path = mail_dir(config) / REFUSED
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"{address.lower()}\n" for address in addresses))
+
+
 def messages(config: StackConfig) -> list[EmailMessage]:
     """What the sink received, oldest first."""
     return [message_from_bytes(path.read_bytes(), policy=policy.default)
@@ -51,6 +64,17 @@ class SaveToDirectory:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.count = 0
+
+    def refused(self) -> set[str]:
+        path = self.directory / REFUSED
+        return set(path.read_text().split()) if path.exists() else set()
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,  # noqa: N802
+                          rcpt_options: list[str]) -> str:
+        if address.lower() in self.refused():
+            return f"550 5.1.1 <{address}>: mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
         self.count += 1

@@ -22,6 +22,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.types import ASGIApp, Scopes
 
+from shared import enterprise_number
 from shared.logs import tenant_var
 from shared.problems import Forbidden, InvalidToken, NotFound, Unauthenticated, WrongTenant
 from shared.tenancy import is_tenant
@@ -133,12 +134,29 @@ class TokenVerifier:
             username=str(claims.get("preferred_username", "")),
             name=str(claims.get("name", "")),
             email=str(claims.get("email", "")),
-            enterprise_number=claims.get("enterprise_number"),
+            enterprise_number=organisation_of(claims.get("enterprise_number")),
             token=token,
         )
 
     async def aclose(self) -> None:
         await self.http.aclose()
+
+
+def organisation_of(claim: object) -> str | None:
+    """The enterprise number a token names, as the ten digits every table stores (any KBO notation in the
+    claim: BE0123.456.749, 123456749 …); None when the token names none. A claim that is no enterprise number
+    is refused with 403: the account cannot act for an organisation, and comparing the raw text with stored
+    numbers would quietly match nothing (or, in a conflict check, miss one)."""
+    if claim is None or (isinstance(claim, str) and not claim.strip()):
+        return None
+    if not isinstance(claim, str | int) or isinstance(claim, bool):
+        raise Forbidden("het ondernemingsnummer in uw toegangsbewijs is geen ondernemingsnummer; vraag de "
+                        "beheerder van uw account het te verbeteren")
+    try:
+        return enterprise_number.normalise(str(claim))
+    except enterprise_number.InvalidEnterpriseNumber as exc:
+        raise Forbidden(f"het ondernemingsnummer in uw toegangsbewijs is ongeldig ({exc}); vraag de beheerder "
+                        "van uw account het te verbeteren", reason=exc.reason) from exc
 
 
 def bearer_token(authorization: str | None) -> str | None:

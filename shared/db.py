@@ -8,8 +8,8 @@ tables FORCE row-level security, so a query that forgets its tenant filter still
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from enum import StrEnum
 from typing import Any
 
@@ -87,6 +87,23 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+UnitOfWork = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+"""Opens one short unit of work on demand, for a use case that must not hold one open throughout (an upload
+whose bytes arrive slowly): `lambda: db.transaction(tenant)` in the API, `savepoints(session)` on a page."""
+
+
+def savepoints(session: AsyncSession) -> UnitOfWork:
+    """Units of work as savepoints of one open session (a page's request, whose unit of work commits at the
+    end): each refused one leaves nothing half-written."""
+
+    @asynccontextmanager
+    async def savepoint() -> AsyncIterator[AsyncSession]:
+        async with session.begin_nested():
+            yield session
+
+    return savepoint
 
 
 class TenantRepository:

@@ -1,6 +1,10 @@
 """E-mail over SMTP (aiosmtplib), for every service that tells people something: a decision with its letter,
 a reminder. Locally and in the tests the SMTP server is devstack's mail sink, which keeps every message as an
-.eml file; production relays through the province's mail server."""
+.eml file; production relays through the province's mail server.
+
+`deliver` tells the two kinds of failure apart for a sender that retries: `Deferred` (the relay is down or
+answers 4xx: try again later) and `Undeliverable` (5xx: trying again cannot help). A message refused for some
+of its recipients only is delivered to the others; `deliver` returns the refusals."""
 
 from __future__ import annotations
 
@@ -32,8 +36,13 @@ class Attachment:
 
 
 def message(settings: MailSettings, to: Sequence[str], subject: str, body: str,
-            attachments: Sequence[Attachment] = (), language: str = "nl-BE") -> EmailMessage:
+            attachments: Sequence[Attachment] = (), language: str = "nl-BE",
+            message_id: str | None = None) -> EmailMessage:
+    """`message_id`: the same for every attempt at one message, so a receiver can tell a resend (after a crash
+    between the relay's acceptance and the record of it) from a second message."""
     mail = EmailMessage()
+    if message_id is not None:
+        mail["Message-ID"] = f"<{message_id}@{settings.sender.rsplit('@', 1)[-1].rstrip('>').strip()}>"
     mail["From"] = settings.sender
     mail["To"] = ", ".join(to)
     mail["Subject"] = subject
@@ -43,6 +52,60 @@ def message(settings: MailSettings, to: Sequence[str], subject: str, body: str,
         mail.add_attachment(attachment.content, maintype=attachment.maintype, subtype=attachment.subtype,
                             filename=attachment.filename)
     return mail
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A recipient the relay refused, with its answer."""
+
+    recipient: str
+    code: int
+    answer: str
+
+    @property
+    def permanent(self) -> bool:
+        return 500 <= self.code < 600
+
+    def __str__(self) -> str:
+        return f"{self.recipient}: {self.code} {self.answer}".strip()
+
+
+class DeliveryFailed(Exception):
+    """The message went to nobody; `reason` is what the relay (or the network) said."""
+
+    def __init__(self, reason: str, refusals: Sequence[Refusal] = ()) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.refusals = list(refusals)
+
+
+class Deferred(DeliveryFailed):
+    """Worth another try later: no connection, a timeout, a 4xx answer."""
+
+
+class Undeliverable(DeliveryFailed):
+    """Trying again cannot help: the relay refused the message or every recipient with a 5xx answer."""
+
+
+async def deliver(settings: MailSettings, mail: EmailMessage) -> list[Refusal]:
+    """Sends `mail`; returns the recipients the relay refused while accepting it for the others. Raises
+    `Deferred` or `Undeliverable` when it went to nobody."""
+    try:
+        refused, _ = await aiosmtplib.send(mail, hostname=settings.host, port=settings.port,
+                                           timeout=settings.timeout_seconds, start_tls=False, use_tls=False)
+    except aiosmtplib.SMTPRecipientsRefused as exc:
+        refusals = [Refusal(r.recipient, r.code, r.message) for r in exc.recipients]
+        reason = "; ".join(str(r) for r in refusals)
+        if refusals and all(r.permanent for r in refusals):
+            raise Undeliverable(reason, refusals) from exc
+        raise Deferred(reason, refusals) from exc
+    except aiosmtplib.SMTPResponseException as exc:
+        if 500 <= exc.code < 600:
+            raise Undeliverable(f"{exc.code} {exc.message}") from exc
+        raise Deferred(f"{exc.code} {exc.message}") from exc
+    except (aiosmtplib.SMTPException, OSError) as exc:
+        raise Deferred(f"{type(exc).__name__}: {exc}") from exc
+    return [Refusal(recipient, response.code, response.message) for recipient, response in refused.items()]
 
 
 async def send(settings: MailSettings, mail: EmailMessage) -> None:

@@ -16,7 +16,9 @@ from litestar.exceptions import (
     PermissionDeniedException,
     ValidationException,
 )
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.status_codes import HTTP_409_CONFLICT, HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from shared.logs import request_id_var
 
@@ -36,6 +38,7 @@ TITLES: dict[str, dict[str, str]] = {
     "not-found": {"nl": "Niet gevonden", "en": "Not found", "fr": "Introuvable"},
     "conflict": {"nl": "Conflict met de huidige toestand", "en": "Conflict with the current state", "fr": "Conflit avec l'état actuel"},
     "precondition-failed": {"nl": "Iemand anders heeft dit intussen gewijzigd", "en": "Someone else changed this in the meantime", "fr": "Quelqu'un d'autre a modifié ceci entre-temps"},
+    "precondition-required": {"nl": "Deze wijziging vraagt de versie die u las (If-Match)", "en": "This change needs the version you read (If-Match)", "fr": "Cette modification exige la version que vous avez lue (If-Match)"},
     "payload-too-large": {"nl": "Het bestand is te groot", "en": "The file is too large", "fr": "Le fichier est trop volumineux"},
     "unsupported-media-type": {"nl": "Dit bestandstype wordt niet aanvaard", "en": "This file type is not accepted", "fr": "Ce type de fichier n'est pas accepté"},
     "rate-limited": {"nl": "Te veel aanvragen; probeer het zo meteen opnieuw", "en": "Too many requests; try again shortly", "fr": "Trop de requêtes ; réessayez sous peu"},
@@ -45,7 +48,7 @@ TITLES: dict[str, dict[str, str]] = {
 
 STATUS_KINDS = {400: "bad-request", 401: "unauthenticated", 403: "forbidden", 404: "not-found", 405: "bad-request",
                 409: "conflict", 412: "precondition-failed", 413: "payload-too-large", 415: "unsupported-media-type",
-                422: "validation", 429: "rate-limited", 503: "unavailable"}
+                422: "validation", 428: "precondition-required", 429: "rate-limited", 503: "unavailable"}
 
 
 def preferred_language(accept_language: str | None) -> str:
@@ -112,6 +115,10 @@ class PreconditionFailed(Problem):
     kind, status = "precondition-failed", 412
 
 
+class PreconditionRequired(Problem):
+    kind, status = "precondition-required", 428
+
+
 class PayloadTooLarge(Problem):
     kind, status = "payload-too-large", 413
 
@@ -173,8 +180,70 @@ def handle_unexpected(request: Request, exc: Exception) -> Response:
     return problem_response(request, "internal", HTTP_500_INTERNAL_SERVER_ERROR, None)
 
 
+# --- races the database decides -----------------------------------------------------------------------
+
+CONSTRAINT_REASONS = "constraint_reasons"
+"""The application-state key of the service's {constraint or unique index name: Dutch reason}
+(`ServiceSpec.constraint_reasons`): what a person reads when the database refused a write."""
+DUPLICATE_WRITE = ("dit werd intussen al vastgelegd, wellicht door een gelijktijdig verzoek; laad opnieuw en "
+                   "kijk na wat er nu staat")
+LOST_RACE = "iemand anders wijzigde dit tegelijk; laad opnieuw en probeer nog eens"
+RACE_STATES = frozenset({"40001", "40P01"})
+"""serialization_failure and deadlock_detected: two transactions collided and the database gave up on one."""
+
+
+def constraint_of(exc: DBAPIError) -> str | None:
+    """The name of the constraint or unique index a write broke, as the driver reports it (asyncpg on the
+    original exception, which SQLAlchemy's adapted one carries as its cause)."""
+    for candidate in (exc.orig, getattr(exc.orig, "__cause__", None)):
+        name = getattr(candidate, "constraint_name", None)
+        if isinstance(name, str) and name:
+            return name
+    return None
+
+
+def sqlstate_of(exc: DBAPIError) -> str | None:
+    for candidate in (exc.orig, getattr(exc.orig, "__cause__", None)):
+        state = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+        if isinstance(state, str) and state:
+            return state
+    return None
+
+
+def _lost_race(request: Request, detail: str, **context: Any) -> Response:
+    log.info("write refused by the database", extra={"path": request.url.path, "method": request.method,
+                                                     **context})
+    return problem_response(request, "conflict", HTTP_409_CONFLICT, detail)
+
+
+def handle_integrity_error(request: Request, exc: IntegrityError) -> Response:
+    """A unique index, key or check refused the write: the loser of two concurrent requests (the winner
+    committed first), or a retry of one that already went through. 409 with the service's Dutch reason for
+    that constraint; the checks before the write answer the ordinary case with their own 409 or 422."""
+    constraint = constraint_of(exc)
+    reasons = request.app.state.get(CONSTRAINT_REASONS) or {}
+    return _lost_race(request, reasons.get(constraint, DUPLICATE_WRITE), constraint=constraint)
+
+
+def handle_stale_data(request: Request, exc: StaleDataError) -> Response:
+    """A versioned row changed between this request's read and its write: another request changed it at the
+    same moment (a stale If-Match is answered 412 before any write, by `shared.versioning.check_version`)."""
+    return _lost_race(request, LOST_RACE, stale=str(exc)[:200])
+
+
+def handle_database_error(request: Request, exc: DBAPIError) -> Response:
+    """A collision the database resolved by aborting this transaction is a lost race (409); anything else is
+    unexpected."""
+    if sqlstate_of(exc) in RACE_STATES:
+        return _lost_race(request, LOST_RACE, sqlstate=sqlstate_of(exc))
+    return handle_unexpected(request, exc)
+
+
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     Problem: handle_problem,
     HTTPException: handle_http_exception,
+    IntegrityError: handle_integrity_error,
+    StaleDataError: handle_stale_data,
+    DBAPIError: handle_database_error,
     Exception: handle_unexpected,
 }

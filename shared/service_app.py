@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +34,7 @@ from shared.logs import configure_logging
 from shared.migrations import CURRENT_REVISION_SQL, head_revision, upgrade
 from shared.portal.manifest import MANIFEST_PATH, PortalEntry
 from shared.portal.pages import send_flash, template_config
-from shared.problems import EXCEPTION_HANDLERS, NotFound, Problem
+from shared.problems import CONSTRAINT_REASONS, EXCEPTION_HANDLERS, NotFound, Problem
 from shared.requests import request_id_middleware
 from shared.settings import ServiceSettings
 from shared.storage import ObjectStore
@@ -71,6 +71,9 @@ class ServiceSpec:
     templates: Path | None = None
     """The service's portal page templates; with them it renders pages in the portal kit's layout (the kit's
     templates come after the service's own)."""
+    constraint_reasons: Mapping[str, str] = field(default_factory=dict)
+    """{constraint or unique index name: the Dutch reason a person reads} for the writes the database refuses
+    when two requests race (answered 409 by `shared.problems.handle_integrity_error`, in one place)."""
 
 
 @dataclass
@@ -253,6 +256,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
             DefineMiddleware(TenantAuthMiddleware, verifier=verifier, exclude=[*PUBLIC_PATHS, *spec.public_paths]),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
+        state=State({CONSTRAINT_REASONS: dict(spec.constraint_reasons)}),
         dependencies=dependencies,
         template_config=template_config(spec.templates) if spec.templates else None,
         before_send=[send_flash] if spec.templates else [],

@@ -3,7 +3,11 @@
 Uploads are streamed into a spool file (memory up to 1 MiB, disk beyond) while the size is counted against
 the limit and the SHA-256 computed; the content type is sniffed from the first bytes and must match what
 the client claims and what the caller accepts. Only a file that passed every check is sent to S3, so a
-refused upload leaves no object behind. Keys carry the tenant: <tenant>/<aggregate>/<id>/<file-id>."""
+refused upload leaves no object behind. Keys carry the tenant: <tenant>/<aggregate>/<id>/<file-id>.
+
+Nothing here touches the database: a caller stores the bytes first, outside any transaction, and then records
+the object in a short one (removing the object when the record is refused), so a slow client never holds a
+row lock or a pooled connection. Downloads go out in pieces (`stream`), never whole in memory."""
 
 from __future__ import annotations
 
@@ -38,6 +42,7 @@ DOCUMENTS = frozenset({PDF, DOCX, XLSX, ODT, ODS, CSV, TEXT, PNG, JPEG})
 PHOTOS = frozenset({JPEG, PNG, WEBP})
 
 SNIFF_BYTES = 8192
+READ_CHUNK = 64 * 1024
 
 
 def sniff(head: bytes, spool: io.IOBase | None = None) -> str | None:
@@ -96,6 +101,14 @@ class StoredObject:
     sha256: str
     content_type: str
     filename: str
+
+
+@dataclass(frozen=True)
+class ObjectStream:
+    """A stored file on its way out: its size, and its bytes in pieces as they come from S3."""
+
+    size: int
+    chunks: AsyncIterator[bytes]
 
 
 def object_key(tenant: str, aggregate: str, aggregate_id: str, file_id: str) -> str:
@@ -188,6 +201,34 @@ class ObjectStore:
             if exc.code == "NoSuchKey":
                 raise NotFound("bestand niet gevonden") from exc
             raise
+
+    async def stream(self, key: str, tenant: str) -> ObjectStream:
+        """The object in pieces of READ_CHUNK. Its existence is checked here (NotFound before any byte goes
+        out); the S3 response is opened when the first piece is asked for and released after the last one,
+        or when the reader stops early."""
+        if not key.startswith(f"{tenant}/"):
+            raise NotFound("bestand niet gevonden")
+        try:
+            found = await asyncio.to_thread(self.client.stat_object, self.bucket, key)
+        except S3Error as exc:
+            if exc.code in {"NoSuchKey", "NoSuchObject", "NotFound"}:
+                raise NotFound("bestand niet gevonden") from exc
+            raise
+        return ObjectStream(size=found.size or 0, chunks=self._pieces(key))
+
+    async def _pieces(self, key: str) -> AsyncIterator[bytes]:
+        response = await asyncio.to_thread(self.client.get_object, self.bucket, key)
+        try:
+            pieces = response.stream(READ_CHUNK)
+            while (piece := await asyncio.to_thread(next, pieces, None)) is not None:
+                yield piece
+        finally:
+            response.close()
+            response.release_conn()
+
+    async def remove(self, key: str) -> None:
+        """Removes an object that was stored but never recorded (its record was refused)."""
+        await asyncio.to_thread(self.client.remove_object, self.bucket, key)
 
     async def exists(self, key: str) -> bool:
         try:

@@ -6,6 +6,7 @@ services as real processes. Set REGIE_KEEP_STACK=1 to leave the components runni
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -66,15 +67,19 @@ def platform(stack: Stack, stack_config: StackConfig) -> Iterator[Platform]:
 
 
 class Tokens:
-    """Real access tokens from Keycloak (password grant on the regie-cli client), cached per user."""
+    """Real access tokens from Keycloak (password grant on the regie-cli client), cached per user while they
+    have more than FRESH_FOR seconds to live: the suite outlasts a token's lifetime."""
+
+    FRESH_FOR = 120.0
 
     def __init__(self, keycloak_url: str) -> None:
         self.keycloak_url = keycloak_url
-        self.cache: dict[tuple[str, str], str] = {}
+        self.cache: dict[tuple[str, str], tuple[str, float]] = {}
 
     def __call__(self, tenant: str, username: str, password: str = "demo") -> str:
         key = (tenant, username)
-        if key not in self.cache:
+        cached = self.cache.get(key)
+        if cached is None or cached[1] - time.monotonic() < self.FRESH_FOR:
             response = httpx.post(
                 f"{self.keycloak_url}/realms/{tenant}/protocol/openid-connect/token",
                 data={"grant_type": "password", "client_id": "regie-cli", "username": username,
@@ -82,8 +87,10 @@ class Tokens:
                 timeout=10,
             )
             response.raise_for_status()
-            self.cache[key] = response.json()["access_token"]
-        return self.cache[key]
+            body = response.json()
+            cached = (body["access_token"], time.monotonic() + float(body["expires_in"]))
+            self.cache[key] = cached
+        return cached[0]
 
 
 @pytest.fixture(scope="session")

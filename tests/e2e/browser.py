@@ -38,6 +38,20 @@ def api(method: str, url: str, token: str, expected: int | tuple[int, ...] = (20
     return response.json() if response.content else None
 
 
+def if_match(read: dict[str, Any]) -> dict[str, str]:
+    """If-Match with the version a read (or the answer to a write) showed."""
+    return {"If-Match": f'"{read["version"]}"'}
+
+
+def screened_eligible(grants_url: str, tenant: str, manager_token: str, application_id: str) -> None:
+    """The call manager records the application eligible through the grants API (only an eligible application
+    is assigned to the jury, ranked and awarded)."""
+    url = f"{grants_url}/{tenant}/applications/{application_id}/screening"
+    screening = api("GET", url, manager_token)
+    api("PUT", url, manager_token, headers={"If-Match": f'"{screening["version"]}"'},
+        json={"result": "eligible", "reasons": "Alle voorwaarden van het reglement zijn vervuld."})
+
+
 def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 

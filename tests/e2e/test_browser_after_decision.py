@@ -24,7 +24,7 @@ from playwright.sync_api import Page, expect
 
 from shared.portal.formats import day as calendar_day
 from tests.e2e.browser import PDF, api, log_in
-from tests.grants.decision_world import World, call_in_review, fix_and_decide
+from tests.grants.decision_world import World, call_in_review, fix_and_decide, notified_days_ago
 
 pytestmark = pytest.mark.browser
 
@@ -76,8 +76,11 @@ def decided(platform, tokens, stack_config) -> World:
 
 @pytest.fixture(scope="module")
 def decided_long_ago(platform, tokens, stack_config) -> World:
-    """Decided 31 days ago, with 30 days to appeal: the period is over."""
-    return world_decided(platform, tokens, stack_config, brussels_today() - timedelta(days=31))
+    """Decided and notified 31 days ago, with 30 days to appeal: the period is over."""
+    world = world_decided(platform, tokens, stack_config, brussels_today() - timedelta(days=31))
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        thread.submit(asyncio.run, notified_days_ago(world, 31)).result()
+    return world
 
 
 def test_the_applicant_reads_the_decision_downloads_the_letter_appeals_and_finds_the_notice(
@@ -183,8 +186,9 @@ def test_the_awarded_applicant_sees_the_payment_plan_and_reports_progress_for_re
     page.screenshot(path="/tmp/portal-after-award.png", full_page=True)
 
     # The province asks for changes: its reasons show, and the report can be sent again as it was.
+    progress_report = next(r for r in award_plan(decided)["reports"] if r["kind"] == "progress")
     api("POST", decided.url(f"/applications/{decided.apps[AWARDED]}/reports/progress/review"),
-        tokens(TENANT, "call-manager"),
+        tokens(TENANT, "call-manager"), headers={"If-Match": f'"{progress_report["version"]}"'},
         json={"outcome": "changes-requested", "reasons": "Voeg de aanwezigheidslijsten van het atelier toe."})
     page.reload()
     progress = page.locator("section.report", has=page.locator("#rapport-progress"))

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from devstack.realms import enterprise_number
-from tests.e2e.browser import PDF, api, log_in, log_out, published_call, unique
+from tests.e2e.browser import PDF, api, if_match, log_in, log_out, published_call, unique
 
 pytestmark = pytest.mark.browser
 
@@ -133,9 +133,11 @@ def test_a_submission_after_the_deadline_is_refused_in_dutch_and_the_draft_stays
         "summary": "Een project dat op de laatste seconde klaar was.",
         "requested_cents": 1_000_000, "total_cost_cents": 2_000_000, "duration_months": 12})
     partner_number = enterprise_number(TENANT, "partner")
-    api("POST", f"{grants}/{TENANT}/applications/{draft['id']}/co-applicants", applicant,
-        json={"enterprise_number": partner_number, "role": "social-economy-enterprise", "name": "De Ketting"})
-    api("POST", f"{grants}/{TENANT}/applications/{draft['id']}/co-applicants/{partner_number}/confirm", partner)
+    added = api("POST", f"{grants}/{TENANT}/applications/{draft['id']}/co-applicants", applicant,
+                headers=if_match(draft),
+                json={"enterprise_number": partner_number, "role": "social-economy-enterprise", "name": "De Ketting"})
+    api("POST", f"{grants}/{TENANT}/applications/{draft['id']}/co-applicants/{partner_number}/confirm", partner,
+        headers=if_match(added))
 
     log_in(page, gateway, TENANT, "applicant", f"aanvragen/{draft['id']}")
     submit = page.get_by_role("button", name="Aanvraag indienen")

@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from devstack.realms import enterprise_number
-from tests.e2e.browser import api, log_in, unique
+from tests.e2e.browser import api, if_match, log_in, screened_eligible, unique
 
 pytestmark = pytest.mark.browser
 
@@ -37,10 +37,12 @@ def submitted(grants: str, tokens, call_id: str, title: str, requested: int) -> 
         "title": title, "applicant_name": "Hasseltse Houtbouw nv",
         "summary": "Een houtbouwbedrijf en een maatwerkbedrijf bouwen samen modulaire woningen.",
         "requested_cents": requested, "total_cost_cents": requested * 2, "duration_months": 18})
-    api("POST", f"{grants}/{TENANT}/applications/{draft['id']}/co-applicants", applicant,
-        json={"enterprise_number": partner_number, "role": "social-economy-enterprise", "name": "De Kringwinkel"})
-    api("POST", f"{grants}/{TENANT}/applications/{draft['id']}/co-applicants/{partner_number}/confirm", partner)
-    api("POST", f"{grants}/{TENANT}/applications/{draft['id']}/submit", applicant)
+    added = api("POST", f"{grants}/{TENANT}/applications/{draft['id']}/co-applicants", applicant,
+                headers=if_match(draft), json={"enterprise_number": partner_number,
+                                               "role": "social-economy-enterprise", "name": "De Kringwinkel"})
+    confirmed = api("POST", f"{grants}/{TENANT}/applications/{draft['id']}/co-applicants/{partner_number}/confirm",
+                    partner, headers=if_match(added))
+    api("POST", f"{grants}/{TENANT}/applications/{draft['id']}/submit", applicant, headers=if_match(confirmed))
     return str(draft["id"])
 
 
@@ -55,6 +57,7 @@ def scored_by_the_jurors(grants: str, tokens, call: dict, ids: dict[str, str]) -
         for juror, scores in zip(assigned["jurors"], SCORES[letter], strict=True):
             token = tokens(TENANT, juror)
             saved = api("PUT", f"{grants}/{TENANT}/applications/{assigned['application_id']}/review", token,
+                        headers={"If-Match": '"0"'},  # a first save: no review yet
                         json={"scores": [{"criterion_id": c, "score": s, "justification": f"Score {s}: gemotiveerd."}
                                          for c, s in zip(criteria, scores, strict=True)]})
             api("POST", f"{grants}/{TENANT}/applications/{assigned['application_id']}/review/submit", token,
@@ -143,6 +146,8 @@ def test_a_call_manager_runs_a_call_from_draft_to_decision_in_the_browser(page: 
     expect(page.locator(".notice--ok")).to_contain_text("niet ontvankelijk")
     expect(page.locator(".history")).to_contain_text("De verplichte begroting ontbreekt.")
     page.screenshot(path="/tmp/portal-province-screening.png", full_page=True)
+    for letter in "AB":  # A and B are eligible: only screened-eligible applications go to the jury
+        screened_eligible(grants, TENANT, manager, ids[letter])
 
     page.goto(call_url)
     page.get_by_role("button", name="Beoordeling starten").click()

@@ -23,7 +23,7 @@ from services.grants.applications.models import Application, CoApplicant
 from services.grants.calls.models import Call  # noqa: F401  (the mapper of applications.call_id's table)
 from shared.db import Database
 from shared.ids import uuid7
-from tests.e2e.browser import api, log_in, published_call, unique
+from tests.e2e.browser import api, if_match, log_in, published_call, screened_eligible, unique
 
 pytestmark = pytest.mark.browser
 
@@ -38,10 +38,12 @@ def submitted_through_the_api(grants: str, tokens, call_id: str, title: str) -> 
         "title": title, "applicant_name": "Brugse Bouw nv",
         "summary": "Een bouwbedrijf en een maatwerkbedrijf renoveren samen sociale woningen.",
         "requested_cents": 4_000_000, "total_cost_cents": 6_000_000, "duration_months": 24})
-    api("POST", f"{grants}/{TENANT}/applications/{draft['id']}/co-applicants", applicant,
-        json={"enterprise_number": partner_number, "role": "social-economy-enterprise", "name": "De Werkplaats"})
-    api("POST", f"{grants}/{TENANT}/applications/{draft['id']}/co-applicants/{partner_number}/confirm", partner)
-    api("POST", f"{grants}/{TENANT}/applications/{draft['id']}/submit", applicant)
+    added = api("POST", f"{grants}/{TENANT}/applications/{draft['id']}/co-applicants", applicant,
+                headers=if_match(draft), json={"enterprise_number": partner_number,
+                                               "role": "social-economy-enterprise", "name": "De Werkplaats"})
+    confirmed = api("POST", f"{grants}/{TENANT}/applications/{draft['id']}/co-applicants/{partner_number}/confirm",
+                    partner, headers=if_match(added))
+    api("POST", f"{grants}/{TENANT}/applications/{draft['id']}/submit", applicant, headers=if_match(confirmed))
     return str(draft["id"])
 
 
@@ -54,7 +56,7 @@ async def submitted_with_the_jurors_organisation(stack_config, call_id: str, tit
                 id=application_id, tenant=TENANT, call_id=uuid.UUID(call_id), applicant_sub="s",
                 applicant_username="applicant",
                 applicant_enterprise_number=enterprise_number(TENANT, "applicant"), applicant_name="Brugse Bouw nv",
-                title=title, status="submitted", submitted_at=datetime.now(UTC), snapshot={"title": title},
+                title=title, status="eligible", submitted_at=datetime.now(UTC), snapshot={"title": title},
                 content_hash="0" * 64))
             await session.flush()
             session.add(CoApplicant(id=uuid7(), tenant=TENANT, application_id=application_id,
@@ -74,22 +76,27 @@ def test_a_juror_never_sees_a_conflicted_application_scores_another_and_then_see
     criteria = {c["name"]: c["id"] for c in call["criteria"]}
     scored_title, conflicted_title = unique("Renovatie met maatwerk"), unique("Project van Jans werkgever")
     scored = submitted_through_the_api(grants, tokens, call["id"], scored_title)
+    screened_eligible(grants, TENANT, manager, scored)
     # Playwright's sync API keeps an event loop running in this thread: the database write gets its own.
     with ThreadPoolExecutor(max_workers=1) as worker:
         conflicted = worker.submit(asyncio.run, submitted_with_the_jurors_organisation(
             stack_config, call["id"], conflicted_title)).result()
 
-    api("PUT", f"{grants}/{TENANT}/calls/{call['id']}/jury", manager, json={
+    jury = api("GET", f"{grants}/{TENANT}/calls/{call['id']}/jury", manager)
+    api("PUT", f"{grants}/{TENANT}/calls/{call['id']}/jury", manager, headers=if_match(jury), json={
         "members": [{"username": u, "name": u, "enterprise_number": enterprise_number(TENANT, u)} for u in JURY],
         "chair": "jury-chair"})
-    api("PUT", f"{grants}/{TENANT}/calls/{call['id']}/assignments", manager, json={"assignments": [
-        {"application_id": scored, "jurors": ["juror", "juror2"]},
-        {"application_id": conflicted, "jurors": ["juror2", "jury-chair"]}]})
+    assignments = api("GET", f"{grants}/{TENANT}/calls/{call['id']}/assignments", manager)
+    api("PUT", f"{grants}/{TENANT}/calls/{call['id']}/assignments", manager, headers=if_match(assignments),
+        json={"assignments": [{"application_id": scored, "jurors": ["juror", "juror2"]},
+                              {"application_id": conflicted, "jurors": ["juror2", "jury-chair"]}]})
     juror2 = tokens(TENANT, "juror2")
-    saved = api("PUT", f"{grants}/{TENANT}/applications/{scored}/review", juror2, json={"scores": [
-        {"criterion_id": criteria["Innovatie"], "score": "6", "justification": "Degelijk maar weinig vernieuwend."},
-        {"criterion_id": criteria["Samenwerking"], "score": "9",
-         "justification": "Sterk partnerschap met de werkplaats."}]})
+    saved = api("PUT", f"{grants}/{TENANT}/applications/{scored}/review", juror2, headers={"If-Match": '"0"'},
+                json={"scores": [
+                    {"criterion_id": criteria["Innovatie"], "score": "6",
+                     "justification": "Degelijk maar weinig vernieuwend."},
+                    {"criterion_id": criteria["Samenwerking"], "score": "9",
+                     "justification": "Sterk partnerschap met de werkplaats."}]})
     api("POST", f"{grants}/{TENANT}/applications/{scored}/review/submit", juror2,
         headers={"If-Match": f'"{saved["version"]}"'})
 

@@ -126,12 +126,34 @@ async def call_in_review(platform, tokens, stack_config, tenant: str, *, appeal_
     return World(platform.url("grants"), tenant, call_id, apps, tokens, app_db, co_number)
 
 
+def decide(world: World, decided_on: date | str, *, reference: str | None = None, user: str = "call-manager",
+           call_id: uuid.UUID | None = None) -> httpx.Response:
+    """The decision request on the call's current proposal: its id in the body, its version in If-Match (a
+    made-up proposal, version 1, while none is fixed)."""
+    call = call_id or world.call_id
+    current = httpx.get(world.url(f"/calls/{call}/ranking/proposal"), headers=world.as_("call-manager"))
+    proposal_id, version = ((current.json()["id"], current.json()["version"]) if current.status_code == 200
+                            else (str(uuid7()), 1))
+    day = decided_on if isinstance(decided_on, str) else decided_on.isoformat()
+    return httpx.post(world.url(f"/calls/{call}/decision"), headers=world.as_(user, **{"If-Match": f'"{version}"'}),
+                      json={"reference": world.reference if reference is None else reference, "decided_on": day,
+                            "proposal_id": proposal_id}, timeout=30)
+
+
+async def notified_days_ago(world: World, days: int) -> None:
+    """As if the decision had been published `days` ago: its notification, from which the appeal period runs,
+    moved back (the database clock that sets it cannot be moved)."""
+    async with world.app_db.transaction(world.tenant) as session:
+        await session.execute(text("UPDATE decisions SET notified_on = notified_on - CAST(:days AS integer) "
+                                   "WHERE call_id = :call_id"), {"days": days, "call_id": world.call_id})
+    await world.app_db.dispose()
+
+
 def fix_and_decide(world: World, decided_on: date) -> dict:
     fixed = httpx.post(world.url(f"/calls/{world.call_id}/ranking/proposal"), headers=world.as_("call-manager"))
     assert fixed.status_code == 201, fixed.text
-    decided = httpx.post(world.url(f"/calls/{world.call_id}/decision"), headers=world.as_("call-manager"),
-                         json={"reference": world.reference, "decided_on": decided_on.isoformat()}, timeout=30)
-    assert decided.status_code == 201, decided.text
+    decided = decide(world, decided_on)
+    assert decided.status_code in (200, 201), decided.text
     return decided.json()
 
 

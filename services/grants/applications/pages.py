@@ -30,6 +30,7 @@ from services.grants.calls.schemas import CallOut
 from services.grants.decisions import rules as decision_rules
 from services.grants.decisions import section as decision_section
 from services.grants.portal import APPLICANTS, CO_APPLICANTS, form_post, public_visitor, visitor
+from shared.db import savepoints
 from shared.portal.formats import euros_input, parse_enterprise_number, parse_euros, parse_whole_number
 from shared.portal.forms import Form, command, sentence
 from shared.portal.pages import FormData, Upload, Viewer, undone_on_refusal, upload_chunks
@@ -164,6 +165,13 @@ async def save_draft(request: Request[Any, Any, Any], session: AsyncSession, app
 
 # ---- the application's page ----------------------------------------------------------------------------
 
+def held_version(data: FormData) -> int:
+    """The application's version the page showed (its hidden `version` field): a write from a page judges the
+    application as the person saw it, and a page without one is as stale as can be (0)."""
+    version = str(data.get("version") or "")
+    return int(version) if version.isdigit() else 0
+
+
 async def application_page(who: Viewer, session: AsyncSession, application_id: uuid.UUID,
                            forms: dict[str, Form] | None = None, problem: str | None = None,
                            status_code: int = 200) -> Template:
@@ -209,7 +217,7 @@ async def add_co_applicant(request: Request[Any, Any, Any], session: AsyncSessio
         try:
             async with undone_on_refusal(session):
                 await service.add_co_applicant(session, who.person, application_id, command(
-                    AddCoApplicant, {"enterprise_number": number, "role": role, "name": name}), None)
+                    AddCoApplicant, {"enterprise_number": number, "role": role, "name": name}), held_version(data))
         except Problem as exc:
             form.refuse_problem(exc)
         else:
@@ -224,7 +232,7 @@ async def remove_co_applicant(request: Request[Any, Any, Any], session: AsyncSes
     who, _ = await form_post(request, session, data, ("applicant",))
     try:
         async with undone_on_refusal(session):
-            await service.remove_co_applicant(session, who.person, application_id, number, None)
+            await service.remove_co_applicant(session, who.person, application_id, number, held_version(data))
     except Problem as exc:
         return await application_page(who, session, application_id, problem=sentence(exc.detail),
                                       status_code=exc.status)
@@ -243,11 +251,10 @@ async def upload_attachment(request: Request[Any, Any, Any], session: AsyncSessi
     try:
         if form.ok and isinstance(upload, UploadFile):
             try:
-                async with undone_on_refusal(session):
-                    await service.upload_attachment(
-                        session, who.person, store, application_id, code=code, filename=upload.filename,
-                        content_type=upload.content_type, chunks=upload_chunks(upload),
-                        idempotency_key=str(data.get("idempotency_key") or uuid.uuid4()))
+                await service.upload_attachment(
+                    savepoints(session), who.person, store, application_id, code=code,
+                    filename=upload.filename, content_type=upload.content_type, chunks=upload_chunks(upload),
+                    idempotency_key=str(data.get("idempotency_key") or uuid.uuid4()))
             except Problem as exc:
                 form.refuse_problem(exc)
             else:
@@ -265,7 +272,7 @@ async def submit(request: Request[Any, Any, Any], session: AsyncSession, applica
     who, _ = await form_post(request, session, data, ("applicant",))
     try:
         async with undone_on_refusal(session):
-            _, warnings = await service.submit(session, who.person, application_id,
+            _, warnings = await service.submit(session, who.person, application_id, held_version(data),
                                                str(data.get("idempotency_key") or uuid.uuid4()))
     except Problem as exc:
         # A refused submit (deadline passed, a co-applicant not confirmed) leaves the draft as it was.
@@ -322,7 +329,8 @@ async def confirm_co_application(request: Request[Any, Any, Any], session: Async
     who, _ = await form_post(request, session, data, CO_APPLICANTS)
     try:
         async with undone_on_refusal(session):
-            await service.confirm(session, who.person, application_id, who.enterprise_number or "-")
+            await service.confirm(session, who.person, application_id, who.enterprise_number or "-",
+                                  held_version(data))
     except Problem as exc:
         who.flash(sentence(exc.detail), "error")
     else:

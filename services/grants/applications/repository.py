@@ -22,6 +22,13 @@ class ApplicationRepository(TenantRepository):
         return await self.session.scalar(self.select(Application).where(Application.id == application_id)
                                          .with_for_update().execution_options(populate_existing=True))
 
+    async def lock_of_call(self, call_id: uuid.UUID) -> list[Application]:
+        """Every application of the call, held until the transaction ends (in id order, so two holders never
+        wait on each other crosswise): a decision and a withdrawal of one of them do not pass each other."""
+        return list((await self.session.scalars(
+            self.select(Application).where(Application.call_id == call_id).order_by(Application.id)
+            .with_for_update().execution_options(populate_existing=True))).all())
+
     async def with_ids(self, application_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Application]:
         if not application_ids:
             return {}

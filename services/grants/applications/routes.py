@@ -5,6 +5,7 @@ from urllib.parse import quote
 
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.params import Parameter
+from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.grants.applications import rules, service
@@ -21,9 +22,10 @@ from services.grants.applications.schemas import (
     Withdrawal,
 )
 from services.grants.calls.rules import MANAGERS
-from shared import enterprise_number
+from shared import enterprise_number, idempotency
 from shared.auth import Principal, require_roles
 from shared.problems import BadRequest
+from shared.service_app import Runtime
 from shared.storage import ObjectStore
 from shared.versioning import IdempotencyKey, IfMatch, etag, expected_version
 
@@ -136,27 +138,33 @@ class ApplicationController(Controller):
     @post("/{application_id:uuid}/co-applicants/{number:str}/confirm", guards=[require_roles(*ORGANISATIONS)],
           status_code=200)
     async def confirm(self, application_id: uuid.UUID, number: str, session: AsyncSession,
-                      principal: Principal) -> Response[ApplicationOut]:
-        return with_etag(await service.confirm(session, principal, application_id, number))
+                      principal: Principal, if_match: IfMatch = None) -> Response[ApplicationOut]:
+        """Confirms the draft as the co-applicant saw it: If-Match names that version (428 without, 412 when
+        the draft changed since)."""
+        return with_etag(await service.confirm(session, principal, application_id, number,
+                                               expected_version(if_match)))
 
     @post("/{application_id:uuid}/attachments", guards=[require_roles("applicant")])
-    async def upload(self, request: Request, application_id: uuid.UUID, session: AsyncSession,
-                     principal: Principal, store: ObjectStore, code: str = Parameter(), filename: str = Parameter(),
+    async def upload(self, request: Request, application_id: uuid.UUID, principal: Principal, store: ObjectStore,
+                     runtime: Runtime, code: str = Parameter(), filename: str = Parameter(),
                      idempotency_key: IdempotencyKey = None) -> Response[AttachmentOut]:
-        """The raw file as the body, its type as Content-Type: streamed through the size and type checks."""
+        """The raw file as the body, its type as Content-Type: streamed through the size and type checks into
+        object storage with no database connection held; short transactions of their own before and after."""
         attachment, created = await service.upload_attachment(
-            session, principal, store, application_id, code=code, filename=filename,
-            content_type=request.headers.get("content-type", ""), chunks=request.stream(),
+            lambda: runtime.db.transaction(principal.tenant), principal, store, application_id, code=code,
+            filename=filename, content_type=request.headers.get("content-type", ""), chunks=request.stream(),
             idempotency_key=idempotency_key)
         return Response(attachment_out(attachment), status_code=201 if created else 200)
 
     @get("/{application_id:uuid}/attachments/{attachment_id:uuid}",
          guards=[require_roles("applicant", "partner", "juror", *MANAGERS)])
     async def download(self, application_id: uuid.UUID, attachment_id: uuid.UUID, session: AsyncSession,
-                       principal: Principal, store: ObjectStore) -> Response[bytes]:
+                       principal: Principal, store: ObjectStore) -> Stream:
+        """The file in pieces from object storage (the request's transaction ends before the first one)."""
         attachment, content = await service.read_attachment(session, principal, store, application_id,
                                                             attachment_id)
-        return Response(content, media_type=attachment.content_type, headers={
+        return Stream(content.chunks, media_type=attachment.content_type, headers={
+            "Content-Length": str(content.size),
             "Content-Disposition": f"attachment; filename*=UTF-8''{quote(attachment.filename)}",
             "X-Content-SHA256": attachment.sha256})
 
@@ -167,10 +175,20 @@ class ApplicationController(Controller):
         return with_etag(await service.remove_attachment(session, principal, application_id, attachment_id))
 
     @post("/{application_id:uuid}/submit", guards=[require_roles("applicant")], status_code=200)
-    async def submit(self, application_id: uuid.UUID, session: AsyncSession, principal: Principal,
+    async def submit(self, request: Request, application_id: uuid.UUID, session: AsyncSession,
+                     principal: Principal, if_match: IfMatch = None,
                      idempotency_key: IdempotencyKey = None) -> Response[ApplicationOut]:
-        application, warnings = await service.submit(session, principal, application_id, idempotency_key)
-        return with_etag(application, warnings=warnings)
+        """Submits the draft as the lead saw it (If-Match: 428 without, 412 when it changed since). With an
+        Idempotency-Key, a retry gets the first answer again; the key on another request is 422."""
+        expected = expected_version(if_match)
+        keyed = await idempotency.claim(
+            session, tenant=principal.tenant, subject=principal.subject, key=idempotency_key,
+            fingerprint=idempotency.request_hash(request.method, request.url.path, request.url.query,
+                                                 await request.body()))
+        if keyed is not None and keyed.replay is not None:
+            return keyed.replay
+        application, warnings = await service.submit(session, principal, application_id, expected, idempotency_key)
+        return await idempotency.remember(session, keyed, with_etag(application, warnings=warnings))
 
     @post("/{application_id:uuid}/withdraw", guards=[require_roles("applicant")], status_code=200)
     async def withdraw(self, application_id: uuid.UUID, session: AsyncSession, principal: Principal,

@@ -105,3 +105,15 @@ def snapshot(*, application: Mapping[str, Any], co_applicants: Sequence[Mapping[
         "co_applicants": sorted((dict(c) for c in co_applicants), key=lambda c: c["enterprise_number"]),
         "attachments": sorted((dict(a) for a in attachments), key=lambda a: (a["code"], a["id"])),
     }
+
+
+# --- what a refused write means to a person -------------------------------------------------------------
+
+CONSTRAINT_REASONS: dict[str, str] = {
+    # {constraint or unique index: the Dutch reason}: the loser of two concurrent requests is answered 409 with
+    # this (services.grants.app gathers every capability's; shared.problems answers).
+    "uq_co_applicants_number": "deze onderneming staat al als mede-aanvrager op de aanvraag (tegelijk toegevoegd); "
+                               "laad de aanvraag opnieuw",
+    "uq_attachments_idempotency_key": "deze bijlage werd al ontvangen onder dezelfde Idempotency-Key; laad de "
+                                      "aanvraag opnieuw",
+}

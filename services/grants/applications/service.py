@@ -4,8 +4,10 @@ Who may do what is in `policy` (`can_read_application`, which the jury extends f
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import AsyncIterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,11 +33,12 @@ from services.grants.registry.repository import KnownOrganisationRepository
 from services.grants.screening.service import screen_automatically
 from shared import enterprise_number
 from shared.auth import Principal
+from shared.db import UnitOfWork
 from shared.events.outbox import stage
 from shared.ids import uuid7
 from shared.portal import formats
 from shared.problems import Conflict, Forbidden, Invalid, NotFound, PreconditionFailed
-from shared.storage import DOCUMENTS, ObjectStore
+from shared.storage import DOCUMENTS, ObjectStore, ObjectStream
 from shared.versioning import check_version
 
 NOT_FOUND = "deze aanvraag bestaat niet of u hebt er geen toegang toe"
@@ -210,8 +213,11 @@ async def remove_co_applicant(session: AsyncSession, principal: Principal, appli
 
 
 async def confirm(session: AsyncSession, principal: Principal, application_id: uuid.UUID,
-                  number: str) -> Application:
-    """A person of the co-applicant organisation confirms its participation in the draft as it stands."""
+                  number: str, expected: int | None) -> Application:
+    """A person of the co-applicant organisation confirms its participation in the draft as they saw it
+    (`expected`, its version): a draft changed since is refused (412), and a change of what was agreed to
+    has cleared every confirmation. A confirmation is no new version of the draft: co-applicants confirming
+    the same version at once all succeed, and the lead's view of the draft stays current."""
     application = await ApplicationRepository(session, principal.tenant).lock(application_id)
     if application is None or not await can_read_application(session, principal, application):
         raise NotFound(NOT_FOUND)
@@ -223,12 +229,16 @@ async def confirm(session: AsyncSession, principal: Principal, application_id: u
         return application
     if application.status != ApplicationStatus.DRAFT:
         raise Conflict(f"de aanvraag is {rules.STATUS_LABELS[application.status]}", status_now=application.status)
+    check_version(application.version, expected, "de aanvraag")
     co_applicant.confirmed_at = await CallRepository(session, principal.tenant).database_clock()
     co_applicant.confirmed_by = principal.username
     record(session, tenant=principal.tenant, actor=principal.username, action="co_applicant.confirmed",
            entity="application", entity_id=application.id, after={"enterprise_number": number,
+                                                                 "version": application.version,
                                                                  "terms": content_of(application)})
-    return await _saved(session, application)
+    await _flush(session)
+    await session.refresh(application)
+    return application
 
 
 async def _call_of(session: AsyncSession, application: Application) -> Call:
@@ -237,39 +247,98 @@ async def _call_of(session: AsyncSession, application: Application) -> Call:
     return call
 
 
-async def upload_attachment(session: AsyncSession, principal: Principal, store: ObjectStore,
-                            application_id: uuid.UUID, *, code: str, filename: str, content_type: str,
-                            chunks: AsyncIterable[bytes], idempotency_key: str | None) -> tuple[Attachment, bool]:
-    """Streams the file through the checks into object storage; (attachment, created). A retry with the same
-    Idempotency-Key returns the first upload."""
-    application = await _own_draft(session, principal, application_id, None)
-    repository = ApplicationRepository(session, principal.tenant)
-    if idempotency_key:
-        earlier = await repository.attachment_by_idempotency_key(application.id, idempotency_key)
-        if earlier is not None:
-            return earlier, False
+@dataclass(frozen=True)
+class UploadTerms:
+    """What an upload may be, judged before any byte is read: the clean file name and the accepted types."""
+
+    filename: str
+    accepted: frozenset[str]
+    max_bytes: int | None
+
+
+async def _upload_terms(session: AsyncSession, principal: Principal, application: Application, code: str,
+                        filename: str) -> UploadTerms:
+    if not is_lead_applicant(principal, application):
+        raise Forbidden("alleen de aanvragende organisatie kan haar aanvraag wijzigen")
+    if application.status != ApplicationStatus.DRAFT:
+        raise Conflict(f"de aanvraag is {rules.STATUS_LABELS[application.status]} en kan niet meer gewijzigd "
+                       "worden", status_now=application.status)
     filename = filename.strip().replace("/", "_").replace("\\", "_")
     if not filename:
         raise Invalid("geef de bestandsnaam (?filename=…)", field="filename")
     required = {a.code: a for a in attachments_of(await _call_of(session, application))}
     if code == rules.OTHER_ATTACHMENTS:
-        accepted, max_bytes = DOCUMENTS, None
-    elif code in required:
-        accepted, max_bytes = frozenset(required[code].types) & DOCUMENTS, required[code].max_bytes
-    else:
-        raise Invalid(f"onbekende bijlagecode {code!r}", field="code",
-                      allowed=[*required, rules.OTHER_ATTACHMENTS])
+        return UploadTerms(filename, DOCUMENTS, None)
+    if code in required:
+        return UploadTerms(filename, frozenset(required[code].types) & DOCUMENTS, required[code].max_bytes)
+    raise Invalid(f"onbekende bijlagecode {code!r}", field="code", allowed=[*required, rules.OTHER_ATTACHMENTS])
+
+
+async def upload_attachment(units: UnitOfWork, principal: Principal, store: ObjectStore,
+                            application_id: uuid.UUID, *, code: str, filename: str, content_type: str,
+                            chunks: AsyncIterable[bytes], idempotency_key: str | None) -> tuple[Attachment, bool]:
+    """Streams the file through the checks into object storage; (attachment, created). A retry with the same
+    Idempotency-Key returns the first upload.
+
+    Three steps, so that a slow client holds neither a row lock nor a database connection while its bytes come
+    in: a short read judges whether and what may be uploaded; the bytes go to object storage with no unit of
+    work open; a short write records the attachment on the locked draft, judged again (the draft may have been
+    submitted meanwhile). When that record is refused the stored object is removed."""
+    earlier: Attachment | None = None
+    async with units() as session:
+        application = await get_readable(session, principal, application_id)
+        if idempotency_key:
+            repository = ApplicationRepository(session, principal.tenant)
+            earlier = await repository.attachment_by_idempotency_key(application.id, idempotency_key)
+        if earlier is None:
+            terms = await _upload_terms(session, principal, application, code, filename)
+    if earlier is not None:
+        return await _retried_upload(earlier, code, filename, chunks), False
     stored = await store.upload(chunks, tenant=principal.tenant, aggregate="applications",
-                                aggregate_id=str(application.id), filename=filename, claimed_type=content_type,
-                                accepted=accepted, max_bytes=max_bytes)
-    attachment = Attachment(id=uuid7(), tenant=principal.tenant, application_id=application.id, code=code,
-                            filename=stored.filename, content_type=stored.content_type, size_bytes=stored.size,
-                            sha256=stored.sha256, object_key=stored.key, uploaded_by=principal.username,
-                            idempotency_key=idempotency_key or None)
-    application.attachments.append(attachment)
-    await _saved(session, application)
-    await session.refresh(attachment)
+                                aggregate_id=str(application_id), filename=terms.filename,
+                                claimed_type=content_type, accepted=terms.accepted, max_bytes=terms.max_bytes)
+    kept = False
+    try:
+        async with units() as session:
+            application = await _own_draft(session, principal, application_id, None)
+            if idempotency_key:  # a retry that raced this one may have recorded its upload first
+                repository = ApplicationRepository(session, principal.tenant)
+                earlier = await repository.attachment_by_idempotency_key(application.id, idempotency_key)
+                if earlier is not None:
+                    _same_upload(earlier, code, stored.filename, stored.sha256)
+                    return earlier, False
+            attachment = Attachment(
+                id=uuid7(), tenant=principal.tenant, application_id=application.id, code=code,
+                filename=stored.filename, content_type=stored.content_type, size_bytes=stored.size,
+                sha256=stored.sha256, object_key=stored.key, uploaded_by=principal.username,
+                idempotency_key=idempotency_key or None)
+            application.attachments.append(attachment)
+            await _saved(session, application)
+            await session.refresh(attachment)
+            kept = True
+    finally:
+        if not kept:
+            await store.remove(stored.key)
     return attachment, True
+
+
+def _same_upload(earlier: Attachment, code: str, filename: str, sha256: str) -> None:
+    """A retry with an upload's Idempotency-Key must be that upload again: the same code, file name and bytes
+    (the attachment keeps the key, the SHA-256 of the body and what it answered). Anything else is 422."""
+    if (earlier.code, earlier.filename, earlier.sha256) != (code, filename, sha256):
+        raise Invalid("deze Idempotency-Key werd al gebruikt voor een andere upload (een ander bestand, een andere "
+                      "naam of bijlagecode); gebruik een nieuwe sleutel voor een nieuwe upload",
+                      field="Idempotency-Key", attachment_id=str(earlier.id))
+
+
+async def _retried_upload(earlier: Attachment, code: str, filename: str, chunks: AsyncIterable[bytes]) -> Attachment:
+    """The first upload again, once the retried body proves to be the same bytes (read and hashed, not stored;
+    no unit of work is open meanwhile)."""
+    digest = hashlib.sha256()
+    async for chunk in chunks:
+        digest.update(chunk)
+    _same_upload(earlier, code, filename.strip().replace("/", "_").replace("\\", "_"), digest.hexdigest())
+    return earlier
 
 
 async def remove_attachment(session: AsyncSession, principal: Principal, application_id: uuid.UUID,
@@ -283,12 +352,12 @@ async def remove_attachment(session: AsyncSession, principal: Principal, applica
 
 
 async def read_attachment(session: AsyncSession, principal: Principal, store: ObjectStore,
-                          application_id: uuid.UUID, attachment_id: uuid.UUID) -> tuple[Attachment, bytes]:
+                          application_id: uuid.UUID, attachment_id: uuid.UUID) -> tuple[Attachment, ObjectStream]:
     application = await get_readable(session, principal, application_id)
     attachment = next((a for a in application.attachments if a.id == attachment_id), None)
     if attachment is None:
         raise NotFound("deze bijlage bestaat niet")
-    return attachment, await store.read(attachment.object_key, principal.tenant)
+    return attachment, await store.stream(attachment.object_key, principal.tenant)
 
 
 def freeze(application: Application) -> tuple[dict[str, Any], str]:
@@ -305,10 +374,11 @@ def freeze(application: Application) -> tuple[dict[str, Any], str]:
     return snapshot, rules.content_hash(snapshot)
 
 
-async def submit(session: AsyncSession, principal: Principal, application_id: uuid.UUID,
+async def submit(session: AsyncSession, principal: Principal, application_id: uuid.UUID, expected: int | None,
                  idempotency_key: str | None) -> tuple[Application, list[str]]:
-    """Freezes the application if the call is open by the database clock; (application, warnings).
-    Submitting again returns the same snapshot and stages no second event."""
+    """Freezes the application as the lead saw it (`expected`, its version; 412 when it changed since) if the
+    call is open by the database clock; (application, warnings). Submitting again returns the same snapshot
+    and stages no second event."""
     repository = ApplicationRepository(session, principal.tenant)
     application = await repository.lock(application_id)  # concurrent submits of one application queue here
     if application is None or not await can_read_application(session, principal, application):
@@ -319,6 +389,7 @@ async def submit(session: AsyncSession, principal: Principal, application_id: uu
         return application, []
     if application.status != ApplicationStatus.DRAFT:
         raise Conflict(f"de aanvraag is {rules.STATUS_LABELS[application.status]}", status_now=application.status)
+    check_version(application.version, expected, "de aanvraag")
     # FOR SHARE on the call: closing it waits until this submission has committed or failed, and its status
     # and period cannot change before the submission is judged against them.
     call = await CallRepository(session, principal.tenant).get_locked_for_submission(application.call_id)

@@ -1,13 +1,15 @@
 """Reminders for progress and final reports, and the default plan when an award is announced.
 
-The reminder worker runs in every replica (a ServiceSpec.background task). Each round, per tenant, in one
-transaction: the awaited reports inside their reminder window are locked FOR UPDATE SKIP LOCKED (a report
-another replica is handling is skipped), the pure `rules.due_reminders` decides what is due today (Brussels,
-by the database clock unless a test passes `today`), each reminder is claimed in `report_reminders` (unique
-per report and kind: a claim that finds a row sends nothing), the in-portal notices are added, and the
-e-mail goes out through shared.mail (the SMTP relay of grants' settings) before the commit. A failed send rolls the
-claim back, so the next round tries again; a crash after the send and before the commit may send one twice
-(at least once, never lost), like the decision e-mails.
+The reminder worker runs in every replica (a ServiceSpec.background task). Each round, per tenant: one short
+read finds up to `BATCH` awaited reports inside their reminder window that have not had today's reminder (a
+reminded report is not picked again, so a backlog never hides the newer ones), the pure `rules.due_reminders`
+decides what is due today (Brussels, by the database clock unless a test passes `today`), and then each
+reminder has a transaction of its own: the report is locked FOR UPDATE SKIP LOCKED (a report another replica
+is handling is skipped), the reminder is claimed in `report_reminders` (unique per report and kind: a claim
+that finds a row sends nothing), the in-portal notice and the audit entry are added, and the e-mail is staged
+in the e-mail outbox (services/grants/mailings), which delivers it with retries. A refused or failing e-mail
+therefore rolls back nothing: not its own claim, not the others'; it is retried or shown to the province admin
+as undeliverable.
 
 `AWARD_PLANS` is a durable consumer of grants' own `application.awarded`: it makes the default plan from the
 call's rule (idempotent: a plan that exists is left alone)."""
@@ -24,15 +26,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.grants.applications.repository import ApplicationRepository
 from services.grants.audit.service import record
 from services.grants.awards import rules
-from services.grants.awards.models import Report
 from services.grants.awards.repository import AwardRepository
 from services.grants.awards.service import ensure_plan
 from services.grants.calls.repository import CallRepository
 from services.grants.events.published import ApplicationAwardedV1
+from services.grants.mailings import service as mailings
 from services.grants.notices import service as notices
 from services.grants.notices.rules import RecipientKind
 from services.grants.settings import GrantsSettings
-from shared import mail
 from shared.db import Database
 from shared.events.consumer import Subscription
 from shared.events.envelope import Envelope, data_as
@@ -44,50 +45,56 @@ from shared.tenancy import display_name
 log = logging.getLogger("regie.grants.reminders")
 
 BATCH = 100
+DEFAULT_WINDOW = rules.AwardRule().reminder_days_before
 
 
-async def remind_tenant(db: Database, tenant: str, settings: mail.MailSettings, *,
-                        today: date | None = None) -> list[tuple[str, str]]:
-    """One round for one tenant; returns the (report id, kind) reminders this call sent."""
-    sent_now: list[tuple[str, str]] = []
+async def remind_tenant(db: Database, tenant: str, *, today: date | None = None) -> list[tuple[str, str]]:
+    """One round for one tenant; returns the (report id, kind) reminders this call claimed."""
     async with db.transaction(tenant) as session:
         repository = AwardRepository(session, tenant)
         today = today or await CallRepository(session, tenant).brussels_today()
-        locked = await repository.lock_awaited_reports(today, rules.AwardRule().reminder_days_before, BATCH)
-        if not locked:
-            return sent_now
-        reports = {str(report.id): report for report, _ in locked}
-        awaited = [rules.AwaitedReport(str(r.id), r.status, r.due_on, days) for r, days in locked]
-        already = await repository.reminders_sent([r.id for r, _ in locked])
-        for report_id, kind in rules.due_reminders(awaited, today, already):
-            if await _remind(session, repository, settings, reports[report_id], kind):
+        awaiting = await repository.reports_awaiting_reminder(today, DEFAULT_WINDOW, BATCH)
+        already = await repository.reminders_sent([r.id for r, _ in awaiting])
+    due = rules.due_reminders([rules.AwaitedReport(str(r.id), r.status, r.due_on, days) for r, days in awaiting],
+                              today, already)
+    sent_now: list[tuple[str, str]] = []
+    for report_id, kind in due:
+        try:
+            if await _remind(db, tenant, uuid.UUID(report_id), kind, today):
                 sent_now.append((report_id, kind))
+        except Exception:
+            log.exception("a report reminder failed", extra={"report_id": report_id, "kind": kind, "tenant": tenant})
     return sent_now
 
 
-async def _remind(session: AsyncSession, repository: AwardRepository, settings: mail.MailSettings,
-                  report: Report, kind: rules.ReminderKind) -> bool:
-    tenant = repository.tenant
-    application = await ApplicationRepository(session, tenant).get(report.application_id)
-    if application is None:
-        return False
-    recipients = [application.applicant_email] if application.applicant_email else []
-    if not await repository.claim_reminder({"id": uuid7(), "report_id": report.id, "kind": kind,
-                                            "recipients": recipients}):
-        return False
-    subject, body = rules.reminder_text(kind, report.kind, application.title, day(report.due_on),
-                                        display_name(tenant))
-    link = f"/{tenant}/api/grants/applications/{application.id}/award-plan"
-    await notices.leave(session, tenant, [(RecipientKind.USER, application.applicant_username),
-                                          (RecipientKind.ORGANISATION, application.applicant_enterprise_number)],
-                        title=subject, body=body, link=link, dedupe_key=f"reminder:{report.id}:{kind}")
-    record(session, tenant=tenant, actor="system", action=f"report.{report.kind}.reminder_{kind}",
-           entity="application", entity_id=application.id, before=None,
-           after={"due_on": report.due_on.isoformat(), "recipients": recipients})
-    if recipients:
-        await mail.send(settings, mail.message(settings, recipients, subject, body))
-    log.info("report reminder sent", extra={"application_id": str(application.id), "report": report.kind,
-                                            "kind": kind, "tenant": tenant})
+async def _remind(db: Database, tenant: str, report_id: uuid.UUID, kind: rules.ReminderKind, today: date) -> bool:
+    """Claims, records and stages one reminder in a transaction of its own."""
+    async with db.transaction(tenant) as session:
+        repository = AwardRepository(session, tenant)
+        locked = await repository.lock_report_awaiting_reminder(report_id, today, DEFAULT_WINDOW)
+        if locked is None:
+            return False
+        report, _ = locked
+        application = await ApplicationRepository(session, tenant).get(report.application_id)
+        if application is None:
+            return False
+        recipients = [application.applicant_email] if application.applicant_email else []
+        if not await repository.claim_reminder({"id": uuid7(), "report_id": report.id, "kind": kind,
+                                                "recipients": recipients}):
+            return False
+        subject, body = rules.reminder_text(kind, report.kind, application.title, day(report.due_on),
+                                            display_name(tenant))
+        link = f"/{tenant}/api/grants/applications/{application.id}/award-plan"
+        await notices.leave(session, tenant, [(RecipientKind.USER, application.applicant_username),
+                                              (RecipientKind.ORGANISATION, application.applicant_enterprise_number)],
+                            title=subject, body=body, link=link, dedupe_key=f"reminder:{report.id}:{kind}")
+        record(session, tenant=tenant, actor="system", action=f"report.{report.kind}.reminder_{kind}",
+               entity="application", entity_id=application.id, before=None,
+               after={"due_on": report.due_on.isoformat(), "recipients": recipients})
+        mailings.enqueue(session, tenant, purpose="report-reminder", recipients=recipients, subject=subject,
+                         body=body, reference=link)
+    log.info("report reminder claimed", extra={"application_id": str(application.id), "report": report.kind,
+                                               "kind": kind, "tenant": tenant})
     return True
 
 
@@ -97,7 +104,7 @@ async def send_report_reminders(runtime: Runtime) -> None:
     while not runtime.stop.is_set():
         for tenant in runtime.settings.tenants:
             try:
-                await remind_tenant(runtime.db, tenant, configured.mail)
+                await remind_tenant(runtime.db, tenant)
             except Exception:
                 log.exception("sending report reminders failed", extra={"tenant": tenant})
         try:

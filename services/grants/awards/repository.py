@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Any
 
-from sqlalchemy import func, literal
+from sqlalchemy import Select, case, func, literal, select
 from sqlalchemy.dialects.postgresql import insert
 
 from services.grants.awards.models import AwardPlan, AwardRuleRow, Indicator, Report, SentReminder, Tranche
-from services.grants.awards.rules import OPEN_REPORTS, AwardRule
+from services.grants.awards.rules import OPEN_REPORTS, AwardRule, ReminderKind
 from shared.db import TenantRepository
 
 
@@ -74,19 +75,35 @@ class AwardRepository(TenantRepository):
                 AwardPlan.call_id == call_id)
         return list((await self.session.scalars(query.order_by(Tranche.due_on.nulls_last(), Tranche.id))).all())
 
-    async def lock_awaited_reports(self, today: date, default_days: int,
-                                   limit: int) -> list[tuple[Report, int]]:
-        """Awaited reports inside their call's reminder window (or overdue), with that window in days; rows
-        another replica is reminding right now are skipped (it sends them; the next round sees them sent)."""
+    def _awaited_in_window(self, today: date, default_days: int) -> Select[Any]:
+        """Awaited reports inside their call's reminder window (or overdue), with that window in days, that
+        have not had the reminder due today (overdue after the due date, upcoming until then): a reminded
+        report is not picked again, so reminded ones never crowd out the next."""
         days = func.coalesce(AwardRuleRow.reminder_days_before, literal(default_days))
+        kind_due = case((Report.due_on < today, literal(ReminderKind.OVERDUE.value)),
+                        else_=literal(ReminderKind.UPCOMING.value))
+        reminded = (select(SentReminder.id)
+                    .where(SentReminder.report_id == Report.id, SentReminder.kind == kind_due).exists())
+        return (self.select(Report, Report, days)
+                .join(AwardPlan, AwardPlan.application_id == Report.application_id)
+                .outerjoin(AwardRuleRow, AwardRuleRow.call_id == AwardPlan.call_id)
+                .where(Report.status.in_(OPEN_REPORTS), Report.due_on - days <= today, ~reminded))
+
+    async def reports_awaiting_reminder(self, today: date, default_days: int,
+                                        limit: int) -> list[tuple[Report, int]]:
+        """The first `limit` reports that need a reminder today, oldest due date first."""
         rows = await self.session.execute(
-            self.select(Report, Report, days)
-            .join(AwardPlan, AwardPlan.application_id == Report.application_id)
-            .outerjoin(AwardRuleRow, AwardRuleRow.call_id == AwardPlan.call_id)
-            .where(Report.status.in_(OPEN_REPORTS), Report.due_on - days <= today)
-            .order_by(Report.due_on, Report.id).limit(limit)
-            .with_for_update(of=Report, skip_locked=True))
+            self._awaited_in_window(today, default_days).order_by(Report.due_on, Report.id).limit(limit))
         return [(report, int(window)) for report, window in rows.all()]
+
+    async def lock_report_awaiting_reminder(self, report_id: uuid.UUID, today: date,
+                                            default_days: int) -> tuple[Report, int] | None:
+        """The report, locked, when it still needs today's reminder; None when it no longer does or another
+        replica is reminding it right now (that one sends it)."""
+        row = (await self.session.execute(
+            self._awaited_in_window(today, default_days).where(Report.id == report_id)
+            .with_for_update(of=Report, skip_locked=True))).first()
+        return None if row is None else (row[0], int(row[1]))
 
     async def reminders_sent(self, report_ids: list[uuid.UUID]) -> set[tuple[str, str]]:
         if not report_ids:

@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post, put
 from litestar.params import Parameter
+from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.grants.awards import rules, service
@@ -33,7 +34,8 @@ from services.grants.awards.schemas import (
 )
 from services.grants.calls.rules import MANAGERS
 from shared.auth import Principal, require_roles
-from shared.storage import ObjectStore
+from shared.service_app import Runtime
+from shared.storage import ObjectStore, ObjectStream
 from shared.versioning import IfMatch, etag, expected_version
 
 READERS = ("applicant", "partner", *MANAGERS)
@@ -76,10 +78,12 @@ def plan_out(view: service.PlanView, status_code: int = 200) -> Response[PlanOut
     return Response(plan_body(view), status_code=status_code, headers={"ETag": etag(view.plan.version)})
 
 
-def attachment_response(attachment: dict[str, Any], content: bytes,
-                        headers: Mapping[str, str] | None = None) -> Response[bytes]:
-    """A report's attachment as a download, with its file name and content hash (the API's and the page's)."""
-    return Response(content, media_type=attachment["content_type"], headers={
+def attachment_response(attachment: dict[str, Any], content: ObjectStream,
+                        headers: Mapping[str, str] | None = None) -> Stream:
+    """A report's attachment as a download in pieces from object storage, with its file name and content hash
+    (the API's and the page's)."""
+    return Stream(content.chunks, media_type=attachment["content_type"], headers={
+        "Content-Length": str(content.size),
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(attachment['filename'])}",
         "X-Content-SHA256": attachment["sha256"], **(headers or {})})
 
@@ -152,16 +156,17 @@ class AwardPlanController(Controller):
                                                            expected_version(if_match)))
 
     @post("/reports/{kind:str}/attachment", guards=[require_roles("applicant")], status_code=200)
-    async def upload(self, request: Request, application_id: uuid.UUID, kind: str, session: AsyncSession,
-                     principal: Principal, store: ObjectStore, filename: str = Parameter()) -> Response[ReportOut]:
-        """The raw file as the body, its type as Content-Type."""
+    async def upload(self, request: Request, application_id: uuid.UUID, kind: str, principal: Principal,
+                     store: ObjectStore, runtime: Runtime, filename: str = Parameter()) -> Response[ReportOut]:
+        """The raw file as the body, its type as Content-Type: streamed into object storage with no database
+        connection held; short transactions of their own before and after."""
         return report_response(await service.upload_attachment(
-            session, principal, store, application_id, kind, filename=filename,
-            content_type=request.headers.get("content-type", ""), chunks=request.stream()))
+            lambda: runtime.db.transaction(principal.tenant), principal, store, application_id, kind,
+            filename=filename, content_type=request.headers.get("content-type", ""), chunks=request.stream()))
 
     @get("/reports/{kind:str}/attachment", guards=[require_roles(*READERS)])
     async def download(self, application_id: uuid.UUID, kind: str, session: AsyncSession, principal: Principal,
-                       store: ObjectStore) -> Response[bytes]:
+                       store: ObjectStore) -> Stream:
         return attachment_response(*await service.read_attachment(session, principal, store, application_id, kind))
 
     @post("/reports/{kind:str}/review", guards=[require_roles(*MANAGERS)], status_code=200)

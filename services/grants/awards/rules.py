@@ -94,6 +94,16 @@ class AwardRule:
     reminder_days_before: int = 14
 
 
+RULE_LABELS: dict[str, str] = {
+    "advance_bp": "Voorschot bij de toekenning (%)",
+    "interim_bp": "Tussentijdse schijf na het voortgangsrapport (%)",
+    "progress_at_bp": "Voortgangsrapport na dit deel van de looptijd (%)",
+    "final_months_after_end": "Eindrapport, maanden na het einde van het project",
+    "reminder_days_before": "Herinnering, dagen voor de vervaldag",
+}
+"""What each field of the call's rule means, as the call manager reads it (the saldo is the rest)."""
+
+
 def check_rule(rule: AwardRule) -> None:
     if not 0 <= rule.advance_bp <= 10000 or not 0 <= rule.interim_bp <= 10000:
         raise Invalid("het voorschot en de tussentijdse schijf liggen tussen 0 en 100 %", field="advance_bp")
@@ -338,3 +348,19 @@ def reminder_text(kind: ReminderKind, report_kind: ReportKind, title: str, due_o
             "project: de waarde per indicator, een toelichting en eventueel een bijlage.\n\n"
             f"Met vriendelijke groeten,\nDe {province}\n")
     return subject, body
+
+
+# --- what a refused write means to a person -------------------------------------------------------------
+
+CONSTRAINT_REASONS: dict[str, str] = {
+    # {constraint or unique index: the Dutch reason}: the loser of two concurrent requests is answered 409 with
+    # this (services.grants.app gathers every capability's; shared.problems answers).
+    "award_rules_pkey": "de uitbetalingsregel van deze oproep werd tegelijk al vastgelegd; laad ze opnieuw en pas ze "
+                        "aan op de versie die u dan ziet",
+    "ck_award_rules_shares": "het voorschot en de tussentijdse schijf samen zijn meer dan 100 %",
+    "award_plans_pkey": "het betalingsplan van dit project werd tegelijk al opgemaakt; laad het opnieuw",
+    "uq_award_reports_kind": "dit rapport bestaat al voor dit project",
+    "uq_report_reminders_once": "deze herinnering werd al verstuurd",
+    "ck_tranches_positive": "een schijf moet een bedrag groter dan 0 hebben",
+    "ck_tranches_paid_on": "een betaalde schijf vraagt de datum van betaling",
+}

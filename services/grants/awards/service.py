@@ -35,9 +35,10 @@ from services.grants.calls.repository import CallRepository
 from services.grants.calls.rules import MANAGERS
 from services.grants.decisions.repository import DecisionRepository
 from shared.auth import Principal
+from shared.db import UnitOfWork
 from shared.ids import uuid7
 from shared.problems import Conflict, Forbidden, Invalid, NotFound
-from shared.storage import DOCUMENTS, ObjectStore
+from shared.storage import DOCUMENTS, ObjectStore, ObjectStream
 from shared.versioning import check_version
 
 
@@ -150,6 +151,16 @@ async def _lead(session: AsyncSession, principal: Principal, application_id: uui
     if not is_lead_applicant(principal, application):
         raise Forbidden("enkel de aanvragende organisatie dient rapporten in")
     return application
+
+
+async def application_of(session: AsyncSession, principal: Principal, application_id: uuid.UUID) -> Application:
+    """The application a plan is (or will be) for, if the person may see it."""
+    return await _visible(session, principal, application_id)
+
+
+async def today(session: AsyncSession, tenant: str) -> date:
+    """Brussels today by the database clock: what payments and due dates are judged against."""
+    return await CallRepository(session, tenant).brussels_today()
 
 
 async def view(session: AsyncSession, principal: Principal, application_id: uuid.UUID) -> PlanView:
@@ -335,42 +346,65 @@ async def submit_report(session: AsyncSession, principal: Principal, application
     return report
 
 
-async def upload_attachment(session: AsyncSession, principal: Principal, store: ObjectStore,
-                            application_id: uuid.UUID, kind: str, *, filename: str, content_type: str,
-                            chunks: AsyncIterable[bytes]) -> Report:
-    """One optional attachment per report, streamed through the storage checks; a new one replaces it
-    while the report is still awaited."""
-    tenant = principal.tenant
-    await _lead(session, principal, application_id)
-    report = await _locked_report(session, tenant, application_id, kind, None)
+def _check_attachable(report: Report) -> None:
     if report.status not in rules.OPEN_REPORTS:
         raise Conflict(f"het {rules.REPORT_LABELS[report.kind]} is al ingediend; een bijlage kan niet meer wijzigen",
                        status_now=report.status)
+
+
+async def upload_attachment(units: UnitOfWork, principal: Principal, store: ObjectStore,
+                            application_id: uuid.UUID, kind: str, *, filename: str, content_type: str,
+                            chunks: AsyncIterable[bytes]) -> Report:
+    """One optional attachment per report, streamed through the storage checks; a new one replaces it
+    while the report is still awaited. A short read judges it, the bytes go to object storage with no unit of
+    work open, and a short write records it on the locked report, judged again; a refused record removes the
+    stored object."""
+    tenant = principal.tenant
     filename = filename.strip().replace("/", "_").replace("\\", "_")
-    if not filename:
-        raise Invalid("geef de bestandsnaam (?filename=…)", field="filename")
-    stored = await store.upload(chunks, tenant=tenant, aggregate="award-reports", aggregate_id=str(report.id),
+    async with units() as session:
+        await _lead(session, principal, application_id)
+        report_kind = _report_kind(kind)
+        report = next((r for r in await AwardRepository(session, tenant).reports_of(application_id)
+                       if r.kind == report_kind), None)
+        if report is None:
+            raise NotFound("deze aanvraag heeft (nog) geen betalingsplan met rapporten")
+        _check_attachable(report)
+        if not filename:
+            raise Invalid("geef de bestandsnaam (?filename=…)", field="filename")
+        report_id = report.id
+    stored = await store.upload(chunks, tenant=tenant, aggregate="award-reports", aggregate_id=str(report_id),
                                 filename=filename, claimed_type=content_type, accepted=DOCUMENTS)
-    before = report.attachment
-    report.attachment = {"object_key": stored.key, "filename": stored.filename, "content_type": stored.content_type,
-                         "size_bytes": stored.size, "sha256": stored.sha256}
-    report.version += 1
-    record(session, tenant=tenant, actor=principal.username, action=f"report.{kind}.attachment",
-           entity="application", entity_id=application_id,
-           before=None if before is None else {k: before[k] for k in ("filename", "sha256")},
-           after={"filename": stored.filename, "sha256": stored.sha256, "size_bytes": stored.size})
-    await session.flush()
+    kept = False
+    try:
+        async with units() as session:
+            await _lead(session, principal, application_id)
+            report = await _locked_report(session, tenant, application_id, kind, None)
+            _check_attachable(report)
+            before = report.attachment
+            report.attachment = {"object_key": stored.key, "filename": stored.filename,
+                                 "content_type": stored.content_type, "size_bytes": stored.size,
+                                 "sha256": stored.sha256}
+            report.version += 1
+            record(session, tenant=tenant, actor=principal.username, action=f"report.{kind}.attachment",
+                   entity="application", entity_id=application_id,
+                   before=None if before is None else {k: before[k] for k in ("filename", "sha256")},
+                   after={"filename": stored.filename, "sha256": stored.sha256, "size_bytes": stored.size})
+            await session.flush()
+            kept = True
+    finally:
+        if not kept:
+            await store.remove(stored.key)
     return report
 
 
 async def read_attachment(session: AsyncSession, principal: Principal, store: ObjectStore,
-                          application_id: uuid.UUID, kind: str) -> tuple[dict[str, Any], bytes]:
+                          application_id: uuid.UUID, kind: str) -> tuple[dict[str, Any], ObjectStream]:
     await _visible(session, principal, application_id)
     report = next((r for r in await AwardRepository(session, principal.tenant).reports_of(application_id)
                    if r.kind == _report_kind(kind)), None)
     if report is None or report.attachment is None:
         raise NotFound("dit rapport heeft geen bijlage")
-    return report.attachment, await store.read(report.attachment["object_key"], principal.tenant)
+    return report.attachment, await store.stream(report.attachment["object_key"], principal.tenant)
 
 
 async def review_report(session: AsyncSession, principal: Principal, application_id: uuid.UUID, kind: str,

@@ -25,6 +25,7 @@ from services.grants.calls.models import Call
 from services.grants.calls.routes import to_out
 from services.grants.calls.rules import MANAGERS, CallStatus
 from services.grants.calls.schemas import CallOut
+from services.grants.mailings import service as mailings
 from services.grants.portal import form_post, visitor
 from services.grants.screening import service as screening
 from services.grants.screening.routes import screening_out
@@ -90,7 +91,9 @@ async def call_applications(session: AsyncSession, principal: Principal, call_id
 async def index(request: Request[Any, Any, Any], session: AsyncSession) -> Template:
     who = await visitor(request, session, MANAGERS)
     calls = [to_out(c) for c in await service.visible(session, who.person, 200)]
-    return who.page("province/index.html", {"calls": calls})
+    undeliverable = (await mailings.undeliverable_count(session, who.tenant)
+                     if "province-admin" in who.roles else None)
+    return who.page("province/index.html", {"calls": calls, "undeliverable_mail": undeliverable})
 
 
 def call_form_page(who: Viewer, form: Form, call: CallOut | None = None, status_code: int = 200) -> Template:

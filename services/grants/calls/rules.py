@@ -97,6 +97,9 @@ class CallTerms:
     jurors_per_application: int
     tie_break: Sequence[str]
     min_coapplicants: int
+    rules_text: str
+    legal_basis: str
+    aim: str
     criteria: Sequence[CriterionTerms] = field(default_factory=tuple)
     attachments: Sequence[AttachmentTerms] = field(default_factory=tuple)
 
@@ -187,6 +190,13 @@ def draft_problems(terms: CallTerms, known_types: Collection[str]) -> list[str]:
 def publication_problems(terms: CallTerms, now: datetime, known_types: Collection[str]) -> list[str]:
     """Everything that keeps the call from being published, in Dutch; empty when it is complete."""
     problems = draft_problems(terms, known_types)
+    # A published call is what applicants rely on and what every decision letter cites: its rules, the
+    # council decision it rests on and what it wants to achieve.
+    for text, missing in ((terms.legal_basis, "de rechtsgrond (het raadsbesluit waarop de oproep steunt) is verplicht"),
+                          (terms.rules_text, "het reglement van de oproep is verplicht"),
+                          (terms.aim, "de doelstelling van de oproep is verplicht")):
+        if not text.strip():
+            problems.append(missing)
     if terms.total_budget_cents <= 0:
         problems.append("het totale budget moet groter dan 0 zijn")
     if terms.max_per_project_cents <= 0:
@@ -261,3 +271,12 @@ def eligibility_text(*, social_economy_coapplicant: bool, min_coapplicants: int,
 def appeal_text(days: int) -> str:
     return (f"Tegen het besluit kunt u binnen {days} dagen na de kennisgeving beroep aantekenen bij de "
             "deputatie; de beslissingsbrief vermeldt hoe.")
+
+
+# --- what a refused write means to a person -------------------------------------------------------------
+
+CONSTRAINT_REASONS: dict[str, str] = {
+    # {constraint or unique index: the Dutch reason}: the loser of two concurrent requests is answered 409 with
+    # this (services.grants.app gathers every capability's; shared.problems answers).
+    "uq_criteria_call_position": "twee criteria kregen tegelijk dezelfde plaats; laad de oproep opnieuw",
+}

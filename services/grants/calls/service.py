@@ -53,6 +53,7 @@ def terms_of(call: Call) -> rules.CallTerms:
         opens_at=call.opens_at, closes_at=call.closes_at, appeal_days=call.appeal_days,
         partial_funding_min_bp=call.partial_funding_min_bp, jurors_per_application=call.jurors_per_application,
         tie_break=list(call.tie_break or []), min_coapplicants=eligibility_of(call).min_coapplicants,
+        rules_text=call.rules_text, legal_basis=call.legal_basis, aim=call.aim,
         criteria=[rules.CriterionTerms(position=c.position, name=c.name, weight=c.weight, max_score=c.max_score,
                                        min_threshold=c.min_threshold) for c in call.criteria],
         attachments=[rules.AttachmentTerms(code=a.code, label=a.label, types=tuple(a.types), max_bytes=a.max_bytes)

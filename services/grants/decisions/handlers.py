@@ -1,37 +1,28 @@
-"""grants' own consumer of its decision events (durable "grants-notifications"): e-mails the applicant the
-decision with the letter attached, and leaves an in-portal notice for the applicant and the organisations
-involved. The inbox makes the notice happen once; the e-mail goes out before the inbox commit, so a crash in
-between may send it twice (at least once, never lost)."""
+"""grants' own consumer of its decision events (durable "grants-notifications"): leaves an in-portal notice
+for the applicant and the organisations involved, and stages the e-mail to the applicant with the letter
+attached in the e-mail outbox (services/grants/mailings), all in the inbox's transaction: the event is applied
+once, so the notice is left and the e-mail queued once. The relay is not touched here: an SMTP outage neither
+holds up the notice nor makes the event fail; the outbox's sender delivers the e-mail when the relay answers."""
 
 from __future__ import annotations
 
-import functools
 import logging
 import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.grants import settings
 from services.grants.applications.repository import ApplicationRepository
 from services.grants.decisions.repository import DecisionRepository
 from services.grants.events.published import ApplicationAwardedV1, ApplicationRejectedV1
+from services.grants.mailings import service as mailings
 from services.grants.notices import service as notices
 from services.grants.notices.rules import RecipientKind
-from shared import mail
 from shared.events.consumer import Subscription
 from shared.events.envelope import Envelope, InvalidEvent, data_as
 from shared.portal.formats import day, euros
-from shared.storage import ObjectStore
 from shared.tenancy import display_name
 
 log = logging.getLogger("regie.grants.notifications")
-
-
-@functools.cache
-def object_store() -> ObjectStore:
-    s = settings.current().storage
-    return ObjectStore.connect(s.endpoint, s.access_key, s.secret_key, secure=s.secure, bucket=s.bucket,
-                               max_upload_bytes=s.max_upload_bytes)
 
 
 async def application_decided(session: AsyncSession, envelope: Envelope) -> None:
@@ -56,17 +47,14 @@ async def application_decided(session: AsyncSession, envelope: Envelope) -> None
             "de manier waarop u beroep kunt aantekenen, zit als PDF in bijlage en staat ook in het Regie-portaal "
             f"bij uw aanvraag.\n\nMet vriendelijke groeten,\nDe {province}\n")
     link = f"/{tenant}/api/grants/applications/{application.id}/letter"
-    if data.recipients:
-        pdf = await object_store().read(letter.object_key, tenant)
-        relay = settings.current().mail
-        message = mail.message(relay, data.recipients, title, body,
-                               [mail.Attachment(filename=f"beslissing-{decision.reference}.pdf", content=pdf)])
-        await mail.send(relay, message)
-        log.info("decision e-mailed", extra={"application_id": data.application_id, "event_id": envelope.id})
     recipients = [(RecipientKind.USER, application.applicant_username),
                   (RecipientKind.ORGANISATION, application.applicant_enterprise_number),
                   *((RecipientKind.ORGANISATION, c.enterprise_number) for c in application.co_applicants)]
     await notices.leave(session, tenant, recipients, title=title, body=body, link=link, dedupe_key=envelope.id)
+    if mailings.enqueue(session, tenant, purpose="decision", recipients=data.recipients, subject=title, body=body,
+                        reference=link, attachments=[mailings.AttachmentRef(
+                            letter.object_key, f"beslissing-{decision.reference}.pdf")]) is not None:
+        log.info("decision e-mail queued", extra={"application_id": data.application_id, "event_id": envelope.id})
 
 
 DECISION_NOTIFICATIONS = Subscription(

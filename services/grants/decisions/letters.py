@@ -44,6 +44,7 @@ def render(letter: LetterContent) -> bytes:
         p(f"Aan: {letter.applicant_name} (ondernemingsnummer {letter.applicant_enterprise_number})"),
         p(f"Referentie: {letter.reference}"),
         p(f"Datum van de beslissing: {day(letter.decided_on)}"),
+        p(f"Datum van kennisgeving (van deze brief): {day(letter.notified_on)}"),
         p(f"Dossiernummer: {letter.application_id}"),
         p(f"Oproep: {letter.call_title}"),
         Spacer(1, 6 * mm),
@@ -60,6 +61,10 @@ def render(letter: LetterContent) -> bytes:
     story += [p(f"• {step}") for step in letter.steps]
     if not letter.ineligible:
         story += [p("De selectieregel van de oproep", H2), p(letter.funding_rule)]
+    if letter.deviations and not letter.ineligible:
+        story += [p("Afwijking van de regels van de oproep", H2)]
+        story += [p(f"• {deviation}") for deviation in letter.deviations]
+        story += [p(f"Motivering van de afwijking: {letter.deviation_reasons}")]
     story += [
         p("Rechtsgrond", H2),
         p(letter.legal_basis or "Het reglement van de oproep."),

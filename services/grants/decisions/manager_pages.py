@@ -10,8 +10,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from litestar import Request, Response, get, post
-from litestar.response import Redirect, Template
+from litestar import Request, get, post
+from litestar.response import Redirect, Stream, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.grants.calls import form as call_form
@@ -34,6 +34,8 @@ APPEAL_NEXT: dict[rules.AppealStatus, tuple[rules.AppealStatus, ...]] = {
     for status, following in rules.APPEAL_TRANSITIONS.items() if following}
 """What a call manager may move an appeal to, in the lifecycle's order (the radio buttons)."""
 STALE_APPEAL = "Iemand anders behandelde dit beroep intussen; kijk de nieuwe stand na."
+NO_PROPOSAL = "Laad de pagina opnieuw: de beslissing noemt het voorstel waarop ze steunt."
+CHANGED_PROPOSAL = "Het voorstel werd intussen gewijzigd; bekijk het nieuwe voorstel hieronder en beslis opnieuw."
 
 
 async def optional_decision(session: AsyncSession, tenant: str, call_id: uuid.UUID) -> DecisionOut | None:
@@ -82,12 +84,19 @@ async def decide(request: Request[Any, Any, Any], session: AsyncSession, store: 
     reference = form.text("reference", required="Vul de referentie van het besluit in, bv. DEP-2027-0412.",
                           max_length=200)
     decided_on = form.parsed("decided_on", lambda v: call_form.parse_date(v).isoformat())
+    proposal_id, version = form.values.get("proposal_id", ""), form.values.get("proposal_version", "")
+    if not proposal_id or not version.isdigit():
+        form.refuse(NO_PROPOSAL)
     if form.ok and decided_on is not None:
         try:
             async with undone_on_refusal(session):
-                taken = decision_out(*await service.decide(
+                decided = await service.decide(
                     session, who.person, store, call_id,
-                    command(DecisionIn, {"reference": reference, "decided_on": decided_on})))
+                    command(DecisionIn, {"reference": reference, "decided_on": decided_on,
+                                         "proposal_id": proposal_id}), int(version))
+                taken = decision_out(decided.decision, decided.lines)
+        except PreconditionFailed:
+            form.refuse(CHANGED_PROPOSAL)
         except Problem as exc:
             form.refuse_problem(exc, {"decided_on": "decided_on", "reference": "reference"})
         else:
@@ -129,12 +138,13 @@ async def handle_appeal(request: Request[Any, Any, Any], session: AsyncSession, 
 
 @get("/{tenant:str}/provincie/aanvragen/{application_id:uuid}/beslissingsbrief")
 async def letter(request: Request[Any, Any, Any], session: AsyncSession, store: ObjectStore,
-                 application_id: uuid.UUID) -> Response[bytes]:
+                 application_id: uuid.UUID) -> Stream:
     """The decision letter as the applicant receives it, for the call manager."""
     who = await visitor(request, session, MANAGERS)
     _, pdf = await service.letter(session, who.person, store, application_id)
-    return Response(pdf, media_type="application/pdf", headers={
-        **PRIVATE, "content-disposition": f'inline; filename="beslissing-{application_id}.pdf"'})
+    return Stream(pdf.chunks, media_type="application/pdf", headers={
+        **PRIVATE, "Content-Length": str(pdf.size),
+        "content-disposition": f'inline; filename="beslissing-{application_id}.pdf"'})
 
 
 ROUTES = [decision, decide, handle_appeal, letter]

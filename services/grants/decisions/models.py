@@ -24,7 +24,10 @@ class Decision(Base):
     proposal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ranking_proposals.id"))
     reference: Mapped[str] = mapped_column(String(120))
     decided_on: Mapped[date] = mapped_column(Date)
-    """The date of the decision, in Europe/Brussels: the appeal period counts from it."""
+    """The date of the decision, in Europe/Brussels, as the call manager states it (it may lie in the past)."""
+    notified_on: Mapped[date] = mapped_column(Date)
+    """The Brussels date, by the database clock, the decision was published and its letters written: the
+    notification, from which the appeal period runs (column added by 0009)."""
     decided_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.clock_timestamp())
 

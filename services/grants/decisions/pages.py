@@ -8,8 +8,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from litestar import Request, Response, get, post
-from litestar.response import Redirect, Template
+from litestar import Request, get, post
+from litestar.response import Redirect, Stream, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.grants.applications import pages as application_pages
@@ -24,7 +24,7 @@ from shared.storage import ObjectStore
 
 @get("/{tenant:str}/aanvragen/{application_id:uuid}/beslissingsbrief")
 async def letter(request: Request[Any, Any, Any], session: AsyncSession, store: ObjectStore,
-                 application_id: uuid.UUID) -> Response[bytes]:
+                 application_id: uuid.UUID) -> Stream:
     who = await visitor(request, session, APPLICANTS)
     return routes.letter_response(*await service.letter(session, who.person, store, application_id),
                                   headers=PRIVATE)

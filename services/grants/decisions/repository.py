@@ -52,6 +52,13 @@ class DecisionRepository(TenantRepository):
             self.select(Appeal).where(Appeal.application_id == application_id)
             .order_by(Appeal.lodged_at, Appeal.id))).all())
 
+    async def appeals_of_call(self, call_id: uuid.UUID) -> list[tuple[Appeal, Decision]]:
+        """Every appeal against the call's decision with that decision, oldest first."""
+        rows = await self.session.execute(
+            self.select(Appeal, Appeal, Decision).join(Decision, Decision.id == Appeal.decision_id)
+            .where(Decision.call_id == call_id).order_by(Appeal.lodged_at, Appeal.id))
+        return [(appeal, decision) for appeal, decision in rows.all()]
+
     async def appeal_locked(self, application_id: uuid.UUID, appeal_id: uuid.UUID) -> Appeal | None:
         return await self.session.scalar(
             self.select(Appeal).where(Appeal.application_id == application_id, Appeal.id == appeal_id)

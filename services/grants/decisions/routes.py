@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from datetime import date
 
 from litestar import Controller, Response, get, patch, post
+from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.grants.calls.rules import MANAGERS
@@ -21,7 +22,7 @@ from services.grants.decisions.schemas import (
     DecisionOut,
 )
 from shared.auth import Principal, require_roles
-from shared.storage import ObjectStore
+from shared.storage import ObjectStore, ObjectStream
 from shared.versioning import IfMatch, etag, expected_version
 
 INVOLVED = ("applicant", "partner", *MANAGERS)
@@ -31,7 +32,8 @@ def decision_out(decision: Decision, lines: list[DecisionLine]) -> DecisionOut:
     awarded = [line for line in lines if line.outcome == Outcome.AWARDED]
     return DecisionOut(
         id=decision.id, call_id=decision.call_id, proposal_id=decision.proposal_id, reference=decision.reference,
-        decided_on=decision.decided_on, decided_by=decision.decided_by, created_at=decision.created_at,
+        decided_on=decision.decided_on, notified_on=decision.notified_on, decided_by=decision.decided_by,
+        created_at=decision.created_at,
         awarded=len(awarded), rejected=len(lines) - len(awarded), awarded_cents=sum(a.amount_cents for a in awarded),
         lines=[DecisionLineOut(application_id=line.application_id, outcome=line.outcome,
                                amount_cents=line.amount_cents, rank=line.rank,
@@ -50,14 +52,16 @@ def application_decision_out(application_id: uuid.UUID, line: DecisionLine, deci
                              last_day: date, appeal_open: bool) -> ApplicationDecisionOut:
     return ApplicationDecisionOut(
         application_id=application_id, decision_id=decision.id, reference=decision.reference,
-        decided_on=decision.decided_on, outcome=line.outcome, amount_cents=line.amount_cents, rank=line.rank,
+        decided_on=decision.decided_on, notified_on=decision.notified_on, outcome=line.outcome,
+        amount_cents=line.amount_cents, rank=line.rank,
         total=None if line.total is None else str(line.total), reasons=list(line.reasons),
         appeal_days=appeal_days, appeal_last_day=last_day, appeal_open=appeal_open)
 
 
-def letter_response(found: Letter, pdf: bytes, headers: Mapping[str, str] | None = None) -> Response[bytes]:
-    """The decision letter as a PDF download named after the application (the API's and the page's)."""
-    return Response(pdf, media_type="application/pdf", headers={
+def letter_response(found: Letter, pdf: ObjectStream, headers: Mapping[str, str] | None = None) -> Stream:
+    """The decision letter as a PDF download named after the application (the API's and the page's), in pieces
+    from object storage."""
+    return Stream(pdf.chunks, media_type="application/pdf", headers={"Content-Length": str(pdf.size),
         "Content-Disposition": f'attachment; filename="beslissing-{found.application_id}.pdf"',
         "ETag": f'"{found.sha256}"', **(headers or {})})
 
@@ -69,13 +73,27 @@ class DecisionController(Controller):
 
     @post("/")
     async def decide(self, call_id: uuid.UUID, data: DecisionIn, session: AsyncSession, principal: Principal,
-                     store: ObjectStore) -> DecisionOut:
-        """Awards and rejects every application from the fixed proposal, writes the letters, notifies."""
-        return decision_out(*await service.decide(session, principal, store, call_id, data))
+                     store: ObjectStore, if_match: IfMatch = None) -> Response[DecisionOut]:
+        """Awards and rejects every application from the proposal named by `proposal_id` and If-Match (its
+        version: 428 without, 412 when another), writes the letters, notifies: 201. A retry of the decision
+        taken (same reference and proposal) answers 200 with it and changes nothing."""
+        decided = await service.decide(session, principal, store, call_id, data, expected_version(if_match))
+        return Response(decision_out(decided.decision, decided.lines), status_code=201 if decided.created else 200)
 
     @get("/")
     async def decision(self, call_id: uuid.UUID, session: AsyncSession, principal: Principal) -> DecisionOut:
         return decision_out(*await service.decision_of_call(session, principal.tenant, call_id))
+
+
+class CallAppealsController(Controller):
+    path = "/{tenant:str}/calls/{call_id:uuid}/appeals"
+    tags = ["decisions"]
+    guards = [require_roles(*MANAGERS)]
+
+    @get("/")
+    async def appeals(self, call_id: uuid.UUID, session: AsyncSession, principal: Principal) -> list[AppealOut]:
+        """Every appeal against the call's decision, oldest first (empty before a decision)."""
+        return [appeal_out(a, last) for a, last in await service.appeals_of_call(session, principal, call_id)]
 
 
 class ApplicationDecisionController(Controller):
@@ -91,7 +109,7 @@ class ApplicationDecisionController(Controller):
 
     @get("/letter", guards=[require_roles(*INVOLVED)])
     async def letter(self, application_id: uuid.UUID, session: AsyncSession, principal: Principal,
-                     store: ObjectStore) -> Response[bytes]:
+                     store: ObjectStore) -> Stream:
         """The decision letter (PDF) for the applicant organisation, its co-applicants and call managers."""
         return letter_response(*await service.letter(session, principal, store, application_id))
 

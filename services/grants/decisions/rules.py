@@ -52,13 +52,15 @@ class Involvement(StrEnum):
     MANAGER = "manager"
 
 
-def appeal_last_day(decided_on: date, appeal_days: int) -> date:
-    """The last day an appeal is accepted: `appeal_days` calendar days after the decision date (Brussels)."""
-    return decided_on + timedelta(days=appeal_days)
+def appeal_last_day(notified_on: date, appeal_days: int) -> date:
+    """The last day an appeal is accepted: `appeal_days` calendar days after the notification (the Brussels
+    date the decision was published to its applicants, by the database clock), as the letter says. Not the
+    decision's own date, which the call manager enters and may lie in the past."""
+    return notified_on + timedelta(days=appeal_days)
 
 
-def check_appeal_in_time(today: date, decided_on: date, appeal_days: int) -> None:
-    last = appeal_last_day(decided_on, appeal_days)
+def check_appeal_in_time(today: date, notified_on: date, appeal_days: int) -> None:
+    last = appeal_last_day(notified_on, appeal_days)
     if today > last:
         raise Conflict(f"de beroepstermijn van {appeal_days} dagen is verstreken: de laatste dag om beroep aan te "
                        f"tekenen was {day(last)}", last_day=last.isoformat())
@@ -96,6 +98,8 @@ class LetterContent:
     province: str
     reference: str
     decided_on: date
+    notified_on: date
+    """The date of this letter, the notification: the appeal period runs from it."""
     call_title: str
     legal_basis: str
     applicant_name: str
@@ -113,16 +117,26 @@ class LetterContent:
     criteria: list[CriterionReason] = field(default_factory=list)
     steps: list[str] = field(default_factory=list)
     ineligible: bool = False
+    max_per_project_cents: int | None = None
+    deviations: list[str] = field(default_factory=list)
+    """How the proposal decided on leaves the call's budget or published rules (Dutch sentences)."""
+    deviation_reasons: str = ""
 
     @property
     def appeal_last_day(self) -> date:
-        return appeal_last_day(self.decided_on, self.appeal_days)
+        return appeal_last_day(self.notified_on, self.appeal_days)
 
     def subject(self) -> str:
         verdict = "toekenning" if self.outcome == Outcome.AWARDED else "afwijzing"
         return f"Beslissing {self.reference}: {verdict} van uw aanvraag «{self.application_title}»"
 
     def decision_paragraph(self) -> str:
+        capped = self.max_per_project_cents is not None and self.max_per_project_cents < self.requested_cents
+        if self.outcome == Outcome.AWARDED and capped and self.amount_cents == self.max_per_project_cents:
+            return (f"Met het besluit {self.reference} van {day(self.decided_on)} kent de {self.province} uw project "
+                    f"«{self.application_title}» een subsidie toe van {euro(self.amount_cents)}. U vroeg "
+                    f"{euro(self.requested_cents)}: de oproep kent ten hoogste {euro(self.amount_cents)} per project "
+                    "toe.")
         if self.outcome == Outcome.AWARDED and self.amount_cents < self.requested_cents:
             return (f"Met het besluit {self.reference} van {day(self.decided_on)} kent de {self.province} uw project "
                     f"«{self.application_title}» een subsidie toe van {euro(self.amount_cents)}. U vroeg "
@@ -185,3 +199,18 @@ def screening_reasons(checks: list[dict[str, object]], manual_reasons: str) -> l
     if manual_reasons.strip():
         reasons.append(f"Beoordeling van de ontvankelijkheid door de dienst: {manual_reasons.strip()}")
     return reasons or ["De aanvraag werd bij de screening niet-ontvankelijk of niet-subsidiabel verklaard."]
+
+
+# --- what a refused write means to a person -------------------------------------------------------------
+
+CONSTRAINT_REASONS: dict[str, str] = {
+    # {constraint or unique index: the Dutch reason}: the loser of two concurrent requests is answered 409 with
+    # this (services.grants.app gathers every capability's; shared.problems answers).
+    "uq_decisions_reference": "deze referentie is al gebruikt voor een ander besluit van de provincie; geef dit "
+                              "besluit zijn eigen referentie",
+    "decisions_call_id_key": "over deze oproep werd tegelijk al beslist; laad de oproep opnieuw",
+    "decision_lines_application_id_key": "over deze aanvraag werd al beslist",
+    "letters_pkey": "de beslissingsbrief van deze aanvraag werd al opgemaakt",
+    "uq_appeals_one_open": "er loopt al een beroep tegen deze beslissing (tegelijk ingediend); u volgt het op bij de "
+                           "aanvraag",
+}

@@ -12,6 +12,8 @@ class DecisionIn(msgspec.Struct, forbid_unknown_fields=True):
     reference: str
     decided_on: date
     """The date of the decision in Europe/Brussels (today or earlier)."""
+    proposal_id: uuid.UUID
+    """The fixed proposal decided on: the call's latest, named with its version in If-Match."""
 
 
 class DecisionLineOut(msgspec.Struct):
@@ -29,6 +31,8 @@ class DecisionOut(msgspec.Struct):
     proposal_id: uuid.UUID
     reference: str
     decided_on: date
+    notified_on: date
+    """The Brussels date it was published to the applicants: the appeal period runs from it."""
     decided_by: str
     created_at: datetime
     awarded: int
@@ -54,6 +58,8 @@ class ApplicationDecisionOut(msgspec.Struct):
     decision_id: uuid.UUID
     reference: str
     decided_on: date
+    notified_on: date
+    """The date of the letter (the notification): the appeal period runs from it."""
     outcome: Outcome
     amount_cents: int
     rank: int | None

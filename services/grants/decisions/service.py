@@ -9,6 +9,7 @@ import uuid
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,15 +38,27 @@ from shared.auth import Principal
 from shared.events.outbox import stage
 from shared.ids import uuid7
 from shared.problems import Conflict, Invalid, NotFound
-from shared.storage import PDF, ObjectStore
+from shared.storage import PDF, ObjectStore, ObjectStream
 from shared.tenancy import display_name
 from shared.versioning import check_version
 
 
+class Decided(NamedTuple):
+    """A decision and its lines; `created` is false for a retry that found the decision already taken."""
+
+    decision: Decision
+    lines: list[DecisionLine]
+    created: bool
+
+
 async def decide(session: AsyncSession, principal: Principal, store: ObjectStore, call_id: uuid.UUID,
-                 command: DecisionIn) -> tuple[Decision, list[DecisionLine]]:
-    """Awards and rejects every application of the call from the fixed proposal; ineligible ones are
-    rejected with the screening's reasons. Idempotent on the reference: a retry returns the decision."""
+                 command: DecisionIn, expected: int | None) -> Decided:
+    """Awards and rejects every application of the call from the proposal the request names (the call's
+    latest, at the version `expected`: 412 when it is another); ineligible ones are rejected with the
+    screening's reasons. The proposal must still be current: every application screened, the same ranked
+    applications with the same scores (409 otherwise). A proposal that departs from the call's budget or
+    published rules carries its deviation and reasons into every letter and the audit entry. Idempotent on
+    the reference: a retry returns the decision."""
     tenant = principal.tenant
     reference = command.reference.strip()
     if not reference:
@@ -59,21 +72,37 @@ async def decide(session: AsyncSession, principal: Principal, store: ObjectStore
         if existing.reference != reference:
             raise Conflict(f"over deze oproep is al beslist met referentie {existing.reference}",
                            decision_id=str(existing.id))
-        return existing, await repository.lines_of_decision(existing.id)
+        if existing.proposal_id != command.proposal_id:
+            raise Conflict(f"over deze oproep is al beslist met referentie {existing.reference}, op een ander "
+                           "voorstel", decision_id=str(existing.id), proposal_id=str(existing.proposal_id))
+        return Decided(existing, await repository.lines_of_decision(existing.id), created=False)
     if call.status != CallStatus.IN_REVIEW:
         raise Conflict("beslissen kan enkel over een oproep in beoordeling", status_now=call.status)
-    if command.decided_on > await CallRepository(session, tenant).brussels_today():
+    today = await CallRepository(session, tenant).brussels_today()
+    if command.decided_on > today:
         raise Invalid("de datum van het besluit ligt in de toekomst", field="decided_on")
-    proposal = await RankingRepository(session, tenant).latest_proposal_of_call(call.id)
-    if proposal is None:
+    proposals = RankingRepository(session, tenant)
+    latest = await proposals.latest_proposal_of_call(call.id)
+    if latest is None:
         raise Conflict("leg eerst een voorstel van rangschikking en selectie vast")
-    candidates = await ranking.candidates_of_call(session, tenant, call.id)
-    if {str(a.id) for a in candidates} != {r["application_id"] for r in proposal.results}:
-        raise Conflict("het vastgelegde voorstel is niet meer actueel (een aanvraag werd intussen ingetrokken of "
-                       "gescreend); leg het voorstel opnieuw vast")
+    proposal = await proposals.proposal_of_call(call.id, command.proposal_id)
+    if proposal is None:
+        raise NotFound("dit voorstel bestaat niet voor deze oproep", field="proposal_id")
+    check_version(proposal.version, expected, "het voorstel")
+    if proposal.id != latest.id:
+        raise Conflict(f"er is intussen een nieuwer voorstel vastgelegd (versie {latest.version}, door "
+                       f"{latest.fixed_by}); bekijk het en beslis op dat voorstel", current_version=latest.version,
+                       proposal_id=str(latest.id))
+    # Held from here to the commit: a withdrawal (or screening) racing this decision waits and then finds the
+    # application decided, or came first and makes the proposal stale here; never a withdrawn one decided.
+    await ApplicationRepository(session, tenant).lock_of_call(call.id)
+    await ranking.check_current(session, tenant, call.id, proposal)
+    if call.max_per_project_cents and any(r["amount_cents"] > call.max_per_project_cents for r in proposal.results):
+        raise Conflict("het voorstel kent een project meer toe dan het maximum per project; leg het voorstel "
+                       "opnieuw vast")
 
     decision = Decision(id=uuid7(), tenant=tenant, call_id=call.id, proposal_id=proposal.id, reference=reference,
-                        decided_on=command.decided_on, decided_by=principal.username)
+                        decided_on=command.decided_on, notified_on=today, decided_by=principal.username)
     lines = [DecisionLine(id=uuid7(), tenant=tenant, decision_id=decision.id,
                           application_id=uuid.UUID(r["application_id"]),
                           outcome=Outcome.AWARDED if r["amount_cents"] > 0 else Outcome.REJECTED,
@@ -101,7 +130,8 @@ async def decide(session: AsyncSession, principal: Principal, store: ObjectStore
         application.status = ApplicationStatus(line.outcome)
         record(session, tenant=tenant, actor=principal.username, action=f"application.{line.outcome}",
                entity="application", entity_id=application.id, before={"status": before},
-               after={"status": line.outcome, "amount_cents": line.amount_cents, "decision": reference},
+               after={"status": line.outcome, "amount_cents": line.amount_cents, "decision": reference,
+                      **({"deviations": list(proposal.deviations)} if proposal.deviations else {})},
                reasons=" ".join(line.reasons))
         recipients = [application.applicant_email] if application.applicant_email else []
         numbers = [c.enterprise_number for c in application.co_applicants]
@@ -121,15 +151,19 @@ async def decide(session: AsyncSession, principal: Principal, store: ObjectStore
     record(session, tenant=tenant, actor=principal.username, action="decision.published", entity="call",
            entity_id=call.id, before={"status": CallStatus.IN_REVIEW},
            after={"status": CallStatus.DECIDED, "decision_id": str(decision.id), "reference": reference,
-                  "decided_on": command.decided_on.isoformat(), "proposal_id": str(proposal.id),
-                  "awarded": len(awarded), "rejected": len(lines) - len(awarded), "awarded_cents": awarded_cents})
+                  "decided_on": command.decided_on.isoformat(), "notified_on": today.isoformat(),
+                  "proposal_id": str(proposal.id),
+                  "proposal_version": proposal.version, "deviations": list(proposal.deviations),
+                  "awarded": len(awarded), "rejected": len(lines) - len(awarded), "awarded_cents": awarded_cents},
+           reasons=(f"Afwijking van de regels van de oproep: {' '.join(proposal.deviations)} Motivering: "
+                    f"{proposal.reasons}" if proposal.deviations else ""))
     stage(session, DecisionPublishedV1(decision_id=str(decision.id), call_id=str(call.id), reference=reference,
                                        decided_on=command.decided_on.isoformat(), awarded=len(awarded),
                                        rejected=len(lines) - len(awarded), awarded_cents=awarded_cents),
           tenant=tenant, subject=str(call.id))
     await _write_letters(session, store, call, decision, proposal, lines, applications)
     await session.flush()
-    return decision, lines
+    return Decided(decision, lines, created=True)
 
 
 async def _write_letters(session: AsyncSession, store: ObjectStore, call: Call, decision: Decision,
@@ -156,12 +190,15 @@ async def _write_letters(session: AsyncSession, store: ObjectStore, call: Call, 
             for c in call.criteria]
         content = rules.LetterContent(
             province=display_name(call.tenant), reference=decision.reference, decided_on=decision.decided_on,
+            notified_on=decision.notified_on,
             call_title=call.title, legal_basis=call.legal_basis, applicant_name=application.applicant_name,
             applicant_enterprise_number=application.applicant_enterprise_number, application_id=key,
             application_title=application.title, requested_cents=application.requested_cents,
             outcome=line.outcome, amount_cents=line.amount_cents, rank=line.rank, ranked_count=ranked_count,
             total=line.total, appeal_days=call.appeal_days, funding_rule=funding_rule, criteria=criteria,
-            steps=list(line.reasons), ineligible=application.id in screened_out)
+            steps=list(line.reasons), ineligible=application.id in screened_out,
+            max_per_project_cents=call.max_per_project_cents or None, deviations=list(proposal.deviations),
+            deviation_reasons=proposal.reasons)
         pdf = await asyncio.to_thread(letters.render, content)
         stored = await store.upload([pdf], tenant=call.tenant, aggregate="letters", aggregate_id=key,
                                     filename=f"beslissing-{decision.reference}.pdf", claimed_type=PDF,
@@ -206,13 +243,13 @@ async def _visible_application(session: AsyncSession, principal: Principal,
 
 
 async def letter(session: AsyncSession, principal: Principal, store: ObjectStore,
-                 application_id: uuid.UUID) -> tuple[Letter, bytes]:
+                 application_id: uuid.UUID) -> tuple[Letter, ObjectStream]:
     """The decision letter, for the applicant organisation, its co-applicants and the call managers."""
     await _visible_application(session, principal, application_id)
     found = await DecisionRepository(session, principal.tenant).letter_of_application(application_id)
     if found is None:
         raise NotFound("voor deze aanvraag is nog geen beslissingsbrief opgemaakt")
-    return found, await store.read(found.object_key, principal.tenant)
+    return found, await store.stream(found.object_key, principal.tenant)
 
 
 async def _decision_of_application(repository: DecisionRepository,
@@ -236,7 +273,7 @@ async def decision_of_application(session: AsyncSession, principal: Principal,
         raise NotFound("over deze aanvraag is nog niet beslist")
     call = await CallRepository(session, principal.tenant).get(application.call_id)
     assert call is not None
-    last_day = rules.appeal_last_day(decision.decided_on, call.appeal_days)
+    last_day = rules.appeal_last_day(decision.notified_on, call.appeal_days)
     today = await CallRepository(session, principal.tenant).brussels_today()
     return line, decision, call.appeal_days, last_day, today <= last_day
 
@@ -245,12 +282,13 @@ async def _last_day(session: AsyncSession, tenant: str, application: Application
     call = await CallRepository(session, tenant).get(application.call_id)
     decision = await DecisionRepository(session, tenant).decision(decision_id)
     assert call is not None and decision is not None
-    return rules.appeal_last_day(decision.decided_on, call.appeal_days)
+    return rules.appeal_last_day(decision.notified_on, call.appeal_days)
 
 
 async def lodge_appeal(session: AsyncSession, principal: Principal, application_id: uuid.UUID,
                        command: AppealIn) -> tuple[Appeal, date]:
-    """An appeal by the applicant, within the call's appeal period counted from the decision date."""
+    """An appeal by the applicant, within the call's appeal period counted from the notification (the day the
+    decision was published), as the letter says."""
     repository = DecisionRepository(session, principal.tenant)
     application, role = await _visible_application(session, principal, application_id)
     if role != Involvement.APPLICANT:
@@ -262,7 +300,7 @@ async def lodge_appeal(session: AsyncSession, principal: Principal, application_
     call = await CallRepository(session, principal.tenant).get(application.call_id)
     assert call is not None
     today = await CallRepository(session, principal.tenant).brussels_today()
-    rules.check_appeal_in_time(today, decision.decided_on, call.appeal_days)
+    rules.check_appeal_in_time(today, decision.notified_on, call.appeal_days)
     if any(a.status in rules.OPEN_APPEALS for a in await repository.appeals_of_application(application_id)):
         raise Conflict("er loopt al een beroep tegen deze beslissing")
     appeal = Appeal(id=uuid7(), tenant=principal.tenant, application_id=application_id, decision_id=decision.id,
@@ -274,7 +312,7 @@ async def lodge_appeal(session: AsyncSession, principal: Principal, application_
            reasons=grounds)
     await session.flush()
     await session.refresh(appeal)
-    return appeal, rules.appeal_last_day(decision.decided_on, call.appeal_days)
+    return appeal, rules.appeal_last_day(decision.notified_on, call.appeal_days)
 
 
 async def appeals(session: AsyncSession, principal: Principal, application_id: uuid.UUID) -> list[tuple[Appeal, date]]:
@@ -285,6 +323,17 @@ async def appeals(session: AsyncSession, principal: Principal, application_id: u
         return []
     last_day = await _last_day(session, principal.tenant, application, found[0].decision_id)
     return [(a, last_day) for a in found]
+
+
+async def appeals_of_call(session: AsyncSession, principal: Principal,
+                          call_id: uuid.UUID) -> list[tuple[Appeal, date]]:
+    """Every appeal against the call's decision, oldest first, each with the last day of its period: the call
+    manager's list (the roles are the route's guard)."""
+    call = await CallRepository(session, principal.tenant).get(call_id)
+    if call is None:
+        raise NotFound("deze oproep bestaat niet")
+    return [(appeal, rules.appeal_last_day(decision.notified_on, call.appeal_days))
+            for appeal, decision in await DecisionRepository(session, principal.tenant).appeals_of_call(call_id)]
 
 
 async def handle_appeal(session: AsyncSession, principal: Principal, application_id: uuid.UUID,

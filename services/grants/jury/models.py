@@ -16,6 +16,18 @@ from services.grants.jury.rules import ReviewStatus
 from shared.db import Base, stored_values
 
 
+class JuryVersions(Base):
+    """The versions of what a call manager fixes for the whole call: the jury's composition and the
+    assignments (If-Match on each). No row: both are at version 1, as first read."""
+
+    __tablename__ = "jury_versions"
+
+    call_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("calls.id"), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(40))
+    composition_version: Mapped[int] = mapped_column(Integer, server_default="1")
+    assignments_version: Mapped[int] = mapped_column(Integer, server_default="1")
+
+
 class JuryMember(Base):
     __tablename__ = "jury_members"
 

@@ -321,7 +321,8 @@ async def compose(request: Request[Any, Any, Any], session: AsyncSession, call_i
         try:
             async with undone_on_refusal(session):
                 await service.compose(session, who.person, call_id,
-                                      command(ComposeJury, {"members": members, "chair": chair}))
+                                      command(ComposeJury, {"members": members, "chair": chair}),
+                                      int(str(data.get("version") or 0)))
         except Problem as exc:
             form.refuse(sentence(exc.detail))
         else:
@@ -337,7 +338,8 @@ async def fix_assignment(request: Request[Any, Any, Any], session: AsyncSession,
     try:
         async with undone_on_refusal(session):
             await service.fix_assignments(session, who.person, call_id,
-                                          command(FixAssignments, {"assignments": read_assignment(form)}))
+                                          command(FixAssignments, {"assignments": read_assignment(form)}),
+                                          int(str(data.get("version") or 0)))
     except Problem as exc:
         form.refuse(sentence(exc.detail))
         return await jury_page(who, session, call_id, assignment=form, propose=True, status_code=exc.status)

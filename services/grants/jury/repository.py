@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Iterable
 
-from services.grants.jury.models import Assignment, ConflictDeclaration, Consensus, JuryMember, Review
+from sqlalchemy.dialects.postgresql import insert
+
+from services.grants.jury.models import Assignment, ConflictDeclaration, Consensus, JuryMember, JuryVersions, Review
 from shared.db import TenantRepository
 
 
@@ -23,6 +25,24 @@ class JuryRepository(TenantRepository):
     async def memberships_of(self, username: str) -> list[JuryMember]:
         return list((await self.session.scalars(self.select(JuryMember).where(
             JuryMember.username == username))).all())
+
+    # Versions of the composition and the assignments --------------------------------------------------
+
+    async def versions_of(self, call_id: uuid.UUID) -> JuryVersions:
+        """As they stand (version 1 of both while nothing was fixed); not stored."""
+        found = await self.session.scalar(self.select(JuryVersions).where(JuryVersions.call_id == call_id))
+        return found or JuryVersions(call_id=call_id, tenant=self.tenant, composition_version=1,
+                                     assignments_version=1)
+
+    async def lock_versions(self, call_id: uuid.UUID) -> JuryVersions:
+        """The call's row, made when missing and locked: composing the jury and fixing assignments of one call
+        queue here, so each judges its If-Match against the version the other left."""
+        await self.session.execute(insert(JuryVersions).values(call_id=call_id, tenant=self.tenant)
+                                   .on_conflict_do_nothing())
+        found = await self.session.scalar(self.select(JuryVersions).where(JuryVersions.call_id == call_id)
+                                          .with_for_update().execution_options(populate_existing=True))
+        assert found is not None
+        return found
 
     # Assignments --------------------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ jurors declare conflicts and score; the chair (or a call manager) records the co
 from __future__ import annotations
 
 import uuid
+from typing import TypeVar
 
 from litestar import Controller, Response, get, post, put
 from litestar.params import Parameter
@@ -35,6 +36,14 @@ MANAGER = require_roles(*MANAGERS)
 MANAGER_OR_JUROR = require_roles("juror", *MANAGERS)
 
 
+Versioned = TypeVar("Versioned", JuryOut, AssignmentsOut)
+
+
+def versioned(body: Versioned) -> Response[Versioned]:
+    """The composition or the assignments with their version as the ETag."""
+    return Response(body, headers={"ETag": etag(body.version)})
+
+
 def review_response(review: ReviewOut) -> Response[ReviewOut]:
     return Response(review, headers={"ETag": etag(review.version)})
 
@@ -46,27 +55,32 @@ class JuryController(Controller):
     # Call managers ----------------------------------------------------------------------------------
 
     @get("/calls/{call_id:uuid}/jury", guards=[MANAGER])
-    async def get_jury(self, call_id: uuid.UUID, session: AsyncSession, principal: Principal) -> JuryOut:
-        return await service.get_jury(session, principal, call_id)
+    async def get_jury(self, call_id: uuid.UUID, session: AsyncSession, principal: Principal) -> Response[JuryOut]:
+        return versioned(await service.get_jury(session, principal, call_id))
 
     @put("/calls/{call_id:uuid}/jury", guards=[MANAGER])
     async def compose_jury(self, call_id: uuid.UUID, data: ComposeJury, session: AsyncSession,
-                           principal: Principal) -> JuryOut:
-        return await service.compose(session, principal, call_id, data)
+                           principal: Principal, if_match: IfMatch = None) -> Response[JuryOut]:
+        """Replaces the composition the call manager read (If-Match: its ETag; 428 without, 412 when stale)."""
+        return versioned(await service.compose(session, principal, call_id, data, expected_version(if_match)))
 
     @post("/calls/{call_id:uuid}/assignments/proposal", guards=[MANAGER], status_code=200)
     async def propose_assignments(self, call_id: uuid.UUID, session: AsyncSession,
-                                  principal: Principal) -> AssignmentsOut:
-        return await service.propose_assignments(session, principal, call_id)
+                                  principal: Principal) -> Response[AssignmentsOut]:
+        """A proposal, with the ETag of the stored assignments it would replace."""
+        return versioned(await service.propose_assignments(session, principal, call_id))
 
     @get("/calls/{call_id:uuid}/assignments", guards=[MANAGER])
-    async def get_assignments(self, call_id: uuid.UUID, session: AsyncSession, principal: Principal) -> AssignmentsOut:
-        return await service.get_assignments(session, principal, call_id)
+    async def get_assignments(self, call_id: uuid.UUID, session: AsyncSession,
+                              principal: Principal) -> Response[AssignmentsOut]:
+        return versioned(await service.get_assignments(session, principal, call_id))
 
     @put("/calls/{call_id:uuid}/assignments", guards=[MANAGER])
     async def fix_assignments(self, call_id: uuid.UUID, data: FixAssignments, session: AsyncSession,
-                              principal: Principal) -> AssignmentsOut:
-        return await service.fix_assignments(session, principal, call_id, data)
+                              principal: Principal, if_match: IfMatch = None) -> Response[AssignmentsOut]:
+        """Replaces the assignments the call manager read (If-Match: their ETag; 428 without, 412 when stale)."""
+        return versioned(await service.fix_assignments(session, principal, call_id, data,
+                                                       expected_version(if_match)))
 
     @get("/calls/{call_id:uuid}/jury-view", guards=[MANAGER_OR_JUROR])
     async def jury_view(self, call_id: uuid.UUID, session: AsyncSession, principal: Principal) -> JuryView:

@@ -49,8 +49,9 @@ class ReviewStatus(StrEnum):
 REVIEW_STATUS_LABELS: dict[ReviewStatus | None, str] = {None: "nog niet begonnen", ReviewStatus.DRAFT: "concept",
                                                         ReviewStatus.SUBMITTED: "ingediend"}
 """A juror's review as the jury portal names it; None: the juror saved nothing yet."""
-JURY_WORK_STATUSES = frozenset({ApplicationStatus.SUBMITTED, ApplicationStatus.ELIGIBLE, ApplicationStatus.IN_REVIEW})
-"""Applications a jury works on: submitted and not (yet) found ineligible, withdrawn or decided."""
+JURY_WORK_STATUSES = frozenset({ApplicationStatus.ELIGIBLE, ApplicationStatus.IN_REVIEW})
+"""Applications a jury works on: screened eligible, not withdrawn or decided. One that is only submitted waits
+for its screening: it is never assigned, scored, ranked or awarded before it is found eligible."""
 JURY_VISIBLE_STATUSES = JURY_WORK_STATUSES | {ApplicationStatus.AWARDED, ApplicationStatus.REJECTED}
 """Applications whose scores stay readable to the jury after the decision."""
 MANAGERS = ("call-manager", "province-admin")
@@ -264,3 +265,22 @@ def _two_opt(route: list[frozenset[str]]) -> list[frozenset[str]]:
                     route[i:k + 1] = reversed(route[i:k + 1])
                     improved = True
     return route
+
+
+# --- what a refused write means to a person -------------------------------------------------------------
+
+CONSTRAINT_REASONS: dict[str, str] = {
+    # {constraint or unique index: the Dutch reason}: the loser of two concurrent requests is answered 409 with
+    # this (services.grants.app gathers every capability's; shared.problems answers).
+    "uq_jury_members_call_username": "dit jurylid werd tegelijk al aan de jury toegevoegd; laad de jury opnieuw",
+    "uq_jury_members_one_chair": "de jury kreeg tegelijk al een voorzitter; laad de jury opnieuw",
+    "uq_assignments_application_username": "dit jurylid werd tegelijk al aan de aanvraag toegewezen; laad de "
+                                           "toewijzingen opnieuw",
+    "uq_conflict_declarations_application_username": "uw verklaring over een belangenconflict bij deze aanvraag werd "
+                                                     "tegelijk al vastgelegd; laad de aanvraag opnieuw",
+    "uq_reviews_application_username": "uw beoordeling van deze aanvraag werd tegelijk al opgeslagen (bv. in een "
+                                       "ander venster); laad ze opnieuw en werk verder op die versie",
+    "uq_review_scores_review_criterion": "deze score werd tegelijk al opgeslagen; laad uw beoordeling opnieuw",
+    "consensus_pkey": "de consensus over deze aanvraag werd tegelijk al vastgelegd; laad ze opnieuw en pas ze aan op "
+                      "de versie die u dan ziet",
+}

@@ -35,6 +35,8 @@ class JuryMemberOut(msgspec.Struct):
 class JuryOut(msgspec.Struct):
     call_id: uuid.UUID
     members: list[JuryMemberOut]
+    version: int
+    """The composition's version (the ETag): PUT it back as If-Match."""
 
 
 class AssignmentIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -67,6 +69,8 @@ class AssignmentsOut(msgspec.Struct):
     loads: list[JurorLoad]
     fixed: bool
     """False for a proposal (nothing stored), true once stored."""
+    version: int
+    """The stored assignments' version (the ETag), also beside a proposal: PUT it back as If-Match."""
 
 
 class DeclareConflict(msgspec.Struct, forbid_unknown_fields=True):
@@ -210,3 +214,5 @@ class MeetingOrder(msgspec.Struct):
     """Leave and re-enter moves in this order (everyone starts and ends in the room)."""
     naive_moves: int
     """The same, discussing the applications in order of submission."""
+    withheld: int = 0
+    """For the chair: how many applications they are conflicted on, discussed without them and left out here."""

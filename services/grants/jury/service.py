@@ -191,22 +191,29 @@ async def _call(session: AsyncSession, tenant: str, call_id: uuid.UUID) -> Call:
 # --- Composition and assignment (call managers) ----------------------------------------------------------
 
 
-def _members_out(call_id: uuid.UUID, members: list[JuryMember]) -> JuryOut:
+def _members_out(call_id: uuid.UUID, members: list[JuryMember], version: int) -> JuryOut:
     return JuryOut(call_id=call_id, members=[JuryMemberOut(username=m.username, name=m.name,
                                                            enterprise_number=m.enterprise_number,
-                                                           is_chair=m.is_chair) for m in members])
+                                                           is_chair=m.is_chair) for m in members],
+                   version=version)
 
 
 async def get_jury(session: AsyncSession, principal: Principal, call_id: uuid.UUID) -> JuryOut:
     repository = JuryRepository(session, principal.tenant)
     await _call(session, principal.tenant, call_id)
-    return _members_out(call_id, await repository.members_of(call_id))
+    versions = await repository.versions_of(call_id)
+    return _members_out(call_id, await repository.members_of(call_id), versions.composition_version)
 
 
-async def compose(session: AsyncSession, principal: Principal, call_id: uuid.UUID, command: ComposeJury) -> JuryOut:
-    """Sets the jury of a call (replacing the previous composition) and its chair."""
+async def compose(session: AsyncSession, principal: Principal, call_id: uuid.UUID, command: ComposeJury,
+                  expected: int | None) -> JuryOut:
+    """Sets the jury of a call (replacing the previous composition) and its chair, over the composition the
+    call manager saw (`expected`: 412 when it changed since). A juror leaving takes their assignments along,
+    so the assignments get a new version too."""
     repository = JuryRepository(session, principal.tenant)
     await _call(session, principal.tenant, call_id)
+    versions = await repository.lock_versions(call_id)
+    check_version(versions.composition_version, expected, "de samenstelling van de jury")
     wanted: dict[str, tuple[str, str | None]] = {}
     for i, given in enumerate(command.members):
         username, name = given.username.strip(), given.name.strip()
@@ -231,6 +238,8 @@ async def compose(session: AsyncSession, principal: Principal, call_id: uuid.UUI
         raise Conflict(f"{', '.join(sorted(leaving & reviewed))} heeft al beoordelingen ingediend en blijft in de jury")
     if leaving:
         await repository.remove_assignments_of_juror(call_id, leaving)
+        versions.assignments_version += 1
+    versions.composition_version += 1
     for username in leaving:
         await repository.remove(existing.pop(username))
     for member in existing.values():  # first drop every chair: at most one chair at any moment
@@ -249,7 +258,7 @@ async def compose(session: AsyncSession, principal: Principal, call_id: uuid.UUI
     audit.record(session, tenant=principal.tenant, actor=principal.username, action="jury.composed",
                  entity="call", entity_id=call_id, before={"members": before},
                  after={"members": [_member_audit(m) for m in members]})
-    return _members_out(call_id, members)
+    return _members_out(call_id, members, versions.composition_version)
 
 
 def _member_audit(member: JuryMember) -> dict[str, Any]:
@@ -278,8 +287,10 @@ async def propose_assignments(session: AsyncSession, principal: Principal, call_
         raise Conflict("stel eerst de jury samen")
     proposal = rules.propose_assignments({a.id: conflicts[a.id] for a in applications},
                                          [m.username for m in members], call.jurors_per_application)
+    versions = await JuryRepository(session, principal.tenant).versions_of(call_id)
     return AssignmentsOut(
         call_id=call_id, jurors_per_application=call.jurors_per_application, fixed=False,
+        version=versions.assignments_version,
         applications=[AssignedApplication(application_id=a.id, title=a.title, jurors=proposal.assignments[a.id],
                                           conflicted=sorted(conflicts[a.id]), shortfall=proposal.shortfalls.get(a.id))
                       for a in applications],
@@ -292,11 +303,13 @@ async def get_assignments(session: AsyncSession, principal: Principal, call_id: 
     chosen: dict[uuid.UUID, list[str]] = defaultdict(list)
     for assignment in await repository.assignments_of_call(call_id):
         chosen[assignment.application_id].append(assignment.username)
-    return _fixed_out(call, members, applications, conflicts, chosen)
+    versions = await repository.versions_of(call_id)
+    return _fixed_out(call, members, applications, conflicts, chosen, versions.assignments_version)
 
 
 def _fixed_out(call: Call, members: list[JuryMember], applications: list[Application],
-               conflicts: dict[uuid.UUID, frozenset[str]], chosen: dict[uuid.UUID, list[str]]) -> AssignmentsOut:
+               conflicts: dict[uuid.UUID, frozenset[str]], chosen: dict[uuid.UUID, list[str]],
+               version: int) -> AssignmentsOut:
     load = {m.username: 0 for m in members}
     for jurors in chosen.values():
         for juror in jurors:
@@ -310,14 +323,19 @@ def _fixed_out(call: Call, members: list[JuryMember], applications: list[Applica
         items.append(AssignedApplication(application_id=a.id, title=a.title, jurors=jurors,
                                          conflicted=sorted(conflicts[a.id]), shortfall=shortfall))
     return AssignmentsOut(call_id=call.id, jurors_per_application=call.jurors_per_application, fixed=True,
-                          applications=items, loads=[JurorLoad(username=u, load=n) for u, n in load.items()])
+                          applications=items, loads=[JurorLoad(username=u, load=n) for u, n in load.items()],
+                          version=version)
 
 
 async def fix_assignments(session: AsyncSession, principal: Principal, call_id: uuid.UUID,
-                          command: FixAssignments) -> AssignmentsOut:
-    """Stores the assignments of the call (replacing the previous ones), validated like a proposal: members
-    only, applications in jury work only, never a conflicted juror."""
+                          command: FixAssignments, expected: int | None) -> AssignmentsOut:
+    """Stores the assignments of the call (replacing the previous ones) over the ones the call manager saw
+    (`expected`: 412 when they changed since), validated like a proposal: members only, applications in jury
+    work only, never a conflicted juror."""
     repository = JuryRepository(session, principal.tenant)
+    await _call(session, principal.tenant, call_id)
+    versions = await repository.lock_versions(call_id)
+    check_version(versions.assignments_version, expected, "de toewijzing van de juryleden")
     call, members, applications, conflicts = await _jury_work(session, principal.tenant, call_id)
     by_id = {a.id: a for a in applications}
     usernames = {m.username for m in members}
@@ -354,7 +372,9 @@ async def fix_assignments(session: AsyncSession, principal: Principal, call_id: 
     audit.record(session, tenant=principal.tenant, actor=principal.username, action="assignments.fixed",
                  entity="call", entity_id=call_id, before={"assignments": before},
                  after={"assignments": {str(a): sorted(j) for a, j in chosen.items()}})
-    return _fixed_out(call, members, applications, conflicts, chosen)
+    versions.assignments_version += 1
+    await session.flush()
+    return _fixed_out(call, members, applications, conflicts, chosen, versions.assignments_version)
 
 
 # --- The juror ----------------------------------------------------------------------------------------
@@ -670,20 +690,27 @@ async def jury_view(session: AsyncSession, principal: Principal, call_id: uuid.U
 
 
 async def meeting_order(session: AsyncSession, principal: Principal, call_id: uuid.UUID) -> MeetingOrder:
-    """The order of discussion in which conflicted jurors leave and re-enter the room least often."""
+    """The order of discussion in which conflicted jurors leave and re-enter the room least often.
+
+    The chair sees nothing of an application they are conflicted on: it is left out of their order (no
+    title, no id, not who else must leave for it), the moves are counted over what they see, and the other
+    items keep their place in the call manager's order, so both speak of the same numbers."""
     repository = JuryRepository(session, principal.tenant)
     await _call(session, principal.tenant, call_id)
-    await _manager_or_chair(repository, principal, call_id)
+    chair = await _manager_or_chair(repository, principal, call_id)
     _, _, applications, conflicts = await _jury_work(session, principal.tenant, call_id)
     by_id = {a.id: a for a in applications}
     order = rules.meeting_order({a.id: conflicts[a.id] for a in applications})
+    hidden = {a.id for a in applications if chair is not None and chair in conflicts[a.id]}
+    shown = [(position, k) for position, k in enumerate(order, start=1) if k not in hidden]
     items, out = [], frozenset[str]()
-    for position, application_id in enumerate(order, start=1):
+    for position, application_id in shown:
         absent = conflicts[application_id]
         items.append(MeetingItem(position=position, application_id=application_id,
                                  title=by_id[application_id].title, absent=sorted(absent),
                                  leave=sorted(absent - out), reenter=sorted(out - absent)))
         out = absent
     return MeetingOrder(call_id=call_id, items=items, return_at_end=sorted(out),
-                        moves=rules.room_moves([conflicts[k] for k in order]),
-                        naive_moves=rules.room_moves([conflicts[a.id] for a in applications]))
+                        moves=rules.room_moves([conflicts[k] for _, k in shown]),
+                        naive_moves=rules.room_moves([conflicts[a.id] for a in applications if a.id not in hidden]),
+                        withheld=len(hidden))

@@ -10,3 +10,12 @@ class RecipientKind(StrEnum):
 
     USER = "user"
     ORGANISATION = "organisation"
+
+
+# --- what a refused write means to a person -------------------------------------------------------------
+
+CONSTRAINT_REASONS: dict[str, str] = {
+    # {constraint or unique index: the Dutch reason}: the loser of two concurrent requests is answered 409 with
+    # this (services.grants.app gathers every capability's; shared.problems answers).
+    "uq_notices_dedupe": "dit bericht werd al bezorgd",
+}

@@ -134,13 +134,16 @@ async def ranking_page(who: Viewer, session: AsyncSession, call_id: uuid.UUID, f
         problem = sentence(exc.detail)
     scenario: ScenarioIn | None = None
     alternative: RankingOut | None = None
+    departures: list[str] = []
     asked = form is not None
     form = form or scenario_form_of(call)
     if asked and base is not None:
         try:
             scenario = read_scenario(form, call)
             if scenario is not None:
-                alternative = computed_out(await service.compute(session, who.tenant, call_id, scenario))
+                computed = await service.compute(session, who.tenant, call_id, scenario)
+                alternative = computed_out(computed)
+                departures = service.deviations_of(computed.call, scenario)
             elif form.ok:
                 form.message = SAME_AS_CALL
         except Problem as exc:
@@ -152,7 +155,7 @@ async def ranking_page(who: Viewer, session: AsyncSession, call_id: uuid.UUID, f
         "rows": side_by_side(base, alternative) if base else [], "outcomes": OUTCOME_LABELS,
         "proposal": await optional_proposal(session, who.tenant, call_id),
         "tie_options": call_form.tie_break_options(rows), "tie_slots": call_form.TIE_BREAK_SLOTS,
-        "fix_form": fix_form or Form(),
+        "fix_form": fix_form or Form(), "deviations": departures,
     }, status_code=status_code)
 
 

@@ -13,3 +13,7 @@ class RankingRepository(TenantRepository):
         return await self.session.scalar(
             self.select(RankingProposal).where(RankingProposal.call_id == call_id)
             .order_by(RankingProposal.fixed_at.desc(), RankingProposal.id.desc()).limit(1))
+
+    async def proposal_of_call(self, call_id: uuid.UUID, proposal_id: uuid.UUID) -> RankingProposal | None:
+        return await self.session.scalar(
+            self.select(RankingProposal).where(RankingProposal.call_id == call_id, RankingProposal.id == proposal_id))

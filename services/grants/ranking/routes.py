@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from litestar import Controller, get, post
+from litestar import Controller, Response, get, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.grants.calls.rules import MANAGERS
@@ -12,6 +12,7 @@ from services.grants.ranking.models import RankingProposal
 from services.grants.ranking.rules import OutcomeStatus, Ranking, describe_funding_rule, describe_tie_break
 from services.grants.ranking.schemas import OutcomeOut, ProposalOut, RankingOut, ScenarioIn
 from shared.auth import Principal, require_roles
+from shared.versioning import etag
 
 
 def outcome_out(outcome: dict[str, Any]) -> OutcomeOut:
@@ -38,7 +39,8 @@ def computed_out(computed: service.Computed) -> RankingOut:
 
 def proposal_out(proposal: RankingProposal) -> ProposalOut:
     inputs = {k: v for k, v in proposal.inputs.items() if k != "scores"}
-    return ProposalOut(id=proposal.id, call_id=proposal.call_id, fixed_by=proposal.fixed_by,
+    return ProposalOut(id=proposal.id, call_id=proposal.call_id, version=proposal.version,
+                       deviations=list(proposal.deviations), reasons=proposal.reasons, fixed_by=proposal.fixed_by,
                        fixed_at=proposal.fixed_at, inputs=inputs,
                        ranking=ranking_out(proposal.call_id, proposal.inputs, proposal.results,
                                            proposal.awarded_cents))
@@ -62,11 +64,15 @@ class RankingController(Controller):
 
     @post("/proposal")
     async def fix_proposal(self, call_id: uuid.UUID, session: AsyncSession, principal: Principal,
-                           data: ScenarioIn | None = None) -> ProposalOut:
-        """Fixes the proposal (the call's rules, or a scenario's) that the decision will rest on."""
+                           data: ScenarioIn | None = None) -> Response[ProposalOut]:
+        """Fixes the proposal (the call's rules, or a scenario's) that the decision will rest on. A scenario
+        above the call's budget or with other thresholds than published needs reasons (422 without)."""
         proposal, _ = await service.fix(session, principal, call_id, data)
-        return proposal_out(proposal)
+        return Response(proposal_out(proposal), status_code=201, headers={"ETag": etag(proposal.version)})
 
     @get("/proposal")
-    async def proposal(self, call_id: uuid.UUID, session: AsyncSession, principal: Principal) -> ProposalOut:
-        return proposal_out(await service.latest(session, principal.tenant, call_id))
+    async def proposal(self, call_id: uuid.UUID, session: AsyncSession,
+                       principal: Principal) -> Response[ProposalOut]:
+        """The proposal fixed last; its `ETag` is the version a decision names with If-Match."""
+        proposal = await service.latest(session, principal.tenant, call_id)
+        return Response(proposal_out(proposal), headers={"ETag": etag(proposal.version)})

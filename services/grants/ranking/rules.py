@@ -3,6 +3,8 @@ chain orders equal totals, the budget is filled in rank order, and every applica
 step by step, in Dutch. No I/O: the service feeds it, the benchmark times it.
 
 The selection rule, exactly (also `describe_funding_rule`, which the public page and letters print):
+- a project's request counts only up to the call's maximum per project (`fundable_cents`): no project is ever
+  awarded more than that maximum, whatever it asked;
 - in rank order, a project whose full request fits in what remains of the budget gets its full request;
 - a project that does not fit is skipped, and the next ones are still tried: a cheaper, lower-ranked project
   may still be funded;
@@ -82,6 +84,8 @@ class RankingRules:
     tie_break: Sequence[str] = ()
     partial_funding: bool = False
     partial_funding_min_bp: int = 5000
+    max_per_project_cents: int | None = None
+    """The call's maximum per project: no project is ever awarded more (None: no maximum)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +138,35 @@ class Ranking:
     @property
     def remaining_cents(self) -> int:
         return self.rules.budget_cents - self.awarded_cents
+
+
+def deviations(published: RankingRules, applied: RankingRules,
+               criteria_names: Mapping[int, str] | None = None) -> list[str]:
+    """How `applied` (a what-if's rules) leaves the call's published rules, in Dutch, one sentence each: a
+    budget above the call's, a threshold other than the published one (lowered, raised, added or dropped),
+    another tie-break chain. Empty: the scenario stays within the budget and the published rules."""
+    names = criteria_names or {c.position: c.name for c in published.criteria}
+    found: list[str] = []
+    if applied.budget_cents > published.budget_cents:
+        found.append(f"Het budget van het voorstel ({euro(applied.budget_cents)}) is hoger dan het budget van de "
+                     f"oproep ({euro(published.budget_cents)}).")
+    thresholds = {c.position: c.min_threshold for c in applied.criteria}
+    for criterion in sorted(published.criteria, key=lambda c: c.position):
+        before, after = criterion.min_threshold, thresholds.get(criterion.position, criterion.min_threshold)
+        if before == after:
+            continue
+        label = f"criterium {criterion.position} ({names.get(criterion.position, criterion.name)})"
+        if before is None and after is not None:
+            found.append(f"Het voorstel legt een drempel {number(after)} op {label}, waar de oproep geen drempel "
+                         "publiceerde.")
+        elif before is not None and after is None:
+            found.append(f"De gepubliceerde drempel {number(before)} op {label} geldt niet in het voorstel.")
+        elif before is not None and after is not None:
+            found.append(f"De drempel op {label} is {number(after)} in het voorstel, {number(before)} in de oproep.")
+    if tuple(applied.tie_break) != tuple(published.tie_break):
+        found.append("Bij gelijke stand volgt het voorstel een andere regel dan de gepubliceerde: "
+                     + " ".join(describe_tie_break(applied.tie_break, names)))
+    return found
 
 
 # --- the tie-break chain ------------------------------------------------------------------------------
@@ -278,15 +311,29 @@ def _tie_step(candidate: Candidate, other: Candidate, other_is_above: bool, tota
     return f"{lead}de laatste regel: {LAST_RULE}."
 
 
+def fundable_cents(requested_cents: int, max_per_project_cents: int | None) -> int:
+    """What a project can be awarded at most: its request, capped by the call's maximum per project."""
+    if max_per_project_cents is None:
+        return requested_cents
+    return min(requested_cents, max_per_project_cents)
+
+
 def _fill_budget(rules: RankingRules, ranked: list[Outcome]) -> int:
     remaining = rules.budget_cents
     misfit_seen = False
     for outcome in ranked:
-        asked = outcome.requested_cents
+        asked = fundable_cents(outcome.requested_cents, rules.max_per_project_cents)
+        if asked < outcome.requested_cents:
+            outcome.steps.append(
+                f"Het gevraagde bedrag {euro(outcome.requested_cents)} is hoger dan het maximum per project "
+                f"{euro(asked)} ({euro(outcome.requested_cents)} > {euro(asked)}): er kan hoogstens {euro(asked)} "
+                "toegekend worden.")
+        named = "het gevraagde bedrag" if asked == outcome.requested_cents else "het maximum per project"
         if asked <= remaining:
             remaining -= asked
             outcome.status, outcome.amount_cents = OutcomeStatus.FUNDED, asked
-            outcome.steps.append(f"Toegekend: {euro(asked)}, het volledige gevraagde bedrag; daarna blijft er "
+            whole = "het volledige gevraagde bedrag" if asked == outcome.requested_cents else "het maximum per project"
+            outcome.steps.append(f"Toegekend: {euro(asked)}, {whole}; daarna blijft er "
                                  f"{euro(remaining)} van het budget over.")
             continue
         first_misfit, misfit_seen = not misfit_seen, True
@@ -295,17 +342,17 @@ def _fill_budget(rules: RankingRules, ranked: list[Outcome]) -> int:
                 share = remaining * BASIS // asked
                 outcome.status, outcome.amount_cents = OutcomeStatus.PARTIAL, remaining
                 outcome.steps.append(
-                    f"Gedeeltelijk toegekend: het resterende budget {euro(remaining)} is kleiner dan het gevraagde "
-                    f"bedrag {euro(asked)}; als eerste project dat niet meer volledig past, krijgt het het volledige "
+                    f"Gedeeltelijk toegekend: het resterende budget {euro(remaining)} is kleiner dan {named} "
+                    f"{euro(asked)}; als eerste project dat niet meer volledig past, krijgt het het volledige "
                     f"resterende budget ({percent(share)} van de vraag, minimaal "
                     f"{percent(rules.partial_funding_min_bp)} vereist). Het budget is daarmee op.")
                 remaining = 0
                 continue
             outcome.steps.append(
                 f"Geen gedeeltelijke subsidie: het resterende budget {euro(remaining)} is minder dan "
-                f"{percent(rules.partial_funding_min_bp)} van het gevraagde bedrag {euro(asked)}.")
+                f"{percent(rules.partial_funding_min_bp)} van {named} {euro(asked)}.")
         outcome.steps.append(
-            f"Niet gefinancierd: het resterende budget {euro(remaining)} is kleiner dan het gevraagde bedrag "
+            f"Niet gefinancierd: het resterende budget {euro(remaining)} is kleiner dan {named} "
             f"{euro(asked)} ({euro(remaining)} < {euro(asked)}); het project wordt overgeslagen, zodat lager "
             "gerangschikte projecten die wel passen nog gefinancierd kunnen worden.")
     return rules.budget_cents - remaining

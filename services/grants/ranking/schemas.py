@@ -51,6 +51,11 @@ class RankingOut(msgspec.Struct):
 class ProposalOut(msgspec.Struct):
     id: uuid.UUID
     call_id: uuid.UUID
+    version: int
+    """The proposal's version within the call (also its ETag): a decision names it with If-Match."""
+    deviations: list[str]
+    """How a fixed what-if leaves the call's published rules, in Dutch; empty when it stays within them."""
+    reasons: str
     fixed_by: str
     fixed_at: datetime
     inputs: dict[str, Any]

@@ -111,3 +111,12 @@ def automatic_checks(facts: ScreeningFacts) -> list[Check]:
     if facts.social_economy_required:
         checks.append(social_economy_co_applicant(facts))
     return checks
+
+
+# --- what a refused write means to a person -------------------------------------------------------------
+
+CONSTRAINT_REASONS: dict[str, str] = {
+    # {constraint or unique index: the Dutch reason}: the loser of two concurrent requests is answered 409 with
+    # this (services.grants.app gathers every capability's; shared.problems answers).
+    "screenings_pkey": "de screening van deze aanvraag werd tegelijk al vastgelegd; laad ze opnieuw",
+}

@@ -1,6 +1,7 @@
-"""Appeals through the real grants process: inside the call's appeal period (counted from the decision date,
-Europe/Brussels) an applicant's appeal is received and handled received → under-review → upheld | dismissed
-with reasons and an audit trail; after it, it is refused with the last day in Dutch."""
+"""Appeals through the real grants process: inside the call's appeal period (counted from the notification, the
+Brussels date the decision was published, as the letter says; not from the decision date a call manager enters)
+an applicant's appeal is received and handled received → under-review → upheld | dismissed with reasons and an
+audit trail; after it, it is refused with the last day in Dutch."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy import select
 
 from services.grants.audit.models import AuditEntry
 from shared.portal.formats import day
-from tests.grants.decision_world import World, call_in_review, fix_and_decide
+from tests.grants.decision_world import World, call_in_review, decide, fix_and_decide, notified_days_ago
 
 TENANT = "west-vlaanderen"
 
@@ -26,11 +27,9 @@ def brussels_today():
 @pytest.fixture(scope="module")
 async def decided_today(platform, tokens, stack_config) -> AsyncIterator[World]:
     world = await call_in_review(platform, tokens, stack_config, TENANT, appeal_days=30)
-    future = httpx.post(world.url(f"/calls/{world.call_id}/decision"), headers=world.as_("call-manager"),
-                        json={"reference": world.reference, "decided_on": "2099-01-01"})
+    future = decide(world, "2099-01-01")
     assert future.status_code == 422 and "toekomst" in future.json()["detail"]
-    unproposed = httpx.post(world.url(f"/calls/{world.call_id}/decision"), headers=world.as_("call-manager"),
-                            json={"reference": world.reference, "decided_on": brussels_today().isoformat()})
+    unproposed = decide(world, brussels_today())
     assert unproposed.status_code == 409 and "voorstel" in unproposed.json()["detail"]
     fix_and_decide(world, brussels_today())
     yield world
@@ -39,6 +38,16 @@ async def decided_today(platform, tokens, stack_config) -> AsyncIterator[World]:
 
 @pytest.fixture(scope="module")
 async def decided_long_ago(platform, tokens, stack_config) -> AsyncIterator[World]:
+    world = await call_in_review(platform, tokens, stack_config, TENANT, appeal_days=30)
+    fix_and_decide(world, brussels_today() - timedelta(days=31))
+    await notified_days_ago(world, 31)
+    yield world
+    await world.app_db.dispose()
+
+
+@pytest.fixture(scope="module")
+async def decided_backdated(platform, tokens, stack_config) -> AsyncIterator[World]:
+    """Published today, on a decision dated 31 days ago."""
     world = await call_in_review(platform, tokens, stack_config, TENANT, appeal_days=30)
     fix_and_decide(world, brussels_today() - timedelta(days=31))
     yield world
@@ -57,8 +66,11 @@ async def test_an_appeal_inside_the_period_is_received_and_handled_with_reasons(
     assert second.status_code == 409
 
     handle = world.url(f"{path}/{appeal['id']}")
-    assert httpx.patch(handle, headers=world.as_("applicant"), json={"status": "under-review"}).status_code == 403
-    too_early = httpx.patch(handle, headers=world.as_("call-manager"), json={"status": "upheld", "reasons": "x"})
+    first_seen = {"If-Match": f'"{appeal["version"]}"'}
+    assert httpx.patch(handle, headers=world.as_("applicant", **first_seen),
+                       json={"status": "under-review"}).status_code == 403
+    too_early = httpx.patch(handle, headers=world.as_("call-manager", **first_seen),
+                            json={"status": "upheld", "reasons": "x"})
     assert too_early.status_code == 409
     review = httpx.patch(handle, headers=world.as_("call-manager", **{"If-Match": f'"{appeal["version"]}"'}),
                          json={"status": "under-review"})
@@ -66,7 +78,8 @@ async def test_an_appeal_inside_the_period_is_received_and_handled_with_reasons(
     stale = httpx.patch(handle, headers=world.as_("call-manager", **{"If-Match": f'"{appeal["version"]}"'}),
                         json={"status": "dismissed", "reasons": "De scores zijn correct toegepast."})
     assert stale.status_code == 412
-    unreasoned = httpx.patch(handle, headers=world.as_("call-manager"), json={"status": "dismissed"})
+    unreasoned = httpx.patch(handle, headers=world.as_("call-manager", **{"If-Match": review.headers["etag"]}),
+                             json={"status": "dismissed"})
     assert unreasoned.status_code == 422
     dismissed = httpx.patch(handle, headers=world.as_("call-manager", **{"If-Match": review.headers["etag"]}),
                             json={"status": "dismissed", "reasons": "De scores zijn correct toegepast."})
@@ -118,7 +131,7 @@ def test_the_applicant_reads_the_decision_date_and_the_last_day_to_appeal(
     assert body["appeal_last_day"] == (brussels_today() + timedelta(days=30)).isoformat()
     assert body["appeal_open"] is True
 
-    # Decided 31 days ago: the last day lies in the past, whatever day the decision was recorded.
+    # Decided and notified 31 days ago: the last day lies in the past.
     old = httpx.get(decided_long_ago.url(f"/applications/{decided_long_ago.apps[title]}/decision"),
                     headers=decided_long_ago.as_("applicant")).json()
     assert old["decided_on"] == (brussels_today() - timedelta(days=31)).isoformat()
@@ -130,3 +143,16 @@ def test_people_not_involved_do_not_read_an_applications_decision(decided_today:
     path = f"/applications/{decided_today.apps['Schilder je dak waterdicht']}/decision"
     assert httpx.get(decided_today.url(path), headers=decided_today.as_("juror")).status_code in {403, 404}
     assert httpx.get(decided_today.url(path), headers=decided_today.as_("driver")).status_code == 403
+
+
+def test_a_backdated_decision_gives_the_full_period_from_the_day_it_was_notified(decided_backdated: World) -> None:
+    world, title = decided_backdated, "Schilder je dak waterdicht"
+    read = httpx.get(world.url(f"/applications/{world.apps[title]}/decision"), headers=world.as_("applicant"))
+    assert read.status_code == 200, read.text
+    assert read.json()["decided_on"] == (brussels_today() - timedelta(days=31)).isoformat()
+    assert read.json()["appeal_last_day"] == (brussels_today() + timedelta(days=30)).isoformat()
+    assert read.json()["appeal_open"] is True
+    lodged = httpx.post(world.url(f"/applications/{world.apps[title]}/appeals"), headers=world.as_("applicant"),
+                        json={"grounds": "De brief kwam vandaag; de termijn loopt vanaf de kennisgeving."})
+    assert lodged.status_code == 201, lodged.text
+    assert lodged.json()["last_day"] == (brussels_today() + timedelta(days=30)).isoformat()

@@ -55,6 +55,13 @@ def partner_name(platform, tokens, partner_number: str) -> str:
     return next(o["name"] for o in known if o["enterprise_number"] == partner_number)
 
 
+def seen(url: str, token: str, **headers: str) -> dict[str, str]:
+    """The token with If-Match: the version of the application as it reads now (what the writer saw)."""
+    read = httpx.get(url, headers=bearer(token))
+    assert read.status_code == 200, read.text
+    return bearer(token, **{"If-Match": read.headers["etag"], **headers})
+
+
 def draft(grants: str, token: str, call_id: str, **changes) -> dict:
     body = {"title": "Schoolvis", "summary": "Aquaponics naast de boerderij.", "requested_cents": 4_000_000,
             "total_cost_cents": 5_000_000, "duration_months": 18, "applicant_name": "Agrado VOF",
@@ -74,26 +81,26 @@ async def test_a_draft_with_a_confirmed_partner_and_an_attachment_is_submitted_o
     assert application["status"] == "draft"
     assert application["applicant_enterprise_number"] == enterprise_number(TENANT, "applicant")
 
-    itself = httpx.post(f"{url}/co-applicants", headers=bearer(applicant), json={
+    itself = httpx.post(f"{url}/co-applicants", headers=seen(url, applicant), json={
         "enterprise_number": application["applicant_enterprise_number"], "role": "regular-enterprise", "name": "X"})
     assert itself.status_code == 422
-    invalid = httpx.post(f"{url}/co-applicants", headers=bearer(applicant), json={
+    invalid = httpx.post(f"{url}/co-applicants", headers=seen(url, applicant), json={
         "enterprise_number": "0123.456.748", "role": "regular-enterprise", "name": "X"})
     assert invalid.status_code == 422 and "controlegetal" in invalid.json()["detail"]
     formatted = f"BE{partner_number[:4]}.{partner_number[4:7]}.{partner_number[7:]}"
-    added = httpx.post(f"{url}/co-applicants", headers=bearer(applicant),
+    added = httpx.post(f"{url}/co-applicants", headers=seen(url, applicant),
                        json={"enterprise_number": formatted, "role": "social-economy-enterprise"})
     assert added.status_code == 201, added.text
     assert added.json()["co_applicants"][0]["name"] == partner_name  # from the read model
 
-    unconfirmed = httpx.post(f"{url}/submit", headers=bearer(applicant))
+    unconfirmed = httpx.post(f"{url}/submit", headers=seen(url, applicant))
     assert unconfirmed.status_code == 409 and partner_name in unconfirmed.json()["detail"]
 
     mine = httpx.get(f"{grants}/{TENANT}/co-applications", headers=bearer(partner)).json()["items"]
     assert application["id"] in {a["id"] for a in mine}
     assert httpx.post(f"{url}/co-applicants/{partner_number}/confirm",
-                      headers=bearer(applicant)).status_code == 403  # the lead cannot confirm for its partner
-    confirmed = httpx.post(f"{url}/co-applicants/{partner_number}/confirm", headers=bearer(partner))
+                      headers=seen(url, applicant)).status_code == 403  # the lead cannot confirm for its partner
+    confirmed = httpx.post(f"{url}/co-applicants/{partner_number}/confirm", headers=seen(url, partner))
     assert confirmed.status_code == 200 and confirmed.json()["co_applicants"][0]["confirmed_by"] == "partner"
 
     # a change of what the partner agreed to asks for its confirmation again
@@ -103,7 +110,8 @@ async def test_a_draft_with_a_confirmed_partner_and_an_attachment_is_submitted_o
     stale = httpx.patch(url, headers=bearer(applicant, **{"If-Match": confirmed.headers["etag"]}),
                         json={"title": "Oud"})
     assert stale.status_code == 412
-    assert httpx.post(f"{url}/co-applicants/{partner_number}/confirm", headers=bearer(partner)).status_code == 200
+    assert httpx.post(f"{url}/co-applicants/{partner_number}/confirm",
+                      headers=seen(url, partner)).status_code == 200
 
     upload = f"{url}/attachments"
     too_big = httpx.post(upload, params={"code": "begroting", "filename": "begroting.pdf"},
@@ -126,7 +134,8 @@ async def test_a_draft_with_a_confirmed_partner_and_an_attachment_is_submitted_o
     downloaded = httpx.get(f"{upload}/{stored.json()['id']}", headers=bearer(partner))
     assert downloaded.status_code == 200 and downloaded.content == PDF
 
-    submitted = httpx.post(f"{url}/submit", headers=bearer(applicant, **{"Idempotency-Key": "submit-1"}))
+    submitted = httpx.post(f"{url}/submit",  # a key is the client's, once per request it means
+                           headers=seen(url, applicant, **{"Idempotency-Key": f"submit-{application['id']}"}))
     assert submitted.status_code == 200, submitted.text
     body = submitted.json()
     assert body["status"] == "submitted" and body["warnings"] == []
@@ -136,14 +145,14 @@ async def test_a_draft_with_a_confirmed_partner_and_an_attachment_is_submitted_o
     assert body["snapshot"]["attachments"][0]["sha256"] == hashlib.sha256(PDF).hexdigest()
     assert len(body["snapshot"]["attachments"]) == 1
 
-    again = httpx.post(f"{url}/submit", headers=bearer(applicant))
+    again = httpx.post(f"{url}/submit", headers=seen(url, applicant))
     assert again.status_code == 200
     assert (again.json()["snapshot"], again.json()["content_hash"], again.json()["submitted_at"]) == (
         body["snapshot"], body["content_hash"], body["submitted_at"])
-    assert httpx.patch(url, headers=bearer(applicant), json={"requested_cents": 1}).status_code == 409
+    assert httpx.patch(url, headers=seen(url, applicant), json={"requested_cents": 1}).status_code == 409
     assert httpx.post(upload, params={"code": "begroting", "filename": "laat.pdf"}, content=PDF,
                       headers=bearer(applicant, **{"Content-Type": "application/pdf"})).status_code == 409
-    assert httpx.delete(f"{url}/co-applicants/{partner_number}", headers=bearer(applicant)).status_code == 409
+    assert httpx.delete(f"{url}/co-applicants/{partner_number}", headers=seen(url, applicant)).status_code == 409
     later = httpx.get(url, headers=bearer(applicant)).json()
     assert later["snapshot"] == body["snapshot"] and later["content_hash"] == body["content_hash"]
     assert later["requested_cents"] == 3_900_000
@@ -181,9 +190,11 @@ async def test_submission_is_refused_from_the_deadline_on_to_the_second_and_the_
     early, late = (draft(grants, applicant, call["id"], title=t) for t in ("Op tijd", "Te laat"))
     async with httpx.AsyncClient(headers=bearer(applicant)) as http:
         await asyncio.sleep(max(0.0, (closes - datetime.now(UTC)).total_seconds() - 0.4))
-        accepted = await http.post(f"{grants}/{TENANT}/applications/{early['id']}/submit")
+        accepted = await http.post(f"{grants}/{TENANT}/applications/{early['id']}/submit",
+                                   headers={"If-Match": f'"{early["version"]}"'})
         await asyncio.sleep(max(0.0, (closes - datetime.now(UTC)).total_seconds() + 0.05))
-        refused = await http.post(f"{grants}/{TENANT}/applications/{late['id']}/submit")
+        refused = await http.post(f"{grants}/{TENANT}/applications/{late['id']}/submit",
+                                  headers={"If-Match": f'"{late["version"]}"'})
     assert accepted.status_code == 200, accepted.text
     assert datetime.fromisoformat(accepted.json()["submitted_at"]) < closes
     assert refused.status_code == 409 and "verstreken" in refused.json()["detail"]
@@ -196,7 +207,9 @@ async def test_submission_is_refused_from_the_deadline_on_to_the_second_and_the_
     assert [e["submitted_applications"] for e in closed] == [1]
     assert httpx.get(f"{grants}/{TENANT}/calls/{call['id']}", headers=manager).json()["status"] == "closed"
     assert httpx.post(f"{grants}/{TENANT}/calls/{call['id']}/close", headers=manager).status_code == 200
-    review = httpx.post(f"{grants}/{TENANT}/calls/{call['id']}/start-review", headers=manager)
+    closed_call = httpx.get(f"{grants}/{TENANT}/calls/{call['id']}", headers=manager)
+    review = httpx.post(f"{grants}/{TENANT}/calls/{call['id']}/start-review",
+                        headers={**manager, "If-Match": closed_call.headers["etag"]})
     assert review.status_code == 200 and review.json()["status"] == "in-review"
     history = httpx.get(f"{grants}/{TENANT}/calls/{call['id']}/audit", headers=manager).json()
     assert [e["action"] for e in history] == ["call.published", "call.closed", "call.in-review"]
@@ -211,10 +224,10 @@ def test_screening_finds_what_is_missing_and_the_call_managers_result_is_audited
     application = draft(grants, applicant, call["id"], requested_cents=6_000_000, total_cost_cents=6_500_000)
     url = f"{grants}/{TENANT}/applications/{application['id']}"
     regular = "0404.616.494"
-    assert httpx.post(f"{url}/co-applicants", headers=bearer(applicant), json={
+    assert httpx.post(f"{url}/co-applicants", headers=seen(url, applicant), json={
         "enterprise_number": regular, "role": "regular-enterprise", "name": "Brouwerij Zuid"}).status_code == 201
     assert httpx.get(url, headers=bearer(manager)).status_code == 404  # a draft is the applicant's own
-    assert httpx.post(f"{url}/submit", headers=bearer(applicant)).status_code == 409  # not confirmed
+    assert httpx.post(f"{url}/submit", headers=seen(url, applicant)).status_code == 409  # not confirmed
     # the partner's organisation is not part of this application: it sees nothing of it
     assert httpx.get(url, headers=bearer(tokens(TENANT, "partner"))).status_code == 404
     assert httpx.get(url, headers=bearer(tokens(TENANT, "juror"))).status_code == 404
@@ -222,9 +235,9 @@ def test_screening_finds_what_is_missing_and_the_call_managers_result_is_audited
                      headers=bearer(tokens("antwerpen", "applicant"))).status_code == 404
     assert httpx.get(url, headers=bearer(tokens("antwerpen", "applicant"))).status_code == 401
 
-    remove = httpx.delete(f"{url}/co-applicants/{regular}", headers=bearer(applicant))
+    remove = httpx.delete(f"{url}/co-applicants/{regular}", headers=seen(url, applicant))
     assert remove.status_code == 200 and remove.json()["co_applicants"] == []
-    submitted = httpx.post(f"{url}/submit", headers=bearer(applicant))
+    submitted = httpx.post(f"{url}/submit", headers=seen(url, applicant))
     assert submitted.status_code == 200, submitted.text
     warnings = " | ".join(submitted.json()["warnings"])
     assert "Gedetailleerde begroting" in warnings and "hoger dan het maximum" in warnings
@@ -235,9 +248,10 @@ def test_screening_finds_what_is_missing_and_the_call_managers_result_is_audited
     failed = {c["code"] for c in screening.json()["checks"] if not c["passed"]}
     assert failed == {"required_attachments", "maximum_per_project", "cofinancing", "min_coapplicants",
                       "social_economy_coapplicant"}
-    assert httpx.put(f"{url}/screening", headers=bearer(applicant),
+    current = {"If-Match": screening.headers["etag"]}
+    assert httpx.put(f"{url}/screening", headers=bearer(applicant, **current),
                      json={"result": "eligible"}).status_code == 403
-    no_reasons = httpx.put(f"{url}/screening", headers=bearer(manager), json={"result": "ineligible"})
+    no_reasons = httpx.put(f"{url}/screening", headers=bearer(manager, **current), json={"result": "ineligible"})
     assert no_reasons.status_code == 422
     recorded = httpx.put(f"{url}/screening", headers=bearer(manager, **{"If-Match": screening.headers["etag"]}),
                          json={"result": "ineligible", "reasons": "Begroting ontbreekt; bedrag boven het maximum."})
@@ -245,8 +259,8 @@ def test_screening_finds_what_is_missing_and_the_call_managers_result_is_audited
     stale = httpx.put(f"{url}/screening", headers=bearer(manager, **{"If-Match": screening.headers["etag"]}),
                       json={"result": "eligible", "reasons": "toch"})
     assert stale.status_code == 412
-    corrected = httpx.put(f"{url}/screening", headers=bearer(manager), json={"result": "eligible",
-                                                                            "reasons": "Herzien na bezwaar."})
+    corrected = httpx.put(f"{url}/screening", headers=bearer(manager, **{"If-Match": recorded.headers["etag"]}),
+                          json={"result": "eligible", "reasons": "Herzien na bezwaar."})
     assert corrected.status_code == 200
     assert httpx.get(url, headers=bearer(applicant)).json()["status"] == "eligible"
     assert httpx.get(f"{url}/screening", headers=bearer(applicant)).json()["reasons"] == "Herzien na bezwaar."

@@ -23,7 +23,6 @@ from sqlalchemy import text
 from devstack.mailsink import mail_dir
 from devstack.realms import enterprise_number as demo_number
 from services.grants.awards.reminders import remind_tenant
-from shared.mail import MailSettings
 from shared.portal.formats import day as dutch_day
 from tests.grants.decision_world import K, World, bearer, call_in_review, fix_and_decide
 
@@ -43,7 +42,8 @@ async def world(platform, tokens, stack_config) -> AsyncIterator[World]:
     async with world.app_db.transaction(TENANT) as session:
         await session.execute(text("UPDATE co_applicants SET enterprise_number = :number WHERE application_id = :id"),
                               {"number": demo_number(TENANT, "partner"), "id": world.apps[SCHOOLVIS]})
-    rule = httpx.put(world.url(f"/calls/{world.call_id}/award-rule"), headers=world.as_("call-manager"),
+    rule = httpx.put(world.url(f"/calls/{world.call_id}/award-rule"),
+                     headers=world.as_("call-manager", **{"If-Match": '"0"'}),  # none yet
                      json={"advance_bp": 6000, "interim_bp": 1000, "reminder_days_before": 10})
     assert rule.status_code == 200, rule.text
     assert rule.json()["is_default"] is False and rule.headers["ETag"] == '"1"'
@@ -54,6 +54,21 @@ async def world(platform, tokens, stack_config) -> AsyncIterator[World]:
 
 def plan_path(world: World, title: str) -> str:
     return world.url(f"/applications/{world.apps[title]}/award-plan")
+
+
+def plan_seen(world: World, title: str, user: str) -> dict[str, str]:
+    """The user's headers with If-Match: the plan's version as it reads now."""
+    plan = httpx.get(plan_path(world, title), headers=world.as_("call-manager"))
+    assert plan.status_code == 200, plan.text
+    return world.as_(user, **{"If-Match": plan.headers["etag"]})
+
+
+def report_seen(world: World, title: str, kind: str, user: str) -> dict[str, str]:
+    """The user's headers with If-Match: the version of the plan's `kind` report as it reads now."""
+    plan = httpx.get(plan_path(world, title), headers=world.as_("call-manager"))
+    assert plan.status_code == 200, plan.text
+    report = next(r for r in plan.json()["reports"] if r["kind"] == kind)
+    return world.as_(user, **{"If-Match": f'"{report["version"]}"'})
 
 
 async def plan_of(world: World, title: str, within: float = 10.0) -> dict:
@@ -78,7 +93,9 @@ def test_the_award_rule_is_for_call_managers_and_a_stale_edit_is_refused(world: 
     assert httpx.get(path, headers=world.as_("juror")).status_code == 403
     stale = httpx.put(path, headers=world.as_("call-manager", **{"If-Match": '"0"'}), json={"advance_bp": 5000})
     assert stale.status_code == 412
-    too_much = httpx.put(path, headers=world.as_("call-manager"), json={"advance_bp": 9000, "interim_bp": 2000})
+    current = httpx.get(path, headers=world.as_("call-manager")).json()["version"]
+    too_much = httpx.put(path, headers=world.as_("call-manager", **{"If-Match": f'"{current}"'}),
+                         json={"advance_bp": 9000, "interim_bp": 2000})
     assert too_much.status_code == 422 and "100 %" in too_much.json()["detail"]
     assert httpx.get(path, headers=world.as_("call-manager")).json()["advance_bp"] == 6000
 
@@ -127,7 +144,8 @@ async def test_a_call_manager_edits_the_plan_with_if_match_and_the_total_must_st
     edited = [{"id": advance["id"], "kind": "advance", "amount_cents": 36 * K, "condition": "on-award"},
               {"id": balance["id"], "kind": "balance", "amount_cents": 24 * K, "condition": "final-report-approved",
                "due_on": balance["due_on"]}]
-    off_by_one = httpx.put(f"{plan_path(world, SCHOOLVIS)}/tranches", headers=world.as_("call-manager"),
+    off_by_one = httpx.put(f"{plan_path(world, SCHOOLVIS)}/tranches",
+                           headers=world.as_("call-manager", **{"If-Match": f'"{version}"'}),
                            json={"tranches": [edited[0], {**edited[1], "amount_cents": 24 * K - 1}]})
     assert off_by_one.status_code == 422 and "+1 cent" in off_by_one.json()["detail"]
     changed = httpx.put(f"{plan_path(world, SCHOOLVIS)}/tranches",
@@ -140,7 +158,7 @@ async def test_a_call_manager_edits_the_plan_with_if_match_and_the_total_must_st
     stale = httpx.put(f"{plan_path(world, SCHOOLVIS)}/tranches",
                       headers=world.as_("call-manager", **{"If-Match": f'"{version}"'}), json={"tranches": edited})
     assert stale.status_code == 412
-    assert httpx.put(f"{plan_path(world, SCHOOLVIS)}/tranches", headers=world.as_("applicant"),
+    assert httpx.put(f"{plan_path(world, SCHOOLVIS)}/tranches", headers=plan_seen(world, SCHOOLVIS, "applicant"),
                      json={"tranches": edited}).status_code == 403
     entry = [e for e in audit_actions(world, SCHOOLVIS) if e["action"] == "award_plan.tranches_changed"][-1]
     assert [t["amount_cents"] for t in entry["before"]["tranches"]] == [36 * K, 6 * K, 18 * K]
@@ -159,11 +177,14 @@ async def test_reports_against_the_indicators_are_reviewed_and_the_approved_fina
     workers, prototypes = (i["id"] for i in indicators.json()["indicators"])
     reports = world.url(f"/applications/{world.apps[SCHOOLVIS]}/reports")
 
-    early_final = httpx.put(f"{reports}/final", headers=world.as_("applicant"),
+    def seen(kind: str, user: str) -> dict[str, str]:
+        return report_seen(world, SCHOOLVIS, kind, user)
+
+    early_final = httpx.put(f"{reports}/final", headers=seen("final", "applicant"),
                             json={"values": [{"indicator_id": workers, "value": "4"},
                                              {"indicator_id": prototypes, "value": "2"}], "narrative": "Klaar."})
     assert early_final.status_code == 409 and "voortgangsrapport" in early_final.json()["detail"]
-    missing = httpx.put(f"{reports}/progress", headers=world.as_("applicant"),
+    missing = httpx.put(f"{reports}/progress", headers=seen("progress", "applicant"),
                         json={"values": [{"indicator_id": workers, "value": "2"}], "narrative": "Halfweg."})
     assert missing.status_code == 422
     uploaded = httpx.post(f"{reports}/progress/attachment", params={"filename": "tussentijds.txt"},
@@ -173,33 +194,34 @@ async def test_reports_against_the_indicators_are_reviewed_and_the_approved_fina
     assert uploaded.json()["attachment"]["filename"] == "tussentijds.txt"
     progress = {"values": [{"indicator_id": workers, "value": "2"}, {"indicator_id": prototypes, "value": "1"}],
                 "narrative": "Halfweg: twee doelgroepwerknemers aangeworven, eerste prototype getest."}
-    assert httpx.put(f"{reports}/progress", headers=world.as_("partner"), json=progress).status_code == 403
-    submitted = httpx.put(f"{reports}/progress", headers=world.as_("applicant"), json=progress)
+    assert httpx.put(f"{reports}/progress", headers=seen("progress", "partner"), json=progress).status_code == 403
+    submitted = httpx.put(f"{reports}/progress", headers=seen("progress", "applicant"), json=progress)
     assert submitted.status_code == 200, submitted.text
     assert submitted.json()["status"] == "submitted" and submitted.json()["values"][workers] == "2"
     download = httpx.get(f"{reports}/progress/attachment", headers=world.as_("partner"))
     assert download.status_code == 200 and download.content.startswith(b"Tussentijdse cijfers")
 
-    without_reasons = httpx.post(f"{reports}/progress/review", headers=world.as_("call-manager"),
+    without_reasons = httpx.post(f"{reports}/progress/review", headers=seen("progress", "call-manager"),
                                  json={"outcome": "changes-requested"})
     assert without_reasons.status_code == 422
-    sent_back = httpx.post(f"{reports}/progress/review", headers=world.as_("call-manager"),
+    sent_back = httpx.post(f"{reports}/progress/review", headers=seen("progress", "call-manager"),
                            json={"outcome": "changes-requested", "reasons": "Voeg de loonfiches toe als bewijs."})
     assert sent_back.status_code == 200, sent_back.text
-    resubmitted = httpx.put(f"{reports}/progress", headers=world.as_("applicant"), json=progress)
+    resubmitted = httpx.put(f"{reports}/progress", headers=seen("progress", "applicant"), json=progress)
     assert resubmitted.status_code == 200, resubmitted.text
-    approved = httpx.post(f"{reports}/progress/review", headers=world.as_("call-manager"), json={"outcome": "approved"})
+    approved = httpx.post(f"{reports}/progress/review", headers=seen("progress", "call-manager"),
+                          json={"outcome": "approved"})
     assert approved.status_code == 200, approved.text
     assert [t["status"] for t in approved.json()["tranches"]] == ["payable", "planned"]  # no interim any more
 
-    final = httpx.put(f"{reports}/final", headers=world.as_("applicant"),
+    final = httpx.put(f"{reports}/final", headers=seen("final", "applicant"),
                       json={"values": [{"indicator_id": workers, "value": "4"},
                                         {"indicator_id": prototypes, "value": "2,0"}],
                             "narrative": "Project afgerond: vier doelgroepwerknemers in dienst, twee prototypes."})
     assert final.status_code == 200, final.text
-    assert httpx.post(f"{reports}/final/review", headers=world.as_("applicant"),
+    assert httpx.post(f"{reports}/final/review", headers=seen("final", "applicant"),
                       json={"outcome": "approved"}).status_code == 403
-    done = httpx.post(f"{reports}/final/review", headers=world.as_("call-manager"), json={"outcome": "approved"})
+    done = httpx.post(f"{reports}/final/review", headers=seen("final", "call-manager"), json={"outcome": "approved"})
     assert done.status_code == 200, done.text
     balance = done.json()["tranches"][1]
     assert (balance["kind"], balance["status"]) == ("balance", "payable")
@@ -222,11 +244,12 @@ async def test_a_payable_tranche_is_marked_paid_once_with_its_reference(world: W
     stale = httpx.post(pay, headers=world.as_("call-manager", **{"If-Match": f'"{plan["version"] - 1}"'}),
                        json=payment)
     assert stale.status_code == 412
-    assert httpx.post(pay, headers=world.as_("applicant"), json=payment).status_code == 403
+    assert httpx.post(pay, headers=plan_seen(world, SCHOOLVIS, "applicant"), json=payment).status_code == 403
     paid = httpx.post(pay, headers=world.as_("call-manager", **{"If-Match": f'"{plan["version"]}"'}), json=payment)
     assert paid.status_code == 200, paid.text
     assert paid.json()["tranches"][0]["status"] == "paid" and paid.json()["paid_cents"] == 36 * K
-    assert httpx.post(pay, headers=world.as_("call-manager"), json=payment).status_code == 409
+    assert httpx.post(pay, headers=world.as_("call-manager", **{"If-Match": paid.headers["etag"]}),
+                      json=payment).status_code == 409
     entry = [e for e in audit_actions(world, SCHOOLVIS) if e["action"] == "tranche.paid"][-1]
     assert entry["before"]["status"] == "payable" and entry["after"]["payment_reference"] == "BET-2026-0042"
 
@@ -250,7 +273,7 @@ async def wait_for_reminders(stack_config, since: int, count: int, within: float
 
 def move_due_date(world: World, kind: str, due_on: date) -> None:
     moved = httpx.put(world.url(f"/applications/{world.apps[BOTANIQUE]}/reports/{kind}/due-date"),
-                      headers=world.as_("call-manager"),
+                      headers=report_seen(world, BOTANIQUE, kind, "call-manager"),
                       json={"due_on": due_on.isoformat(), "reasons": "test van de herinneringen"})
     assert moved.status_code == 200, moved.text
 
@@ -268,12 +291,10 @@ async def test_reminders_go_out_by_mail_and_notice_once_even_with_a_second_worke
     # The final report becomes overdue: the service's worker and two more (other replicas, here in this
     # process, on the same database and mail server) race for it; one wins.
     move_due_date(world, "final", today - timedelta(days=2))
-    env = stack_config.service_env("grants")
-    settings = MailSettings(host=env["REGIE_SMTP_HOST"], port=int(env["REGIE_SMTP_PORT"]))
-    await asyncio.gather(remind_tenant(world.app_db, TENANT, settings), remind_tenant(world.app_db, TENANT, settings))
+    await asyncio.gather(remind_tenant(world.app_db, TENANT), remind_tenant(world.app_db, TENANT))
     await wait_for_reminders(stack_config, since, 3)
     await asyncio.sleep(6)  # at least one more round of the service's own worker
-    assert await remind_tenant(world.app_db, TENANT, settings) == []
+    assert await remind_tenant(world.app_db, TENANT) == []
 
     mails = reminders_in_sink(stack_config, since, BOTANIQUE)
     subjects = sorted(str(m["Subject"]) for m in mails)

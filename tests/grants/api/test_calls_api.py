@@ -45,7 +45,8 @@ def call_payload(*, opens_at: datetime | None = None, closes_at: datetime | None
 def published_call(grants: str, manager: str, tenant: str = TENANT, **changes: Any) -> dict:
     drafted = httpx.post(f"{grants}/{tenant}/calls", json=call_payload(**changes), headers=bearer(manager))
     assert drafted.status_code == 201, drafted.text
-    published = httpx.post(f"{grants}/{tenant}/calls/{drafted.json()['id']}/publish", headers=bearer(manager))
+    published = httpx.post(f"{grants}/{tenant}/calls/{drafted.json()['id']}/publish",
+                           headers=bearer(manager, **{"If-Match": drafted.headers["etag"]}))
     assert published.status_code == 200, published.text
     return published.json()
 
@@ -89,7 +90,8 @@ def test_publication_refuses_an_incomplete_call_and_names_every_reason(platform,
         tie_break=["criterion:7", "alphabetical"],
         criteria=[{"name": "Innovatie", "weight": "0", "max_score": 10, "min_threshold": "12"}]))
     assert drafted.status_code == 201, drafted.text
-    refused = httpx.post(f"{grants}/{TENANT}/calls/{drafted.json()['id']}/publish", headers=bearer(manager))
+    refused = httpx.post(f"{grants}/{TENANT}/calls/{drafted.json()['id']}/publish",
+                         headers=bearer(manager, **{"If-Match": drafted.headers["etag"]}))
     assert refused.status_code == 422
     problems = " | ".join(refused.json()["problems"])
     for reason in ("maximum per project kan niet groter", "cofinancieringsgraad", "in het verleden",
@@ -120,8 +122,10 @@ def test_a_stale_version_gets_412_and_a_published_call_can_no_longer_be_edited(p
     stale = httpx.patch(url, json={"title": "Overschreven?"}, headers=bearer(manager, **{"If-Match": version}))
     assert stale.status_code == 412 and stale.json()["type"] == TYPE_PREFIX + "precondition-failed"
     assert httpx.get(url, headers=bearer(manager)).json()["title"] != "Overschreven?"
-    assert httpx.post(f"{url}/publish", headers=bearer(manager)).status_code == 200
-    late = httpx.patch(url, json={"title": "Na publicatie"}, headers=bearer(manager))
+    published = httpx.post(f"{url}/publish", headers=bearer(manager, **{"If-Match": changed.headers["etag"]}))
+    assert published.status_code == 200, published.text
+    late = httpx.patch(url, json={"title": "Na publicatie"},
+                       headers=bearer(manager, **{"If-Match": published.headers["etag"]}))
     assert late.status_code == 409 and "gepubliceerd" in late.json()["detail"]
 
 
@@ -130,14 +134,15 @@ def test_illegal_transitions_are_refused_with_the_current_state_in_dutch(platfor
     manager = tokens(TENANT, "call-manager")
     call = published_call(grants, manager)
     url = f"{grants}/{TENANT}/calls/{call['id']}"
-    review = httpx.post(f"{url}/start-review", headers=bearer(manager))
+    current = bearer(manager, **{"If-Match": f'"{call["version"]}"'})
+    review = httpx.post(f"{url}/start-review", headers=current)
     assert review.status_code == 409
     assert review.json()["detail"] == "de oproep is gepubliceerd en kan niet naar 'in beoordeling'"
     assert review.json()["status_now"] == "published"
-    assert httpx.post(f"{url}/archive", headers=bearer(manager)).status_code == 409
+    assert httpx.post(f"{url}/archive", headers=current).status_code == 409
     early = httpx.post(f"{url}/close", headers=bearer(manager))
     assert early.status_code == 409 and "sluit pas op" in early.json()["detail"]
-    assert httpx.post(f"{url}/publish", headers=bearer(manager)).status_code == 409
+    assert httpx.post(f"{url}/publish", headers=current).status_code == 409
 
 
 def test_roles_and_provinces_are_enforced_on_calls(platform, tokens) -> None:

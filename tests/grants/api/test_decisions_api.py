@@ -25,6 +25,7 @@ from tests.grants.decision_world import (
     K,
     World,
     call_in_review,
+    decide,
 )
 from tests.support import stream_events
 
@@ -90,8 +91,7 @@ async def test_fixing_the_proposal_stores_its_inputs_and_results_and_is_audited(
 
 
 async def test_the_decision_sets_every_status_and_publishes_its_events(world: World, platform) -> None:
-    decided = httpx.post(world.url(f"/calls/{world.call_id}/decision"), headers=world.as_("call-manager"),
-                         json={"reference": world.reference, "decided_on": today()}, timeout=30)
+    decided = decide(world, today())
     assert decided.status_code == 201, decided.text
     body = decided.json()
     assert (body["awarded"], body["rejected"], body["awarded_cents"]) == (2, 3, 100 * K)
@@ -124,11 +124,9 @@ async def test_the_decision_sets_every_status_and_publishes_its_events(world: Wo
 
 def test_a_retried_decision_returns_the_same_one_and_another_reference_is_refused(world: World) -> None:
     first = httpx.get(world.url(f"/calls/{world.call_id}/decision"), headers=world.as_("call-manager")).json()
-    retried = httpx.post(world.url(f"/calls/{world.call_id}/decision"), headers=world.as_("call-manager"),
-                         json={"reference": world.reference, "decided_on": today()})
-    assert retried.status_code == 201 and retried.json()["id"] == first["id"]
-    other = httpx.post(world.url(f"/calls/{world.call_id}/decision"), headers=world.as_("call-manager"),
-                       json={"reference": "ANDERE-REF", "decided_on": today()})
+    retried = decide(world, today())
+    assert retried.status_code == 200 and retried.json() == first  # nothing new was created
+    other = decide(world, today(), reference="ANDERE-REF")
     assert other.status_code == 409 and world.reference in other.json()["detail"]
 
 
@@ -175,9 +173,7 @@ async def test_the_applicant_receives_an_email_with_the_letter_attached_and_a_no
 
 
 def test_only_call_managers_decide_and_only_on_a_call_that_exists(world: World, platform) -> None:
-    unknown = httpx.post(f"{platform.url('grants')}/{TENANT}/calls/{world.apps['Schoolvis']}/decision",
-                         headers=world.as_("call-manager"), json={"reference": "X", "decided_on": today()})
+    unknown = decide(world, today(), reference="X", call_id=world.apps["Schoolvis"])
     assert unknown.status_code == 404
-    applicant = httpx.post(world.url(f"/calls/{world.call_id}/decision"), headers=world.as_("applicant"),
-                           json={"reference": "X", "decided_on": today()})
+    applicant = decide(world, today(), reference="X", user="applicant")
     assert applicant.status_code == 403

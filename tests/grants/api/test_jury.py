@@ -2,7 +2,7 @@
 application completely (detected from the registry and declared), scoring with justifications, the others'
 scores only after one's own, optimistic concurrency, the consensus, and the audit trail of every score.
 
-Submitted applications are written straight into the database (as the request role, under the tenant):
+Screened-eligible applications are written straight into the database (as the request role, under the tenant):
 what matters here is what the jury does with them."""
 
 from __future__ import annotations
@@ -55,6 +55,20 @@ class World:
         ]}
 
 
+def as_seen(world: World, user: str, path: str) -> dict[str, str]:
+    """The user's headers with If-Match: the ETag of `path` as it reads now."""
+    read = httpx.get(world.url(path), headers=world.as_(user))
+    assert read.status_code == 200, read.text
+    return world.as_(user, **{"If-Match": read.headers["etag"]})
+
+
+def with_my_review(world: World, user: str, target: str) -> dict[str, str]:
+    """The juror's headers with If-Match: the version of their review as they read it (0: none yet)."""
+    read = httpx.get(world.url(f"/jury/applications/{target}"), headers=world.as_(user))
+    review = read.json().get("review") if read.status_code == 200 else None
+    return world.as_(user, **{"If-Match": f'"{review["version"] if review else 0}"'})
+
+
 @pytest.fixture(scope="module")
 async def world(platform, tokens, stack_config) -> AsyncIterator[World]:
     app_db = Database.from_url(stack_config.database_url("grants", "regie_app"), pool_size=2)
@@ -80,7 +94,7 @@ async def world(platform, tokens, stack_config) -> AsyncIterator[World]:
             session.add(Application(
                 id=app_id, tenant=TENANT, call_id=call_id, applicant_sub="s", applicant_username="applicant",
                 applicant_enterprise_number=random_number(), applicant_name=f"Aanvrager {label}",
-                title=f"Project {label}", status="ineligible" if label == "ineligible" else "submitted",
+                title=f"Project {label}", status="ineligible" if label == "ineligible" else "eligible",
                 submitted_at=now - timedelta(days=2, minutes=-i), snapshot={"title": f"Project {label}"},
                 content_hash="0" * 64))
         await session.flush()
@@ -89,7 +103,8 @@ async def world(platform, tokens, stack_config) -> AsyncIterator[World]:
                                 enterprise_number=demo_number(TENANT, "juror"), name="Organisatie van Jan",
                                 role="social-economy-enterprise"))
     world = World(platform.url("grants"), call_id, criteria, apps, app_db, owner_db, tokens)
-    composed = httpx.put(world.url(f"/calls/{call_id}/jury"), headers=world.as_("call-manager"), json={
+    composed = httpx.put(world.url(f"/calls/{call_id}/jury"),
+                         headers=as_seen(world, "call-manager", f"/calls/{call_id}/jury"), json={
         "members": [{"username": u, "name": u.title(), "enterprise_number": demo_number(TENANT, u)} for u in JURORS],
         "chair": "jury-chair"})
     assert composed.status_code == 200, composed.text
@@ -104,7 +119,8 @@ def assignments(world: World) -> dict[str, list[str]]:
     proposal = httpx.post(world.url(f"/calls/{world.call_id}/assignments/proposal"), headers=world.as_("call-manager"))
     assert proposal.status_code == 200, proposal.text
     body = proposal.json()
-    fixed = httpx.put(world.url(f"/calls/{world.call_id}/assignments"), headers=world.as_("call-manager"), json={
+    fixed = httpx.put(world.url(f"/calls/{world.call_id}/assignments"), headers=world.as_(
+        "call-manager", **{"If-Match": proposal.headers["etag"]}), json={
         "assignments": [{"application_id": a["application_id"], "jurors": a["jurors"]} for a in body["applications"]]})
     assert fixed.status_code == 200, fixed.text
     return {a["application_id"]: a["jurors"] for a in fixed.json()["applications"]}
@@ -133,7 +149,8 @@ def test_the_proposal_is_balanced_never_conflicted_and_leaves_out_ineligible_app
 
 
 def test_fixing_assignments_refuses_a_conflicted_juror(world: World) -> None:
-    refused = httpx.put(world.url(f"/calls/{world.call_id}/assignments"), headers=world.as_("call-manager"), json={
+    refused = httpx.put(world.url(f"/calls/{world.call_id}/assignments"),
+                        headers=as_seen(world, "call-manager", f"/calls/{world.call_id}/assignments"), json={
         "assignments": [{"application_id": str(world.apps["with_juror_as_co_applicant"]),
                          "jurors": ["juror", "juror2"]}]})
     assert refused.status_code == 422
@@ -167,13 +184,15 @@ def test_a_registry_detected_conflict_hides_the_application_from_the_juror(world
             ("PUT", f"/applications/{conflicted}/review", world.scores(5, 3)),
             ("POST", f"/applications/{conflicted}/review/submit", None),
             ("POST", f"/applications/{conflicted}/conflict", {"has_conflict": False})):
-        response = httpx.request(method, world.url(path), headers=world.as_("juror"), json=body)
+        response = httpx.request(method, world.url(path), headers=world.as_("juror", **{"If-Match": '"0"'}),
+                                 json=body)
         assert response.status_code == 404, (path, response.text)
 
 
 def test_a_declared_conflict_hides_the_application_and_my_draft(world: World, assignments) -> None:
     target = next(a for a, jurors in assignments.items() if "juror" in jurors)
-    draft = httpx.put(world.url(f"/applications/{target}/review"), headers=world.as_("juror"), json=world.scores(7, 3))
+    draft = httpx.put(world.url(f"/applications/{target}/review"),
+                      headers=with_my_review(world, "juror", target), json=world.scores(7, 3))
     assert draft.status_code == 200, draft.text
     scoring = httpx.get(world.url(f"/jury/applications/{target}"), headers=world.as_("juror")).json()
     assert scoring["review"]["status"] == "draft"
@@ -187,7 +206,7 @@ def test_a_declared_conflict_hides_the_application_and_my_draft(world: World, as
               for a in httpx.get(world.url("/jury/applications"), headers=world.as_("juror")).json()}
     assert target not in listed
     assert httpx.get(world.url(f"/jury/applications/{target}"), headers=world.as_("juror")).status_code == 404
-    assert httpx.put(world.url(f"/applications/{target}/review"), headers=world.as_("juror"),
+    assert httpx.put(world.url(f"/applications/{target}/review"), headers=with_my_review(world, "juror", target),
                      json=world.scores(7, 3)).status_code == 404
     again = httpx.post(world.url(f"/applications/{target}/conflict"), headers=world.as_("juror"),
                        json={"has_conflict": False})
@@ -200,22 +219,25 @@ def test_a_declared_conflict_hides_the_application_and_my_draft(world: World, as
 
 def test_scores_above_the_maximum_and_missing_justifications_are_refused(world: World, assignments) -> None:
     target = next(a for a, jurors in assignments.items() if "juror2" in jurors)
-    too_high = httpx.put(world.url(f"/applications/{target}/review"), headers=world.as_("juror2"),
+    too_high = httpx.put(world.url(f"/applications/{target}/review"), headers=with_my_review(world, "juror2", target),
                          json=world.scores(7, 6))
     assert too_high.status_code == 422
     assert "tussen 0 en 5" in too_high.json()["detail"]
     unjustified = world.scores(7, 4)
     unjustified["scores"][1]["justification"] = "   "
-    saved = httpx.put(world.url(f"/applications/{target}/review"), headers=world.as_("juror2"), json=unjustified)
+    saved = httpx.put(world.url(f"/applications/{target}/review"),
+                      headers=with_my_review(world, "juror2", target), json=unjustified)
     assert saved.status_code == 200, saved.text  # a draft may be incomplete
-    submitted = httpx.post(world.url(f"/applications/{target}/review/submit"), headers=world.as_("juror2"))
+    submitted = httpx.post(world.url(f"/applications/{target}/review/submit"),
+                           headers=with_my_review(world, "juror2", target))
     assert submitted.status_code == 422
     assert submitted.json()["unjustified"] == ["Samenwerking"]
 
 
 def test_a_stale_if_match_is_refused_with_412(world: World, assignments) -> None:
     target = next(a for a, jurors in assignments.items() if "juror3" in jurors)
-    first = httpx.put(world.url(f"/applications/{target}/review"), headers=world.as_("juror3"), json=world.scores(5, 2))
+    first = httpx.put(world.url(f"/applications/{target}/review"),
+                      headers=with_my_review(world, "juror3", target), json=world.scores(5, 2))
     assert first.status_code == 200, first.text
     version = first.json()["version"]
     assert first.headers["etag"] == f'"{version}"'
@@ -235,10 +257,11 @@ async def test_others_scores_are_visible_only_after_submitting_my_own_and_every_
         world: World, assignments) -> None:
     target = next(a for a, jurors in assignments.items() if "juror" not in jurors)
     first, second = assignments[target]
-    done = httpx.put(world.url(f"/applications/{target}/review"), headers=world.as_(first),
+    done = httpx.put(world.url(f"/applications/{target}/review"), headers=with_my_review(world, first, target),
                      json=world.scores(8, 4, "Sterk vernieuwend."))
     assert done.status_code == 200, done.text
-    assert httpx.post(world.url(f"/applications/{target}/review/submit"), headers=world.as_(first)).status_code == 200
+    assert httpx.post(world.url(f"/applications/{target}/review/submit"),
+                      headers=with_my_review(world, first, target)).status_code == 200
     before = httpx.get(world.url(f"/applications/{target}/reviews"), headers=world.as_(second))
     assert before.status_code == 403
     assert "pas nadat u uw eigen beoordeling hebt ingediend" in before.json()["detail"]
@@ -246,9 +269,10 @@ async def test_others_scores_are_visible_only_after_submitting_my_own_and_every_
     for viewer in ("jury-chair", "call-manager"):
         seen = httpx.get(world.url(f"/applications/{target}/reviews"), headers=world.as_(viewer))
         assert seen.status_code == 200 and [r["username"] for r in seen.json()] == [first]
-    httpx.put(world.url(f"/applications/{target}/review"), headers=world.as_(second),
+    httpx.put(world.url(f"/applications/{target}/review"), headers=with_my_review(world, second, target),
               json=world.scores(4, 2, "Weinig nieuw."))
-    submitted = httpx.post(world.url(f"/applications/{target}/review/submit"), headers=world.as_(second))
+    submitted = httpx.post(world.url(f"/applications/{target}/review/submit"),
+                           headers=with_my_review(world, second, target))
     assert submitted.status_code == 200, submitted.text
     assert Decimal(submitted.json()["weighted_total"]) == Decimal("40.00")  # (0.4×60 + 0.4×40)/100 × 100
     after = httpx.get(world.url(f"/applications/{target}/reviews"), headers=world.as_(second))
@@ -258,9 +282,11 @@ async def test_others_scores_are_visible_only_after_submitting_my_own_and_every_
     assert by_juror[first]["scores"][0]["justification"] == "Sterk vernieuwend."
     assert Decimal(by_juror[first]["weighted_total"]) == Decimal("80.00")
     # submitted is final
-    changed = httpx.put(world.url(f"/applications/{target}/review"), headers=world.as_(second), json=world.scores(9, 5))
+    changed = httpx.put(world.url(f"/applications/{target}/review"),
+                        headers=with_my_review(world, second, target), json=world.scores(9, 5))
     assert changed.status_code == 409
-    again = httpx.post(world.url(f"/applications/{target}/review/submit"), headers=world.as_(second))
+    again = httpx.post(world.url(f"/applications/{target}/review/submit"),
+                       headers=with_my_review(world, second, target))
     assert again.status_code == 200 and again.json()["submitted_at"] == submitted.json()["submitted_at"]
     # one audit entry per score, naming juror, criterion, score and justification
     entries = await audit_of(world, uuid.UUID(target), "score.submitted")
@@ -291,9 +317,11 @@ async def test_the_chair_records_the_consensus_with_minutes_and_the_audit_keeps_
     body = {"scores": [{"criterion_id": str(world.criteria["Innovatie"]), "score": "7"},
                        {"criterion_id": str(world.criteria["Samenwerking"]), "score": "3"}],
             "minutes": "Besproken op 12 mei; de jury volgt de meerderheid."}
-    refused = httpx.put(world.url(f"/applications/{target}/consensus"), headers=world.as_("juror2"), json=body)
+    refused = httpx.put(world.url(f"/applications/{target}/consensus"),
+                        headers=world.as_("juror2", **{"If-Match": '"0"'}), json=body)
     assert refused.status_code == 403
-    first = httpx.put(world.url(f"/applications/{target}/consensus"), headers=world.as_("jury-chair"), json=body)
+    first = httpx.put(world.url(f"/applications/{target}/consensus"),
+                      headers=world.as_("jury-chair", **{"If-Match": '"0"'}), json=body)
     assert first.status_code == 200, first.text
     assert Decimal(first.json()["weighted_total"]) == Decimal("66.00")  # (0.7×60 + 0.6×40)
     version = first.json()["version"]

@@ -19,6 +19,8 @@ def terms(**changes) -> rules.CallTerms:
         cofinancing_rate_bp=8_000, opens_at=NOW - timedelta(days=1), closes_at=NOW + timedelta(days=30),
         appeal_days=30, partial_funding_min_bp=5_000, jurors_per_application=3,
         tie_break=["criterion:1", "submitted_at:asc"], min_coapplicants=1,
+        rules_text="Reglement projectsubsidies sociale economie.", legal_basis="Provincieraadsbesluit van 25 mei 2016",
+        aim="Een hefboom in ondernemerschap.",
         criteria=[rules.CriterionTerms(1, "Innovatie", Decimal("60"), 10, Decimal("5")),
                   rules.CriterionTerms(2, "Samenwerking", Decimal("40"), 10)],
         attachments=[rules.AttachmentTerms("begroting", "Begroting", (PDF,))])
@@ -46,6 +48,9 @@ def test_a_complete_call_can_be_published() -> None:
     ({"tie_break": ["criterion:3"]}, "criterium 3, dat niet bestaat"),
     ({"tie_break": ["lottery"]}, "onbekende sleutel"),
     ({"tie_break": ["submitted_at:asc", "submitted_at:asc"]}, "twee keer"),
+    ({"legal_basis": ""}, "rechtsgrond"),
+    ({"rules_text": "  "}, "reglement"),
+    ({"aim": "\n"}, "doelstelling"),
     ({"attachments": [rules.AttachmentTerms("Begroting!", "Begroting", (PDF,))]}, "kleine letters"),
     ({"attachments": [rules.AttachmentTerms("begroting", "Begroting", ("application/x-msdownload",))]},
      "niet ondersteund"),
@@ -56,7 +61,7 @@ def test_publication_names_what_is_missing_or_wrong(changes, reason) -> None:
 
 
 def test_a_draft_may_be_incomplete_but_not_contradictory() -> None:
-    incomplete = terms(total_budget_cents=0, criteria=[], tie_break=[], closes_at=None)
+    incomplete = terms(total_budget_cents=0, criteria=[], tie_break=[], closes_at=None, legal_basis="", aim="")
     assert rules.draft_problems(incomplete, {PDF}) == []
     assert rules.draft_problems(terms(total_budget_cents=-1), {PDF}) == ["het totale budget kan niet negatief zijn"]
 

@@ -27,6 +27,7 @@ from shared.problems import Conflict, Invalid
 def content(**changes) -> LetterContent:
     base = dict(
         province="Provincie Oost-Vlaanderen", reference="DEP-2026-0042", decided_on=date(2026, 11, 20),
+        notified_on=date(2026, 11, 20),
         call_title="Projectsubsidies sociale economie", legal_basis="Provincieraadsbesluiten van 25 mei 2016",
         applicant_name="Agrado VOF", applicant_enterprise_number="0123456749", application_id="0193-abc",
         application_title="Schoolvis", requested_cents=5_000_000, outcome=Outcome.AWARDED, amount_cents=4_000_000,
@@ -62,6 +63,14 @@ def test_the_appeal_paragraph_names_the_period_the_last_day_to_whom_and_how() ->
         in paragraph
     assert "uiterlijk op 20 december 2026" in paragraph and "aangetekende brief" in paragraph
     assert "DEP-2026-0042" in paragraph
+
+
+def test_the_appeal_period_runs_from_the_notification_not_from_a_backdated_decision_date() -> None:
+    letter = content(decided_on=date(2026, 10, 1), notified_on=date(2026, 11, 20))
+    assert letter.appeal_last_day == date(2026, 12, 20)
+    assert "uiterlijk op 20 december 2026" in letter.appeal_paragraph()
+    text = text_of(render(letter))
+    assert "1 oktober 2026" in text and "20 november 2026" in text
 
 
 def test_a_rejection_reads_as_one() -> None:

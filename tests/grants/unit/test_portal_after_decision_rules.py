@@ -46,8 +46,8 @@ def test_a_calendar_day_reads_in_dutch_with_its_weekday_and_no_time_zone_shift()
 def test_the_appeal_period_is_the_one_the_service_states() -> None:
     decision = ApplicationDecisionOut(
         application_id=uuid.UUID(APP), decision_id=uuid.uuid4(), reference="PR/2026/1", decided_on=date(2026, 11, 20),
-        outcome="rejected", amount_cents=0, rank=None, total=None, reasons=[], appeal_days=30,
-        appeal_last_day=date(2026, 12, 20), appeal_open=False)
+        notified_on=date(2026, 11, 20), outcome="rejected", amount_cents=0, rank=None, total=None, reasons=[],
+        appeal_days=30, appeal_last_day=date(2026, 12, 20), appeal_open=False)
     period = appeal_period(decision)
     assert period == AppealPeriod(days=30, last_day=date(2026, 12, 20), open=False)
 

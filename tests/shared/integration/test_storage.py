@@ -10,7 +10,7 @@ import pytest
 from devstack.config import StackConfig
 from devstack.stack import Stack
 from shared.ids import uuid7
-from shared.problems import PayloadTooLarge, UnsupportedMediaType
+from shared.problems import NotFound, PayloadTooLarge, UnsupportedMediaType
 from shared.storage import DOCUMENTS, PDF, PNG, ObjectStore
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -77,3 +77,31 @@ async def test_bytes_that_do_not_match_the_claimed_type_are_refused_and_leave_no
         await store.upload([b"MZ"], tenant="antwerpen", aggregate="application", aggregate_id=aggregate_id,
                            filename="setup.exe", claimed_type="application/x-msdownload", accepted=DOCUMENTS)
     assert await store.keys(f"antwerpen/application/{aggregate_id}/") == []
+
+
+async def test_a_stored_file_streams_out_in_pieces_with_its_size(store: ObjectStore) -> None:
+    data = PDF_BYTES + bytes(range(256)) * 1024  # 256 KiB and a bit: several pieces
+    stored = await store.upload(chunks(data), tenant="limburg", aggregate="application", aggregate_id=str(uuid7()),
+                                filename="groot.pdf", claimed_type=PDF, accepted=DOCUMENTS)
+    found = await store.stream(stored.key, "limburg")
+    assert found.size == len(data)
+    pieces = [piece async for piece in found.chunks]
+    assert len(pieces) > 1 and max(len(p) for p in pieces) <= 64 * 1024
+    assert b"".join(pieces) == data
+
+
+async def test_streaming_another_provinces_or_a_missing_key_is_not_found(store: ObjectStore) -> None:
+    stored = await store.upload([PDF_BYTES], tenant="limburg", aggregate="application", aggregate_id=str(uuid7()),
+                                filename="x.pdf", claimed_type=PDF, accepted=DOCUMENTS)
+    with pytest.raises(NotFound):
+        await store.stream(stored.key, "antwerpen")
+    with pytest.raises(NotFound):
+        await store.stream(f"limburg/application/{uuid7()}/{uuid7()}", "limburg")
+
+
+async def test_a_removed_object_is_gone(store: ObjectStore) -> None:
+    aggregate_id = str(uuid7())
+    stored = await store.upload([PDF_BYTES], tenant="limburg", aggregate="application", aggregate_id=aggregate_id,
+                                filename="x.pdf", claimed_type=PDF, accepted=DOCUMENTS)
+    await store.remove(stored.key)
+    assert await store.keys(f"limburg/application/{aggregate_id}/") == []

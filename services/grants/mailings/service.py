@@ -1,0 +1,163 @@
+"""The e-mail outbox: messages are written with the change that calls for them and delivered by a background
+sender, so an SMTP outage loses nothing and blocks nothing (the in-portal notice, the claim of a reminder and
+the decision itself commit without the relay).
+
+The sender runs in every replica. It takes one due message at a time, FOR UPDATE SKIP LOCKED (two replicas
+never send the same one), sends it, and records the outcome in that same transaction: sent; tried again later
+by the schedule in `rules.RetrySchedule` (the relay is down or answers 4xx); or dead-lettered (refused with a
+5xx, or still failing when the retry window is over), shown to the province admin. Delivery is exactly once
+except across a crash (or a lost commit) between the relay's acceptance and the commit that marks the row
+sent: then the message is sent again (at least once, never lost).
+
+The mechanism knows nothing of grants but its table: attachments are references the caller's loader turns
+into bytes (grants reads them from its bucket)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.grants.mailings.models import OutgoingMail
+from services.grants.mailings.repository import MailRepository
+from services.grants.mailings.rules import MailState, RetrySchedule
+from services.grants.settings import GrantsSettings
+from shared import mail
+from shared.db import Database
+from shared.ids import uuid7
+from shared.service_app import Runtime
+
+log = logging.getLogger("regie.grants.mail")
+
+AttachmentLoader = Callable[[str, dict[str, Any]], Awaitable[mail.Attachment]]
+"""(tenant, reference) → the attachment's bytes."""
+
+
+@dataclass(frozen=True)
+class AttachmentRef:
+    object_key: str
+    filename: str
+    content_type: str = "application/pdf"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"object_key": self.object_key, "filename": self.filename, "content_type": self.content_type}
+
+
+def enqueue(session: AsyncSession, tenant: str, *, purpose: str, recipients: Sequence[str], subject: str,
+            body: str, reference: str = "", attachments: Sequence[AttachmentRef] = ()) -> OutgoingMail | None:
+    """Stages the message in the caller's transaction: it goes out once that commits. No recipients, no row."""
+    if not recipients:
+        return None
+    return MailRepository(session, tenant).add_mail({
+        "id": uuid7(), "purpose": purpose, "reference": reference, "recipients": list(recipients),
+        "subject": subject, "body": body, "attachments": [a.as_json() for a in attachments]})
+
+
+async def deliver_next(db: Database, tenant: str, relay: mail.MailSettings, schedule: RetrySchedule,
+                       load: AttachmentLoader) -> MailState | None:
+    """Sends the next due message of `tenant`, if any; returns what became of it (None: nothing was due)."""
+    async with db.transaction(tenant) as session:
+        repository = MailRepository(session, tenant)
+        outgoing = await repository.lock_next_due()
+        if outgoing is None:
+            return None
+        extra = {"mail_id": str(outgoing.id), "purpose": outgoing.purpose, "tenant": tenant,
+                 "attempt": outgoing.attempts + 1}
+        try:
+            attachments = [await load(tenant, reference) for reference in outgoing.attachments]
+            message = mail.message(relay, outgoing.recipients, outgoing.subject, outgoing.body, attachments,
+                                   message_id=str(outgoing.id))
+            refusals = await mail.deliver(relay, message)
+        except mail.Undeliverable as exc:
+            await repository.mark_failed(outgoing, exc.reason, None)
+            log.error("e-mail undeliverable", extra={**extra, "reason": exc.reason})
+            return MailState.UNDELIVERABLE
+        except Exception as exc:  # the relay is down, a 4xx, the bucket unreachable: try again later
+            reason = exc.reason if isinstance(exc, mail.DeliveryFailed) else f"{type(exc).__name__}: {exc}"
+            retry_in = schedule.wait_after(outgoing.attempts + 1)
+            await repository.mark_failed(outgoing, reason, retry_in)
+            if retry_in is None:
+                log.error("e-mail dead-lettered after its retry window", extra={**extra, "reason": reason})
+                return MailState.UNDELIVERABLE
+            log.warning("e-mail deferred", extra={**extra, "reason": reason,
+                                                  "retry_in_seconds": retry_in.total_seconds()})
+            return MailState.PENDING
+        refused = {r.recipient for r in refusals}
+        accepted = [r for r in outgoing.recipients if r not in refused]
+        await repository.mark_sent(outgoing, accepted, "; ".join(str(r) for r in refusals))
+        for refusal in refusals:
+            # Whoever the relay refused gets a message of their own: retried or dead-lettered by itself.
+            split = repository.add_mail({
+                "id": uuid7(), "purpose": outgoing.purpose, "reference": outgoing.reference,
+                "recipients": [refusal.recipient], "subject": outgoing.subject, "body": outgoing.body,
+                "attachments": outgoing.attachments, "attempts": outgoing.attempts - 1})
+            await session.flush()
+            await repository.mark_failed(split, str(refusal),
+                                         None if refusal.permanent else schedule.wait_after(outgoing.attempts))
+        log.info("e-mail sent", extra={**extra, "refused": len(refusals)})
+        return MailState.SENT
+
+
+async def deliver_due(db: Database, tenant: str, relay: mail.MailSettings, schedule: RetrySchedule,
+                      load: AttachmentLoader, *, limit: int = 100) -> list[MailState]:
+    """Sends what is due for `tenant` now (at most `limit` messages); what became of each."""
+    outcomes: list[MailState] = []
+    while len(outcomes) < limit:
+        outcome = await deliver_next(db, tenant, relay, schedule, load)
+        if outcome is None:
+            break
+        outcomes.append(outcome)
+    return outcomes
+
+
+def bucket_loader(runtime: Runtime) -> AttachmentLoader:
+    async def load(tenant: str, reference: dict[str, Any]) -> mail.Attachment:
+        if runtime.store is None:
+            raise RuntimeError("no object store configured for e-mail attachments")
+        maintype, _, subtype = str(reference.get("content_type", "application/pdf")).partition("/")
+        return mail.Attachment(filename=reference["filename"],
+                               content=await runtime.store.read(reference["object_key"], tenant),
+                               maintype=maintype, subtype=subtype or "octet-stream")
+    return load
+
+
+async def send_outgoing_mail(runtime: Runtime) -> None:
+    """The background task: per tenant, what is due; then a pause of `mail_outbox.poll_seconds` when a round
+    found nothing to send."""
+    configured = runtime.settings if isinstance(runtime.settings, GrantsSettings) else GrantsSettings()
+    schedule = configured.mail_outbox.schedule()
+    load = bucket_loader(runtime)
+    while not runtime.stop.is_set():
+        busy = False
+        for tenant in runtime.settings.tenants:
+            try:
+                busy = bool(await deliver_due(runtime.db, tenant, configured.mail, schedule, load)) or busy
+            except Exception:
+                log.exception("sending e-mail failed", extra={"tenant": tenant})
+        if busy:
+            continue
+        try:
+            await asyncio.wait_for(runtime.stop.wait(), configured.mail_outbox.poll_seconds)
+        except TimeoutError:
+            pass
+
+
+async def mails(session: AsyncSession, tenant: str, state: MailState | None, limit: int,
+                before: uuid.UUID | None) -> list[OutgoingMail]:
+    return await MailRepository(session, tenant).mails(state, limit, before)
+
+
+async def undeliverable_count(session: AsyncSession, tenant: str) -> int:
+    return await MailRepository(session, tenant).count_undeliverable()
+
+
+async def retry_now(session: AsyncSession, tenant: str, *, ids: list[uuid.UUID] | None = None,
+                    include_undeliverable: bool = False) -> int:
+    """Makes unsent messages due at once (after the relay is back, an operator need not wait out the
+    back-off); dead-lettered ones get one more attempt when asked. Returns how many."""
+    return await MailRepository(session, tenant).make_due_now(ids, include_undeliverable)
