@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 from litestar import Controller, get, post
-from litestar.params import Parameter
+from litestar.params import Parameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.grants.mailings import service
@@ -40,7 +41,7 @@ class MailController(Controller):
 
     @get("/")
     async def mails(self, tenant: str, session: AsyncSession, principal: Principal,
-                    mail_state: MailState | None = Parameter(query="state", default=None),
+                    mail_state: Annotated[MailState | None, QueryParameter(name="state")] = None,
                     limit: int = Parameter(default=50, ge=1, le=200),
                     cursor: str | None = Parameter(default=None)) -> MailPage:
         """Newest first; `state`: pending, sent or undeliverable."""
