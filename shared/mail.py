@@ -106,8 +106,3 @@ async def deliver(settings: MailSettings, mail: EmailMessage) -> list[Refusal]:
     except (aiosmtplib.SMTPException, OSError) as exc:
         raise Deferred(f"{type(exc).__name__}: {exc}") from exc
     return [Refusal(recipient, response.code, response.message) for recipient, response in refused.items()]
-
-
-async def send(settings: MailSettings, mail: EmailMessage) -> None:
-    await aiosmtplib.send(mail, hostname=settings.host, port=settings.port, timeout=settings.timeout_seconds,
-                          start_tls=False, use_tls=False)
