@@ -81,44 +81,10 @@ async def decide(session: AsyncSession, principal: Principal, store: ObjectStore
     today = await CallRepository(session, tenant).brussels_today()
     if command.decided_on > today:
         raise Invalid("de datum van het besluit ligt in de toekomst", field="decided_on")
-    proposals = RankingRepository(session, tenant)
-    latest = await proposals.latest_proposal_of_call(call.id)
-    if latest is None:
-        raise Conflict("leg eerst een voorstel van rangschikking en selectie vast")
-    proposal = await proposals.proposal_of_call(call.id, command.proposal_id)
-    if proposal is None:
-        raise NotFound("dit voorstel bestaat niet voor deze oproep", field="proposal_id")
-    check_version(proposal.version, expected, "het voorstel")
-    if proposal.id != latest.id:
-        raise Conflict(f"er is intussen een nieuwer voorstel vastgelegd (versie {latest.version}, door "
-                       f"{latest.fixed_by}); bekijk het en beslis op dat voorstel", current_version=latest.version,
-                       proposal_id=str(latest.id))
-    # Held from here to the commit: a withdrawal (or screening) racing this decision waits and then finds the
-    # application decided, or came first and makes the proposal stale here; never a withdrawn one decided.
-    await ApplicationRepository(session, tenant).lock_of_call(call.id)
-    await ranking.check_current(session, tenant, call.id, proposal)
-    if call.max_per_project_cents and any(r["amount_cents"] > call.max_per_project_cents for r in proposal.results):
-        raise Conflict("het voorstel kent een project meer toe dan het maximum per project; leg het voorstel "
-                       "opnieuw vast")
-
+    proposal = await _named_proposal(session, tenant, call, command.proposal_id, expected)
     decision = Decision(id=uuid7(), tenant=tenant, call_id=call.id, proposal_id=proposal.id, reference=reference,
                         decided_on=command.decided_on, notified_on=today, decided_by=principal.username)
-    lines = [DecisionLine(id=uuid7(), tenant=tenant, decision_id=decision.id,
-                          application_id=uuid.UUID(r["application_id"]),
-                          outcome=Outcome.AWARDED if r["amount_cents"] > 0 else Outcome.REJECTED,
-                          amount_cents=r["amount_cents"], rank=r["rank"],
-                          total=None if r["total"] is None else Decimal(r["total"]), reasons=r["steps"])
-             for r in proposal.results]
-    ineligible = await ApplicationRepository(session, tenant).of_call_with_status(call.id,
-                                                                                  [ApplicationStatus.INELIGIBLE])
-    screenings = {s.application_id: s for s in await ScreeningRepository(session, tenant).of_applications(
-        [a.id for a in ineligible])}
-    for application in ineligible:
-        screening = screenings.get(application.id)
-        reasons = rules.screening_reasons(screening.checks if screening else [],
-                                          screening.reasons if screening else "")
-        lines.append(DecisionLine(id=uuid7(), tenant=tenant, decision_id=decision.id, application_id=application.id,
-                                  outcome=Outcome.REJECTED, amount_cents=0, rank=None, total=None, reasons=reasons))
+    lines = await _decision_lines(session, tenant, decision, proposal)
     repository.add(decision)
     await session.flush()
     repository.add(*lines)
@@ -164,6 +130,56 @@ async def decide(session: AsyncSession, principal: Principal, store: ObjectStore
     await _write_letters(session, store, call, decision, proposal, lines, applications)
     await session.flush()
     return Decided(decision, lines, created=True)
+
+
+async def _named_proposal(session: AsyncSession, tenant: str, call: Call, proposal_id: uuid.UUID,
+                          expected: int | None) -> RankingProposal:
+    """The proposal the request names, if it is the call's latest at the version the person saw and still
+    current: every application screened, the same ranked applications with the same scores, no amount above
+    the maximum per project. Locks the call's applications until the commit: a withdrawal (or screening)
+    racing the decision waits and then finds the application decided, or came first and makes the proposal
+    stale here; never a withdrawn one decided."""
+    proposals = RankingRepository(session, tenant)
+    latest = await proposals.latest_proposal_of_call(call.id)
+    if latest is None:
+        raise Conflict("leg eerst een voorstel van rangschikking en selectie vast")
+    proposal = await proposals.proposal_of_call(call.id, proposal_id)
+    if proposal is None:
+        raise NotFound("dit voorstel bestaat niet voor deze oproep", field="proposal_id")
+    check_version(proposal.version, expected, "het voorstel")
+    if proposal.id != latest.id:
+        raise Conflict(f"er is intussen een nieuwer voorstel vastgelegd (versie {latest.version}, door "
+                       f"{latest.fixed_by}); bekijk het en beslis op dat voorstel", current_version=latest.version,
+                       proposal_id=str(latest.id))
+    await ApplicationRepository(session, tenant).lock_of_call(call.id)
+    await ranking.check_current(session, tenant, call.id, proposal)
+    if call.max_per_project_cents and any(r["amount_cents"] > call.max_per_project_cents for r in proposal.results):
+        raise Conflict("het voorstel kent een project meer toe dan het maximum per project; leg het voorstel "
+                       "opnieuw vast")
+    return proposal
+
+
+async def _decision_lines(session: AsyncSession, tenant: str, decision: Decision,
+                          proposal: RankingProposal) -> list[DecisionLine]:
+    """A line per ranked application from the proposal, and a rejection with the screening's reasons for each
+    application screened ineligible."""
+    lines = [DecisionLine(id=uuid7(), tenant=tenant, decision_id=decision.id,
+                          application_id=uuid.UUID(r["application_id"]),
+                          outcome=Outcome.AWARDED if r["amount_cents"] > 0 else Outcome.REJECTED,
+                          amount_cents=r["amount_cents"], rank=r["rank"],
+                          total=None if r["total"] is None else Decimal(r["total"]), reasons=r["steps"])
+             for r in proposal.results]
+    ineligible = await ApplicationRepository(session, tenant).of_call_with_status(decision.call_id,
+                                                                                  [ApplicationStatus.INELIGIBLE])
+    screenings = {s.application_id: s for s in await ScreeningRepository(session, tenant).of_applications(
+        [a.id for a in ineligible])}
+    for application in ineligible:
+        screening = screenings.get(application.id)
+        reasons = rules.screening_reasons(screening.checks if screening else [],
+                                          screening.reasons if screening else "")
+        lines.append(DecisionLine(id=uuid7(), tenant=tenant, decision_id=decision.id, application_id=application.id,
+                                  outcome=Outcome.REJECTED, amount_cents=0, rank=None, total=None, reasons=reasons))
+    return lines
 
 
 async def _write_letters(session: AsyncSession, store: ObjectStore, call: Call, decision: Decision,
