@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 import msgspec
 
@@ -98,6 +98,19 @@ class Form:
 
     def refuse_problem(self, problem: Problem, names: Mapping[str, str] | None = None) -> Form:
         return self.refuse(sentence(problem.detail), field_messages(problem), names)
+
+    @overload
+    def version(self, name: str = "version", missing: int = 0) -> int: ...
+
+    @overload
+    def version(self, name: str = "version", *, missing: None) -> int | None: ...
+
+    def version(self, name: str = "version", missing: int | None = 0) -> int | None:
+        """The version the page showed, as its hidden field carries it back: a write judges the thing as the
+        person saw it. A form without one (or with something else in it) counts as `missing`: by default as
+        stale as can be (0), so the service answers 412 rather than anything failing."""
+        raw = self.values.get(name, "").strip()
+        return int(raw) if raw.isdigit() else missing
 
     @property
     def ok(self) -> bool:

@@ -148,11 +148,10 @@ async def save_draft(request: Request[Any, Any, Any], session: AsyncSession, app
     who, form = await form_post(request, session, data, ("applicant",))
     draft = read_draft(form)
     if draft is not None:
-        version = form.values.get("version", "")
         try:
             async with undone_on_refusal(session):
                 await service.update(session, who.person, application_id, command(ApplicationChanges, draft),
-                                     int(version) if version.isdigit() else 0)
+                                     form.version())
         except Problem as exc:
             form.refuse_problem(exc, DRAFT_FIELDS)
         else:
@@ -168,8 +167,7 @@ async def save_draft(request: Request[Any, Any, Any], session: AsyncSession, app
 def held_version(data: FormData) -> int:
     """The application's version the page showed (its hidden `version` field): a write from a page judges the
     application as the person saw it, and a page without one is as stale as can be (0)."""
-    version = str(data.get("version") or "")
-    return int(version) if version.isdigit() else 0
+    return Form.posted(data).version()
 
 
 async def application_page(who: Viewer, session: AsyncSession, application_id: uuid.UUID,

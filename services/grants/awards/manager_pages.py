@@ -50,11 +50,6 @@ def in_order(plan: PlanOut) -> PlanOut:
     return plan
 
 
-def _version(form: Form) -> int | None:
-    raw = form.values.get("version", "").strip()
-    return int(raw) if raw.isdigit() else None
-
-
 def _refused(form: Form, exc: Problem, names: dict[str, str] | None = None) -> Form:
     if isinstance(exc, PreconditionFailed):
         form.message = STALE
@@ -178,7 +173,8 @@ async def save_rule(request: Request[Any, Any, Any], session: AsyncSession, call
     if read is not None:
         try:
             async with undone_on_refusal(session):
-                await service.set_rule(session, who.person, call_id, command(AwardRuleIn, read), _version(form))
+                await service.set_rule(session, who.person, call_id, command(AwardRuleIn, read),
+                                       form.version(missing=None))
         except Problem as exc:
             _refused(form, exc)
         else:
@@ -244,7 +240,8 @@ async def record_payment(request: Request[Any, Any, Any], session: AsyncSession,
         try:
             async with undone_on_refusal(session):
                 await service.mark_paid(session, who.person, application_id, tranche_id,
-                                        PaymentIn(paid_on=paid_on, payment_reference=reference), _version(form))
+                                        PaymentIn(paid_on=paid_on, payment_reference=reference),
+                                        form.version(missing=None))
         except Problem as exc:
             _refused(form, exc, PAYMENT_FIELDS)
         else:
@@ -266,7 +263,7 @@ async def review_report(request: Request[Any, Any, Any], session: AsyncSession, 
         try:
             async with undone_on_refusal(session):
                 await service.review_report(session, who.person, application_id, kind,
-                                            ReviewIn(outcome=outcome, reasons=reasons), _version(form))
+                                            ReviewIn(outcome=outcome, reasons=reasons), form.version(missing=None))
         except Problem as exc:
             _refused(form, exc, REVIEW_FIELDS)
         else:

@@ -148,7 +148,7 @@ async def save_call(request: Request[Any, Any, Any], session: AsyncSession, call
         changes = call_form.read_changes(form)
         if changes is not None:
             async with undone_on_refusal(session):
-                await service.update(session, who.person, call_id, changes, int(form.values.get("version") or 0))
+                await service.update(session, who.person, call_id, changes, form.version())
             who.flash("De wijzigingen zijn bewaard.")
             return who.redirect(f"provincie/oproepen/{call_id}")
     except PreconditionFailed:
@@ -188,13 +188,13 @@ async def call(request: Request[Any, Any, Any], session: AsyncSession, call_id: 
 @post("/{tenant:str}/provincie/oproepen/{call_id:uuid}/status/{step:str}")
 async def move(request: Request[Any, Any, Any], session: AsyncSession, call_id: uuid.UUID, step: str,
                data: FormData) -> Template | Redirect:
-    who, _ = await form_post(request, session, data, MANAGERS)
+    who, form = await form_post(request, session, data, MANAGERS)
     if step not in LIFECYCLE:
         return who.redirect(f"provincie/oproepen/{call_id}")
     action, done, intro = LIFECYCLE[step]
     try:
         async with undone_on_refusal(session):
-            await action(session, who.person, call_id, int(str(data.get("version") or 0)))
+            await action(session, who.person, call_id, form.version())
     except Problem as exc:
         return await call_page(who, session, call_id, [intro, *reasons(exc)], status_code=exc.status)
     who.flash(done)

@@ -125,7 +125,7 @@ async def handle_appeal(request: Request[Any, Any, Any], session: AsyncSession, 
             async with undone_on_refusal(session):
                 await service.handle_appeal(session, who.person, application_id, appeal_id,
                                             command(AppealChange, {"status": status, "reasons": reasons}),
-                                            int(form.values.get("version") or 0))
+                                            form.version())
         except PreconditionFailed:
             form.refuse(STALE_APPEAL)
         except Problem as exc:

@@ -186,7 +186,7 @@ async def save(request: Request[Any, Any, Any], session: AsyncSession, applicati
             async with undone_on_refusal(session):
                 await service.save_review(session, who.person, application_id,
                                           command(SaveReview, {"scores": scores}),
-                                          int(form.values.get("version") or 0) or None)
+                                          form.version() or None)
         except Problem as exc:
             form.refuse_problem(exc, score_fields(scores))
         else:
@@ -217,10 +217,10 @@ async def confirm_submission(request: Request[Any, Any, Any], session: AsyncSess
 @post("/{tenant:str}/jury/{application_id:uuid}/indienen")
 async def submit(request: Request[Any, Any, Any], session: AsyncSession, application_id: uuid.UUID,
                  data: FormData) -> Template | Redirect:
-    who, _ = await form_post(request, session, data, JURORS)
+    who, form = await form_post(request, session, data, JURORS)
     try:
         async with undone_on_refusal(session):
-            await service.submit_review(session, who.person, application_id, int(str(data.get("version") or 0)))
+            await service.submit_review(session, who.person, application_id, form.version())
     except Problem as exc:
         scoring = await service.application_for_scoring(session, who.person, application_id)
         return confirmation(who, scoring, sentence(exc.detail), exc.status)
@@ -322,7 +322,7 @@ async def compose(request: Request[Any, Any, Any], session: AsyncSession, call_i
             async with undone_on_refusal(session):
                 await service.compose(session, who.person, call_id,
                                       command(ComposeJury, {"members": members, "chair": chair}),
-                                      int(str(data.get("version") or 0)))
+                                      form.version())
         except Problem as exc:
             form.refuse(sentence(exc.detail))
         else:
@@ -339,7 +339,7 @@ async def fix_assignment(request: Request[Any, Any, Any], session: AsyncSession,
         async with undone_on_refusal(session):
             await service.fix_assignments(session, who.person, call_id,
                                           command(FixAssignments, {"assignments": read_assignment(form)}),
-                                          int(str(data.get("version") or 0)))
+                                          form.version())
     except Problem as exc:
         form.refuse(sentence(exc.detail))
         return await jury_page(who, session, call_id, assignment=form, propose=True, status_code=exc.status)
@@ -425,7 +425,7 @@ async def record_consensus(request: Request[Any, Any, Any], session: AsyncSessio
                 await service.record_consensus(
                     session, who.person, application_id,
                     command(RecordConsensus, {"scores": scores, "minutes": form.values["minutes"].strip()}),
-                    int(form.values.get("version") or 0) or None)
+                    form.version() or None)
         except Problem as exc:
             if exc.status == 412:
                 form.refuse("Iemand anders legde intussen een consensus vast voor deze aanvraag; laad de pagina "

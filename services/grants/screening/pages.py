@@ -67,7 +67,7 @@ async def record_screening(request: Request[Any, Any, Any], session: AsyncSessio
             async with undone_on_refusal(session):
                 await service.record_result(session, who.person, application_id,
                                             command(RecordScreening, {"result": result, "reasons": reasons}),
-                                            int(form.values.get("version") or 0))
+                                            form.version())
         except PreconditionFailed:
             form.refuse(STALE_SCREENING)
             form.values["version"] = str((await service.get(session, who.person, application_id)).version)

@@ -144,3 +144,10 @@ def test_a_flash_message_survives_the_trip_through_a_header() -> None:
     assert header.isascii()
     assert decode_flash(header) == {"text": "Je concept is bewaard — «Fietsherstel»", "kind": "ok"}
     assert decode_flash("not json") is None and decode_flash(None) is None
+
+
+def test_the_version_a_form_carries_back_is_read_and_anything_else_counts_as_missing() -> None:
+    assert Form.posted({"version": "7"}).version() == 7
+    assert Form.posted({"version": "7; drop"}).version() == 0  # as stale as can be: the service answers 412
+    assert Form.posted({}).version() == 0
+    assert Form.posted({"version": "-1"}).version(missing=None) is None
