@@ -16,7 +16,7 @@ from devstack.stack import COMPONENTS, Stack
 
 
 def welcome(config: StackConfig) -> str:
-    from devstack.realms import EXTRA_APPLICANTS, EXTRA_JURORS, ROLES
+    from devstack.realms import EXTRA_APPLICANTS, EXTRA_JURORS, EXTRA_PARTNERS, ROLES
     from shared.tenancy import TENANTS
 
     lines = [
@@ -31,6 +31,7 @@ def welcome(config: StackConfig) -> str:
         "    " + ", ".join(ROLES),
         "    meer juryleden / more jurors: " + ", ".join(EXTRA_JURORS),
         "    meer aanvragers / more applicants: " + ", ".join(EXTRA_APPLICANTS),
+        "    meer partners / more partners: " + ", ".join(EXTRA_PARTNERS),
         "  demo: Oost-Vlaanderen: een besliste oproep met haar hele geschiedenis / a decided call with its history;",
         "        Antwerpen: een open oproep met een concept-aanvraag / an open call with a draft application",
         "  stoppen / stop:     make stop",

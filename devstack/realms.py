@@ -75,6 +75,12 @@ EXTRA_APPLICANTS: dict[str, tuple[str, str]] = {
     "applicant8": ("Griet", "Aerts"),
 }
 
+# More partners, so that an agreement has several partner organisations that each enter their own realisations.
+EXTRA_PARTNERS: dict[str, tuple[str, str]] = {
+    "partner2": ("Hilde", "Verstraete"),
+    "partner3": ("Luc", "Desmet"),
+}
+
 # Demo users who work for the same organisation as another demo user, and so carry its enterprise number:
 # applicant8 applies for the brewery the juror sits in the jury for (a conflict the registry detects).
 COLLEAGUES: dict[str, str] = {"applicant8": "juror"}
@@ -82,9 +88,10 @@ COLLEAGUES: dict[str, str] = {"applicant8": "juror"}
 
 def enterprise_number(tenant: str, user: str) -> str:
     """A valid, made-up KBO/BCE number: 8 digits + (97 - those mod 97). `user` is a role (its demo user)
-    or one of EXTRA_JURORS or EXTRA_APPLICANTS."""
+    or one of EXTRA_JURORS, EXTRA_APPLICANTS or EXTRA_PARTNERS."""
     user = COLLEAGUES.get(user, user)
-    base = 4_000_000 + TENANTS.index(tenant) * 1000 + [*ROLES, *EXTRA_JURORS, *EXTRA_APPLICANTS].index(user) * 37
+    users = [*ROLES, *EXTRA_JURORS, *EXTRA_APPLICANTS, *EXTRA_PARTNERS]
+    base = 4_000_000 + TENANTS.index(tenant) * 1000 + users.index(user) * 37
     first8 = f"0{base:07d}"
     check = 97 - int(first8) % 97
     return f"{first8}{check:02d}"
@@ -258,6 +265,8 @@ def _users(tenant: str) -> list[dict[str, Any]]:
               for username, (first, last) in EXTRA_JURORS.items()]
     users += [_user(tenant, username, "applicant", first, last, True)
               for username, (first, last) in EXTRA_APPLICANTS.items()]
+    users += [_user(tenant, username, "partner", first, last, True)
+              for username, (first, last) in EXTRA_PARTNERS.items()]
     return users
 
 

@@ -29,6 +29,10 @@ PAGES: dict[str, str] = {
     "jury": "grants",
     "provincie": "grants",
     "berichten": "grants",
+    "partner": "partners",
+    "samenwerking": "partners",
+    "overzicht": "partners",
+    "catalogus": "partners",
 }
 """prefix → the service that serves /<tenant>/<prefix>/… (the path goes on unchanged)."""
 

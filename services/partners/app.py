@@ -1,4 +1,5 @@
-"""partners: the wiring."""
+"""partners: the wiring. Each capability brings its API controllers (routes.py), its portal pages (pages.py)
+and, for facts, the other services' events it keeps."""
 
 from __future__ import annotations
 
@@ -6,15 +7,39 @@ from pathlib import Path
 
 from litestar import Litestar
 
-from services.partners.organisations.routes import OrganisationController
+from services.partners import portal
+from services.partners.audit import routes as audit_routes
+from services.partners.catalogue import pages as catalogue_pages
+from services.partners.catalogue import routes as catalogue_routes
+from services.partners.facts.handlers import SUBSCRIPTIONS as FACT_SUBSCRIPTIONS
+from services.partners.organisations import pages as organisation_pages
+from services.partners.organisations import routes as organisation_routes
+from services.partners.overview import pages as overview_pages
+from services.partners.plans import pages as plan_pages
+from services.partners.plans import routes as plan_routes
+from services.partners.realisations import pages as realisation_pages
+from services.partners.realisations import routes as realisation_routes
+from services.partners.reports import pages as report_pages
+from services.partners.reports import routes as report_routes
 from services.partners.settings import PartnersSettings
 from shared.service_app import ServiceSpec, create_service_app
 
 SPEC = ServiceSpec(
     name="partners",
-    route_handlers=[OrganisationController],
+    route_handlers=[
+        *organisation_routes.CONTROLLERS, *catalogue_routes.CONTROLLERS, *plan_routes.CONTROLLERS,
+        *realisation_routes.CONTROLLERS, *report_routes.CONTROLLERS, *audit_routes.CONTROLLERS,
+        # The portal pages (Dutch paths), each capability's next to its rules.
+        *organisation_pages.ROUTES, *catalogue_pages.ROUTES, *plan_pages.ROUTES, *realisation_pages.ROUTES,
+        *report_pages.ROUTES, *overview_pages.ROUTES,
+    ],
     migrations_dir=Path(__file__).parent / "migrations",
     settings=PartnersSettings,
+    subscriptions=FACT_SUBSCRIPTIONS,
+    uses_storage=True,
+    public_paths=portal.PUBLIC_PATHS,
+    templates=portal.TEMPLATES,
+    portals=portal.PORTALS,
 )
 
 

@@ -12,6 +12,7 @@ from devstack.config import TENANTS
 ROLES = {"applicant", "juror", "call-manager", "partner", "coordinator", "driver", "province-admin"}
 EXTRA_JURORS = {"juror2", "juror3", "jury-chair"}
 EXTRA_APPLICANTS = {f"applicant{n}" for n in range(2, 9)}
+EXTRA_PARTNERS = {"partner2", "partner3"}
 
 
 @pytest.mark.parametrize("tenant", TENANTS)
@@ -43,19 +44,21 @@ def test_realm_content(tenant: str) -> None:
         assert "regie-api" in audiences
 
     users = {user["username"]: user for user in realm["users"]}
-    assert set(users) == ROLES | EXTRA_JURORS | EXTRA_APPLICANTS
+    assert set(users) == ROLES | EXTRA_JURORS | EXTRA_APPLICANTS | EXTRA_PARTNERS
     for username, user in users.items():
-        role = "juror" if username in EXTRA_JURORS else "applicant" if username in EXTRA_APPLICANTS else username
+        role = ("juror" if username in EXTRA_JURORS else "applicant" if username in EXTRA_APPLICANTS
+                else "partner" if username in EXTRA_PARTNERS else username)
         assert user["realmRoles"] == [role]
         assert user["email"] == f"{username}@{tenant}.regie.test"
         assert user["credentials"][0]["temporary"] is False
     numbers = set()
-    for username in ("applicant", "juror", "partner", *EXTRA_JURORS, *EXTRA_APPLICANTS):
+    for username in ("applicant", "juror", "partner", *EXTRA_JURORS, *EXTRA_APPLICANTS, *EXTRA_PARTNERS):
         number = users[username]["attributes"]["enterprise_number"][0]
         assert len(number) == 10 and number.isdigit()
         assert int(number[8:]) == 97 - int(number[:8]) % 97
         numbers.add(number)
-    assert len(numbers) == 6 + len(EXTRA_APPLICANTS) - 1, "every demo organisation has its own enterprise number"
+    assert len(numbers) == 6 + len(EXTRA_APPLICANTS) + len(EXTRA_PARTNERS) - 1, \
+        "every demo organisation has its own enterprise number"
     assert users["applicant8"]["attributes"] == users["juror"]["attributes"], "colleagues at the same brewery"
 
     profile = json.loads(

@@ -44,3 +44,6 @@ class OrganisationController(Controller):
         rows = await OrganisationRepository(session, principal.tenant).list_after(after, limit + 1)
         items = [to_out(o) for o in rows[:limit]]
         return OrganisationPage(items=items, next_cursor=str(rows[limit - 1].id) if len(rows) > limit else None)
+
+
+CONTROLLERS = [OrganisationController]
