@@ -14,6 +14,8 @@ import httpx
 
 from devstack.config import StackConfig
 from devstack.demo_grants import GrantsDemo
+from devstack.demo_partners import PartnersDemo, entry_fields
+from devstack.demo_partners_content import ENTRIES
 from devstack.platform import service_url
 from devstack.processes import log
 from devstack.realms import enterprise_number as user_enterprise_number
@@ -29,15 +31,15 @@ class DemoOrganisation:
 
 ORGANISATIONS: dict[str, list[DemoOrganisation]] = {
     "oost-vlaanderen": [
-        DemoOrganisation("Agrado VOF", "regular-enterprise", "Gentbrugge", acts_for="applicant"),
-        DemoOrganisation("Apart vzw", "maatwerkbedrijf", "Drongen", acts_for="partner"),
+        DemoOrganisation("Agrado VOF", "regular-enterprise", "Gent", acts_for="applicant"),
+        DemoOrganisation("Apart vzw", "maatwerkbedrijf", "Gent", acts_for="partner"),
         DemoOrganisation("Compaan", "maatwerkbedrijf", "Gent", acts_for="applicant2"),
         DemoOrganisation("Biofresh", "regular-enterprise", "Gent", acts_for="applicant3"),
         DemoOrganisation("Vzw Labeur", "maatwerkbedrijf", "Gent", acts_for="applicant4"),
         DemoOrganisation("Rubberroof", "regular-enterprise", "Gent", acts_for="applicant5"),
         DemoOrganisation("Gandae vzw", "maatwerkbedrijf", "Gent", acts_for="applicant6"),
         # the juror sits in the jury for the brewery; applicant8 applies for it (devstack/realms.py COLLEAGUES)
-        DemoOrganisation("Brouwerij Van Steenberge", "regular-enterprise", "Ertvelde", acts_for="juror"),
+        DemoOrganisation("Brouwerij Van Steenberge", "regular-enterprise", "Evergem", acts_for="juror"),
         DemoOrganisation("Starterslabo Oost-Vlaanderen", "cooperative", "Gent", acts_for="applicant7"),
     ],
     "west-vlaanderen": [
@@ -82,6 +84,16 @@ def made_up_enterprise_number(tenant: str, name: str) -> str:
 def organisation_number(tenant: str, name: str) -> str:
     """The enterprise number of a demo organisation: its demo user's, else a made-up one."""
     organisation = next(o for o in ORGANISATIONS[tenant] if o.name == name)
+    return number_of(tenant, organisation)
+
+
+def demo_organisation_number(tenant: str, name: str) -> str | None:
+    """The enterprise number of the demo organisation named so, or None for a name that is not one."""
+    organisation = next((o for o in ORGANISATIONS.get(tenant, []) if o.name == name), None)
+    return number_of(tenant, organisation) if organisation is not None else None
+
+
+def number_of(tenant: str, organisation: DemoOrganisation) -> str:
     return (user_enterprise_number(tenant, organisation.acts_for) if organisation.acts_for
             else made_up_enterprise_number(tenant, organisation.name))
 
@@ -110,7 +122,8 @@ class DemoLoader:
                     f"{partners}/{tenant}/organisations", headers=self.token(tenant, "coordinator"),
                     json={"enterprise_number": organisation_number(tenant, organisation.name),
                           "name": organisation.name, "kind": organisation.kind,
-                          "municipality": organisation.municipality})
+                          "municipality": organisation.municipality,
+                          **entry_fields(ENTRIES.get(tenant, {}).get(organisation.name))})
                 if response.status_code == 201:
                     counts["organisations"] += 1
                 elif response.status_code != 409:  # 409: loaded before
@@ -124,6 +137,7 @@ class DemoLoader:
                                    json={"name": name, "kind": kind, "address": municipality}).raise_for_status()
                     counts["donors"] += 1
         counts |= GrantsDemo(self.http, grants, self.token, organisation_number).seed()
+        counts |= PartnersDemo(self.http, partners, self.token, demo_organisation_number).seed()
         return counts
 
 

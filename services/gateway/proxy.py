@@ -139,8 +139,14 @@ def upstream_url(upstream: str, tenant: str, path: str, request: Request[Any, An
     return f"{upstream}/{tenant}{path}" + (f"?{query}" if query else "")
 
 
-async def caller_token(request: Request[Any, Any, Any], tenant: str, gateway: Gateway) -> str:
-    """API clients bring a bearer token; the portal's own pages ride on the session (then CSRF applies)."""
+PUBLIC_API = "/public/"
+"""Every service's API for anyone (a call's public page, the supplier catalogue) lives under /public/: read
+without login, so forwarded without a token when the caller brings none. The service still decides."""
+
+
+async def caller_token(request: Request[Any, Any, Any], tenant: str, gateway: Gateway, path: str) -> str | None:
+    """API clients bring a bearer token; the portal's own pages ride on the session (then CSRF applies); a read of
+    a public path may come with neither (None: forwarded anonymously)."""
     authorization = request.headers.get("authorization")
     if authorization:
         token = bearer_token(authorization)
@@ -150,6 +156,8 @@ async def caller_token(request: Request[Any, Any, Any], tenant: str, gateway: Ga
     user = await fresh_user(request.session, tenant, gateway.realm, gateway.verifier,
                             gateway.settings.refresh_margin_seconds)
     if user is None:
+        if request.method in {"GET", "HEAD"} and path.startswith(PUBLIC_API):
+            return None
         raise Unauthenticated("een Bearer-toegangsbewijs of een aanmelding is vereist")
     check_csrf(request, user.csrf)
     return user.access_token
@@ -164,10 +172,11 @@ async def api(request: Request[Any, Any, Any], tenant: FromPath[str], service: F
     upstream = gateway.settings.upstreams.get(service)
     if upstream is None:
         raise NotFound(f"onbekende dienst {service!r}")
-    token = await caller_token(request, tenant, gateway)
-    await gateway.verifier.verify(token, expected_tenant=tenant)
-    scheme = "https" if gateway.settings.https else "http"
     path = upstream_path(request.scope.get("raw_path"), request.scope["path"])
+    token = await caller_token(request, tenant, gateway, path)
+    if token is not None:
+        await gateway.verifier.verify(token, expected_tenant=tenant)
+    scheme = "https" if gateway.settings.https else "http"
     response = await send_upstream(request, gateway.upstream_http, upstream_url(upstream, tenant, path, request),
                                    token, scheme)
     return relayed(response)

@@ -14,11 +14,14 @@ from services.partners.catalogue import routes as catalogue_routes
 from services.partners.facts.handlers import SUBSCRIPTIONS as FACT_SUBSCRIPTIONS
 from services.partners.organisations import pages as organisation_pages
 from services.partners.organisations import routes as organisation_routes
+from services.partners.organisations import rules as organisation_rules
 from services.partners.overview import pages as overview_pages
 from services.partners.plans import pages as plan_pages
 from services.partners.plans import routes as plan_routes
+from services.partners.plans import rules as plan_rules
 from services.partners.realisations import pages as realisation_pages
 from services.partners.realisations import routes as realisation_routes
+from services.partners.realisations import rules as realisation_rules
 from services.partners.reports import pages as report_pages
 from services.partners.reports import routes as report_routes
 from services.partners.settings import PartnersSettings
@@ -40,6 +43,9 @@ SPEC = ServiceSpec(
     public_paths=portal.PUBLIC_PATHS,
     templates=portal.TEMPLATES,
     portals=portal.PORTALS,
+    # What each constraint means to a person whose write lost a race, from the capability that owns the table.
+    constraint_reasons={**organisation_rules.CONSTRAINT_REASONS, **plan_rules.CONSTRAINT_REASONS,
+                        **realisation_rules.CONSTRAINT_REASONS},
 )
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from devstack.demo import DemoLoader
 from devstack.demo_grants_content import APPEAL, DECIDED_CALL, DECLARED_CONFLICT, OPEN_CALL
+from devstack.demo_partners_content import ANTWERPEN, TURNHOUT, WESTHOEK, Plan
 from devstack.mailsink import mail_dir
 from tests.conftest import bearer
 
@@ -118,3 +119,60 @@ def test_the_open_call_takes_applications_and_the_demo_applicant_has_a_draft_to_
 def test_loading_again_creates_nothing_new(loaded, platform, stack_config) -> None:
     again = DemoLoader(stack_config).load()
     assert not any(again.values()), again
+
+
+def partners_get(platform, tokens, tenant: str, user: str, path: str, **params) -> dict | list:
+    response = httpx.get(f"{platform.url('partners')}/{tenant}{path}", headers=bearer(tokens(tenant, user)),
+                         params=params, timeout=20)
+    assert response.status_code == 200, f"{path}: {response.status_code} {response.text}"
+    return response.json()
+
+
+def demo_plan(platform, tokens, plan: Plan) -> dict:
+    listed = partners_get(platform, tokens, plan.tenant, "coordinator", "/plans", limit=200)["items"]
+    (found,) = [p for p in listed if p["title"] == plan.title]
+    return partners_get(platform, tokens, plan.tenant, "coordinator", f"/plans/{found['id']}")
+
+
+def actions_of(objectives: list[dict]) -> list[dict]:
+    return [a for o in objectives for a in [*o["actions"], *actions_of(o["objectives"])]]
+
+
+def test_the_westhoek_agreement_has_its_three_objectives_thirteen_actions_and_the_2020_realisations(
+        loaded, platform, tokens) -> None:
+    plan = demo_plan(platform, tokens, WESTHOEK)
+    assert plan["status"] == "active" and [o["code"] for o in plan["objectives"]] == ["1", "2", "3"]
+    actions = actions_of(plan["objectives"])
+    assert len(actions) == 13 and actions[0]["code"] == "1.1" and actions[-1]["code"] == "3.3"
+    assert {m["name"] for m in plan["municipalities"]} >= {"Ieper", "Diksmuide", "De Panne"}
+    realised = partners_get(platform, tokens, WESTHOEK.tenant, "coordinator", "/realisations", plan_id=plan["id"],
+                            limit=100)
+    items = realised["items"] if isinstance(realised, dict) else realised
+    by_value = {(r["indicator_name"], r["value"].rstrip("0").rstrip(".")): r["status"] for r in items}
+    assert by_value[("aantal netwerkevents (min. 1 per jaar) en aantal deelnemers", "25")] == "approved"
+    assert by_value[("aantal wijk-werkers; aantal gebruikers; gepresteerde uren", "219")] == "approved"
+    # the last one waits for the coordinator, so the review page has something to show
+    assert "submitted" in by_value.values()
+
+
+def test_antwerpens_agreement_with_vdab_aims_at_200_places_and_108_clients_and_turnhouts_plan_is_nested(
+        loaded, platform, tokens) -> None:
+    plan = demo_plan(platform, tokens, ANTWERPEN)
+    indicators = {i["name"]: i for a in actions_of(plan["objectives"]) for i in a["indicators"]}
+    places = {t["year"]: t["value"] for t in indicators["extra plaatsen in de sociale economie"]["targets"]}
+    clients = {t["year"]: t["value"] for t in indicators["begeleide OCMW-cliënten (art. 60)"]["targets"]}
+    assert float(places[2022]) == 200 and float(clients[2022]) == 108
+    turnhout = demo_plan(platform, tokens, TURNHOUT)
+    strategic = turnhout["objectives"]
+    assert [o["level"] for o in strategic] == ["strategic", "strategic"]
+    assert [o["code"] for o in strategic[0]["objectives"]] == ["OD1.1", "OD1.2"]
+    assert strategic[0]["objectives"][0]["level"] == "operational"
+
+
+def test_the_catalogue_finds_the_demo_suppliers_without_login(loaded, platform) -> None:
+    found = httpx.get(f"{platform.url('partners')}/oost-vlaanderen/public/catalogue", params={"q": "catering"},
+                      timeout=20).json()
+    assert "Compaan" in [item["name"] for item in found["items"]]
+    sheet = httpx.get(f"{platform.url('partners')}/west-vlaanderen/public/municipalities/diksmuide", timeout=20)
+    assert sheet.status_code == 200, sheet.text
+    assert WESTHOEK.title in sheet.text

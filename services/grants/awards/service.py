@@ -34,8 +34,10 @@ from services.grants.awards.schemas import (
 from services.grants.calls.repository import CallRepository
 from services.grants.calls.rules import MANAGERS
 from services.grants.decisions.repository import DecisionRepository
+from services.grants.events.published import TranchePaidV1
 from shared.auth import Principal
 from shared.db import UnitOfWork
+from shared.events.outbox import stage
 from shared.ids import uuid7
 from shared.problems import Conflict, Forbidden, Invalid, NotFound
 from shared.storage import DOCUMENTS, ObjectStore, ObjectStream
@@ -290,6 +292,11 @@ async def mark_paid(session: AsyncSession, principal: Principal, application_id:
            entity_id=application_id, before=before,
            after={**tranche_state(tranche), "paid_on": command.paid_on.isoformat(),
                   "payment_reference": tranche.payment_reference})
+    stage(session, TranchePaidV1(
+        application_id=str(application.id), tranche=tranche.position, amount_cents=tranche.amount_cents,
+        paid_on=command.paid_on.isoformat(), applicant_enterprise_number=application.applicant_enterprise_number,
+        co_applicant_enterprise_numbers=[c.enterprise_number for c in application.co_applicants],
+    ), tenant=tenant, subject=str(application.id))
     await session.flush()
     return await _view_of(session, tenant, application)
 

@@ -77,3 +77,15 @@ class DecisionPublishedV1(EventData, frozen=True, kw_only=True):
     awarded: int
     rejected: int
     awarded_cents: int
+
+
+class TranchePaidV1(EventData, frozen=True, kw_only=True):
+    """A tranche of an awarded project's payment plan, paid by the province (recorded by a call manager)."""
+
+    event_type: ClassVar[str] = "be.regie.grants.award.tranche.paid.v1"
+    application_id: str
+    tranche: int  # its number in the payment plan, 1 = the first
+    amount_cents: int
+    paid_on: str  # ISO date, Europe/Brussels
+    applicant_enterprise_number: str
+    co_applicant_enterprise_numbers: list[str]

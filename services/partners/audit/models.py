@@ -16,7 +16,7 @@ from shared.db import Base
 
 
 class AuditEntry(Base):
-    __tablename__ = "audit_log"
+    __tablename__ = "audit_trail"
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     tenant: Mapped[str] = mapped_column(String(40))

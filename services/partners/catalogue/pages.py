@@ -1,7 +1,80 @@
-"""(being written)"""
+"""The public catalogue's pages (no login): the search of social-economy suppliers (a GET form that works without
+JavaScript: free text, rubrics as checkboxes with their counts, kind, municipality; pages by a link), the list of
+the province's municipalities, and the fact sheet of each."""
 
 from __future__ import annotations
 
-from litestar.types import ControllerRouterHandler
+from typing import Any
 
-ROUTES: list[ControllerRouterHandler] = []
+from litestar import Request, get
+from litestar.params import Parameter
+from litestar.response import Template
+from litestar.types import ControllerRouterHandler
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.partners.catalogue import service
+from services.partners.organisations import rules
+from services.partners.organisations.municipalities import name_of, of_province
+from services.partners.plans.rules import PLAN_KINDS, STATUSES
+from services.partners.portal import public_visitor
+from shared import enterprise_number
+from shared.portal.forms import Form, field_messages, sentence
+from shared.problems import Problem
+from shared.service_app import Runtime
+
+PAGE_SIZE = 20
+FIELDS = {"q": "q", "rubric": "rubriek", "kind": "soort", "municipality": "gemeente"}
+"""The API's parameter names to the page's (Dutch, in the address people share)."""
+
+
+def labels() -> dict[str, Any]:
+    return {"kind_labels": rules.KINDS, "rubric_labels": rules.RUBRICS, "offering_labels": rules.OFFERING_KINDS,
+            "municipality_name": name_of, "kbo": enterprise_number.formatted, "plan_kinds": PLAN_KINDS,
+            "plan_statuses": STATUSES}
+
+
+@get("/{tenant:str}/catalogus/")
+async def catalogue(request: Request[Any, Any, Any], public_session: AsyncSession, runtime: Runtime,
+                    q: str = Parameter(default=""), rubriek: list[str] | None = Parameter(default=None),
+                    soort: str = Parameter(default=""), gemeente: str = Parameter(default=""),
+                    vanaf: str = Parameter(default="")) -> Template:
+    who = await public_visitor(request, runtime.verifier)
+    chosen = [r for r in (rubriek or []) if r]
+    form = Form(values={"q": q, "soort": soort, "gemeente": gemeente})
+    context: dict[str, Any] = {"searched": False}
+    status = 200
+    try:
+        asked = service.checked_search(q=q, rubrics=chosen, kind=soort or None, municipality=gemeente or None,
+                                       limit=PAGE_SIZE, cursor=vanaf or None)
+        found = await service.answer(public_session, who.tenant, asked)
+        context = {
+            "searched": True, "found": found, "offset": asked.offset,
+            "previous_cursor": service.cursor_of(max(0, asked.offset - PAGE_SIZE)) if asked.offset else None,
+        }
+    except Problem as exc:
+        form.refuse(sentence(exc.detail), {FIELDS.get(k, k): v for k, v in field_messages(exc).items()})
+        status = exc.status
+    query = [("q", q), *[("rubriek", r) for r in chosen], ("soort", soort), ("gemeente", gemeente)]
+    return who.page("catalogue/index.html", {
+        **labels(), **context, "form": form, "chosen": chosen, "query": [(k, v) for k, v in query if v],
+        # before a search (or after a refused one) the checkboxes come without counts
+        "rubric_facets": [{"rubric": code, "label": label, "count": None} for code, label in rules.RUBRICS.items()],
+        "offering_kinds": [(str(k), label) for k, label in rules.OFFERING_KINDS.items()],
+        "municipalities": [(m.slug, m.name) for m in of_province(who.tenant)]}, status_code=status)
+
+
+@get("/{tenant:str}/catalogus/gemeenten/")
+async def municipalities(request: Request[Any, Any, Any], runtime: Runtime) -> Template:
+    who = await public_visitor(request, runtime.verifier)
+    return who.page("catalogue/municipalities.html", {"municipalities": of_province(who.tenant)})
+
+
+@get("/{tenant:str}/catalogus/gemeenten/{slug:str}")
+async def fact_sheet(request: Request[Any, Any, Any], public_session: AsyncSession, runtime: Runtime,
+                     slug: str) -> Template:
+    who = await public_visitor(request, runtime.verifier)
+    sheet = await service.fact_sheet(public_session, who.tenant, slug)
+    return who.page("catalogue/fact_sheet.html", {**labels(), "sheet": sheet})
+
+
+ROUTES: list[ControllerRouterHandler] = [catalogue, municipalities, fact_sheet]

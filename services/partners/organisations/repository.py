@@ -1,10 +1,14 @@
-"""Every query on organisations, each from the tenant-scoped base statement."""
+"""Every query on organisations and the changes waiting for approval, each from the tenant-scoped base
+statement."""
 
 from __future__ import annotations
 
 import uuid
 
-from services.partners.organisations.models import Organisation
+from sqlalchemy import ColumnElement, func, or_, select
+
+from services.partners.organisations.models import Organisation, OrganisationChange
+from services.partners.organisations.rules import ChangeStatus
 from shared.db import TenantRepository
 
 
@@ -16,8 +20,77 @@ class OrganisationRepository(TenantRepository):
     async def get(self, organisation_id: uuid.UUID) -> Organisation | None:
         return await self.session.scalar(self.select(Organisation).where(Organisation.id == organisation_id))
 
-    async def list_after(self, cursor: uuid.UUID | None, limit: int) -> list[Organisation]:
+    async def lock(self, organisation_id: uuid.UUID) -> Organisation | None:
+        """FOR UPDATE, read afresh: two edits of one entry (or an edit and an approval) are serialised, so the
+        second sees the first's version and answers 412 instead of overwriting it."""
+        return await self.session.scalar(
+            self.select(Organisation).where(Organisation.id == organisation_id)
+            .with_for_update().execution_options(populate_existing=True))
+
+    async def list_after(self, cursor: uuid.UUID | None, limit: int, *, kind: str | None = None,
+                         municipality: str | None = None) -> list[Organisation]:
         statement = self.select(Organisation)
         if cursor is not None:
             statement = statement.where(Organisation.id > cursor)
+        if kind is not None:
+            statement = statement.where(Organisation.kind == kind)
+        if municipality is not None:
+            statement = statement.where(Organisation.municipality == municipality)
         return list((await self.session.scalars(statement.order_by(Organisation.id).limit(limit))).all())
+
+    async def registry_page(self, *, text: str = "", kind: str | None = None, municipality: str | None = None,
+                            offset: int = 0, limit: int = 50) -> tuple[list[Organisation], int]:
+        """The coordinator's list: by name or enterprise number (a part of either), kind and municipality; in
+        name order, with the number found."""
+        statement = self.select(Organisation)
+        if text:
+            digits = "".join(c for c in text if c.isdigit())
+            pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            conditions: list[ColumnElement[bool]] = [Organisation.name.ilike(pattern)]
+            if len(digits) >= 4:
+                conditions.append(Organisation.enterprise_number.contains(digits))
+            statement = statement.where(or_(*conditions))
+        if kind:
+            statement = statement.where(Organisation.kind == kind)
+        if municipality:
+            statement = statement.where(Organisation.municipality == municipality)
+        total = await self.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+        rows = await self.session.scalars(
+            statement.order_by(Organisation.name, Organisation.id).offset(offset).limit(limit))
+        return list(rows.all()), total
+
+    async def pending_change_of(self, organisation_id: uuid.UUID) -> OrganisationChange | None:
+        return await self.session.scalar(self.select(OrganisationChange).where(
+            OrganisationChange.organisation_id == organisation_id,
+            OrganisationChange.status == ChangeStatus.PENDING))
+
+    async def get_change(self, change_id: uuid.UUID) -> OrganisationChange | None:
+        return await self.session.scalar(self.select(OrganisationChange).where(OrganisationChange.id == change_id))
+
+    async def lock_change(self, change_id: uuid.UUID) -> OrganisationChange | None:
+        """FOR UPDATE, read afresh: of two coordinators deciding one change at once, the second waits and then
+        sees it decided."""
+        return await self.session.scalar(
+            self.select(OrganisationChange).where(OrganisationChange.id == change_id)
+            .with_for_update().execution_options(populate_existing=True))
+
+    async def changes(self, status: ChangeStatus | None, limit: int) -> list[OrganisationChange]:
+        """Oldest request first (the queue a coordinator works through)."""
+        statement = self.select(OrganisationChange)
+        if status is not None:
+            statement = statement.where(OrganisationChange.status == status)
+        return list((await self.session.scalars(
+            statement.order_by(OrganisationChange.requested_at, OrganisationChange.id).limit(limit))).all())
+
+    async def changes_of(self, organisation_id: uuid.UUID) -> list[OrganisationChange]:
+        """Newest first: what a partner asked for and what became of it."""
+        return list((await self.session.scalars(
+            self.select(OrganisationChange).where(OrganisationChange.organisation_id == organisation_id)
+            .order_by(OrganisationChange.requested_at.desc(), OrganisationChange.id.desc()))).all())
+
+    async def names_of(self, organisation_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+        if not organisation_ids:
+            return {}
+        rows = await self.session.execute(self.select(Organisation, Organisation.id, Organisation.name)
+                                          .where(Organisation.id.in_(organisation_ids)))
+        return {row.id: row.name for row in rows}

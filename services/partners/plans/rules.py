@@ -96,3 +96,116 @@ COUNTING_RULES: dict[CountingRule, str] = {
         "vermeden uitstoot (ton CO2-equivalent) van het geleverde voedsel",
 }
 """Each rule and what it counts, as the coordinator reads it; facts/counting.py computes them."""
+
+
+# --- the rules a plan's changes are judged by ---------------------------------------------------------------
+
+COORDINATORS = ("coordinator", "province-admin")
+"""Who writes plans and their framework."""
+READERS = (*COORDINATORS, "call-manager")
+"""Who reads every plan of the province; a partner reads only the plans its organisation is party to."""
+
+OPEN_TERMS = frozenset({PlanStatus.DRAFT, PlanStatus.NEGOTIATING})
+"""While a plan is in these, its parties, period and municipalities may still change: once signed they are what
+was signed."""
+
+DOCUMENT_KINDS: dict[str, str] = {"signed": "ondertekende overeenkomst", "annex": "bijlage"}
+SIGNED_DOCUMENT = "signed"
+
+
+class ObjectiveLevelError(ValueError):
+    """An objective at a level or under a parent its plan's kind does not allow (the message is Dutch)."""
+
+
+class IndicatorFeedError(ValueError):
+    """An indicator whose feed and counting rule do not fit together (the message is Dutch)."""
+
+
+def allowed_moves(current: PlanStatus) -> list[PlanStatus]:
+    """The statuses a plan may move to from `current`, in lifecycle order (what the page offers as buttons)."""
+    order = list(PlanStatus)
+    return sorted(TRANSITIONS[current], key=order.index)
+
+
+def transition_problem(current: PlanStatus, target: PlanStatus) -> str | None:
+    """Why the move is refused, in Dutch naming the allowed ones; None when it is allowed."""
+    if target in TRANSITIONS[current]:
+        return None
+    moves = allowed_moves(current)
+    allowed = (" of ".join(f"'{STATUSES[m]}'" for m in moves) if moves
+               else "geen enkele andere status (een beëindigd plan is afgesloten)")
+    return (f"een plan dat {STATUSES[current]} is kan niet naar '{STATUSES[target]}'; "
+            f"toegelaten is: {allowed}")
+
+
+def check_objective_level(kind: PlanKind, level: ObjectiveLevel, parent_level: ObjectiveLevel | None) -> None:
+    """An agreement has policy objectives, at the top; a multi-year plan strategic ones at the top and
+    operational ones under a strategic one."""
+    if kind == PlanKind.AGREEMENT:
+        if level != ObjectiveLevel.POLICY:
+            raise ObjectiveLevelError(
+                f"een samenwerkingsovereenkomst heeft alleen beleidsdoelstellingen, geen {OBJECTIVE_LEVELS[level]}")
+        if parent_level is not None:
+            raise ObjectiveLevelError("een beleidsdoelstelling staat niet onder een andere doelstelling")
+        return
+    if level == ObjectiveLevel.POLICY:
+        raise ObjectiveLevelError("een meerjarenplan heeft strategische en operationele doelstellingen, "
+                                  "geen beleidsdoelstellingen")
+    if level == ObjectiveLevel.STRATEGIC and parent_level is not None:
+        raise ObjectiveLevelError("een strategische doelstelling staat bovenaan, niet onder een andere doelstelling")
+    if level == ObjectiveLevel.OPERATIONAL and parent_level != ObjectiveLevel.STRATEGIC:
+        raise ObjectiveLevelError("een operationele doelstelling staat onder een strategische doelstelling")
+
+
+def default_level(kind: PlanKind, has_parent: bool) -> ObjectiveLevel:
+    """The level an objective gets when none is given: the only one its place allows."""
+    if kind == PlanKind.AGREEMENT:
+        return ObjectiveLevel.POLICY
+    return ObjectiveLevel.OPERATIONAL if has_parent else ObjectiveLevel.STRATEGIC
+
+
+def carries_actions(kind: PlanKind, level: ObjectiveLevel) -> bool:
+    """Actions hang under an agreement's policy objectives and under a multi-year plan's operational ones."""
+    return level == (ObjectiveLevel.POLICY if kind == PlanKind.AGREEMENT else ObjectiveLevel.OPERATIONAL)
+
+
+def check_feed(feed: Feed, rule: str | None) -> CountingRule | None:
+    """The counting rule an indicator keeps: required (and known) when it is counted, absent when entered."""
+    if feed == Feed.ENTERED:
+        if rule:
+            raise IndicatorFeedError("een ingevoerde indicator heeft geen telregel; kies 'geteld' om een telregel "
+                                     "te gebruiken")
+        return None
+    if not rule:
+        raise IndicatorFeedError("een getelde indicator heeft een telregel nodig: "
+                                 + ", ".join(f"{r.value} ({label})" for r, label in COUNTING_RULES.items()))
+    try:
+        return CountingRule(rule)
+    except ValueError:
+        raise IndicatorFeedError(f"onbekende telregel {rule!r}; kies uit "
+                                 + ", ".join(r.value for r in CountingRule)) from None
+
+
+def years_of(starts_on_year: int, ends_on_year: int) -> range:
+    """The calendar years a plan's period touches: the years it may have targets (and realisations) for."""
+    return range(starts_on_year, ends_on_year + 1)
+
+
+def year_problem(year: int, starts_on_year: int, ends_on_year: int) -> str | None:
+    if year in years_of(starts_on_year, ends_on_year):
+        return None
+    return (f"{year} valt buiten de looptijd van het plan ({starts_on_year}–{ends_on_year}); een streefwaarde "
+            "hoort bij een jaar binnen de looptijd")
+
+
+def child_code(parent_code: str | None, position: int) -> str:
+    """The code an item gets when none is given: "3" at the top, "1.2" as the second under "1"."""
+    return str(position) if not parent_code else f"{parent_code}.{position}"
+
+
+CONSTRAINT_REASONS: dict[str, str] = {
+    "uq_targets_indicator_year": "voor dit jaar werd intussen al een streefwaarde vastgelegd; laad opnieuw",
+    "ck_plans_period": "de einddatum van een plan ligt niet vóór de begindatum",
+    "ck_indicators_feed_rule": "een getelde indicator heeft een telregel, een ingevoerde geen",
+}
+"""The Dutch reason for each constraint of the plans' tables, for a write the database refused (app.py)."""

@@ -1,7 +1,233 @@
-"""(being written)"""
+"""The realisations' portal pages. A partner (`/partner/realisaties/…`): its plans, and per plan every indicator:
+an entered one with its realisations per year (value, narrative, evidence, status, the reasons when sent back) and
+the forms to enter or correct one with an evidence file; a counted one with its value and the events it came
+from. A coordinator (`/samenwerking/realisaties/…`): the submitted realisations to approve or send back with
+reasons, and the same view of a plan. Forms post without JavaScript; a refusal shows the page again with the
+Dutch reason beside the form and what was typed kept."""
 
 from __future__ import annotations
 
-from litestar.types import ControllerRouterHandler
+import uuid
+from typing import Any
+from urllib.parse import quote
 
-ROUTES: list[ControllerRouterHandler] = []
+from litestar import Request, get, post
+from litestar.datastructures import UploadFile
+from litestar.params import Parameter
+from litestar.response import Redirect, Stream, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.partners.plans.rules import COUNTING_RULES, PLAN_KINDS
+from services.partners.plans.rules import STATUSES as PLAN_STATUSES
+from services.partners.portal import COORDINATORS, PARTNERS, form_post, visitor
+from services.partners.realisations import rules, service
+from services.partners.realisations.models import Evidence
+from services.partners.realisations.rules import STATUSES, RealisationStatus
+from services.partners.realisations.schemas import CorrectionIn, RealisationIn
+from shared.auth import Principal
+from shared.db import savepoints
+from shared.portal.forms import Form, command
+from shared.portal.pages import PRIVATE, FormData, Upload, Viewer, undone_on_refusal, upload_chunks
+from shared.problems import Invalid, Problem
+from shared.storage import ObjectStore, ObjectStream
+
+PARTNER = "partner/realisaties"
+COORDINATOR = "samenwerking/realisaties"
+FIELDS = {"value": "value", "narrative": "narrative", "year": "year", "filename": "file", "reasons": "reasons"}
+"""The service's field names → the form's."""
+LABELS = {"status_labels": STATUSES, "rule_labels": COUNTING_RULES, "plan_statuses": PLAN_STATUSES,
+          "plan_kinds": PLAN_KINDS}
+
+
+def _year(text: str | None) -> int | None:
+    return int(text) if text and text.strip().isdigit() else None
+
+
+async def plan_page(who: Viewer, session: AsyncSession, plan_id: uuid.UUID, year: int | None, *, prefix: str,
+                    forms: dict[str, Form] | None = None, status_code: int = 200) -> Template:
+    """The plan's indicators with their realisations and counted values; `forms` holds what was typed in a form
+    that was refused (keyed `new-<indicator id>` or `fix-<realisation id>`)."""
+    view = await service.plan_realisations(session, who.person, plan_id, year)
+    return who.page("realisations/plan.html", {
+        **LABELS, "view": view, "plan": view.plan, "prefix": prefix, "forms": forms or {},
+        "open": view.plan.status in rules.OPEN_PLAN_STATUSES, "coordinator": service.is_coordinator(who.person),
+        "empty": Form()}, status_code=status_code)
+
+
+# --- the partner's pages ----------------------------------------------------------------------------------
+
+
+@get(f"/{{tenant:str}}/{PARTNER}/")
+async def partner_plans(request: Request[Any, Any, Any], session: AsyncSession) -> Template:
+    who = visitor(request, PARTNERS)
+    organisation, plans = await service.my_plans(session, who.person)
+    return who.page("realisations/partner_index.html", {**LABELS, "organisation": organisation, "plans": plans})
+
+
+@get(f"/{{tenant:str}}/{PARTNER}/{{plan_id:uuid}}")
+async def partner_plan(request: Request[Any, Any, Any], session: AsyncSession, plan_id: uuid.UUID,
+                       jaar: str | None = Parameter(default=None)) -> Template:
+    who = visitor(request, PARTNERS)
+    return await plan_page(who, session, plan_id, _year(jaar), prefix=PARTNER)
+
+
+async def _store_evidence(session: AsyncSession, principal: Principal, store: ObjectStore, realisation_id: uuid.UUID,
+                          upload: Any) -> None:
+    if isinstance(upload, UploadFile) and upload.filename:
+        await service.upload_evidence(savepoints(session), principal, store, realisation_id,
+                                      filename=upload.filename, content_type=upload.content_type,
+                                      chunks=upload_chunks(upload))
+
+
+@post(f"/{{tenant:str}}/{PARTNER}/{{plan_id:uuid}}/indicatoren/{{indicator_id:uuid}}")
+async def enter(request: Request[Any, Any, Any], session: AsyncSession, store: ObjectStore, plan_id: uuid.UUID,
+                indicator_id: uuid.UUID, data: Upload) -> Template | Redirect:
+    """A new realisation with its evidence file: both or neither (a refused file undoes the realisation)."""
+    return await _entered(request, session, store, plan_id, indicator_id, data, PARTNER, PARTNERS)
+
+
+@post(f"/{{tenant:str}}/{PARTNER}/{{plan_id:uuid}}/realisaties/{{realisation_id:uuid}}")
+async def correct(request: Request[Any, Any, Any], session: AsyncSession, store: ObjectStore, plan_id: uuid.UUID,
+                  realisation_id: uuid.UUID, data: Upload) -> Template | Redirect:
+    """A correction (of a sent-back one, or one still waiting), submitted again, with an extra file if given."""
+    return await _corrected(request, session, store, plan_id, realisation_id, data, PARTNER, PARTNERS)
+
+
+async def _entered(request: Request[Any, Any, Any], session: AsyncSession, store: ObjectStore, plan_id: uuid.UUID,
+                   indicator_id: uuid.UUID, data: dict[str, Any], prefix: str,
+                   roles: tuple[str, ...]) -> Template | Redirect:
+    who, form = form_post(request, data, roles)
+    upload = data.get("file")
+    try:
+        async with undone_on_refusal(session):
+            year = _year(form.values.get("year"))
+            if year is None:
+                raise Invalid("kies het jaar", field="year")
+            entry = await service.submit(session, who.person, indicator_id, command(RealisationIn, {
+                "year": year, "value": form.values.get("value", ""), "narrative": form.values.get("narrative", "")}))
+            await _store_evidence(session, who.person, store, entry.realisation.id, upload)
+            who.flash(f"Uw realisatie voor {year} is ingediend; de coördinator beoordeelt ze.")
+            return who.redirect(f"{prefix}/{plan_id}?jaar={year}#i-{indicator_id}")
+    except Problem as exc:
+        form.refuse_problem(exc, FIELDS)
+        status = exc.status
+    finally:
+        if isinstance(upload, UploadFile):
+            await upload.close()
+    return await plan_page(who, session, plan_id, _year(form.values.get("year")), prefix=prefix,
+                           forms={f"new-{indicator_id}": form}, status_code=status)
+
+
+async def _corrected(request: Request[Any, Any, Any], session: AsyncSession, store: ObjectStore, plan_id: uuid.UUID,
+                     realisation_id: uuid.UUID, data: dict[str, Any], prefix: str,
+                     roles: tuple[str, ...]) -> Template | Redirect:
+    who, form = form_post(request, data, roles)
+    upload = data.get("file")
+    try:
+        async with undone_on_refusal(session):
+            entry = await service.correct(session, who.person, realisation_id, command(CorrectionIn, {
+                "value": form.values.get("value", ""), "narrative": form.values.get("narrative", "")}),
+                form.version())
+            await _store_evidence(session, who.person, store, realisation_id, upload)
+            who.flash(f"Uw verbeterde realisatie voor {entry.realisation.year} is opnieuw ingediend.")
+            return who.redirect(f"{prefix}/{plan_id}?jaar={entry.realisation.year}#r-{realisation_id}")
+    except Problem as exc:
+        form.refuse_problem(exc, FIELDS)
+        status = exc.status
+    finally:
+        if isinstance(upload, UploadFile):
+            await upload.close()
+    return await plan_page(who, session, plan_id, None, prefix=prefix, forms={f"fix-{realisation_id}": form},
+                           status_code=status)
+
+
+def _evidence_response(evidence: Evidence, content: ObjectStream) -> Stream:
+    return Stream(content.chunks, media_type=evidence.content_type, headers={
+        **PRIVATE, "Content-Length": str(content.size),
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(evidence.file_name)}",
+        "X-Content-SHA256": evidence.sha256})
+
+
+@get(f"/{{tenant:str}}/{PARTNER}/bewijs/{{realisation_id:uuid}}/{{evidence_id:uuid}}")
+async def partner_evidence(request: Request[Any, Any, Any], session: AsyncSession, store: ObjectStore,
+                           realisation_id: uuid.UUID, evidence_id: uuid.UUID) -> Stream:
+    who = visitor(request, PARTNERS)
+    return _evidence_response(*await service.read_evidence(session, who.person, store, realisation_id, evidence_id))
+
+
+# --- the coordinator's pages ------------------------------------------------------------------------------
+
+
+async def review_page(who: Viewer, session: AsyncSession, forms: dict[str, Form] | None = None,
+                      status_code: int = 200) -> Template:
+    waiting = await service.page(session, who.person, status=RealisationStatus.SUBMITTED, plan_id=None, year=None,
+                                 after=None, limit=200)
+    plans = await service.plans_named(session, who.person.tenant, {e.realisation.plan_id for e in waiting})
+    return who.page("realisations/review.html", {
+        **LABELS, "waiting": waiting, "plans": plans, "forms": forms or {}, "empty": Form()}, status_code=status_code)
+
+
+@get(f"/{{tenant:str}}/{COORDINATOR}/")
+async def to_review(request: Request[Any, Any, Any], session: AsyncSession) -> Template:
+    return await review_page(visitor(request, COORDINATORS), session)
+
+
+@get(f"/{{tenant:str}}/{COORDINATOR}/plannen/{{plan_id:uuid}}")
+async def coordinator_plan(request: Request[Any, Any, Any], session: AsyncSession, plan_id: uuid.UUID,
+                           jaar: str | None = Parameter(default=None)) -> Template:
+    who = visitor(request, COORDINATORS)
+    return await plan_page(who, session, plan_id, _year(jaar), prefix=COORDINATOR)
+
+
+@post(f"/{{tenant:str}}/{COORDINATOR}/plannen/{{plan_id:uuid}}/indicatoren/{{indicator_id:uuid}}")
+async def coordinator_enter(request: Request[Any, Any, Any], session: AsyncSession, store: ObjectStore,
+                            plan_id: uuid.UUID, indicator_id: uuid.UUID, data: Upload) -> Template | Redirect:
+    return await _entered(request, session, store, plan_id, indicator_id, data, f"{COORDINATOR}/plannen",
+                          COORDINATORS)
+
+
+@post(f"/{{tenant:str}}/{COORDINATOR}/plannen/{{plan_id:uuid}}/realisaties/{{realisation_id:uuid}}")
+async def coordinator_correct(request: Request[Any, Any, Any], session: AsyncSession, store: ObjectStore,
+                              plan_id: uuid.UUID, realisation_id: uuid.UUID, data: Upload) -> Template | Redirect:
+    return await _corrected(request, session, store, plan_id, realisation_id, data, f"{COORDINATOR}/plannen",
+                            COORDINATORS)
+
+
+@post(f"/{{tenant:str}}/{COORDINATOR}/{{realisation_id:uuid}}/goedkeuren")
+async def approve(request: Request[Any, Any, Any], session: AsyncSession, realisation_id: uuid.UUID,
+                  data: FormData) -> Template | Redirect:
+    who, form = form_post(request, data, COORDINATORS)
+    try:
+        async with undone_on_refusal(session):
+            entry = await service.approve(session, who.person, realisation_id, form.version())
+            who.flash(f"De realisatie voor {entry.indicator.name} ({entry.realisation.year}) is goedgekeurd.")
+            return who.redirect(f"{COORDINATOR}/")
+    except Problem as exc:
+        form.refuse_problem(exc, FIELDS)
+        return await review_page(who, session, {f"approve-{realisation_id}": form}, exc.status)
+
+
+@post(f"/{{tenant:str}}/{COORDINATOR}/{{realisation_id:uuid}}/terugsturen")
+async def send_back(request: Request[Any, Any, Any], session: AsyncSession, realisation_id: uuid.UUID,
+                    data: FormData) -> Template | Redirect:
+    who, form = form_post(request, data, COORDINATORS)
+    try:
+        async with undone_on_refusal(session):
+            entry = await service.send_back(session, who.person, realisation_id, form.values.get("reasons", ""),
+                                            form.version())
+            who.flash(f"De realisatie voor {entry.indicator.name} ({entry.realisation.year}) is teruggestuurd.")
+            return who.redirect(f"{COORDINATOR}/")
+    except Problem as exc:
+        form.refuse_problem(exc, FIELDS)
+        return await review_page(who, session, {f"back-{realisation_id}": form}, exc.status)
+
+
+@get(f"/{{tenant:str}}/{COORDINATOR}/bewijs/{{realisation_id:uuid}}/{{evidence_id:uuid}}")
+async def coordinator_evidence(request: Request[Any, Any, Any], session: AsyncSession, store: ObjectStore,
+                               realisation_id: uuid.UUID, evidence_id: uuid.UUID) -> Stream:
+    who = visitor(request, COORDINATORS)
+    return _evidence_response(*await service.read_evidence(session, who.person, store, realisation_id, evidence_id))
+
+
+ROUTES = [partner_plans, partner_plan, enter, correct, partner_evidence, to_review, coordinator_plan,
+          coordinator_enter, coordinator_correct, approve, send_back, coordinator_evidence]

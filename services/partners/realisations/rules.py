@@ -3,7 +3,13 @@ a sent-back realisation is corrected and submitted again. An approved one is fin
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+
+from services.partners.plans.rules import STATUSES as PLAN_STATUSES
+from services.partners.plans.rules import Feed, PlanStatus
+from shared.problems import Conflict, Invalid
 
 
 class RealisationStatus(StrEnum):
@@ -17,3 +23,78 @@ STATUSES: dict[RealisationStatus, str] = {
     RealisationStatus.APPROVED: "goedgekeurd",
     RealisationStatus.SENT_BACK: "teruggestuurd",
 }
+
+
+CONSTRAINT_REASONS: dict[str, str] = {
+    "uq_realisations_indicator_year": "voor deze indicator is er voor dat jaar al een realisatie; corrigeer die",
+}
+"""The Dutch reason of a write the database refused (two first entries for one indicator and year at once)."""
+
+OPEN_PLAN_STATUSES = frozenset({PlanStatus.SIGNED, PlanStatus.ACTIVE})
+"""Realisations are entered for a plan that is signed or running, not for a draft or an ended one."""
+
+MAX_VALUE = Decimal("9999999999999")
+PLACES = Decimal("0.001")
+
+
+def parse_value(text: str) -> Decimal:
+    """A realisation's value: a decimal string with at most three decimals ("108", "12.5", "12,5")."""
+    cleaned = text.strip().replace(" ", "").replace(",", ".")
+    try:
+        value = Decimal(cleaned)
+    except (InvalidOperation, ValueError):
+        raise Invalid(f"{text!r} is geen getal (bv. 108 of 12,5)", field="value") from None
+    if not value.is_finite():
+        raise Invalid(f"{text!r} is geen getal (bv. 108 of 12,5)", field="value")
+    if value != value.quantize(PLACES):
+        raise Invalid("een waarde heeft hoogstens drie cijfers na de komma", field="value")
+    if abs(value) > MAX_VALUE:
+        raise Invalid("deze waarde is te groot", field="value")
+    return value.quantize(PLACES)
+
+
+def check_entered(feed: Feed) -> None:
+    if feed == Feed.COUNTED:
+        raise Invalid("deze indicator wordt geteld uit gebeurtenissen: er wordt geen realisatie voor ingevuld",
+                      field="indicator")
+
+
+def check_year(year: int, starts_on: date, ends_on: date) -> None:
+    if not starts_on.year <= year <= ends_on.year:
+        raise Invalid(f"{year} valt buiten de looptijd van de overeenkomst ({starts_on.year}–{ends_on.year})",
+                      field="year")
+
+
+def check_plan_open(status: PlanStatus) -> None:
+    if status not in OPEN_PLAN_STATUSES:
+        raise Conflict(f"de overeenkomst is {PLAN_STATUSES[status]}: realisaties worden enkel ingediend voor een "
+                       "ondertekende of lopende overeenkomst", status=status.value)
+
+
+def check_new(existing: RealisationStatus | None) -> None:
+    """One realisation per indicator and year: a second entry is refused (an approved one is final; any other
+    is corrected instead)."""
+    if existing == RealisationStatus.APPROVED:
+        raise Conflict("de realisatie voor dit jaar is al goedgekeurd")
+    if existing is not None:
+        raise Conflict(f"voor dit jaar is er al een realisatie ({STATUSES[existing]}); corrigeer die",
+                       status=existing.value)
+
+
+def check_correctable(status: RealisationStatus) -> None:
+    if status == RealisationStatus.APPROVED:
+        raise Conflict("een goedgekeurde realisatie wordt niet meer gewijzigd")
+
+
+def check_decidable(status: RealisationStatus) -> None:
+    """Approve or send back: only what is submitted and waits for review."""
+    if status != RealisationStatus.SUBMITTED:
+        raise Conflict(f"deze realisatie is {STATUSES[status]}: enkel een ingediende wordt beoordeeld",
+                       status=status.value)
+
+
+def check_reasons(reasons: str) -> str:
+    cleaned = reasons.strip()
+    if not cleaned:
+        raise Invalid("geef de redenen waarom u de realisatie terugstuurt", field="reasons")
+    return cleaned

@@ -64,6 +64,18 @@ def test_a_call_without_a_token_is_refused(api: httpx.Client) -> None:
     assert problem_type(response) == "urn:regie:problem:unauthenticated"
 
 
+def test_a_public_read_needs_no_token_but_a_write_or_another_path_still_does(api: httpx.Client) -> None:
+    """/public/ paths are read without login (the supplier catalogue): forwarded anonymously; the service decides."""
+    catalogue = api.get("/antwerpen/api/partners/public/catalogue", params={"q": "catering"})
+    assert catalogue.status_code == 200, catalogue.text
+    assert "items" in catalogue.json() and "counts" in catalogue.json()
+    posted = api.post("/antwerpen/api/partners/public/catalogue", json={})
+    assert posted.status_code == 401
+    sneaked = api.get("/antwerpen/api/partners/public/../organisations")
+    assert sneaked.status_code in (400, 401, 404)
+    assert api.get("/antwerpen/api/partners/organisations").status_code == 401
+
+
 def test_a_basic_authorization_header_is_not_a_token(api: httpx.Client) -> None:
     response = api.get("/antwerpen/api/partners/organisations", headers={"authorization": "Basic YTpi"})
     assert response.status_code == 401

@@ -262,7 +262,7 @@ def upgrade() -> None:
     )
 
     op.create_table(
-        "audit_log", uid(primary_key=True), tenant(),
+        "audit_trail", uid(primary_key=True), tenant(),
         sa.Column("at", TS, nullable=False, server_default=sa.text("clock_timestamp()")),
         sa.Column("actor", sa.String(200), nullable=False),
         sa.Column("action", sa.String(80), nullable=False),
@@ -272,32 +272,32 @@ def upgrade() -> None:
         sa.Column("after", JSONB),
         sa.Column("reasons", sa.Text, nullable=False, server_default=""),
     )
-    op.create_index("ix_audit_log_entity", "audit_log", ["tenant", "entity", "entity_id", "at"])
+    op.create_index("ix_audit_trail_entity", "audit_trail", ["tenant", "entity", "entity_id", "at"])
 
     for table in ("recognitions", "offerings", "staff_figures", "organisation_changes", "plans", "plan_parties",
                   "plan_documents", "objectives", "actions", "indicators", "targets", "realisations",
                   "realisation_evidence", "grant_awards", "grant_payments", "food_deliveries", "food_rounds"):
         for statement in tenant_isolation(table):
             op.execute(statement)
-    for statement in tenant_isolation("audit_log", privileges="SELECT, INSERT"):
+    for statement in tenant_isolation("audit_trail", privileges="SELECT, INSERT"):
         op.execute(statement)
     op.execute("""
-        CREATE FUNCTION audit_log_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE FUNCTION audit_trail_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-            RAISE EXCEPTION 'audit_log is append-only: % refused', TG_OP;
+            RAISE EXCEPTION 'audit_trail is append-only: % refused', TG_OP;
         END $$""")
-    op.execute("""CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_log
-                  FOR EACH STATEMENT EXECUTE FUNCTION audit_log_is_append_only()""")
-    op.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM {app_role()}")
+    op.execute("""CREATE TRIGGER audit_trail_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_trail
+                  FOR EACH STATEMENT EXECUTE FUNCTION audit_trail_is_append_only()""")
+    op.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_trail FROM {app_role()}")
 
 
 def downgrade() -> None:
-    for table in ("audit_log", "food_rounds", "food_deliveries", "grant_payments", "grant_awards",
+    for table in ("audit_trail", "food_rounds", "food_deliveries", "grant_payments", "grant_awards",
                   "realisation_evidence", "realisations", "targets", "indicators", "actions", "objectives",
                   "plan_documents", "plan_parties", "plans", "organisation_changes", "staff_figures", "offerings",
                   "recognitions"):
         op.drop_table(table)
-    op.execute("DROP FUNCTION audit_log_is_append_only()")
+    op.execute("DROP FUNCTION audit_trail_is_append_only()")
     for column in ("search_vector", "updated_at", "search_document", "website", "phone", "email", "postcode",
                    "street", "description"):
         op.drop_column("organisations", column)

@@ -1,0 +1,226 @@
+"""The public catalogue's use cases: search the suppliers, and the fact sheet of a municipality. Read only; the
+API and the pages both call these, so both show the same rules and labels."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TypeVar, cast
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.partners.catalogue.repository import CatalogueRepository, Filters, Found, offered
+from services.partners.catalogue.schemas import CatalogueResults, ContactOut, OfferingHit, RubricCount, Supplier
+from services.partners.facts.models import GrantAward
+from services.partners.organisations import rules
+from services.partners.organisations import service as organisations
+from services.partners.organisations.models import Organisation, StaffFigure
+from services.partners.organisations.municipalities import Municipality, find, name_of
+from services.partners.organisations.rules import OFFERING_KINDS, RUBRICS
+from services.partners.plans.models import Plan
+from shared.problems import BadRequest, Invalid, NotFound
+
+T = TypeVar("T")
+MAX_QUERY = 200
+MAX_PAGE = 100
+
+
+@dataclass(frozen=True)
+class Search:
+    filters: Filters
+    offset: int
+    limit: int
+
+
+def cursor_of(offset: int) -> str:
+    """An opaque cursor: the position of the next page in the ranked results (relevance then name order is not
+    a key a person's next page could resume from, and nobody pages deep into a catalogue)."""
+    return base64.urlsafe_b64encode(f"o{offset}".encode()).decode().rstrip("=")
+
+
+def offset_of(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise BadRequest("ongeldige cursor") from exc
+    if not raw.startswith("o") or not raw[1:].isdigit() or int(raw[1:]) > 100_000:
+        raise BadRequest("ongeldige cursor")
+    return int(raw[1:])
+
+
+def checked_search(*, q: str | None, rubrics: list[str], kind: str | None, municipality: str | None,
+                   limit: int, cursor: str | None) -> Search:
+    """What a person asked, checked: an unknown rubric, kind or municipality is a 422 that names the valid
+    ones."""
+    q = (q or "").strip()
+    if len(q) > MAX_QUERY:
+        raise Invalid(f"de zoektekst is langer dan {MAX_QUERY} tekens", field="q")
+    unknown = [r for r in rubrics if r not in RUBRICS]
+    if unknown:
+        raise Invalid(f"onbekende rubriek {unknown[0]!r}; geldig zijn: " + ", ".join(RUBRICS), field="rubric")
+    if kind and kind not in OFFERING_KINDS:
+        raise Invalid(f"onbekende soort {kind!r}; geldig zijn: product, service", field="kind")
+    code = None
+    if municipality:
+        found = find(municipality)
+        if found is None:
+            raise Invalid(f"{municipality!r} is geen Vlaamse gemeente", field="municipality")
+        code = found.code
+    if not 1 <= limit <= MAX_PAGE:
+        raise Invalid(f"limit ligt tussen 1 en {MAX_PAGE}", field="limit")
+    return Search(Filters(q=q, rubrics=tuple(dict.fromkeys(rubrics)), kind=kind or None, municipality=code),
+                  offset_of(cursor), limit)
+
+
+class BriefCache:
+    """What a broad search costs, kept a few seconds per process: its counts (per rubric, and the total) and the
+    ids of its pages. Those visit every matching supplier (thousands for one common word), and the pages of one
+    search and its rubric choices ask for the same again and again. A narrow search (up to BROAD matches) reads
+    its results afresh each time; a broad one may lag a change by up to TTL seconds, as may a count. Bounded, and
+    per process: a replica that misses simply counts."""
+
+    TTL = 15.0
+    SIZE = 4096
+    BROAD = 200
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.kept: OrderedDict[tuple[object, ...], tuple[float, object]] = OrderedDict()
+
+    def peek(self, key: tuple[object, ...]) -> object | None:
+        hit = self.kept.get(key)
+        if hit is None or self.clock() - hit[0] >= self.TTL:
+            return None
+        self.kept.move_to_end(key)
+        return hit[1]
+
+    def put(self, key: tuple[object, ...], value: object) -> None:
+        self.kept[key] = (self.clock(), value)
+        self.kept.move_to_end(key)
+        while len(self.kept) > self.SIZE:
+            self.kept.popitem(last=False)
+
+    async def get(self, key: tuple[object, ...], compute: Callable[[], Awaitable[T]]) -> T:
+        hit = self.peek(key)
+        if hit is not None:
+            return cast(T, hit)
+        value = await compute()
+        self.put(key, value)
+        return value
+
+
+CACHE = BriefCache()
+
+
+async def search(session: AsyncSession, tenant: str, asked: Search) -> tuple[Found, str | None]:
+    """The page of results and the cursor of the next page (None on the last)."""
+    repository = CatalogueRepository(session, tenant)
+    day = organisations.today()
+    f = asked.filters
+    page_key = ("page", tenant, day, f, asked.offset, asked.limit)
+    page = cast(list[uuid.UUID] | None, CACHE.peek(page_key))
+    if page is None:
+        page = await repository.page(f, day, asked.offset, asked.limit)
+        if asked.offset == 0 and len(page) < asked.limit:
+            total = len(page)  # all of it on the first page: nothing to count
+        else:
+            total = await CACHE.get(("total", tenant, day, f), lambda: repository.total(f, day))
+        if total > CACHE.BROAD:
+            CACHE.put(page_key, page)
+    else:
+        total = await CACHE.get(("total", tenant, day, f), lambda: repository.total(f, day))
+    counts = await CACHE.get(("rubrics", tenant, f.q, f.kind, f.municipality), lambda: repository.counts_per_rubric(f))
+    rows = await repository.organisations(page)
+    matching = await repository.matching_offerings(page, f) if f.q else {o.id: offered(o, f) for o in rows}
+    found = Found(organisations=rows, matching=matching, counts=counts, total=total)
+    after = asked.offset + asked.limit
+    return found, cursor_of(after) if after < total else None
+
+
+def results_out(found: Found, next_cursor: str | None) -> CatalogueResults:
+    """What the API answers and the page shows: plain values, kept as they are by the brief cache."""
+    day = organisations.today()
+    items = [Supplier(
+        id=o.id, name=o.name, kind=o.kind, kind_label=rules.label_of(rules.KINDS, o.kind),
+        municipality=o.municipality, municipality_name=name_of(o.municipality), description=o.description,
+        rubrics=sorted({f.rubric for f in o.offerings}),
+        offerings=[OfferingHit(rubric=f.rubric, rubric_label=rules.label_of(rules.RUBRICS, f.rubric), kind=f.kind,
+                               kind_label=rules.label_of(rules.OFFERING_KINDS, f.kind), description=f.description)
+                   for f in found.matching.get(o.id, [])],
+        contact=ContactOut(street=o.street, postcode=o.postcode, email=o.email, phone=o.phone, website=o.website),
+        social_economy=organisations.is_social_economy(o, day)) for o in found.organisations]
+    counts = [RubricCount(rubric=code, label=label, count=found.counts.get(code, 0))
+              for code, label in rules.RUBRICS.items()]
+    return CatalogueResults(items=items, counts=counts, total=found.total, next_cursor=next_cursor)
+
+
+async def answer(session: AsyncSession, tenant: str, asked: Search) -> CatalogueResults:
+    """The search's answer; a broad one is kept as briefly as its page ids (BriefCache), so its pages and the API
+    answer it from memory for those few seconds."""
+    key = ("answer", tenant, organisations.today(), asked)
+    if isinstance(kept := CACHE.peek(key), CatalogueResults):
+        return kept
+    found, next_cursor = await search(session, tenant, asked)
+    result = results_out(found, next_cursor)
+    if found.total > CACHE.BROAD:
+        CACHE.put(key, result)
+    return result
+
+
+@dataclass
+class Employer:
+    organisation: Organisation
+    latest: StaffFigure | None
+    social_economy: bool
+
+
+@dataclass
+class FactSheet:
+    municipality: Municipality
+    employers: list[Employer]
+    plans: list[Plan]
+    grants: list[GrantAward]
+    food_grams: int
+    food_deliveries: int
+    food_recipients: int
+    food_people_served: int
+    staff_totals: dict[str, Decimal] = field(default_factory=dict)
+
+    @property
+    def granted_cents(self) -> int:
+        return sum(g.amount_cents for g in self.grants)
+
+
+def municipality_of(tenant: str, code_or_slug: str) -> Municipality:
+    """A municipality of this province (a fact sheet of another province's municipality is that province's)."""
+    found = find(code_or_slug)
+    if found is None or found.province != tenant:
+        raise NotFound(f"{code_or_slug!r} is geen gemeente van deze provincie")
+    return found
+
+
+async def fact_sheet(session: AsyncSession, tenant: str, code_or_slug: str) -> FactSheet:
+    municipality = municipality_of(tenant, code_or_slug)
+    repository = CatalogueRepository(session, tenant)
+    based = await repository.based_in(municipality.code)
+    latest = await repository.latest_staff([o.id for o in based])
+    day = organisations.today()
+    employers = [Employer(o, latest.get(o.id), organisations.is_social_economy(o, day)) for o in based]
+    grams, deliveries, recipients, people = await repository.food_delivered_in(municipality.code)
+    figures = [e.latest for e in employers if e.latest is not None]
+    return FactSheet(
+        municipality=municipality, employers=employers,
+        plans=await repository.public_plans_covering(municipality.code),
+        grants=await repository.grants_to([o.enterprise_number for o in based]),
+        food_grams=grams, food_deliveries=deliveries, food_recipients=recipients, food_people_served=people,
+        staff_totals={"target_group_workers": Decimal(sum(f.target_group_workers for f in figures)),
+                      "supervising_staff": Decimal(sum(f.supervising_staff for f in figures)),
+                      "fte": sum((f.fte for f in figures), Decimal(0))})
