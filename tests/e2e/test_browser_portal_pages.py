@@ -14,14 +14,16 @@ from tests.e2e.browser import log_in
 pytestmark = pytest.mark.browser
 
 TENANT = "limburg"
-TILE_PAGES = {
-    # role → the tiles its home shows, and the heading of the page each tile opens (served by grants)
-    "applicant": {"Aanvragen": "Aanvragen"},
-    "juror": {"Jury": "Jury"},
-    "call-manager": {"Aanvragen": "Aanvragen", "Oproepen beheren": "Oproepen"},
-    "partner": {"Aanvragen": "Aanvragen"},
-    "driver": {},
-    "coordinator": {},
+CATALOGUE = {"Catalogus sociale economie": "Catalogus sociale economie"}
+TILE_PAGES: dict[str, dict[str, str | re.Pattern[str]]] = {
+    # role → the tiles its home shows, and the heading of the page each tile opens (grants' or partners')
+    "applicant": {"Aanvragen": "Aanvragen", **CATALOGUE},
+    "juror": {"Jury": "Jury", **CATALOGUE},
+    "call-manager": {"Aanvragen": "Aanvragen", "Oproepen beheren": "Oproepen", **CATALOGUE},
+    "partner": {"Aanvragen": "Aanvragen", "Mijn organisatie": "Mijn organisatie", **CATALOGUE},
+    "driver": {**CATALOGUE},
+    "coordinator": {"Samenwerking en regie": "Samenwerking en regie",
+                    "Provinciaal overzicht": re.compile(r"^Provinciaal overzicht \d{4}$"), **CATALOGUE},
 }
 
 

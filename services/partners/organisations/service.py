@@ -413,12 +413,20 @@ async def get(session: AsyncSession, principal: Principal, organisation_id: uuid
     return organisation
 
 
+async def own_organisation(session: AsyncSession, principal: Principal) -> Organisation | None:
+    """The organisation the person acts for: the registered one with its token's enterprise number (None when the
+    token carries none, or the organisation is not registered in this province). The one place that link is made."""
+    if not principal.enterprise_number:
+        return None
+    return await OrganisationRepository(session, principal.tenant).get_by_enterprise_number(
+        principal.enterprise_number)
+
+
 async def mine(session: AsyncSession, principal: Principal) -> Organisation:
     """The partner's own organisation, by the enterprise number in its token."""
     if not principal.enterprise_number:
         raise NotFound("uw account is aan geen onderneming gekoppeld")
-    organisation = await OrganisationRepository(session, principal.tenant).get_by_enterprise_number(
-        principal.enterprise_number)
+    organisation = await own_organisation(session, principal)
     if organisation is None:
         raise NotFound(f"onderneming {enterprise_number.formatted(principal.enterprise_number)} staat nog niet in "
                        "het register van deze provincie; vraag de coördinator ze te registreren")

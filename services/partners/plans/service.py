@@ -22,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from services.partners.audit.service import record
 from services.partners.events.published import PlanStatusChangedV1
+from services.partners.organisations import service as organisation_service
 from services.partners.organisations.municipalities import find as find_municipality
 from services.partners.organisations.repository import OrganisationRepository
 from services.partners.plans import rules
@@ -55,10 +56,7 @@ log = logging.getLogger("regie.partners.plans")
 
 async def organisation_of(session: AsyncSession, principal: Principal) -> uuid.UUID | None:
     """The registered organisation of a partner, by its token's enterprise number (None if unregistered)."""
-    if not principal.enterprise_number:
-        return None
-    organisation = await OrganisationRepository(session, principal.tenant).get_by_enterprise_number(
-        principal.enterprise_number)
+    organisation = await organisation_service.own_organisation(session, principal)
     return organisation.id if organisation is not None else None
 
 

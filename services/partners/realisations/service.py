@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.partners.audit.service import record
 from services.partners.facts import counting
+from services.partners.organisations import service as organisation_service
 from services.partners.organisations.models import Organisation
-from services.partners.organisations.repository import OrganisationRepository
 from services.partners.plans.models import Indicator, Plan
 from services.partners.plans.repository import PlanRepository
 from services.partners.portal import COORDINATORS, PARTNERS
@@ -62,10 +62,9 @@ def is_coordinator(principal: Principal) -> bool:
 
 async def organisation_of(session: AsyncSession, principal: Principal) -> Organisation | None:
     """The partner's own organisation (the token's enterprise number), if registered."""
-    if not principal.has_any(PARTNERS) or not principal.enterprise_number:
+    if not principal.has_any(PARTNERS):
         return None
-    return await OrganisationRepository(session, principal.tenant).get_by_enterprise_number(
-        principal.enterprise_number)
+    return await organisation_service.own_organisation(session, principal)
 
 
 async def party(session: AsyncSession, principal: Principal, plan_id: uuid.UUID) -> Organisation | None:
