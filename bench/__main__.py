@@ -6,7 +6,9 @@ neither a running `make run` nor a test run is disturbed, stopped afterwards.
 2. 200 applicants submitting in the last seconds before a deadline through the real HTTP API, checked for
    lost or doubled submissions (bench/submit_load.py);
 3. the yearly coordination report of an agreement with 200 indicators as PDF and XLSX, through partners' HTTP API
-   and in-process (bench/partners_report.py)."""
+   and in-process (bench/partners_report.py);
+4. the public supplier catalogue searched through the gateway by 16 clients at 50,000 organisations
+   (bench/catalogue_search.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ os.environ.setdefault("REGIE_STATE_DIR", os.path.join(os.path.dirname(os.path.di
                                                       ".stack", "bench"))
 os.environ.setdefault("REGIE_PORT_BASE", "24000")
 
-from bench import partners_report, ranking, submit_load  # noqa: E402  (the environment above must be set first)
+from bench import catalogue_search, partners_report, ranking, submit_load  # noqa: E402  (the environment above must be set first)
 from devstack.config import StackConfig  # noqa: E402
 from devstack.stack import Stack  # noqa: E402
 
@@ -30,6 +32,8 @@ def main() -> int:
         failed |= submit_load.main(["--profile", "test"])
         print("\n== the yearly coordination report ==", flush=True)
         failed |= partners_report.main(["--profile", "test"])
+        print("\n== the public catalogue at 50,000 organisations ==", flush=True)
+        failed |= catalogue_search.main(["--profile", "test"])
     finally:
         if os.environ.get("REGIE_KEEP_STACK") != "1":
             Stack(StackConfig.from_env("test")).down()

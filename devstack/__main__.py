@@ -33,7 +33,11 @@ def welcome(config: StackConfig) -> str:
         "    meer aanvragers / more applicants: " + ", ".join(EXTRA_APPLICANTS),
         "    meer partners / more partners: " + ", ".join(EXTRA_PARTNERS),
         "  demo: Oost-Vlaanderen: een besliste oproep met haar hele geschiedenis / a decided call with its history;",
-        "        Antwerpen: een open oproep met een concept-aanvraag / an open call with a draft application",
+        "        Antwerpen: een open oproep met een concept-aanvraag / an open call with a draft application;",
+        "        West-Vlaanderen: de regionale samenwerkingsovereenkomst Westhoek met realisaties 2020 /",
+        "        the Westhoek regional agreement with its 2020 realisations; Antwerpen: de overeenkomst met VDAB en",
+        "        het meerjarenplan van Turnhout / the agreement with VDAB and Turnhout's multi-year plan;",
+        "        catalogus zonder aanmelding / catalogue without login: <portaal>/<provincie>/catalogus/",
         "  stoppen / stop:     make stop",
         "",
     ]

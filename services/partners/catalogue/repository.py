@@ -1,7 +1,8 @@
 """Every query of the public catalogue and the municipalities' fact sheets, each from the tenant-scoped base
 statement.
 
-The search runs on the generated `search_vector` (Dutch stemming, accents folded, GIN index). A supplier is an
+The search runs on the catalogue's own index (catalogue/models.py: Dutch stemming, accents folded, a GIN index
+PostgreSQL can use, which it cannot under `organisations`' Row-Level Security). A supplier is an
 organisation with at least one offering, or a social-economy enterprise (by kind, or by a recognition valid
 today): the counts per rubric need no such check, since an organisation with an offering is a supplier, so they
 read the offerings' (tenant, rubric, organisation_id) index alone unless a text or municipality filter asks for
@@ -20,6 +21,7 @@ from sqlalchemy import ColumnElement, Select, String, and_, cast, exists, false,
 from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.orm import noload
 
+from services.partners.catalogue.models import CatalogueEntry
 from services.partners.facts.models import FoodDelivery, GrantAward
 from services.partners.organisations.models import Offering, Organisation, Recognition, StaffFigure
 from services.partners.organisations.rules import SOCIAL_ECONOMY_KINDS, SOCIAL_ECONOMY_RECOGNITIONS
@@ -29,7 +31,6 @@ from services.partners.plans.rules import OPEN_TERMS
 from shared.db import TenantRepository
 
 CONFIG: ColumnElement[object] = literal_column("'regie_dutch'::regconfig")
-SEARCH_VECTOR: ColumnElement[str] = literal_column("organisations.search_vector")
 _LAST_WORD = re.compile(r"(?:^|\s)(\w+)$")
 
 
@@ -97,11 +98,29 @@ class CatalogueRepository(TenantRepository):
             conditions.append(Offering.kind == kind)
         return conditions
 
+    async def asked_text(self, q: str) -> ColumnElement[object] | None:
+        """The tsquery of what was typed, or None when it asks nothing: no text, or only stop words ("de", "en"),
+        which match everything rather than nothing. Asked of PostgreSQL once, so that the search itself is a
+        plain match the index answers."""
+        query = text_query(q)
+        if query is None or not await self.session.scalar(select(func.numnode(query))):
+            return None
+        return query
+
+    def _matching_ids(self, query: ColumnElement[object]) -> Select[Any]:
+        """The ids of this province's organisations whose entry matches, from the catalogue's index. Planned on
+        its own (a MATERIALIZED common table expression): inside a join PostgreSQL tends to scan the whole index
+        table rather than ask its GIN index, not knowing how few rows the text will match."""
+        matching = (select(CatalogueEntry.organisation_id)
+                    .where(CatalogueEntry.tenant == self.tenant, CatalogueEntry.search_vector.op("@@")(query))
+                    .cte("matching").prefix_with("MATERIALIZED"))
+        return select(matching.c.organisation_id)
+
     def _organisation_filter(self, query: ColumnElement[object] | None,
                              municipality: str | None) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = []
         if query is not None:
-            conditions.append(or_(func.numnode(query) == 0, SEARCH_VECTOR.op("@@")(query)))
+            conditions.append(Organisation.id.in_(self._matching_ids(query)))
         if municipality is not None:
             conditions.append(Organisation.municipality == municipality)
         return conditions
@@ -121,15 +140,16 @@ class CatalogueRepository(TenantRepository):
 
     async def page(self, filters: Filters, today: date, offset: int, limit: int) -> list[uuid.UUID]:
         """The ids of one page: by relevance (ts_rank) then name, or by name without text."""
-        query = text_query(filters.q)
+        query = await self.asked_text(filters.q)
         order: list[Any] = [Organisation.name, Organisation.id]
+        statement = self._matched(filters, query, today)
         if query is not None:
-            order.insert(0, func.ts_rank(SEARCH_VECTOR, query).desc())
-        return list((await self.session.scalars(
-            self._matched(filters, query, today).order_by(*order).offset(offset).limit(limit))).all())
+            statement = statement.join(CatalogueEntry, CatalogueEntry.organisation_id == Organisation.id)
+            order.insert(0, func.ts_rank(CatalogueEntry.search_vector, query).desc())
+        return list((await self.session.scalars(statement.order_by(*order).offset(offset).limit(limit))).all())
 
     async def total(self, filters: Filters, today: date) -> int:
-        matched = self._matched(filters, text_query(filters.q), today)
+        matched = self._matched(filters, await self.asked_text(filters.q), today)
         return await self.session.scalar(select(func.count()).select_from(matched.subquery())) or 0
 
     async def organisations(self, ids: Sequence[uuid.UUID]) -> list[Organisation]:
@@ -143,7 +163,7 @@ class CatalogueRepository(TenantRepository):
     async def counts_per_rubric(self, filters: Filters) -> dict[str, int]:
         """Suppliers per rubric over the text, municipality and kind filters (not the rubric filter, so the
         facets say what choosing another rubric would give)."""
-        query = text_query(filters.q)
+        query = await self.asked_text(filters.q)
         statement = (self.select(Offering, Offering.rubric, func.count(func.distinct(Offering.organisation_id)))
                      .where(*self._offering_filter((), filters.kind)).group_by(Offering.rubric))
         organisation_conditions = self._organisation_filter(query, filters.municipality)
@@ -160,7 +180,7 @@ class CatalogueRepository(TenantRepository):
         organisations are filtered by `offered`."""
         if not organisation_ids:
             return {}
-        query = text_query(filters.q)
+        query = await self.asked_text(filters.q)
         if query is None:
             return {}
         text_match = func.to_tsvector(CONFIG, Offering.description).op("@@")(query)
