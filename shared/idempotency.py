@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from litestar import Response
+from litestar import Request, Response
 from sqlalchemy import DateTime, Integer, String, func, select
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -91,6 +91,15 @@ async def claim(session: AsyncSession, *, tenant: str, subject: str, key: str | 
     assert earlier.status_code is not None  # a claim is only committed together with its answer
     return KeyedRequest(tenant, subject, key, Response(earlier.answer, status_code=earlier.status_code,
                                                        headers=dict(earlier.headers)))
+
+
+async def claim_request(session: AsyncSession, request: Request[Any, Any, Any], *, tenant: str, subject: str,
+                        key: str | None) -> KeyedRequest | None:
+    """`claim` for a request as it came: its method, path, query string and body make its fingerprint."""
+    if key is None or not key.strip():
+        return None
+    fingerprint = request_hash(request.method, request.url.path, request.url.query, await request.body())
+    return await claim(session, tenant=tenant, subject=subject, key=key, fingerprint=fingerprint)
 
 
 async def remember(session: AsyncSession, keyed: KeyedRequest | None, response: Response[Any]) -> Response[Any]:

@@ -181,10 +181,8 @@ class ApplicationController(Controller):
         """Submits the draft as the lead saw it (If-Match: 428 without, 412 when it changed since). With an
         Idempotency-Key, a retry gets the first answer again; the key on another request is 422."""
         expected = expected_version(if_match)
-        keyed = await idempotency.claim(
-            session, tenant=principal.tenant, subject=principal.subject, key=idempotency_key,
-            fingerprint=idempotency.request_hash(request.method, request.url.path, request.url.query,
-                                                 await request.body()))
+        keyed = await idempotency.claim_request(session, request, tenant=principal.tenant,
+                                                subject=principal.subject, key=idempotency_key)
         if keyed is not None and keyed.replay is not None:
             return keyed.replay
         application, warnings = await service.submit(session, principal, application_id, expected, idempotency_key)

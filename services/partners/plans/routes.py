@@ -38,11 +38,12 @@ from services.partners.plans.schemas import (
     TargetIn,
     TargetOut,
 )
+from shared import idempotency
 from shared.auth import Principal, require_roles
 from shared.problems import BadRequest
 from shared.service_app import Runtime
 from shared.storage import ObjectStore
-from shared.versioning import IfMatch, etag, expected_version
+from shared.versioning import IdempotencyKey, IfMatch, etag, expected_version
 
 WRITERS = rules.COORDINATORS
 READERS = (*rules.READERS, "partner")
@@ -125,8 +126,15 @@ class PlanController(Controller):
     tags = ["plans"]
 
     @post("/", guards=[require_roles(*WRITERS)])
-    async def create_plan(self, data: DraftPlan, session: AsyncSession, principal: Principal) -> Response[PlanOut]:
-        return await answered(session, principal, await service.create(session, principal, data), 201)
+    async def create_plan(self, request: Request, data: DraftPlan, session: AsyncSession, principal: Principal,
+                          idempotency_key: IdempotencyKey = None) -> Response[PlanOut]:
+        """A new plan, in draft. With an Idempotency-Key, a retry gets the first answer, not a second plan."""
+        keyed = await idempotency.claim_request(session, request, tenant=principal.tenant,
+                                                subject=principal.subject, key=idempotency_key)
+        if keyed is not None and keyed.replay is not None:
+            return keyed.replay
+        return await idempotency.remember(
+            session, keyed, await answered(session, principal, await service.create(session, principal, data), 201))
 
     @get("/", guards=[require_roles(*READERS)])
     async def list_plans(

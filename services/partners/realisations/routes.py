@@ -23,11 +23,12 @@ from services.partners.realisations.schemas import (
     SendBackIn,
     SourceOut,
 )
+from shared import idempotency
 from shared.auth import Principal, require_roles
 from shared.problems import BadRequest, Invalid
 from shared.service_app import Runtime
 from shared.storage import ObjectStore
-from shared.versioning import IfMatch, etag, expected_version
+from shared.versioning import IdempotencyKey, IfMatch, etag, expected_version
 
 ENTERING = (*PARTNERS, *COORDINATORS)
 """Who enters and reads realisations: a partner of the plan (checked by the service) or a coordinator."""
@@ -65,10 +66,16 @@ class IndicatorRealisationController(Controller):
     tags = ["realisations"]
 
     @post("/realisations", guards=[require_roles(*ENTERING)])
-    async def submit(self, indicator_id: uuid.UUID, data: RealisationIn, session: AsyncSession,
-                     principal: Principal) -> Response[RealisationOut]:
-        """An entered indicator's value and narrative for a year of the plan: submitted for review."""
-        return with_etag(await service.submit(session, principal, indicator_id, data), 201)
+    async def submit(self, request: Request, indicator_id: uuid.UUID, data: RealisationIn, session: AsyncSession,
+                     principal: Principal, idempotency_key: IdempotencyKey = None) -> Response[RealisationOut]:
+        """An entered indicator's value and narrative for a year of the plan: submitted for review. With an
+        Idempotency-Key, a retry (a partner's connection that dropped) gets the first answer again."""
+        keyed = await idempotency.claim_request(session, request, tenant=principal.tenant,
+                                                subject=principal.subject, key=idempotency_key)
+        if keyed is not None and keyed.replay is not None:
+            return keyed.replay
+        return await idempotency.remember(
+            session, keyed, with_etag(await service.submit(session, principal, indicator_id, data), 201))
 
     @get("/realisations", guards=[require_roles(*ENTERING)])
     async def list_of_indicator(self, indicator_id: uuid.UUID, session: AsyncSession,

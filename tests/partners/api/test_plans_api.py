@@ -103,6 +103,22 @@ def test_a_plan_with_bad_input_is_refused_in_dutch_and_nothing_is_created(
     assert title not in titles(listed.json())
 
 
+def test_a_retried_creation_with_its_idempotency_key_makes_one_plan(api: PlansApi) -> None:
+    title = unique("Plan opnieuw verstuurd")
+    municipality = of_province(api.tenant)[-1].name  # one the other tests leave alone
+    body = {"kind": "agreement", "title": title, "starts_on": "2025-01-01", "ends_on": "2026-12-31",
+            "municipalities": [municipality]}
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    first, again = (api.post("/plans", body, **key) for _ in range(2))
+    assert (first.status_code, again.status_code) == (201, 201), again.text
+    assert first.json()["id"] == again.json()["id"] and first.headers["etag"] == again.headers["etag"]
+    listed = api.get("/plans", limit=200, municipality=municipality).json()["items"]
+    assert [p["id"] for p in listed if p["title"] == title] == [first.json()["id"]]
+    changed = api.post("/plans", {**body, "title": title + " (gewijzigd)"}, **key)
+    assert changed.status_code == 422 and "Idempotency-Key" in changed.text
+    assert api.post("/plans", body).status_code == 201  # without a key, each request is a new plan
+
+
 def test_only_coordinators_write_and_a_partner_reads_only_its_own_organisations_plans(api: PlansApi) -> None:
     mine = api.new_plan(title=unique("Plan met partner"),
                         parties=[{"organisation_id": api.organisation_of("partner"), "role": "uitvoerder"}])

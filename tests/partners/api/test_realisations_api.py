@@ -292,3 +292,20 @@ def test_a_sent_back_realisation_shows_its_reasons_and_is_corrected_on_the_partn
     assert corrected.status_code in (302, 303), corrected.text
     after = httpx.get(world.url(f"/realisations/{realisation['id']}"), headers=world.as_("coordinator")).json()
     assert (after["status"], after["value"], len(after["evidence"])) == ("submitted", "96.000", 1)
+
+
+def test_a_retried_entry_with_its_idempotency_key_gets_the_first_answer_and_enters_nothing_twice(
+        world: World) -> None:
+    """A partner's phone loses the answer and sends again, even both at once: one realisation, the same answer."""
+    key = {"Idempotency-Key": f"realisatie-{world.plan_id}"}
+    body = {"year": 2026, "value": "42", "narrative": "Opnieuw verstuurd na een onderbroken verbinding."}
+    first, second = at_once(*(lambda: httpx.post(realisations_of(world, PLACES), json=body,
+                                                 headers=world.as_("partner", **key)) for _ in range(2)))
+    assert (first.status_code, second.status_code) == (201, 201), (first.text, second.text)
+    assert first.json()["id"] == second.json()["id"] and first.headers["etag"] == second.headers["etag"]
+    listed = httpx.get(realisations_of(world, PLACES), headers=world.as_("coordinator")).json()
+    assert [r["id"] for r in listed if r["year"] == 2026] == [first.json()["id"]]
+    other = httpx.post(realisations_of(world, PLACES), json={**body, "value": "43"},
+                       headers=world.as_("partner", **key))
+    assert other.status_code == 422 and "Idempotency-Key" in other.text
+    assert [e["action"] for e in audit_actions(world, first.json()["id"])] == ["realisation.submitted"]
