@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base
+from shared.isolation import tenant_isolation
 from shared.problems import Invalid
 
 MAX_KEY_LENGTH = 200
@@ -41,6 +42,15 @@ class IdempotentRequest(Base):
     answer: Mapped[Any | None] = mapped_column(JSONB)
     headers: Mapped[dict[str, str]] = mapped_column(JSONB, server_default="{}")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.clock_timestamp())
+
+
+def create_table() -> None:
+    """In a service's migration: the table, with its tenant policy and the request role's grants."""
+    from alembic import op
+
+    Base.metadata.create_all(op.get_bind(), tables=[Base.metadata.tables[IdempotentRequest.__tablename__]])
+    for statement in tenant_isolation(IdempotentRequest.__tablename__):
+        op.execute(statement)
 
 
 def request_hash(method: str, path: str, query: str, body: bytes) -> str:

@@ -6,11 +6,9 @@ Revises: 0003
 Create Date: 2026-12-02
 """
 
-import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects.postgresql import JSONB
 
-from shared.isolation import tenant_isolation
+from shared import idempotency
 
 revision = "0004"
 down_revision = "0003"
@@ -19,19 +17,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        "idempotent_requests",
-        sa.Column("tenant", sa.String(40), primary_key=True),
-        sa.Column("subject", sa.String(100), primary_key=True),
-        sa.Column("idempotency_key", sa.String(200), primary_key=True),
-        sa.Column("request_hash", sa.String(64), nullable=False),
-        sa.Column("status_code", sa.Integer),
-        sa.Column("answer", JSONB),
-        sa.Column("headers", JSONB, nullable=False, server_default="{}"),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.clock_timestamp()),
-    )
-    for statement in tenant_isolation("idempotent_requests"):
-        op.execute(statement)
+    idempotency.create_table()
 
 
 def downgrade() -> None:
