@@ -15,6 +15,7 @@ from services.partners.facts.handlers import SUBSCRIPTIONS as FACT_SUBSCRIPTIONS
 from services.partners.organisations import pages as organisation_pages
 from services.partners.organisations import routes as organisation_routes
 from services.partners.organisations import rules as organisation_rules
+from services.partners.organisations.days import announce_recognition_days
 from services.partners.overview import pages as overview_pages
 from services.partners.plans import pages as plan_pages
 from services.partners.plans import routes as plan_routes
@@ -39,6 +40,7 @@ SPEC = ServiceSpec(
     migrations_dir=Path(__file__).parent / "migrations",
     settings=PartnersSettings,
     subscriptions=FACT_SUBSCRIPTIONS,
+    background=[announce_recognition_days],
     uses_storage=True,
     public_paths=portal.PUBLIC_PATHS,
     templates=portal.TEMPLATES,

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, func
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -37,6 +37,9 @@ class Organisation(Base):
     """What the catalogue's free text searches: name, description, municipality, rubrics and offerings,
     rewritten by the service on every change (the generated `search_vector` column indexes it, in Dutch,
     accents folded)."""
+    social_economy_announced: Mapped[bool | None] = mapped_column(Boolean)
+    """Whether the last event partners published of it said "social economy": a recognition that starts or ends
+    with the passing of a day changes that without anyone writing (organisations/days.py announces it)."""
     version: Mapped[int] = mapped_column(Integer, server_default="1")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

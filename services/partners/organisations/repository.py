@@ -4,11 +4,12 @@ statement."""
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, exists, func, or_, select
 
-from services.partners.organisations.models import Organisation, OrganisationChange
-from services.partners.organisations.rules import ChangeStatus
+from services.partners.organisations.models import Organisation, OrganisationChange, Recognition
+from services.partners.organisations.rules import SOCIAL_ECONOMY_KINDS, SOCIAL_ECONOMY_RECOGNITIONS, ChangeStatus
 from shared.db import TenantRepository
 
 
@@ -19,6 +20,19 @@ class OrganisationRepository(TenantRepository):
 
     async def get(self, organisation_id: uuid.UUID) -> Organisation | None:
         return await self.session.scalar(self.select(Organisation).where(Organisation.id == organisation_id))
+
+    async def status_may_differ(self, day: date) -> list[Organisation]:
+        """Locked (skipping rows another replica holds): the organisations whose social-economy status on `day`,
+        by kind or by a recognition valid that day, is not what partners last announced. The caller checks each
+        against the rules again; this only keeps the scan in the database."""
+        valid = exists().where(
+            Recognition.organisation_id == Organisation.id,
+            Recognition.kind.in_([str(k) for k in SOCIAL_ECONOMY_RECOGNITIONS]),
+            Recognition.valid_from <= day, or_(Recognition.valid_until.is_(None), Recognition.valid_until >= day))
+        now = or_(Organisation.kind.in_([str(k) for k in SOCIAL_ECONOMY_KINDS]), valid)
+        return list((await self.session.scalars(
+            self.select(Organisation).where(Organisation.social_economy_announced.is_distinct_from(now))
+            .order_by(Organisation.id).limit(500).with_for_update(skip_locked=True))).all())
 
     async def lock(self, organisation_id: uuid.UUID) -> Organisation | None:
         """FOR UPDATE, read afresh: two edits of one entry (or an edit and an approval) are serialised, so the

@@ -190,6 +190,7 @@ def refresh_search_document(organisation: Organisation) -> None:
 
 
 def _stage_updated(session: AsyncSession, organisation: Organisation, changed: list[str]) -> None:
+    organisation.social_economy_announced = is_social_economy(organisation)
     stage(session, OrganisationUpdatedV1(
         organisation_id=str(organisation.id), enterprise_number=organisation.enterprise_number,
         name=organisation.name, kind=organisation.kind, municipality=organisation.municipality,
@@ -199,8 +200,9 @@ def _stage_updated(session: AsyncSession, organisation: Organisation, changed: l
 
 
 def _stage_recognition_changed(session: AsyncSession, organisation: Organisation,
-                               change_id: uuid.UUID | None) -> None:
-    day = today()
+                               change_id: uuid.UUID | None, day: date | None = None) -> None:
+    day = day or today()
+    organisation.social_economy_announced = is_social_economy(organisation, day)
     stage(session, OrganisationRecognitionChangedV1(
         organisation_id=str(organisation.id), enterprise_number=organisation.enterprise_number,
         name=organisation.name, kind=organisation.kind,
@@ -245,6 +247,7 @@ async def register(session: AsyncSession, principal: Principal, command: Registe
     if organisation.recognitions:
         record(session, principal.tenant, principal.username or principal.subject, "recognition.registered",
                "organisation", organisation.id, None, snapshot(organisation.kind, recognition_terms(organisation)))
+    organisation.social_economy_announced = is_social_economy(organisation)
     stage(session, OrganisationRegisteredV1(
         organisation_id=str(organisation.id), enterprise_number=number, name=organisation.name,
         kind=organisation.kind, municipality=organisation.municipality,
@@ -411,6 +414,19 @@ async def get(session: AsyncSession, principal: Principal, organisation_id: uuid
     if not principal.has_any(READERS) and organisation.enterprise_number != principal.enterprise_number:
         raise Forbidden("u kunt alleen de fiche van uw eigen organisatie zien")
     return organisation
+
+
+async def announce_day(session: AsyncSession, tenant: str, day: date) -> list[Organisation]:
+    """The organisations whose social-economy status changed with the passing of the days up to `day` (a
+    recognition that started or ended), each announced as organisation.recognition.changed, once: the one place
+    grants' eligibility learns what no write told it. Locked rows of another replica are left to it."""
+    changed = []
+    for organisation in await OrganisationRepository(session, tenant).status_may_differ(day):
+        if is_social_economy(organisation, day) != organisation.social_economy_announced:
+            _stage_recognition_changed(session, organisation, None, day)
+            changed.append(organisation)
+    await session.flush()
+    return changed
 
 
 async def own_organisation(session: AsyncSession, principal: Principal) -> Organisation | None:

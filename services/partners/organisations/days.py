@@ -1,0 +1,36 @@
+"""The passing of days: a recognition valid from tomorrow, or until yesterday, changes whether an organisation is a
+social-economy enterprise without anyone writing. Every replica looks every few minutes (safe together: the rows
+are locked, skipping what another replica holds) and announces each such change once, as
+organisation.recognition.changed, so that grants' eligibility follows."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import cast
+
+from services.partners.organisations import service
+from services.partners.settings import PartnersSettings
+from shared.service_app import Runtime
+
+log = logging.getLogger("regie.partners.days")
+
+
+async def announce_recognition_days(runtime: Runtime) -> None:
+    poll = cast(PartnersSettings, runtime.settings).day_poll_seconds
+    while not runtime.stop.is_set():
+        day = service.today()
+        for tenant in runtime.settings.tenants:
+            try:
+                async with runtime.db.transaction(tenant) as session:
+                    changed = await service.announce_day(session, tenant, day)
+                for organisation in changed:
+                    log.info("recognition status changed with the day", extra={
+                        "organisation_id": str(organisation.id), "tenant": tenant,
+                        "social_economy": organisation.social_economy_announced})
+            except Exception:
+                log.exception("announcing the day's recognition changes failed", extra={"tenant": tenant})
+        try:
+            await asyncio.wait_for(runtime.stop.wait(), poll)
+        except TimeoutError:
+            pass
