@@ -1,7 +1,8 @@
-"""The partner and coordinator portals in Debian's chromium: a partner enters a realisation with an evidence file
-on its plan's page, the coordinator approves it on the review page, and the yearly report then holds the value,
-in the PDF (its extracted text) and in the spreadsheet (the cell, read back with openpyxl). And the public
-catalogue: searched without login, through the gateway, by free text without the accent and by rubric."""
+"""The partner and coordinator portals in Debian's chromium: a partner finds its plan on its landing page and enters
+a realisation with an evidence file on the plan's page, the coordinator approves it on the review page, and the
+yearly report then holds the value, in the PDF (its extracted text) and in the spreadsheet (the cell, read back with
+openpyxl). And the public catalogue: searched without login, through the gateway, by free text without the accent
+and by rubric."""
 
 from __future__ import annotations
 
@@ -49,7 +50,10 @@ def test_a_realisation_entered_with_evidence_and_approved_is_in_the_report_pdf_a
     api, plan, indicator = active_plan
     narrative = "Honderdzevenendertig deelnemers, waarvan 40 doorgestroomd naar regulier werk."
 
-    log_in(page, gateway_url, TENANT, "partner", f"partner/realisaties/{plan['id']}")
+    log_in(page, gateway_url, TENANT, "partner", "partner/")
+    # the landing page lists the plans the partner's organisation is party to, with the way to its realisations
+    plans = page.locator("section", has=page.get_by_role("heading", name="Overeenkomsten en plannen"))
+    plans.get_by_role("row", name=plan["title"]).get_by_role("link", name="Realisaties invullen").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(plan["title"])
     form = page.locator(f"#i-{indicator}")
     form.get_by_label("Jaar", exact=True).select_option(str(YEAR))

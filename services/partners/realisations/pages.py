@@ -17,6 +17,8 @@ from litestar.params import Parameter
 from litestar.response import Redirect, Stream, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.partners.organisations.models import Organisation
+from services.partners.organisations.pages import Section, partner_section
 from services.partners.plans.rules import COUNTING_RULES, PLAN_KINDS
 from services.partners.plans.rules import STATUSES as PLAN_STATUSES
 from services.partners.portal import COORDINATORS, PARTNERS, form_post, visitor
@@ -55,6 +57,16 @@ async def plan_page(who: Viewer, session: AsyncSession, plan_id: uuid.UUID, year
 
 
 # --- the partner's pages ----------------------------------------------------------------------------------
+
+
+@partner_section
+async def plans_section(session: AsyncSession, who: Viewer, organisation: Organisation | None) -> Section | None:
+    """On the partner's landing page: the plans its organisation is party to, each with its realisations to enter
+    and its report."""
+    if organisation is None:
+        return None
+    _, plans = await service.my_plans(session, who.person)
+    return Section("realisations/_partner_section.html", {**LABELS, "plans": plans})
 
 
 @get(f"/{{tenant:str}}/{PARTNER}/")
