@@ -17,6 +17,7 @@ import io
 import tempfile
 import zipfile
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import BinaryIO, cast
 
@@ -109,6 +110,12 @@ class ObjectStream:
 
     size: int
     chunks: AsyncIterator[bytes]
+
+
+@dataclass
+class Upload:
+    kept: bool = False
+    """Set by the block of `ObjectStore.removed_unless_kept` once the stored object is recorded."""
 
 
 def object_key(tenant: str, aggregate: str, aggregate_id: str, file_id: str) -> str:
@@ -229,6 +236,18 @@ class ObjectStore:
     async def remove(self, key: str) -> None:
         """Removes an object that was stored but never recorded (its record was refused)."""
         await asyncio.to_thread(self.client.remove_object, self.bucket, key)
+
+    @asynccontextmanager
+    async def removed_unless_kept(self, key: str) -> AsyncIterator[Upload]:
+        """Around the short transaction that records an object already stored under `key`: the block sets
+        `kept` once the record is in; when it does not (a refusal, a failure, or a retry that finds the first
+        upload recorded), the object is removed, so no object outlives a missing record."""
+        upload = Upload()
+        try:
+            yield upload
+        finally:
+            if not upload.kept:
+                await self.remove(key)
 
     async def exists(self, key: str) -> bool:
         try:

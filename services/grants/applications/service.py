@@ -297,8 +297,7 @@ async def upload_attachment(units: UnitOfWork, principal: Principal, store: Obje
     stored = await store.upload(chunks, tenant=principal.tenant, aggregate="applications",
                                 aggregate_id=str(application_id), filename=terms.filename,
                                 claimed_type=content_type, accepted=terms.accepted, max_bytes=terms.max_bytes)
-    kept = False
-    try:
+    async with store.removed_unless_kept(stored.key) as upload:
         async with units() as session:
             application = await _own_draft(session, principal, application_id, None)
             if idempotency_key:  # a retry that raced this one may have recorded its upload first
@@ -315,10 +314,7 @@ async def upload_attachment(units: UnitOfWork, principal: Principal, store: Obje
             application.attachments.append(attachment)
             await _saved(session, application)
             await session.refresh(attachment)
-            kept = True
-    finally:
-        if not kept:
-            await store.remove(stored.key)
+            upload.kept = True
     return attachment, True
 
 

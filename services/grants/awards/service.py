@@ -381,8 +381,7 @@ async def upload_attachment(units: UnitOfWork, principal: Principal, store: Obje
         report_id = report.id
     stored = await store.upload(chunks, tenant=tenant, aggregate="award-reports", aggregate_id=str(report_id),
                                 filename=filename, claimed_type=content_type, accepted=DOCUMENTS)
-    kept = False
-    try:
+    async with store.removed_unless_kept(stored.key) as upload:
         async with units() as session:
             await _lead(session, principal, application_id)
             report = await _locked_report(session, tenant, application_id, kind, None)
@@ -397,10 +396,7 @@ async def upload_attachment(units: UnitOfWork, principal: Principal, store: Obje
                    before=None if before is None else {k: before[k] for k in ("filename", "sha256")},
                    after={"filename": stored.filename, "sha256": stored.sha256, "size_bytes": stored.size})
             await session.flush()
-            kept = True
-    finally:
-        if not kept:
-            await store.remove(stored.key)
+            upload.kept = True
     return report
 
 

@@ -591,8 +591,7 @@ async def upload_document(units: UnitOfWork, principal: Principal, store: Object
         _not_ended(plan, "een document opladen")
     stored = await store.upload(chunks, tenant=principal.tenant, aggregate="plan", aggregate_id=str(plan_id),
                                 filename=name, claimed_type=content_type, accepted=DOCUMENTS)
-    kept = False
-    try:
+    async with store.removed_unless_kept(stored.key) as upload:
         async with units() as session:
             plan = await _locked(session, principal, plan_id)
             _not_ended(plan, "een document opladen")
@@ -606,10 +605,7 @@ async def upload_document(units: UnitOfWork, principal: Principal, store: Object
                     "sha256": document.sha256, "size": document.size})
             await session.flush()
             await session.refresh(document)
-            kept = True
-    finally:
-        if not kept:
-            await store.remove(stored.key)
+            upload.kept = True
     return document
 
 

@@ -329,8 +329,7 @@ async def upload_evidence(units: UnitOfWork, principal: Principal, store: Object
     stored = await store.upload(chunks, tenant=principal.tenant, aggregate="realisation",
                                 aggregate_id=str(realisation_id), filename=name[:255], claimed_type=content_type,
                                 accepted=DOCUMENTS)
-    kept = False
-    try:
+    async with store.removed_unless_kept(stored.key) as upload:
         async with units() as session:
             realisation = await _attachable(session, principal, realisation_id, locked=True)
             evidence = Evidence(
@@ -342,10 +341,7 @@ async def upload_evidence(units: UnitOfWork, principal: Principal, store: Object
                    realisation.id, None, {"evidence_id": str(evidence.id), "file_name": evidence.file_name,
                                           "sha256": evidence.sha256, "size": evidence.size})
             await session.flush()
-            kept = True
-    finally:
-        if not kept:
-            await store.remove(stored.key)
+            upload.kept = True
     return evidence
 
 
