@@ -33,11 +33,11 @@ from devstack.platform import start_services
 from devstack.stack import Stack
 from services.partners.organisations import service
 from services.partners.organisations.models import Organisation
-from services.partners.organisations.municipalities import of_province
 from services.partners.organisations.rules import RUBRICS
 from services.partners.organisations.schemas import OfferingIn, RecognitionIn, RegisterOrganisation, StaffIn
 from shared.auth import Principal
 from shared.db import Database
+from shared.municipalities import of_province
 
 TENANT = "antwerpen"
 LIMIT_MS = 50.0

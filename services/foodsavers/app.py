@@ -1,4 +1,6 @@
-"""foodsavers: the wiring."""
+"""foodsavers: the wiring. Each capability brings its API controllers (routes.py) and its portal pages
+(pages.py): the registry, planning, the logbook the drivers' phones fill, food safety, impact, the driver's app
+and the coordinator's dashboard."""
 
 from __future__ import annotations
 
@@ -6,16 +8,37 @@ from pathlib import Path
 
 from litestar import Litestar
 
-from services.foodsavers.donors.routes import DonorController
+from services.foodsavers import portal
+from services.foodsavers.dashboard import pages as dashboard_pages
+from services.foodsavers.driver import pages as driver_pages
+from services.foodsavers.impact import pages as impact_pages
+from services.foodsavers.impact import routes as impact_routes
+from services.foodsavers.logbook import routes as logbook_routes
+from services.foodsavers.planning import pages as planning_pages
+from services.foodsavers.planning import routes as planning_routes
+from services.foodsavers.registry import pages as registry_pages
+from services.foodsavers.registry import routes as registry_routes
+from services.foodsavers.safety import pages as safety_pages
+from services.foodsavers.safety import routes as safety_routes
 from services.foodsavers.settings import FoodsaversSettings
 from shared.service_app import ServiceSpec, create_service_app
 
 SPEC = ServiceSpec(
     name="foodsavers",
-    route_handlers=[DonorController],
+    route_handlers=[
+        *registry_routes.CONTROLLERS, *planning_routes.CONTROLLERS, *logbook_routes.CONTROLLERS,
+        *safety_routes.CONTROLLERS, *impact_routes.CONTROLLERS,
+        # The portal pages (Dutch paths), each capability's next to its rules.
+        *driver_pages.ROUTES, *dashboard_pages.ROUTES, *registry_pages.ROUTES, *planning_pages.ROUTES,
+        *safety_pages.ROUTES, *impact_pages.ROUTES,
+    ],
     migrations_dir=Path(__file__).parent / "migrations",
     settings=FoodsaversSettings,
+    background=[],
     uses_storage=True,
+    templates=portal.TEMPLATES,
+    portals=portal.PORTALS,
+    constraint_reasons={},
 )
 
 

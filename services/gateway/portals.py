@@ -33,6 +33,8 @@ PAGES: dict[str, str] = {
     "samenwerking": "partners",
     "overzicht": "partners",
     "catalogus": "partners",
+    "chauffeur": "foodsavers",
+    "voedsel": "foodsavers",
 }
 """prefix → the service that serves /<tenant>/<prefix>/… (the path goes on unchanged)."""
 

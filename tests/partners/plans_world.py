@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from devstack.realms import enterprise_number
-from services.partners.organisations.municipalities import of_province
+from shared.municipalities import of_province
 from tests.conftest import Tokens
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"

@@ -14,10 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.partners.catalogue import service
 from services.partners.organisations import rules
-from services.partners.organisations.municipalities import name_of, of_province
 from services.partners.plans.rules import PLAN_KINDS, STATUSES
 from services.partners.portal import public_visitor
 from shared import enterprise_number
+from shared.municipalities import name_of, of_province
 from shared.portal.forms import Form, field_messages, sentence
 from shared.problems import Problem
 from shared.service_app import Runtime

@@ -18,7 +18,7 @@ from services.partners.catalogue.schemas import (
     PlanOut,
 )
 from services.partners.organisations import rules
-from services.partners.organisations.municipalities import Municipality, of_province
+from shared.municipalities import Municipality, of_province
 from shared.problems import NotFound
 from shared.tenancy import is_tenant
 

@@ -21,9 +21,9 @@ from services.partners.facts.models import GrantAward
 from services.partners.organisations import rules
 from services.partners.organisations import service as organisations
 from services.partners.organisations.models import Organisation, StaffFigure
-from services.partners.organisations.municipalities import Municipality, find, name_of
 from services.partners.organisations.rules import OFFERING_KINDS, RUBRICS
 from services.partners.plans.models import Plan
+from shared.municipalities import Municipality, find, name_of
 from shared.problems import BadRequest, Invalid, NotFound
 
 T = TypeVar("T")

@@ -10,7 +10,6 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from services.partners.organisations.models import Organisation
-from services.partners.organisations.municipalities import name_of
 from services.partners.organisations.schemas import (
     ContactIn,
     OfferingIn,
@@ -19,6 +18,7 @@ from services.partners.organisations.schemas import (
     RegisterOrganisation,
     StaffIn,
 )
+from shared.municipalities import name_of
 from shared.portal.forms import Form, field_messages, sentence
 from shared.problems import Problem
 

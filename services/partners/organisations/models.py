@@ -26,7 +26,7 @@ class Organisation(Base):
     name: Mapped[str] = mapped_column(String(300))
     kind: Mapped[str] = mapped_column(String(40))
     municipality: Mapped[str] = mapped_column(String(120))
-    """The Flemish municipality (NIS code) where it is based; organisations/municipalities.py names it."""
+    """The Flemish municipality (NIS code) where it is based; shared/municipalities.py names it."""
     description: Mapped[str] = mapped_column(Text, server_default="")
     street: Mapped[str] = mapped_column(String(200), server_default="")
     postcode: Mapped[str] = mapped_column(String(4), server_default="")

@@ -23,10 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.partners.organisations import form as organisation_form
 from services.partners.organisations import rules, service
 from services.partners.organisations.models import Organisation, OrganisationChange
-from services.partners.organisations.municipalities import find, name_of, of_province
 from services.partners.organisations.repository import OrganisationRepository
 from services.partners.portal import COORDINATORS, PARTNERS, form_post, visitor
 from shared import enterprise_number
+from shared.municipalities import find, name_of, of_province
 from shared.portal.forms import Form
 from shared.portal.pages import FormData, Viewer, undone_on_refusal
 from shared.problems import NotFound, PreconditionFailed, Problem

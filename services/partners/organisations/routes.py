@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.partners.organisations import rules, service
 from services.partners.organisations.models import Organisation, OrganisationChange
-from services.partners.organisations.municipalities import find, name_of
 from services.partners.organisations.repository import OrganisationRepository
 from services.partners.organisations.schemas import (
     ChangeOut,
@@ -27,6 +26,7 @@ from services.partners.organisations.schemas import (
     StaffOut,
 )
 from shared.auth import Principal, require_roles
+from shared.municipalities import find, name_of
 from shared.problems import BadRequest, Invalid
 from shared.versioning import IfMatch, etag, expected_version
 

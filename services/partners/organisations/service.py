@@ -32,7 +32,6 @@ from services.partners.organisations.models import (
     Recognition,
     StaffFigure,
 )
-from services.partners.organisations.municipalities import Municipality, find, name_of, of_province
 from services.partners.organisations.repository import OrganisationRepository
 from services.partners.organisations.rules import ChangeStatus, RecognitionTerms, StaffTerms
 from services.partners.organisations.schemas import (
@@ -47,6 +46,7 @@ from shared import enterprise_number
 from shared.auth import Principal
 from shared.events.outbox import stage
 from shared.ids import uuid7
+from shared.municipalities import Municipality, find, name_of, of_province
 from shared.portal.formats import BRUSSELS
 from shared.problems import Conflict, Forbidden, Invalid, NotFound, PreconditionFailed
 from shared.versioning import check_version

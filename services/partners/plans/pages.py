@@ -24,7 +24,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.partners.audit.rules import action_label, field_label
 from services.partners.audit.service import trails
-from services.partners.organisations.municipalities import name_of
 from services.partners.organisations.repository import OrganisationRepository
 from services.partners.plans import rules, service
 from services.partners.plans.routes import plan_out, summary_out
@@ -32,6 +31,7 @@ from services.partners.plans.rules import ObjectiveLevel, PlanKind
 from services.partners.plans.schemas import ActionIn, DraftPlan, IndicatorIn, ObjectiveIn, PartyIn, PlanOut
 from services.partners.portal import COORDINATORS, PARTNERS, form_post, visitor
 from shared import enterprise_number
+from shared.municipalities import name_of
 from shared.portal import formats
 from shared.portal.forms import Form, reasons
 from shared.portal.pages import FormData, Upload, Viewer, undone_on_refusal, upload_chunks

@@ -13,7 +13,6 @@ from litestar.params import Parameter
 from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.partners.organisations.municipalities import name_of
 from services.partners.plans import rules, service
 from services.partners.plans.models import Indicator, Plan, PlanDocument, Target
 from services.partners.plans.repository import Framework
@@ -40,6 +39,7 @@ from services.partners.plans.schemas import (
 )
 from shared import idempotency
 from shared.auth import Principal, require_roles
+from shared.municipalities import name_of
 from shared.problems import BadRequest
 from shared.service_app import Runtime
 from shared.storage import ObjectStore

@@ -23,7 +23,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from services.partners.audit.service import record
 from services.partners.events.published import PlanStatusChangedV1
 from services.partners.organisations import service as organisation_service
-from services.partners.organisations.municipalities import find as find_municipality
 from services.partners.organisations.repository import OrganisationRepository
 from services.partners.plans import rules
 from services.partners.plans.models import Action, Indicator, Objective, Plan, PlanDocument, PlanParty, Target
@@ -43,6 +42,7 @@ from shared.auth import Principal
 from shared.db import UnitOfWork
 from shared.events.outbox import stage
 from shared.ids import uuid7
+from shared.municipalities import find as find_municipality
 from shared.problems import Conflict, Forbidden, Invalid, NotFound, PreconditionFailed
 from shared.storage import DOCUMENTS, ObjectStore, ObjectStream
 from shared.versioning import check_version

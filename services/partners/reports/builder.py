@@ -13,11 +13,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Protocol
 
-from services.partners.organisations.municipalities import slugify
 from services.partners.plans.models import Action, Indicator, Objective, Plan, PlanParty, Target
 from services.partners.plans.rules import OBJECTIVE_LEVELS, PLAN_KINDS, STATUSES, Feed
 from services.partners.realisations.models import Realisation
 from services.partners.realisations.rules import RealisationStatus
+from shared.municipalities import slugify
 from shared.portal import formats
 
 COLUMNS = ("Beleidsdoelstellingen", "Opmerkingen", "Acties", "Indicatoren", "Realisaties")

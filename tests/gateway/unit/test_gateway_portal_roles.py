@@ -43,9 +43,9 @@ def test_no_tile_for_a_role_whose_portal_no_service_announced() -> None:
 
 
 def test_a_tile_for_a_prefix_the_table_does_not_route_or_routes_elsewhere_is_left_out() -> None:
-    driver = PortalEntry("chauffeur", frozenset({"driver"}), Tile("Chauffeur", "Je ritten."))
+    driver = PortalEntry("bestelwagen", frozenset({"driver"}), Tile("Bestelwagen", "Je ritten."))
     assert tiles_for(frozenset({"driver"}), {"foodsavers": [driver]}) == []  # not in the table
-    assert tiles_for(frozenset({"driver"}), {"foodsavers": [driver]}, {"chauffeur": "foodsavers"}) == [driver]
+    assert tiles_for(frozenset({"driver"}), {"foodsavers": [driver]}, {"bestelwagen": "foodsavers"}) == [driver]
     stray = PortalEntry("jury", frozenset({"juror"}), Tile("Jury elders", "…"))
     assert tiles_for(frozenset({"juror"}), {"partners": [stray]}) == []  # jury is grants', not partners'
 

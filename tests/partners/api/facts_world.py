@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 
 from devstack.realms import enterprise_number as demo_number
-from services.partners.organisations.municipalities import of_province
 from shared.events.envelope import Envelope, encode
 from shared.ids import uuid7
+from shared.municipalities import of_province
 from tests.support import bearer
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"

@@ -19,9 +19,9 @@ import nats
 import pytest
 from sqlalchemy import text
 
-from services.partners.organisations.municipalities import of_province
 from shared.db import Database
 from shared.events.envelope import encode
+from shared.municipalities import of_province
 from tests.grants.decision_world import call_in_review, fix_and_decide
 from tests.partners.api.facts_world import World, envelope, plan_in, publish, register
 from tests.support import random_enterprise_number, stream_events

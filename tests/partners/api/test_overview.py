@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from services.partners.organisations.municipalities import of_province
+from shared.municipalities import of_province
 from shared.portal.formats import BRUSSELS
 from tests.conftest import Platform, Tokens
 from tests.partners.api.facts_world import envelope, publish

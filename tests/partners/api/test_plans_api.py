@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from services.partners.organisations.municipalities import of_province
+from shared.municipalities import of_province
 from tests.partners.plans_world import PlansApi
 from tests.support import stream_events
 

@@ -9,8 +9,8 @@ Create Date: 2026-12-02
 
 from alembic import op
 
-from services.partners.organisations.municipalities import MUNICIPALITIES
 from shared.isolation import app_role
+from shared.municipalities import MUNICIPALITIES
 from shared.tenancy import TENANTS
 
 revision = "0003"

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 
 from services.partners.organisations import municipalities
-from services.partners.organisations.municipalities import MUNICIPALITIES, find, of_province
+from shared.municipalities import MUNICIPALITIES, find, of_province
 
 
 def test_flanders_has_285_municipalities_after_the_2025_mergers() -> None:

@@ -1,4 +1,4 @@
-"""The Flemish municipalities, kept as data (data/municipalities.csv: REFNIS code, Dutch name, province tenant,
+"""The Flemish municipalities, kept as data (shared/data/municipalities.csv: REFNIS code, Dutch name, province tenant,
 from Statbel's list of 1 January 2025, after the mergers). Stored values everywhere are NIS codes; people type a
 name, so `find` accepts a code, a name or a slug, ignoring case and accents."""
 

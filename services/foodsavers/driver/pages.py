@@ -1,0 +1,7 @@
+"""The driver portal pages."""
+
+from __future__ import annotations
+
+from litestar.types import ControllerRouterHandler
+
+ROUTES: list[ControllerRouterHandler] = []
