@@ -297,6 +297,10 @@ def start(config: StackConfig) -> int:
 # --- realm import --------------------------------------------------------------
 
 
+class _Expired(Exception):
+    """The admin token ran out."""
+
+
 class AdminClient:
     """The few admin REST calls the import needs, with the bootstrap admin."""
 
@@ -323,6 +327,18 @@ class AdminClient:
             ) from error
 
     def request(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        """One admin call. The bootstrap admin's token lives 60 s (the master realm's default): an import on a
+        busy machine outlives it, so a 401 fetches a new token and tries once more."""
+        try:
+            return self._request(method, path, body)
+        except _Expired:
+            self.token = self._token()
+        try:
+            return self._request(method, path, body)
+        except _Expired as error:
+            raise StartError(f"Keycloak admin {method} {path} refused a fresh admin token (401)") from error
+
+    def _request(self, method: str, path: str, body: Any) -> tuple[int, Any]:
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(
             f"{self.base}/admin{path}", data=data, method=method,
@@ -337,6 +353,8 @@ class AdminClient:
             raw = error.read()
             if error.code == 404:
                 return 404, None
+            if error.code == 401:
+                raise _Expired from error
             raise StartError(
                 f"Keycloak admin {method} {path} failed ({error.code}): {raw[:500]!r}"
             ) from error

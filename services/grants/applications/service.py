@@ -22,7 +22,6 @@ from services.grants.applications.policy import can_read_application, is_co_appl
 from services.grants.applications.repository import ApplicationRepository
 from services.grants.applications.rules import ApplicationStatus
 from services.grants.applications.schemas import AddCoApplicant, ApplicationChanges, DraftApplication
-from services.grants.audit.service import record
 from services.grants.calls.models import Call
 from services.grants.calls.repository import CallRepository
 from services.grants.calls.rules import MANAGERS, CallStatus
@@ -32,6 +31,7 @@ from services.grants.events.published import ApplicationSubmittedV1, Application
 from services.grants.registry.repository import KnownOrganisationRepository
 from services.grants.screening.service import screen_automatically
 from shared import enterprise_number
+from shared.audit import record
 from shared.auth import Principal
 from shared.db import UnitOfWork
 from shared.events.outbox import stage

@@ -1,28 +1,15 @@
+"""The audit trail through the API: the append-only history of an application or a call."""
+
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Any
 
-import msgspec
 from litestar import Controller, get
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.grants.audit.service import history
 from services.grants.calls.rules import MANAGERS
+from shared.audit import AuditEntryOut, trail
 from shared.auth import Principal, require_roles
-
-
-class AuditEntryOut(msgspec.Struct):
-    id: uuid.UUID
-    at: datetime
-    actor: str
-    action: str
-    entity: str
-    entity_id: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-    reasons: str
 
 
 class AuditController(Controller):
@@ -45,6 +32,4 @@ class AuditController(Controller):
     @staticmethod
     async def _history(session: AsyncSession, principal: Principal, entity: str,
                        entity_id: uuid.UUID) -> list[AuditEntryOut]:
-        return [AuditEntryOut(id=e.id, at=e.at, actor=e.actor, action=e.action, entity=e.entity,
-                              entity_id=e.entity_id, before=e.before, after=e.after, reasons=e.reasons)
-                for e in await history(session, principal.tenant, entity, entity_id)]
+        return [AuditEntryOut.of(e) for e in await trail(session, principal.tenant, entity, entity_id)]

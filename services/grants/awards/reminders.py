@@ -24,7 +24,6 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.grants.applications.repository import ApplicationRepository
-from services.grants.audit.service import record
 from services.grants.awards import rules
 from services.grants.awards.repository import AwardRepository
 from services.grants.awards.service import ensure_plan
@@ -34,6 +33,7 @@ from services.grants.mailings import service as mailings
 from services.grants.notices import service as notices
 from services.grants.notices.rules import RecipientKind
 from services.grants.settings import GrantsSettings
+from shared.audit import record
 from shared.db import Database
 from shared.events.consumer import Subscription
 from shared.events.envelope import Envelope, data_as

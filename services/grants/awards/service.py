@@ -17,7 +17,6 @@ from services.grants.applications.models import Application
 from services.grants.applications.policy import can_read_application, is_lead_applicant
 from services.grants.applications.repository import ApplicationRepository
 from services.grants.applications.rules import ApplicationStatus
-from services.grants.audit.service import record
 from services.grants.awards import rules
 from services.grants.awards.models import AwardPlan, AwardRuleRow, Indicator, Report, Tranche
 from services.grants.awards.repository import AwardRepository, rule_of
@@ -35,6 +34,7 @@ from services.grants.calls.repository import CallRepository
 from services.grants.calls.rules import MANAGERS
 from services.grants.decisions.repository import DecisionRepository
 from services.grants.events.published import TranchePaidV1
+from shared.audit import record
 from shared.auth import Principal
 from shared.db import UnitOfWork
 from shared.events.outbox import stage

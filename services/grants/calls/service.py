@@ -14,13 +14,13 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from services.grants.applications.repository import ApplicationRepository
-from services.grants.audit.service import record
 from services.grants.calls import rules
 from services.grants.calls.models import Call, Criterion
 from services.grants.calls.repository import CallRepository
 from services.grants.calls.rules import CallStatus
 from services.grants.calls.schemas import CallChanges, DraftCall, Eligibility, RequiredAttachment
 from services.grants.events.published import CallClosedV1, CallPublishedV1
+from shared.audit import record
 from shared.auth import Principal
 from shared.events.outbox import stage
 from shared.ids import uuid7

@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.grants.applications.models import Application
 from services.grants.applications.repository import ApplicationRepository
 from services.grants.applications.rules import ApplicationStatus
-from services.grants.audit.service import record
 from services.grants.calls import service as calls
 from services.grants.calls.models import Call
 from services.grants.calls.repository import CallRepository
@@ -34,6 +33,7 @@ from services.grants.ranking.models import RankingProposal
 from services.grants.ranking.repository import RankingRepository
 from services.grants.ranking.rules import describe_funding_rule
 from services.grants.screening.repository import ScreeningRepository
+from shared.audit import record
 from shared.auth import Principal
 from shared.events.outbox import stage
 from shared.ids import uuid7

@@ -20,7 +20,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from services.grants.applications.models import Application
 from services.grants.applications.repository import ApplicationRepository
 from services.grants.applications.schemas import AttachmentOut
-from services.grants.audit import service as audit
 from services.grants.calls.models import Call, Criterion
 from services.grants.calls.repository import CallRepository
 from services.grants.events.published import ReviewSubmittedV1
@@ -52,7 +51,7 @@ from services.grants.jury.schemas import (
     SaveReview,
     ScoreOut,
 )
-from shared import enterprise_number
+from shared import audit, enterprise_number
 from shared.auth import Principal
 from shared.events.outbox import stage
 from shared.ids import uuid7

@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.grants.applications.models import Application
 from services.grants.applications.repository import ApplicationRepository
 from services.grants.applications.rules import ApplicationStatus
-from services.grants.audit.service import record
 from services.grants.calls.models import Call
 from services.grants.calls.repository import CallRepository
 from services.grants.calls.rules import CallStatus
@@ -32,6 +31,7 @@ from services.grants.ranking.rules import (
     rank,
 )
 from services.grants.ranking.schemas import ScenarioIn
+from shared.audit import record
 from shared.auth import Principal
 from shared.ids import uuid7
 from shared.problems import Conflict, Invalid, NotFound

@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.grants.applications import service as applications
 from services.grants.applications.routes import to_out as application_out
 from services.grants.audit import rules as audit_rules
-from services.grants.audit.service import history
 from services.grants.calls.pages import managed_call
 from services.grants.calls.rules import MANAGERS
 from services.grants.portal import form_post, visitor
@@ -22,6 +21,7 @@ from services.grants.screening import rules, service
 from services.grants.screening.routes import screening_out
 from services.grants.screening.rules import ScreeningResult
 from services.grants.screening.schemas import RecordScreening
+from shared.audit import trail as history
 from shared.portal.forms import Form, command
 from shared.portal.pages import FormData, Viewer, undone_on_refusal
 from shared.problems import PreconditionFailed, Problem

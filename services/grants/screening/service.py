@@ -15,7 +15,6 @@ from services.grants.applications.models import Application
 from services.grants.applications.policy import can_read_application
 from services.grants.applications.repository import ApplicationRepository
 from services.grants.applications.rules import ApplicationStatus
-from services.grants.audit.service import record
 from services.grants.calls.models import Call
 from services.grants.calls.repository import CallRepository
 from services.grants.calls.service import attachments_of, eligibility_of
@@ -25,6 +24,7 @@ from services.grants.screening.models import Screening
 from services.grants.screening.repository import ScreeningRepository
 from services.grants.screening.rules import ScreeningResult
 from services.grants.screening.schemas import RecordScreening
+from shared.audit import record
 from shared.auth import Principal
 from shared.problems import Conflict, Invalid, NotFound, PreconditionFailed
 from shared.versioning import check_version

@@ -17,7 +17,6 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
-from services.partners.audit.service import record
 from services.partners.events.published import (
     OrganisationRecognitionChangedV1,
     OrganisationRegisteredV1,
@@ -43,6 +42,7 @@ from services.partners.organisations.schemas import (
     StaffIn,
 )
 from shared import enterprise_number
+from shared.audit import record
 from shared.auth import Principal
 from shared.events.outbox import stage
 from shared.ids import uuid7

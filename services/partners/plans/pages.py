@@ -23,7 +23,6 @@ from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.partners.audit.rules import action_label, field_label
-from services.partners.audit.service import trails
 from services.partners.organisations.repository import OrganisationRepository
 from services.partners.plans import rules, service
 from services.partners.plans.routes import plan_out, summary_out
@@ -31,6 +30,7 @@ from services.partners.plans.rules import ObjectiveLevel, PlanKind
 from services.partners.plans.schemas import ActionIn, DraftPlan, IndicatorIn, ObjectiveIn, PartyIn, PlanOut
 from services.partners.portal import COORDINATORS, PARTNERS, form_post, visitor
 from shared import enterprise_number
+from shared.audit import trails
 from shared.municipalities import name_of
 from shared.portal import formats
 from shared.portal.forms import Form, reasons

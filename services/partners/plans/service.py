@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from services.partners.audit.service import record
 from services.partners.events.published import PlanStatusChangedV1
 from services.partners.organisations import service as organisation_service
 from services.partners.organisations.repository import OrganisationRepository
@@ -38,6 +37,7 @@ from services.partners.plans.schemas import (
     PartyIn,
     PlanChanges,
 )
+from shared.audit import record
 from shared.auth import Principal
 from shared.db import UnitOfWork
 from shared.events.outbox import stage

@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.partners.audit.service import record
 from services.partners.facts import counting
 from services.partners.organisations import service as organisation_service
 from services.partners.organisations.models import Organisation
@@ -25,6 +24,7 @@ from services.partners.realisations.models import Evidence, Realisation
 from services.partners.realisations.repository import RealisationRepository
 from services.partners.realisations.rules import RealisationStatus
 from services.partners.realisations.schemas import CorrectionIn, RealisationIn
+from shared.audit import record
 from shared.auth import Principal
 from shared.db import UnitOfWork
 from shared.ids import uuid7

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from services.grants.audit.models import AuditEntry
+from shared.audit import AuditEntry
 from shared.portal.formats import day
 from tests.grants.decision_world import World, call_in_review, decide, fix_and_decide, notified_days_ago
 

@@ -18,8 +18,8 @@ from sqlalchemy import select
 
 from devstack.mailsink import mail_dir
 from services.grants.applications.models import Application
-from services.grants.audit.models import AuditEntry
 from services.grants.calls.models import Call
+from shared.audit import AuditEntry
 from tests.grants.decision_world import (
     INELIGIBLE,
     K,

@@ -19,8 +19,8 @@ from sqlalchemy import select
 
 from devstack.realms import enterprise_number as demo_number
 from services.grants.applications.models import Application, CoApplicant
-from services.grants.audit.models import AuditEntry
 from services.grants.calls.models import Call, Criterion
+from shared.audit import AuditEntry
 from shared.db import Database
 from shared.events.outbox import OutboxMessage
 from shared.ids import uuid7

@@ -68,21 +68,21 @@ def test_the_trail_is_for_coordinators_and_names_what_it_needs(api: PlansApi) ->
 
 async def test_the_request_role_may_neither_update_nor_delete_an_entry(api: PlansApi, app_db: Database) -> None:
     plan = api.new_plan(title=f"Plan {uuid.uuid4().hex[:8]}")
-    for statement in ("UPDATE audit_trail SET reasons = 'vervalst' WHERE entity_id = :id",
-                      "DELETE FROM audit_trail WHERE entity_id = :id"):
+    for statement in ("UPDATE audit_log SET reasons = 'vervalst' WHERE entity_id = :id",
+                      "DELETE FROM audit_log WHERE entity_id = :id"):
         with pytest.raises(DBAPIError, match="permission denied"):
             async with app_db.transaction(TENANT) as session:
                 await session.execute(text(statement), {"id": plan["id"]})
     async with app_db.transaction(TENANT) as session:
-        kept = (await session.execute(text("SELECT count(*) FROM audit_trail WHERE entity_id = :id AND "
+        kept = (await session.execute(text("SELECT count(*) FROM audit_log WHERE entity_id = :id AND "
                                            "reasons <> 'vervalst'"), {"id": plan["id"]})).scalar_one()
     assert kept == 1
 
 
 async def test_even_the_owner_cannot_rewrite_the_log(api: PlansApi, owner_db: Database) -> None:
     plan = api.new_plan(title=f"Plan {uuid.uuid4().hex[:8]}")
-    for statement in ("UPDATE audit_trail SET actor = 'niemand' WHERE entity_id = :id",
-                      "DELETE FROM audit_trail WHERE entity_id = :id"):
+    for statement in ("UPDATE audit_log SET actor = 'niemand' WHERE entity_id = :id",
+                      "DELETE FROM audit_log WHERE entity_id = :id"):
         with pytest.raises(DBAPIError, match="append-only"):
             async with owner_db.transaction(TENANT) as session:
                 await session.execute(text(statement), {"id": plan["id"]})

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from services.partners.organisations import municipalities
+from shared import municipalities
 from shared.municipalities import MUNICIPALITIES, find, of_province
 
 
