@@ -18,7 +18,7 @@ help:
 	@echo "make lint     ruff and mypy only"
 	@echo "make migrate  apply database migrations of the running platform"
 	@echo "make status   what is running"
-	@echo "make bench    the benchmarks (ranking; submissions at the deadline; the yearly report; the catalogue at 50,000)"
+	@echo "make bench    the benchmarks (ranking; submissions at the deadline; the yearly report; the catalogue at 50,000; foodsavers sync and dashboard)"
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed"; exit 1; }

@@ -8,7 +8,11 @@ neither a running `make run` nor a test run is disturbed, stopped afterwards.
 3. the yearly coordination report of an agreement with 200 indicators as PDF and XLSX, through partners' HTTP API
    and in-process (bench/partners_report.py);
 4. the public supplier catalogue searched through the gateway by 16 clients at 50,000 organisations
-   (bench/catalogue_search.py)."""
+   (bench/catalogue_search.py);
+5. the drivers' phones syncing pickup lines through the gateway in batches of 500, against a COPY of as many rows
+   (bench/foodsavers_sync.py);
+6. the coordinator's dashboard totals over 10 million pickup lines read by 16 clients
+   (bench/foodsavers_dashboard.py)."""
 
 from __future__ import annotations
 
@@ -19,7 +23,14 @@ os.environ.setdefault("REGIE_STATE_DIR", os.path.join(os.path.dirname(os.path.di
                                                       ".stack", "bench"))
 os.environ.setdefault("REGIE_PORT_BASE", "24000")
 
-from bench import catalogue_search, partners_report, ranking, submit_load  # noqa: E402  (the environment above must be set first)
+from bench import (  # noqa: E402  (the environment above must be set first)
+    catalogue_search,
+    foodsavers_dashboard,
+    foodsavers_sync,
+    partners_report,
+    ranking,
+    submit_load,
+)
 from devstack.config import StackConfig  # noqa: E402
 from devstack.stack import Stack  # noqa: E402
 
@@ -34,6 +45,10 @@ def main() -> int:
         failed |= partners_report.main(["--profile", "test"])
         print("\n== the public catalogue at 50,000 organisations ==", flush=True)
         failed |= catalogue_search.main(["--profile", "test"])
+        print("\n== foodsavers: pickup sync against COPY ==", flush=True)
+        failed |= foodsavers_sync.main(["--profile", "test"])
+        print("\n== foodsavers: the dashboard over 10 million pickup lines ==", flush=True)
+        failed |= foodsavers_dashboard.main(["--profile", "test"])
     finally:
         if os.environ.get("REGIE_KEEP_STACK") != "1":
             Stack(StackConfig.from_env("test")).down()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import httpx
 
 from devstack.config import StackConfig
+from devstack.demo_foodsavers import FoodsaversDemo
 from devstack.demo_grants import GrantsDemo
 from devstack.demo_partners import PartnersDemo, entry_fields
 from devstack.demo_partners_content import ENTRIES
@@ -67,14 +68,6 @@ ORGANISATIONS: dict[str, list[DemoOrganisation]] = {
     ],
 }
 
-DONORS: dict[str, list[tuple[str, str, str]]] = {
-    "west-vlaanderen": [
-        ("Colruyt Diksmuide", "supermarket", "Diksmuide"),
-        ("Colruyt Hooglede", "supermarket", "Hooglede"),
-        ("Colruyt Kortemark", "supermarket", "Kortemark"),
-    ],
-}
-
 def made_up_enterprise_number(tenant: str, name: str) -> str:
     digest = int(hashlib.sha256(f"{tenant}/{name}".encode()).hexdigest(), 16)
     first8 = f"0{5_000_000 + digest % 4_000_000:07d}"
@@ -114,7 +107,7 @@ class DemoLoader:
         return {"Authorization": f"Bearer {self.tokens[(tenant, username)]}"}
 
     def load(self) -> dict[str, int]:
-        counts = {"organisations": 0, "donors": 0}
+        counts = {"organisations": 0}
         partners, foodsavers, grants = (service_url(self.config, s) for s in ("partners", "foodsavers", "grants"))
         for tenant, organisations in ORGANISATIONS.items():
             for organisation in organisations:
@@ -128,16 +121,9 @@ class DemoLoader:
                     counts["organisations"] += 1
                 elif response.status_code != 409:  # 409: loaded before
                     response.raise_for_status()
-        for tenant, donors in DONORS.items():
-            headers = self.token(tenant, "coordinator")
-            existing = {d["name"] for d in self.http.get(f"{foodsavers}/{tenant}/donors", headers=headers).json()}
-            for name, kind, municipality in donors:
-                if name not in existing:
-                    self.http.post(f"{foodsavers}/{tenant}/donors", headers=headers,
-                                   json={"name": name, "kind": kind, "address": municipality}).raise_for_status()
-                    counts["donors"] += 1
         counts |= GrantsDemo(self.http, grants, self.token, organisation_number).seed()
         counts |= PartnersDemo(self.http, partners, self.token, demo_organisation_number).seed()
+        counts |= FoodsaversDemo(self.http, foodsavers, self.token).seed()
         return counts
 
 

@@ -81,6 +81,12 @@ EXTRA_PARTNERS: dict[str, tuple[str, str]] = {
     "partner3": ("Luc", "Desmet"),
 }
 
+# More drivers, so that the foodsavers demo's three trainee drivers each log their own rounds (rotating by day).
+EXTRA_DRIVERS: dict[str, tuple[str, str]] = {
+    "driver2": ("Yasmine", "El Amrani"),
+    "driver3": ("Jonas", "Vandamme"),
+}
+
 # Demo users who work for the same organisation as another demo user, and so carry its enterprise number:
 # applicant8 applies for the brewery the juror sits in the jury for (a conflict the registry detects).
 COLLEAGUES: dict[str, str] = {"applicant8": "juror"}
@@ -267,6 +273,8 @@ def _users(tenant: str) -> list[dict[str, Any]]:
               for username, (first, last) in EXTRA_APPLICANTS.items()]
     users += [_user(tenant, username, "partner", first, last, True)
               for username, (first, last) in EXTRA_PARTNERS.items()]
+    users += [_user(tenant, username, "driver", first, last, False)
+              for username, (first, last) in EXTRA_DRIVERS.items()]
     return users
 
 

@@ -13,11 +13,14 @@ from services.foodsavers.dashboard import pages as dashboard_pages
 from services.foodsavers.driver import pages as driver_pages
 from services.foodsavers.impact import pages as impact_pages
 from services.foodsavers.impact import routes as impact_routes
+from services.foodsavers.impact import rules as impact_rules
 from services.foodsavers.logbook import routes as logbook_routes
+from services.foodsavers.planning import days as planning_days
 from services.foodsavers.planning import pages as planning_pages
 from services.foodsavers.planning import routes as planning_routes
 from services.foodsavers.registry import pages as registry_pages
 from services.foodsavers.registry import routes as registry_routes
+from services.foodsavers.registry import rules as registry_rules
 from services.foodsavers.safety import pages as safety_pages
 from services.foodsavers.safety import routes as safety_routes
 from services.foodsavers.settings import FoodsaversSettings
@@ -34,11 +37,11 @@ SPEC = ServiceSpec(
     ],
     migrations_dir=Path(__file__).parent / "migrations",
     settings=FoodsaversSettings,
-    background=[],
+    background=[planning_days.extend_round_series],
     uses_storage=True,
     templates=portal.TEMPLATES,
     portals=portal.PORTALS,
-    constraint_reasons={},
+    constraint_reasons={**registry_rules.CONSTRAINT_REASONS, **impact_rules.CONSTRAINT_REASONS},
 )
 
 

@@ -13,6 +13,7 @@ ROLES = {"applicant", "juror", "call-manager", "partner", "coordinator", "driver
 EXTRA_JURORS = {"juror2", "juror3", "jury-chair"}
 EXTRA_APPLICANTS = {f"applicant{n}" for n in range(2, 9)}
 EXTRA_PARTNERS = {"partner2", "partner3"}
+EXTRA_DRIVERS = {"driver2", "driver3"}
 
 
 @pytest.mark.parametrize("tenant", TENANTS)
@@ -44,10 +45,11 @@ def test_realm_content(tenant: str) -> None:
         assert "regie-api" in audiences
 
     users = {user["username"]: user for user in realm["users"]}
-    assert set(users) == ROLES | EXTRA_JURORS | EXTRA_APPLICANTS | EXTRA_PARTNERS
+    assert set(users) == ROLES | EXTRA_JURORS | EXTRA_APPLICANTS | EXTRA_PARTNERS | EXTRA_DRIVERS
     for username, user in users.items():
         role = ("juror" if username in EXTRA_JURORS else "applicant" if username in EXTRA_APPLICANTS
-                else "partner" if username in EXTRA_PARTNERS else username)
+                else "partner" if username in EXTRA_PARTNERS else "driver" if username in EXTRA_DRIVERS
+                else username)
         assert user["realmRoles"] == [role]
         assert user["email"] == f"{username}@{tenant}.regie.test"
         assert user["credentials"][0]["temporary"] is False

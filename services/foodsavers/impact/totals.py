@@ -73,3 +73,38 @@ async def add(session: AsyncSession, tenant: str, deltas: Iterable[Delta]) -> No
         "municipalities": [municipality[k] for k in keys],
         "grams": [merged[k][0] for k in keys], "lines": [merged[k][1] for k in keys],
     })
+
+
+REBUILD = (
+    text("DELETE FROM daily_totals WHERE tenant = :tenant"),
+    text("""
+    INSERT INTO daily_totals (tenant, day, flow, category, donor_id, recipient_id, round_kind, municipality,
+                              grams, lines)
+    SELECT l.tenant, (l.picked_up_at AT TIME ZONE 'Europe/Brussels')::date, f.flow, l.category, l.donor_id,
+           CAST(:no_party AS uuid), r.kind, min(d.municipality), sum(f.grams), count(*)
+      FROM pickup_lines l
+      JOIN rounds r ON r.id = l.round_id
+      JOIN donors d ON d.id = l.donor_id
+     CROSS JOIN LATERAL (VALUES ('picked-up', l.grams), ('refused', l.refused_grams)) AS f(flow, grams)
+     WHERE l.tenant = :tenant AND f.grams > 0
+     GROUP BY 1, 2, 3, 4, 5, 6, 7"""),
+    text("""
+    INSERT INTO daily_totals (tenant, day, flow, category, donor_id, recipient_id, round_kind, municipality,
+                              grams, lines)
+    SELECT l.tenant, (l.delivered_at AT TIME ZONE 'Europe/Brussels')::date, 'delivered', l.category,
+           CAST(:no_party AS uuid), l.recipient_id, r.kind, min(p.municipality), sum(l.grams), count(*)
+      FROM delivery_lines l
+      JOIN rounds r ON r.id = l.round_id
+      JOIN recipients p ON p.id = l.recipient_id
+     WHERE l.tenant = :tenant
+     GROUP BY 1, 2, 3, 4, 5, 6, 7"""),
+)
+
+
+async def rebuild(session: AsyncSession, tenant: str) -> None:
+    """Recomputes the tenant's daily totals from the lines, in one transaction (readers see the old totals
+    until it commits): for lines loaded in bulk (the dashboard bench's COPY seed) and for operators who doubt the
+    totals. The same keys as `add`: the Brussels day of the line, the donor's municipality for picked-up and
+    refused, the recipient's for delivered; a picked-up or refused total only where such grams were weighed."""
+    for statement in REBUILD:
+        await session.execute(statement, {"tenant": tenant, "no_party": NO_PARTY})

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import uuid
-from urllib.parse import quote
 
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.params import Parameter
@@ -24,6 +23,7 @@ from services.grants.applications.schemas import (
 from services.grants.calls.rules import MANAGERS
 from shared import enterprise_number, idempotency
 from shared.auth import Principal, require_roles
+from shared.downloads import stored_file
 from shared.problems import BadRequest
 from shared.service_app import Runtime
 from shared.storage import ObjectStore
@@ -163,10 +163,8 @@ class ApplicationController(Controller):
         """The file in pieces from object storage (the request's transaction ends before the first one)."""
         attachment, content = await service.read_attachment(session, principal, store, application_id,
                                                             attachment_id)
-        return Stream(content.chunks, media_type=attachment.content_type, headers={
-            "Content-Length": str(content.size),
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(attachment.filename)}",
-            "X-Content-SHA256": attachment.sha256})
+        return stored_file(content, media_type=attachment.content_type, file_name=attachment.filename,
+                           sha256=attachment.sha256)
 
     @delete("/{application_id:uuid}/attachments/{attachment_id:uuid}", guards=[require_roles("applicant")],
             status_code=200)

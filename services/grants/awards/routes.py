@@ -3,7 +3,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post, put
 from litestar.params import Parameter
@@ -34,6 +33,7 @@ from services.grants.awards.schemas import (
 )
 from services.grants.calls.rules import MANAGERS
 from shared.auth import Principal, require_roles
+from shared.downloads import stored_file
 from shared.service_app import Runtime
 from shared.storage import ObjectStore, ObjectStream
 from shared.versioning import IfMatch, etag, expected_version
@@ -82,10 +82,8 @@ def attachment_response(attachment: dict[str, Any], content: ObjectStream,
                         headers: Mapping[str, str] | None = None) -> Stream:
     """A report's attachment as a download in pieces from object storage, with its file name and content hash
     (the API's and the page's)."""
-    return Stream(content.chunks, media_type=attachment["content_type"], headers={
-        "Content-Length": str(content.size),
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(attachment['filename'])}",
-        "X-Content-SHA256": attachment["sha256"], **(headers or {})})
+    return stored_file(content, media_type=attachment["content_type"], file_name=attachment["filename"],
+                       sha256=attachment["sha256"], headers=headers)
 
 
 def report_response(report: Report) -> Response[ReportOut]:

@@ -23,9 +23,10 @@ from services.grants.decisions.schemas import AppealChange, AppealOut, DecisionI
 from services.grants.portal import form_post, visitor
 from services.grants.ranking.pages import optional_proposal
 from services.grants.ranking.rules import OUTCOME_LABELS
+from shared.downloads import stored_file
 from shared.portal.formats import BRUSSELS
 from shared.portal.forms import Form, command
-from shared.portal.pages import PRIVATE, FormData, Viewer, undone_on_refusal
+from shared.portal.pages import FormData, Viewer, undone_on_refusal
 from shared.problems import NotFound, PreconditionFailed, Problem
 from shared.storage import ObjectStore
 
@@ -142,9 +143,8 @@ async def letter(request: Request[Any, Any, Any], session: AsyncSession, store: 
     """The decision letter as the applicant receives it, for the call manager."""
     who = await visitor(request, session, MANAGERS)
     _, pdf = await service.letter(session, who.person, store, application_id)
-    return Stream(pdf.chunks, media_type="application/pdf", headers={
-        **PRIVATE, "Content-Length": str(pdf.size),
-        "content-disposition": f'inline; filename="beslissing-{application_id}.pdf"'})
+    return stored_file(pdf, media_type="application/pdf", file_name=f"beslissing-{application_id}.pdf",
+                       inline=True)
 
 
 ROUTES = [decision, decide, handle_appeal, letter]

@@ -22,6 +22,7 @@ from services.grants.decisions.schemas import (
     DecisionOut,
 )
 from shared.auth import Principal, require_roles
+from shared.downloads import stored_file
 from shared.storage import ObjectStore, ObjectStream
 from shared.versioning import IfMatch, etag, expected_version
 
@@ -61,9 +62,8 @@ def application_decision_out(application_id: uuid.UUID, line: DecisionLine, deci
 def letter_response(found: Letter, pdf: ObjectStream, headers: Mapping[str, str] | None = None) -> Stream:
     """The decision letter as a PDF download named after the application (the API's and the page's), in pieces
     from object storage."""
-    return Stream(pdf.chunks, media_type="application/pdf", headers={"Content-Length": str(pdf.size),
-        "Content-Disposition": f'attachment; filename="beslissing-{found.application_id}.pdf"',
-        "ETag": f'"{found.sha256}"', **(headers or {})})
+    return stored_file(pdf, media_type="application/pdf", file_name=f"beslissing-{found.application_id}.pdf",
+                       sha256=found.sha256, headers=headers)
 
 
 class DecisionController(Controller):

@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from urllib.parse import quote
 
 from litestar import Request, get, post
 from litestar.datastructures import UploadFile
@@ -31,6 +30,7 @@ from services.partners.plans.schemas import ActionIn, DraftPlan, IndicatorIn, Ob
 from services.partners.portal import COORDINATORS, PARTNERS, form_post, visitor
 from shared import enterprise_number
 from shared.audit import trails
+from shared.downloads import stored_file
 from shared.municipalities import name_of
 from shared.portal import formats
 from shared.portal.forms import Form, reasons
@@ -264,10 +264,8 @@ async def upload_document(request: Request[Any, Any, Any], session: AsyncSession
 async def document_download(session: AsyncSession, who: Viewer, store: ObjectStore, plan_id: uuid.UUID,
                             document_id: uuid.UUID) -> Stream:
     document, content = await service.read_document(session, who.person, store, plan_id, document_id)
-    return Stream(content.chunks, media_type=document.content_type, headers={
-        "Content-Length": str(content.size), "Cache-Control": "no-store",
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(document.file_name)}",
-        "ETag": f'"{document.sha256}"', "X-Content-SHA256": document.sha256})
+    return stored_file(content, media_type=document.content_type, file_name=document.file_name,
+                       sha256=document.sha256)
 
 
 @get("/{tenant:str}/samenwerking/plannen/{plan_id:uuid}/documenten/{document_id:uuid}")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.params import Parameter
@@ -39,6 +38,7 @@ from services.partners.plans.schemas import (
 )
 from shared import idempotency
 from shared.auth import Principal, require_roles
+from shared.downloads import stored_file
 from shared.municipalities import name_of
 from shared.problems import BadRequest
 from shared.service_app import Runtime
@@ -202,10 +202,8 @@ class PlanController(Controller):
                                 principal: Principal, store: ObjectStore) -> Stream:
         """The file in pieces from object storage, with the SHA-256 recorded at upload as its ETag."""
         document, content = await service.read_document(session, principal, store, plan_id, document_id)
-        return Stream(content.chunks, media_type=document.content_type, headers={
-            "Content-Length": str(content.size),
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(document.file_name)}",
-            "ETag": f'"{document.sha256}"', "X-Content-SHA256": document.sha256})
+        return stored_file(content, media_type=document.content_type, file_name=document.file_name,
+                           sha256=document.sha256)
 
 
 class FrameworkController(Controller):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
-from urllib.parse import quote
 
 from litestar import Request, get, post
 from litestar.datastructures import UploadFile
@@ -28,8 +27,9 @@ from services.partners.realisations.rules import STATUSES, RealisationStatus
 from services.partners.realisations.schemas import CorrectionIn, RealisationIn
 from shared.auth import Principal
 from shared.db import savepoints
+from shared.downloads import stored_file
 from shared.portal.forms import Form, command
-from shared.portal.pages import PRIVATE, FormData, Upload, Viewer, undone_on_refusal, upload_chunks
+from shared.portal.pages import FormData, Upload, Viewer, undone_on_refusal, upload_chunks
 from shared.problems import Invalid, Problem
 from shared.storage import ObjectStore, ObjectStream
 
@@ -154,10 +154,8 @@ async def _corrected(request: Request[Any, Any, Any], session: AsyncSession, sto
 
 
 def _evidence_response(evidence: Evidence, content: ObjectStream) -> Stream:
-    return Stream(content.chunks, media_type=evidence.content_type, headers={
-        **PRIVATE, "Content-Length": str(content.size),
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(evidence.file_name)}",
-        "X-Content-SHA256": evidence.sha256})
+    return stored_file(content, media_type=evidence.content_type, file_name=evidence.file_name,
+                       sha256=evidence.sha256)
 
 
 @get(f"/{{tenant:str}}/{PARTNER}/bewijs/{{realisation_id:uuid}}/{{evidence_id:uuid}}")

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import uuid
-from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post, put
 from litestar.params import Parameter
@@ -25,6 +24,7 @@ from services.partners.realisations.schemas import (
 )
 from shared import idempotency
 from shared.auth import Principal, require_roles
+from shared.downloads import stored_file
 from shared.problems import BadRequest, Invalid
 from shared.service_app import Runtime
 from shared.storage import ObjectStore
@@ -160,10 +160,8 @@ class RealisationController(Controller):
                        principal: Principal, store: ObjectStore) -> Stream:
         """The file in pieces from object storage."""
         evidence, content = await service.read_evidence(session, principal, store, realisation_id, evidence_id)
-        return Stream(content.chunks, media_type=evidence.content_type, headers={
-            "Content-Length": str(content.size),
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(evidence.file_name)}",
-            "X-Content-SHA256": evidence.sha256})
+        return stored_file(content, media_type=evidence.content_type, file_name=evidence.file_name,
+                           sha256=evidence.sha256)
 
 
 CONTROLLERS = [IndicatorRealisationController, RealisationController]

@@ -18,8 +18,8 @@ from services.partners.plans.repository import PlanRepository
 from services.partners.portal import COORDINATORS, PARTNERS, visitor
 from services.partners.reports import chart, service
 from services.partners.reports.builder import COLUMNS, STANDINGS, plan_years
-from services.partners.reports.service import MEDIA_TYPES, FileFormat
-from shared.portal.pages import PRIVATE, Viewer
+from shared.downloads import FileFormat, made_file
+from shared.portal.pages import Viewer
 from shared.problems import NotFound
 
 PORTALS = {"samenwerking": COORDINATORS, "partner": PARTNERS}
@@ -72,8 +72,7 @@ async def download(request: Request[Any, Any, Any], session: AsyncSession, plan_
                    year: int | None, file_format: FileFormat) -> Response[bytes]:
     who, _ = portal_visitor(request)
     made = await service.report(session, who.person, plan_id, await chosen_year(session, who, plan_id, year))
-    return Response(await service.render(made, file_format), media_type=MEDIA_TYPES[file_format],
-                    headers={"Content-Disposition": service.content_disposition(made, file_format), **PRIVATE})
+    return made_file(await service.render(made, file_format), file_format, made.file_stem)
 
 
 @get(paths("rapport.pdf"))

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.partners.portal import COORDINATORS, PARTNERS
 from services.partners.reports import service
-from services.partners.reports.service import MEDIA_TYPES, FileFormat
 from shared.auth import Principal, require_roles
+from shared.downloads import FileFormat, made_file
 
 
 class ReportController(Controller):
@@ -30,9 +30,7 @@ class ReportController(Controller):
         """The report of `year` (within the plan's period, else 422) as PDF or XLSX, made from the data of the
         moment; 404 for a plan that does not exist or that the partner is no party to."""
         made = await service.report(session, principal, plan_id, year)
-        content = await service.render(made, file_format)
-        return Response(content, media_type=MEDIA_TYPES[file_format], headers={
-            "Content-Disposition": service.content_disposition(made, file_format), "Cache-Control": "no-store"})
+        return made_file(await service.render(made, file_format), file_format, made.file_stem)
 
 
 CONTROLLERS: list[ControllerRouterHandler] = [ReportController]

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import UTC, datetime
-from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,18 +16,8 @@ from services.partners.realisations.repository import RealisationRepository
 from services.partners.reports import pdf, xlsx
 from services.partners.reports.builder import Report, build, plan_years
 from shared.auth import Principal
+from shared.downloads import FileFormat
 from shared.problems import Invalid
-
-
-class FileFormat(StrEnum):
-    PDF = "pdf"
-    XLSX = "xlsx"
-
-
-MEDIA_TYPES: dict[FileFormat, str] = {
-    FileFormat.PDF: "application/pdf",
-    FileFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 async def report(session: AsyncSession, principal: Principal, plan_id: uuid.UUID, year: int, *,
@@ -53,6 +42,3 @@ async def render(made: Report, file_format: FileFormat) -> bytes:
     renderer = pdf.render if file_format == FileFormat.PDF else xlsx.render
     return await asyncio.to_thread(renderer, made)
 
-
-def content_disposition(made: Report, file_format: FileFormat) -> str:
-    return f'attachment; filename="{made.file_stem}.{file_format.value}"'
