@@ -16,7 +16,7 @@ from devstack.stack import COMPONENTS, Stack
 
 
 def welcome(config: StackConfig) -> str:
-    from devstack.realms import EXTRA_APPLICANTS, EXTRA_JURORS, EXTRA_PARTNERS, ROLES
+    from devstack.realms import EXTRA_APPLICANTS, EXTRA_DRIVERS, EXTRA_JURORS, EXTRA_PARTNERS, ROLES
     from shared.tenancy import TENANTS
 
     lines = [
@@ -32,11 +32,14 @@ def welcome(config: StackConfig) -> str:
         "    meer juryleden / more jurors: " + ", ".join(EXTRA_JURORS),
         "    meer aanvragers / more applicants: " + ", ".join(EXTRA_APPLICANTS),
         "    meer partners / more partners: " + ", ".join(EXTRA_PARTNERS),
+        "    meer chauffeurs / more drivers: " + ", ".join(EXTRA_DRIVERS),
         "  demo: Oost-Vlaanderen: een besliste oproep met haar hele geschiedenis / a decided call with its history;",
         "        Antwerpen: een open oproep met een concept-aanvraag / an open call with a draft application;",
         "        West-Vlaanderen: de regionale samenwerkingsovereenkomst Westhoek met realisaties 2020 /",
         "        the Westhoek regional agreement with its 2020 realisations; Antwerpen: de overeenkomst met VDAB en",
         "        het meerjarenplan van Turnhout / the agreement with VDAB and Turnhout's multi-year plan;",
+        "        West-Vlaanderen: Foodsavers Westhoek 15/06-31/12/2020 (5,7 t, 1.300 mensen), rapport gepubliceerd /",
+        "        the food platform's half year 2020 with its published report (coordinator: <provincie>/voedsel/);",
         "        catalogus zonder aanmelding / catalogue without login: <portaal>/<provincie>/catalogus/",
         "  stoppen / stop:     make stop",
         "",

@@ -166,6 +166,12 @@ def sync_batch(load: Load, round_: dict[str, Any], ids: dict[str, str]) -> dict[
             lines.append({"id": phone_id(*key, "pickup", n, m), "category": line.category, "grams": line.grams,
                           "refused_grams": line.refused_grams, "refused_reason": line.refused_reason,
                           "date_kind": kind, "best_date": best.isoformat() if best else None, "celsius": celsius})
+        if (load.day, n) == content.EXPIRED_LINE:
+            # A line the driver weighed although its use-by date had passed: the service blocks it (its weight
+            # is kept as refused, in the food-safety register); what was loaded stays as planned.
+            lines.append({"id": phone_id(*key, "pickup", n, "expired"), "category": "dairy", "grams": 2500,
+                          "refused_grams": 0, "refused_reason": "", "date_kind": "use-by",
+                          "best_date": (load.day - timedelta(days=1)).isoformat(), "celsius": "4.2"})
         donor_id = ids[pickup.donor]
         pickups.append({"id": phone_id(*key, "pickup", n), "round_id": round_["id"], "stop_id": stops.get(donor_id),
                         "donor_id": donor_id, "picked_up_at": picked_at, "van_full": pickup.van_full,
@@ -248,7 +254,22 @@ class FoodsaversDemo:
                 raise RuntimeError(f"foodsavers demo: {day} {name}: refused {answer['refused'][:3]}")
             counts["foodsavers rounds logged"] += 1
         counts["foodsavers reports"] += self.report()
+        self.today(ids)
         return counts
+
+    def today(self, ids: dict[str, str]) -> None:
+        """A round for `driver` every day from the first run on (open-ended, so the service keeps it six weeks
+        ahead): whoever tries the driver's app finds today's round with its stops."""
+        if any(s["name"] == content.CURRENT_SERIES for s in self.listing("/series")):
+            return
+        route = content.SERIES[0]
+        stops = [{"kind": "pickup", "donor_id": ids[d]} for d in route.donors]
+        stops += [{"kind": "delivery", "recipient_id": ids[r]} for r in route.recipients]
+        self.call("POST", "/series", json={
+            "name": content.CURRENT_SERIES, "kind": "rescue", "weekdays": [1, 2, 3, 4, 5, 6, 7],
+            "starts_on": datetime.now(BRUSSELS).date().isoformat(), "ends_on": None, "start_time": "08:00",
+            "driver_id": ids["driver"], "vehicle_id": ids["vehicle"], "stops": stops},
+            headers={"Idempotency-Key": phone_id("series", content.CURRENT_SERIES)})
 
     def registry(self, counts: dict[str, int]) -> dict[str, str]:
         """Name (or driver login) → id of everything the demo registers, registering what is missing."""

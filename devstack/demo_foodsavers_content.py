@@ -165,3 +165,10 @@ VAN_FULL: dict[date, tuple[str, int]] = {
 MASS_BALANCE_DAY = date(2020, 11, 17)
 """The round whose pickups and deliveries do not add up (a crate of vegetables not entered at delivery)."""
 REFUSED_REASONS = ("verpakking beschadigd", "schimmel op een deel van de partij", "koudeketen onderbroken")
+
+
+CURRENT_SERIES = "Redding kustroute – elke dag vanaf vandaag (demo)"
+"""A series from the day the demo is loaded on, for `driver`: the driver's app has a round today."""
+
+EXPIRED_LINE = (date(2020, 10, 6), 1)
+"""(day, pickup number) of the one line whose use-by date had passed: the food-safety register's demo entry."""

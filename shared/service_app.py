@@ -92,6 +92,25 @@ class Runtime:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
 
+    async def every_tenant(self, pause_seconds: float, what: str, log: logging.Logger,
+                           work: Callable[[str], Coroutine[Any, Any, object]]) -> None:
+        """The loop of a background task (ServiceSpec.background): `work(tenant)` for every tenant, a failure
+        logged with `what` and the other tenants still done; then a pause of `pause_seconds`, or none when a
+        tenant's work answered truthy (more is waiting); until the service stops."""
+        while not self.stop.is_set():
+            busy = False
+            for tenant in self.settings.tenants:
+                try:
+                    busy = bool(await work(tenant)) or busy
+                except Exception:
+                    log.exception(f"{what} failed", extra={"tenant": tenant})
+            if busy:
+                continue
+            try:
+                await asyncio.wait_for(self.stop.wait(), pause_seconds)
+            except TimeoutError:
+                pass
+
 
 def runtime_of(state: State) -> Runtime:
     return state["runtime"]

@@ -6,7 +6,6 @@ by whichever replica gets it first, and a call still held by a submission in fli
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from services.grants.calls.service import close_due
@@ -18,16 +17,10 @@ POLL_SECONDS = 1.0
 
 
 async def close_calls_at_deadline(runtime: Runtime) -> None:
-    while not runtime.stop.is_set():
-        for tenant in runtime.settings.tenants:
-            try:
-                async with runtime.db.transaction(tenant) as session:
-                    closed = await close_due(session, tenant)
-                for call_id in closed:
-                    log.info("call closed at its deadline", extra={"call_id": str(call_id), "tenant": tenant})
-            except Exception:
-                log.exception("closing due calls failed", extra={"tenant": tenant})
-        try:
-            await asyncio.wait_for(runtime.stop.wait(), POLL_SECONDS)
-        except TimeoutError:
-            pass
+    async def close(tenant: str) -> None:
+        async with runtime.db.transaction(tenant) as session:
+            closed = await close_due(session, tenant)
+        for call_id in closed:
+            log.info("call closed at its deadline", extra={"call_id": str(call_id), "tenant": tenant})
+
+    await runtime.every_tenant(POLL_SECONDS, "closing due calls", log, close)

@@ -67,6 +67,16 @@ def decimal(value: object) -> str:
     return f"{number.normalize():f}".replace(".", ",")
 
 
+def count(value: object) -> str:
+    """A count of people, meals or things as people read it here: whole, thousands grouped with a point
+    ('1300' → '1.300', '11400.4' → '11.400'); never for years or codes."""
+    try:
+        number = Decimal(str(value)).to_integral_value()
+    except InvalidOperation:
+        return str(value)
+    return f"{int(number):,}".replace(",", ".")
+
+
 def fixed(value: Decimal | int, places: int = 2) -> str:
     """A score or total with a fixed number of decimals, half up: 72.345 → '72,35'."""
     shown = Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)

@@ -162,6 +162,7 @@ def register_filters(engine: JinjaTemplateEngine) -> None:
         "weekday_date": lambda value: formats.day(value, weekday=True),
         "percentage": formats.percentage,
         "number": formats.decimal,
+        "count": formats.count,
         "kilograms": formats.kilograms,
         "tonnes": formats.tonnes,
         "kbo": formats.enterprise_number,

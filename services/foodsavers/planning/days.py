@@ -5,7 +5,6 @@ nothing twice)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from services.foodsavers.planning import rules, service
@@ -19,17 +18,11 @@ POLL_SECONDS = 3600.0
 
 async def extend_round_series(runtime: Runtime) -> None:
     """The background task (ServiceSpec.background): extend at start, then every hour."""
-    while not runtime.stop.is_set():
+    async def extend(tenant: str) -> None:
         day = rules.today()
-        for tenant in runtime.settings.tenants:
-            try:
-                async with runtime.db.transaction(tenant) as session:
-                    made = await service.extend_series(session, tenant, day)
-                if made:
-                    log.info("round series extended", extra={"tenant": tenant, "rounds": made, "day": str(day)})
-            except Exception:
-                log.exception("extending the round series failed", extra={"tenant": tenant})
-        try:
-            await asyncio.wait_for(runtime.stop.wait(), POLL_SECONDS)
-        except TimeoutError:
-            pass
+        async with runtime.db.transaction(tenant) as session:
+            made = await service.extend_series(session, tenant, day)
+        if made:
+            log.info("round series extended", extra={"tenant": tenant, "rounds": made, "day": str(day)})
+
+    await runtime.every_tenant(POLL_SECONDS, "extending the round series", log, extend)

@@ -16,7 +16,6 @@ call's rule (idempotent: a plan that exists is left alone)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from datetime import date
@@ -101,16 +100,11 @@ async def _remind(db: Database, tenant: str, report_id: uuid.UUID, kind: rules.R
 async def send_report_reminders(runtime: Runtime) -> None:
     """The background task: a round per tenant every `reminders.poll_seconds` until the service stops."""
     configured = runtime.settings if isinstance(runtime.settings, GrantsSettings) else GrantsSettings()
-    while not runtime.stop.is_set():
-        for tenant in runtime.settings.tenants:
-            try:
-                await remind_tenant(runtime.db, tenant)
-            except Exception:
-                log.exception("sending report reminders failed", extra={"tenant": tenant})
-        try:
-            await asyncio.wait_for(runtime.stop.wait(), configured.reminders.poll_seconds)
-        except TimeoutError:
-            pass
+
+    async def remind(tenant: str) -> None:
+        await remind_tenant(runtime.db, tenant)
+
+    await runtime.every_tenant(configured.reminders.poll_seconds, "sending report reminders", log, remind)
 
 
 async def application_awarded(session: AsyncSession, envelope: Envelope) -> None:

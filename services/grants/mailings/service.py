@@ -14,7 +14,6 @@ into bytes (grants reads them from its bucket)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -132,19 +131,11 @@ async def send_outgoing_mail(runtime: Runtime) -> None:
     configured = runtime.settings if isinstance(runtime.settings, GrantsSettings) else GrantsSettings()
     schedule = configured.mail_outbox.schedule()
     load = bucket_loader(runtime)
-    while not runtime.stop.is_set():
-        busy = False
-        for tenant in runtime.settings.tenants:
-            try:
-                busy = bool(await deliver_due(runtime.db, tenant, configured.mail, schedule, load)) or busy
-            except Exception:
-                log.exception("sending e-mail failed", extra={"tenant": tenant})
-        if busy:
-            continue
-        try:
-            await asyncio.wait_for(runtime.stop.wait(), configured.mail_outbox.poll_seconds)
-        except TimeoutError:
-            pass
+
+    async def send(tenant: str) -> bool:
+        return bool(await deliver_due(runtime.db, tenant, configured.mail, schedule, load))
+
+    await runtime.every_tenant(configured.mail_outbox.poll_seconds, "sending e-mail", log, send)
 
 
 async def mails(session: AsyncSession, tenant: str, state: MailState | None, limit: int,

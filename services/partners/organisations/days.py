@@ -5,7 +5,6 @@ organisation.recognition.changed, so that grants' eligibility follows."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import cast
 
@@ -17,20 +16,13 @@ log = logging.getLogger("regie.partners.days")
 
 
 async def announce_recognition_days(runtime: Runtime) -> None:
+    async def announce(tenant: str) -> None:
+        async with runtime.db.transaction(tenant) as session:
+            changed = await service.announce_day(session, tenant, service.today())
+        for organisation in changed:
+            log.info("recognition status changed with the day", extra={
+                "organisation_id": str(organisation.id), "tenant": tenant,
+                "social_economy": organisation.social_economy_announced})
+
     poll = cast(PartnersSettings, runtime.settings).day_poll_seconds
-    while not runtime.stop.is_set():
-        day = service.today()
-        for tenant in runtime.settings.tenants:
-            try:
-                async with runtime.db.transaction(tenant) as session:
-                    changed = await service.announce_day(session, tenant, day)
-                for organisation in changed:
-                    log.info("recognition status changed with the day", extra={
-                        "organisation_id": str(organisation.id), "tenant": tenant,
-                        "social_economy": organisation.social_economy_announced})
-            except Exception:
-                log.exception("announcing the day's recognition changes failed", extra={"tenant": tenant})
-        try:
-            await asyncio.wait_for(runtime.stop.wait(), poll)
-        except TimeoutError:
-            pass
+    await runtime.every_tenant(poll, "announcing the day's recognition changes", log, announce)

@@ -12,6 +12,7 @@ import pytest
 
 from shared.portal.formats import (
     FormatError,
+    count,
     day,
     enterprise_number,
     euros,
@@ -151,3 +152,11 @@ def test_the_version_a_form_carries_back_is_read_and_anything_else_counts_as_mis
     assert Form.posted({"version": "7; drop"}).version() == 0  # as stale as can be: the service answers 412
     assert Form.posted({}).version() == 0
     assert Form.posted({"version": "-1"}).version(missing=None) is None
+
+
+def test_a_count_groups_its_thousands_with_a_point_and_is_whole() -> None:
+    assert count(1300) == "1.300"
+    assert count("11400.4") == "11.400"
+    assert count(999) == "999"
+    assert count(1234567) == "1.234.567"
+    assert count("geen getal") == "geen getal"
