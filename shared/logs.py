@@ -58,3 +58,8 @@ def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> N
     root.setLevel(level.upper())
     # uvicorn's access log repeats what our request middleware logs as a structured line.
     logging.getLogger("uvicorn.access").disabled = True
+    # httpx logs every request it sends at INFO: one more line per request the gateway forwards (and per token
+    # fetch), which repeats the request line the middleware already writes and costs a few percent of each
+    # request. Its warnings and errors still come through.
+    for chatty in ("httpx", "httpcore"):
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, root.level))

@@ -62,6 +62,53 @@ class DailyTotal(Base):
     lines: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
 
+class Amounts:
+    """Grams and the number of lines behind them, as every rollup keeps them."""
+
+    grams: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    lines: Mapped[int] = mapped_column(BigInteger, server_default="0")
+
+
+class MonthlyTotal(Amounts, Base):
+    """The day totals of a month (`month`: its first day), kept beside them by impact.totals in the same statement;
+    the municipality is in the key, so a month is exactly the sum of its days. A period reads its whole months
+    here and only its edge days from daily_totals."""
+
+    __tablename__ = "monthly_totals"
+
+    tenant: Mapped[str] = mapped_column(String(40), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    flow: Mapped[str] = mapped_column(String(20), primary_key=True)
+    category: Mapped[str] = mapped_column(String(30), primary_key=True)
+    donor_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    recipient_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    round_kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    municipality: Mapped[str] = mapped_column(String(5), primary_key=True, server_default="")
+
+
+class CategoryDay(Amounts, Base):
+    """The day totals without parties (per day, flow, kind of round and category): the tonnage per week."""
+
+    __tablename__ = "category_days"
+
+    tenant: Mapped[str] = mapped_column(String(40), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    flow: Mapped[str] = mapped_column(String(20), primary_key=True)
+    round_kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    category: Mapped[str] = mapped_column(String(30), primary_key=True)
+
+
+class RecipientDay(Amounts, Base):
+    """Grams delivered per day, kind of round and recipient: who was reached in a week."""
+
+    __tablename__ = "recipient_days"
+
+    tenant: Mapped[str] = mapped_column(String(40), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    round_kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    recipient_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+
+
 class ImpactReport(Base):
     __tablename__ = "impact_reports"
 

@@ -18,6 +18,7 @@ from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.foodsavers.impact import chart, methods, report_files, service
+from services.foodsavers.impact.cache import FIGURES
 from services.foodsavers.impact.models import ImpactMethod
 from services.foodsavers.impact.routes import file_response
 from services.foodsavers.impact.rules import STANDARD, half_year_of
@@ -61,7 +62,11 @@ async def figures_page(request: Request[Any, Any, Any], session: AsyncSession, v
     who = visitor(request, COORDINATORS)
     period_from, period_until = chosen_period(van, tot)
     method = await chosen_method(session, who.tenant, name, version)
-    found = await service.figures(session, who.tenant, period_from, period_until, method, "all")
+    key = ("page", period_from, period_until, method.id)
+    found = FIGURES.get(who.tenant, key)
+    if found is None:
+        found = await service.figures(session, who.tenant, period_from, period_until, method, "all")
+        FIGURES.put(who.tenant, key, found)
     return who, {"period_from": period_from, "period_until": period_until, "method": method, "figures": found,
             "totals": found["totals"], "by": found["by"], "methods": STANDARD,
             "chart": chart.weeks_svg(found["by"].get("week", []))}

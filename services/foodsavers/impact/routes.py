@@ -15,12 +15,15 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from litestar import Controller, Response, delete, get, patch, post, put
+import msgspec
+from litestar import Controller, MediaType, Response, delete, get, patch, post, put
+from litestar.background_tasks import BackgroundTask
 from litestar.params import Parameter
 from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.foodsavers.impact import methods, service
+from services.foodsavers.impact.cache import FIGURES
 from services.foodsavers.impact.models import ImpactMethod
 from services.foodsavers.impact.rules import half_year_of
 from services.foodsavers.impact.schemas import (
@@ -85,26 +88,33 @@ class ImpactController(Controller):
                       period_from: date | None = Parameter(query="from", default=None),
                       period_until: date | None = Parameter(query="until", default=None),
                       by: str | None = Parameter(default=None), method: str | None = Parameter(default=None),
-                      version: int | None = Parameter(default=None, ge=1)) -> dict[str, Any]:
+                      version: int | None = Parameter(default=None, ge=1)) -> Response[bytes]:
         """The figures of [from, until] (Brussels days, both included; default this half year) by the method
-        named (default the flat one, its latest version unless `version`)."""
+        named (default the flat one, its latest version unless `version`); at most impact.cache.SECONDS old."""
         start, end = this_half_year()
-        chosen = await methods.method_version(session, principal.tenant, method, version)
-        return await service.figures(session, principal.tenant, period_from or start, period_until or end, chosen,
-                                     by)
+        key = (period_from or start, period_until or end, method, version, by)
+        answer = FIGURES.get(principal.tenant, key)
+        if answer is None:
+            chosen = await methods.method_version(session, principal.tenant, method, version)
+            answer = msgspec.json.encode(await service.figures(
+                session, principal.tenant, period_from or start, period_until or end, chosen, by))
+            FIGURES.put(principal.tenant, key, answer)
+        return Response(answer, media_type=MediaType.JSON)
 
     @get("/methods")
     async def list_methods(self, session: AsyncSession, principal: Principal) -> list[MethodOut]:
         return [method_out(m) for m in await methods.methods(session, principal.tenant)]
 
     @post("/methods")
-    async def add_method(self, data: MethodIn, session: AsyncSession, principal: Principal) -> MethodOut:
-        """A new method, or the next version of one (201); the earlier versions stay as they were."""
+    async def add_method(self, data: MethodIn, session: AsyncSession, principal: Principal) -> Response[MethodOut]:
+        """A new method, or the next version of one (201); the earlier versions stay as they were. The figures
+        kept for "the latest version" are forgotten once it is stored."""
         made = await methods.add_method(
             session, principal.tenant, principal.username or principal.subject, name=data.name, title=data.title,
             co2_basis=data.co2_basis, flat_co2_grams_per_kg=data.flat_co2_grams_per_kg, net_of_van=data.net_of_van,
             factors=data.factors, source=data.source, valid_from=data.valid_from)
-        return method_out(made)
+        return Response(method_out(made), status_code=201,
+                        background=BackgroundTask(FIGURES.forget, principal.tenant))
 
     @get("/methods/{name:str}/{version:int}")
     async def get_method(self, name: str, version: int, session: AsyncSession, principal: Principal) -> MethodOut:

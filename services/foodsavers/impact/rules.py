@@ -338,16 +338,23 @@ def compute(method: Method, rows: list[TotalRow], people: Mapping[str, int], nam
             municipality_name: Callable[[str], str], van_co2_eq_grams: int | None,
             dimensions: Iterable[Dimension] = tuple(Dimension)) -> dict[str, Any]:
     """The totals and the rows per dimension (each sorted: by tonnes, categories in their order, weeks in time)."""
-    totals = figures_of(method, tally(rows).get("", Tally()), people)
+    return assemble(method, tally(rows).get("", Tally()), {d: tally(rows, KEYS[d]) for d in dimensions}, people,
+                    names, municipality_name, van_co2_eq_grams)
+
+
+def assemble(method: Method, whole: Tally, groups: Mapping[Dimension, Mapping[str, Tally]],
+             people: Mapping[str, int], names: Mapping[str, str], municipality_name: Callable[[str], str],
+             van_co2_eq_grams: int | None) -> dict[str, Any]:
+    """The figures of the whole period (`whole`) and of each dimension's groups, each dimension's rows sorted."""
+    totals = figures_of(method, whole, people)
     totals["van_co2_eq_grams"] = van_co2_eq_grams
     totals["net_co2_eq_grams"] = (None if van_co2_eq_grams is None
                                   else totals["co2_eq_grams"] - van_co2_eq_grams)
     by: dict[str, list[dict[str, Any]]] = {}
     order = {str(c): i for i, c in enumerate(Category)}
-    for dimension in dimensions:
-        groups = tally(rows, KEYS[dimension])
+    for dimension, tallies in groups.items():
         lines = []
-        for key, t in groups.items():
+        for key, t in tallies.items():
             basis = "picked-up" if dimension == Dimension.DONOR else "delivered"
             row = figures_of(method, t, people, basis=basis, with_categories=dimension == Dimension.WEEK)
             row["key"] = key
@@ -361,6 +368,57 @@ def compute(method: Method, rows: list[TotalRow], people: Mapping[str, int], nam
             lines.sort(key=lambda r: (-(r["grams"] + r["fead_grams"]), r["label"]))
         by[str(dimension)] = lines
     return {"totals": totals, "by": by}
+
+
+@dataclass(frozen=True)
+class Grouped:
+    """The period's totals as impact.repository reads them, summed in SQL by only what is asked: `parties` per
+    flow, kind of round, category and recipient (the totals, and the rows per recipient and per category);
+    `donors` and `municipalities` the same with the donor or the municipality; `weeks` per ISO week, flow, kind
+    of round and category (no parties), with `reached` the recipients delivered to in a rescue round per week."""
+
+    parties: list[TotalRow]
+    donors: list[TotalRow] = field(default_factory=list)
+    municipalities: list[TotalRow] = field(default_factory=list)
+    weeks: list[TotalRow] = field(default_factory=list)
+    reached: Mapping[str, set[str]] = field(default_factory=dict)
+
+
+def tallies(grouped: Grouped, dimensions: Iterable[Dimension]) -> tuple[Tally, dict[Dimension, dict[str, Tally]]]:
+    """The whole period's tally and each dimension's groups from the rows summed per dimension; the same as
+    `tally` over the rows per week and party (a recipient counts where its grams in the group are above 0)."""
+    sources = {Dimension.DONOR: grouped.donors, Dimension.RECIPIENT: grouped.parties,
+               Dimension.MUNICIPALITY: grouped.municipalities, Dimension.CATEGORY: grouped.parties,
+               Dimension.WEEK: grouped.weeks}
+    groups: dict[Dimension, dict[str, Tally]] = {}
+    for dimension in dimensions:
+        groups[dimension] = tally(sources[dimension], KEYS[dimension])
+        if dimension == Dimension.WEEK:
+            for week, t in groups[dimension].items():
+                t.recipients = set(grouped.reached.get(week, ()))
+    return tally(grouped.parties).get("", Tally()), groups
+
+
+def months_and_edges(period_from: date, period_until: date) -> tuple[tuple[date, date] | None,
+                                                                      list[tuple[date, date]]]:
+    """The whole months inside [from, until] (first and last month, each as its first day; None if none) and
+    the days outside them (at most two ranges: before the first whole month and after the last)."""
+    first = period_from if period_from.day == 1 else next_month(period_from)
+    # the first day after the last whole month
+    after = next_month(period_until) if next_month(period_until) - timedelta(days=1) == period_until \
+        else period_until.replace(day=1)
+    if first >= after:
+        return None, [(period_from, period_until)]
+    last = (after - timedelta(days=1)).replace(day=1)
+    edges = [(period_from, first - timedelta(days=1))] if period_from < first else []
+    if after <= period_until:
+        edges.append((after, period_until))
+    return (first, last), edges
+
+
+def next_month(day: date) -> date:
+    """The first day of the month after `day`'s."""
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
 def label_of(dimension: Dimension, key: str, names: Mapping[str, str],

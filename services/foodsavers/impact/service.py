@@ -43,8 +43,9 @@ def municipality_name(code: str) -> str:
 async def figures(session: AsyncSession, tenant: str, period_from: date, period_until: date,
                   method: ImpactMethod, by: Dimension | str | None = None) -> dict[str, Any]:
     """The period's figures by `method`: the totals, and the rows per `by` (None: no rows; "all": every
-    dimension, as a report freezes them). One aggregate query over daily_totals, two small ones for the
-    parties' names and people, and for a method net of the van one over the period's closed rounds."""
+    dimension, as a report freezes them). One aggregate query over the period's whole months and edge days (two
+    more for the weeks), two small ones for the parties' names and people, and for a method net of the van one
+    over the period's closed rounds."""
     rules.checked_period(period_from, period_until)
     if by is None:
         dimensions: tuple[Dimension, ...] = ()
@@ -56,13 +57,15 @@ async def figures(session: AsyncSession, tenant: str, period_from: date, period_
         except ValueError as exc:
             raise Invalid(f"onbekende indeling {by!r}", field="by", allowed=[d.value for d in Dimension]) from exc
     repository = ImpactRepository(session, tenant)
-    rows = await repository.week_rows(period_from, period_until)
+    grouped = await repository.grouped(period_from, period_until, dimensions)
+    rows = grouped.parties + grouped.donors
     recipients = await repository.recipients({r.recipient_id for r in rows if r.flow == "delivered"})
-    donors = await repository.donors({r.donor_id for r in rows if r.flow != "delivered"})
+    donors = await repository.donors({r.donor_id for r in grouped.donors if r.flow != "delivered"})
     names = {**donors, **{k: v[0] for k, v in recipients.items()}}
     people = {k: v[1] for k, v in recipients.items()}
     van = await repository.van_emissions(period_from, period_until) if method.net_of_van else None
-    computed = rules.compute(methods_.as_rule(method), rows, people, names, municipality_name, van, dimensions)
+    whole, groups = rules.tallies(grouped, dimensions)
+    computed = rules.assemble(methods_.as_rule(method), whole, groups, people, names, municipality_name, van)
     return {"period_from": period_from.isoformat(), "period_until": period_until.isoformat(),
             "method": methods_.method_dict(method), "moved": "delivered", **computed,
             "computed_at": datetime.now(UTC).isoformat().replace("+00:00", "Z")}

@@ -1,6 +1,7 @@
 """The totals kept as lines arrive: one upsert per (day, flow, category, donor or recipient, kind of round) in
-the transaction that stores the lines, so the dashboard and the reports read a few hundred rows for a half year
-instead of summing millions of lines."""
+the transaction that stores the lines, with its rollups in the same statement (the month, the category day and
+the recipient day), so the dashboard and the reports read whole months and a period's edge days, a few
+thousand rows however many lines there are, instead of summing millions of lines."""
 
 from __future__ import annotations
 
@@ -39,18 +40,47 @@ class Delta:
 
 
 UPSERT = text("""
-    INSERT INTO daily_totals (tenant, day, flow, category, donor_id, recipient_id, round_kind, municipality,
-                              grams, lines)
-    SELECT :tenant, t.day, t.flow, t.category, t.donor_id, t.recipient_id, t.round_kind, t.municipality,
-           t.grams, t.lines
-      FROM unnest(CAST(:days AS date[]), CAST(:flows AS text[]), CAST(:categories AS text[]),
-                  CAST(:donors AS uuid[]), CAST(:recipients AS uuid[]), CAST(:kinds AS text[]),
-                  CAST(:municipalities AS text[]), CAST(:grams AS bigint[]), CAST(:lines AS bigint[]))
-           AS t(day, flow, category, donor_id, recipient_id, round_kind, municipality, grams, lines)
-     ORDER BY 2, 3, 4, 5, 6, 7
-    ON CONFLICT ON CONSTRAINT pk_daily_totals
-    DO UPDATE SET grams = daily_totals.grams + EXCLUDED.grams, lines = daily_totals.lines + EXCLUDED.lines
+    WITH t AS (
+        SELECT * FROM unnest(CAST(:days AS date[]), CAST(:flows AS text[]), CAST(:categories AS text[]),
+                             CAST(:donors AS uuid[]), CAST(:recipients AS uuid[]), CAST(:kinds AS text[]),
+                             CAST(:municipalities AS text[]), CAST(:grams AS bigint[]), CAST(:lines AS bigint[]))
+             AS t(day, flow, category, donor_id, recipient_id, round_kind, municipality, grams, lines)
+    ), d AS (
+        INSERT INTO daily_totals AS x (tenant, day, flow, category, donor_id, recipient_id, round_kind, municipality,
+                                       grams, lines)
+        SELECT :tenant, day, flow, category, donor_id, recipient_id, round_kind, municipality, grams, lines
+          FROM t ORDER BY 2, 3, 4, 5, 6, 7
+        ON CONFLICT ON CONSTRAINT pk_daily_totals
+        DO UPDATE SET grams = x.grams + EXCLUDED.grams, lines = x.lines + EXCLUDED.lines
+        RETURNING day, flow, category, donor_id, recipient_id, round_kind, municipality
+    ), m AS (
+        INSERT INTO monthly_totals AS x (tenant, month, flow, category, donor_id, recipient_id, round_kind,
+                                         municipality, grams, lines)
+        SELECT :tenant, CAST(date_trunc('month', t.day) AS date), t.flow, t.category, t.donor_id, t.recipient_id,
+               t.round_kind, d.municipality, sum(t.grams), sum(t.lines)
+          FROM t JOIN d USING (day, flow, category, donor_id, recipient_id, round_kind)
+         GROUP BY 2, 3, 4, 5, 6, 7, 8 ORDER BY 2, 3, 4, 5, 6, 7, 8
+        ON CONFLICT ON CONSTRAINT pk_monthly_totals
+        DO UPDATE SET grams = x.grams + EXCLUDED.grams, lines = x.lines + EXCLUDED.lines
+    ), c AS (
+        INSERT INTO category_days AS x (tenant, day, flow, round_kind, category, grams, lines)
+        SELECT :tenant, day, flow, round_kind, category, sum(grams), sum(lines)
+          FROM t GROUP BY 2, 3, 4, 5 ORDER BY 2, 3, 4, 5
+        ON CONFLICT ON CONSTRAINT pk_category_days
+        DO UPDATE SET grams = x.grams + EXCLUDED.grams, lines = x.lines + EXCLUDED.lines
+    ), r AS (
+        INSERT INTO recipient_days AS x (tenant, day, round_kind, recipient_id, grams, lines)
+        SELECT :tenant, day, round_kind, recipient_id, sum(grams), sum(lines)
+          FROM t WHERE flow = 'delivered' GROUP BY 2, 3, 4 ORDER BY 2, 3, 4
+        ON CONFLICT ON CONSTRAINT pk_recipient_days
+        DO UPDATE SET grams = x.grams + EXCLUDED.grams, lines = x.lines + EXCLUDED.lines
+    )
+    SELECT count(*) FROM d
 """)
+"""One statement, one round trip: the day totals, and from the same merged deltas the month (with the
+municipality the day row holds, so a month stays the sum of its days), the category day and the recipient day.
+Every insert takes its rows in key order, and every transaction the tables in the same order: two concurrent
+syncs never deadlock."""
 
 
 async def add(session: AsyncSession, tenant: str, deltas: Iterable[Delta]) -> None:
@@ -74,6 +104,9 @@ async def add(session: AsyncSession, tenant: str, deltas: Iterable[Delta]) -> No
         "grams": [merged[k][0] for k in keys], "lines": [merged[k][1] for k in keys],
     })
 
+
+ROLLUPS = ("monthly_totals", "category_days", "recipient_days")
+"""Kept from the day totals: impact.repository reads them."""
 
 REBUILD = (
     text("DELETE FROM daily_totals WHERE tenant = :tenant"),
@@ -99,12 +132,37 @@ REBUILD = (
      WHERE l.tenant = :tenant
      GROUP BY 1, 2, 3, 4, 5, 6, 7"""),
 )
+REBUILD_ROLLUPS = (
+    *(text(f"DELETE FROM {table} WHERE tenant = :tenant") for table in ROLLUPS),
+    text("""
+    INSERT INTO monthly_totals (tenant, month, flow, category, donor_id, recipient_id, round_kind, municipality,
+                                grams, lines)
+    SELECT tenant, CAST(date_trunc('month', day) AS date), flow, category, donor_id, recipient_id, round_kind,
+           municipality, sum(grams), sum(lines)
+      FROM daily_totals WHERE tenant = :tenant GROUP BY 1, 2, 3, 4, 5, 6, 7, 8"""),
+    text("""
+    INSERT INTO category_days (tenant, day, flow, round_kind, category, grams, lines)
+    SELECT tenant, day, flow, round_kind, category, sum(grams), sum(lines)
+      FROM daily_totals WHERE tenant = :tenant GROUP BY 1, 2, 3, 4, 5"""),
+    text("""
+    INSERT INTO recipient_days (tenant, day, round_kind, recipient_id, grams, lines)
+    SELECT tenant, day, round_kind, recipient_id, sum(grams), sum(lines)
+      FROM daily_totals WHERE tenant = :tenant AND flow = 'delivered' GROUP BY 1, 2, 3, 4"""),
+)
 
 
 async def rebuild(session: AsyncSession, tenant: str) -> None:
-    """Recomputes the tenant's daily totals from the lines, in one transaction (readers see the old totals
-    until it commits): for lines loaded in bulk (the dashboard bench's COPY seed) and for operators who doubt the
-    totals. The same keys as `add`: the Brussels day of the line, the donor's municipality for picked-up and
-    refused, the recipient's for delivered; a picked-up or refused total only where such grams were weighed."""
+    """Recomputes the tenant's daily totals from the lines, then the rollups from them, in one transaction
+    (readers see the old totals until it commits): for lines loaded in bulk (the dashboard bench's COPY seed) and
+    for operators who doubt the totals. The same keys as `add`: the Brussels day of the line, the donor's
+    municipality for picked-up and refused, the recipient's for delivered; a picked-up or refused total only where
+    such grams were weighed."""
     for statement in REBUILD:
         await session.execute(statement, {"tenant": tenant, "no_party": NO_PARTY})
+    await rebuild_rollups(session, tenant)
+
+
+async def rebuild_rollups(session: AsyncSession, tenant: str) -> None:
+    """Recomputes the tenant's rollups (month, category day, recipient day) from its day totals."""
+    for statement in REBUILD_ROLLUPS:
+        await session.execute(statement, {"tenant": tenant})

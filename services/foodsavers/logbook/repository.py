@@ -173,19 +173,6 @@ async def stored(session: AsyncSession, tenant: str, table: str, columns: str,
     return {row[0]: tuple(row[1:]) for row in rows}
 
 
-async def with_lines_before(session: AsyncSession, tenant: str, table: str, parent: str,
-                            parents: Iterable[uuid.UUID], new_lines: Iterable[uuid.UUID]) -> set[uuid.UUID]:
-    """Of `parents` (stored earlier), those that had lines before this sync's new ones."""
-    assert (table, parent) in {("pickup_lines", "pickup_id"), ("delivery_lines", "delivery_id")}
-    wanted = list(set(parents))
-    if not wanted:
-        return set()
-    rows = await session.scalars(text(
-        f"SELECT DISTINCT {parent} FROM {table} WHERE tenant = :tenant AND {parent} = ANY(CAST(:p AS uuid[])) "  # noqa: S608
-        "AND NOT (id = ANY(CAST(:new AS uuid[])))"), {"tenant": tenant, "p": wanted, "new": list(new_lines)})
-    return set(rows.all())
-
-
 async def start_rounds(session: AsyncSession, tenant: str, started: dict[uuid.UUID, datetime]) -> None:
     """A planned round on which a first entry arrives is under way, from that entry's time."""
     if not started:

@@ -7,11 +7,13 @@ import uuid
 from decimal import Decimal
 
 import msgspec
-from litestar import Controller, Request, get, post, put
+from litestar import Controller, Request, Response, get, post, put
+from litestar.background_tasks import BackgroundTask
 from litestar.response import Stream
 from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.foodsavers.impact.cache import FIGURES
 from services.foodsavers.logbook import service
 from services.foodsavers.logbook.schemas import (
     BalanceOut,
@@ -86,7 +88,7 @@ class SyncController(Controller):
     tags = ["logbook"]
 
     @post("/sync", guards=[require_roles(*LOGGING)], status_code=200)
-    async def sync(self, request: Request, session: AsyncSession, principal: Principal) -> SyncOut:
+    async def sync(self, request: Request, session: AsyncSession, principal: Principal) -> Response[SyncOut]:
         """What the phone kept while offline: pickups, deliveries and closings, each keyed by the id the phone
         made. 200 with every item's outcome (stored, already-stored, or refused with its Dutch reason); a
         malformed body is a 400, more than 2000 lines a 413."""
@@ -94,18 +96,23 @@ class SyncController(Controller):
             body = _decoder.decode(await request.body())
         except msgspec.DecodeError as exc:
             raise BadRequest(f"de zending is geen geldige JSON in de afgesproken vorm: {exc}") from exc
-        return await service.sync(session, principal, body)
+        # The province's figures change with the lines: forgotten once the transaction has committed (the
+        # background task runs after the response, the unit of work commits before it).
+        return Response(await service.sync(session, principal, body),
+                        background=BackgroundTask(FIGURES.forget, principal.tenant))
 
     @post("/rounds/{round_id:uuid}/close", guards=[require_roles(*LOGGING)], status_code=200)
     async def close(self, round_id: uuid.UUID, data: CloseIn, session: AsyncSession,
-                    principal: Principal) -> LogbookOut:
+                    principal: Principal) -> Response[LogbookOut]:
         """Closes the round with the km driven, what is still in the van and what was thrown away on the way:
-        its totals and mass balance kept, a flag when the balance does not hold, round.closed announced."""
+        its totals and mass balance kept, a flag when the balance does not hold, round.closed announced (and the
+        province's figures forgotten: a method net of the vans counts the km)."""
         await service.close_round(session, principal, round_id, km=data.km, left_in_van_grams=data.left_in_van_grams,
                                   discarded_grams=data.discarded_grams, closed_at=data.closed_at)
         await session.flush()
         session.expire_all()
-        return logbook_out(await service.round_logbook(session, principal.tenant, round_id))
+        return Response(logbook_out(await service.round_logbook(session, principal.tenant, round_id)),
+                        background=BackgroundTask(FIGURES.forget, principal.tenant))
 
     @get("/rounds/{round_id:uuid}/logbook", guards=[require_roles(*LOGGING)])
     async def logbook(self, round_id: uuid.UUID, session: AsyncSession, principal: Principal) -> LogbookOut:

@@ -14,11 +14,10 @@ The sync, per item:
 
 Events (through the outbox, in the same transaction):
 - pickup.logged once per pickup, at the sync that stores its header, carrying the lines stored with it;
-- delivery.completed once per delivery, at the first sync that stores any of its lines, carrying those lines.
-  A line added later to a delivery already announced (the bad line corrected and sent again) is counted in the
-  totals and the round's figures, but announces nothing new: partners counts the delivery with its first lines
-  (the indicators of the funding agreement count organisations served and tonnes; a corrected line is rare and
-  the coordinator's report reads the totals, which have it);
+- delivery.completed at each sync that stores lines of a delivery, carrying the lines it stored (its grams,
+  CO2-eq and value are theirs): usually once, with every line; again for a line that came later (the bad line
+  corrected and sent again), with that line only. Consumers add the grams of every event of a delivery (partners
+  does), so each line counts once;
 - round.closed at closing, with the round's totals and whether its mass balance holds.
 A FEAD delivery carries co2_eq_grams = 0 and value_cents = 0: EU food aid carried, not surplus rescued."""
 
@@ -470,12 +469,8 @@ async def _effects(session: AsyncSession, tenant: str, batch: Batch, rounds: dic
         delivered_of[line["deliveries"]].append(line)
     if not delivered_of:
         return
-    earlier = await repo.with_lines_before(session, tenant, "delivery_lines", "delivery_id",
-                                           [d for d in delivered_of if d not in new_deliveries], new_delivery_lines)
     method = await methods.current_method(session, tenant)
     for delivery_id, mine in delivered_of.items():
-        if delivery_id in earlier:
-            continue
         header = deliveries_all[delivery_id]
         found = rounds[header["rounds"]]
         recipient = recipients[header["recipients"]]

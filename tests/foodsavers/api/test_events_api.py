@@ -7,18 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.foodsavers.logbook_world import a_round, delivery, delivery_line, pickup, pickup_line
 from tests.support import stream_events
 
 TENANT = "limburg"
-
-
-@pytest.fixture
-def client(gateway_url: str) -> httpx.Client:
-    with httpx.Client(base_url=gateway_url, timeout=30) as c:
-        yield c  # type: ignore[misc]
 
 
 async def test_each_event_once_however_often_the_phone_syncs(client: httpx.Client, tokens: Any,
@@ -54,3 +47,21 @@ async def test_a_fead_delivery_carries_no_co2_and_no_value(client: httpx.Client,
                                    "delivery_id", d["id"])
     assert event["round_kind"] == "fead" and event["grams"] == 25_000
     assert event["co2_eq_grams"] == 0 and event["value_cents"] == 0
+
+
+async def test_a_line_corrected_later_is_announced_with_that_line_only(client: httpx.Client, tokens: Any,
+                                                                       stack_config: Any) -> None:
+    """A delivery whose second line came back refused, then corrected and sent again with the same id: two
+    delivery.completed events, each with the grams it brought, so a consumer adding them counts every line once."""
+    world = a_round(client, TENANT, tokens)
+    good, bad = delivery_line("bread", 12_000), delivery_line("dairy", -5)
+    d = delivery(world, good, bad)
+    first = world.synced({"pickups": [pickup(world, pickup_line("bread", 12_000), pickup_line("dry", 8_000))],
+                          "deliveries": [d]})
+    assert [r["id"] for r in first["refused"]] == [bad["id"]]
+    world.synced({"deliveries": [{**d, "lines": [{**bad, "category": "dry", "grams": 8_000}]}]})
+    world.synced({"deliveries": [{**d, "lines": [good, {**bad, "category": "dry", "grams": 8_000}]}]})  # a retry
+    events = await stream_events(stack_config.nats_url, f"foodsavers.{TENANT}.delivery.completed", "delivery_id",
+                                 d["id"], at_least=2)
+    assert sorted(e["grams"] for e in events) == [8_000, 12_000]
+    assert sorted(e["lines"][0]["category"] for e in events) == ["bread", "dry"]

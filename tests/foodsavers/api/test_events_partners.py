@@ -10,7 +10,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-import pytest
 
 from shared.municipalities import of_province
 from tests.foodsavers.logbook_world import a_round, delivery, delivery_line, pickup, pickup_line
@@ -19,12 +18,6 @@ from tests.partners.api.facts_world import World, plan_in
 from tests.partners.api.test_counted_indicators import SERVED, TONNES, counted, value_of
 
 TENANT = "vlaams-brabant"
-
-
-@pytest.fixture
-def client(gateway_url: str) -> httpx.Client:
-    with httpx.Client(base_url=gateway_url, timeout=30) as c:
-        yield c  # type: ignore[misc]
 
 
 async def test_partners_counts_the_delivered_tonnes_and_organisations_once(client: httpx.Client, tokens: Any,

@@ -46,12 +46,6 @@ def monday_far_ahead() -> date:
 
 
 @pytest.fixture(scope="module")
-def client(gateway_url: str) -> Any:
-    with httpx.Client(base_url=gateway_url, timeout=60) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
 def coordinator(tokens: Any) -> str:
     return str(tokens(TENANT, "coordinator"))
 

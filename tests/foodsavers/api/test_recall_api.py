@@ -7,18 +7,11 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.foodsavers.logbook_world import Round, a_round, delivery, delivery_line, pickup, pickup_line
 from tests.foodsavers.world import register_recipient
 
 TENANT = "antwerpen"
-
-
-@pytest.fixture
-def client(gateway_url: str) -> httpx.Client:
-    with httpx.Client(base_url=gateway_url, timeout=30) as c:
-        yield c  # type: ignore[misc]
 
 
 def recall(world: Round, **params: Any) -> httpx.Response:

@@ -4,7 +4,6 @@ pagination and filters, deactivating, and the food categories."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -27,12 +26,6 @@ from tests.foodsavers.world import (
 )
 
 TENANT = "west-vlaanderen"
-
-
-@pytest.fixture(scope="module")
-def client(gateway_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=gateway_url, timeout=30) as client:
-        yield client
 
 
 @pytest.fixture(scope="module")

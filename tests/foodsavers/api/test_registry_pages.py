@@ -22,12 +22,6 @@ def foodsavers_url(platform: Any) -> str:
     return str(platform.url("foodsavers"))
 
 
-@pytest.fixture(scope="module")
-def client(gateway_url: str) -> Any:
-    with httpx.Client(base_url=gateway_url, timeout=30) as client:
-        yield client
-
-
 def page_headers(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}", "x-csrf-token": CSRF}
 

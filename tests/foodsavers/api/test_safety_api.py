@@ -18,12 +18,6 @@ BRUSSELS = ZoneInfo("Europe/Brussels")
 
 
 @pytest.fixture
-def client(gateway_url: str) -> httpx.Client:
-    with httpx.Client(base_url=gateway_url, timeout=30) as c:
-        yield c  # type: ignore[misc]
-
-
-@pytest.fixture
 def world(client: httpx.Client, tokens: Any) -> Round:
     return a_round(client, TENANT, tokens)
 

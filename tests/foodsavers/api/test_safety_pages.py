@@ -17,12 +17,6 @@ CSRF = "test-csrf-token"
 
 
 @pytest.fixture
-def client(gateway_url: str) -> httpx.Client:
-    with httpx.Client(base_url=gateway_url, timeout=30) as c:
-        yield c  # type: ignore[misc]
-
-
-@pytest.fixture
 def foodsavers_url(platform: Any) -> str:
     return str(platform.url("foodsavers"))
 

@@ -239,5 +239,5 @@ def test_the_home_shows_the_tiles_the_service_announced_for_the_persons_roles(
 
 def test_a_prefix_outside_the_table_is_no_page(client: TestClient[Any], grants: ScriptedService) -> None:
     before = len(grants.seen)
-    assert client.get("/antwerpen/chauffeur/", headers={"accept": "text/html"}).status_code == 404
+    assert client.get("/antwerpen/bestelwagen/", headers={"accept": "text/html"}).status_code == 404
     assert len(grants.seen) == before
