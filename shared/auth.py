@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,6 +61,7 @@ class TokenVerifier:
         self._keys: dict[str, dict[str, Any]] = {}  # tenant -> kid -> key
         self._fetched_at: dict[str, float] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self._verified: OrderedDict[str, tuple[Principal, float, float | None]] = OrderedDict()
 
     def issuer(self, tenant: str) -> str:
         return f"{self.keycloak_url}/realms/{tenant}"
@@ -97,7 +99,36 @@ class TokenVerifier:
             raise InvalidToken("het toegangsbewijs is ondertekend met een onbekende sleutel")
         return key
 
+    VERIFIED = 4096
+    """How many verified tokens are remembered (least recently used go first)."""
+
     async def verify(self, token: str, expected_tenant: str | None = None) -> Principal:
+        """The principal a token names, once its signature, issuer, audience and times check out. A token seen
+        before skips the parsing and the signature (a token is the same bytes with the same signature until it
+        expires); its province and its times are checked at every use."""
+        seen = self._verified.get(token)
+        if seen is not None:
+            principal, expires, not_before = seen
+            self._verified.move_to_end(token)
+            if expected_tenant is not None and principal.tenant != expected_tenant:
+                raise WrongTenant(f"dit toegangsbewijs is uitgereikt door {principal.tenant}, niet door "
+                                  f"{expected_tenant}")
+            self._check_times(expires, not_before)
+            return principal
+        principal, expires, not_before = await self._verify(token, expected_tenant)
+        self._verified[token] = (principal, expires, not_before)
+        while len(self._verified) > self.VERIFIED:
+            self._verified.popitem(last=False)
+        return principal
+
+    def _check_times(self, expires: float, not_before: float | None) -> None:
+        now = self.clock()
+        if expires < now - self.leeway:
+            raise InvalidToken("het toegangsbewijs is verlopen")
+        if not_before is not None and not_before > now + self.leeway:
+            raise InvalidToken("het toegangsbewijs is nog niet geldig")
+
+    async def _verify(self, token: str, expected_tenant: str | None) -> tuple[Principal, float, float | None]:
         try:
             header = jwt.get_unverified_header(token)
             unverified = jwt.decode(token, options={"verify_signature": False})
@@ -121,11 +152,9 @@ class TokenVerifier:
             raise InvalidToken("het toegangsbewijs is niet bestemd voor Regie") from exc
         except jwt.PyJWTError as exc:
             raise InvalidToken("de handtekening van het toegangsbewijs klopt niet") from exc
-        now = self.clock()
-        if float(claims["exp"]) < now - self.leeway:
-            raise InvalidToken("het toegangsbewijs is verlopen")
-        if "nbf" in claims and float(claims["nbf"]) > now + self.leeway:
-            raise InvalidToken("het toegangsbewijs is nog niet geldig")
+        expires = float(claims["exp"])
+        not_before = float(claims["nbf"]) if "nbf" in claims else None
+        self._check_times(expires, not_before)
         roles = frozenset(r for r in claims.get("realm_access", {}).get("roles", []) if r in ROLES)
         return Principal(
             subject=str(claims["sub"]),
@@ -136,7 +165,7 @@ class TokenVerifier:
             email=str(claims.get("email", "")),
             enterprise_number=organisation_of(claims.get("enterprise_number")),
             token=token,
-        )
+        ), expires, not_before
 
     async def aclose(self) -> None:
         await self.http.aclose()

@@ -186,7 +186,7 @@ async def page(request: Request[Any, Any, Any], tenant: FromPath[str], gateway: 
     if (flash_header := decode_flash(response.headers.get(FLASH_HEADER))) is not None:
         request.session[FLASH_KEY] = flash_header
     if response.status_code < 400 or response.headers.get("content-type", "").split(";")[0] != PROBLEM_JSON:
-        return relayed(response)
+        return await relayed(response)
     try:
         body = json.loads(await response.aread())
     except ValueError:

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-from litestar import HttpMethod, Request, route
+from litestar import HttpMethod, Request, Response, route
 from litestar.background_tasks import BackgroundTask
 from litestar.params import FromPath
 from litestar.response import Stream
@@ -123,15 +123,29 @@ async def send_upstream(request: Request[Any, Any, Any], http: httpx.AsyncClient
         raise UpstreamUnavailable("de dienst is niet bereikbaar") from exc
 
 
-def relayed(response: httpx.Response, dropped: frozenset[str] = DROPPED_RESPONSE) -> Stream:
-    """The service's answer streamed on to the client, minus the headers the gateway owns."""
+SMALL_BYTES = 64 * 1024
+"""An answer announced at most this large is read whole and sent on in one piece (most API answers and pages):
+fewer steps per request than streaming it; a larger or unannounced one streams."""
+
+
+async def relayed(response: httpx.Response, dropped: frozenset[str] = DROPPED_RESPONSE) -> Response[bytes] | Stream:
+    """The service's answer sent on to the client, minus the headers the gateway owns."""
     # Litestar keeps one value per name; repeated headers (Vary, Link) are joined, as RFC 9110 §5.3 allows.
     headers: dict[str, str] = {}
     for name, value in response.headers.multi_items():
         if name not in dropped:
             headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    media_type = response.headers.get("content-type")
+    announced = response.headers.get("content-length", "")
+    if announced.isdigit() and int(announced) <= SMALL_BYTES:
+        try:
+            content = await response.aread()
+        finally:
+            await response.aclose()
+        headers.pop("content-length", None)  # Litestar sets it from the content
+        return Response(content, status_code=response.status_code, headers=headers, media_type=media_type)
     return Stream(response.aiter_raw(), status_code=response.status_code, headers=headers,
-                  media_type=response.headers.get("content-type"), background=BackgroundTask(response.aclose))
+                  media_type=media_type, background=BackgroundTask(response.aclose))
 
 
 def upstream_url(upstream: str, tenant: str, path: str, request: Request[Any, Any, Any]) -> str:
@@ -167,7 +181,7 @@ async def caller_token(request: Request[Any, Any, Any], tenant: str, gateway: Ga
        http_method=[HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE],
        include_in_schema=False)
 async def api(request: Request[Any, Any, Any], tenant: FromPath[str], service: FromPath[str],
-              gateway: InjectedGateway) -> Stream:
+              gateway: InjectedGateway) -> Response[bytes] | Stream:
     # The path after the service is taken from the raw path, never from a parameter.
     upstream = gateway.settings.upstreams.get(service)
     if upstream is None:
@@ -179,4 +193,4 @@ async def api(request: Request[Any, Any, Any], tenant: FromPath[str], service: F
     scheme = "https" if gateway.settings.https else "http"
     response = await send_upstream(request, gateway.upstream_http, upstream_url(upstream, tenant, path, request),
                                    token, scheme)
-    return relayed(response)
+    return await relayed(response)

@@ -56,6 +56,23 @@ async def test_an_expired_token_is_refused(stack_config: StackConfig, stack: Sta
     await later.aclose()
 
 
+async def test_a_token_seen_before_is_still_checked_for_its_province_and_its_time(stack_config: StackConfig,
+                                                                                 stack: Stack, tokens) -> None:
+    """The second use skips the signature, not the checks: another province is refused, and so is the same token
+    once the clock passes its expiry."""
+    clock = {"now": time.time()}
+    verifier = TokenVerifier(stack_config.keycloak_url, TENANTS, clock=lambda: clock["now"])
+    token = tokens("limburg", "juror")
+    first = await verifier.verify(token, expected_tenant="limburg")
+    assert await verifier.verify(token, expected_tenant="limburg") == first
+    with pytest.raises(WrongTenant, match="limburg"):
+        await verifier.verify(token, expected_tenant="antwerpen")
+    clock["now"] += 3600
+    with pytest.raises(InvalidToken, match="verlopen"):
+        await verifier.verify(token, expected_tenant="limburg")
+    await verifier.aclose()
+
+
 async def test_a_token_signed_with_another_key_is_refused(verifier, tokens) -> None:
     genuine = tokens("limburg", "juror")
     claims = jwt.decode(genuine, options={"verify_signature": False})
