@@ -9,45 +9,31 @@ they are frozen in the database."""
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
+
+from shared.cache import BriefCache
 
 SECONDS = 10.0
 """How old a figure read from the cache may be at most."""
 
 
 class FiguresCache:
-    """Answers by key (the province first), each for `seconds`; the least recently used go first. What is kept is
-    shared by every reader: never change it."""
+    """Answers by province and key (shared.cache.BriefCache), each for `seconds`."""
 
     def __init__(self, seconds: float = SECONDS, size: int = 1024,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self.seconds = seconds
-        self.size = size
-        self.clock = clock
-        self._kept: OrderedDict[tuple[str, Hashable], tuple[float, Any]] = OrderedDict()
+        self._kept = BriefCache(clock, ttl=seconds, size=size)
 
     def get(self, tenant: str, key: Hashable) -> Any:
-        found = self._kept.get((tenant, key))
-        if found is None:
-            return None
-        if self.clock() - found[0] > self.seconds:
-            del self._kept[(tenant, key)]
-            return None
-        self._kept.move_to_end((tenant, key))
-        return found[1]
+        return self._kept.peek((tenant, key))
 
     def put(self, tenant: str, key: Hashable, answer: Any) -> None:
-        self._kept[(tenant, key)] = (self.clock(), answer)
-        self._kept.move_to_end((tenant, key))
-        while len(self._kept) > self.size:
-            self._kept.popitem(last=False)
+        self._kept.put((tenant, key), answer)
 
     def forget(self, tenant: str) -> None:
         """Everything kept for the province (its totals just changed)."""
-        for kept in [k for k in self._kept if k[0] == tenant]:
-            del self._kept[kept]
+        self._kept.forget(lambda key: key[0] == tenant)
 
 
 FIGURES = FiguresCache()

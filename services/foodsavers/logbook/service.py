@@ -242,12 +242,8 @@ def _judge_pickup(batch: Batch, principal: Principal, pickup: Any, rounds: dict[
     batch.keep(pickup_id, "pickup")
     day = brussels_day(at)
     for line in pickup.lines:
-        line_id = _uuid(line.id)
+        line_id = _new_line_id(batch, line.id, "pickup-line")
         if line_id is None:
-            batch.refuse(line.id, "pickup-line", Refusal("id", "de id van deze lijn is geen geldige id"))
-            continue
-        if line_id in batch.seen:
-            batch.stored.append(StoredOut(id=str(line_id), kind="pickup-line", outcome="already-stored"))
             continue
         checked = rules.check_pickup_line(line, line_id, found.capacity_grams)
         if isinstance(checked, Refusal):
@@ -279,6 +275,19 @@ def _judge_pickup(batch: Batch, principal: Principal, pickup: Any, rounds: dict[
         batch.keep(line_id, "pickup-line", flags=list(verdict.flags), blocked=verdict.blocked)
 
 
+def _new_line_id(batch: Batch, raw: Any, kind: str) -> uuid.UUID | None:
+    """A line's id as the phone made it, when this batch has not met it yet; None (with the line refused, or
+    answered already-stored when it came twice in the batch) otherwise."""
+    line_id = _uuid(raw)
+    if line_id is None:
+        batch.refuse(raw, kind, Refusal("id", "de id van deze lijn is geen geldige id"))
+        return None
+    if line_id in batch.seen:
+        batch.stored.append(StoredOut(id=str(line_id), kind=kind, outcome="already-stored"))
+        return None
+    return line_id
+
+
 def _judge_delivery(batch: Batch, principal: Principal, delivery: Any, rounds: dict[uuid.UUID, repo.RoundRow],
                     recipients: dict[uuid.UUID, repo.Party], stops: dict[uuid.UUID, repo.StopRow],
                     now: datetime) -> None:
@@ -300,12 +309,8 @@ def _judge_delivery(batch: Batch, principal: Principal, delivery: Any, rounds: d
     batch.typed[delivery_id] = (found.id, recipient_id, at)
     batch.keep(delivery_id, "delivery")
     for line in delivery.lines:
-        line_id = _uuid(line.id)
+        line_id = _new_line_id(batch, line.id, "delivery-line")
         if line_id is None:
-            batch.refuse(line.id, "delivery-line", Refusal("id", "de id van deze lijn is geen geldige id"))
-            continue
-        if line_id in batch.seen:
-            batch.stored.append(StoredOut(id=str(line_id), kind="delivery-line", outcome="already-stored"))
             continue
         checked = rules.check_delivery_line(line, line_id, found.capacity_grams)
         if isinstance(checked, Refusal):

@@ -16,6 +16,19 @@ from sqlalchemy.orm import Mapped, mapped_column
 from shared.db import Base
 
 
+class Stop:
+    """What a stop is, in a series or in one round: its place in the order, at a donor or a recipient, and the
+    window the driver should arrive in."""
+
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    """"pickup" (at a donor) or "delivery" (at a recipient)."""
+    donor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("donors.id"))
+    recipient_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("recipients.id"))
+    window_from: Mapped[time | None] = mapped_column(Time)
+    window_until: Mapped[time | None] = mapped_column(Time)
+
+
 class RoundSeries(Base):
     __tablename__ = "round_series"
 
@@ -41,19 +54,12 @@ class RoundSeries(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
-class SeriesStop(Base):
+class SeriesStop(Stop, Base):
     __tablename__ = "series_stops"
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     tenant: Mapped[str] = mapped_column(String(40))
     series_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("round_series.id", ondelete="CASCADE"))
-    position: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(20))
-    """"pickup" (at a donor) or "delivery" (at a recipient)."""
-    donor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("donors.id"))
-    recipient_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("recipients.id"))
-    window_from: Mapped[time | None] = mapped_column(Time)
-    window_until: Mapped[time | None] = mapped_column(Time)
 
 
 class Round(Base):
@@ -87,16 +93,10 @@ class Round(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
-class RoundStop(Base):
+class RoundStop(Stop, Base):
     __tablename__ = "round_stops"
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     tenant: Mapped[str] = mapped_column(String(40))
     round_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
-    position: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(20))
-    donor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("donors.id"))
-    recipient_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("recipients.id"))
-    window_from: Mapped[time | None] = mapped_column(Time)
-    window_until: Mapped[time | None] = mapped_column(Time)
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

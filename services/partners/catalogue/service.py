@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-import time
 import uuid
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TypeVar, cast
@@ -23,6 +20,7 @@ from services.partners.organisations import service as organisations
 from services.partners.organisations.models import Organisation, StaffFigure
 from services.partners.organisations.rules import OFFERING_KINDS, RUBRICS
 from services.partners.plans.models import Plan
+from shared import cache as shared_cache
 from shared.municipalities import Municipality, find, name_of
 from shared.problems import BadRequest, Invalid, NotFound
 
@@ -80,41 +78,15 @@ def checked_search(*, q: str | None, rubrics: list[str], kind: str | None, munic
                   offset_of(cursor), limit)
 
 
-class BriefCache:
+class BriefCache(shared_cache.BriefCache):
     """What a broad search costs, kept a few seconds per process: its counts (per rubric, and the total) and the
     ids of its pages. Those visit every matching supplier (thousands for one common word), and the pages of one
     search and its rubric choices ask for the same again and again. A narrow search (up to BROAD matches) reads
-    its results afresh each time; a broad one may lag a change by up to TTL seconds, as may a count. Bounded, and
-    per process: a replica that misses simply counts."""
+    its results afresh each time; a broad one may lag a change by up to TTL seconds, as may a count."""
 
     TTL = 15.0
     SIZE = 4096
     BROAD = 200
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self.clock = clock
-        self.kept: OrderedDict[tuple[object, ...], tuple[float, object]] = OrderedDict()
-
-    def peek(self, key: tuple[object, ...]) -> object | None:
-        hit = self.kept.get(key)
-        if hit is None or self.clock() - hit[0] >= self.TTL:
-            return None
-        self.kept.move_to_end(key)
-        return hit[1]
-
-    def put(self, key: tuple[object, ...], value: object) -> None:
-        self.kept[key] = (self.clock(), value)
-        self.kept.move_to_end(key)
-        while len(self.kept) > self.SIZE:
-            self.kept.popitem(last=False)
-
-    async def get(self, key: tuple[object, ...], compute: Callable[[], Awaitable[T]]) -> T:
-        hit = self.peek(key)
-        if hit is not None:
-            return cast(T, hit)
-        value = await compute()
-        self.put(key, value)
-        return value
 
 
 CACHE = BriefCache()
