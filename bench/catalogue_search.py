@@ -130,6 +130,13 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))] if ordered else 0.0
 
 
+def latencies(values: list[float]) -> dict[str, float]:
+    """p50, p95, p99 and mean of latencies in ms, as every latency bench writes them."""
+    return {"p50_ms": round(percentile(values, 0.5), 1), "p95_ms": round(percentile(values, 0.95), 1),
+            "p99_ms": round(percentile(values, 0.99), 1),
+            "mean_ms": round(statistics.mean(values), 1) if values else 0.0}
+
+
 async def search(config: StackConfig, requests: int, clients: int) -> dict[str, Any]:
     api = f"{config.gateway_url}/{TENANT}/api/partners/public/catalogue"
     page = f"{config.gateway_url}/{TENANT}/catalogus/"
@@ -166,8 +173,7 @@ async def search(config: StackConfig, requests: int, clients: int) -> dict[str, 
         "catering_matches": sample.get("total"),
     }
     for kind, values in (("api", timings["api"]), ("page", timings["page"]), ("all", everything)):
-        summary[kind] = {"p50_ms": round(percentile(values, 0.5), 1), "p95_ms": round(percentile(values, 0.95), 1),
-                         "p99_ms": round(percentile(values, 0.99), 1), "mean_ms": round(statistics.mean(values), 1)}
+        summary[kind] = latencies(values)
     if failures:
         summary["failure_examples"] = failures[:3]
     return summary

@@ -25,7 +25,6 @@ import argparse
 import asyncio
 import json
 import random
-import statistics
 import sys
 import time
 import uuid
@@ -36,7 +35,7 @@ from typing import Any
 
 import httpx
 
-from bench.catalogue_search import percentile
+from bench.catalogue_search import latencies
 from bench.foodsavers_sync import CATEGORIES, CELSIUS, LINE_COLUMNS, PICKUP_COLUMNS, Api, started, superuser
 from devstack.config import StackConfig
 from devstack.platform import service_url
@@ -238,8 +237,7 @@ async def read(config: StackConfig, api: Api, requests: int, clients: int, *, co
                                "requests_per_second": round(requests / wall, 1), "failures": len(failures),
                                "sample_figures": {k: v for k, v in sample.items() if not isinstance(v, list | dict)}}
     for kind, values in (("api", timings["api"]), ("page", timings["page"]), ("all", everything)):
-        summary[kind] = {f"p{share}_ms": round(percentile(values, share / 100), 1) for share in (50, 95, 99)}
-        summary[kind]["mean_ms"] = round(statistics.mean(values), 1) if values else 0.0
+        summary[kind] = latencies(values)
     if failures:
         summary["failure_examples"] = failures[:3]
     return summary
