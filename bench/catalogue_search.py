@@ -17,17 +17,18 @@ import asyncio
 import json
 import os
 import random
-import statistics
 import sys
 import time
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 from sqlalchemy import func, select
 
+from bench.load import wrk_run
 from devstack.config import StackConfig
 from devstack.platform import start_services
 from devstack.stack import Stack
@@ -125,86 +126,52 @@ async def seed(config: StackConfig, wanted: int) -> int:
         await db.dispose()
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))] if ordered else 0.0
-
-
-def latencies(values: list[float]) -> dict[str, float]:
-    """p50, p95, p99 and mean of latencies in ms, as every latency bench writes them."""
-    return {"p50_ms": round(percentile(values, 0.5), 1), "p95_ms": round(percentile(values, 0.95), 1),
-            "p99_ms": round(percentile(values, 0.99), 1),
-            "mean_ms": round(statistics.mean(values), 1) if values else 0.0}
-
-
-async def search(config: StackConfig, requests: int, clients: int) -> dict[str, Any]:
-    api = f"{config.gateway_url}/{TENANT}/api/partners/public/catalogue"
-    page = f"{config.gateway_url}/{TENANT}/catalogus/"
-    plan = [(("api", api) if n % 2 == 0 else ("page", page), QUERIES[n % len(QUERIES)]) for n in range(requests)]
-    random.Random(7).shuffle(plan)
-    timings: dict[str, list[float]] = {"api": [], "page": []}
-    failures: list[tuple[int, str]] = []
-    queue: asyncio.Queue[tuple[tuple[str, str], dict[str, str]]] = asyncio.Queue()
-    for item in plan:
-        queue.put_nowait(item)
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(limits=limits, timeout=30) as http:
-        for (_, url), params in plan[:40]:  # warm up: connections, plans, caches
-            await http.get(url, params=params)
-
-        async def client() -> None:
-            while not queue.empty():
-                (kind, url), params = queue.get_nowait()
-                started = time.perf_counter()
-                response = await http.get(url, params=params)
-                elapsed = time.perf_counter() - started
-                if response.status_code != 200:
-                    failures.append((response.status_code, response.text[:200]))
-                timings[kind].append(elapsed * 1000)
-
-        started = time.perf_counter()
-        await asyncio.gather(*(client() for _ in range(clients)))
-        wall = time.perf_counter() - started
-        sample = (await http.get(api, params={"q": "catering"})).json()
-    everything = timings["api"] + timings["page"]
-    summary: dict[str, Any] = {
-        "requests": requests, "clients": clients, "seconds": round(wall, 2),
-        "requests_per_second": round(requests / wall, 1), "failures": len(failures),
-        "catering_matches": sample.get("total"),
-    }
-    for kind, values in (("api", timings["api"]), ("page", timings["page"]), ("all", everything)):
-        summary[kind] = latencies(values)
-    if failures:
-        summary["failure_examples"] = failures[:3]
+async def search(config: StackConfig, clients: int, seconds: float) -> dict[str, Any]:
+    """wrk (bench.load) with `clients` connections for `seconds`, anonymously through the gateway: the public API
+    and the catalogue page, each with every query in turn (mixed, as people use them); then each alone for its
+    own figures."""
+    api = [f"/{TENANT}/api/partners/public/catalogue?{urlencode(q)}" for q in QUERIES]
+    page = [f"/{TENANT}/catalogus/?{urlencode(q)}" for q in QUERIES]
+    async with httpx.AsyncClient(timeout=30) as http:
+        for path in api + page:  # warm up: connections, plans, caches
+            await http.get(config.gateway_url + path)
+        sample = (await http.get(config.gateway_url + api[0])).json()
+    mixed = [path for pair in zip(api, page, strict=True) for path in pair]
+    summary: dict[str, Any] = {"clients": clients, "catering_matches": sample.get("total")}
+    summary["all"] = wrk_run(config.gateway_url, mixed, {}, connections=clients, seconds=seconds)
+    summary["api"] = wrk_run(config.gateway_url, api, {}, connections=clients, seconds=seconds / 2)
+    summary["page"] = wrk_run(config.gateway_url, page, {}, connections=clients, seconds=seconds / 2)
     return summary
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.catalogue_search", description=__doc__)
     parser.add_argument("--organisations", type=int, default=50_000)
-    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--profile", default="test")
     args = parser.parse_args(argv)
     config = StackConfig.from_env(args.profile)
     Stack(config).up()
-    os.environ["REGIE_RATE_LIMIT_PER_MINUTE"] = str(max(100_000, args.requests * 10))
+    os.environ["REGIE_RATE_LIMIT_PER_MINUTE"] = "10000000"
     start_services(config, ("partners", "grants", "foodsavers"), restart=True)
     started = time.perf_counter()
     added = asyncio.run(seed(config, args.organisations))
     print(f"catalogue: {args.organisations} organisations in {TENANT} ({added} added in "
           f"{time.perf_counter() - started:.0f} s)", flush=True)
     start_services(config, ("gateway",), restart=True)
-    summary = asyncio.run(search(config, args.requests, args.clients))
+    summary = asyncio.run(search(config, args.clients, args.seconds))
     summary["organisations"] = args.organisations
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(summary, indent=2) + "\n")
-    for kind in ("api", "page", "all"):
-        figures = summary[kind]
-        print(f"  {kind:<5} p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, p99 {figures['p99_ms']} ms")
-    print(f"  {summary['requests_per_second']} requests/s at {args.clients} clients, {summary['failures']} failures; "
-          f"'catering' matches {summary['catering_matches']}")
-    passed = summary["failures"] == 0 and summary["all"]["p95_ms"] < LIMIT_MS
+    for kind in ("all", "api", "page"):
+        f = summary[kind]
+        print(f"  {kind:<5} p50 {f['p50_ms']} ms, p95 {f['p95_ms']} ms, p99 {f['p99_ms']} ms, "
+              f"{f['requests_per_second']} requests/s, {f['failures']} failures")
+    print(f"  at {args.clients} connections; 'catering' matches {summary['catering_matches']}")
+    passed = all(summary[k]["failures"] == 0 for k in ("all", "api", "page")) and summary["all"]["p95_ms"] < LIMIT_MS
+    summary["pass"] = passed
+    RESULTS.write_text(json.dumps(summary, indent=2) + "\n")
     print(f"  {'ok  ' if passed else 'FAIL'} p95 under {LIMIT_MS:.0f} ms through the gateway with no failures")
     return 0 if passed else 1
 

@@ -305,10 +305,17 @@ def main(spec: ServiceSpec, argv: Sequence[str] | None = None) -> None:
     serve(app, settings)
 
 
+KEEPALIVE_SECONDS = 75
+"""How long an idle keep-alive connection stays open: longer than the gateway keeps its pooled connections to a
+service (gateway.runtime.UPSTREAM_KEEPALIVE_SECONDS), so that the gateway, not the service, closes them and a
+request never races a closing connection."""
+
+
 def serve(app: Litestar, settings: ServiceSettings) -> None:
     """Run under uvicorn, wrapped in the request-id middleware: outside Litestar, so that even an error
     raised before routing is logged with its id and status."""
     import uvicorn
 
     uvicorn.run(request_id_middleware(app, settings.service), host=settings.http.host, port=settings.http.port,
-                log_config=None, access_log=False, proxy_headers=True, server_header=False)
+                log_config=None, access_log=False, proxy_headers=True, server_header=False,
+                timeout_keep_alive=KEEPALIVE_SECONDS)

@@ -33,8 +33,9 @@ HERE = Path(__file__).parent
 UNLIMITED_PATHS = ["^/health/", "^/metrics", "^/static/"]
 
 
-def known_tenant(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-    """Every /<tenant>/… route: the tenant must be one this deployment serves. Also puts it in the log context."""
+async def known_tenant(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Every /<tenant>/… route: the tenant must be one this deployment serves. Also puts it in the log context.
+    A coroutine function: Litestar would run a plain function guard in a worker thread, on every request."""
     tenant = connection.path_params.get("tenant")
     if tenant is None:
         return

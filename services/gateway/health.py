@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
+import aiohttp
 from litestar import get
 from litestar.datastructures import State
 
@@ -26,12 +26,12 @@ def live() -> dict[str, str]:
     return {"status": "ok"}
 
 
-async def _answers(http: httpx.AsyncClient, url: str) -> str:
+async def _answers(http: aiohttp.ClientSession, url: str) -> str:
     try:
-        response = await http.get(url, timeout=CHECK_TIMEOUT_SECONDS)
-    except httpx.HTTPError as exc:
+        async with http.get(url, timeout=aiohttp.ClientTimeout(total=CHECK_TIMEOUT_SECONDS)) as response:
+            return "ok" if response.status == 200 else f"status {response.status}"
+    except (aiohttp.ClientError, TimeoutError) as exc:
         return type(exc).__name__
-    return "ok" if response.status_code == 200 else f"status {response.status_code}"
 
 
 @get("/health/ready", include_in_schema=False)
@@ -39,7 +39,7 @@ async def ready(state: State) -> dict[str, object]:
     gateway = gateway_of(state)
     targets = {name: f"{url}/health/ready" for name, url in gateway.settings.upstreams.items()}
     targets |= {f"keycloak:{tenant}": gateway.realm.issuer(tenant) for tenant in gateway.settings.service.tenants}
-    results = await asyncio.gather(*(_answers(gateway.upstream_http, url) for url in targets.values()))
+    results = await asyncio.gather(*(_answers(gateway.upstream, url) for url in targets.values()))
     checks = dict(zip(targets, results, strict=True))
     if any(result != "ok" for name, result in checks.items() if name.startswith("keycloak:")):
         raise NotReady("niet alle afhankelijkheden zijn bereikbaar", checks=checks)

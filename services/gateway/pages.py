@@ -20,7 +20,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from services.gateway.portals import PAGES, role_labels, tiles_for
-from services.gateway.proxy import relayed, send_upstream, upstream_url
+from services.gateway.proxy import read_whole, relayed, send_upstream, upstream_url
 from services.gateway.runtime import InjectedGateway
 from services.gateway.sessions import USER_KEY, UserSession, fresh_user
 from shared.portal.headers import CSRF_FIELD, CSRF_HEADER, FLASH_HEADER, decode_flash, encode_flash
@@ -180,24 +180,22 @@ async def page(request: Request[Any, Any, Any], tenant: FromPath[str], gateway: 
     # The page's path as the browser encoded it, from /<prefix> on: the service serves the same path.
     raw = (request.scope.get("raw_path") or path.encode()).decode("latin-1").split("?", 1)[0]
     url = upstream_url(upstream, tenant, "/" + raw.split("/", 2)[2], request)
-    response = await send_upstream(request, gateway.upstream_http, url,
+    response = await send_upstream(request, gateway.upstream, url,
                                    user.access_token if user else None, scheme, extra_headers=extra,
                                    content=content)
     if (flash_header := decode_flash(response.headers.get(FLASH_HEADER))) is not None:
         request.session[FLASH_KEY] = flash_header
-    if response.status_code < 400 or response.headers.get("content-type", "").split(";")[0] != PROBLEM_JSON:
+    if response.status < 400 or response.headers.get("content-type", "").split(";")[0] != PROBLEM_JSON:
         return await relayed(response)
     try:
-        body = json.loads(await response.aread())
+        body = json.loads(await read_whole(response))
     except ValueError:
         body = None
-    finally:
-        await response.aclose()
-    if response.status_code == 401:
+    if response.status == 401:
         # Not signed in, or a session the service no longer accepts: sign in again, and come back.
         request.session.pop(USER_KEY, None)
         raise LoginRequired(tenant, page_to_return_to(request, tenant))
-    return error_page(request, tenant, response.status_code, body)
+    return error_page(request, tenant, response.status, body)
 
 
 def flash_header_of(flash: Any) -> str:

@@ -15,7 +15,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-import httpx
+import aiohttp
 import msgspec
 
 from shared.portal.manifest import MANIFEST_PATH, PortalEntry
@@ -71,7 +71,7 @@ def tiles_for(roles: frozenset[str] | tuple[str, ...], announced: Mapping[str, S
 class PortalDirectory:
     """The services' announcements, asked for when older than CACHE_SECONDS."""
 
-    http: httpx.AsyncClient
+    http: aiohttp.ClientSession
     upstreams: Mapping[str, str]
     known: dict[str, list[PortalEntry]] = field(default_factory=dict)
     asked_at: dict[str, float] = field(default_factory=dict)
@@ -85,10 +85,12 @@ class PortalDirectory:
 
     async def _ask(self, service: str) -> None:
         try:
-            response = await self.http.get(self.upstreams[service] + MANIFEST_PATH, timeout=ASK_TIMEOUT_SECONDS)
-            response.raise_for_status()
-            self.known[service] = msgspec.json.decode(response.content, type=list[PortalEntry])
+            async with self.http.get(self.upstreams[service] + MANIFEST_PATH,
+                                     timeout=aiohttp.ClientTimeout(total=ASK_TIMEOUT_SECONDS)) as response:
+                response.raise_for_status()
+                body = await response.read()
+            self.known[service] = msgspec.json.decode(body, type=list[PortalEntry])
             self.asked_at[service] = time.monotonic()
-        except (httpx.HTTPError, msgspec.DecodeError) as exc:
+        except (aiohttp.ClientError, TimeoutError, msgspec.DecodeError) as exc:
             # Kept: what it said before (a restart should not empty the home page); asked again next time.
             log.warning("service did not say its portals", extra={"service": service, "error": type(exc).__name__})

@@ -1,7 +1,11 @@
 """/<tenant>/api/<service>/<path> → <upstream>/<tenant>/<path>, and the forwarding the portal pages use too.
 
 The token is verified here before anything is forwarded (the service verifies it again: defence in depth), so a
-token of another realm never reaches a service. Bodies stream both ways: an upload is not held in memory."""
+token of another realm never reaches a service. Bodies stream both ways: an upload is not held in memory.
+
+The services are called through aiohttp (runtime.upstream_client): on the hot path of every API call and page it
+costs a fraction of the CPU httpx did per request (its pool checks, anyio layers and pure-Python parser were a
+third of the gateway's time in a profile under load, bench/README.md)."""
 
 from __future__ import annotations
 
@@ -10,9 +14,8 @@ import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
+import aiohttp
 from litestar import HttpMethod, Request, Response, route
-from litestar.background_tasks import BackgroundTask
 from litestar.params import FromPath
 from litestar.response import Stream
 
@@ -46,7 +49,7 @@ class UpstreamTimeout(Problem):
 
 def upstream_path(raw_path: bytes | None, path: str) -> str:
     """The part after /<tenant>/api/<service>, as the client encoded it (so %2F stays %2F). Dot segments are
-    refused: httpx would normalise `/antwerpen/../limburg` into another tenant's URL."""
+    refused: an HTTP client would normalise `/antwerpen/../limburg` into another tenant's URL."""
     if any(segment in {".", ".."} for segment in path.split("/")):
         raise BadRequest("het pad mag geen '.'- of '..'-segmenten bevatten")
     source = raw_path.decode("latin-1").split("?", 1)[0] if raw_path else path
@@ -103,24 +106,56 @@ def has_body(request: Request[Any, Any, Any], max_bytes: int) -> bool:
     return announced > 0 or "transfer-encoding" in request.headers
 
 
-async def send_upstream(request: Request[Any, Any, Any], http: httpx.AsyncClient, url: str, token: str | None,
+SAFE_TO_RETRY = frozenset({"GET", "HEAD"})
+
+
+class WatchedBody:
+    """The client's body as it streams on, remembering what went wrong reading it (the body limit's 413, a
+    client gone): the HTTP client reports that only as a failed request, and the caller should hear the cause."""
+
+    def __init__(self, source: AsyncIterator[bytes]) -> None:
+        self.source = source
+        self.failure: BaseException | None = None
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self.source:
+                yield chunk
+        except Exception as exc:
+            self.failure = exc
+            raise
+
+
+async def send_upstream(request: Request[Any, Any, Any], http: aiohttp.ClientSession, url: str, token: str | None,
                         public_scheme: str, *, extra_headers: list[tuple[str, str]] | None = None,
-                        content: AsyncIterator[bytes] | bytes | None = None) -> httpx.Response:
-    """The request, as the service should see it, sent with its body streaming on; the answer is opened as a
-    stream (the caller closes it). `content` replaces the body when the gateway had to read part of it."""
+                        content: AsyncIterator[bytes] | bytes | None = None) -> aiohttp.ClientResponse:
+    """The request, as the service should see it, sent with its body streaming on; the answer's body is left to
+    read (the caller releases it). `content` replaces the body when the gateway had to read part of it.
+
+    A read without a body that finds its pooled connection closed by the service (restarted, or its keep-alive
+    ended just then) is sent once more on a new connection: nothing reached the service's handler."""
     if content is None:
         max_bytes = request.route_handler.resolve_request_max_body_size() or 0
         content = request.stream() if has_body(request, max_bytes) else None
+    body = WatchedBody(content) if content is not None and not isinstance(content, bytes) else None
     headers = forwarded_headers(request, token, public_scheme) + list(extra_headers or [])
-    outgoing = http.build_request(request.method, url, headers=headers, content=content)
-    try:
-        return await http.send(outgoing, stream=True)
-    except httpx.TimeoutException as exc:
-        log.warning("upstream timed out", extra={"upstream": url.split("/", 3)[2]})
-        raise UpstreamTimeout("de dienst antwoordde niet op tijd") from exc
-    except httpx.TransportError as exc:
-        log.warning("upstream unreachable", extra={"upstream": url.split("/", 3)[2], "error": type(exc).__name__})
-        raise UpstreamUnavailable("de dienst is niet bereikbaar") from exc
+    retries = 1 if request.method in SAFE_TO_RETRY and content is None else 0
+    upstream = url.split("/", 3)[2]
+    while True:
+        try:
+            return await http.request(request.method, url, headers=headers, data=body or content,
+                                      allow_redirects=False)
+        except TimeoutError as exc:
+            log.warning("upstream timed out", extra={"upstream": upstream})
+            raise UpstreamTimeout("de dienst antwoordde niet op tijd") from exc
+        except aiohttp.ClientError as exc:
+            if body is not None and body.failure is not None:
+                raise body.failure from None
+            if retries and isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientOSError):
+                retries -= 1
+                continue
+            log.warning("upstream unreachable", extra={"upstream": upstream, "error": type(exc).__name__})
+            raise UpstreamUnavailable("de dienst is niet bereikbaar") from exc
 
 
 SMALL_BYTES = 64 * 1024
@@ -128,24 +163,53 @@ SMALL_BYTES = 64 * 1024
 fewer steps per request than streaming it; a larger or unannounced one streams."""
 
 
-async def relayed(response: httpx.Response, dropped: frozenset[str] = DROPPED_RESPONSE) -> Response[bytes] | Stream:
-    """The service's answer sent on to the client, minus the headers the gateway owns."""
-    # Litestar keeps one value per name; repeated headers (Vary, Link) are joined, as RFC 9110 §5.3 allows.
+def answer_headers(response: aiohttp.ClientResponse, dropped: frozenset[str] = DROPPED_RESPONSE) -> dict[str, str]:
+    """The service's answer headers, minus those the gateway owns. Litestar keeps one value per name; repeated
+    headers (Vary, Link) are joined, as RFC 9110 §5.3 allows."""
     headers: dict[str, str] = {}
-    for name, value in response.headers.multi_items():
+    for raw_name, raw_value in response.raw_headers:
+        name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
         if name not in dropped:
             headers[name] = f"{headers[name]}, {value}" if name in headers else value
-    media_type = response.headers.get("content-type")
-    announced = response.headers.get("content-length", "")
+    return headers
+
+
+async def read_whole(response: aiohttp.ClientResponse) -> bytes:
+    """The whole body, the connection then back in the pool (or closed on an error)."""
+    try:
+        return await response.read()
+    except TimeoutError as exc:
+        raise UpstreamTimeout("de dienst antwoordde niet op tijd") from exc
+    except aiohttp.ClientError as exc:
+        raise UpstreamUnavailable("de dienst brak zijn antwoord af") from exc
+    finally:
+        response.release()
+
+
+async def streamed(response: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
+    """The body as it arrives; afterwards the connection goes back to the pool, or is closed when the body was
+    not read to its end (the client went away)."""
+    try:
+        async for chunk in response.content.iter_any():
+            yield chunk
+    finally:
+        if response.content.at_eof():
+            response.release()
+        else:
+            response.close()
+
+
+async def relayed(response: aiohttp.ClientResponse, dropped: frozenset[str] = DROPPED_RESPONSE
+                  ) -> Response[bytes] | Stream:
+    """The service's answer sent on to the client, minus the headers the gateway owns."""
+    headers = answer_headers(response, dropped)
+    media_type = headers.get("content-type")
+    announced = headers.get("content-length", "")
     if announced.isdigit() and int(announced) <= SMALL_BYTES:
-        try:
-            content = await response.aread()
-        finally:
-            await response.aclose()
+        content = await read_whole(response)
         headers.pop("content-length", None)  # Litestar sets it from the content
-        return Response(content, status_code=response.status_code, headers=headers, media_type=media_type)
-    return Stream(response.aiter_raw(), status_code=response.status_code, headers=headers,
-                  media_type=media_type, background=BackgroundTask(response.aclose))
+        return Response(content, status_code=response.status, headers=headers, media_type=media_type)
+    return Stream(streamed(response), status_code=response.status, headers=headers, media_type=media_type)
 
 
 def upstream_url(upstream: str, tenant: str, path: str, request: Request[Any, Any, Any]) -> str:
@@ -191,6 +255,6 @@ async def api(request: Request[Any, Any, Any], tenant: FromPath[str], service: F
     if token is not None:
         await gateway.verifier.verify(token, expected_tenant=tenant)
     scheme = "https" if gateway.settings.https else "http"
-    response = await send_upstream(request, gateway.upstream_http, upstream_url(upstream, tenant, path, request),
+    response = await send_upstream(request, gateway.upstream, upstream_url(upstream, tenant, path, request),
                                    token, scheme)
     return await relayed(response)

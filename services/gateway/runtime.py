@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from http.cookiejar import DefaultCookiePolicy
 from typing import TypeAlias
 
+import aiohttp
 import httpx
 from litestar.datastructures import State
 from litestar.di import NamedDependency
@@ -23,6 +24,22 @@ def without_cookies(client: httpx.AsyncClient) -> httpx.AsyncClient:
     return client
 
 
+UPSTREAM_KEEPALIVE_SECONDS = 30.0
+"""How long an idle connection to a service is kept; the services keep theirs open longer
+(shared.service_app.KEEPALIVE_SECONDS), so the gateway is the one to close it."""
+
+
+def upstream_client(timeout: float) -> aiohttp.ClientSession:
+    """One pooled, keep-alive client for the services. It keeps no cookies (one client acts for every user), sends
+    no headers of its own beyond Host and passes bodies on as they are (no decompression, no redirects
+    followed)."""
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=200, limit_per_host=100, keepalive_timeout=UPSTREAM_KEEPALIVE_SECONDS),
+        timeout=aiohttp.ClientTimeout(total=None, connect=5.0, sock_read=timeout),
+        cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False,
+        skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding"))
+
+
 @dataclass
 class Gateway:
     settings: GatewaySettings
@@ -31,8 +48,9 @@ class Gateway:
     id_verifier: TokenVerifier
     """ID tokens: audience is the portal client."""
     realm: RealmClient
-    upstream_http: httpx.AsyncClient
-    """Its own pool and timeouts: a slow service must not starve the calls to Keycloak."""
+    upstream: aiohttp.ClientSession
+    """The services' client (every forwarded call, the portal announcements, the readiness checks): its own pool
+    and timeouts, so that a slow service does not starve the calls to Keycloak (httpx, in oidc and shared.auth)."""
     portals: PortalDirectory
     """What each service says of its portal pages: the home page's tiles."""
 
@@ -46,17 +64,13 @@ class Gateway:
                                  leeway_seconds=auth.leeway_seconds, min_refresh_seconds=auth.jwks_min_refresh_seconds,
                                  http=keycloak_http)
 
-        timeout = settings.upstream_timeout_seconds
-        upstream_http = without_cookies(httpx.AsyncClient(
-            timeout=httpx.Timeout(connect=5.0, read=timeout, write=timeout, pool=5.0),
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
-            follow_redirects=False))
+        upstream = upstream_client(settings.upstream_timeout_seconds)
         return cls(settings=settings, verifier=verifier(auth.audience), id_verifier=verifier(settings.client_id),
                    realm=RealmClient(settings.keycloak_url, settings.client_id, keycloak_http),
-                   upstream_http=upstream_http, portals=PortalDirectory(upstream_http, settings.upstreams))
+                   upstream=upstream, portals=PortalDirectory(upstream, settings.upstreams))
 
     async def aclose(self) -> None:
-        await self.upstream_http.aclose()
+        await self.upstream.close()
         await self.realm.http.aclose()  # shared by both verifiers
 
 

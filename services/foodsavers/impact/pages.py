@@ -63,10 +63,8 @@ async def figures_page(request: Request[Any, Any, Any], session: AsyncSession, v
     period_from, period_until = chosen_period(van, tot)
     method = await chosen_method(session, who.tenant, name, version)
     key = ("page", period_from, period_until, method.id)
-    found = FIGURES.get(who.tenant, key)
-    if found is None:
-        found = await service.figures(session, who.tenant, period_from, period_until, method, "all")
-        FIGURES.put(who.tenant, key, found)
+    found = await FIGURES.get(who.tenant, key, lambda: service.figures(session, who.tenant, period_from,
+                                                                       period_until, method, "all"))
     return who, {"period_from": period_from, "period_until": period_until, "method": method, "figures": found,
             "totals": found["totals"], "by": found["by"], "methods": STANDARD,
             "chart": chart.weeks_svg(found["by"].get("week", []))}

@@ -93,13 +93,13 @@ class ImpactController(Controller):
         named (default the flat one, its latest version unless `version`); at most impact.cache.SECONDS old."""
         start, end = this_half_year()
         key = (period_from or start, period_until or end, method, version, by)
-        answer = FIGURES.get(principal.tenant, key)
-        if answer is None:
+
+        async def compute() -> bytes:
             chosen = await methods.method_version(session, principal.tenant, method, version)
-            answer = msgspec.json.encode(await service.figures(
+            return msgspec.json.encode(await service.figures(
                 session, principal.tenant, period_from or start, period_until or end, chosen, by))
-            FIGURES.put(principal.tenant, key, answer)
-        return Response(answer, media_type=MediaType.JSON)
+
+        return Response(await FIGURES.get(principal.tenant, key, compute), media_type=MediaType.JSON)
 
     @get("/methods")
     async def list_methods(self, session: AsyncSession, principal: Principal) -> list[MethodOut]:
