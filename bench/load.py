@@ -46,8 +46,11 @@ def ensure_wrk() -> str:
     if found:
         return found
     sudo = [] if os.geteuid() == 0 else ["sudo"]
-    subprocess.run([*sudo, "apt-get", "install", "-y", "-qq", "wrk"], check=True,
-                   env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"}, stdout=subprocess.DEVNULL)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = [*sudo, "apt-get", "install", "-y", "-qq", "wrk"]
+    if subprocess.run(install, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode != 0:
+        subprocess.run([*sudo, "apt-get", "update", "-qq"], env=env, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(install, env=env, check=True, stdout=subprocess.DEVNULL)
     found = shutil.which("wrk")
     if not found:
         raise RuntimeError("wrk is not installed and could not be installed from Debian's packages")

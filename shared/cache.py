@@ -4,7 +4,9 @@ that misses simply computes, and what it keeps may lag a change by at most the c
 
 Readers who ask for the same missing answer at once share one computation (`get`): right after the figures
 changed, sixteen coordinators on the same dashboard cost one query, not sixteen. A computation that was under way
-when its answer was forgotten (what it reads just changed) is not kept, and nobody joins it any more."""
+when its answer was forgotten (what it reads just changed) is not kept, and nobody joins it any more. With a
+GRACE, an answer that has just aged past TTL is still handed to the others while one reader computes the next:
+only that reader waits, not everyone who asks in the meantime."""
 
 from __future__ import annotations
 
@@ -36,14 +38,18 @@ class BriefCache:
 
     TTL = 15.0
     SIZE = 4096
+    GRACE = 0.0
+    """Seconds past TTL during which an answer still serves while its successor is being computed."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic, *, ttl: float | None = None,
-                 size: int | None = None) -> None:
+                 size: int | None = None, grace: float | None = None) -> None:
         self.clock = clock
         if ttl is not None:
             self.TTL = ttl
         if size is not None:
             self.SIZE = size
+        if grace is not None:
+            self.GRACE = grace
         self.kept: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
         self.computing: dict[Hashable, Computing] = {}
 
@@ -62,14 +68,17 @@ class BriefCache:
             self.kept.popitem(last=False)
 
     async def get(self, key: Hashable, compute: Callable[[], Awaitable[T]]) -> T:
-        """The value kept for `key`; else the one being computed for it by another reader, awaited; else
-        `compute()`'s, kept (unless forgotten meanwhile). When the reader computing fails, each waiting reader
-        computes for itself."""
+        """The value kept for `key`; else, while another reader computes it, the value that just aged past TTL
+        (within GRACE) or the one being computed, awaited; else `compute()`'s, kept (unless forgotten meanwhile).
+        When the reader computing fails, each waiting reader computes for itself."""
         hit = self.peek(key)
         if hit is not None:
             return cast(T, hit)
         under_way = self.computing.get(key)
         if under_way is not None:
+            aged = self.kept.get(key)
+            if aged is not None and self.clock() - aged[0] < self.TTL + self.GRACE:
+                return cast(T, aged[1])
             try:
                 return cast(T, await asyncio.shield(under_way.done))
             except LeaderFailed:

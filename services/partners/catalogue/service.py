@@ -10,17 +10,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TypeVar, cast
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from services.partners.catalogue.repository import CatalogueRepository, Filters, Found, offered
 from services.partners.catalogue.schemas import CatalogueResults, ContactOut, OfferingHit, RubricCount, Supplier
 from services.partners.facts.models import GrantAward
 from services.partners.organisations import rules
 from services.partners.organisations import service as organisations
-from services.partners.organisations.models import Organisation, StaffFigure
+from services.partners.organisations.models import Offering, Organisation, Recognition, StaffFigure
 from services.partners.organisations.rules import OFFERING_KINDS, RUBRICS
 from services.partners.plans.models import Plan
 from shared import cache as shared_cache
+from shared.db import TENANT_KEY
 from shared.municipalities import Municipality, find, name_of
 from shared.problems import BadRequest, Invalid, NotFound
 
@@ -79,17 +82,43 @@ def checked_search(*, q: str | None, rubrics: list[str], kind: str | None, munic
 
 
 class BriefCache(shared_cache.BriefCache):
-    """What a broad search costs, kept a few seconds per process: its counts (per rubric, and the total) and the
-    ids of its pages. Those visit every matching supplier (thousands for one common word), and the pages of one
-    search and its rubric choices ask for the same again and again. A narrow search (up to BROAD matches) reads
-    its results afresh each time; a broad one may lag a change by up to TTL seconds, as may a count."""
+    """Searches kept a few seconds per process: each answer, and what a broad search costs (its counts per rubric
+    and in all, the ids of its pages: they visit every matching supplier, thousands for one common word). A
+    public catalogue is read far more often than it changes, and the same searches come back (a rubric, a
+    municipality, a common word). A change of an organisation, its offerings or recognitions committed in this
+    process forgets its province's searches at once (`forget_on_commit`); one made through another replica shows
+    within TTL + GRACE seconds (an answer past TTL still serves others while one request searches again)."""
 
     TTL = 15.0
+    GRACE = 15.0
     SIZE = 4096
     BROAD = 200
 
 
 CACHE = BriefCache()
+CATALOGUED = (Organisation, Offering, Recognition)
+"""What a search reads: a change to any of these changes answers."""
+CHANGED_KEY = "regie.catalogue-changed"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_catalogue_change(session: Session, _: object) -> None:
+    if any(isinstance(row, CATALOGUED) for row in (*session.new, *session.dirty, *session.deleted)):
+        session.info[CHANGED_KEY] = session.info.get(TENANT_KEY)
+
+
+@event.listens_for(Session, "after_commit")
+def forget_on_commit(session: Session) -> None:
+    """The province's searches forgotten once a change to what they read is committed (not before: a search
+    in between would read and keep the old rows)."""
+    if CHANGED_KEY in session.info:
+        tenant = session.info.pop(CHANGED_KEY)
+        CACHE.forget(lambda key: key[1] == tenant)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_catalogue_change(session: Session) -> None:
+    session.info.pop(CHANGED_KEY, None)
 
 
 async def search(session: AsyncSession, tenant: str, asked: Search) -> tuple[Found, str | None]:
@@ -135,16 +164,13 @@ def results_out(found: Found, next_cursor: str | None) -> CatalogueResults:
 
 
 async def answer(session: AsyncSession, tenant: str, asked: Search) -> CatalogueResults:
-    """The search's answer; a broad one is kept as briefly as its page ids (BriefCache), so its pages and the API
-    answer it from memory for those few seconds."""
-    key = ("answer", tenant, organisations.today(), asked)
-    if isinstance(kept := CACHE.peek(key), CatalogueResults):
-        return kept
-    found, next_cursor = await search(session, tenant, asked)
-    result = results_out(found, next_cursor)
-    if found.total > CACHE.BROAD:
-        CACHE.put(key, result)
-    return result
+    """The search's answer, kept (BriefCache): its page and the API answer it from memory for those few seconds,
+    and people asking the same at once share one search."""
+
+    async def searched() -> CatalogueResults:
+        return results_out(*await search(session, tenant, asked))
+
+    return await CACHE.get(("answer", tenant, organisations.today(), asked), searched)
 
 
 @dataclass

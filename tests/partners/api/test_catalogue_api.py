@@ -179,3 +179,20 @@ def test_without_text_the_filters_alone_list_suppliers_in_name_order(partners_ur
     assert all("horeca" in i["rubrics"] and i["municipality_name"] == "Mol" for i in seen)
     everything = search(partners_url, limit=5)
     assert everything.status_code == 200 and everything.json()["total"] >= 4
+
+
+def test_a_change_shows_in_the_catalogue_at_once_although_searches_are_kept(partners_url, tokens) -> None:
+    """Answers are kept a few seconds (also a narrow search's), but a change committed through this service
+    forgets its province's searches: a new supplier, and a renamed one, show in the very next search."""
+    tag = word()
+    offer = [{"rubric": "drukwerk", "kind": "service", "description": f"Folders en affiches ({tag})"}]
+    first = register(partners_url, tokens, "antwerpen", name="Atelier Eerst", municipality="Geel", offerings=offer)
+    assert [i["name"] for i in search(partners_url, q=tag).json()["items"]] == ["Atelier Eerst"]
+    register(partners_url, tokens, "antwerpen", name="Atelier Tweede", municipality="Geel", offerings=offer)
+    assert [i["name"] for i in search(partners_url, q=tag).json()["items"]] == ["Atelier Eerst", "Atelier Tweede"]
+    renamed = httpx.patch(f"{partners_url}/antwerpen/organisations/{first['id']}", json={"name": "Atelier Hernoemd"},
+                          headers={**bearer(tokens("antwerpen", "coordinator")), "If-Match": str(first["version"])})
+    assert renamed.status_code == 200, renamed.text
+    assert [i["name"] for i in search(partners_url, q=tag).json()["items"]] == ["Atelier Hernoemd", "Atelier Tweede"]
+    # Limburg's searches were not touched: its own answer for the word is still none.
+    assert search(partners_url, "limburg", q=tag).json()["total"] == 0

@@ -86,3 +86,46 @@ async def test_a_reader_who_leaves_does_not_take_the_others_with_it() -> None:
     assert await leader == b"5,7 t"
     with pytest.raises(asyncio.CancelledError):
         await waiter
+
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_within_its_grace_an_aged_answer_serves_others_while_one_reader_computes_the_next() -> None:
+    clock = Clock()
+    cache = BriefCache(clock, ttl=10, grace=10)
+    first = Slow(b"4371 suppliers")
+    first.release.set()
+    assert await cache.get("catering", first) == b"4371 suppliers"
+    clock.now += 12  # past TTL, within the grace
+    nxt = Slow(b"4372 suppliers")
+    leader = asyncio.create_task(cache.get("catering", nxt))
+    await asyncio.sleep(0)
+    # Someone else asking meanwhile is answered at once with the aged answer, and starts no search of its own.
+    assert await cache.get("catering", Slow(b"never")) == b"4371 suppliers"
+    nxt.release.set()
+    assert await leader == b"4372 suppliers"
+    assert await cache.get("catering", Slow(b"never")) == b"4372 suppliers"
+
+
+async def test_past_its_grace_an_aged_answer_is_not_handed_out() -> None:
+    clock = Clock()
+    cache = BriefCache(clock, ttl=10, grace=10)
+    first = Slow(b"old")
+    first.release.set()
+    await cache.get("catering", first)
+    clock.now += 21
+    nxt = Slow(b"new")
+    leader = asyncio.create_task(cache.get("catering", nxt))
+    await asyncio.sleep(0)
+    waiter = asyncio.create_task(cache.get("catering", Slow(b"never")))
+    await asyncio.sleep(0)
+    nxt.release.set()
+    assert (await leader, await waiter) == (b"new", b"new")
+    assert nxt.runs == 1
