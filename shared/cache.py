@@ -11,6 +11,7 @@ only that reader waits, not everyone who asks in the meantime."""
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
@@ -62,7 +63,9 @@ class BriefCache:
         return hit[1]
 
     def put(self, key: Hashable, value: object) -> None:
-        self.kept[key] = (self.clock(), value)
+        """Kept for TTL less a random fifth at most: answers computed together (after a start, a change) do not
+        all run out, and get computed again, in the same moment."""
+        self.kept[key] = (self.clock() - random.uniform(0.0, self.TTL / 5), value)
         self.kept.move_to_end(key)
         while len(self.kept) > self.SIZE:
             self.kept.popitem(last=False)

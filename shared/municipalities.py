@@ -5,6 +5,7 @@ name, so `find` accepts a code, a name or a slug, ignoring case and accents."""
 from __future__ import annotations
 
 import csv
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -57,9 +58,10 @@ def find(text: str) -> Municipality | None:
     return _BY_KEY.get(key) or _BY_KEY.get(slugify(text))
 
 
-def of_province(tenant: str) -> list[Municipality]:
-    """The municipalities of one province, sorted by name."""
-    return sorted((m for m in MUNICIPALITIES.values() if m.province == tenant), key=lambda m: folded(m.name))
+@functools.cache
+def of_province(tenant: str) -> tuple[Municipality, ...]:
+    """The municipalities of one province, sorted by name (worked out once: every search form lists them)."""
+    return tuple(sorted((m for m in MUNICIPALITIES.values() if m.province == tenant), key=lambda m: folded(m.name)))
 
 
 def name_of(code: str) -> str:

@@ -1,12 +1,12 @@
 """Every query of the public catalogue and the municipalities' fact sheets, each from the tenant-scoped base
 statement.
 
-The search runs on the catalogue's own index (catalogue/models.py: Dutch stemming, accents folded, a GIN index
-PostgreSQL can use, which it cannot under `organisations`' Row-Level Security). A supplier is an
-organisation with at least one offering, or a social-economy enterprise (by kind, or by a recognition valid
-today): the counts per rubric need no such check, since an organisation with an offering is a supplier, so they
-read the offerings' (tenant, rubric, organisation_id) index alone unless a text or municipality filter asks for
-the organisations too."""
+The search runs on the catalogue's own index alone (catalogue/models.py: Dutch stemming, accents folded, GIN
+indexes PostgreSQL can use, which it cannot under `organisations`' Row-Level Security, and the facets a search
+filters and counts by). A supplier is an organisation with at least one offering, or a social-economy enterprise
+(by kind, or by a recognition valid today): the counts per rubric need no such check, since an organisation with
+an offering is a supplier. Only the page's organisations and their matching offerings are read from
+`organisations` and `offerings`."""
 
 from __future__ import annotations
 
@@ -17,14 +17,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, and_, cast, exists, false, func, literal_column, or_, select, true
+from sqlalchemy import ColumnElement, String, Text, cast, func, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.orm import noload
 
 from services.partners.catalogue.models import CatalogueEntry
 from services.partners.facts.models import FoodDelivery, GrantAward
-from services.partners.organisations.models import Offering, Organisation, Recognition, StaffFigure
-from services.partners.organisations.rules import SOCIAL_ECONOMY_KINDS, SOCIAL_ECONOMY_RECOGNITIONS
+from services.partners.organisations.models import Offering, Organisation, StaffFigure
+from services.partners.organisations.rules import RUBRICS
 from services.partners.plans.models import Plan
 from services.partners.plans.repository import PlanRepository
 from services.partners.plans.rules import OPEN_TERMS
@@ -77,26 +77,14 @@ def once(query: ColumnElement[object]) -> ColumnElement[object]:
     return select(query).scalar_subquery()
 
 
-class CatalogueRepository(TenantRepository):
-    def _supplier(self, today: date) -> ColumnElement[bool]:
-        """Correlated probes of the (organisation_id) indexes, one row each, after the cheap kind check: written
-        as EXISTS under an OR, PostgreSQL would hash every offering and recognition of the tenant per query."""
-        offers = select(true()).where(Offering.organisation_id == Organisation.id).limit(1).scalar_subquery()
-        recognised = select(true()).where(
-            Recognition.organisation_id == Organisation.id,
-            Recognition.kind.in_([str(k) for k in SOCIAL_ECONOMY_RECOGNITIONS]),
-            Recognition.valid_from <= today,
-            or_(Recognition.valid_until.is_(None), Recognition.valid_until >= today)).limit(1).scalar_subquery()
-        return or_(Organisation.kind.in_([str(k) for k in SOCIAL_ECONOMY_KINDS]),
-                   func.coalesce(offers, false()), func.coalesce(recognised, false()))
+def offer(rubric: str, kind: str) -> str:
+    """An offering as the index keeps it (catalogue_index.offers)."""
+    return f"{rubric}/{kind}"
 
-    def _offering_filter(self, rubrics: Sequence[str], kind: str | None) -> list[ColumnElement[bool]]:
-        conditions: list[ColumnElement[bool]] = []
-        if rubrics:
-            conditions.append(Offering.rubric.in_(list(rubrics)))
-        if kind is not None:
-            conditions.append(Offering.kind == kind)
-        return conditions
+
+class CatalogueRepository(TenantRepository):
+    """Searches read the catalogue's index alone (its GIN indexes on the words, rubrics and offerings); the
+    organisations of a page and their offerings are then read under `organisations`' policy."""
 
     async def asked_text(self, q: str) -> ColumnElement[object] | None:
         """The tsquery of what was typed, or None when it asks nothing: no text, or only stop words ("de", "en"),
@@ -107,50 +95,51 @@ class CatalogueRepository(TenantRepository):
             return None
         return query
 
-    def _matching_ids(self, query: ColumnElement[object]) -> Select[Any]:
-        """The ids of this province's organisations whose entry matches, from the catalogue's index. Planned on
-        its own (a MATERIALIZED common table expression): inside a join PostgreSQL tends to scan the whole index
-        table rather than ask its GIN index, not knowing how few rows the text will match."""
-        matching = (select(CatalogueEntry.organisation_id)
-                    .where(CatalogueEntry.tenant == self.tenant, CatalogueEntry.search_vector.op("@@")(query))
-                    .cte("matching").prefix_with("MATERIALIZED"))
-        return select(matching.c.organisation_id)
-
-    def _organisation_filter(self, query: ColumnElement[object] | None,
-                             municipality: str | None) -> list[ColumnElement[bool]]:
-        conditions: list[ColumnElement[bool]] = []
+    def _entries(self, query: ColumnElement[object] | None, filters: Filters, *,
+                 rubrics: bool = True) -> list[ColumnElement[bool]]:
+        """The conditions on the index for the filters (the rubric filter only when `rubrics`). A supplier offers
+        something or is a social-economy enterprise; offering something of the rubrics or kind asked makes it
+        one, so then no further check is needed."""
+        conditions: list[ColumnElement[bool]] = [CatalogueEntry.tenant == self.tenant]
         if query is not None:
-            conditions.append(Organisation.id.in_(self._matching_ids(query)))
-        if municipality is not None:
-            conditions.append(Organisation.municipality == municipality)
+            conditions.append(CatalogueEntry.search_vector.op("@@")(query))
+        if filters.municipality is not None:
+            conditions.append(CatalogueEntry.municipality == filters.municipality)
+        chosen = list(filters.rubrics) if rubrics else []
+        if chosen and filters.kind is not None:
+            conditions.append(CatalogueEntry.offers.overlap(cast(array([offer(r, filters.kind) for r in chosen]),
+                                                                 ARRAY(Text))))
+        elif chosen:
+            conditions.append(CatalogueEntry.rubrics.overlap(cast(array(chosen), ARRAY(Text))))
+        elif filters.kind is not None:
+            conditions.append(CatalogueEntry.offers.overlap(cast(array([offer(r, filters.kind) for r in RUBRICS]),
+                                                                 ARRAY(Text))))
+        else:
+            conditions.append(or_(CatalogueEntry.social_economy, func.cardinality(CatalogueEntry.rubrics) > 0))
         return conditions
 
-    def _matched(self, filters: Filters, query: ColumnElement[object] | None, today: date) -> Select[Any]:
-        """The suppliers matching every filter (the rubric filter included)."""
-        statement = self.select(Organisation, Organisation.id).where(
-            *self._organisation_filter(query, filters.municipality))
-        offering_conditions = self._offering_filter(filters.rubrics, filters.kind)
-        if offering_conditions:
-            # Offering a product/service of these rubrics makes it a supplier: no further check needed.
-            statement = statement.where(exists().where(
-                Offering.organisation_id == Organisation.id, Offering.tenant == self.tenant, *offering_conditions))
-        else:
-            statement = statement.where(self._supplier(today))
-        return statement
+    def _offering_filter(self, rubrics: Sequence[str], kind: str | None) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = []
+        if rubrics:
+            conditions.append(Offering.rubric.in_(list(rubrics)))
+        if kind is not None:
+            conditions.append(Offering.kind == kind)
+        return conditions
 
     async def page(self, filters: Filters, today: date, offset: int, limit: int) -> list[uuid.UUID]:
         """The ids of one page: by relevance (ts_rank) then name, or by name without text."""
         query = await self.asked_text(filters.q)
-        order: list[Any] = [Organisation.name, Organisation.id]
-        statement = self._matched(filters, query, today)
+        order: list[Any] = [CatalogueEntry.name, CatalogueEntry.organisation_id]
         if query is not None:
-            statement = statement.join(CatalogueEntry, CatalogueEntry.organisation_id == Organisation.id)
             order.insert(0, func.ts_rank(CatalogueEntry.search_vector, query).desc())
-        return list((await self.session.scalars(statement.order_by(*order).offset(offset).limit(limit))).all())
+        return list((await self.session.scalars(
+            select(CatalogueEntry.organisation_id).where(*self._entries(query, filters))
+            .order_by(*order).offset(offset).limit(limit))).all())
 
     async def total(self, filters: Filters, today: date) -> int:
-        matched = self._matched(filters, await self.asked_text(filters.q), today)
-        return await self.session.scalar(select(func.count()).select_from(matched.subquery())) or 0
+        query = await self.asked_text(filters.q)
+        return await self.session.scalar(
+            select(func.count()).select_from(CatalogueEntry).where(*self._entries(query, filters))) or 0
 
     async def organisations(self, ids: Sequence[uuid.UUID]) -> list[Organisation]:
         """The organisations of a page, in the page's order."""
@@ -164,14 +153,15 @@ class CatalogueRepository(TenantRepository):
         """Suppliers per rubric over the text, municipality and kind filters (not the rubric filter, so the
         facets say what choosing another rubric would give)."""
         query = await self.asked_text(filters.q)
-        statement = (self.select(Offering, Offering.rubric, func.count(func.distinct(Offering.organisation_id)))
-                     .where(*self._offering_filter((), filters.kind)).group_by(Offering.rubric))
-        organisation_conditions = self._organisation_filter(query, filters.municipality)
-        if organisation_conditions:
-            statement = statement.join(Organisation, and_(Organisation.id == Offering.organisation_id,
-                                                          Organisation.tenant == self.tenant)).where(
-                *organisation_conditions)
-        return {rubric: count for rubric, count in (await self.session.execute(statement)).tuples()}
+        # Each entry's rubrics (or its rubric/kind offerings) as rows; an entry holds each at most once.
+        source = CatalogueEntry.rubrics if filters.kind is None else CatalogueEntry.offers
+        unnested = (select(func.unnest(source).label("value"))
+                    .where(*self._entries(query, filters, rubrics=False)).subquery())
+        rubric = unnested.c.value if filters.kind is None else func.split_part(unnested.c.value, "/", 1)
+        statement = select(rubric, func.count()).group_by(rubric)
+        if filters.kind is not None:
+            statement = statement.where(func.split_part(unnested.c.value, "/", 2) == filters.kind)
+        return {str(r): int(count) for r, count in (await self.session.execute(statement)).tuples()}
 
     async def matching_offerings(self, organisation_ids: Sequence[uuid.UUID],
                                  filters: Filters) -> dict[uuid.UUID, list[Offering]]:

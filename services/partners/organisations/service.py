@@ -461,4 +461,4 @@ async def get_change(session: AsyncSession, principal: Principal, change_id: uui
 
 
 def municipality_choices(tenant: str) -> list[Municipality]:
-    return of_province(tenant)
+    return list(of_province(tenant))

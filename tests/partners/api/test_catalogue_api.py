@@ -196,3 +196,28 @@ def test_a_change_shows_in_the_catalogue_at_once_although_searches_are_kept(part
     assert [i["name"] for i in search(partners_url, q=tag).json()["items"]] == ["Atelier Hernoemd", "Atelier Tweede"]
     # Limburg's searches were not touched: its own answer for the word is still none.
     assert search(partners_url, "limburg", q=tag).json()["total"] == 0
+
+
+def test_replaced_offerings_move_a_supplier_between_rubrics_and_none_left_takes_it_out(partners_url, tokens) -> None:
+    """The catalogue's index follows the offerings themselves: a new rubric finds the supplier, the old one
+    no longer does, and an ordinary organisation with no offering left is no supplier any more."""
+    tag = word()
+    made = register(partners_url, tokens, "antwerpen", name=f"Atelier {tag}", municipality="Mol",
+                    offerings=[{"rubric": "drukwerk", "kind": "service", "description": "Folders"}])
+    assert search(partners_url, q=tag, rubric="drukwerk").json()["total"] == 1
+    coordinator = bearer(tokens("antwerpen", "coordinator"))
+
+    def replace(offerings: list[dict[str, str]], version: int) -> dict[str, Any]:
+        response = httpx.patch(f"{partners_url}/antwerpen/organisations/{made['id']}", json={"offerings": offerings},
+                               headers={**coordinator, "If-Match": str(version)})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    moved = replace([{"rubric": "groen", "kind": "product", "description": "Plantjes"}], made["version"])
+    assert search(partners_url, q=tag, rubric="drukwerk").json()["total"] == 0
+    found = search(partners_url, q=tag, rubric="groen", kind="product").json()
+    assert found["total"] == 1
+    assert {c["rubric"]: c["count"] for c in found["counts"]}["groen"] == 1
+    assert search(partners_url, q=tag, kind="service").json()["total"] == 0
+    replace([], moved["version"])
+    assert search(partners_url, q=tag).json()["total"] == 0
