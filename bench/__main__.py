@@ -12,12 +12,18 @@ neither a running `make run` nor a test run is disturbed, stopped afterwards.
 5. the drivers' phones syncing pickup lines through the gateway in batches of 500, against a COPY of as many rows
    (bench/foodsavers_sync.py);
 6. the coordinator's dashboard totals over 10 million pickup lines read by 16 clients
-   (bench/foodsavers_dashboard.py)."""
+   (bench/foodsavers_dashboard.py);
+7. a tenant-scoped read through the gateway, straight at the service and from a bare app as the raw baseline
+   (bench/tenant_read.py).
+
+Load for 4, 6 and 7 comes from wrk (bench/load.py), a separate process. At the end every figure of this run goes
+into bench/results/latest.json and latest.md (bench/summary.py); the exit status fails when any goal failed."""
 
 from __future__ import annotations
 
 import os
 import sys
+import time
 
 os.environ.setdefault("REGIE_STATE_DIR", os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                                       ".stack", "bench"))
@@ -30,12 +36,15 @@ from bench import (  # noqa: E402  (the environment above must be set first)
     partners_report,
     ranking,
     submit_load,
+    summary,
+    tenant_read,
 )
 from devstack.config import StackConfig  # noqa: E402
 from devstack.stack import Stack  # noqa: E402
 
 
 def main() -> int:
+    started = time.time()
     print("== ranking and selection ==", flush=True)
     failed = ranking.main([])
     print("\n== submissions under load ==", flush=True)
@@ -49,10 +58,14 @@ def main() -> int:
         failed |= foodsavers_sync.main(["--profile", "test"])
         print("\n== foodsavers: the dashboard over 10 million pickup lines ==", flush=True)
         failed |= foodsavers_dashboard.main(["--profile", "test"])
+        print("\n== a tenant-scoped read against its raw baseline ==", flush=True)
+        failed |= tenant_read.main(["--profile", "test"])
     finally:
         if os.environ.get("REGIE_KEEP_STACK") != "1":
             Stack(StackConfig.from_env("test")).down()
-    return failed
+    measured = summary.write(since=started)
+    print("\n== this run ==\n" + summary.markdown(measured), flush=True)
+    return failed or not measured["pass"]
 
 
 if __name__ == "__main__":

@@ -55,7 +55,7 @@ def test_find_takes_a_code_a_name_or_a_slug_ignoring_case_and_accents() -> None:
 def test_of_province_is_sorted_by_name_and_holds_only_that_province() -> None:
     names = [m.name for m in of_province("limburg")]
     assert len(names) == 38 and names == sorted(names, key=municipalities.folded)
-    assert of_province("brussel") == []
+    assert of_province("brussel") == ()
 
 
 def test_every_slug_is_unique() -> None:

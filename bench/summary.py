@@ -1,0 +1,129 @@
+"""One table of every figure `make bench` measured: bench/results/latest.json (one entry per metric: value, unit,
+the raw baseline measured in the same run where the metric has one, the ratio, the goal, pass or fail, and the
+machine's core count) and bench/results/latest.md (the same as a Markdown table, which the README shows).
+
+Read from the results each benchmark wrote in this run (bench/results/<name>.json); a benchmark that did not run
+or failed to write leaves its metrics out, and the table says so.
+
+    python -m bench.summary"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def metric(name: str, value: float, unit: str, goal: str, passed: bool, *, baseline: float | None = None,
+           baseline_unit: str | None = None, ratio: float | None = None, note: str = "") -> dict[str, Any]:
+    return {"metric": name, "value": value, "unit": unit, "baseline": baseline, "baseline_unit": baseline_unit,
+            "ratio": ratio, "goal": goal, "pass": passed, "note": note}
+
+
+def catalogue(r: dict[str, Any]) -> list[dict[str, Any]]:
+    a = r["all"]
+    return [metric("catalogue search, 50,000 organisations, API and page mixed, p95", a["p95_ms"], "ms",
+                   "≤ 50 ms", a["p95_ms"] <= 50 and a["failures"] == 0,
+                   note=f"{a['requests_per_second']} requests/s at {r['clients']} connections through the gateway")]
+
+
+def dashboard(r: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    labels = {"api": "as coordinators read them", "while_syncing": "while a phone syncs every second",
+              "computed_one": "one read computed from the rollups"}
+    for key, label in labels.items():
+        m = r[key]
+        rows.append(metric(f"impact dashboard totals over 10 M pickup lines, {label}, p95", m["p95_ms"], "ms",
+                           "≤ 100 ms", m["p95_ms"] <= 100 and m["failures"] == 0,
+                           note=f"{m['requests_per_second']} requests/s at {m['connections']} connection(s)"))
+    m = r["computed_all"]
+    rows.append(metric("impact dashboard, 16 different periods computed at once, p95", m["p95_ms"], "ms",
+                       "reported", True, note="the machine's limit: PostgreSQL summing 16 periods' edge days"))
+    return rows
+
+
+def sync(r: dict[str, Any]) -> list[dict[str, Any]]:
+    return [metric("pickup sync through the gateway, batches of 500 lines", r["lines_per_s"], "lines/s",
+                   f"ratio ≥ {r['goal']}", bool(r["pass"]), baseline=r["copy_rows_per_s"],
+                   baseline_unit="rows/s (COPY)", ratio=r["ratio"])]
+
+
+def report(r: dict[str, Any]) -> list[dict[str, Any]]:
+    slowest = max(t["median_ms"] for t in r["timings"].values())
+    return [metric("yearly coordination report, 200 indicators, slowest of PDF/XLSX in-process and over HTTP",
+                   slowest, "ms", f"≤ {r['limit_ms']:.0f} ms", bool(r["passed"]))]
+
+
+def tenant_read(r: dict[str, Any]) -> list[dict[str, Any]]:
+    raw, straight, gateway = r["raw"], r["straight"], r["gateway"]
+    f, goals, ok = r["figures"], r["goals"], r["passed"]
+    at = f"{r['connections']} connections"
+    return [
+        metric("tenant-scoped read through the gateway (one organisation by id, a real token)",
+               gateway["requests_per_second"], "requests/s", f"ratio ≥ {goals['gateway_ratio']}",
+               ok["gateway_ratio"], baseline=raw["requests_per_second"], baseline_unit="requests/s (bare app)",
+               ratio=f["gateway_ratio"], note=at),
+        metric("the same read through the gateway, p99", gateway["p99_ms"], "ms",
+               f"≤ {goals['gateway_p99_vs_raw']}× the baseline's", ok["gateway_p99_vs_raw"], baseline=raw["p99_ms"],
+               baseline_unit="ms (bare app)", ratio=f["gateway_p99_vs_raw"]),
+        metric("the same read straight at partners", straight["requests_per_second"], "requests/s",
+               f"ratio ≥ {goals['straight_ratio']}", ok["straight_ratio"], baseline=raw["requests_per_second"],
+               baseline_unit="requests/s (bare app)", ratio=f["straight_ratio"], note=at),
+        metric("gateway overhead at p50 (through the gateway / straight − 1)", round(100 * f["overhead_p50"], 1),
+               "%", f"≤ {100 * goals['overhead_p50']:.0f} %", ok["overhead_p50"]),
+        metric("gateway overhead at p99", round(100 * f["overhead_p99"], 1), "%",
+               f"≤ {100 * goals['overhead_p99']:.0f} %", ok["overhead_p99"]),
+    ]
+
+
+READERS: dict[str, Callable[[dict[str, Any]], list[dict[str, Any]]]] = {
+    "tenant_read": tenant_read, "catalogue_search": catalogue, "foodsavers_dashboard": dashboard,
+    "foodsavers_sync": sync,
+    "partners_report": report,
+}
+
+
+def summarise(results: Path = RESULTS, since: float | None = None) -> dict[str, Any]:
+    """Every metric of the result files (those written since `since`, a timestamp, when given)."""
+    metrics: list[dict[str, Any]] = []
+    missing: list[str] = []
+    for name, read in READERS.items():
+        path = results / f"{name}.json"
+        if not path.exists() or (since is not None and path.stat().st_mtime < since):
+            missing.append(name)
+            continue
+        metrics += read(json.loads(path.read_text()))
+    return {"at": datetime.now(UTC).isoformat(timespec="seconds"), "cores": os.cpu_count(), "metrics": metrics,
+            "not_run": missing, "pass": all(m["pass"] for m in metrics) and not missing}
+
+
+def markdown(summary: dict[str, Any]) -> str:
+    lines = [f"Measured {summary['at']} on {summary['cores']} cores.", "",
+             "| metric | value | baseline (same run) | ratio | goal | |", "|---|---|---|---|---|---|"]
+    for m in summary["metrics"]:
+        baseline = f"{m['baseline']:,} {m['baseline_unit']}" if m["baseline"] is not None else "—"
+        ratio = f"{m['ratio']}" if m["ratio"] is not None else "—"
+        note = f" ({m['note']})" if m["note"] else ""
+        lines.append(f"| {m['metric']}{note} | {m['value']:,} {m['unit']} | {baseline} | {ratio} | {m['goal']} "
+                     f"| {'pass' if m['pass'] else 'FAIL'} |")
+    if summary["not_run"]:
+        lines += ["", f"Not measured in this run: {', '.join(summary['not_run'])}."]
+    return "\n".join(lines) + "\n"
+
+
+def write(since: float | None = None) -> dict[str, Any]:
+    summary = summarise(since=since)
+    (RESULTS / "latest.json").write_text(json.dumps(summary, indent=2) + "\n")
+    (RESULTS / "latest.md").write_text(markdown(summary))
+    return summary
+
+
+if __name__ == "__main__":
+    print(markdown(write()), end="")
+    sys.exit(0)

@@ -1,0 +1,117 @@
+"""A tenant-scoped read, three ways in one run with the same load generator (wrk, 64 connections, 10 s each):
+one organisation by id with a real token through the gateway, the same straight at partners, and the raw baseline
+(bench/raw_read.py: a bare Litestar app doing the same primary-key SELECT through an asyncpg pool, no auth, no
+gateway). Reports throughput ratios to the baseline, the p99s and the gateway's overhead over the straight read
+(issue 12's first three rows). Writes bench/results/tenant_read.json.
+
+    python -m bench.tenant_read [--connections 64] [--seconds 10] [--profile test]"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.catalogue_search import enterprise_number
+from bench.foodsavers_sync import started
+from bench.load import wrk_run
+from devstack.config import StackConfig
+from devstack.platform import service_url
+
+TENANT = "antwerpen"
+RESULTS = Path(__file__).parent / "results" / "tenant_read.json"
+RAW_PORT_OFFSET = 950
+GOALS = {"gateway_ratio": 0.5, "straight_ratio": 0.7, "gateway_p99_vs_raw": 2.0, "overhead_p50": 0.15,
+         "overhead_p99": 0.25}
+
+
+async def organisation_and_token(config: StackConfig) -> tuple[str, str]:
+    """A coordinator's token and the id of an organisation of the province (registered when there is none)."""
+    async with httpx.AsyncClient(timeout=30) as http:
+        token = (await http.post(f"{config.keycloak_url}/realms/{TENANT}/protocol/openid-connect/token", data={
+            "grant_type": "password", "client_id": "regie-cli", "username": "coordinator",
+            "password": "demo"})).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        url = f"{config.gateway_url}/{TENANT}/api/partners/organisations"
+        found = (await http.get(url, params={"limit": 1}, headers=headers)).json()["items"]
+        if found:
+            return str(found[0]["id"]), token
+        made = await http.post(url, headers=headers, json={
+            "enterprise_number": enterprise_number(900_000 + int(time.time()) % 99_999),
+            "name": "Bench leesorganisatie", "kind": "cooperative", "municipality": "Geel"})
+        made.raise_for_status()
+        return str(made.json()["id"]), token
+
+
+def raw_app(config: StackConfig) -> tuple[subprocess.Popen[bytes], str]:
+    port = config.port_base + RAW_PORT_OFFSET
+    dsn = config.database_url("partners", "regie_app").replace("postgresql+asyncpg://", "postgresql://")
+    process = subprocess.Popen([sys.executable, "-m", "bench.raw_read", "--port", str(port), "--dsn", dsn,
+                                "--tenant", TENANT], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            httpx.get(url + "/organisations/00000000-0000-0000-0000-000000000000", timeout=1)
+            return process, url
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("the raw baseline app did not start")
+
+
+def measure(config: StackConfig, connections: int, seconds: float) -> dict[str, Any]:
+    organisation, token = asyncio.run(organisation_and_token(config))
+    headers = {"Authorization": f"Bearer {token}"}
+    process, raw_url = raw_app(config)
+    try:
+        raw = wrk_run(raw_url, [f"/organisations/{organisation}"], {}, connections=connections, seconds=seconds)
+    finally:
+        process.terminate()
+        process.wait(10)
+    straight = wrk_run(service_url(config, "partners"), [f"/{TENANT}/organisations/{organisation}"], headers,
+                       connections=connections, seconds=seconds)
+    gateway = wrk_run(config.gateway_url, [f"/{TENANT}/api/partners/organisations/{organisation}"], headers,
+                      connections=connections, seconds=seconds)
+    figures = {
+        "gateway_ratio": round(gateway["requests_per_second"] / raw["requests_per_second"], 3),
+        "straight_ratio": round(straight["requests_per_second"] / raw["requests_per_second"], 3),
+        "gateway_p99_vs_raw": round(gateway["p99_ms"] / raw["p99_ms"], 2),
+        "overhead_p50": round(gateway["p50_ms"] / straight["p50_ms"] - 1, 3),
+        "overhead_p99": round(gateway["p99_ms"] / straight["p99_ms"] - 1, 3),
+    }
+    passed = {name: (value >= GOALS[name] if name.endswith("ratio") else value <= GOALS[name])
+              for name, value in figures.items()}
+    failures = raw["failures"] + straight["failures"] + gateway["failures"]
+    return {"connections": connections, "raw": raw, "straight": straight, "gateway": gateway, "figures": figures,
+            "goals": GOALS, "passed": passed, "pass": all(passed.values()) and failures == 0}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.tenant_read", description=__doc__)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--profile", default="test")
+    args = parser.parse_args(argv)
+    config = started(args.profile)
+    summary = measure(config, args.connections, args.seconds)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(summary, indent=2) + "\n")
+    for way in ("raw", "straight", "gateway"):
+        f = summary[way]
+        print(f"  {way:<9} {f['requests_per_second']} requests/s, p50 {f['p50_ms']} ms, p99 {f['p99_ms']} ms, "
+              f"{f['failures']} failures")
+    for name, value in summary["figures"].items():
+        print(f"  {'ok  ' if summary['passed'][name] else 'FAIL'} {name} {value} (goal "
+              f"{'≥' if name.endswith('ratio') else '≤'} {GOALS[name]})")
+    return 0 if summary["pass"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
