@@ -1,7 +1,7 @@
 """The raw baseline of a tenant-scoped read: a bare Litestar app answering one organisation by id with a
 primary-key SELECT through an asyncpg pool, nothing else (no authentication, no gateway, no ORM, no transaction
-per request). Its connections read as the services' role with the province set once per connection, so the same
-row-level policy applies. Served like the services: uvicorn, one process, uvloop and httptools.
+per request). Its connections read as the services' role with the province set once per connection (a connection
+parameter), so the same row-level policy applies. Served like the services: uvicorn, one process, uvloop and httptools.
 
     python -m bench.raw_read --port 24950 --dsn postgresql://regie_app:…@127.0.0.1:24010/partners --tenant antwerpen"""
 
@@ -16,6 +16,7 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]  # (no type information shipped)
 from litestar import Litestar, get
 from litestar.datastructures import State
+from litestar.exceptions import NotFoundException
 
 SELECT = ("SELECT id, name, kind, municipality, description, enterprise_number, version "
           "FROM organisations WHERE id = $1")
@@ -24,16 +25,17 @@ SELECT = ("SELECT id, name, kind, municipality, description, enterprise_number, 
 @get("/organisations/{organisation_id:uuid}")
 async def organisation(organisation_id: uuid.UUID, state: State) -> dict[str, Any]:
     row = await state["pool"].fetchrow(SELECT, organisation_id)
+    if row is None:
+        raise NotFoundException()
     return {**dict(row), "id": str(row["id"])}
 
 
 def create_app(dsn: str, tenant: str, pool_size: int) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        async def init(connection: asyncpg.Connection) -> None:
-            await connection.execute("SELECT set_config('app.tenant', $1, false)", tenant)
-
-        app.state["pool"] = await asyncpg.create_pool(dsn, min_size=pool_size, max_size=pool_size, init=init)
+        # The province as a connection parameter: the pool's RESET ALL on release returns to it.
+        app.state["pool"] = await asyncpg.create_pool(dsn, min_size=pool_size, max_size=pool_size,
+                                                      server_settings={"app.tenant": tenant})
         try:
             yield
         finally:
