@@ -133,7 +133,8 @@ async def send_upstream(request: Request[Any, Any, Any], http: aiohttp.ClientSes
     read (the caller releases it). `content` replaces the body when the gateway had to read part of it.
 
     A read without a body that finds its pooled connection closed by the service (restarted, or its keep-alive
-    ended just then) is sent once more on a new connection: nothing reached the service's handler."""
+    ended just then) is sent once more on a new connection: a read is safe to repeat, a change is not (it may
+    have reached the service's handler before the connection broke)."""
     if content is None:
         max_bytes = request.route_handler.resolve_request_max_body_size() or 0
         content = request.stream() if has_body(request, max_bytes) else None

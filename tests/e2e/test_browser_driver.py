@@ -216,3 +216,34 @@ def test_a_bad_line_comes_back_with_its_reason_and_stays_on_the_phone_while_the_
     book = todays_round.logbook()
     assert sorted(picked_up_grams(book)) == [3_000, 6_000]
     assert line_id in {line["id"] for pickup in book["pickups"] for line in pickup["lines"]}
+
+
+def test_a_refused_entry_that_cannot_be_put_right_is_wiped_from_the_phone_and_what_was_stored_stays(
+        phone: Page, gateway_url: str, tokens: Tokens, todays_round: Round) -> None:
+    page = phone
+    round_card = open_app(page, gateway_url, todays_round.id)
+    pickup_stop_id = todays_round.stops[0]["id"]
+    page.context.set_offline(True)
+    round_card.locator(f"#stop-{pickup_stop_id}").get_by_role("button", name="Ophaling registreren").click()
+    form = page.locator("#view-form form")
+    fill_line(form.locator(".line").nth(0), "brood en banket", "6")
+    form.get_by_role("button", name="Regel toevoegen").click()
+    fill_line(form.locator(".line").nth(1), "droge voeding", "-3")
+    form.get_by_role("button", name="Ophaling opslaan").click()
+    page.context.set_offline(False)
+    refused = page.locator("#queue > li.queued--refused")
+    expect(refused).to_have_count(1, timeout=40_000)
+
+    # Asked first; declining keeps it.
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    refused.get_by_role("button", name="Niet verzenden").click()
+    expect(refused).to_have_count(1)
+    page.once("dialog", lambda dialog: dialog.accept())
+    refused.get_by_role("button", name="Niet verzenden").click()
+    expect(page.locator("#app[data-queue='0']")).to_have_count(1)
+    expect(page.locator("#notes")).to_contain_text("niet verzonden en van de telefoon gewist")
+
+    page.reload()
+    expect(page.locator("#app[data-queue='0']")).to_have_count(1)
+    expect(page.locator(f"#stop-{pickup_stop_id}")).to_contain_text("Geregistreerd en verzonden")
+    assert picked_up_grams(todays_round.logbook()) == [6_000]  # the good line stays stored

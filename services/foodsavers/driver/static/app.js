@@ -7,7 +7,8 @@
  *   signal: on the `online` event, on a timer (with backoff after a failure) and with "Nu verzenden". The server
  *   keys everything by these ids, so a retried, doubled or interrupted sync never counts twice.
  * - A stored entry leaves the queue; a refused one stays with its Dutch reason, editable and sent again with the
- *   same ids; a network error or 5xx keeps everything for later.
+ *   same ids, or, when it cannot be put right (a passed use-by date), wiped from the phone by the driver ("Niet
+ *   verzenden"): what the server already stored of it stays. A network error or 5xx keeps everything for later.
  */
 'use strict';
 
@@ -351,7 +352,10 @@
             line ? `${categoryLabel(line.category)} (${kg(line.grams)} kg): ${reason}` : reason));
         }
       }
-      if (item.status === 'refused') li.appendChild(button('Aanpassen', 'dbutton--primary', () => openEdit(item)));
+      if (item.status === 'refused') {
+        li.appendChild(button('Aanpassen', 'dbutton--primary', () => openEdit(item)));
+        li.appendChild(button('Niet verzenden', 'button--secondary', () => discard(item)));
+      }
       list.appendChild(li);
     }
   }
@@ -640,6 +644,16 @@
       return true;
     });
     showForm(form);
+  }
+
+  async function discard(item) {
+    const kept = item.header_stored ? ' Wat al bewaard is, blijft bewaard.' : '';
+    if (!window.confirm(`Deze ingave niet verzenden en van de telefoon wissen?${kept}`)) return;
+    await drop('queue', item.key);
+    // Nothing of it reached the server: the stop is not done after all.
+    if (item.stop_id && !item.header_stored) await drop('kept', `done:${item.stop_id}`);
+    note(`${item.label}: niet verzonden en van de telefoon gewist.`);
+    await render();
   }
 
   function openEdit(item) {
