@@ -18,7 +18,7 @@ from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.plugins.prometheus import PrometheusController
 from litestar.static_files import create_static_files_router
 
-from services.gateway import health, login, pages, proxy
+from services.gateway import api_reference, health, login, pages, proxy
 from services.gateway.errors import EXCEPTION_HANDLERS_HTML
 from services.gateway.pages import LoginRequired, to_login
 from services.gateway.runtime import Gateway, gateway_of
@@ -69,6 +69,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
             pages.provinces, pages.home, pages.page,
             login.start_login, login.finish_login, login.logout,
             proxy.api,
+            api_reference.openapi, api_reference.asyncapi, api_reference.reference,
         ],
         lifespan=[lifespan],
         # Request metrics and ids come from shared.requests' outer middleware (wrapped in serve()).

@@ -5,22 +5,18 @@ The tiles are the services' own word: each service says at `GET /portals` which 
 its page guards admit and the tile it wants (shared.portal.manifest). The gateway shows a tile only for a prefix
 this table routes to the service that announced it, and only to a person holding one of its roles: a tile never
 leads to a page nobody serves, nor to one that would refuse the person. Announcements are cached per replica
-for a minute; a service that cannot be asked has no tiles until it can (its pages would not answer either)."""
+for a minute (announced.py); a service that never answered has no tiles until it does (its pages would not
+answer either)."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 
 import aiohttp
 import msgspec
 
+from services.gateway.announced import Announced
 from shared.portal.manifest import MANIFEST_PATH, PortalEntry
-
-log = logging.getLogger("regie.gateway.portals")
 
 PAGES: dict[str, str] = {
     "aanvragen": "grants",
@@ -47,8 +43,6 @@ ROLE_LABELS: dict[str, str] = {
     "driver": "chauffeur",
     "province-admin": "provinciebeheerder",
 }
-CACHE_SECONDS = 60.0
-ASK_TIMEOUT_SECONDS = 2.0
 
 
 def role_labels(roles: frozenset[str] | tuple[str, ...]) -> list[str]:
@@ -67,30 +61,21 @@ def tiles_for(roles: frozenset[str] | tuple[str, ...], announced: Mapping[str, S
             and entry.tile is not None and not entry.roles.isdisjoint(held)]
 
 
-@dataclass
 class PortalDirectory:
-    """The services' announcements, asked for when older than CACHE_SECONDS."""
+    """The services' announcements of their portal pages (shared.portal.manifest at MANIFEST_PATH)."""
 
-    http: aiohttp.ClientSession
-    upstreams: Mapping[str, str]
-    known: dict[str, list[PortalEntry]] = field(default_factory=dict)
-    asked_at: dict[str, float] = field(default_factory=dict)
+    def __init__(self, http: aiohttp.ClientSession, upstreams: Mapping[str, str]) -> None:
+        self.upstreams = upstreams
+        self.asked = Announced(http, upstreams, MANIFEST_PATH, entries)
 
     async def announced(self) -> dict[str, list[PortalEntry]]:
         services = sorted({service for service in PAGES.values() if service in self.upstreams})
-        stale = [s for s in services if time.monotonic() - self.asked_at.get(s, -CACHE_SECONDS) >= CACHE_SECONDS]
-        if stale:
-            await asyncio.gather(*(self._ask(service) for service in stale))
-        return {service: self.known.get(service, []) for service in services}
+        said = await self.asked.of(services)
+        return {service: said.get(service, []) for service in services}
 
-    async def _ask(self, service: str) -> None:
-        try:
-            async with self.http.get(self.upstreams[service] + MANIFEST_PATH,
-                                     timeout=aiohttp.ClientTimeout(total=ASK_TIMEOUT_SECONDS)) as response:
-                response.raise_for_status()
-                body = await response.read()
-            self.known[service] = msgspec.json.decode(body, type=list[PortalEntry])
-            self.asked_at[service] = time.monotonic()
-        except (aiohttp.ClientError, TimeoutError, msgspec.DecodeError) as exc:
-            # Kept: what it said before (a restart should not empty the home page); asked again next time.
-            log.warning("service did not say its portals", extra={"service": service, "error": type(exc).__name__})
+
+def entries(body: bytes) -> list[PortalEntry]:
+    try:
+        return msgspec.json.decode(body, type=list[PortalEntry])
+    except msgspec.DecodeError as exc:
+        raise ValueError(str(exc)) from exc

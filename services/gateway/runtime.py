@@ -11,6 +11,7 @@ import httpx
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 
+from services.gateway.apidocs import ApiDirectory
 from services.gateway.oidc import RealmClient
 from services.gateway.portals import PortalDirectory
 from services.gateway.settings import GatewaySettings
@@ -53,6 +54,8 @@ class Gateway:
     and timeouts, so that a slow service does not starve the calls to Keycloak (httpx, in oidc and shared.auth)."""
     portals: PortalDirectory
     """What each service says of its portal pages: the home page's tiles."""
+    api_docs: ApiDirectory
+    """What each service says of its API: the merged OpenAPI document (apidocs.py)."""
 
     @classmethod
     def start(cls, settings: GatewaySettings) -> Gateway:
@@ -67,7 +70,8 @@ class Gateway:
         upstream = upstream_client(settings.upstream_timeout_seconds)
         return cls(settings=settings, verifier=verifier(auth.audience), id_verifier=verifier(settings.client_id),
                    realm=RealmClient(settings.keycloak_url, settings.client_id, keycloak_http),
-                   upstream=upstream, portals=PortalDirectory(upstream, settings.upstreams))
+                   upstream=upstream, portals=PortalDirectory(upstream, settings.upstreams),
+                   api_docs=ApiDirectory(upstream, settings.upstreams))
 
     async def aclose(self) -> None:
         await self.upstream.close()

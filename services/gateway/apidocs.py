@@ -1,0 +1,144 @@
+"""The API front's document: one OpenAPI document of every service's operations as they are reached through the
+gateway (served with the AsyncAPI document and a reference page by api_reference.py).
+
+Each service describes its own API (Litestar's document at SCHEMA_PATH). The gateway asks for them as it asks for
+the portal tiles (announced.py: cached a minute per replica) and merges them the way it routes: `/{tenant}/<rest>`
+of service S becomes `/{tenant}/api/S/<rest>`; the portal pages (portals.PAGES) and the metrics are left out;
+each service's schemas are named `S.Name`, its operations `S.operationId`, its tags `S: tag`; every error answer
+is the RFC 9457 problem the services and the gateway send; every operation but the public ones needs a bearer
+token of the province's realm."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import aiohttp
+
+from services.gateway.announced import Announced
+from services.gateway.portals import PAGES
+from shared.problems import PROBLEM_JSON
+
+SCHEMA_PATH = "/schema/openapi.json"
+ASK_TIMEOUT_SECONDS = 5.0
+METHODS = ("get", "put", "post", "delete", "patch")
+PUBLIC = "public"
+"""The first segment after /{tenant} of what anyone may read without a token (proxy.PUBLIC_API)."""
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "RFC 9457 problem details; `detail` in the request's language.",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string", "description": "urn:regie:problem:<kind>"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "request_id": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object"}, "description": "per field, on validation"},
+    },
+    "additionalProperties": True,
+}
+STANDARD_ERRORS: dict[str, str] = {
+    "429": "Te veel aanvragen: wacht zoals Retry-After zegt.",
+    "503": "De dienst is (even) niet bereikbaar.",
+}
+SECURED_ERRORS: dict[str, str] = {
+    "401": "Geen of geen geldig toegangsbewijs van deze provincie.",
+    "403": "Uw rollen laten deze handeling niet toe.",
+}
+
+
+def _renamed(node: Any, service: str) -> Any:
+    """The node with every schema reference pointing at the service's own, prefixed component."""
+    if isinstance(node, dict):
+        return {k: (f"#/components/schemas/{service}.{v.rsplit('/', 1)[1]}"
+                    if k == "$ref" and isinstance(v, str) and v.startswith("#/components/schemas/")
+                    else _renamed(v, service)) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_renamed(v, service) for v in node]
+    return node
+
+
+def _problem_content() -> dict[str, Any]:
+    return {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
+def gateway_path(service: str, path: str, pages: Mapping[str, str] = PAGES) -> str | None:
+    """Where the service's `path` is reached through the gateway; None for what is no API (pages, metrics)."""
+    if not path.startswith("/{tenant}/"):
+        return None
+    rest = path[len("/{tenant}"):]
+    if rest.split("/")[1] in pages:
+        return None
+    return f"/{{tenant}}/api/{service}{rest}"
+
+
+def _operation(service: str, operation: dict[str, Any], public: bool, tenants: Sequence[str]) -> dict[str, Any]:
+    op = _renamed(copy.deepcopy(operation), service)
+    if "operationId" in op:
+        op["operationId"] = f"{service}.{op['operationId']}"
+    op["tags"] = [f"{service}: {tag}" for tag in op.get("tags") or []] or [service]
+    for parameter in op.get("parameters") or []:
+        if parameter.get("in") == "path" and parameter.get("name") == "tenant":
+            parameter["schema"] = {"type": "string", "enum": list(tenants)}
+            parameter["description"] = "de provincie"
+    responses = op.setdefault("responses", {})
+    errors = {**STANDARD_ERRORS, **({} if public else SECURED_ERRORS)}
+    for status, answer in list(responses.items()):
+        if status[:1] in {"4", "5"}:
+            responses[status] = {"description": answer.get("description") or "Probleem", "content": _problem_content()}
+    for status, description in errors.items():
+        responses.setdefault(status, {"description": description, "content": _problem_content()})
+    op["security"] = [] if public else [{"bearer": []}]
+    return op
+
+
+def merged(documents: Mapping[str, Mapping[str, Any]], tenants: Sequence[str],
+           pages: Mapping[str, str] = PAGES) -> dict[str, Any]:
+    """One OpenAPI 3.1 document of the services' documents, as the gateway routes them."""
+    paths: dict[str, Any] = {}
+    schemas: dict[str, Any] = {"Problem": PROBLEM_SCHEMA}
+    tags: list[dict[str, str]] = []
+    for service in sorted(documents):
+        document = documents[service]
+        for name, schema in (document.get("components") or {}).get("schemas", {}).items():
+            schemas[f"{service}.{name}"] = _renamed(schema, service)
+        seen_tags: set[str] = set()
+        for path, item in (document.get("paths") or {}).items():
+            routed = gateway_path(service, path, pages)
+            if routed is None:
+                continue
+            public = path.split("/")[2] == PUBLIC
+            entry = {m: _operation(service, op, public, tenants) for m, op in item.items() if m in METHODS}
+            if entry:
+                paths[routed] = entry
+                seen_tags.update(tag for op in entry.values() for tag in op["tags"])
+        tags += [{"name": tag} for tag in sorted(seen_tags)]
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Regie API", "version": "1",
+                 "description": "Every service's API as it is reached through the gateway: "
+                                "/{tenant}/api/{service}/…, with a bearer token of the province's realm. "
+                                "The events the services publish: /api/asyncapi.json."},
+        "servers": [{"url": "/"}],
+        "tags": tags,
+        "paths": dict(sorted(paths.items())),
+        "components": {"schemas": schemas, "securitySchemes": {"bearer": {
+            "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+            "description": "An access token of the province's Keycloak realm (audience regie-api)."}}},
+    }
+
+
+class ApiDirectory:
+    """The services' own OpenAPI documents (Litestar's, at SCHEMA_PATH)."""
+
+    def __init__(self, http: aiohttp.ClientSession, upstreams: Mapping[str, str]) -> None:
+        self.upstreams = upstreams
+        self.asked = Announced(http, upstreams, SCHEMA_PATH, json.loads, timeout_seconds=ASK_TIMEOUT_SECONDS)
+
+    async def documents(self) -> dict[str, dict[str, Any]]:
+        return await self.asked.of(sorted(self.upstreams))
