@@ -278,6 +278,24 @@ def _users(tenant: str) -> list[dict[str, Any]]:
     return users
 
 
+PASSWORD_POLICY = "length(12) and maxLength(128) and notUsername and notEmail and passwordHistory(3)"
+"""Long passwords, no composition rules (NIST SP 800-63B): at least 12 characters, not the username or e-mail
+address, not one of the last three. The demo users' password ("demo") predates it: the policy is applied after
+they are created (devstack.keycloak.import_realms), and a password set from then on must meet it."""
+BRUTE_FORCE: dict[str, Any] = {
+    "bruteForceProtected": True,
+    "permanentLockout": False,
+    "failureFactor": 5,
+    "waitIncrementSeconds": 60,
+    "maxFailureWaitSeconds": 900,
+    "maxDeltaTimeSeconds": 43200,
+    "quickLoginCheckMilliSeconds": 1000,
+    "minimumQuickLoginWaitSeconds": 60,
+}
+"""Login brute-force protection: after 5 failed logins within 12 hours an account is locked for a minute, longer
+with every further failure up to 15 minutes; logins faster than one a second count as an attack."""
+
+
 def realm(tenant: str) -> dict[str, Any]:
     return {
         "realm": tenant,
@@ -291,6 +309,8 @@ def realm(tenant: str) -> dict[str, Any]:
         "duplicateEmailsAllowed": False,
         "resetPasswordAllowed": False,
         "rememberMe": False,
+        **BRUTE_FORCE,
+        "passwordPolicy": PASSWORD_POLICY,
         "internationalizationEnabled": True,
         "supportedLocales": ["nl", "fr", "en"],
         "defaultLocale": "nl",
