@@ -77,7 +77,7 @@ def test_every_operation_is_routed_to_a_service_that_has_it(document: dict[str, 
     assert not missed, missed
 
 
-def test_the_events_document_is_beside_it_and_the_reference_page_lists_every_operation(
+def test_the_events_document_is_beside_it_and_the_reference_page_lists_every_operation_and_is_linked(
         gateway_url: str, document: dict[str, Any]) -> None:
     events = httpx.get(f"{gateway_url}/api/asyncapi.json", timeout=30)
     assert events.status_code == 200 and events.json()["asyncapi"].startswith("3.")
@@ -86,3 +86,4 @@ def test_the_events_document_is_beside_it_and_the_reference_page_lists_every_ope
     operations = sum(len(item) for item in document["paths"].values())
     assert f"({operations} handelingen)" in page.text
     assert "GET /{tenant}/api/partners/public/catalogue" in page.text
+    assert 'href="/api/"' in httpx.get(f"{gateway_url}/", timeout=30).text  # found from the front page
