@@ -14,7 +14,8 @@ neither a running `make run` nor a test run is disturbed, stopped afterwards.
 6. the coordinator's dashboard totals over 10 million pickup lines read by 16 clients
    (bench/foodsavers_dashboard.py);
 7. a tenant-scoped read through the gateway, straight at the service and from a bare app as the raw baseline
-   (bench/tenant_read.py).
+   (bench/tenant_read.py);
+8. start-up of the whole platform and its memory, idle and under load (bench/startup_memory.py).
 
 Load for 4, 6 and 7 comes from wrk (bench/load.py), a separate process. At the end every figure of this run goes
 into bench/results/latest.json and latest.md (bench/summary.py); the exit status fails when any goal failed."""
@@ -35,6 +36,7 @@ from bench import (  # noqa: E402  (the environment above must be set first)
     foodsavers_sync,
     partners_report,
     ranking,
+    startup_memory,
     submit_load,
     summary,
     tenant_read,
@@ -60,6 +62,8 @@ def main() -> int:
         failed |= foodsavers_dashboard.main(["--profile", "test"])
         print("\n== a tenant-scoped read against its raw baseline ==", flush=True)
         failed |= tenant_read.main(["--profile", "test"])
+        print("\n== start-up and memory ==", flush=True)
+        failed |= startup_memory.main(["--profile", "test"])
     finally:
         if os.environ.get("REGIE_KEEP_STACK") != "1":
             Stack(StackConfig.from_env("test")).down()

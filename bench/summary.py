@@ -82,9 +82,24 @@ def tenant_read(r: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def startup_memory(r: dict[str, Any]) -> list[dict[str, Any]]:
+    f, goals, ok = r["figures"], r["goals"], r["passed"]
+    slowest = max(r["services_s"], key=r["services_s"].get)
+    return [
+        metric("start-up: every component and service ready, downloads cached", f["startup_s"], "s",
+               f"≤ {goals['startup_s']:.0f} s", ok["startup_s"], note=f"components {f['components_s']} s"),
+        metric("start-up of the slowest service to ready", f["service_s"], "s", f"≤ {goals['service_s']:.0f} s",
+               ok["service_s"], note=slowest),
+        metric("memory of the whole platform (PSS, Keycloak included), idle", f["idle_gib"], "GiB",
+               f"≤ {goals['idle_gib']} GiB", ok["idle_gib"], note=f"{r['processes']} processes"),
+        metric("memory under the read load (highest)", f["load_gib"], "GiB", f"≤ {goals['load_gib']} GiB",
+               ok["load_gib"]),
+    ]
+
+
 READERS: dict[str, Callable[[dict[str, Any]], list[dict[str, Any]]]] = {
     "tenant_read": tenant_read, "catalogue_search": catalogue, "foodsavers_dashboard": dashboard,
-    "foodsavers_sync": sync,
+    "foodsavers_sync": sync, "startup_memory": startup_memory,
     "partners_report": report,
 }
 
