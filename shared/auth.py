@@ -47,6 +47,12 @@ class Principal:
         return not self.roles.isdisjoint(roles)
 
 
+def _check_tenant(issued_by: str, expected: str | None) -> None:
+    """A token of another province's realm is refused where a province is expected."""
+    if expected is not None and issued_by != expected:
+        raise WrongTenant(f"dit toegangsbewijs is uitgereikt door {issued_by}, niet door {expected}")
+
+
 class TokenVerifier:
     def __init__(self, keycloak_url: str, tenants: Iterable[str], *, audience: str = "regie-api",
                  leeway_seconds: int = 30, min_refresh_seconds: float = 10.0,
@@ -110,9 +116,7 @@ class TokenVerifier:
         if seen is not None:
             principal, expires, not_before = seen
             self._verified.move_to_end(token)
-            if expected_tenant is not None and principal.tenant != expected_tenant:
-                raise WrongTenant(f"dit toegangsbewijs is uitgereikt door {principal.tenant}, niet door "
-                                  f"{expected_tenant}")
+            _check_tenant(principal.tenant, expected_tenant)
             self._check_times(expires, not_before)
             return principal
         principal, expires, not_before = await self._verify(token, expected_tenant)
@@ -137,8 +141,7 @@ class TokenVerifier:
         tenant = self.tenant_of_issuer(str(unverified.get("iss", "")))
         if tenant is None:
             raise InvalidToken("het toegangsbewijs komt niet van een gekende provincie")
-        if expected_tenant is not None and tenant != expected_tenant:
-            raise WrongTenant(f"dit toegangsbewijs is uitgereikt door {tenant}, niet door {expected_tenant}")
+        _check_tenant(tenant, expected_tenant)
         if header.get("alg") not in ALGORITHMS:
             raise InvalidToken("niet-toegelaten ondertekeningsalgoritme")
         key = await self._key(tenant, str(header.get("kid", "")))

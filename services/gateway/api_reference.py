@@ -11,7 +11,6 @@ from typing import Any
 from litestar import Response, get
 from litestar.response import Template
 
-from services.gateway.apidocs import merged
 from services.gateway.runtime import Gateway, InjectedGateway
 from shared.problems import NotFound
 
@@ -19,7 +18,7 @@ ASYNCAPI = Path(__file__).resolve().parents[2] / "docs" / "asyncapi.json"
 
 
 async def document(gateway: Gateway) -> dict[str, Any]:
-    return merged(await gateway.api_docs.documents(), gateway.settings.service.tenants)
+    return await gateway.api_docs.document(gateway.settings.service.tenants)
 
 
 @get("/api/openapi.json", include_in_schema=False)

@@ -134,11 +134,21 @@ def merged(documents: Mapping[str, Mapping[str, Any]], tenants: Sequence[str],
 
 
 class ApiDirectory:
-    """The services' own OpenAPI documents (Litestar's, at SCHEMA_PATH)."""
+    """The services' own OpenAPI documents (Litestar's, at SCHEMA_PATH), and their merge: worked out again only
+    when a service's document was asked for anew (merging costs some 30 ms; the documents change at most once a
+    minute)."""
 
     def __init__(self, http: aiohttp.ClientSession, upstreams: Mapping[str, str]) -> None:
         self.upstreams = upstreams
         self.asked = Announced(http, upstreams, SCHEMA_PATH, json.loads, timeout_seconds=ASK_TIMEOUT_SECONDS)
+        self._merged: tuple[list[dict[str, Any]], dict[str, Any]] | None = None
+        """The documents merged last (held, so compared by identity) and their merge."""
 
-    async def documents(self) -> dict[str, dict[str, Any]]:
-        return await self.asked.of(sorted(self.upstreams))
+    async def document(self, tenants: Sequence[str]) -> dict[str, Any]:
+        """The merged document (never change it: every reader shares it)."""
+        documents = await self.asked.of(sorted(self.upstreams))
+        sources = list(documents.values())
+        if self._merged is None or len(sources) != len(self._merged[0]) or any(
+                a is not b for a, b in zip(sources, self._merged[0], strict=False)):
+            self._merged = (sources, merged(documents, tenants))
+        return self._merged[1]

@@ -14,11 +14,11 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, String, Text, cast, func, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY, array
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import noload
 
 from services.partners.catalogue.models import CatalogueEntry
@@ -86,14 +86,19 @@ class CatalogueRepository(TenantRepository):
     """Searches read the catalogue's index alone (its GIN indexes on the words, rubrics and offerings); the
     organisations of a page and their offerings are then read under `organisations`' policy."""
 
+    def __init__(self, session: AsyncSession, tenant: str) -> None:
+        super().__init__(session, tenant)
+        self._asked: dict[str, ColumnElement[object] | None] = {}
+
     async def asked_text(self, q: str) -> ColumnElement[object] | None:
         """The tsquery of what was typed, or None when it asks nothing: no text, or only stop words ("de", "en"),
-        which match everything rather than nothing. Asked of PostgreSQL once, so that the search itself is a
-        plain match the index answers."""
-        query = text_query(q)
-        if query is None or not await self.session.scalar(select(func.numnode(query))):
-            return None
-        return query
+        which match everything rather than nothing. Asked of PostgreSQL once per repository (a search's page,
+        count, facets and offerings share it), so that the search itself is a plain match the index answers."""
+        if q not in self._asked:
+            query = text_query(q)
+            nodes = await self.session.scalar(select(func.numnode(query))) if query is not None else 0
+            self._asked[q] = query if nodes else None
+        return self._asked[q]
 
     def _entries(self, query: ColumnElement[object] | None, filters: Filters, *,
                  rubrics: bool = True) -> list[ColumnElement[bool]]:
@@ -126,7 +131,7 @@ class CatalogueRepository(TenantRepository):
             conditions.append(Offering.kind == kind)
         return conditions
 
-    async def page(self, filters: Filters, today: date, offset: int, limit: int) -> list[uuid.UUID]:
+    async def page(self, filters: Filters, offset: int, limit: int) -> list[uuid.UUID]:
         """The ids of one page: by relevance (ts_rank) then name, or by name without text."""
         query = await self.asked_text(filters.q)
         order: list[Any] = [CatalogueEntry.name, CatalogueEntry.organisation_id]
@@ -136,7 +141,7 @@ class CatalogueRepository(TenantRepository):
             select(CatalogueEntry.organisation_id).where(*self._entries(query, filters))
             .order_by(*order).offset(offset).limit(limit))).all())
 
-    async def total(self, filters: Filters, today: date) -> int:
+    async def total(self, filters: Filters) -> int:
         query = await self.asked_text(filters.q)
         return await self.session.scalar(
             select(func.count()).select_from(CatalogueEntry).where(*self._entries(query, filters))) or 0

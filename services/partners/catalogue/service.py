@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TypeVar, cast
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,7 +25,6 @@ from shared.db import TENANT_KEY
 from shared.municipalities import Municipality, find, name_of
 from shared.problems import BadRequest, Invalid, NotFound
 
-T = TypeVar("T")
 MAX_QUERY = 200
 MAX_PAGE = 100
 
@@ -82,8 +79,8 @@ def checked_search(*, q: str | None, rubrics: list[str], kind: str | None, munic
 
 
 class BriefCache(shared_cache.BriefCache):
-    """Searches kept a few seconds per process: each answer, and what a broad search costs (its counts per rubric
-    and in all, the ids of its pages: they visit every matching supplier, thousands for one common word). A
+    """Searches kept a few seconds per process: each answer (`answer`), and the counts a search's pages share (per
+    rubric and in all: they visit every matching supplier, thousands for one common word). A
     public catalogue is read far more often than it changes, and the same searches come back (a rubric, a
     municipality, a common word). A change of an organisation, its offerings or recognitions committed in this
     process forgets its province's searches at once (`forget_on_commit`); one made through another replica shows
@@ -92,7 +89,6 @@ class BriefCache(shared_cache.BriefCache):
     TTL = 15.0
     GRACE = 15.0
     SIZE = 4096
-    BROAD = 200
 
 
 CACHE = BriefCache()
@@ -126,18 +122,11 @@ async def search(session: AsyncSession, tenant: str, asked: Search) -> tuple[Fou
     repository = CatalogueRepository(session, tenant)
     day = organisations.today()
     f = asked.filters
-    page_key = ("page", tenant, day, f, asked.offset, asked.limit)
-    page = cast(list[uuid.UUID] | None, CACHE.peek(page_key))
-    if page is None:
-        page = await repository.page(f, day, asked.offset, asked.limit)
-        if asked.offset == 0 and len(page) < asked.limit:
-            total = len(page)  # all of it on the first page: nothing to count
-        else:
-            total = await CACHE.get(("total", tenant, day, f), lambda: repository.total(f, day))
-        if total > CACHE.BROAD:
-            CACHE.put(page_key, page)
+    page = await repository.page(f, asked.offset, asked.limit)
+    if asked.offset == 0 and len(page) < asked.limit:
+        total = len(page)  # all of it on the first page: nothing to count
     else:
-        total = await CACHE.get(("total", tenant, day, f), lambda: repository.total(f, day))
+        total = await CACHE.get(("total", tenant, day, f), lambda: repository.total(f))
     counts = await CACHE.get(("rubrics", tenant, f.q, f.kind, f.municipality), lambda: repository.counts_per_rubric(f))
     rows = await repository.organisations(page)
     matching = await repository.matching_offerings(page, f) if f.q else {o.id: offered(o, f) for o in rows}

@@ -3,9 +3,12 @@ name, every error a problem, a token asked except on public paths; pages and met
 
 from __future__ import annotations
 
-from typing import Any
+import time
+from typing import Any, cast
 
-from services.gateway.apidocs import gateway_path, merged
+import aiohttp
+
+from services.gateway.apidocs import ApiDirectory, gateway_path, merged
 
 PAGES = {"catalogus": "partners", "jury": "grants"}
 
@@ -63,3 +66,16 @@ def test_a_token_is_asked_except_on_public_paths() -> None:
     public = doc["paths"]["/{tenant}/api/partners/public/catalogue"]["get"]
     assert public["security"] == [] and "401" not in public["responses"]
     assert doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+
+
+async def test_the_merge_is_worked_out_again_only_when_a_service_said_something_new() -> None:
+    directory = ApiDirectory(cast(aiohttp.ClientSession, None), {"grants": "http://grants", "partners": "http://p"})
+    said = directory.asked
+    for service, schema in (("grants", "Call"), ("partners", "Org")):  # as if just asked: nothing goes out
+        said.known[service] = service_document(schema, f"/{{tenant}}/{schema.lower()}s")
+        said.asked_at[service] = time.monotonic()
+    first = await directory.document(["antwerpen"])
+    assert await directory.document(["antwerpen"]) is first
+    said.known["partners"] = service_document("Organisation", "/{tenant}/organisations")  # asked anew
+    again = await directory.document(["antwerpen"])
+    assert again is not first and "partners.Organisation" in again["components"]["schemas"]
