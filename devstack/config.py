@@ -82,6 +82,8 @@ class StackConfig:
     # Left out of the hash (a dict is not hashable); still compared.
     ports: Mapping[str, int] = field(hash=False)
     host: str = "127.0.0.1"
+    province_domain: str = "regie.localhost"
+    """Each province also at <province>.<domain>:<gateway port> (browsers resolve *.localhost to this machine)."""
 
     # PostgreSQL: the superuser only ever connects over the unix socket.
     pg_superuser: str = "postgres"
@@ -121,6 +123,7 @@ class StackConfig:
             port_base=port_base,
             ports=ports,
             host=_env(env, "REGIE_BIND_HOST", "127.0.0.1"),
+            province_domain=_env(env, "REGIE_PROVINCE_DOMAIN", cls.province_domain),
             pg_owner_password=_env(env, "REGIE_PG_OWNER_PASSWORD", cls.pg_owner_password),
             pg_app_password=_env(env, "REGIE_PG_APP_PASSWORD", cls.pg_app_password),
             pg_relay_password=_env(env, "REGIE_PG_RELAY_PASSWORD", cls.pg_relay_password),
@@ -191,6 +194,10 @@ class StackConfig:
     def gateway_url(self) -> str:
         return self.http_url("gateway")
 
+    def province_url(self, tenant: str) -> str:
+        """The province's own front door (services.gateway.hosts)."""
+        return f"http://{tenant}.{self.province_domain}:{self.ports['gateway']}"
+
     @property
     def keycloak_url(self) -> str:
         return self.http_url("keycloak")
@@ -239,6 +246,7 @@ class StackConfig:
             "REGIE_S3_SECURE": "false",
             "REGIE_KEYCLOAK_URL": self.keycloak_url,
             "REGIE_GATEWAY_URL": self.gateway_url,
+            "REGIE_PROVINCE_DOMAIN": self.province_domain,
             "REGIE_GRANTS_URL": self.http_url("grants"),
             "REGIE_PARTNERS_URL": self.http_url("partners"),
             "REGIE_FOODSAVERS_URL": self.http_url("foodsavers"),

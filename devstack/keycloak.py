@@ -365,8 +365,18 @@ def realm_payload(config: StackConfig, tenant: str) -> tuple[dict[str, Any], str
     path = realms.REALMS_DIR / f"{tenant}.json"
     text = path.read_text()
     text = text.replace(realms.GATEWAY_URL_PLACEHOLDER, config.gateway_url)
-    digest = hashlib.sha256(text.encode()).hexdigest()
     payload = json.loads(text)
+    if config.province_domain:
+        # The province's own host (services.gateway.hosts) may start and end logins too.
+        own = config.province_url(tenant)
+        for client in payload["clients"]:
+            if client["clientId"] == "regie-portal":
+                client["redirectUris"].append(f"{own}/*")
+                client["webOrigins"].append(own)
+                attributes = client["attributes"]
+                attributes["post.logout.redirect.uris"] += f"##{own}/*"
+    text = json.dumps(payload, sort_keys=True)
+    digest = hashlib.sha256(text.encode()).hexdigest()
     payload.setdefault("attributes", {})[HASH_ATTRIBUTE] = digest
     return payload, digest
 

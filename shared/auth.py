@@ -24,6 +24,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from litestar.types import ASGIApp, Scopes
 
 from shared import enterprise_number
+from shared.i18n import _
 from shared.logs import tenant_var
 from shared.problems import Forbidden, InvalidToken, NotFound, Unauthenticated, WrongTenant
 from shared.tenancy import is_tenant
@@ -50,7 +51,8 @@ class Principal:
 def _check_tenant(issued_by: str, expected: str | None) -> None:
     """A token of another province's realm is refused where a province is expected."""
     if expected is not None and issued_by != expected:
-        raise WrongTenant(f"dit toegangsbewijs is uitgereikt door {issued_by}, niet door {expected}")
+        raise WrongTenant(_("dit toegangsbewijs is uitgereikt door %(issuer)s, niet door %(expected)s")
+                          % {"issuer": issued_by, "expected": expected})
 
 
 class TokenVerifier:
@@ -102,7 +104,7 @@ class TokenVerifier:
             await self._refresh(tenant)
             key = self._keys.get(tenant, {}).get(kid)
         if key is None:
-            raise InvalidToken("het toegangsbewijs is ondertekend met een onbekende sleutel")
+            raise InvalidToken(_("het toegangsbewijs is ondertekend met een onbekende sleutel"))
         return key
 
     VERIFIED = 4096
@@ -128,22 +130,22 @@ class TokenVerifier:
     def _check_times(self, expires: float, not_before: float | None) -> None:
         now = self.clock()
         if expires < now - self.leeway:
-            raise InvalidToken("het toegangsbewijs is verlopen")
+            raise InvalidToken(_("het toegangsbewijs is verlopen"))
         if not_before is not None and not_before > now + self.leeway:
-            raise InvalidToken("het toegangsbewijs is nog niet geldig")
+            raise InvalidToken(_("het toegangsbewijs is nog niet geldig"))
 
     async def _verify(self, token: str, expected_tenant: str | None) -> tuple[Principal, float, float | None]:
         try:
             header = jwt.get_unverified_header(token)
             unverified = jwt.decode(token, options={"verify_signature": False})
         except jwt.PyJWTError as exc:
-            raise InvalidToken("het toegangsbewijs is geen geldig JWT") from exc
+            raise InvalidToken(_("het toegangsbewijs is geen geldig JWT")) from exc
         tenant = self.tenant_of_issuer(str(unverified.get("iss", "")))
         if tenant is None:
-            raise InvalidToken("het toegangsbewijs komt niet van een gekende provincie")
+            raise InvalidToken(_("het toegangsbewijs komt niet van een gekende provincie"))
         _check_tenant(tenant, expected_tenant)
         if header.get("alg") not in ALGORITHMS:
-            raise InvalidToken("niet-toegelaten ondertekeningsalgoritme")
+            raise InvalidToken(_("niet-toegelaten ondertekeningsalgoritme"))
         key = await self._key(tenant, str(header.get("kid", "")))
         try:
             # Expiry is checked below against our own clock, which tests can move.
@@ -152,9 +154,9 @@ class TokenVerifier:
                                 options={"verify_exp": False, "verify_nbf": False, "verify_iat": False,
                                          "require": ["exp", "iss", "sub"]})
         except jwt.InvalidAudienceError as exc:
-            raise InvalidToken("het toegangsbewijs is niet bestemd voor Regie") from exc
+            raise InvalidToken(_("het toegangsbewijs is niet bestemd voor Regie")) from exc
         except jwt.PyJWTError as exc:
-            raise InvalidToken("de handtekening van het toegangsbewijs klopt niet") from exc
+            raise InvalidToken(_("de handtekening van het toegangsbewijs klopt niet")) from exc
         expires = float(claims["exp"])
         not_before = float(claims["nbf"]) if "nbf" in claims else None
         self._check_times(expires, not_before)
@@ -182,13 +184,13 @@ def organisation_of(claim: object) -> str | None:
     if claim is None or (isinstance(claim, str) and not claim.strip()):
         return None
     if not isinstance(claim, str | int) or isinstance(claim, bool):
-        raise Forbidden("het ondernemingsnummer in uw toegangsbewijs is geen ondernemingsnummer; vraag de "
-                        "beheerder van uw account het te verbeteren")
+        raise Forbidden(_("het ondernemingsnummer in uw toegangsbewijs is geen ondernemingsnummer; vraag de "
+                          "beheerder van uw account het te verbeteren"))
     try:
         return enterprise_number.normalise(str(claim))
     except enterprise_number.InvalidEnterpriseNumber as exc:
-        raise Forbidden(f"het ondernemingsnummer in uw toegangsbewijs is ongeldig ({exc}); vraag de beheerder "
-                        "van uw account het te verbeteren", reason=exc.reason) from exc
+        raise Forbidden(_("het ondernemingsnummer in uw toegangsbewijs is ongeldig (%(reason)s); vraag de beheerder "
+                          "van uw account het te verbeteren") % {"reason": exc}, reason=exc.reason) from exc
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -212,10 +214,10 @@ class TenantAuthMiddleware(AbstractAuthenticationMiddleware):
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
         tenant = connection.scope["path"].strip("/").split("/", 1)[0]
         if not is_tenant(tenant):
-            raise NotFound(f"onbekende provincie {tenant!r}")
+            raise NotFound(_("onbekende provincie %(tenant)r") % {"tenant": tenant})
         token = bearer_token(connection.headers.get("authorization"))
         if token is None:
-            raise Unauthenticated("een Bearer-toegangsbewijs is vereist")
+            raise Unauthenticated(_("een Bearer-toegangsbewijs is vereist"))
         principal = await self.verifier.verify(token, expected_tenant=tenant)
         tenant_var.set(tenant)
         return AuthenticationResult(user=principal, auth=token)
@@ -228,10 +230,10 @@ def require_roles(*roles: str) -> Callable[[ASGIConnection, BaseRouteHandler], A
     if unknown:
         raise ValueError(f"unknown roles {sorted(unknown)}")
 
-    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
         principal: Principal = connection.user
         if not principal.has_any(roles):
-            raise Forbidden(f"deze handeling vraagt een van de rollen: {', '.join(roles)}")
+            raise Forbidden(_("deze handeling vraagt een van de rollen: %(roles)s") % {"roles": ", ".join(roles)})
 
     guard.__name__ = f"require_{'_or_'.join(r.replace('-', '_') for r in roles)}"
     return guard

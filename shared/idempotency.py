@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base
+from shared.i18n import _
 from shared.isolation import tenant_isolation
 from shared.problems import Invalid
 
@@ -81,7 +82,8 @@ async def claim(session: AsyncSession, *, tenant: str, subject: str, key: str | 
         return None
     key = key.strip()
     if len(key) > MAX_KEY_LENGTH:
-        raise Invalid(f"de Idempotency-Key is langer dan {MAX_KEY_LENGTH} tekens", field="Idempotency-Key")
+        raise Invalid(_("de Idempotency-Key is langer dan %(max)s tekens") % {"max": MAX_KEY_LENGTH},
+                      field="Idempotency-Key")
     claimed = await session.scalar(
         insert(IdempotentRequest)
         .values(tenant=tenant, subject=subject, idempotency_key=key, request_hash=fingerprint)
@@ -96,8 +98,8 @@ async def claim(session: AsyncSession, *, tenant: str, subject: str, key: str | 
         .execution_options(populate_existing=True))
     assert earlier is not None  # the conflicting claim committed: it is there to read
     if earlier.request_hash != fingerprint:
-        raise Invalid("deze Idempotency-Key werd al gebruikt voor een andere aanvraag (een andere inhoud of een "
-                      "ander adres); gebruik een nieuwe sleutel voor een nieuwe aanvraag", field="Idempotency-Key")
+        raise Invalid(_("deze Idempotency-Key werd al gebruikt voor een andere aanvraag (een andere inhoud of een "
+                        "ander adres); gebruik een nieuwe sleutel voor een nieuwe aanvraag"), field="Idempotency-Key")
     assert earlier.status_code is not None  # a claim is only committed together with its answer
     return KeyedRequest(tenant, subject, key, Response(earlier.answer, status_code=earlier.status_code,
                                                        headers=dict(earlier.headers)))

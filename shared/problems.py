@@ -20,6 +20,7 @@ from litestar.status_codes import HTTP_409_CONFLICT, HTTP_500_INTERNAL_SERVER_ER
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from shared.i18n import language
 from shared.logs import request_id_var
 
 PROBLEM_JSON = "application/problem+json"
@@ -49,26 +50,6 @@ TITLES: dict[str, dict[str, str]] = {
 STATUS_KINDS = {400: "bad-request", 401: "unauthenticated", 403: "forbidden", 404: "not-found", 405: "bad-request",
                 409: "conflict", 412: "precondition-failed", 413: "payload-too-large", 415: "unsupported-media-type",
                 422: "validation", 428: "precondition-required", 429: "rate-limited", 503: "unavailable"}
-
-
-def preferred_language(accept_language: str | None) -> str:
-    """nl unless the reader clearly prefers French or English (q-values honoured, order breaks ties)."""
-    if not accept_language:
-        return "nl"
-    best, best_q = "nl", -1.0
-    for position, part in enumerate(accept_language.split(",")):
-        lang, _, params = part.strip().partition(";")
-        q = 1.0
-        if params.strip().startswith("q="):
-            try:
-                q = float(params.strip()[2:])
-            except ValueError:
-                q = 0.0
-        code = lang.strip().lower()[:2]
-        score = q - position * 1e-3
-        if code in {"nl", "fr", "en"} and score > best_q:
-            best, best_q = code, score
-    return best
 
 
 class Problem(Exception):
@@ -148,7 +129,7 @@ def problem_body(kind: str, status: int, detail: str | None, lang: str, instance
 
 def problem_response(request: Request, kind: str, status: int, detail: str | None,
                      extensions: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> Response:
-    lang = preferred_language(request.headers.get("accept-language"))
+    lang = language()  # from Accept-Language (shared.requests), or the person's choice at the gateway
     return Response(
         content=problem_body(kind, status, detail, lang, request.url.path, extensions),
         status_code=status,

@@ -13,6 +13,7 @@ import time
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import Counter, Histogram
 
+from shared.i18n import language_var, preferred_language
 from shared.ids import uuid7
 from shared.logs import request_id_var, tenant_var, traceparent_var
 
@@ -40,6 +41,7 @@ def request_id_middleware(app: ASGIApp, service: str = "regie") -> ASGIApp:
         tenant_token = tenant_var.set(None)
         trace = headers.get(b"traceparent", b"").decode("latin-1").strip().lower()
         trace_token = traceparent_var.set(trace if TRACEPARENT.match(trace) else None)
+        language_token = language_var.set(preferred_language(headers.get(b"accept-language", b"").decode("latin-1")))
         started = time.perf_counter()
         status = 500
 
@@ -67,5 +69,6 @@ def request_id_middleware(app: ASGIApp, service: str = "regie") -> ASGIApp:
             request_id_var.reset(request_token)
             tenant_var.reset(tenant_token)
             traceparent_var.reset(trace_token)
+            language_var.reset(language_token)
 
     return middleware

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import nats
 from litestar import Litestar, Request, get
 from litestar.datastructures import State
@@ -21,7 +22,7 @@ from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from litestar.plugins.prometheus import PrometheusController
-from litestar.types import ControllerRouterHandler
+from litestar.types import ASGIApp, ControllerRouterHandler
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +31,7 @@ from shared.db import Database, make_engine
 from shared.events.consumer import Consumer, Subscription
 from shared.events.outbox import OutboxRelay
 from shared.events.streams import ensure_streams
+from shared.i18n import _
 from shared.logs import configure_logging
 from shared.migrations import CURRENT_REVISION_SQL, head_revision, upgrade
 from shared.portal.manifest import MANIFEST_PATH, PortalEntry
@@ -122,10 +124,14 @@ def live() -> dict[str, str]:
 
 
 def portals_of(spec: ServiceSpec) -> Any:
-    entries = list(spec.portals)
+    entries: list[PortalEntry] = []
 
     @get(MANIFEST_PATH, include_in_schema=False, sync_to_thread=False)
     def portals() -> list[PortalEntry]:
+        # Translated on the first ask, not at start-up: the catalogues load when a language is first used.
+        if not entries:
+            entries.extend(msgspec.structs.replace(entry, tile=entry.tile.translated()) if entry.tile else entry
+                           for entry in spec.portals)
         return entries
 
     return portals
@@ -192,7 +198,7 @@ async def provide_public_session(request: Request[Any, Any, Any]) -> AsyncGenera
     """For a route without login (ServiceSpec.public_paths): scoped to the tenant the URL names."""
     tenant = request.scope["path"].strip("/").split("/", 1)[0]
     if not is_tenant(tenant):
-        raise NotFound(f"onbekende provincie {tenant!r}")
+        raise NotFound(_("onbekende provincie %(tenant)r") % {"tenant": tenant})
     async with unit_of_work(request, tenant) as session:
         yield session
 
@@ -311,7 +317,7 @@ service (gateway.runtime.UPSTREAM_KEEPALIVE_SECONDS), so that the gateway, not t
 request never races a closing connection."""
 
 
-def serve(app: Litestar, settings: ServiceSettings) -> None:
+def serve(app: ASGIApp, settings: ServiceSettings) -> None:
     """Run under uvicorn, wrapped in the request-id middleware: outside Litestar, so that even an error
     raised before routing is logged with its id and status."""
     import uvicorn

@@ -24,6 +24,7 @@ from typing import BinaryIO, cast
 from minio import Minio
 from minio.error import S3Error
 
+from shared.i18n import _
 from shared.ids import uuid7
 from shared.problems import NotFound, PayloadTooLarge, UnsupportedMediaType
 from shared.tenancy import is_tenant
@@ -157,7 +158,7 @@ class ObjectStore:
         claimed = normalise(claimed_type)
         if claimed not in accepted:
             raise UnsupportedMediaType(
-                f"bestandstype {claimed or 'onbekend'} wordt hier niet aanvaard",
+                _("bestandstype %(type)s wordt hier niet aanvaard") % {"type": claimed or _("onbekend")},
                 accepted=sorted(accepted))
         digest = hashlib.sha256()
         size = 0
@@ -167,19 +168,21 @@ class ObjectStore:
                 size += len(chunk)
                 if size > limit:
                     raise PayloadTooLarge(
-                        f"{filename} is groter dan de toegelaten {limit // (1024 * 1024)} MiB",
+                        _("%(file)s is groter dan de toegelaten %(mib)s MiB")
+                        % {"file": filename, "mib": limit // (1024 * 1024)},
                         max_bytes=limit)
                 if len(head) < SNIFF_BYTES:
                     head += chunk[: SNIFF_BYTES - len(head)]
                 digest.update(chunk)
                 spool.write(chunk)
             if size == 0:
-                raise UnsupportedMediaType(f"{filename} is leeg")
+                raise UnsupportedMediaType(_("%(file)s is leeg") % {"file": filename})
             sniffed = sniff(head, spool)
             if sniffed is None or not matches(claimed, sniffed):
                 raise UnsupportedMediaType(
-                    f"de inhoud van {filename} is geen {claimed}"
-                    + (f" maar {sniffed}" if sniffed else ""), claimed=claimed, detected=sniffed)
+                    (_("de inhoud van %(file)s is geen %(claimed)s maar %(sniffed)s") if sniffed
+                     else _("de inhoud van %(file)s is geen %(claimed)s"))
+                    % {"file": filename, "claimed": claimed, "sniffed": sniffed}, claimed=claimed, detected=sniffed)
             spool.seek(0)
             file_id = str(uuid7())
             key = object_key(tenant, aggregate, aggregate_id, file_id)
@@ -192,7 +195,7 @@ class ObjectStore:
 
     async def read(self, key: str, tenant: str) -> bytes:
         if not key.startswith(f"{tenant}/"):
-            raise NotFound("bestand niet gevonden")
+            raise NotFound(_("bestand niet gevonden"))
 
         def get() -> bytes:
             response = self.client.get_object(self.bucket, key)
@@ -206,7 +209,7 @@ class ObjectStore:
             return await asyncio.to_thread(get)
         except S3Error as exc:
             if exc.code == "NoSuchKey":
-                raise NotFound("bestand niet gevonden") from exc
+                raise NotFound(_("bestand niet gevonden")) from exc
             raise
 
     async def stream(self, key: str, tenant: str) -> ObjectStream:
@@ -214,12 +217,12 @@ class ObjectStore:
         out); the S3 response is opened when the first piece is asked for and released after the last one,
         or when the reader stops early."""
         if not key.startswith(f"{tenant}/"):
-            raise NotFound("bestand niet gevonden")
+            raise NotFound(_("bestand niet gevonden"))
         try:
             found = await asyncio.to_thread(self.client.stat_object, self.bucket, key)
         except S3Error as exc:
             if exc.code in {"NoSuchKey", "NoSuchObject", "NotFound"}:
-                raise NotFound("bestand niet gevonden") from exc
+                raise NotFound(_("bestand niet gevonden")) from exc
             raise
         return ObjectStream(size=found.size or 0, chunks=self._pieces(key))
 

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from litestar.params import HeaderParameter
 
+from shared.i18n import _
 from shared.problems import BadRequest, PreconditionFailed, PreconditionRequired
 
 IfMatch = Annotated[str | None, HeaderParameter(name="If-Match", required=False)]
@@ -28,21 +29,22 @@ def expected_version(if_match: str | None) -> int | None:
     first save that must not overwrite a concurrent one."""
     if if_match is None or not if_match.strip():
         raise PreconditionRequired(
-            "deze wijziging vraagt de versie die u het laatst las: stuur de ETag van die lezing mee als "
-            "If-Match-header (bv. If-Match: \"3\")")
+            _("deze wijziging vraagt de versie die u het laatst las: stuur de ETag van die lezing mee als "
+              "If-Match-header (bv. If-Match: \"3\")"))
     if if_match.strip() == ANY_VERSION:
         return None
     raw = if_match.strip().removeprefix("W/").strip('"')
     if not raw.isdigit():
-        raise BadRequest(f"If-Match {if_match!r} is geen versie van deze gegevens")
+        raise BadRequest(_("If-Match %(value)r is geen versie van deze gegevens") % {"value": if_match})
     return int(raw)
 
 
 def check_version(current: int, expected: int | None, what: str) -> None:
     """412 when the writer read another version than the current one (None: the writer chose `*`)."""
     if expected is not None and expected != current:
-        raise PreconditionFailed(f"{what} werd intussen gewijzigd (versie {current}, u had versie {expected}); "
-                                 "laad opnieuw en probeer nog eens", current_version=current)
+        raise PreconditionFailed(_("%(what)s werd intussen gewijzigd (versie %(current)s, u had versie %(expected)s); "
+                                   "laad opnieuw en probeer nog eens")
+                                 % {"what": what, "current": current, "expected": expected}, current_version=current)
 
 
 def etag(version: int) -> str:

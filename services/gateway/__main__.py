@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from services.gateway.app import create_app
+from services.gateway.hosts import province_hosts
 from services.gateway.settings import GatewaySettings
 from shared.service_app import serve
 
 
 def main() -> None:
     settings = GatewaySettings()
-    serve(create_app(settings), settings.service)
+    serve(province_hosts(create_app(settings), settings), settings.service)
 
 
 if __name__ == "__main__":

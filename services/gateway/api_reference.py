@@ -12,6 +12,7 @@ from litestar import Response, get
 from litestar.response import Template
 
 from services.gateway.runtime import Gateway, InjectedGateway
+from shared.i18n import _
 from shared.problems import NotFound
 
 ASYNCAPI = Path(__file__).resolve().parents[2] / "docs" / "asyncapi.json"
@@ -29,7 +30,7 @@ async def openapi(gateway: InjectedGateway) -> Response[dict[str, Any]]:
 @get("/api/asyncapi.json", include_in_schema=False, sync_to_thread=False)
 def asyncapi() -> Response[bytes]:
     if not ASYNCAPI.exists():
-        raise NotFound("het AsyncAPI-document is niet meegeleverd")
+        raise NotFound(_("het AsyncAPI-document is niet meegeleverd"))
     return Response(ASYNCAPI.read_bytes(), media_type="application/json")
 
 

@@ -18,29 +18,30 @@ from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.plugins.prometheus import PrometheusController
 from litestar.static_files import create_static_files_router
 
-from services.gateway import api_reference, health, login, pages, proxy
+from services.gateway import api_reference, branding, health, languages, login, pages, proxy
 from services.gateway.errors import EXCEPTION_HANDLERS_HTML
 from services.gateway.pages import LoginRequired, to_login
 from services.gateway.runtime import Gateway, gateway_of
 from services.gateway.security import add_security_headers
 from services.gateway.sessions import TenantSessions
 from services.gateway.settings import GatewaySettings
+from shared.i18n import _
 from shared.logs import configure_logging, tenant_var
 from shared.portal import pages as portal_kit
 from shared.problems import NotFound
 
 HERE = Path(__file__).parent
-UNLIMITED_PATHS = ["^/health/", "^/metrics", "^/static/"]
+UNLIMITED_PATHS = ["^/health/", "^/metrics", "^/static/", "^/brand/"]
 
 
-async def known_tenant(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+async def known_tenant(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
     """Every /<tenant>/… route: the tenant must be one this deployment serves. Also puts it in the log context.
     A coroutine function: Litestar would run a plain function guard in a worker thread, on every request."""
     tenant = connection.path_params.get("tenant")
     if tenant is None:
         return
     if tenant not in gateway_of(connection.app.state).settings.service.tenants:
-        raise NotFound(f"onbekende provincie {tenant!r}")
+        raise NotFound(_("onbekende provincie %(tenant)r") % {"tenant": tenant})
     tenant_var.set(tenant)
 
 
@@ -66,8 +67,8 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         route_handlers=[
             health.live, health.ready, PrometheusController,
             create_static_files_router(path="/static", directories=[portal_kit.STATIC], include_in_schema=False),
-            pages.provinces, pages.home, pages.page,
-            login.start_login, login.finish_login, login.logout,
+            branding.provinces_css, pages.provinces, pages.home, pages.page,
+            login.start_login, login.finish_login, login.logout, languages.choose_language,
             proxy.api,
             api_reference.openapi, api_reference.asyncapi, api_reference.reference,
         ],
@@ -77,6 +78,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
             rate_limit.middleware,
             DefineMiddleware(TenantSessions, tenants=settings.service.tenants, key_of=settings.session_key,
                              secure=settings.https),
+            languages.SessionLanguage,
         ],
         guards=[known_tenant],
         dependencies={"gateway": Provide(provide_gateway, sync_to_thread=False)},

@@ -17,6 +17,7 @@ import httpx
 import jwt
 
 from shared.auth import TokenVerifier
+from shared.i18n import _
 from shared.problems import InvalidToken, Problem
 
 
@@ -70,7 +71,8 @@ class RealmClient:
     def endpoint(self, tenant: str, name: str) -> str:
         return f"{self.issuer(tenant)}/protocol/openid-connect/{name}"
 
-    def authorization_url(self, tenant: str, redirect_uri: str, state: str, nonce: str, verifier: str) -> str:
+    def authorization_url(self, tenant: str, redirect_uri: str, state: str, nonce: str, verifier: str,
+                          language: str = "nl") -> str:
         query = urlencode({
             "client_id": self.client_id,
             "response_type": "code",
@@ -80,8 +82,8 @@ class RealmClient:
             "nonce": nonce,
             "code_challenge": code_challenge(verifier),
             "code_challenge_method": "S256",
-            # Dutch first; the realm's theme falls back to its default when it lacks the locale.
-            "ui_locales": "nl",
+            # The login page in the portal's language; the realm's theme falls back to Dutch when it lacks one.
+            "ui_locales": language,
         })
         return f"{self.endpoint(tenant, 'auth')}?{query}"
 
@@ -95,13 +97,14 @@ class RealmClient:
         try:
             response = await self.http.post(self.endpoint(tenant, "token"), data={"client_id": self.client_id, **form})
         except httpx.HTTPError as exc:
-            raise IdentityProviderUnavailable("de aanmeldingsdienst is niet bereikbaar") from exc
+            raise IdentityProviderUnavailable(_("de aanmeldingsdienst is niet bereikbaar")) from exc
         if response.status_code >= 500:
-            raise IdentityProviderUnavailable("de aanmeldingsdienst antwoordt niet correct")
+            raise IdentityProviderUnavailable(_("de aanmeldingsdienst antwoordt niet correct"))
         if response.status_code != 200:
             error = response.json().get("error", "") if response.headers.get("content-type", "").startswith(
                 "application/json") else ""
-            raise LoginFailed(f"de aanmeldingsdienst weigerde het toegangsbewijs ({error or response.status_code})")
+            raise LoginFailed(_("de aanmeldingsdienst weigerde het toegangsbewijs (%(reason)s)")
+                              % {"reason": error or response.status_code})
         return TokenSet.from_response(response.json())
 
     async def exchange_code(self, tenant: str, code: str, redirect_uri: str, verifier: str) -> TokenSet:
@@ -121,11 +124,29 @@ class RealmClient:
             pass
 
 
+    async def remember_locale(self, tenant: str, access_token: str, language: str) -> bool:
+        """Keeps the person's language in their Keycloak account (the `locale` attribute, which the login page and
+        the tokens' `locale` claim follow), through the account API with their own token. Best effort: the
+        session keeps the choice whatever Keycloak answers."""
+        url = f"{self.issuer(tenant)}/account/"
+        headers = {"authorization": f"Bearer {access_token}", "accept": "application/json"}
+        try:
+            current = await self.http.get(url, headers=headers)
+            if current.status_code != 200:
+                return False
+            account = current.json()
+            account["attributes"] = {**(account.get("attributes") or {}), "locale": [language]}
+            saved = await self.http.post(url, headers=headers, json=account)
+        except (httpx.HTTPError, ValueError):
+            return False
+        return saved.status_code < 300
+
+
 async def verify_id_token(id_verifier: TokenVerifier, id_token: str, tenant: str, nonce: str) -> dict[str, Any]:
     """Signature, issuer, audience (our client id) and expiry through `id_verifier`; then the nonce, which binds
     the token to the login this browser started (a replayed code from another login carries another nonce)."""
     await id_verifier.verify(id_token, expected_tenant=tenant)
     claims: dict[str, Any] = jwt.decode(id_token, options={"verify_signature": False})  # verified just above
     if not nonce or not secrets.compare_digest(str(claims.get("nonce", "")), nonce):
-        raise InvalidToken("het identiteitsbewijs hoort niet bij deze aanmelding (nonce)")
+        raise InvalidToken(_("het identiteitsbewijs hoort niet bij deze aanmelding (nonce)"))
     return claims

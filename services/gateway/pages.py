@@ -19,21 +19,24 @@ from litestar import HttpMethod, Request, Response, get, route
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from services.gateway.errors import advice
+from services.gateway.login import signed_in_here
 from services.gateway.portals import PAGES, role_labels, tiles_for
 from services.gateway.proxy import read_whole, relayed, send_upstream, upstream_url
 from services.gateway.runtime import InjectedGateway
 from services.gateway.sessions import USER_KEY, UserSession, fresh_user
+from shared.i18n import N_, _
 from shared.portal.headers import CSRF_FIELD, CSRF_HEADER, FLASH_HEADER, decode_flash, encode_flash
 from shared.portal.pages import PRIVATE
 from shared.problems import PROBLEM_JSON, BadRequest, Forbidden, NotFound
-from shared.tenancy import display_name
+from shared.tenancy import province_name
 
 FLASH_KEY = "flash"
 FORM = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
 MAX_FIRST_PART = 64 * 1024
 """How much of a multipart body may come before the end of its first part, the CSRF field."""
-STALE = "deze pagina was verouderd (CSRF-controle); laad ze opnieuw en probeer nog eens"
+STALE = N_("deze pagina was verouderd (CSRF-controle); laad ze opnieuw en probeer nog eens")
 
 
 class LoginRequired(Exception):
@@ -63,16 +66,17 @@ def page_to_return_to(request: Request[Any, Any, Any], tenant: str) -> str:
 # ---- the pages the gateway draws itself ----------------------------------------------------------------
 
 @get("/", sync_to_thread=False)
-def provinces(gateway: InjectedGateway) -> Template:
-    tenants = [(tenant, display_name(tenant)) for tenant in gateway.settings.service.tenants]
-    return Template(template_name="provinces.html", context={"tenants": tenants})
+def provinces(request: Request[Any, Any, Any], gateway: InjectedGateway) -> Template:
+    signed_in = set(signed_in_here(request))
+    tenants = [(tenant, province_name(tenant), tenant in signed_in) for tenant in gateway.settings.service.tenants]
+    return Template(template_name="provinces.html", context={"tenants": tenants}, headers=PRIVATE)
 
 
 @get("/{tenant:str}/")
 async def home(request: Request[Any, Any, Any], tenant: FromPath[str], gateway: InjectedGateway) -> Template:
     user = await fresh_user(request.session, tenant, gateway.realm, gateway.verifier,
                             gateway.settings.refresh_margin_seconds)
-    context: dict[str, Any] = {"tenant": tenant, "province": display_name(tenant), "user": user,
+    context: dict[str, Any] = {"tenant": tenant, "province": province_name(tenant), "user": user,
                                "flash": take_flash(request)}
     if user is not None:
         context |= {"roles": role_labels(user.roles), "csrf": user.csrf,
@@ -89,7 +93,7 @@ def take_flash(request: Request[Any, Any, Any]) -> dict[str, str] | None:
 
 def check_token(supplied: str | None, user: UserSession) -> None:
     if not supplied or not secrets.compare_digest(supplied, user.csrf):
-        raise Forbidden(STALE)
+        raise Forbidden(_(STALE))
 
 
 def first_part(head: bytes, boundary: bytes) -> tuple[str, str] | None:
@@ -120,7 +124,7 @@ async def checked_form(request: Request[Any, Any, Any], user: UserSession) -> As
         check_token(parse_qs(body.decode("latin-1")).get(CSRF_FIELD, [None])[0], user)
         return body
     if media_type != MULTIPART or "boundary=" not in content_type:
-        raise Forbidden(STALE)
+        raise Forbidden(_(STALE))
     boundary = content_type.split("boundary=", 1)[1].split(";", 1)[0].strip().strip('"').encode("latin-1")
     stream = request.stream()
     head = b""
@@ -136,7 +140,7 @@ async def checked_form(request: Request[Any, Any, Any], user: UserSession) -> As
     else:
         part = None
     if part is None:
-        raise Forbidden(STALE)
+        raise Forbidden(_(STALE))
 
     async def rest() -> AsyncIterator[bytes]:
         yield head
@@ -149,7 +153,8 @@ def error_page(request: Request[Any, Any, Any], tenant: str, status: int, body: 
     problem = body if isinstance(body, dict) else {}
     return Template(template_name="error.html", status_code=status, headers=PRIVATE, context={
         "title": problem.get("title", ""), "detail": problem.get("detail"), "status": status,
-        "request_id": problem.get("request_id"), "tenant": tenant, "province": display_name(tenant)})
+        "advice": advice(status),
+        "request_id": problem.get("request_id"), "tenant": tenant, "province": province_name(tenant)})
 
 
 PAGE_PATHS = [path for prefix in PAGES
@@ -160,10 +165,10 @@ PAGE_PATHS = [path for prefix in PAGES
 async def page(request: Request[Any, Any, Any], tenant: FromPath[str], gateway: InjectedGateway) -> Response[Any]:
     path = request.scope["path"]
     if any(segment in {".", ".."} for segment in path.split("/")):
-        raise BadRequest("het pad mag geen '.'- of '..'-segmenten bevatten")
+        raise BadRequest(_("het pad mag geen '.'- of '..'-segmenten bevatten"))
     upstream = gateway.settings.upstreams.get(PAGES[path.split("/")[2]])
     if upstream is None:
-        raise NotFound("deze pagina bestaat niet")
+        raise NotFound(_("deze pagina bestaat niet"))
     user = await fresh_user(request.session, tenant, gateway.realm, gateway.verifier,
                             gateway.settings.refresh_margin_seconds)
     content: AsyncIterator[bytes] | bytes | None = None

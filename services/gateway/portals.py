@@ -16,6 +16,7 @@ import aiohttp
 import msgspec
 
 from services.gateway.announced import Announced
+from shared.i18n import N_, _
 from shared.portal.manifest import MANIFEST_PATH, PortalEntry
 
 PAGES: dict[str, str] = {
@@ -35,19 +36,19 @@ PAGES: dict[str, str] = {
 """prefix → the service that serves /<tenant>/<prefix>/… (the path goes on unchanged)."""
 
 ROLE_LABELS: dict[str, str] = {
-    "applicant": "aanvrager",
-    "juror": "jurylid",
-    "call-manager": "oproepbeheerder",
-    "partner": "partner",
-    "coordinator": "regisseur sociale economie",
-    "driver": "chauffeur",
-    "province-admin": "provinciebeheerder",
+    "applicant": N_("aanvrager"),
+    "juror": N_("jurylid"),
+    "call-manager": N_("oproepbeheerder"),
+    "partner": N_("partner"),
+    "coordinator": N_("regisseur sociale economie"),
+    "driver": N_("chauffeur"),
+    "province-admin": N_("provinciebeheerder"),
 }
 
 
 def role_labels(roles: frozenset[str] | tuple[str, ...]) -> list[str]:
     """In the order of ROLE_LABELS, so the page reads the same for everyone."""
-    return [label for role, label in ROLE_LABELS.items() if role in roles]
+    return [_(label) for role, label in ROLE_LABELS.items() if role in roles]
 
 
 def tiles_for(roles: frozenset[str] | tuple[str, ...], announced: Mapping[str, Sequence[PortalEntry]],

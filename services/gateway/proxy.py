@@ -22,6 +22,7 @@ from litestar.response import Stream
 from services.gateway.runtime import Gateway, InjectedGateway
 from services.gateway.sessions import fresh_user
 from shared.auth import bearer_token
+from shared.i18n import _, language
 from shared.logs import request_id_var
 from shared.portal.headers import CSRF_HEADER, FLASH_HEADER
 from shared.problems import BadRequest, Forbidden, NotFound, PayloadTooLarge, Problem, Unauthenticated
@@ -31,7 +32,7 @@ log = logging.getLogger("regie.gateway.proxy")
 # RFC 9110 §7.6.1 hop-by-hop headers, plus what the gateway sets or must not leak to a service.
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
                         "transfer-encoding", "upgrade", "proxy-connection"})
-DROPPED_REQUEST = HOP_BY_HOP | {"host", "cookie", "authorization", "forwarded", "x-forwarded-for",
+DROPPED_REQUEST = HOP_BY_HOP | {"host", "cookie", "authorization", "forwarded", "x-forwarded-for", "accept-language",
                                 "x-forwarded-proto", "x-forwarded-host", "x-request-id", "traceparent",
                                 "tracestate", CSRF_HEADER, "x-real-ip", FLASH_HEADER}
 # The service's own request id, date and server would duplicate the gateway's; cookies stay the gateway's.
@@ -51,7 +52,7 @@ def upstream_path(raw_path: bytes | None, path: str) -> str:
     """The part after /<tenant>/api/<service>, as the client encoded it (so %2F stays %2F). Dot segments are
     refused: an HTTP client would normalise `/antwerpen/../limburg` into another tenant's URL."""
     if any(segment in {".", ".."} for segment in path.split("/")):
-        raise BadRequest("het pad mag geen '.'- of '..'-segmenten bevatten")
+        raise BadRequest(_("het pad mag geen '.'- of '..'-segmenten bevatten"))
     source = raw_path.decode("latin-1").split("?", 1)[0] if raw_path else path
     parts = source.split("/", 4)
     return "/" + parts[4] if len(parts) > 4 else ""
@@ -77,6 +78,8 @@ def forwarded_headers(request: Request[Any, Any, Any], token: str | None,
         ("x-forwarded-proto", public_scheme),
         ("x-forwarded-host", request.headers.get("host", "")),
         ("traceparent", traceparent(request.headers.get("traceparent"))),
+        # The language this request is answered in: the person's choice, else what the browser asked for.
+        ("accept-language", language()),
     ]
     if (request_id := request_id_var.get()) is not None:
         headers.append(("x-request-id", request_id))
@@ -91,7 +94,7 @@ def check_csrf(request: Request[Any, Any, Any], session_csrf: str) -> None:
         return
     supplied = request.headers.get(CSRF_HEADER, "")
     if not supplied or not secrets.compare_digest(supplied, session_csrf):
-        raise Forbidden("de CSRF-controle faalde: stuur de X-CSRF-Token-header van deze sessie mee")
+        raise Forbidden(_("de CSRF-controle faalde: stuur de X-CSRF-Token-header van deze sessie mee"))
 
 
 def has_body(request: Request[Any, Any, Any], max_bytes: int) -> bool:
@@ -100,9 +103,9 @@ def has_body(request: Request[Any, Any, Any], max_bytes: int) -> bool:
     try:
         announced = int(request.headers.get("content-length") or 0)
     except ValueError as exc:
-        raise BadRequest("ongeldige Content-Length") from exc
+        raise BadRequest(_("ongeldige Content-Length")) from exc
     if announced > max_bytes:
-        raise PayloadTooLarge(f"de aanvraag is groter dan {max_bytes // (1024 * 1024)} MiB")
+        raise PayloadTooLarge(_("de aanvraag is groter dan %(mib)s MiB") % {"mib": max_bytes // (1024 * 1024)})
     return announced > 0 or "transfer-encoding" in request.headers
 
 
@@ -148,7 +151,7 @@ async def send_upstream(request: Request[Any, Any, Any], http: aiohttp.ClientSes
                                       allow_redirects=False)
         except TimeoutError as exc:
             log.warning("upstream timed out", extra={"upstream": upstream})
-            raise UpstreamTimeout("de dienst antwoordde niet op tijd") from exc
+            raise UpstreamTimeout(_("de dienst antwoordde niet op tijd")) from exc
         except aiohttp.ClientError as exc:
             if body is not None and body.failure is not None:
                 raise body.failure from None
@@ -156,7 +159,7 @@ async def send_upstream(request: Request[Any, Any, Any], http: aiohttp.ClientSes
                 retries -= 1
                 continue
             log.warning("upstream unreachable", extra={"upstream": upstream, "error": type(exc).__name__})
-            raise UpstreamUnavailable("de dienst is niet bereikbaar") from exc
+            raise UpstreamUnavailable(_("de dienst is niet bereikbaar")) from exc
 
 
 SMALL_BYTES = 64 * 1024
@@ -180,9 +183,9 @@ async def read_whole(response: aiohttp.ClientResponse) -> bytes:
     try:
         return await response.read()
     except TimeoutError as exc:
-        raise UpstreamTimeout("de dienst antwoordde niet op tijd") from exc
+        raise UpstreamTimeout(_("de dienst antwoordde niet op tijd")) from exc
     except aiohttp.ClientError as exc:
-        raise UpstreamUnavailable("de dienst brak zijn antwoord af") from exc
+        raise UpstreamUnavailable(_("de dienst brak zijn antwoord af")) from exc
     finally:
         response.release()
 
@@ -230,14 +233,14 @@ async def caller_token(request: Request[Any, Any, Any], tenant: str, gateway: Ga
     if authorization:
         token = bearer_token(authorization)
         if token is None:
-            raise Unauthenticated("alleen een Bearer-toegangsbewijs wordt aanvaard")
+            raise Unauthenticated(_("alleen een Bearer-toegangsbewijs wordt aanvaard"))
         return token
     user = await fresh_user(request.session, tenant, gateway.realm, gateway.verifier,
                             gateway.settings.refresh_margin_seconds)
     if user is None:
         if request.method in {"GET", "HEAD"} and path.startswith(PUBLIC_API):
             return None
-        raise Unauthenticated("een Bearer-toegangsbewijs of een aanmelding is vereist")
+        raise Unauthenticated(_("een Bearer-toegangsbewijs of een aanmelding is vereist"))
     check_csrf(request, user.csrf)
     return user.access_token
 
@@ -250,7 +253,7 @@ async def api(request: Request[Any, Any, Any], tenant: FromPath[str], service: F
     # The path after the service is taken from the raw path, never from a parameter.
     upstream = gateway.settings.upstreams.get(service)
     if upstream is None:
-        raise NotFound(f"onbekende dienst {service!r}")
+        raise NotFound(_("onbekende dienst %(service)r") % {"service": service})
     path = upstream_path(request.scope.get("raw_path"), request.scope["path"])
     token = await caller_token(request, tenant, gateway, path)
     if token is not None:

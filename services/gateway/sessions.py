@@ -33,6 +33,8 @@ SESSION_MAX_AGE = 12 * 3600
 """The cookie outlives no working day; Keycloak's own SSO session limits decide the rest."""
 LOGIN_KEY = "login"
 USER_KEY = "user"
+LANGUAGE_KEY = "lang"
+"""The person's chosen language (languages.py); it outlives a logout in this browser."""
 
 
 def cookie_name(tenant: str) -> str:
@@ -120,7 +122,11 @@ def store_user(session: dict[str, Any], user: UserSession) -> None:
 
 
 def clear(session: dict[str, Any]) -> None:
+    """Forgets the person (tokens, login in progress, flash); keeps only the language this browser chose."""
+    lang = session.get(LANGUAGE_KEY)
     session.clear()
+    if lang is not None:
+        session[LANGUAGE_KEY] = lang
 
 
 async def fresh_user(session: dict[str, Any], tenant: str, realm: RealmClient, verifier: TokenVerifier,

@@ -27,6 +27,8 @@ class GatewaySettings:
     """Encrypts the session cookies. Every replica must share it; rotating it logs everybody out."""
     client_id: str = field(default_factory=lambda: env_str("REGIE_PORTAL_CLIENT_ID", "regie-portal"))
     """The public OIDC client (authorization code + PKCE) in every realm."""
+    province_domain: str = field(default_factory=lambda: env_str("REGIE_PROVINCE_DOMAIN", "").strip(".").lower())
+    """With a domain (regie.example), each province is also reachable at <province>.<domain> (hosts.py)."""
     rate_limit_per_minute: int = field(default_factory=lambda: env_int("REGIE_RATE_LIMIT_PER_MINUTE", 1200))
     """Requests per client address per minute, counted per replica (in-memory store)."""
     upstream_timeout_seconds: int = field(default_factory=lambda: env_int("REGIE_UPSTREAM_TIMEOUT", 30))

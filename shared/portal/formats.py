@@ -1,9 +1,11 @@
-"""nl-BE formatting, the one module for it: what people read (amounts in cents, weights in grams, moments in
+"""Formatting per language, the one module for it: what people read (amounts in cents, weights in grams, moments in
 Europe/Brussels, percentages, decimals, enterprise numbers, file sizes) and what they type (parsed forgivingly,
 checked strictly).
 
 Portal pages use it through the kit's Jinja filters; letters, explanations and refusal texts of the services
-call it directly, so a page and a letter write an amount the same way. Pure: no I/O."""
+call it directly, so a page and a letter write an amount the same way. Dutch keeps the house style written
+out below ('€ 12.500,00', 'dinsdag 30 september 2026 om 17:00'); French and English follow their CLDR locale
+through Babel (shared.i18n.LOCALES). Pure: no I/O."""
 
 from __future__ import annotations
 
@@ -12,7 +14,12 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+from babel import dates as cldr_dates
+from babel import numbers as cldr_numbers
+
 from shared import enterprise_number as kbo
+from shared import i18n
+from shared.i18n import N_, _
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 WEEKDAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
@@ -32,12 +39,27 @@ class FormatError(ValueError):
     """What the person typed cannot be read; the message says how to write it."""
 
 
+MOMENT_PATTERNS = {"fr": ("EEEE d MMMM y 'à' HH:mm", "EEEE d MMMM y 'à' HH:mm:ss"),
+                   "en": ("EEEE d MMMM y 'at' HH:mm", "EEEE d MMMM y 'at' HH:mm:ss")}
+
+
+def foreign() -> str | None:
+    """The CLDR locale of a reader who does not read Dutch; None for Dutch (the house style below)."""
+    lang = i18n.language()
+    return None if lang == i18n.DEFAULT else i18n.LOCALES[lang]
+
+
 # ---- showing -------------------------------------------------------------------------------------------
 
 def euros(cents: int | None, *, symbol: bool = True) -> str:
     """1250000 → '€ 12.500,00'; -500 → '-€ 5,00'; None → '—'."""
     if cents is None:
         return "—"
+    if (loc := foreign()) is not None:
+        amount = Decimal(int(cents)) / 100
+        if symbol:
+            return cldr_numbers.format_currency(amount, "EUR", locale=loc)
+        return cldr_numbers.format_decimal(amount, format="#,##0.00", locale=loc)
     sign = "-" if cents < 0 else ""
     whole, rest = divmod(abs(int(cents)), 100)
     text = f"{whole:,}".replace(",", ".") + f",{rest:02d}"
@@ -62,6 +84,8 @@ def decimal(value: object) -> str:
         number = Decimal(str(value))
     except InvalidOperation:
         return str(value)
+    if (loc := foreign()) is not None:
+        return cldr_numbers.format_decimal(number.normalize(), format="0.######", locale=loc)
     if number == number.to_integral():
         return f"{number.to_integral():f}"
     return f"{number.normalize():f}".replace(".", ",")
@@ -74,12 +98,16 @@ def count(value: object) -> str:
         number = Decimal(str(value)).to_integral_value()
     except InvalidOperation:
         return str(value)
+    if (loc := foreign()) is not None:
+        return cldr_numbers.format_decimal(int(number), format="#,##0", locale=loc)
     return f"{int(number):,}".replace(",", ".")
 
 
 def fixed(value: Decimal | int, places: int = 2) -> str:
     """A score or total with a fixed number of decimals, half up: 72.345 → '72,35'."""
     shown = Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    if (loc := foreign()) is not None:
+        return cldr_numbers.format_decimal(shown, format="0." + "0" * places if places else "0", locale=loc)
     return f"{shown:f}".replace(".", ",")
 
 
@@ -98,6 +126,8 @@ def kilograms(grams: int | None) -> str:
     if grams is None:
         return "—"
     value = Decimal(int(grams)) / 1000
+    if (loc := foreign()) is not None:
+        return f"{cldr_numbers.format_decimal(value, format='#,##0.###', locale=loc)} kg"
     sign = "-" if value < 0 else ""
     whole, _, rest = f"{abs(value):f}".partition(".")
     rest = rest.rstrip("0")
@@ -132,6 +162,9 @@ def moment(value: str | datetime | None, *, seconds: bool | None = False) -> str
         return "—"
     local = brussels(found)
     with_seconds = bool(local.second) if seconds is None else seconds
+    if (loc := foreign()) is not None:
+        pattern = MOMENT_PATTERNS[i18n.language()][1 if with_seconds else 0]
+        return cldr_dates.format_datetime(local, pattern, locale=loc)
     clock = local.strftime("%H:%M:%S" if with_seconds else "%H:%M")
     return f"{WEEKDAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]} {local.year} om {clock}"
 
@@ -156,6 +189,8 @@ def day(value: str | date | datetime | None, *, weekday: bool = False) -> str:
     if isinstance(value, datetime):
         value = brussels(value).date()
     assert isinstance(value, date)
+    if (loc := foreign()) is not None:
+        return cldr_dates.format_date(value, "EEEE d MMMM y" if weekday else "d MMMM y", locale=loc)
     text = f"{value.day} {MONTHS[value.month - 1]} {value.year}"
     return f"{WEEKDAYS[value.weekday()]} {text}" if weekday else text
 
@@ -185,20 +220,26 @@ def file_types(types: list[str]) -> str:
 
 # ---- reading what people type -----------------------------------------------------------------------------
 
+def capitalised(text: str) -> str:
+    """A field's name at the start of a sentence: 'het bedrag' → 'Het bedrag'."""
+    return text[:1].upper() + text[1:]
+
+
 def _decimal_typed(text: str, field: str, example: str, places: int) -> Decimal:
     """'12.500,00' → Decimal('12500.00'). A comma is the decimal mark; dots and spaces group thousands. Without
     a comma, a dot followed by exactly three digits groups thousands ('12.500'); any other single dot is read
     as a decimal mark ('12.5')."""
     cleaned = re.sub(r"[\s\u00a0\u202f€]|EUR|kg", "", text.strip(), flags=re.IGNORECASE)
     if not cleaned:
-        raise FormatError(f"Vul {field} in.")
+        raise FormatError(_("Vul %(field)s in.") % {"field": field})
     if "," in cleaned:
-        whole, _, fraction = cleaned.rpartition(",")
+        whole, _comma, fraction = cleaned.rpartition(",")
         if "," in whole or "." in fraction:
-            raise FormatError(f"Schrijf {field} als {example}.")
+            raise FormatError(_("Schrijf %(field)s als %(example)s.") % {"field": field, "example": example})
         if "." in whole:
             if not re.fullmatch(r"\d{1,3}(\.\d{3})+", whole):
-                raise FormatError(f"Schrijf {field} als {example}: een punt scheidt de duizendtallen.")
+                raise FormatError(_("Schrijf %(field)s als %(example)s: een punt scheidt de duizendtallen.")
+                                  % {"field": field, "example": example})
             whole = whole.replace(".", "")
         number = f"{whole or '0'}.{fraction}"
     elif re.fullmatch(r"\d{1,3}(\.\d{3})+", cleaned):
@@ -206,31 +247,34 @@ def _decimal_typed(text: str, field: str, example: str, places: int) -> Decimal:
     else:
         number = cleaned
     if not re.fullmatch(rf"\d+(\.\d{{0,{places}}})?", number):
-        raise FormatError(f"Schrijf {field} met hoogstens {places} cijfers na de komma, bv. {example}.")
+        raise FormatError(_("Schrijf %(field)s met hoogstens %(places)s cijfers na de komma, bv. %(example)s.")
+                          % {"field": field, "places": places, "example": example})
     return Decimal(number)
 
 
-def parse_euros(text: str, *, field: str = "het bedrag") -> int:
-    """'12.500,00' → 1250000 (cents)."""
+def parse_euros(text: str, *, field: str | None = None) -> int:
+    """'12.500,00' → 1250000 (cents). `field` names the field in the reader's language ('het bedrag')."""
+    field = field or _("het bedrag")
     value = _decimal_typed(text, field, "12.500,00", 2)
     if value > MAX_EUROS:
-        raise FormatError(f"{field[0].upper()}{field[1:]} is onwaarschijnlijk groot; kijk het na.")
+        raise FormatError(_("%(field)s is onwaarschijnlijk groot; kijk het na.") % {"field": capitalised(field)})
     return int((value * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def parse_kilograms(text: str, *, field: str = "het gewicht") -> int:
+def parse_kilograms(text: str, *, field: str | None = None) -> int:
     """'12,5' (kg) → 12500 (grams)."""
+    field = field or _("het gewicht")
     value = _decimal_typed(text, field, "12,5", 3)
     if value > MAX_KILOGRAMS:
-        raise FormatError(f"{field[0].upper()}{field[1:]} is onwaarschijnlijk groot; kijk het na.")
+        raise FormatError(_("%(field)s is onwaarschijnlijk groot; kijk het na.") % {"field": capitalised(field)})
     return int(value * 1000)
 
 
 ENTERPRISE_NUMBER_MESSAGES: dict[kbo.Reason, str] = {
-    kbo.Reason.EMPTY: "Vul het ondernemingsnummer in.",
-    kbo.Reason.LENGTH: "Een ondernemingsnummer heeft 10 cijfers, bv. 0123.456.749.",
-    kbo.Reason.FIRST_DIGIT: "Een ondernemingsnummer begint met 0 of 1.",
-    kbo.Reason.CHECK_DIGITS: "Dit ondernemingsnummer bestaat niet: de controlecijfers kloppen niet. Kijk het na.",
+    kbo.Reason.EMPTY: N_("Vul het ondernemingsnummer in."),
+    kbo.Reason.LENGTH: N_("Een ondernemingsnummer heeft 10 cijfers, bv. 0123.456.749."),
+    kbo.Reason.FIRST_DIGIT: N_("Een ondernemingsnummer begint met 0 of 1."),
+    kbo.Reason.CHECK_DIGITS: N_("Dit ondernemingsnummer bestaat niet: de controlecijfers kloppen niet. Kijk het na."),
 }
 
 
@@ -240,16 +284,17 @@ def parse_enterprise_number(text: str) -> str:
     try:
         return kbo.normalise(text)
     except kbo.InvalidEnterpriseNumber as exc:
-        raise FormatError(ENTERPRISE_NUMBER_MESSAGES[exc.reason]) from exc
+        raise FormatError(_(ENTERPRISE_NUMBER_MESSAGES[exc.reason])) from exc
 
 
 def parse_whole_number(text: str, *, field: str, low: int, high: int) -> int:
     cleaned = text.strip()
     if not cleaned:
-        raise FormatError(f"Vul {field} in.")
+        raise FormatError(_("Vul %(field)s in.") % {"field": field})
     if not re.fullmatch(r"\d+", cleaned):
-        raise FormatError(f"Vul {field} in als een geheel getal.")
+        raise FormatError(_("Vul %(field)s in als een geheel getal.") % {"field": field})
     value = int(cleaned)
     if not low <= value <= high:
-        raise FormatError(f"{field[0].upper()}{field[1:]} ligt tussen {low} en {high}.")
+        raise FormatError(_("%(field)s ligt tussen %(low)s en %(high)s.")
+                          % {"field": capitalised(field), "low": low, "high": high})
     return value

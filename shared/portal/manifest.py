@@ -7,10 +7,29 @@ from __future__ import annotations
 
 import msgspec
 
+from shared import i18n
+
 
 class Tile(msgspec.Struct, frozen=True):
     title: str
+    """In Dutch, marked with N_() where the service defines it."""
     description: str
+    translations: dict[str, tuple[str, str]] = {}
+    """{language: (title, description)}, filled from the service's catalogues when it announces the tile."""
+
+    def title_in(self, lang: str) -> str:
+        return self.translations.get(lang, (self.title, self.description))[0]
+
+    def description_in(self, lang: str) -> str:
+        return self.translations.get(lang, (self.title, self.description))[1]
+
+    def translated(self) -> Tile:
+        """The tile with its texts in every translated language (the gateway draws the home page in any)."""
+        texts = {}
+        for lang in i18n.TRANSLATED:
+            with i18n.speaking(lang):
+                texts[lang] = (i18n.gettext(self.title), i18n.gettext(self.description))
+        return Tile(self.title, self.description, texts)
 
 
 class PortalEntry(msgspec.Struct, frozen=True):

@@ -24,11 +24,13 @@ from litestar.template.config import TemplateConfig
 from litestar.types import Message, Scope
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared import i18n
 from shared.auth import Principal, TokenVerifier, bearer_token
+from shared.i18n import _
 from shared.portal import formats
 from shared.portal.headers import CSRF_FIELD, CSRF_HEADER, FLASH_HEADER, FlashKind, decode_flash, encode_flash
-from shared.problems import Forbidden, Problem, Unauthenticated, preferred_language
-from shared.tenancy import display_name
+from shared.problems import Forbidden, Problem, Unauthenticated
+from shared.tenancy import PROVINCES, province_name
 
 KIT_TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -55,7 +57,7 @@ class Viewer:
     def person(self) -> Principal:
         """The signed-in person: on a page behind `viewer()` there always is one."""
         if self.principal is None:
-            raise Unauthenticated("aanmelden is vereist voor deze pagina")
+            raise Unauthenticated(_("aanmelden is vereist voor deze pagina"))
         return self.principal
 
     @property
@@ -73,7 +75,7 @@ class Viewer:
 
     @property
     def language(self) -> str:
-        return preferred_language(self.request.headers.get("accept-language"))
+        return i18n.language()
 
     def holds(self, *roles: str) -> bool:
         return not self.roles.isdisjoint(roles)
@@ -84,7 +86,7 @@ class Viewer:
 
     def page(self, template: str, context: Mapping[str, Any] | None = None, status_code: int = 200) -> Template:
         """A portal page in the kit's layout, with the account bar, the CSRF token and any flash."""
-        full = {"tenant": self.tenant, "province": display_name(self.tenant), "user": self.principal,
+        full = {"tenant": self.tenant, "province": province_name(self.tenant), "user": self.principal,
                 "csrf": self.csrf, "csrf_field": CSRF_FIELD,
                 "flash": decode_flash(self.request.headers.get(FLASH_HEADER)), **self.header, **(context or {})}
         return Template(template_name=template, context=full, status_code=status_code, headers=PRIVATE)
@@ -111,7 +113,7 @@ def viewer(request: Request[Any, Any, Any], roles: Iterable[str] = ()) -> Viewer
     principal: Principal = request.user
     wanted = frozenset(roles)
     if wanted and wanted.isdisjoint(principal.roles):
-        raise Forbidden("deze pagina is er niet voor jouw rol in deze provincie")
+        raise Forbidden(_("deze pagina is er niet voor jouw rol in deze provincie"))
     return Viewer(tenant=principal.tenant, principal=principal, request=request)
 
 
@@ -134,7 +136,7 @@ def check_csrf(form: Mapping[str, Any], who: Viewer) -> None:
     token the gateway forwarded, so a form post that reached the service some other way is refused too."""
     supplied = form.get(CSRF_FIELD)
     if not who.csrf or not isinstance(supplied, str) or not secrets.compare_digest(supplied, who.csrf):
-        raise Forbidden("deze pagina was verouderd (CSRF-controle); laad ze opnieuw en probeer nog eens")
+        raise Forbidden(_("deze pagina was verouderd (CSRF-controle); laad ze opnieuw en probeer nog eens"))
 
 
 @asynccontextmanager
@@ -153,7 +155,23 @@ async def send_flash(message: Message, scope: Scope) -> None:
             message["headers"] = [*message.get("headers", []), (FLASH_HEADER.encode(), flash.encode("ascii"))]
 
 
+def province_logo(tenant: str) -> str:
+    province = PROVINCES.get(tenant)
+    return province.logo_url if province else ""
+
+
+def current_language() -> str:
+    return i18n.language()
+
+
 def register_filters(engine: JinjaTemplateEngine) -> None:
+    """The kit's filters (formats per language) and the texts in the reader's language: `_()`, `ngettext()` and
+    `{% trans %}` (jinja2's i18n extension, new style: `_("Hallo %(name)s", name=…)` escapes what it fills in)."""
+    engine.engine.add_extension("jinja2.ext.i18n")
+    engine.engine.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True,  # type: ignore[attr-defined]
+                                            pgettext=i18n.pgettext)
+    engine.engine.globals.update({"language": current_language, "html_lang": i18n.HTML_LANG,
+                                  "language_names": i18n.NAMES, "province_logo": province_logo})
     engine.engine.filters.update({
         "euros": formats.euros,
         "brussels": formats.moment,

@@ -1,6 +1,7 @@
 import pytest
 
-from shared.problems import TYPE_PREFIX, preferred_language, problem_body
+from shared.i18n import preferred_language
+from shared.problems import TYPE_PREFIX, problem_body
 
 
 @pytest.mark.parametrize("header, expected", [

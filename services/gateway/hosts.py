@@ -1,0 +1,74 @@
+"""The front door per province by host name: with REGIE_PROVINCE_DOMAIN=regie.example, each province is also
+reachable at <province>.regie.example (west-vlaanderen.regie.example), besides /<province>/ on the gateway's own
+host.
+
+On a province's host every page keeps its /<province>/ path: a request for another path there (/, /aanvragen/…)
+is redirected to the same path under /<province>/, so the URL the browser shows is always one the province's
+session cookie (Path=/<province>) is sent to, and one link works on either host. Paths of no province (the
+kit's static files, health, the API reference) are served as they are; another province's pages are not served
+on this host (their sessions live on their own host). Login and logout come back to the host they started on."""
+
+from __future__ import annotations
+
+from litestar.types import ASGIApp, HTTPResponseBodyEvent, HTTPResponseStartEvent, Receive, Scope, Send
+
+from services.gateway.settings import GatewaySettings
+
+SHARED_PATHS = ("/static/", "/brand/", "/health/", "/metrics", "/api/")
+
+
+def province_of_host(host: str | None, domain: str, tenants: tuple[str, ...]) -> str | None:
+    """'west-vlaanderen.regie.example:8443' → 'west-vlaanderen'; None for any other host."""
+    if not host or not domain:
+        return None
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    label, _dot, rest = name.lower().partition(".")
+    return label if rest == domain.lower() and label in tenants else None
+
+
+def request_host(scope: Scope) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == b"host":
+            return str(value.decode("latin-1"))
+    return None
+
+
+def public_base(scope: Scope, settings: GatewaySettings) -> str:
+    """The origin a browser reached this request on, when it is a province's host; else the gateway's public URL.
+    Used for the login's redirect URI and the logout's return, never for anything a Host header alone decides."""
+    host = request_host(scope)
+    if province_of_host(host, settings.province_domain, settings.service.tenants) is None:
+        return settings.public_url
+    scheme = "https" if settings.https else "http"
+    return f"{scheme}://{host}"
+
+
+def province_hosts(app: ASGIApp, settings: GatewaySettings) -> ASGIApp:
+    """ASGI wrapper around the gateway (outside routing): the redirects of a province's host."""
+    domain, tenants = settings.province_domain, settings.service.tenants
+    if not domain:
+        return app
+
+    async def wrapper(scope: Scope, receive: Receive, send: Send) -> None:
+        province = province_of_host(request_host(scope), domain, tenants) if scope["type"] == "http" else None
+        path = scope.get("path", "")
+        if province is None or path == f"/{province}" or path.startswith((f"/{province}/", *SHARED_PATHS)):
+            await app(scope, receive, send)
+            return
+        first = path.strip("/").split("/", 1)[0]
+        if first in tenants:
+            status, location = 404, b""
+        else:
+            query = scope.get("query_string", b"")
+            raw = (scope.get("raw_path") or path.encode()).split(b"?", 1)[0]
+            status = 308 if scope.get("method") not in {"GET", "HEAD"} else 307
+            location = f"/{province}".encode() + raw + (b"?" + query if query else b"")
+        headers: list[tuple[bytes, bytes]] = [(b"content-length", b"0")]
+        if location:
+            headers.append((b"location", location))
+        start: HTTPResponseStartEvent = {"type": "http.response.start", "status": status, "headers": headers}
+        body: HTTPResponseBodyEvent = {"type": "http.response.body", "body": b"", "more_body": False}
+        await send(start)
+        await send(body)
+
+    return wrapper
