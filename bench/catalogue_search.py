@@ -154,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     config = StackConfig.from_env(args.profile)
     Stack(config).up()
     os.environ["REGIE_RATE_LIMIT_PER_MINUTE"] = "10000000"
+    os.environ["REGIE_TOKEN_RATE_LIMIT_PER_MINUTE"] = "10000000"
     start_services(config, ("partners", "grants", "foodsavers"), restart=True)
     started = time.perf_counter()
     added = asyncio.run(seed(config, args.organisations))

@@ -216,6 +216,7 @@ def started(profile: str) -> StackConfig:
     config = StackConfig.from_env(profile)
     Stack(config).up()
     os.environ["REGIE_RATE_LIMIT_PER_MINUTE"] = "1000000"
+    os.environ["REGIE_TOKEN_RATE_LIMIT_PER_MINUTE"] = "1000000"
     start_services(config, ("partners", "grants", "foodsavers"), restart=True)
     start_services(config, ("gateway",), restart=True)
     return config

@@ -55,6 +55,7 @@ def pss_bytes(config: StackConfig) -> int:
 
 def measure(config: StackConfig, seconds: float = 10.0) -> dict[str, Any]:
     os.environ["REGIE_RATE_LIMIT_PER_MINUTE"] = "10000000"  # the gateway measured, not its limit
+    os.environ["REGIE_TOKEN_RATE_LIMIT_PER_MINUTE"] = "10000000"
     stack = Stack(config)
     stack.down()
     started = time.perf_counter()

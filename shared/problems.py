@@ -20,7 +20,7 @@ from litestar.status_codes import HTTP_409_CONFLICT, HTTP_500_INTERNAL_SERVER_ER
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from shared.i18n import language
+from shared.i18n import N_, _, language
 from shared.logs import request_id_var
 
 PROBLEM_JSON = "application/problem+json"
@@ -166,9 +166,9 @@ def handle_unexpected(request: Request, exc: Exception) -> Response:
 CONSTRAINT_REASONS = "constraint_reasons"
 """The application-state key of the service's {constraint or unique index name: Dutch reason}
 (`ServiceSpec.constraint_reasons`): what a person reads when the database refused a write."""
-DUPLICATE_WRITE = ("dit werd intussen al vastgelegd, wellicht door een gelijktijdig verzoek; laad opnieuw en "
-                   "kijk na wat er nu staat")
-LOST_RACE = "iemand anders wijzigde dit tegelijk; laad opnieuw en probeer nog eens"
+DUPLICATE_WRITE = N_("dit werd intussen al vastgelegd, wellicht door een gelijktijdig verzoek; laad opnieuw en "
+                     "kijk na wat er nu staat")
+LOST_RACE = N_("iemand anders wijzigde dit tegelijk; laad opnieuw en probeer nog eens")
 RACE_STATES = frozenset({"40001", "40P01"})
 """serialization_failure and deadlock_detected: two transactions collided and the database gave up on one."""
 
@@ -194,7 +194,7 @@ def sqlstate_of(exc: DBAPIError) -> str | None:
 def _lost_race(request: Request, detail: str, **context: Any) -> Response:
     log.info("write refused by the database", extra={"path": request.url.path, "method": request.method,
                                                      **context})
-    return problem_response(request, "conflict", HTTP_409_CONFLICT, detail)
+    return problem_response(request, "conflict", HTTP_409_CONFLICT, _(detail))  # reasons are marked with N_()
 
 
 def handle_integrity_error(request: Request, exc: IntegrityError) -> Response:

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from litestar import Request
 
+from shared.i18n import N_, _
 from shared.portal.forms import Form
 from shared.portal.manifest import PortalEntry, Tile
 from shared.portal.pages import Viewer, check_csrf, viewer
 
 TEMPLATES = Path(__file__).parent / "templates"
+K = TypeVar("K")
 
 DRIVERS = ("driver",)
 COORDINATORS = ("coordinator", "province-admin")
@@ -28,22 +30,28 @@ READERS = (*COORDINATORS, "driver")
 
 PORTALS = (
     PortalEntry("chauffeur", frozenset(DRIVERS),
-                Tile("Chauffeur", "De rit van vandaag: ophalingen en leveringen registreren, ook zonder bereik.")),
+                Tile(N_("Chauffeur"),
+                     N_("De rit van vandaag: ophalingen en leveringen registreren, ook zonder bereik."))),
     PortalEntry("voedsel", frozenset(COORDINATORS),
-                Tile("Voedselherverdeling",
-                     "Schenkers, ontvangers, ritten, voedselveiligheid en impact van het voedselplatform.")),
+                Tile(N_("Voedselherverdeling"),
+                     N_("Schenkers, ontvangers, ritten, voedselveiligheid en impact van het voedselplatform."))),
 )
 """foodsavers' page prefixes, the roles their guards admit, and the home page's tiles (told to the gateway)."""
 
 SECTIONS = (
-    ("", "Overzicht"),
-    ("register", "Register"),
-    ("planning", "Planning"),
-    ("veiligheid", "Voedselveiligheid"),
-    ("impact", "Impact en rapporten"),
+    ("", N_("Overzicht")),
+    ("register", N_("Register")),
+    ("planning", N_("Planning")),
+    ("veiligheid", N_("Voedselveiligheid")),
+    ("impact", N_("Impact en rapporten")),
 )
 """The coordinator portal's sections, /<tenant>/voedsel/<section>/: the navigation every coordinator page shows
 (templates/coordinator/nav.html)."""
+
+
+def translated(labels: Mapping[K, str]) -> dict[K, str]:
+    """Labels marked with N_() where they are defined, in the reader's language (for a page's context)."""
+    return {key: _(label) for key, label in labels.items()}
 
 
 def visitor(request: Request[Any, Any, Any], roles: Iterable[str] = ()) -> Viewer:

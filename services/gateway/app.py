@@ -14,12 +14,12 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import DefineMiddleware
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.plugins.prometheus import PrometheusController
 from litestar.static_files import create_static_files_router
 
 from services.gateway import api_reference, branding, health, languages, login, pages, proxy
 from services.gateway.errors import EXCEPTION_HANDLERS_HTML
+from services.gateway.limits import Limit, RateLimits
 from services.gateway.pages import LoginRequired, to_login
 from services.gateway.runtime import Gateway, gateway_of
 from services.gateway.security import add_security_headers
@@ -56,13 +56,14 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         gateway = Gateway.start(settings)
+        gateway.counters.start()
         app.state["gateway"] = gateway
         try:
             yield
         finally:
             await gateway.aclose()
 
-    rate_limit = RateLimitConfig(rate_limit=("minute", settings.rate_limit_per_minute), exclude=UNLIMITED_PATHS)
+    limits = [Limit("client", settings.rate_limit_per_minute), Limit("token", settings.token_rate_limit_per_minute)]
     return Litestar(
         route_handlers=[
             health.live, health.ready, PrometheusController,
@@ -75,7 +76,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         lifespan=[lifespan],
         # Request metrics and ids come from shared.requests' outer middleware (wrapped in serve()).
         middleware=[
-            rate_limit.middleware,
+            DefineMiddleware(RateLimits, limits=limits, exclude=UNLIMITED_PATHS, scope=settings.rate_limit_scope),
             DefineMiddleware(TenantSessions, tenants=settings.service.tenants, key_of=settings.session_key,
                              secure=settings.https),
             languages.SessionLanguage,

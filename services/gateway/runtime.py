@@ -12,6 +12,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 
 from services.gateway.apidocs import ApiDirectory
+from services.gateway.limits import SharedCounters
 from services.gateway.oidc import RealmClient
 from services.gateway.portals import PortalDirectory
 from services.gateway.settings import GatewaySettings
@@ -56,6 +57,8 @@ class Gateway:
     """What each service says of its portal pages: the home page's tiles."""
     api_docs: ApiDirectory
     """What each service says of its API: the merged OpenAPI document (apidocs.py)."""
+    counters: SharedCounters
+    """The rate limits' counts, shared with the other replicas through NATS (limits.py)."""
 
     @classmethod
     def start(cls, settings: GatewaySettings) -> Gateway:
@@ -71,9 +74,11 @@ class Gateway:
         return cls(settings=settings, verifier=verifier(auth.audience), id_verifier=verifier(settings.client_id),
                    realm=RealmClient(settings.keycloak_url, settings.client_id, keycloak_http),
                    upstream=upstream, portals=PortalDirectory(upstream, settings.upstreams),
-                   api_docs=ApiDirectory(upstream, settings.upstreams))
+                   api_docs=ApiDirectory(upstream, settings.upstreams),
+                   counters=SharedCounters(settings.service.nats.url, settings.service.nats.stream_replicas))
 
     async def aclose(self) -> None:
+        await self.counters.aclose()
         await self.upstream.close()
         await self.realm.http.aclose()  # shared by both verifiers
 

@@ -30,7 +30,12 @@ class GatewaySettings:
     province_domain: str = field(default_factory=lambda: env_str("REGIE_PROVINCE_DOMAIN", "").strip(".").lower())
     """With a domain (regie.example), each province is also reachable at <province>.<domain> (hosts.py)."""
     rate_limit_per_minute: int = field(default_factory=lambda: env_int("REGIE_RATE_LIMIT_PER_MINUTE", 1200))
-    """Requests per client address per minute, counted per replica (in-memory store)."""
+    """Requests per client address per minute, counted across the replicas (limits.py)."""
+    token_rate_limit_per_minute: int = field(
+        default_factory=lambda: env_int("REGIE_TOKEN_RATE_LIMIT_PER_MINUTE", 1200))
+    """Requests per bearer token per minute, counted across the replicas."""
+    rate_limit_scope: str = field(default_factory=lambda: env_str("REGIE_RATE_LIMIT_SCOPE", "gateway"))
+    """The replicas that count together: the same scope on every replica of one deployment."""
     upstream_timeout_seconds: int = field(default_factory=lambda: env_int("REGIE_UPSTREAM_TIMEOUT", 30))
     """How long an upstream may take to answer (a read, not the whole upload)."""
     refresh_margin_seconds: int = field(default_factory=lambda: env_int("REGIE_REFRESH_MARGIN", 60))

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from litestar import Request
 
 from shared.auth import ROLES, TokenVerifier
+from shared.i18n import N_, _
 from shared.portal.forms import Form
 from shared.portal.manifest import PortalEntry, Tile
 from shared.portal.pages import Viewer, check_csrf, optional_viewer, viewer
@@ -32,22 +33,30 @@ READERS = (*COORDINATORS, "call-manager")
 
 PORTALS = (
     PortalEntry("partner", frozenset(PARTNERS),
-                Tile("Mijn organisatie", "Uw fiche in de catalogus, uw overeenkomsten en realisaties.")),
+                Tile(N_("Mijn organisatie"), N_("Uw fiche in de catalogus, uw overeenkomsten en realisaties."))),
     PortalEntry("samenwerking", frozenset(COORDINATORS),
-                Tile("Samenwerking en regie",
-                     "Organisaties, samenwerkingsovereenkomsten, indicatoren, realisaties en rapporten.")),
+                Tile(N_("Samenwerking en regie"),
+                     N_("Organisaties, samenwerkingsovereenkomsten, indicatoren, realisaties en rapporten."))),
     PortalEntry("overzicht", frozenset(STAFF),
-                Tile("Provinciaal overzicht",
-                     "Overeenkomsten tegenover hun doelen, subsidies, voedselherverdeling en impact.")),
+                Tile(N_("Provinciaal overzicht"),
+                     N_("Overeenkomsten tegenover hun doelen, subsidies, voedselherverdeling en impact."))),
     PortalEntry("catalogus", frozenset(ROLES),
-                Tile("Catalogus sociale economie",
-                     "Leveranciers uit de sociale economie zoeken, en de fiche van elke gemeente.")),
+                Tile(N_("Catalogus sociale economie"),
+                     N_("Leveranciers uit de sociale economie zoeken, en de fiche van elke gemeente."))),
 )
 """partners' page prefixes, the roles their guards admit, and the home page's tiles (told to the gateway). The
 catalogue is public: its tile is for everyone signed in, and its pages answer without login too."""
 
 PUBLIC_PATHS = (r"^/[a-z-]+/catalogus(/|$)", r"^/[a-z-]+/public/")
 """Served without a token: the catalogue's pages and the public API."""
+
+
+K = TypeVar("K")
+
+
+def translated(labels: Mapping[K, str]) -> dict[K, str]:
+    """A table of Dutch labels (marked with N_() where defined) in the reader's language, for a page."""
+    return {key: _(label) for key, label in labels.items()}
 
 
 def visitor(request: Request[Any, Any, Any], roles: Iterable[str] = ()) -> Viewer:

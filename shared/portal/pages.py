@@ -168,6 +168,8 @@ def register_filters(engine: JinjaTemplateEngine) -> None:
     """The kit's filters (formats per language) and the texts in the reader's language: `_()`, `ngettext()` and
     `{% trans %}` (jinja2's i18n extension, new style: `_("Hallo %(name)s", name=…)` escapes what it fills in)."""
     engine.engine.add_extension("jinja2.ext.i18n")
+    # As extraction reads them (shared.i18n.OPTIONS): a {% trans %} block's lines joined with single spaces.
+    engine.engine.policies["ext.i18n.trimmed"] = True
     engine.engine.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True,  # type: ignore[attr-defined]
                                             pgettext=i18n.pgettext)
     engine.engine.globals.update({"language": current_language, "html_lang": i18n.HTML_LANG,

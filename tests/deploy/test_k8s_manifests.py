@@ -464,7 +464,7 @@ def test_network_paths(production: list[Doc]) -> None:
         *[(gateway, s, 8000) for s in services], (gateway, KEYCLOAK, 8080),
         *[(s, target, port) for s in services
           for target, port in ((POSTGRES, 5432), (nats, 4222), (minio, 9000), (KEYCLOAK, 8080), (INGRESS, 443))],
-        (gateway, INGRESS, 443), (jobs, POSTGRES, 5432), (KEYCLOAK, POSTGRES, 5432),
+        (gateway, INGRESS, 443), (gateway, nats, 4222), (jobs, POSTGRES, 5432), (KEYCLOAK, POSTGRES, 5432),
         (nats, nats, 6222), (minio, minio, 9000), (pods["Job/minio-setup"], minio, 9000),
         (POSTGRES, POSTGRES, 5432), (CNPG_OPERATOR, POSTGRES, 8000), (POSTGRES, API_SERVER, 443),
         (MONITORING, gateway, 8000), *[(MONITORING, s, 8000) for s in services],
@@ -473,7 +473,7 @@ def test_network_paths(production: list[Doc]) -> None:
     denied = [
         *[(INGRESS, target, port) for target, port in ((services[0], 8000), (POSTGRES, 5432), (nats, 4222),
                                                         (minio, 9000), (KEYCLOAK, 7800))],
-        (gateway, POSTGRES, 5432), (gateway, nats, 4222), (gateway, minio, 9000),
+        (gateway, POSTGRES, 5432), (gateway, minio, 9000),
         (services[0], services[1], 8000), (services[0], gateway, 8000), (services[0], API_SERVER, 443),
         (KEYCLOAK, nats, 4222), (KEYCLOAK, minio, 9000), (nats, POSTGRES, 5432), (minio, POSTGRES, 5432),
         (pods["Job/minio-setup"], POSTGRES, 5432), (MONITORING, POSTGRES, 5432),

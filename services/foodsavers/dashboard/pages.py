@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.foodsavers.impact import service
 from services.foodsavers.impact.pages import From, MethodName, MethodVersion, Until, figures_page
+from services.foodsavers.portal import translated
 from services.foodsavers.safety import service as safety_service
 from services.foodsavers.safety.rules import FINDING_LABELS
 
@@ -24,8 +25,8 @@ async def dashboard(request: Request[Any, Any, Any], session: AsyncSession, van:
     who, shown = await figures_page(request, session, van, tot, methode, versie)
     return who.page("coordinator/dashboard.html", {
         **shown, "section": "", "flags": await safety_service.open_flags(session, who.tenant),
-        "flag_labels": FINDING_LABELS, "reports": (await service.reports(session, who.tenant))[:5],
-        "labels": service.STATUS_LABELS})
+        "flag_labels": translated(FINDING_LABELS), "reports": (await service.reports(session, who.tenant))[:5],
+        "labels": translated(service.STATUS_LABELS)})
 
 
 ROUTES: list[ControllerRouterHandler] = [dashboard]

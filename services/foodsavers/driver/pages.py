@@ -22,6 +22,8 @@ from litestar.types import ControllerRouterHandler
 
 from services.foodsavers import portal
 from services.foodsavers.registry.categories import LABELS, STORAGE, Category
+from shared import i18n
+from shared.i18n import _
 from shared.problems import NotFound
 from shared.tenancy import display_name, is_tenant
 
@@ -41,20 +43,21 @@ APP_NAME = "Regie chauffeur"
 
 def known_tenant(tenant: str) -> str:
     if not is_tenant(tenant):
-        raise NotFound(f"onbekende provincie {tenant!r}")
+        raise NotFound(_("onbekende provincie %(tenant)s") % {"tenant": repr(tenant)})
     return tenant
 
 
 def categories() -> list[dict[str, str]]:
-    """The categories as the forms offer them: code, Dutch label and how they are kept (a chilled or frozen line
-    asks for its temperature)."""
-    return [{"code": c.value, "label": LABELS[c], "storage": STORAGE[c].value} for c in Category]
+    """The categories as the forms offer them: code, label (in the driver's language) and how they are kept (a
+    chilled or frozen line asks for its temperature)."""
+    return [{"code": c.value, "label": _(LABELS[c]), "storage": STORAGE[c].value} for c in Category]
 
 
 @get("/{tenant:str}/chauffeur/")
 async def shell(request: Request[Any, Any, Any], tenant: str) -> Template:
     who = portal.visitor(request, portal.DRIVERS)
-    return who.page("driver/app.html", {"categories": categories(), "app_name": APP_NAME})
+    return who.page("driver/app.html", {"categories": categories(), "app_name": APP_NAME,
+                                        "locale": i18n.locale().replace("_", "-")})
 
 
 @get("/{tenant:str}/chauffeur/manifest.webmanifest", exclude_from_auth=True, sync_to_thread=False)
@@ -62,10 +65,10 @@ def manifest(tenant: str) -> Response[dict[str, Any]]:
     base = f"/{known_tenant(tenant)}/chauffeur/"
     body = {
         "name": APP_NAME,
-        "short_name": "Chauffeur",
-        "description": f"De rit van vandaag: ophalingen en leveringen registreren, ook zonder bereik "
-                       f"({display_name(tenant)}).",
-        "lang": "nl-BE",
+        "short_name": _("Chauffeur"),
+        "description": _("De rit van vandaag: ophalingen en leveringen registreren, ook zonder bereik "
+                         "(%(province)s).") % {"province": display_name(tenant)},
+        "lang": i18n.HTML_LANG[i18n.language()],
         "id": base,
         "start_url": base,
         "scope": base,
@@ -93,7 +96,7 @@ def static_file(tenant: str, name: str) -> Response[bytes]:
     known_tenant(tenant)
     media_type = FILES.get(name)
     if media_type is None:
-        raise NotFound("dit bestand bestaat niet")
+        raise NotFound(_("dit bestand bestaat niet"))
     return Response((STATIC / name).read_bytes(), media_type=media_type, headers=REVALIDATE)
 
 

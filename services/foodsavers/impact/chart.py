@@ -13,6 +13,7 @@ from xml.sax.saxutils import escape
 from markupsafe import Markup
 
 from services.foodsavers.registry.categories import LABELS, Category
+from shared.i18n import _
 from shared.portal import formats
 
 WIDTH, HEIGHT = 720, 260
@@ -41,9 +42,9 @@ def kg(grams: int) -> Decimal:
 
 def describe_weeks(weeks: Sequence[Mapping[str, Any]]) -> str:
     if not weeks:
-        return "Geen leveringen in deze periode."
+        return _("Geen leveringen in deze periode.")
     parts = [f"{w['label']}: {formats.decimal(kg(sum(w.get('categories', {}).values())))} kg" for w in weeks]
-    return "Geleverde kilogram per week, gestapeld per categorie. " + "; ".join(parts) + "."
+    return _("Geleverde kilogram per week, gestapeld per categorie. %(weeks)s.") % {"weeks": "; ".join(parts)}
 
 
 def frame(element_id: str, title: str, description: str) -> list[str]:
@@ -67,7 +68,7 @@ def weeks_svg(weeks: Sequence[Mapping[str, Any]], element_id: str = "grafiek-wek
     def y(value: Decimal) -> float:
         return TOP + plot_h - float(value / top) * plot_h
 
-    out = frame(element_id, "Geleverd per week en categorie (kg)", describe_weeks(weeks))
+    out = frame(element_id, _("Geleverd per week en categorie (kg)"), describe_weeks(weeks))
     out += [f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(t):.1f}" y2="{y(t):.1f}" stroke="#ddd"/>'
             f'<text x="{LEFT - 5}" y="{y(t) + 3:.1f}" text-anchor="end">{formats.decimal(t)} kg</text>'
             for t in (Decimal(0), top / 2, top)]
@@ -83,7 +84,7 @@ def weeks_svg(weeks: Sequence[Mapping[str, Any]], element_id: str = "grafiek-wek
             base += kg(grams)
             out.append(f'<rect class="chart__bar" data-category="{category}" x="{x:.1f}" y="{high:.1f}" '
                        f'width="{bar:.1f}" height="{max(low - high, 0):.1f}" fill="{COLOURS[category]}">'
-                       f'<title>{escape(str(week["label"]))}, {LABELS[category]}: '
+                       f'<title>{escape(str(week["label"]))}, {escape(_(LABELS[category]))}: '
                        f'{formats.kilograms(grams)}</title></rect>')
         if index % label_every == 0:
             monday = str(week["key"])
@@ -95,6 +96,6 @@ def weeks_svg(weeks: Sequence[Mapping[str, Any]], element_id: str = "grafiek-wek
         lx = LEFT + (position % 4) * 165
         ly = legend_y + (position // 4) * 14
         out.append(f'<rect x="{lx}" y="{ly - 8}" width="9" height="9" fill="{COLOURS[category]}"/>'
-                   f'<text x="{lx + 13}" y="{ly}">{LABELS[category]}</text>')
+                   f'<text x="{lx + 13}" y="{ly}">{escape(_(LABELS[category]))}</text>')
     out.append("</g></svg>")
     return Markup("".join(out))

@@ -23,6 +23,7 @@ from services.foodsavers.impact import rules
 from services.foodsavers.impact.models import ImpactMethod
 from services.foodsavers.impact.rules import FLAT, STANDARD, Co2Basis, MethodSpec
 from services.foodsavers.registry.categories import FRESH
+from shared.i18n import _
 from shared.ids import uuid7
 from shared.problems import Invalid, NotFound
 
@@ -81,13 +82,14 @@ async def method_version(session: AsyncSession, tenant: str, name: str | None,
     try:
         latest = await current_method(session, tenant, name)
     except LookupError as exc:
-        raise NotFound(f"er is geen impactmethode {name!r} in deze provincie") from exc
+        raise NotFound(_("er is geen impactmethode %(name)s in deze provincie") % {"name": repr(name)}) from exc
     if version is None or version == latest.version:
         return latest
     found = await session.scalar(select(ImpactMethod).where(
         ImpactMethod.tenant == tenant, ImpactMethod.name == name, ImpactMethod.version == version))
     if found is None:
-        raise NotFound(f"de methode {name!r} heeft geen versie {version} (laatste versie: {latest.version})")
+        raise NotFound(_("de methode %(name)s heeft geen versie %(version)s (laatste versie: %(latest)s)")
+                       % {"name": repr(name), "version": version, "latest": latest.version})
     return found
 
 
@@ -104,12 +106,13 @@ async def add_method(session: AsyncSession, tenant: str, by: str, *, name: str, 
     try:
         basis = Co2Basis(co2_basis or (previous.co2_basis if previous else Co2Basis.PER_CATEGORY))
     except ValueError as exc:
-        raise Invalid(f"onbekende CO2-basis {co2_basis!r}; kies 'flat' of 'per-category'", field="co2_basis",
+        raise Invalid(_("onbekende CO2-basis %(basis)s; kies 'flat' of 'per-category'") % {"basis": repr(co2_basis)},
+                      field="co2_basis",
                       allowed=[b.value for b in Co2Basis]) from exc
     flat = flat_co2_grams_per_kg if flat_co2_grams_per_kg is not None else (
         previous.flat_co2_grams_per_kg if previous and basis == Co2Basis.FLAT else None)
     if not source.strip():
-        raise Invalid("vermeld de bron van de factoren (publicatie en jaar)", field="source")
+        raise Invalid(_("vermeld de bron van de factoren (publicatie en jaar)"), field="source")
     base = previous.factors if previous else rules.standard_factors()
     spec = MethodSpec(
         name=name, title=(title or (previous.title if previous else name)).strip()[:200],

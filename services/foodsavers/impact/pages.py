@@ -23,8 +23,9 @@ from services.foodsavers.impact.cache import FIGURES
 from services.foodsavers.impact.models import ImpactMethod
 from services.foodsavers.impact.routes import file_response
 from services.foodsavers.impact.rules import STANDARD, half_year_of
-from services.foodsavers.portal import COORDINATORS, form_post, visitor
+from services.foodsavers.portal import COORDINATORS, form_post, translated, visitor
 from services.foodsavers.registry.categories import LABELS
+from shared.i18n import _, language
 from shared.portal.formats import BRUSSELS
 from shared.portal.pages import FormData, Viewer, undone_on_refusal
 from shared.problems import Invalid, Problem
@@ -42,7 +43,8 @@ def parse_day(text: str | None, field: str) -> date | None:
     try:
         return date.fromisoformat(text.strip())
     except ValueError as exc:
-        raise Invalid(f"{text!r} is geen datum; schrijf ze als 2020-06-15", field=field) from exc
+        raise Invalid(_("%(text)s is geen datum; schrijf ze als 2020-06-15") % {"text": repr(text)},
+                      field=field) from exc
 
 
 def chosen_period(van: str | None, tot: str | None) -> tuple[date, date]:
@@ -69,7 +71,9 @@ async def figures_page(request: Request[Any, Any, Any], session: AsyncSession, v
         found = await service.figures(session, who.tenant, period_from, period_until, method, "all")
         return found, chart.weeks_svg(found["by"].get("week", []))
 
-    found, drawn = await FIGURES.get(who.tenant, ("page", period_from, period_until, method.id), computed)
+    # the chart names itself in the reader's language: one copy per language
+    found, drawn = await FIGURES.get(who.tenant, ("page", period_from, period_until, method.id, language()),
+                                     computed)
     return who, {"period_from": period_from, "period_until": period_until, "method": method, "figures": found,
             "totals": found["totals"], "by": found["by"], "methods": STANDARD, "chart": drawn}
 
@@ -80,8 +84,8 @@ async def impact_page(request: Request[Any, Any, Any], session: AsyncSession, va
     who, shown = await figures_page(request, session, van, tot, methode, versie)
     return who.page("coordinator/impact/index.html", {
         **shown, "section": SECTION, "all_methods": await methods.methods(session, who.tenant),
-        "reports": await service.reports(session, who.tenant), "labels": service.STATUS_LABELS,
-        "category_labels": {str(c): label for c, label in LABELS.items()}})
+        "reports": await service.reports(session, who.tenant), "labels": translated(service.STATUS_LABELS),
+        "category_labels": {str(c): _(label) for c, label in LABELS.items()}})
 
 
 @post("/{tenant:str}/voedsel/impact/rapporten")
@@ -94,9 +98,9 @@ async def create_report(request: Request[Any, Any, Any], session: AsyncSession, 
                 session, who.tenant, title=form.values.get("title", ""), period_from=period_from,
                 period_until=period_until, method_name=form.values.get("methode") or None, method_version=None)
     except Problem as exc:
-        who.flash(f"Het rapport werd niet gemaakt: {exc.detail}", "error")
+        who.flash(_("Het rapport werd niet gemaakt: %(detail)s") % {"detail": exc.detail}, "error")
         return who.redirect("voedsel/impact/#rapporten")
-    who.flash(f"Het ontwerprapport '{made.report.title}' is gemaakt.")
+    who.flash(_("Het ontwerprapport '%(title)s' is gemaakt.") % {"title": made.report.title})
     return who.redirect(f"voedsel/impact/rapporten/{made.report.id}")
 
 
@@ -109,9 +113,10 @@ async def publish_report(request: Request[Any, Any, Any], session: AsyncSession,
             made = await service.publish_report(session, who.tenant, report_id, form.version(),
                                                 who.person.username or who.person.subject)
     except Problem as exc:
-        who.flash(f"Het rapport werd niet gepubliceerd: {exc.detail}", "error")
+        who.flash(_("Het rapport werd niet gepubliceerd: %(detail)s") % {"detail": exc.detail}, "error")
     else:
-        who.flash(f"Het rapport '{made.report.title}' is gepubliceerd; de cijfers zijn nu bevroren.")
+        who.flash(_("Het rapport '%(title)s' is gepubliceerd; de cijfers zijn nu bevroren.")
+                  % {"title": made.report.title})
     return who.redirect(f"voedsel/impact/rapporten/{report_id}")
 
 

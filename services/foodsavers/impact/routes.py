@@ -37,6 +37,7 @@ from services.foodsavers.impact.schemas import (
 from services.foodsavers.portal import COORDINATORS
 from shared.auth import Principal, require_roles
 from shared.downloads import FileFormat, made_file
+from shared.i18n import _
 from shared.portal.formats import BRUSSELS
 from shared.problems import Conflict
 from shared.versioning import IfMatch, etag, expected_version
@@ -124,8 +125,8 @@ class ImpactController(Controller):
     async def change_method(self, name: str, version: int, session: AsyncSession, principal: Principal) -> None:
         """A version is never edited: make the next one (POST /impact/methods with the same name)."""
         await methods.method_version(session, principal.tenant, name, version)
-        raise Conflict("een versie van een methode wordt nooit gewijzigd; maak een nieuwe versie "
-                       "(POST /impact/methods met dezelfde naam)")
+        raise Conflict(_("een versie van een methode wordt nooit gewijzigd; maak een nieuwe versie "
+                         "(POST /impact/methods met dezelfde naam)"))
 
     @get("/reports")
     async def list_reports(self, session: AsyncSession, principal: Principal) -> list[ReportSummary]:

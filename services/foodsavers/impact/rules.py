@@ -28,6 +28,7 @@ from typing import Any
 
 from services.foodsavers.planning.rules import RoundKind
 from services.foodsavers.registry.categories import FOOD, FRESH, LABELS, Category
+from shared.i18n import N_, _
 from shared.problems import Invalid
 
 RESCUE = RoundKind.RESCUE.value
@@ -144,7 +145,8 @@ MAX_MEALS_PER_KG = Decimal(20)
 
 def _int_factor(value: object, where: str, highest: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= highest:
-        raise Invalid(f"{where} moet een geheel getal tussen 0 en {highest} zijn", field=where)
+        raise Invalid(_("%(where)s moet een geheel getal tussen 0 en %(highest)s zijn")
+                      % {"where": where, "highest": highest}, field=where)
     return value
 
 
@@ -152,10 +154,11 @@ def _meals(value: object, where: str) -> str:
     try:
         meals = Decimal(str(value))
     except InvalidOperation as exc:
-        raise Invalid(f"{where} moet een decimaal getal zijn (bv. \"2\" of \"2.38\")", field=where) from exc
+        raise Invalid(_("%(where)s moet een decimaal getal zijn (bv. \"2\" of \"2.38\")") % {"where": where},
+                      field=where) from exc
     if not meals.is_finite() or not 0 <= meals <= MAX_MEALS_PER_KG or meals.as_tuple().exponent < -3:  # type: ignore[operator]
-        raise Invalid(f"{where} moet tussen 0 en {MAX_MEALS_PER_KG} liggen, met hoogstens drie decimalen",
-                      field=where)
+        raise Invalid(_("%(where)s moet tussen 0 en %(highest)s liggen, met hoogstens drie decimalen")
+                      % {"where": where, "highest": MAX_MEALS_PER_KG}, field=where)
     return f"{meals.normalize():f}"
 
 
@@ -166,14 +169,17 @@ def checked_factors(given: Mapping[str, Any], base: Mapping[str, Mapping[str, An
     known = {"co2_grams_per_kg", "value_cents_per_kg", "meals_per_kg"}
     for category, values in given.items():
         if category not in factors:
-            raise Invalid(f"onbekende categorie {category!r}; gekend zijn: {', '.join(map(str, Category))}",
+            raise Invalid(_("onbekende categorie %(category)s; gekend zijn: %(known)s")
+                          % {"category": repr(category), "known": ", ".join(map(str, Category))},
                           field=f"factors.{category}")
         if not isinstance(values, Mapping):
-            raise Invalid(f"de factoren van {category} moeten een object zijn", field=f"factors.{category}")
+            raise Invalid(_("de factoren van %(category)s moeten een object zijn") % {"category": category},
+                          field=f"factors.{category}")
         for key, value in values.items():
             where = f"factors.{category}.{key}"
             if key not in known:
-                raise Invalid(f"onbekende factor {key!r}; gekend zijn: {', '.join(sorted(known))}", field=where)
+                raise Invalid(_("onbekende factor %(key)s; gekend zijn: %(known)s")
+                              % {"key": repr(key), "known": ", ".join(sorted(known))}, field=where)
             if key == "co2_grams_per_kg":
                 factors[category][key] = _int_factor(value, where, MAX_CO2_GRAMS_PER_KG)
             elif key == "value_cents_per_kg":
@@ -183,22 +189,24 @@ def checked_factors(given: Mapping[str, Any], base: Mapping[str, Mapping[str, An
     for category, values in factors.items():
         for key in known:
             if key not in values:
-                raise Invalid(f"factor {key} van {category} ontbreekt", field=f"factors.{category}.{key}")
+                raise Invalid(_("factor %(key)s van %(category)s ontbreekt") % {"key": key, "category": category},
+                              field=f"factors.{category}.{key}")
     return factors
 
 
 def checked_name(name: str) -> str:
     cleaned = name.strip().lower()
     if not 2 <= len(cleaned) <= 60 or not set(cleaned) <= NAME_CHARS:
-        raise Invalid("de naam van een methode heeft 2 tot 60 tekens: kleine letters, cijfers en streepjes "
-                      "(bv. 'per-categorie')", field="name")
+        raise Invalid(_("de naam van een methode heeft 2 tot 60 tekens: kleine letters, cijfers en streepjes "
+                        "(bv. 'per-categorie')"), field="name")
     return cleaned
 
 
 def checked_flat(co2_basis: Co2Basis, flat: int | None) -> int | None:
     if co2_basis == Co2Basis.FLAT:
         if flat is None:
-            raise Invalid("een vlakke methode vraagt flat_co2_grams_per_kg (bv. 2500)", field="flat_co2_grams_per_kg")
+            raise Invalid(_("een vlakke methode vraagt flat_co2_grams_per_kg (bv. 2500)"),
+                          field="flat_co2_grams_per_kg")
         return _int_factor(flat, "flat_co2_grams_per_kg", MAX_CO2_GRAMS_PER_KG)
     return None
 
@@ -276,7 +284,7 @@ def week_of(day: date) -> date:
 
 
 def week_label(monday: date) -> str:
-    year, week, _ = monday.isocalendar()
+    year, week, _day = monday.isocalendar()
     return f"week {week} ({monday.day:02d}/{monday.month:02d}/{monday.year})" if year == monday.year \
         else f"week {week} van {year} ({monday.day:02d}/{monday.month:02d}/{monday.year})"
 
@@ -447,13 +455,14 @@ MAX_PERIOD_DAYS = 366 * 5
 
 def checked_period(period_from: date, period_until: date) -> None:
     if period_until < period_from:
-        raise Invalid("het einde van de periode ligt voor het begin", field="until")
+        raise Invalid(_("het einde van de periode ligt voor het begin"), field="until")
     if (period_until - period_from).days > MAX_PERIOD_DAYS:
-        raise Invalid("een periode is hoogstens vijf jaar lang", field="until")
+        raise Invalid(_("een periode is hoogstens vijf jaar lang"), field="until")
 
 
 CONSTRAINT_REASONS: dict[str, str] = {
-    "ck_impact_reports_frozen": "dit rapport is gepubliceerd en bevroren: het verandert niet meer",
-    "uq_impact_methods_version": "deze versie van de methode bestaat al: een nieuwe versie krijgt het volgende nummer",
+    "ck_impact_reports_frozen": N_("dit rapport is gepubliceerd en bevroren: het verandert niet meer"),
+    "uq_impact_methods_version": N_("deze versie van de methode bestaat al: een nieuwe versie krijgt het volgende "
+                                    "nummer"),
 }
 """What the impact tables' constraints mean to a person whose write lost a race."""

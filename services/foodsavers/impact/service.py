@@ -21,6 +21,7 @@ from services.foodsavers.impact.models import ImpactMethod, ImpactReport
 from services.foodsavers.impact.repository import ImpactRepository
 from services.foodsavers.impact.rules import Dimension
 from shared.downloads import FileFormat
+from shared.i18n import N_, _
 from shared.ids import uuid7
 from shared.municipalities import name_of
 from shared.problems import Conflict, Invalid, NotFound, sqlstate_of
@@ -28,9 +29,9 @@ from shared.versioning import check_version
 
 PUBLISHED = "published"
 DRAFT = "draft"
-STATUS_LABELS = {DRAFT: "ontwerp", PUBLISHED: "gepubliceerd"}
-FROZEN = ("dit rapport is gepubliceerd en daarmee bevroren: de cijfers, de periode en de methode veranderen "
-          "niet meer; maak een nieuw rapport voor andere cijfers")
+STATUS_LABELS = {DRAFT: N_("ontwerp"), PUBLISHED: N_("gepubliceerd")}
+FROZEN = N_("dit rapport is gepubliceerd en daarmee bevroren: de cijfers, de periode en de methode veranderen "
+            "niet meer; maak een nieuw rapport voor andere cijfers")
 
 
 def municipality_name(code: str) -> str:
@@ -55,7 +56,8 @@ async def figures(session: AsyncSession, tenant: str, period_from: date, period_
         try:
             dimensions = (Dimension(by),)
         except ValueError as exc:
-            raise Invalid(f"onbekende indeling {by!r}", field="by", allowed=[d.value for d in Dimension]) from exc
+            raise Invalid(_("onbekende indeling %(by)s") % {"by": repr(by)}, field="by",
+                          allowed=[d.value for d in Dimension]) from exc
     repository = ImpactRepository(session, tenant)
     grouped = await repository.grouped(period_from, period_until, dimensions)
     rows = grouped.parties + grouped.donors
@@ -90,7 +92,7 @@ async def create_report(session: AsyncSession, tenant: str, *, title: str, perio
     """A draft report over the period by the method (its latest version unless one is named)."""
     title = title.strip()
     if not title:
-        raise Invalid("geef het rapport een titel", field="title")
+        raise Invalid(_("geef het rapport een titel"), field="title")
     rules.checked_period(period_from, period_until)
     method = await methods_.method_version(session, tenant, method_name, method_version)
     report = ImpactReport(id=uuid7(), tenant=tenant, title=title[:300], period_from=period_from,
@@ -114,7 +116,7 @@ async def _with_figures(session: AsyncSession, tenant: str, report: ImpactReport
 async def get_report(session: AsyncSession, tenant: str, report_id: uuid.UUID) -> Report:
     report = await ImpactRepository(session, tenant).report(report_id)
     if report is None:
-        raise NotFound("dit impactrapport bestaat niet (in deze provincie)")
+        raise NotFound(_("dit impactrapport bestaat niet (in deze provincie)"))
     return await _with_figures(session, tenant, report)
 
 
@@ -129,9 +131,9 @@ async def reports(session: AsyncSession, tenant: str) -> list[tuple[ImpactReport
 async def _locked(session: AsyncSession, tenant: str, report_id: uuid.UUID, expected: int | None) -> ImpactReport:
     report = await ImpactRepository(session, tenant).report(report_id, lock=True)
     if report is None:
-        raise NotFound("dit impactrapport bestaat niet (in deze provincie)")
+        raise NotFound(_("dit impactrapport bestaat niet (in deze provincie)"))
     if report.status == PUBLISHED:
-        raise Conflict(FROZEN, status=PUBLISHED)
+        raise Conflict(_(FROZEN), status=PUBLISHED)
     check_version(report.version, expected, "het rapport")
     return report
 
@@ -142,7 +144,7 @@ async def _flushed(session: AsyncSession) -> None:
         await session.flush()
     except DBAPIError as exc:
         if sqlstate_of(exc) == "23514":
-            raise Conflict(FROZEN, status=PUBLISHED) from exc
+            raise Conflict(_(FROZEN), status=PUBLISHED) from exc
         raise
 
 
@@ -153,7 +155,7 @@ async def update_report(session: AsyncSession, tenant: str, report_id: uuid.UUID
     report = await _locked(session, tenant, report_id, expected)
     if title is not None:
         if not title.strip():
-            raise Invalid("geef het rapport een titel", field="title")
+            raise Invalid(_("geef het rapport een titel"), field="title")
         report.title = title.strip()[:300]
     report.period_from = period_from or report.period_from
     report.period_until = period_until or report.period_until
@@ -193,12 +195,12 @@ async def delete_report(session: AsyncSession, tenant: str, report_id: uuid.UUID
 
 async def report_or_file(session: AsyncSession, tenant: str, name: str) -> tuple[Report, FileFormat | None]:
     """`{id}`: the report; `{id}.pdf` or `{id}.xlsx`: the report and the file asked for; else 404."""
-    stem, _, extension = name.partition(".")
+    stem, _sep, extension = name.partition(".")
     try:
         report_id = uuid.UUID(stem)
         file_format = FileFormat(extension) if extension else None
     except ValueError as exc:
-        raise NotFound("dit impactrapport bestaat niet") from exc
+        raise NotFound(_("dit impactrapport bestaat niet")) from exc
     return await get_report(session, tenant, report_id), file_format
 
 

@@ -32,6 +32,7 @@ from services.foodsavers.portal import COORDINATORS, DRIVERS
 from services.foodsavers.safety.models import RoundFlag
 from services.foodsavers.safety.rules import FINDING_LABELS, Balance
 from shared.auth import Principal, require_roles
+from shared.i18n import _
 from shared.problems import BadRequest
 from shared.service_app import Runtime
 from shared.storage import ObjectStore
@@ -95,7 +96,8 @@ class SyncController(Controller):
         try:
             body = _decoder.decode(await request.body())
         except msgspec.DecodeError as exc:
-            raise BadRequest(f"de zending is geen geldige JSON in de afgesproken vorm: {exc}") from exc
+            raise BadRequest(_("de zending is geen geldige JSON in de afgesproken vorm: %(error)s")
+                             % {"error": exc}) from exc
         # The province's figures change with the lines: forgotten once the transaction has committed (the
         # background task runs after the response, the unit of work commits before it).
         return Response(await service.sync(session, principal, body),

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from services.foodsavers.registry.categories import LABELS, Category
 from services.foodsavers.safety.rules import CELSIUS_RANGE, DateKind, celsius_text, needs_temperature
+from shared.i18n import N_
 from shared.problems import TYPE_PREFIX
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -172,9 +173,10 @@ def a_text(value: Any, length: int) -> str:
 
 
 ROUND_REFUSALS = {
-    "cancelled": Refusal("round_id", "deze rit is geannuleerd: er kan niets meer op geregistreerd worden",
+    "cancelled": Refusal("round_id", N_("deze rit is geannuleerd: er kan niets meer op geregistreerd worden"),
                          RefusalType.CLOSED),
-    "closed": Refusal("round_id", "de rit is al afgesloten", RefusalType.CLOSED),
+    "closed": Refusal("round_id", N_("de rit is al afgesloten"), RefusalType.CLOSED),
 }
-OTHER_DRIVER = Refusal("round_id", "deze rit is van een andere chauffeur", RefusalType.FORBIDDEN)
+"""Also the detail of a 409 on closing (translated there; the sync's per-line reasons stay Dutch)."""
+OTHER_DRIVER = Refusal("round_id", N_("deze rit is van een andere chauffeur"), RefusalType.FORBIDDEN)
 UNKNOWN_ROUND = Refusal("round_id", "deze rit bestaat niet", RefusalType.NOT_FOUND)

@@ -58,6 +58,7 @@ from services.foodsavers.safety.rules import Balance, Finding
 from shared.auth import Principal
 from shared.db import UnitOfWork
 from shared.events.outbox import stage
+from shared.i18n import _
 from shared.problems import Conflict, Forbidden, Invalid, NotFound, PayloadTooLarge
 from shared.storage import PHOTOS, ObjectStore, ObjectStream, StoredObject
 
@@ -113,8 +114,9 @@ async def sync(session: AsyncSession, principal: Principal, body: SyncIn, now: d
     tenant = principal.tenant
     lines = sum(len(p.lines) for p in body.pickups) + sum(len(d.lines) for d in body.deliveries)
     if lines > rules.MAX_LINES:
-        raise PayloadTooLarge(f"een zending mag hoogstens {rules.MAX_LINES} lijnen tellen, deze telt er {lines}: "
-                              "verstuur ze in delen", max_lines=rules.MAX_LINES)
+        raise PayloadTooLarge(_("een zending mag hoogstens %(max)s lijnen tellen, deze telt er %(lines)s: "
+                                "verstuur ze in delen") % {"max": rules.MAX_LINES, "lines": lines},
+                              max_lines=rules.MAX_LINES)
     ids = [_uuid(p.round_id) for p in body.pickups] + [_uuid(d.round_id) for d in body.deliveries] + [
         _uuid(c.round_id) for c in body.closings]
     rounds = await repo.rounds(session, tenant, [i for i in ids if i is not None])
@@ -579,19 +581,20 @@ async def close_round(session: AsyncSession, principal: Principal, round_id: uui
     found = (await repo.rounds(session, principal.tenant, [round_id])).get(round_id)
     refusal = round_refusal(principal, found)
     if found is None:
-        raise NotFound("deze rit bestaat niet")
+        raise NotFound(_("deze rit bestaat niet"))
     if refusal is rules.OTHER_DRIVER:
-        raise Forbidden(refusal.reason)
+        raise Forbidden(_(refusal.reason))
     if refusal is not None:
-        raise Conflict(refusal.reason, status_now=found.status)
+        raise Conflict(_(refusal.reason), status_now=found.status)
     at = closed_at.astimezone(UTC) if closed_at else now
     if at > now + rules.CLOCK_SKEW:
-        raise Invalid("het tijdstip van de afsluiting ligt in de toekomst", field="closed_at")
+        raise Invalid(_("het tijdstip van de afsluiting ligt in de toekomst"), field="closed_at")
     if km is not None and not 0 <= km <= 2000:
-        raise Invalid(f"{km} km kan niet: geef de gereden afstand in hele kilometer (0 tot 2000)", field="km")
+        raise Invalid(_("%(km)s km kan niet: geef de gereden afstand in hele kilometer (0 tot 2000)") % {"km": km},
+                      field="km")
     for name, value in (("left_in_van_grams", left_in_van_grams), ("discarded_grams", discarded_grams)):
         if value < 0:
-            raise Invalid("een gewicht kan niet negatief zijn", field=name)
+            raise Invalid(_("een gewicht kan niet negatief zijn"), field=name)
     return await _close(session, principal, found, at, km, left_in_van_grams, discarded_grams)
 
 
@@ -615,7 +618,7 @@ async def round_logbook(session: AsyncSession, tenant: str, round_id: uuid.UUID)
     flags. NotFound for a round of no one in this tenant."""
     found = (await session.scalars(select(Round).where(Round.tenant == tenant, Round.id == round_id))).first()
     if found is None:
-        raise NotFound("deze rit bestaat niet")
+        raise NotFound(_("deze rit bestaat niet"))
     driver = (await session.execute(text("SELECT name FROM drivers WHERE id = :id"), {"id": found.driver_id})).scalar()
     pickups = (await session.scalars(select(Pickup).where(Pickup.tenant == tenant, Pickup.round_id == round_id)
                                      .order_by(Pickup.picked_up_at, Pickup.id))).all()
@@ -649,9 +652,9 @@ async def may_read_round(session: AsyncSession, principal: Principal, round_id: 
         "SELECT d.username FROM rounds r JOIN drivers d ON d.id = r.driver_id WHERE r.tenant = :t AND r.id = :id"),
         {"t": principal.tenant, "id": round_id})).first()
     if row is None:
-        raise NotFound("deze rit bestaat niet")
+        raise NotFound(_("deze rit bestaat niet"))
     if not is_coordinator(principal) and row[0] != principal.username:
-        raise Forbidden("deze rit is van een andere chauffeur")
+        raise Forbidden(_("deze rit is van een andere chauffeur"))
 
 
 # --- photos -------------------------------------------------------------------------------------------------
@@ -661,7 +664,7 @@ async def _pickup_of(session: AsyncSession, principal: Principal, pickup_id: uui
     pickup = (await session.scalars(select(Pickup).where(Pickup.tenant == principal.tenant, Pickup.id == pickup_id)
                                     )).first()
     if pickup is None:
-        raise NotFound("deze ophaling bestaat niet (nog niet gesynchroniseerd?)")
+        raise NotFound(_("deze ophaling bestaat niet (nog niet gesynchroniseerd?)"))
     await may_read_round(session, principal, pickup.round_id)
     return pickup
 
@@ -695,7 +698,7 @@ async def read_photo(session: AsyncSession, principal: Principal, store: ObjectS
                      pickup_id: uuid.UUID) -> tuple[str, ObjectStream]:
     pickup = await _pickup_of(session, principal, pickup_id)
     if not pickup.photo_key:
-        raise NotFound("deze ophaling heeft geen foto")
+        raise NotFound(_("deze ophaling heeft geen foto"))
     found = await store.stream(pickup.photo_key, principal.tenant)
     kind = await asyncio.to_thread(store.client.stat_object, store.bucket, pickup.photo_key)
     return str(kind.content_type or "application/octet-stream"), found

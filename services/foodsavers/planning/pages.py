@@ -23,8 +23,10 @@ from services.foodsavers.planning import rules, service, transfer_form
 from services.foodsavers.planning.repository import PlanningRepository
 from services.foodsavers.planning.schemas import RoundChanges, SeriesChanges, SeriesIn, SeriesOut, StopIn
 from services.foodsavers.planning.views import rounds_out, series_out, summaries_out
+from services.foodsavers.portal import translated
 from services.foodsavers.registry.models import Donor, Driver, Recipient, Vehicle
 from shared.downloads import FileFormat, made_file
+from shared.i18n import _
 from shared.portal.forms import Form, reasons
 from shared.portal.pages import FormData, Viewer, undone_on_refusal
 from shared.problems import Problem
@@ -35,7 +37,6 @@ STOP_ROWS = 8
 SERIES_FIELDS = {"name": "name", "kind": "kind", "weekdays": "weekdays", "starts_on": "starts_on",
                  "ends_on": "ends_on", "start_time": "start_time", "driver_id": "driver_id",
                  "vehicle_id": "vehicle_id", "stops": "stop_1", "effective_from": "effective_from"}
-KIND_OPTIONS = [(k.value, label) for k, label in rules.ROUND_KINDS.items()]
 
 
 def monday_of(day: date) -> date:
@@ -63,7 +64,8 @@ async def week(request: Request[Any, Any, Any], session: AsyncSession, week: str
     return who.page("coordinator/planning/week.html", {
         "section": "planning", "days": days, "drivers": sorted(drivers.items(), key=lambda d: d[1]), "grid": grid,
         "previous": (start - timedelta(days=7)).isoformat(), "next": (start + timedelta(days=7)).isoformat(),
-        "this_week": monday_of(rules.today()).isoformat(), "series": series, "weekdays": rules.WEEKDAYS_SHORT,
+        "this_week": monday_of(rules.today()).isoformat(), "series": series,
+        "weekdays": translated(rules.WEEKDAYS_SHORT),
         "round_count": len(rounds)})
 
 
@@ -71,12 +73,14 @@ async def week(request: Request[Any, Any, Any], session: AsyncSession, week: str
 
 async def choices(session: AsyncSession, who: Viewer) -> dict[str, Any]:
     repository = PlanningRepository(session, who.tenant)
-    stops = [(f"pickup:{d.id}", f"ophaling — {d.name}") for d in await repository.active(Donor)]
-    stops += [(f"delivery:{r.id}", f"levering — {r.name}") for r in await repository.active(Recipient)]
+    stops = [(f"pickup:{d.id}", _("ophaling — %(name)s") % {"name": d.name}) for d in await repository.active(Donor)]
+    stops += [(f"delivery:{r.id}", _("levering — %(name)s") % {"name": r.name})
+              for r in await repository.active(Recipient)]
     return {"driver_options": [(str(d.id), d.name) for d in await repository.active(Driver)],
-            "vehicle_options": [(str(v.id), f"{v.name}{' (koel)' if v.refrigerated else ''}")
+            "vehicle_options": [(str(v.id), _("%(name)s (koel)") % {"name": v.name} if v.refrigerated else v.name)
                                 for v in await repository.active(Vehicle)],
-            "stop_options": stops, "kind_options": KIND_OPTIONS, "weekday_names": rules.WEEKDAYS,
+            "stop_options": stops, "kind_options": [(k.value, _(label)) for k, label in rules.ROUND_KINDS.items()],
+            "weekday_names": translated(rules.WEEKDAYS),
             "stop_rows": range(1, STOP_ROWS + 1)}
 
 
@@ -109,13 +113,13 @@ async def new_series(request: Request[Any, Any, Any], session: AsyncSession) -> 
 
 
 def read_day(form: Form, name: str, required: bool = True) -> date | None:
-    raw = form.text(name, required="Geef een datum." if required else None)
+    raw = form.text(name, required=_("Geef een datum.") if required else None)
     if not raw:
         return None
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        form.errors[name] = "Geef een datum als jjjj-mm-dd (bv. 2026-01-05)."
+        form.errors[name] = _("Geef een datum als jjjj-mm-dd (bv. 2026-01-05).")
         return None
 
 
@@ -134,25 +138,25 @@ def read_stops(form: Form) -> list[StopIn]:
         chosen = form.values.get(f"stop_{row}", "").strip()
         if not chosen:
             continue
-        kind, _, party = chosen.partition(":")
+        kind, _sep, party = chosen.partition(":")
         try:
             party_id = uuid.UUID(party)
         except ValueError:
-            form.errors[f"stop_{row}"] = "Kies een schenker of ontvanger uit de lijst."
+            form.errors[f"stop_{row}"] = _("Kies een schenker of ontvanger uit de lijst.")
             continue
         stops.append(StopIn(kind=kind, donor_id=party_id if kind == "pickup" else None,
                             recipient_id=party_id if kind == "delivery" else None,
                             window_from=form.text(f"from_{row}") or None,
                             window_until=form.text(f"until_{row}") or None))
     if not stops:
-        form.errors["stop_1"] = "Kies minstens één stop."
+        form.errors["stop_1"] = _("Kies minstens één stop.")
     return stops
 
 
 def read_weekdays(form: Form) -> list[int]:
     days = [d for d in range(1, 8) if form.values.get(f"wd{d}")]
     if not days:
-        form.errors["weekdays"] = "Kies minstens één weekdag."
+        form.errors["weekdays"] = _("Kies minstens één weekdag.")
     return days
 
 
@@ -160,12 +164,12 @@ def read_weekdays(form: Form) -> list[int]:
 async def create_series(request: Request[Any, Any, Any], session: AsyncSession,
                         data: FormData) -> Template | Redirect:
     who, form = portal.form_post(request, data, portal.COORDINATORS)
-    name = form.text("name", required="Geef de reeks een naam.", max_length=200)
+    name = form.text("name", required=_("Geef de reeks een naam."), max_length=200)
     starts_on, ends_on = read_day(form, "starts_on"), read_day(form, "ends_on", required=False)
-    driver_id = read_id(form, "driver_id", "Kies een chauffeur.")
-    vehicle_id = read_id(form, "vehicle_id", "Kies een voertuig.")
+    driver_id = read_id(form, "driver_id", _("Kies een chauffeur."))
+    vehicle_id = read_id(form, "vehicle_id", _("Kies een voertuig."))
     weekdays, stops = read_weekdays(form), read_stops(form)
-    start_time = form.text("start_time", required="Geef het vertrekuur.")
+    start_time = form.text("start_time", required=_("Geef het vertrekuur."))
     if form.ok and starts_on and driver_id and vehicle_id:
         try:
             async with undone_on_refusal(session):
@@ -176,7 +180,7 @@ async def create_series(request: Request[Any, Any, Any], session: AsyncSession,
         except Problem as exc:
             form.refuse_problem(exc, SERIES_FIELDS)
         else:
-            who.flash(f"De reeks ‘{series.name}’ is aangemaakt, met haar ritten.")
+            who.flash(_("De reeks ‘%(name)s’ is aangemaakt, met haar ritten.") % {"name": series.name})
             return who.redirect(f"{BASE}/reeksen/{series.id}")
     return await series_form_page(session, who, form, status_code=422)
 
@@ -199,13 +203,13 @@ async def change_series(request: Request[Any, Any, Any], session: AsyncSession, 
                         data: FormData) -> Template | Redirect:
     who, form = portal.form_post(request, data, portal.COORDINATORS)
     series = await the_series(session, who, series_id)
-    name = form.text("name", required="Geef de reeks een naam.", max_length=200)
+    name = form.text("name", required=_("Geef de reeks een naam."), max_length=200)
     ends_on = read_day(form, "ends_on", required=False)
     effective_from = read_day(form, "effective_from")
-    driver_id = read_id(form, "driver_id", "Kies een chauffeur.")
-    vehicle_id = read_id(form, "vehicle_id", "Kies een voertuig.")
+    driver_id = read_id(form, "driver_id", _("Kies een chauffeur."))
+    vehicle_id = read_id(form, "vehicle_id", _("Kies een voertuig."))
     weekdays, stops = read_weekdays(form), read_stops(form)
-    start_time = form.text("start_time", required="Geef het vertrekuur.")
+    start_time = form.text("start_time", required=_("Geef het vertrekuur."))
     if form.ok and driver_id and vehicle_id:
         try:
             async with undone_on_refusal(session):
@@ -215,8 +219,8 @@ async def change_series(request: Request[Any, Any, Any], session: AsyncSession, 
         except Problem as exc:
             form.refuse_problem(exc, SERIES_FIELDS)
         else:
-            who.flash("De reeks is gewijzigd; ritten die met de hand gewijzigd of geannuleerd werden, bleven zoals "
-                      "ze waren.")
+            who.flash(_("De reeks is gewijzigd; ritten die met de hand gewijzigd of geannuleerd werden, bleven zoals "
+                        "ze waren."))
             return who.redirect(f"{BASE}/reeksen/{series_id}")
     return await series_form_page(session, who, form, series, status_code=422)
 
@@ -245,9 +249,9 @@ async def round_view(request: Request[Any, Any, Any], session: AsyncSession, rou
 async def change_round(request: Request[Any, Any, Any], session: AsyncSession, round_id: uuid.UUID,
                        data: FormData) -> Template | Redirect:
     who, form = portal.form_post(request, data, portal.COORDINATORS)
-    driver_id = read_id(form, "driver_id", "Kies een chauffeur.")
-    vehicle_id = read_id(form, "vehicle_id", "Kies een voertuig.")
-    start_time = form.text("start_time", required="Geef het vertrekuur.")
+    driver_id = read_id(form, "driver_id", _("Kies een chauffeur."))
+    vehicle_id = read_id(form, "vehicle_id", _("Kies een voertuig."))
+    start_time = form.text("start_time", required=_("Geef het vertrekuur."))
     if form.ok and driver_id and vehicle_id:
         try:
             async with undone_on_refusal(session):
@@ -258,7 +262,7 @@ async def change_round(request: Request[Any, Any, Any], session: AsyncSession, r
             form.refuse_problem(exc, {"start_time": "start_time", "driver_id": "driver_id",
                                       "vehicle_id": "vehicle_id"})
         else:
-            who.flash("Deze rit is gewijzigd; latere wijzigingen van de reeks laten hem zoals hij is.")
+            who.flash(_("Deze rit is gewijzigd; latere wijzigingen van de reeks laten hem zoals hij is."))
             return who.redirect(f"{BASE}/ritten/{round_id}")
     return await round_page(session, who, round_id, form, status_code=422)
 
@@ -271,9 +275,9 @@ async def cancel_round(request: Request[Any, Any, Any], session: AsyncSession, r
         async with undone_on_refusal(session):
             await service.cancel_round(session, who.person, round_id, form.text("reason"), form.version())
     except Problem as exc:
-        return await round_page(session, who, round_id, problems=["De rit werd niet geannuleerd:", *reasons(exc)],
+        return await round_page(session, who, round_id, problems=[_("De rit werd niet geannuleerd:"), *reasons(exc)],
                                 status_code=exc.status)
-    who.flash("De rit is geannuleerd; de reeks loopt verder.")
+    who.flash(_("De rit is geannuleerd; de reeks loopt verder."))
     return who.redirect(f"{BASE}/ritten/{round_id}")
 
 

@@ -37,6 +37,7 @@ from services.foodsavers.planning.views import series_out, summaries_out
 from shared import idempotency
 from shared.auth import Principal, require_roles
 from shared.downloads import FileFormat, made_file
+from shared.i18n import _
 from shared.problems import BadRequest
 from shared.versioning import IdempotencyKey, IfMatch, etag, expected_version
 
@@ -71,7 +72,7 @@ def uuid_cursor(cursor: str | None) -> uuid.UUID | None:
     try:
         return uuid.UUID(cursor) if cursor else None
     except ValueError as exc:
-        raise BadRequest("ongeldige cursor") from exc
+        raise BadRequest(_("ongeldige cursor")) from exc
 
 
 def round_cursor(cursor: str | None) -> tuple[date, uuid.UUID] | None:
@@ -79,10 +80,10 @@ def round_cursor(cursor: str | None) -> tuple[date, uuid.UUID] | None:
     if not cursor:
         return None
     try:
-        day, _, round_id = cursor.partition("_")
+        day, _sep, round_id = cursor.partition("_")
         return date.fromisoformat(day), uuid.UUID(round_id)
     except ValueError as exc:
-        raise BadRequest("ongeldige cursor") from exc
+        raise BadRequest(_("ongeldige cursor")) from exc
 
 
 def brussels_day(day: date | None) -> date:

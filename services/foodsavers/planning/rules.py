@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from services.foodsavers.registry.rules import DonorKind, RecipientKind
+from shared.i18n import N_, _
 from shared.portal.formats import BRUSSELS
 from shared.problems import Conflict, Invalid
 
@@ -29,8 +30,8 @@ class RoundKind(StrEnum):
 
 
 ROUND_KINDS: dict[RoundKind, str] = {
-    RoundKind.RESCUE: "voedselredding",
-    RoundKind.FEAD: "FEAD-transport",
+    RoundKind.RESCUE: N_("voedselredding"),
+    RoundKind.FEAD: N_("FEAD-transport"),
 }
 
 
@@ -42,10 +43,10 @@ class RoundStatus(StrEnum):
 
 
 STATUSES: dict[RoundStatus, str] = {
-    RoundStatus.PLANNED: "gepland",
-    RoundStatus.UNDER_WAY: "onderweg",
-    RoundStatus.CLOSED: "afgesloten",
-    RoundStatus.CANCELLED: "geannuleerd",
+    RoundStatus.PLANNED: N_("gepland"),
+    RoundStatus.UNDER_WAY: N_("onderweg"),
+    RoundStatus.CLOSED: N_("afgesloten"),
+    RoundStatus.CANCELLED: N_("geannuleerd"),
 }
 
 
@@ -54,10 +55,11 @@ class StopKind(StrEnum):
     DELIVERY = "delivery"
 
 
-STOP_KINDS: dict[StopKind, str] = {StopKind.PICKUP: "ophaling", StopKind.DELIVERY: "levering"}
+STOP_KINDS: dict[StopKind, str] = {StopKind.PICKUP: N_("ophaling"), StopKind.DELIVERY: N_("levering")}
 
-WEEKDAYS = {1: "maandag", 2: "dinsdag", 3: "woensdag", 4: "donderdag", 5: "vrijdag", 6: "zaterdag", 7: "zondag"}
-WEEKDAYS_SHORT = {1: "ma", 2: "di", 3: "wo", 4: "do", 5: "vr", 6: "za", 7: "zo"}
+WEEKDAYS = {1: N_("maandag"), 2: N_("dinsdag"), 3: N_("woensdag"), 4: N_("donderdag"), 5: N_("vrijdag"),
+            6: N_("zaterdag"), 7: N_("zondag")}
+WEEKDAYS_SHORT = {1: N_("ma"), 2: N_("di"), 3: N_("wo"), 4: N_("do"), 5: N_("vr"), 6: N_("za"), 7: N_("zo")}
 
 
 def today() -> date:
@@ -84,10 +86,11 @@ def checked_weekdays(weekdays: Iterable[int]) -> list[int]:
     """ISO weekdays (1 = maandag … 7 = zondag), each once, in order; 422 when empty or out of range."""
     days = sorted(set(weekdays))
     if not days:
-        raise Invalid("kies minstens één weekdag (1 = maandag … 7 = zondag)", field="weekdays")
+        raise Invalid(_("kies minstens één weekdag (1 = maandag … 7 = zondag)"), field="weekdays")
     wrong = [d for d in days if not 1 <= d <= 7]
     if wrong:
-        raise Invalid(f"weekdag {wrong[0]} bestaat niet: gebruik 1 (maandag) tot 7 (zondag)", field="weekdays")
+        raise Invalid(_("weekdag %(day)s bestaat niet: gebruik 1 (maandag) tot 7 (zondag)") % {"day": wrong[0]},
+                      field="weekdays")
     return days
 
 
@@ -126,7 +129,7 @@ def still_occurs(day: date, weekdays: Collection[int], starts_on: date, ends_on:
 
 def check_period(starts_on: date, ends_on: date | None) -> None:
     if ends_on is not None and ends_on < starts_on:
-        raise Invalid("de einddatum ligt vóór de begindatum", field="ends_on")
+        raise Invalid(_("de einddatum ligt vóór de begindatum"), field="ends_on")
 
 
 # --- a round and its stops --------------------------------------------------------------------------------
@@ -134,8 +137,8 @@ def check_period(starts_on: date, ends_on: date | None) -> None:
 def editable(status: str) -> None:
     """A round can be changed or cancelled only while it is planned (409 once under way, closed or cancelled)."""
     if status != RoundStatus.PLANNED:
-        raise Conflict(f"deze rit is {status_label(status)}: alleen een geplande rit kan nog gewijzigd of "
-                       "geannuleerd worden", status_now=status)
+        raise Conflict(_("deze rit is %(status)s: alleen een geplande rit kan nog gewijzigd of geannuleerd worden")
+                       % {"status": _(status_label(status))}, status_now=status)
 
 
 def parse_time(text: str, field: str) -> time:
@@ -147,7 +150,8 @@ def parse_time(text: str, field: str) -> time:
             raise ValueError(raw)
         return time(parts[0], parts[1], parts[2] if len(parts) == 3 else 0)
     except ValueError as exc:
-        raise Invalid(f"{raw!r} is geen uur: schrijf het als UU:MM (bv. 08:30)", field=field) from exc
+        raise Invalid(_("%(raw)s is geen uur: schrijf het als UU:MM (bv. 08:30)") % {"raw": repr(raw)},
+                      field=field) from exc
 
 
 def clock(value: time | None) -> str | None:
@@ -156,7 +160,7 @@ def clock(value: time | None) -> str | None:
 
 def check_window(window_from: time | None, window_until: time | None, field: str) -> None:
     if window_from is not None and window_until is not None and window_until < window_from:
-        raise Invalid("het venster eindigt vóór het begint", field=field)
+        raise Invalid(_("het venster eindigt vóór het begint"), field=field)
 
 
 def check_stop_party(round_kind: str, stop_kind: str, party_kind: str, party_name: str, position: int) -> None:
@@ -165,27 +169,29 @@ def check_stop_party(round_kind: str, stop_kind: str, party_kind: str, party_nam
     field = f"stops[{position - 1}]"
     if round_kind == RoundKind.FEAD:
         if stop_kind == StopKind.PICKUP and party_kind != FOOD_BANK:
-            raise Invalid(f"stop {position}: een FEAD-transport haalt enkel op bij de voedselbank, niet bij "
-                          f"{party_name}", field=field)
+            raise Invalid(_("stop %(position)s: een FEAD-transport haalt enkel op bij de voedselbank, niet bij "
+                            "%(name)s") % {"position": position, "name": party_name}, field=field)
         if stop_kind == StopKind.DELIVERY and party_kind != LOCAL_GOVERNMENT:
-            raise Invalid(f"stop {position}: een FEAD-transport levert enkel aan lokale besturen, niet aan "
-                          f"{party_name}", field=field)
+            raise Invalid(_("stop %(position)s: een FEAD-transport levert enkel aan lokale besturen, niet aan "
+                            "%(name)s") % {"position": position, "name": party_name}, field=field)
     elif stop_kind == StopKind.PICKUP and party_kind == FOOD_BANK:
-        raise Invalid(f"stop {position}: de voedselbank hoort bij een FEAD-transport, niet bij een "
-                      "voedselredding", field=field)
+        raise Invalid(_("stop %(position)s: de voedselbank hoort bij een FEAD-transport, niet bij een "
+                        "voedselredding") % {"position": position}, field=field)
 
 
 def check_kind(kind: str) -> RoundKind:
     if kind not in ROUND_KINDS:
-        raise Invalid(f"onbekende soort rit {kind!r}: 'rescue' (voedselredding) of 'fead' (FEAD-transport)",
+        raise Invalid(_("onbekende soort rit %(kind)s: 'rescue' (voedselredding) of 'fead' (FEAD-transport)")
+                      % {"kind": repr(kind)},
                       field="kind", allowed=list(RoundKind))
     return RoundKind(kind)
 
 
 def check_stop_kinds(kinds: Sequence[str]) -> None:
     if not kinds:
-        raise Invalid("een rit heeft minstens één stop", field="stops")
+        raise Invalid(_("een rit heeft minstens één stop"), field="stops")
     for position, kind in enumerate(kinds, start=1):
         if kind not in STOP_KINDS:
-            raise Invalid(f"stop {position}: onbekende soort stop {kind!r}: 'pickup' (ophaling) of 'delivery' "
-                          "(levering)", field=f"stops[{position - 1}].kind", allowed=list(StopKind))
+            raise Invalid(_("stop %(position)s: onbekende soort stop %(kind)s: 'pickup' (ophaling) of 'delivery' "
+                            "(levering)") % {"position": position, "kind": repr(kind)},
+                          field=f"stops[{position - 1}].kind", allowed=list(StopKind))

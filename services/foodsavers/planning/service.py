@@ -36,12 +36,13 @@ from services.foodsavers.planning.schemas import (
 from services.foodsavers.planning.views import person_out, rounds_out
 from services.foodsavers.registry.models import Donor, Recipient
 from shared.auth import Principal
+from shared.i18n import N_, _
 from shared.ids import uuid7
 from shared.problems import Invalid, NotFound, PreconditionFailed
 from shared.versioning import check_version
 
-SERIES_NOT_FOUND = "deze reeks ritten bestaat niet (of u hebt er geen toegang toe)"
-ROUND_NOT_FOUND = "deze rit bestaat niet (of u hebt er geen toegang toe)"
+SERIES_NOT_FOUND = N_("deze reeks ritten bestaat niet (of u hebt er geen toegang toe)")
+ROUND_NOT_FOUND = N_("deze rit bestaat niet (of u hebt er geen toegang toe)")
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,8 @@ async def _flush_versioned(session: AsyncSession, what: str) -> None:
     try:
         await session.flush()
     except StaleDataError as exc:
-        raise PreconditionFailed(f"{what} werd intussen door iemand anders gewijzigd; laad opnieuw") from exc
+        raise PreconditionFailed(_("%(what)s werd intussen door iemand anders gewijzigd; laad opnieuw")
+                                 % {"what": _(what)}) from exc
 
 
 # --- checking what was asked ----------------------------------------------------------------------------------
@@ -76,9 +78,9 @@ async def _flush_versioned(session: AsyncSession, what: str) -> None:
 def _name(text: str) -> str:
     name = text.strip()
     if not name:
-        raise Invalid("geef de reeks een naam", field="name")
+        raise Invalid(_("geef de reeks een naam"), field="name")
     if len(name) > 200:
-        raise Invalid("de naam is langer dan 200 tekens", field="name")
+        raise Invalid(_("de naam is langer dan 200 tekens"), field="name")
     return name
 
 
@@ -94,15 +96,19 @@ async def checked_stops(repository: PlanningRepository, kind: str, stops: list[S
         field = f"stops[{position - 1}]"
         pickup = stop.kind == StopKind.PICKUP
         own, other = (stop.donor_id, stop.recipient_id) if pickup else (stop.recipient_id, stop.donor_id)
-        key, what = ("donor_id", "schenker") if pickup else ("recipient_id", "ontvanger")
+        key, what = ("donor_id", _("schenker")) if pickup else ("recipient_id", _("ontvanger"))
         if other is not None or own is None:
-            raise Invalid(f"stop {position}: een {rules.STOP_KINDS[StopKind(stop.kind)]} gebeurt bij een {what}: "
-                          f"geef {key} (en geen {'recipient_id' if pickup else 'donor_id'})", field=f"{field}.{key}")
+            raise Invalid(_("stop %(position)s: een %(stop)s gebeurt bij een %(what)s: geef %(key)s "
+                            "(en geen %(other)s)")
+                          % {"position": position, "stop": _(rules.STOP_KINDS[StopKind(stop.kind)]), "what": what,
+                             "key": key, "other": "recipient_id" if pickup else "donor_id"}, field=f"{field}.{key}")
         party: Donor | Recipient | None = donors.get(own) if pickup else recipients.get(own)
         if party is None:
-            raise Invalid(f"stop {position}: {what} {own} bestaat niet in deze provincie", field=f"{field}.{key}")
+            raise Invalid(_("stop %(position)s: %(what)s %(id)s bestaat niet in deze provincie")
+                          % {"position": position, "what": what, "id": own}, field=f"{field}.{key}")
         if not party.active:
-            raise Invalid(f"stop {position}: {what} {party.name} is niet meer actief", field=f"{field}.{key}")
+            raise Invalid(_("stop %(position)s: %(what)s %(name)s is niet meer actief")
+                          % {"position": position, "what": what, "name": party.name}, field=f"{field}.{key}")
         rules.check_stop_party(kind, stop.kind, party.kind, party.name, position)
         window_from = rules.parse_time(stop.window_from, f"{field}.window_from") if stop.window_from else None
         window_until = rules.parse_time(stop.window_until, f"{field}.window_until") if stop.window_until else None
@@ -114,17 +120,17 @@ async def checked_stops(repository: PlanningRepository, kind: str, stops: list[S
 async def check_driver(repository: PlanningRepository, driver_id: uuid.UUID) -> None:
     driver = (await repository.drivers({driver_id})).get(driver_id)
     if driver is None:
-        raise Invalid(f"chauffeur {driver_id} bestaat niet in deze provincie", field="driver_id")
+        raise Invalid(_("chauffeur %(id)s bestaat niet in deze provincie") % {"id": driver_id}, field="driver_id")
     if not driver.active:
-        raise Invalid(f"chauffeur {driver.name} is niet meer actief", field="driver_id")
+        raise Invalid(_("chauffeur %(name)s is niet meer actief") % {"name": driver.name}, field="driver_id")
 
 
 async def check_vehicle(repository: PlanningRepository, vehicle_id: uuid.UUID) -> None:
     vehicle = (await repository.vehicles({vehicle_id})).get(vehicle_id)
     if vehicle is None:
-        raise Invalid(f"voertuig {vehicle_id} bestaat niet in deze provincie", field="vehicle_id")
+        raise Invalid(_("voertuig %(id)s bestaat niet in deze provincie") % {"id": vehicle_id}, field="vehicle_id")
     if not vehicle.active:
-        raise Invalid(f"voertuig {vehicle.name} is niet meer in gebruik", field="vehicle_id")
+        raise Invalid(_("voertuig %(name)s is niet meer in gebruik") % {"name": vehicle.name}, field="vehicle_id")
 
 
 async def assign_schedule(repository: PlanningRepository, target: RoundSeries | Round,
@@ -191,7 +197,7 @@ async def create_series(session: AsyncSession, principal: Principal, command: Se
 async def get_series(session: AsyncSession, tenant: str, series_id: uuid.UUID) -> RoundSeries:
     series = await PlanningRepository(session, tenant).series(series_id)
     if series is None:
-        raise NotFound(SERIES_NOT_FOUND)
+        raise NotFound(_(SERIES_NOT_FOUND))
     return series
 
 
@@ -204,7 +210,7 @@ async def change_series(session: AsyncSession, principal: Principal, series_id: 
     repository = PlanningRepository(session, principal.tenant)
     series = await repository.lock_series(series_id)
     if series is None:
-        raise NotFound(SERIES_NOT_FOUND)
+        raise NotFound(_(SERIES_NOT_FOUND))
     check_version(series.version, expected, "deze reeks")
     day = today or rules.today()
     effective_from = changes.effective_from or day
@@ -226,7 +232,7 @@ async def change_series(session: AsyncSession, principal: Principal, series_id: 
     until = rules.generate_until(series.ends_on, day)
     series.generated_until = until
     series.updated_at = func.now()
-    await _flush_versioned(session, "deze reeks")
+    await _flush_versioned(session, N_("deze reeks"))
 
     reachable = await repository.reachable_occurrences(series.id, effective_from)
     gone = [r.id for r in reachable
@@ -241,7 +247,7 @@ async def change_series(session: AsyncSession, principal: Principal, series_id: 
         await repository.delete_stops([r.id for r in kept])
         await repository.insert_stops([stop.row(principal.tenant, round_id=r.id, position=position)
                                        for r in kept for position, stop in enumerate(stops, start=1)])
-    await _flush_versioned(session, "een rit van deze reeks")
+    await _flush_versioned(session, N_("een rit van deze reeks"))
     await generate(repository, series, stops, effective_from, until)
     await session.refresh(series)
     return series
@@ -274,7 +280,7 @@ async def get_round(session: AsyncSession, tenant: str, round_id: uuid.UUID) -> 
     """The round of this tenant (404 otherwise)."""
     found = await PlanningRepository(session, tenant).round(round_id)
     if found is None:
-        raise NotFound(ROUND_NOT_FOUND)
+        raise NotFound(_(ROUND_NOT_FOUND))
     return found
 
 
@@ -289,7 +295,7 @@ async def readable_round(session: AsyncSession, principal: Principal, round_id: 
     if not is_coordinator(principal):
         driver = await PlanningRepository(session, principal.tenant).driver_by_username(principal.username)
         if driver is None or driver.id != found.driver_id:
-            raise NotFound(ROUND_NOT_FOUND)
+            raise NotFound(_(ROUND_NOT_FOUND))
     return found
 
 
@@ -315,7 +321,7 @@ async def create_round(session: AsyncSession, principal: Principal, command: Rou
 async def _locked_round(repository: PlanningRepository, round_id: uuid.UUID, expected: int | None) -> Round:
     found = await repository.lock_round(round_id)
     if found is None:
-        raise NotFound(ROUND_NOT_FOUND)
+        raise NotFound(_(ROUND_NOT_FOUND))
     check_version(found.version, expected, "deze rit")
     rules.editable(found.status)
     return found
@@ -338,7 +344,7 @@ async def change_round(session: AsyncSession, principal: Principal, round_id: uu
                                        for position, stop in enumerate(stops, start=1)])
     found.edited = True
     found.updated_at = func.now()
-    await _flush_versioned(session, "deze rit")
+    await _flush_versioned(session, N_("deze rit"))
     await session.refresh(found)
     return found
 
@@ -348,14 +354,14 @@ async def cancel_round(session: AsyncSession, principal: Principal, round_id: uu
     """One occurrence cancelled: its series goes on, and its later changes leave this day cancelled."""
     text = reason.strip()
     if not text:
-        raise Invalid("geef de reden van de annulering", field="reason")
+        raise Invalid(_("geef de reden van de annulering"), field="reason")
     repository = PlanningRepository(session, principal.tenant)
     found = await _locked_round(repository, round_id, expected)
     found.status = RoundStatus.CANCELLED.value
     found.edited = True
     found.note = f"{found.note}\n{text}".strip() if found.note else text
     found.updated_at = func.now()
-    await _flush_versioned(session, "deze rit")
+    await _flush_versioned(session, N_("deze rit"))
     await session.refresh(found)
     return found
 
@@ -367,7 +373,8 @@ async def page(session: AsyncSession, principal: Principal, *, from_day: date | 
     if kind is not None:
         rules.check_kind(kind)
     if status is not None and status not in rules.STATUSES:
-        raise Invalid(f"onbekende status {status!r}", field="status", allowed=list(RoundStatus))
+        raise Invalid(_("onbekende status %(status)s") % {"status": repr(status)}, field="status",
+                      allowed=list(RoundStatus))
     repository = PlanningRepository(session, principal.tenant)
     if not is_coordinator(principal):
         driver = await repository.driver_by_username(principal.username)

@@ -26,6 +26,7 @@ from services.foodsavers.planning.repository import PlanningRepository
 from services.foodsavers.planning.views import address_of
 from services.foodsavers.registry.categories import LABELS, Category
 from shared.auth import Principal
+from shared.i18n import _
 from shared.portal import formats
 from shared.problems import NotFound
 
@@ -71,7 +72,7 @@ async def transfer_form(session: AsyncSession, principal: Principal, round_id: u
     """The form of a FEAD round the coordinator, or the round's driver, may read (404 for another round kind)."""
     found = await service.readable_round(session, principal, round_id)
     if found.kind != rules.RoundKind.FEAD:
-        raise NotFound("een overdrachtsdocument bestaat enkel voor een FEAD-transport")
+        raise NotFound(_("een overdrachtsdocument bestaat enkel voor een FEAD-transport"))
     repository = PlanningRepository(session, principal.tenant)
     stops = (await repository.stops({found.id}))[found.id]
     weights = (await session.execute(

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from shared.i18n import N_
+
 
 class Storage(StrEnum):
     AMBIENT = "ambient"
@@ -26,14 +28,14 @@ class Category(StrEnum):
 
 
 LABELS: dict[Category, str] = {
-    Category.FRESH_PRODUCE: "verse groenten en fruit",
-    Category.BREAD: "brood en banket",
-    Category.DAIRY: "zuivel",
-    Category.MEAT_FISH: "vlees en vis",
-    Category.FROZEN: "diepvries",
-    Category.PREPARED_MEALS: "bereide maaltijden",
-    Category.DRY: "droge voeding",
-    Category.NON_FOOD: "non-food",
+    Category.FRESH_PRODUCE: N_("verse groenten en fruit"),
+    Category.BREAD: N_("brood en banket"),
+    Category.DAIRY: N_("zuivel"),
+    Category.MEAT_FISH: N_("vlees en vis"),
+    Category.FROZEN: N_("diepvries"),
+    Category.PREPARED_MEALS: N_("bereide maaltijden"),
+    Category.DRY: N_("droge voeding"),
+    Category.NON_FOOD: N_("non-food"),
 }
 
 STORAGE: dict[Category, Storage] = {

@@ -27,12 +27,13 @@ from services.foodsavers.registry.schemas import (
     VehicleIn,
 )
 from shared.auth import Principal
+from shared.i18n import N_, _
 from shared.municipalities import of_province
 from shared.portal.forms import Form, command, field_messages, sentence
 from shared.problems import Problem
 
 SPARE_WINDOWS = 2
-YES_NO = [("ja", "ja"), ("nee", "nee")]
+YES_NO = [("ja", N_("ja")), ("nee", N_("nee"))]
 
 
 @dataclass(frozen=True)
@@ -63,63 +64,72 @@ class Kind:
     updated: Callable[[AsyncSession, Principal, Any, Any, int | None], Awaitable[Any]]
     windows: str | None = None
     """The API name of its windows (pickup or delivery), when it has them."""
+    the: str = ""
+    """The form's legend: "De schenker"."""
+    add_title: str = ""
+    edit_title: str = ""
 
 
 PLACE = (
-    Field("street", "Straat en nummer", width="wide"),
-    Field("postcode", "Postcode", width="short"),
-    Field("municipality", "Gemeente", "select", required=True, options="municipalities"),
+    Field("street", N_("Straat en nummer"), width="wide"),
+    Field("postcode", N_("Postcode"), width="short"),
+    Field("municipality", N_("Gemeente"), "select", required=True, options="municipalities"),
 )
 CONTACT = (
-    Field("contact_name", "Contactpersoon", width="wide"),
-    Field("contact_phone", "Telefoon", width="medium"),
-    Field("contact_email", "E-mail", width="wide"),
+    Field("contact_name", N_("Contactpersoon"), width="wide"),
+    Field("contact_phone", N_("Telefoon"), width="medium"),
+    Field("contact_email", N_("E-mail"), width="wide"),
 )
-ACTIVE = Field("active", "Actief", "yesno",
-               hint="Een niet-actieve fiche blijft bewaard, maar wordt niet meer ingepland.")
+ACTIVE = Field("active", N_("Actief"), "yesno",
+               hint=N_("Een niet-actieve fiche blijft bewaard, maar wordt niet meer ingepland."))
 
 DONORS = Kind(
-    "schenkers", Donor, "schenker", "schenkers",
-    (Field("name", "Naam", required=True, width="wide"),
-     Field("kind", "Soort", "select", required=True, options="donor_kinds"),
-     Field("chain", "Keten", hint="Bv. Colruyt, Delhaize; leeg voor een zelfstandige schenker.", width="medium"),
-     *PLACE,
-     Field("opening_hours", "Openingsuren", "textarea"),
-     *CONTACT,
-     Field("instructions", "Instructies bij aankomst", "textarea",
-           hint="Wat de chauffeur leest bij aankomst: laadkade, deur, bij wie aanmelden."),
-     Field("favv_number", "FAVV-nummer", hint="Alleen cijfers.", width="medium"), ACTIVE),
-    DonorIn, DonorChanges, service.create_donor, service.update_donor, windows="pickup_windows")
-RECIPIENTS = Kind(
-    "ontvangers", Recipient, "ontvanger", "ontvangers",
-    (Field("name", "Naam", required=True, width="wide"),
-     Field("kind", "Soort", "select", required=True, options="recipient_kinds"),
-     Field("enterprise_number", "Ondernemingsnummer", hint="Bv. 0123.456.749", width="medium"),
-     *PLACE,
-     Field("households", "Aantal gezinnen", "whole", width="short"),
-     Field("people_served", "Aantal personen", "whole", width="short"),
-     Field("cold_storage_litres", "Koelruimte (liter)", "whole", width="short"),
-     Field("freezer_litres", "Vriesruimte (liter)", "whole", width="short"),
-     Field("favv_number", "FAVV-nummer", hint="Alleen cijfers.", width="medium"),
-     *CONTACT,
-     Field("instructions", "Instructies bij levering", "textarea"), ACTIVE),
-    RecipientIn, RecipientChanges, service.create_recipient, service.update_recipient, windows="delivery_windows")
-VEHICLES = Kind(
-    "voertuigen", Vehicle, "voertuig", "voertuigen",
-    (Field("name", "Naam", required=True, width="wide"),
-     Field("plate", "Nummerplaat", width="medium"),
-     Field("refrigerated", "Gekoeld", "yesno", required=True),
-     Field("capacity_kg", "Laadcapaciteit (kg)", "whole", required=True, width="short"),
-     Field("emission_grams_per_km", "Uitstoot (g CO2-eq per km)", "whole", required=True, width="short"),
-     ACTIVE),
-    VehicleIn, VehicleChanges, service.create_vehicle, service.update_vehicle)
-DRIVERS = Kind(
-    "chauffeurs", Driver, "chauffeur", "chauffeurs",
-    (Field("name", "Naam", required=True, width="wide"),
-     Field("username", "Login", required=True, hint="De gebruikersnaam waarmee de chauffeur aanmeldt.",
+    "schenkers", Donor, N_("schenker"), N_("schenkers"),
+    (Field("name", N_("Naam"), required=True, width="wide"),
+     Field("kind", N_("Soort"), "select", required=True, options="donor_kinds"),
+     Field("chain", N_("Keten"), hint=N_("Bv. Colruyt, Delhaize; leeg voor een zelfstandige schenker."),
            width="medium"),
-     Field("phone", "Telefoon", width="medium"), ACTIVE),
-    DriverIn, DriverChanges, service.create_driver, service.update_driver)
+     *PLACE,
+     Field("opening_hours", N_("Openingsuren"), "textarea"),
+     *CONTACT,
+     Field("instructions", N_("Instructies bij aankomst"), "textarea",
+           hint=N_("Wat de chauffeur leest bij aankomst: laadkade, deur, bij wie aanmelden.")),
+     Field("favv_number", N_("FAVV-nummer"), hint=N_("Alleen cijfers."), width="medium"), ACTIVE),
+    DonorIn, DonorChanges, service.create_donor, service.update_donor, windows="pickup_windows",
+    the=N_("De schenker"), add_title=N_("Schenker toevoegen"), edit_title=N_("Schenker bewerken"))
+RECIPIENTS = Kind(
+    "ontvangers", Recipient, N_("ontvanger"), N_("ontvangers"),
+    (Field("name", N_("Naam"), required=True, width="wide"),
+     Field("kind", N_("Soort"), "select", required=True, options="recipient_kinds"),
+     Field("enterprise_number", N_("Ondernemingsnummer"), hint=N_("Bv. 0123.456.749"), width="medium"),
+     *PLACE,
+     Field("households", N_("Aantal gezinnen"), "whole", width="short"),
+     Field("people_served", N_("Aantal personen"), "whole", width="short"),
+     Field("cold_storage_litres", N_("Koelruimte (liter)"), "whole", width="short"),
+     Field("freezer_litres", N_("Vriesruimte (liter)"), "whole", width="short"),
+     Field("favv_number", N_("FAVV-nummer"), hint=N_("Alleen cijfers."), width="medium"),
+     *CONTACT,
+     Field("instructions", N_("Instructies bij levering"), "textarea"), ACTIVE),
+    RecipientIn, RecipientChanges, service.create_recipient, service.update_recipient, windows="delivery_windows",
+    the=N_("De ontvanger"), add_title=N_("Ontvanger toevoegen"), edit_title=N_("Ontvanger bewerken"))
+VEHICLES = Kind(
+    "voertuigen", Vehicle, N_("voertuig"), N_("voertuigen"),
+    (Field("name", N_("Naam"), required=True, width="wide"),
+     Field("plate", N_("Nummerplaat"), width="medium"),
+     Field("refrigerated", N_("Gekoeld"), "yesno", required=True),
+     Field("capacity_kg", N_("Laadcapaciteit (kg)"), "whole", required=True, width="short"),
+     Field("emission_grams_per_km", N_("Uitstoot (g CO2-eq per km)"), "whole", required=True, width="short"),
+     ACTIVE),
+    VehicleIn, VehicleChanges, service.create_vehicle, service.update_vehicle,
+    the=N_("Het voertuig"), add_title=N_("Voertuig toevoegen"), edit_title=N_("Voertuig bewerken"))
+DRIVERS = Kind(
+    "chauffeurs", Driver, N_("chauffeur"), N_("chauffeurs"),
+    (Field("name", N_("Naam"), required=True, width="wide"),
+     Field("username", N_("Login"), required=True, hint=N_("De gebruikersnaam waarmee de chauffeur aanmeldt."),
+           width="medium"),
+     Field("phone", N_("Telefoon"), width="medium"), ACTIVE),
+    DriverIn, DriverChanges, service.create_driver, service.update_driver,
+    the=N_("De chauffeur"), add_title=N_("Chauffeur toevoegen"), edit_title=N_("Chauffeur bewerken"))
 KINDS: dict[str, Kind] = {k.slug: k for k in (DONORS, RECIPIENTS, VEHICLES, DRIVERS)}
 
 _WINDOW = re.compile(r"^(\w+)\[(\d+)\]\.(weekday|from|until)$")
@@ -128,11 +138,11 @@ _WINDOW_CELL = {"weekday": "day", "from": "from", "until": "until"}
 
 def choices(tenant: str) -> dict[str, list[tuple[str, str]]]:
     return {
-        "donor_kinds": [(str(k), label) for k, label in rules.DONOR_KINDS.items()],
-        "recipient_kinds": [(str(k), label) for k, label in rules.RECIPIENT_KINDS.items()],
+        "donor_kinds": [(str(k), _(label)) for k, label in rules.DONOR_KINDS.items()],
+        "recipient_kinds": [(str(k), _(label)) for k, label in rules.RECIPIENT_KINDS.items()],
         "municipalities": [(m.code, m.name) for m in of_province(tenant)],
-        "weekdays": [(str(day), name) for day, name in rules.WEEKDAYS.items()],
-        "yesno": YES_NO,
+        "weekdays": [(str(day), _(name)) for day, name in rules.WEEKDAYS.items()],
+        "yesno": [(value, _(label)) for value, label in YES_NO],
     }
 
 
@@ -179,7 +189,7 @@ def _windows(form: Form) -> list[dict[str, Any]]:
         cells = {c: form.values.get(f"win_{c}_{row}", "").strip() for c in ("day", "from", "until")}
         if any(cells.values()):
             if not cells["day"]:
-                form.errors[f"win_day_{row}"] = "Kies de weekdag."
+                form.errors[f"win_day_{row}"] = _("Kies de weekdag.")
             found.append({"weekday": int(cells["day"]) if cells["day"].isdigit() else 0, "from": cells["from"],
                           "until": cells["until"]})
     return found
@@ -192,13 +202,13 @@ def read(form: Form, kind: Kind, *, new: bool) -> msgspec.Struct | None:
     for field in kind.fields:
         if new and field.name == "active":
             continue
-        text = form.text(field.name, required=f"Vul {field.label.lower()} in." if field.required else None,
-                         max_length=5000)
+        required = _("Vul %(label)s in.") % {"label": _(field.label).lower()} if field.required else None
+        text = form.text(field.name, required=required, max_length=5000)
         if field.widget == "yesno":
             body[field.name] = text == "ja"
         elif field.widget == "whole":
             if not re.fullmatch(r"-?\d{1,9}", text or "0"):
-                form.errors[field.name] = "Vul een geheel getal in, bv. 12."
+                form.errors[field.name] = _("Vul een geheel getal in, bv. 12.")
                 continue
             number = int(text or "0")
             if field.name == "capacity_kg":

@@ -14,35 +14,38 @@ from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.foodsavers.portal import COORDINATORS, form_post, visitor
+from services.foodsavers.portal import COORDINATORS, form_post, translated, visitor
 from services.foodsavers.registry import form as registry_form
 from services.foodsavers.registry import rules, service
 from services.foodsavers.registry.categories import FRESH, LABELS, STORAGE, Category, Storage
 from services.foodsavers.registry.form import KINDS, Kind
 from services.foodsavers.registry.models import Donor, Driver, Recipient, Vehicle
 from services.foodsavers.registry.repository import RegistryRepository
+from shared.i18n import N_, _
 from shared.municipalities import name_of
 from shared.portal.forms import Form
 from shared.portal.pages import FormData, Viewer, undone_on_refusal
 from shared.problems import NotFound, PreconditionFailed, Problem
 
 SECTION = "register"
-STORAGE_LABELS = {Storage.AMBIENT: "kamertemperatuur", Storage.CHILLED: "gekoeld", Storage.FROZEN: "diepvries"}
-STALE = ("Iemand anders wijzigde deze fiche terwijl je ze bewerkte. Wat je invulde, staat er nog; bewaar opnieuw "
-         "om de nieuwe versie te overschrijven.")
+STORAGE_LABELS = {Storage.AMBIENT: N_("kamertemperatuur"), Storage.CHILLED: N_("gekoeld"),
+                  Storage.FROZEN: N_("diepvries")}
+STALE = N_("Iemand anders wijzigde deze fiche terwijl je ze bewerkte. Wat je invulde, staat er nog; bewaar opnieuw "
+           "om de nieuwe versie te overschrijven.")
 
 
 def kind_of(slug: str) -> Kind:
     kind = KINDS.get(slug)
     if kind is None:
-        raise NotFound(f"het register kent geen {slug!r}")
+        raise NotFound(_("het register kent geen %(slug)s") % {"slug": repr(slug)})
     return kind
 
 
 def page(who: Viewer, template: str, context: dict[str, Any], status_code: int = 200) -> Template:
     return who.page(template, {
-        "section": SECTION, "donor_kinds": rules.DONOR_KINDS, "recipient_kinds": rules.RECIPIENT_KINDS,
-        "weekdays": rules.WEEKDAYS, "municipality_name": name_of, **context}, status_code=status_code)
+        "section": SECTION, "donor_kinds": translated(rules.DONOR_KINDS),
+        "recipient_kinds": translated(rules.RECIPIENT_KINDS), "weekdays": translated(rules.WEEKDAYS),
+        "municipality_name": name_of, **context}, status_code=status_code)
 
 
 def form_page(who: Viewer, kind: Kind, form: Form, *, entry: Any | None, status_code: int = 200) -> Template:
@@ -62,7 +65,7 @@ async def index(request: Request[Any, Any, Any], session: AsyncSession) -> Templ
     return page(who, "coordinator/register/index.html", {
         "donors": await repository.by_name(Donor), "recipients": await repository.by_name(Recipient),
         "vehicles": await repository.by_name(Vehicle), "drivers": await repository.by_name(Driver),
-        "categories": [(LABELS[c], STORAGE_LABELS[STORAGE[c]], c in FRESH) for c in Category]})
+        "categories": [(_(LABELS[c]), _(STORAGE_LABELS[STORAGE[c]]), c in FRESH) for c in Category]})
 
 
 @get("/{tenant:str}/voedsel/register/{slug:str}/nieuw")
@@ -82,7 +85,7 @@ async def create(request: Request[Any, Any, Any], session: AsyncSession, slug: s
         if command is not None:
             async with undone_on_refusal(session):
                 entry = await kind.created(session, who.person, command)
-            who.flash(f"{entry.name} staat in het register.")
+            who.flash(_("%(name)s staat in het register.") % {"name": entry.name})
             return who.redirect(f"voedsel/register/{kind.slug}/{entry.id}")
     except Problem as exc:
         registry_form.refuse(form, exc)
@@ -124,10 +127,10 @@ async def edit(request: Request[Any, Any, Any], session: AsyncSession, slug: str
         if changes is not None:
             async with undone_on_refusal(session):
                 await kind.updated(session, who.person, entry_id, changes, form.version())
-            who.flash("De wijzigingen zijn bewaard.")
+            who.flash(_("De wijzigingen zijn bewaard."))
             return who.redirect(f"voedsel/register/{kind.slug}/{entry_id}")
     except PreconditionFailed:
-        form.refuse(STALE)
+        form.refuse(_(STALE))
         status = 412
         await session.refresh(entry)
         form.values["version"] = str(entry.version)  # a second save deliberately overwrites

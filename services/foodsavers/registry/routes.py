@@ -41,6 +41,7 @@ from services.foodsavers.registry.schemas import (
     VehiclePage,
 )
 from shared.auth import Principal, require_roles
+from shared.i18n import _
 from shared.municipalities import name_of
 from shared.problems import BadRequest
 from shared.versioning import IfMatch, etag, expected_version
@@ -90,7 +91,8 @@ def cursor_of(cursor: str | None) -> uuid.UUID | None:
     try:
         return uuid.UUID(cursor) if cursor else None
     except ValueError as exc:
-        raise BadRequest(f"ongeldige cursor {cursor!r}: geef de next_cursor van de vorige pagina") from exc
+        raise BadRequest(_("ongeldige cursor %(cursor)s: geef de next_cursor van de vorige pagina")
+                         % {"cursor": repr(cursor)}) from exc
 
 
 async def listed(session: AsyncSession, principal: Principal, model: type[Entry], limit: int, cursor: str | None,

@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from shared import enterprise_number
+from shared.i18n import N_, _
 from shared.municipalities import find, name_of
 from shared.problems import Invalid
 
@@ -24,11 +25,11 @@ class DonorKind(StrEnum):
 
 
 DONOR_KINDS: dict[DonorKind, str] = {
-    DonorKind.SUPERMARKET: "supermarkt",
-    DonorKind.AUCTION: "veiling",
-    DonorKind.PRODUCER: "producent",
-    DonorKind.WHOLESALER: "groothandel",
-    DonorKind.FOOD_BANK: "voedselbank (FEAD)",
+    DonorKind.SUPERMARKET: N_("supermarkt"),
+    DonorKind.AUCTION: N_("veiling"),
+    DonorKind.PRODUCER: N_("producent"),
+    DonorKind.WHOLESALER: N_("groothandel"),
+    DonorKind.FOOD_BANK: N_("voedselbank (FEAD)"),
 }
 """The regional food bank is where FEAD rounds start."""
 
@@ -42,15 +43,16 @@ class RecipientKind(StrEnum):
 
 
 RECIPIENT_KINDS: dict[RecipientKind, str] = {
-    RecipientKind.SINT_VINCENTIUS: "Vincentiusvereniging",
-    RecipientKind.SOCIAL_GROCERY: "sociale kruidenier",
-    RecipientKind.SOCIAL_RESTAURANT: "sociaal restaurant",
-    RecipientKind.LOCAL_GOVERNMENT: "lokaal bestuur (OCMW/gemeente, FEAD)",
-    RecipientKind.OTHER: "andere voedselhulporganisatie",
+    RecipientKind.SINT_VINCENTIUS: N_("Vincentiusvereniging"),
+    RecipientKind.SOCIAL_GROCERY: N_("sociale kruidenier"),
+    RecipientKind.SOCIAL_RESTAURANT: N_("sociaal restaurant"),
+    RecipientKind.LOCAL_GOVERNMENT: N_("lokaal bestuur (OCMW/gemeente, FEAD)"),
+    RecipientKind.OTHER: N_("andere voedselhulporganisatie"),
 }
 """Local governments receive FEAD food aid."""
 
-WEEKDAYS = {1: "maandag", 2: "dinsdag", 3: "woensdag", 4: "donderdag", 5: "vrijdag", 6: "zaterdag", 7: "zondag"}
+WEEKDAYS = {1: N_("maandag"), 2: N_("dinsdag"), 3: N_("woensdag"), 4: N_("donderdag"), 5: N_("vrijdag"),
+            6: N_("zaterdag"), 7: N_("zondag")}
 MAX_CAPACITY_GRAMS = 40_000_000
 """40,000 kg: a road train's payload; anything more is a typing error."""
 MAX_EMISSION_GRAMS_PER_KM = 5_000
@@ -60,9 +62,9 @@ _FAVV = re.compile(r"^\d{1,20}$")
 _POSTCODE = re.compile(r"^[1-9]\d{3}$")
 
 CONSTRAINT_REASONS: dict[str, str] = {
-    "uq_drivers_username": "er is al een chauffeur met deze login in deze provincie",
-    "ck_vehicles_figures": "de capaciteit moet groter dan 0 zijn en de uitstoot per km 0 of meer",
-    "ck_recipients_counts": "aantallen (gezinnen, personen, koel- en vriesruimte) kunnen niet negatief zijn",
+    "uq_drivers_username": N_("er is al een chauffeur met deze login in deze provincie"),
+    "ck_vehicles_figures": N_("de capaciteit moet groter dan 0 zijn en de uitstoot per km 0 of meer"),
+    "ck_recipients_counts": N_("aantallen (gezinnen, personen, koel- en vriesruimte) kunnen niet negatief zijn"),
 }
 """The Dutch reason of each constraint the database may refuse a registry write with (app.py gathers them)."""
 
@@ -87,16 +89,17 @@ def windows(name: str, given: list[Mapping[str, Any]], problems: Problems) -> li
         at = f"{name}[{index}]"
         weekday, start, end = window.get("weekday"), str(window.get("from", "")), str(window.get("until", ""))
         if not isinstance(weekday, int) or isinstance(weekday, bool) or weekday not in WEEKDAYS:
-            problems.append((f"{at}.weekday", f"venster {index + 1}: de weekdag is een getal van 1 (maandag) tot "
-                                              "7 (zondag)"))
+            problems.append((f"{at}.weekday", _("venster %(number)s: de weekdag is een getal van 1 (maandag) tot "
+                                                "7 (zondag)") % {"number": index + 1}))
             continue
         if not _TIME.match(start) or not _TIME.match(end):
-            problems.append((f"{at}.from", f"venster {index + 1} ({WEEKDAYS[weekday]}): geef de uren als UU:MM, "
-                                           "bv. 08:30"))
+            problems.append((f"{at}.from", _("venster %(number)s (%(weekday)s): geef de uren als UU:MM, bv. 08:30")
+                             % {"number": index + 1, "weekday": _(WEEKDAYS[weekday])}))
             continue
         if start >= end:
-            problems.append((f"{at}.until", f"venster {index + 1} ({WEEKDAYS[weekday]}): het venster begint om "
-                                            f"{start} en moet later eindigen, niet om {end}"))
+            problems.append((f"{at}.until", _("venster %(number)s (%(weekday)s): het venster begint om %(start)s "
+                                              "en moet later eindigen, niet om %(end)s")
+                             % {"number": index + 1, "weekday": _(WEEKDAYS[weekday]), "start": start, "end": end}))
             continue
         found.append({"weekday": weekday, "from": start, "until": end})
     return sorted(found, key=lambda w: (w["weekday"], w["from"], w["until"]))
@@ -106,11 +109,11 @@ def municipality(tenant: str, text: str, problems: Problems) -> str:
     """The NIS code of a municipality of the tenant's province, named by code or name."""
     found = find(text) if text.strip() else None
     if found is None:
-        problems.append(("municipality", f"{text.strip()!r} is geen Vlaamse gemeente; geef de naam of de NIS-code "
-                                         "(bv. Ieper of 33011)"))
+        problems.append(("municipality", _("%(text)s is geen Vlaamse gemeente; geef de naam of de NIS-code "
+                                           "(bv. Ieper of 33011)") % {"text": repr(text.strip())}))
         return ""
     if found.province != tenant:
-        problems.append(("municipality", f"{found.name} ligt niet in deze provincie"))
+        problems.append(("municipality", _("%(name)s ligt niet in deze provincie") % {"name": found.name}))
         return ""
     return found.code
 
@@ -119,17 +122,18 @@ def text(name: str, value: str, problems: Problems, *, label: str, required: boo
          max_length: int = 300) -> str:
     value = value.strip()
     if required and not value:
-        problems.append((name, f"{label} is verplicht"))
+        problems.append((name, _("%(label)s is verplicht") % {"label": _(label)}))
     elif len(value) > max_length:
-        problems.append((name, f"{label} is langer dan {max_length} tekens"))
+        problems.append((name, _("%(label)s is langer dan %(max)s tekens") % {"label": _(label), "max": max_length}))
     return value
 
 
 def count(name: str, value: int, problems: Problems, *, label: str, maximum: int = MAX_COUNT) -> int:
     if value < 0:
-        problems.append((name, f"{label} kan niet negatief zijn ({value})"))
+        problems.append((name, _("%(label)s kan niet negatief zijn (%(value)s)") % {"label": _(label), "value": value}))
     elif value > maximum:
-        problems.append((name, f"{label} ({value}) is onwaarschijnlijk groot; hoogstens {maximum}"))
+        problems.append((name, _("%(label)s (%(value)s) is onwaarschijnlijk groot; hoogstens %(max)s")
+                         % {"label": _(label), "value": value, "max": maximum}))
     return value
 
 
@@ -137,14 +141,16 @@ def favv_number(value: str, problems: Problems) -> str:
     """Free to leave empty; when given, digits only (spaces and dots dropped), at most 20."""
     digits = re.sub(r"[\s.]", "", value)
     if digits and not _FAVV.match(digits):
-        problems.append(("favv_number", f"{value.strip()!r} is geen FAVV-nummer: alleen cijfers, hoogstens 20"))
+        problems.append(("favv_number", _("%(value)s is geen FAVV-nummer: alleen cijfers, hoogstens 20")
+                         % {"value": repr(value.strip())}))
     return digits
 
 
 def postcode(value: str, problems: Problems) -> str:
     value = value.strip()
     if value and not _POSTCODE.match(value):
-        problems.append(("postcode", f"{value!r} is geen Belgische postcode (vier cijfers, bv. 8900)"))
+        problems.append(("postcode", _("%(value)s is geen Belgische postcode (vier cijfers, bv. 8900)")
+                         % {"value": repr(value)}))
     return value
 
 
@@ -160,14 +166,15 @@ def optional_enterprise_number(value: str | None, problems: Problems) -> str | N
 
 def kind(name: str, value: str, labels: Mapping[Any, str], problems: Problems, *, what: str) -> str:
     if value not in labels:
-        problems.append((name, f"onbekende soort {what} {value!r}; geldig zijn: " + ", ".join(map(str, labels))))
+        problems.append((name, _("onbekende soort %(what)s %(value)s; geldig zijn: %(valid)s")
+                         % {"what": _(what), "value": repr(value), "valid": ", ".join(map(str, labels))}))
     return value
 
 
 CONTACT = ("contact_name", "contact_phone", "contact_email")
 _CONTACT_LENGTHS = {"contact_name": 200, "contact_phone": 40, "contact_email": 200}
-_CONTACT_LABELS = {"contact_name": "de contactpersoon", "contact_phone": "het telefoonnummer",
-                   "contact_email": "het e-mailadres"}
+_CONTACT_LABELS = {"contact_name": N_("de contactpersoon"), "contact_phone": N_("het telefoonnummer"),
+                   "contact_email": N_("het e-mailadres")}
 
 
 def _place_and_contact(tenant: str, given: Mapping[str, Any], values: dict[str, Any], problems: Problems) -> None:
@@ -175,7 +182,7 @@ def _place_and_contact(tenant: str, given: Mapping[str, Any], values: dict[str, 
     if "municipality" in given:
         values["municipality"] = municipality(tenant, given["municipality"], problems)
     if "street" in given:
-        values["street"] = text("street", given["street"], problems, label="de straat", max_length=200)
+        values["street"] = text("street", given["street"], problems, label=N_("de straat"), max_length=200)
     if "postcode" in given:
         values["postcode"] = postcode(given["postcode"], problems)
     for field in CONTACT:
@@ -183,9 +190,10 @@ def _place_and_contact(tenant: str, given: Mapping[str, Any], values: dict[str, 
             values[field] = text(field, given[field], problems, label=_CONTACT_LABELS[field],
                                  max_length=_CONTACT_LENGTHS[field])
     if "contact_email" in values and values["contact_email"] and "@" not in values["contact_email"]:
-        problems.append(("contact_email", f"{values['contact_email']!r} is geen e-mailadres"))
+        problems.append(("contact_email", _("%(value)s is geen e-mailadres")
+                         % {"value": repr(values["contact_email"])}))
     if "instructions" in given:
-        values["instructions"] = text("instructions", given["instructions"], problems, label="de instructies",
+        values["instructions"] = text("instructions", given["instructions"], problems, label=N_("de instructies"),
                                       max_length=5000)
     if "favv_number" in given:
         values["favv_number"] = favv_number(given["favv_number"], problems)
@@ -198,14 +206,14 @@ def check_donor(tenant: str, given: Mapping[str, Any]) -> dict[str, Any]:
     problems: Problems = []
     values: dict[str, Any] = {}
     if "name" in given:
-        values["name"] = text("name", given["name"], problems, label="de naam", required=True)
+        values["name"] = text("name", given["name"], problems, label=N_("de naam"), required=True)
     if "kind" in given:
-        values["kind"] = kind("kind", given["kind"], DONOR_KINDS, problems, what="schenker")
+        values["kind"] = kind("kind", given["kind"], DONOR_KINDS, problems, what=N_("schenker"))
     if "chain" in given:
-        values["chain"] = text("chain", given["chain"], problems, label="de keten", max_length=120)
+        values["chain"] = text("chain", given["chain"], problems, label=N_("de keten"), max_length=120)
     if "opening_hours" in given:
         values["opening_hours"] = text("opening_hours", given["opening_hours"], problems,
-                                       label="de openingsuren", max_length=2000)
+                                       label=N_("de openingsuren"), max_length=2000)
     if "pickup_windows" in given:
         values["pickup_windows"] = windows("pickup_windows", given["pickup_windows"], problems)
     _place_and_contact(tenant, given, values, problems)
@@ -223,15 +231,15 @@ def check_recipient(tenant: str, given: Mapping[str, Any]) -> dict[str, Any]:
     problems: Problems = []
     values: dict[str, Any] = {}
     if "name" in given:
-        values["name"] = text("name", given["name"], problems, label="de naam", required=True)
+        values["name"] = text("name", given["name"], problems, label=N_("de naam"), required=True)
     if "kind" in given:
-        values["kind"] = kind("kind", given["kind"], RECIPIENT_KINDS, problems, what="ontvanger")
+        values["kind"] = kind("kind", given["kind"], RECIPIENT_KINDS, problems, what=N_("ontvanger"))
     if "enterprise_number" in given:
         values["enterprise_number"] = optional_enterprise_number(given["enterprise_number"], problems)
     if "delivery_windows" in given:
         values["delivery_windows"] = windows("delivery_windows", given["delivery_windows"], problems)
-    for field, label in (("cold_storage_litres", "de koelruimte"), ("freezer_litres", "de vriesruimte"),
-                         ("households", "het aantal gezinnen"), ("people_served", "het aantal personen")):
+    for field, label in (("cold_storage_litres", N_("de koelruimte")), ("freezer_litres", N_("de vriesruimte")),
+                         ("households", N_("het aantal gezinnen")), ("people_served", N_("het aantal personen"))):
         if field in given:
             values[field] = count(field, given[field], problems, label=label)
     _place_and_contact(tenant, given, values, problems)
@@ -243,21 +251,21 @@ def check_vehicle(given: Mapping[str, Any]) -> dict[str, Any]:
     problems: Problems = []
     values: dict[str, Any] = {}
     if "name" in given:
-        values["name"] = text("name", given["name"], problems, label="de naam", required=True, max_length=120)
+        values["name"] = text("name", given["name"], problems, label=N_("de naam"), required=True, max_length=120)
     if "plate" in given:
-        values["plate"] = text("plate", given["plate"], problems, label="de nummerplaat", max_length=20).upper()
+        values["plate"] = text("plate", given["plate"], problems, label=N_("de nummerplaat"), max_length=20).upper()
     if "refrigerated" in given:
         values["refrigerated"] = bool(given["refrigerated"])
     if "capacity_grams" in given:
         grams = given["capacity_grams"]
         if grams <= 0 or grams > MAX_CAPACITY_GRAMS:
-            problems.append(("capacity_grams", f"de laadcapaciteit ({grams / 1000:g} kg) moet groter dan 0 kg en "
-                                               "hoogstens 40.000 kg zijn"))
+            problems.append(("capacity_grams", _("de laadcapaciteit (%(kg)s kg) moet groter dan 0 kg en "
+                                                 "hoogstens 40.000 kg zijn") % {"kg": f"{grams / 1000:g}"}))
         values["capacity_grams"] = grams
     if "emission_grams_per_km" in given:
         values["emission_grams_per_km"] = count(
             "emission_grams_per_km", given["emission_grams_per_km"], problems,
-            label="de uitstoot per km (g CO2-eq)", maximum=MAX_EMISSION_GRAMS_PER_KM)
+            label=N_("de uitstoot per km (g CO2-eq)"), maximum=MAX_EMISSION_GRAMS_PER_KM)
     if "active" in given:
         values["active"] = bool(given["active"])
     refuse(problems)
@@ -271,15 +279,15 @@ def check_driver(given: Mapping[str, Any]) -> dict[str, Any]:
     problems: Problems = []
     values: dict[str, Any] = {}
     if "name" in given:
-        values["name"] = text("name", given["name"], problems, label="de naam", required=True, max_length=200)
+        values["name"] = text("name", given["name"], problems, label=N_("de naam"), required=True, max_length=200)
     if "username" in given:
         username = given["username"].strip().lower()
         if not _USERNAME.match(username):
-            problems.append(("username", f"{given['username']!r} is geen login: kleine letters, cijfers en . _ @ -, "
-                                         "hoogstens 120 tekens"))
+            problems.append(("username", _("%(value)s is geen login: kleine letters, cijfers en . _ @ -, "
+                                           "hoogstens 120 tekens") % {"value": repr(given["username"])}))
         values["username"] = username
     if "phone" in given:
-        values["phone"] = text("phone", given["phone"], problems, label="het telefoonnummer", max_length=40)
+        values["phone"] = text("phone", given["phone"], problems, label=N_("het telefoonnummer"), max_length=40)
     if "active" in given:
         values["active"] = bool(given["active"])
     refuse(problems)

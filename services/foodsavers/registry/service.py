@@ -26,12 +26,13 @@ from services.foodsavers.registry.schemas import (
     VehicleIn,
 )
 from shared.auth import Principal
+from shared.i18n import N_, _
 from shared.ids import uuid7
 from shared.problems import Conflict, NotFound
 from shared.versioning import check_version
 
-WHAT: dict[type[Any], str] = {Donor: "de schenker", Recipient: "de ontvanger", Vehicle: "het voertuig",
-                              Driver: "de chauffeur"}
+WHAT: dict[type[Any], str] = {Donor: N_("de schenker"), Recipient: N_("de ontvanger"), Vehicle: N_("het voertuig"),
+                              Driver: N_("de chauffeur")}
 """How a person names each kind of entry (in NotFound and 412 answers)."""
 
 
@@ -45,7 +46,7 @@ def given(command: msgspec.Struct) -> dict[str, Any]:
 async def get_entry(session: AsyncSession, tenant: str, model: type[Entry], entry_id: uuid.UUID) -> Entry:
     found = await RegistryRepository(session, tenant).get(model, entry_id)
     if found is None:
-        raise NotFound(f"{WHAT[model]} {entry_id} bestaat niet in deze provincie")
+        raise NotFound(_("%(what)s %(id)s bestaat niet in deze provincie") % {"what": _(WHAT[model]), "id": entry_id})
     return found
 
 
@@ -92,7 +93,7 @@ async def _changed(session: AsyncSession, tenant: str, model: type[Entry], entry
     """The entry locked, its version checked (412 when the writer read an older one), `values` applied."""
     entry = await RegistryRepository(session, tenant).lock(model, entry_id)
     if entry is None:
-        raise NotFound(f"{WHAT[model]} {entry_id} bestaat niet in deze provincie")
+        raise NotFound(_("%(what)s %(id)s bestaat niet in deze provincie") % {"what": _(WHAT[model]), "id": entry_id})
     check_version(entry.version, expected, WHAT[model][0].upper() + WHAT[model][1:])
     for column, value in values.items():
         setattr(entry, column, value)
@@ -145,7 +146,7 @@ async def update_vehicle(session: AsyncSession, principal: Principal, vehicle_id
 async def _username_free(session: AsyncSession, tenant: str, username: str, driver_id: uuid.UUID | None) -> None:
     holder = await RegistryRepository(session, tenant).driver_by_username(username)
     if holder is not None and holder.id != driver_id:
-        raise Conflict(f"{rules.CONSTRAINT_REASONS['uq_drivers_username']} ({username}: {holder.name})",
+        raise Conflict(f"{_(rules.CONSTRAINT_REASONS['uq_drivers_username'])} ({username}: {holder.name})",
                        field="username")
 
 

@@ -16,16 +16,17 @@ from litestar.types import ControllerRouterHandler
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.foodsavers.portal import COORDINATORS, form_post, visitor
+from services.foodsavers.portal import COORDINATORS, form_post, translated, visitor
 from services.foodsavers.registry.categories import LABELS, Category, Storage
 from services.foodsavers.safety import service
 from services.foodsavers.safety.rules import ACTION_LABELS, FINDING_LABELS, Action
+from shared.i18n import N_, _
 from shared.municipalities import name_of
 from shared.portal.pages import FormData, undone_on_refusal
 from shared.problems import Problem
 
 SECTION = "veiligheid"
-STORAGE_LABELS = {Storage.CHILLED: "gekoeld", Storage.FROZEN: "diepvries"}
+STORAGE_LABELS = {Storage.CHILLED: N_("gekoeld"), Storage.FROZEN: N_("diepvries")}
 
 
 @get("/{tenant:str}/voedsel/veiligheid/")
@@ -44,18 +45,19 @@ async def safety_index(request: Request[Any, Any, Any], session: AsyncSession,
             recall = await service.recall(session, who.tenant, uuid.UUID(donor_id), Category(category),
                                           date.fromisoformat(since), date.fromisoformat(until))
         except (ValueError, Problem) as exc:
-            recall_error = getattr(exc, "detail", "") or "Kies een schenker, een categorie en twee geldige datums."
+            recall_error = getattr(exc, "detail", "") or _("Kies een schenker, een categorie en twee geldige datums.")
     return who.page("coordinator/safety/index.html", {
         "section": SECTION, "flags": await service.open_flags(session, who.tenant, limit=100),
         "limits": await service.limits(session, who.tenant),
         "register": await service.register_page(session, who.tenant, since=None, until=None, kind=None, after=None,
                                                 limit=50),
-        "donors": donors, "categories": [(c.value, LABELS[c]) for c in Category],
-        "finding_labels": FINDING_LABELS, "action_labels": ACTION_LABELS, "storage_labels": STORAGE_LABELS,
-        "actions": [(a.value, ACTION_LABELS[a]) for a in Action], "recall": recall, "recall_error": recall_error,
+        "donors": donors, "categories": [(c.value, _(LABELS[c])) for c in Category],
+        "finding_labels": translated(FINDING_LABELS), "action_labels": translated(ACTION_LABELS),
+        "storage_labels": translated(STORAGE_LABELS), "actions": [(a.value, _(ACTION_LABELS[a])) for a in Action],
+        "recall": recall, "recall_error": recall_error,
         "asked": {"donor_id": donor_id or "", "category": category or "", "since": since or "",
                   "until": until or ""},
-        "category_labels": {c.value: LABELS[c] for c in Category}, "municipality_name": name_of})
+        "category_labels": {c.value: _(LABELS[c]) for c in Category}, "municipality_name": name_of})
 
 
 @post("/{tenant:str}/voedsel/veiligheid/meldingen/{flag_id:uuid}/oplossen")
@@ -65,7 +67,7 @@ async def resolve(request: Request[Any, Any, Any], session: AsyncSession, flag_i
     try:
         async with undone_on_refusal(session):
             await service.resolve_flag(session, who.person, flag_id, form.values.get("resolution", ""))
-        who.flash("De melding is opgelost.")
+        who.flash(_("De melding is opgelost."))
     except Problem as problem:
         who.flash(problem.detail, "error")
     return who.redirect("voedsel/veiligheid/")
@@ -80,7 +82,7 @@ async def save_limits(request: Request[Any, Any, Any], session: AsyncSession, da
                                           form.values.get(f"{storage.value}_action", ""))
                       for storage in STORAGE_LABELS]
             await service.set_limits(session, who.person, limits)
-        who.flash("De temperatuurgrenzen zijn bewaard.")
+        who.flash(_("De temperatuurgrenzen zijn bewaard."))
     except Problem as problem:
         who.flash(problem.detail, "error")
     return who.redirect("voedsel/veiligheid/")

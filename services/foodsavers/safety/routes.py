@@ -31,6 +31,7 @@ from services.foodsavers.safety.schemas import (
 )
 from shared import municipalities
 from shared.auth import Principal, require_roles
+from shared.i18n import _
 from shared.problems import BadRequest, Invalid
 
 RECALL_NOTE = ("Een rit mengt schenkers: per ontvanger staat wat die van deze categorie kreeg op de ritten die "
@@ -56,7 +57,8 @@ def a_category(value: str) -> Category:
     try:
         return Category(value)
     except ValueError as exc:
-        raise Invalid(f"onbekende categorie {value!r}", field="category", allowed=[c.value for c in Category]) from exc
+        raise Invalid(_("onbekende categorie %(value)s") % {"value": repr(value)}, field="category",
+                      allowed=[c.value for c in Category]) from exc
 
 
 def recall_out(found: service.Recall) -> RecallOut:
@@ -87,7 +89,7 @@ class SafetyController(Controller):
     async def put_limits(self, data: LimitsIn, session: AsyncSession, principal: Principal) -> LimitsOut:
         """Sets limits (chilled, frozen): each checked (a temperature in the storage's range, refuse or flag)."""
         if not data.limits:
-            raise Invalid("geef minstens één grens", field="limits")
+            raise Invalid(_("geef minstens één grens"), field="limits")
         parsed = [service.parse_limit(item.storage, item.max_celsius, item.action) for item in data.limits]
         await service.set_limits(session, principal, parsed)
         return await limits_out(session, principal.tenant)
@@ -102,7 +104,7 @@ class SafetyController(Controller):
         try:
             after = uuid.UUID(cursor) if cursor else None
         except ValueError as exc:
-            raise BadRequest("ongeldige cursor") from exc
+            raise BadRequest(_("ongeldige cursor")) from exc
         found = await service.register_page(session, principal.tenant, since=since, until=until, kind=kind,
                                             after=after, limit=limit + 1)
         more = len(found) > limit

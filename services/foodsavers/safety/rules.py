@@ -23,6 +23,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from services.foodsavers.registry.categories import STORAGE, Category, Storage
+from shared.i18n import N_
 
 
 class Action(StrEnum):
@@ -30,7 +31,7 @@ class Action(StrEnum):
     FLAG = "flag"
 
 
-ACTION_LABELS: dict[Action, str] = {Action.REFUSE: "weigeren", Action.FLAG: "aanvaarden en signaleren"}
+ACTION_LABELS: dict[Action, str] = {Action.REFUSE: N_("weigeren"), Action.FLAG: N_("aanvaarden en signaleren")}
 
 
 class Finding(StrEnum):
@@ -43,10 +44,10 @@ class Finding(StrEnum):
 
 
 FINDING_LABELS: dict[str, str] = {
-    Finding.USE_BY_PASSED: "te gebruiken tot-datum verstreken",
-    Finding.TEMPERATURE: "temperatuur boven de grens",
-    Finding.MASS_BALANCE: "massabalans klopt niet",
-    Finding.VAN_FULL: "bestelwagen vol: voedsel achtergelaten",
+    Finding.USE_BY_PASSED: N_("te gebruiken tot-datum verstreken"),
+    Finding.TEMPERATURE: N_("temperatuur boven de grens"),
+    Finding.MASS_BALANCE: N_("massabalans klopt niet"),
+    Finding.VAN_FULL: N_("bestelwagen vol: voedsel achtergelaten"),
 }
 
 

@@ -25,6 +25,7 @@ from services.foodsavers.safety import rules
 from services.foodsavers.safety.models import RoundFlag, SafetyLimit, SafetyRegisterEntry
 from services.foodsavers.safety.rules import Action, Finding, Limit
 from shared.auth import Principal
+from shared.i18n import _
 from shared.ids import uuid7
 from shared.problems import Conflict, Invalid, NotFound
 
@@ -50,20 +51,25 @@ def parse_limit(storage: Any, max_celsius: Any, action: Any) -> Limit:
     except ValueError:
         kind = None
     if kind not in rules.LIMIT_RANGES:
-        raise Invalid(f"onbekende bewaring {storage!r}: kies gekoeld (chilled) of diepvries (frozen)", field="storage")
+        raise Invalid(_("onbekende bewaring %(storage)s: kies gekoeld (chilled) of diepvries (frozen)")
+                      % {"storage": repr(storage)}, field="storage")
     assert kind is not None
     try:
         celsius = Decimal(str(max_celsius).replace(",", ".")).quantize(Decimal("0.1"))
     except ArithmeticError as exc:
-        raise Invalid(f"{max_celsius!r} is geen temperatuur", field="max_celsius") from exc
+        raise Invalid(_("%(value)s is geen temperatuur") % {"value": repr(max_celsius)}, field="max_celsius") from exc
     low, high = rules.LIMIT_RANGES[kind]
     if not celsius.is_finite() or not low <= celsius <= high:
-        raise Invalid(f"de grens voor {'gekoelde' if kind is Storage.CHILLED else 'diepgevroren'} voeding moet "
-                      f"tussen {rules.celsius_text(low)} en {rules.celsius_text(high)} liggen", field="max_celsius")
+        between = {"low": rules.celsius_text(low), "high": rules.celsius_text(high)}
+        raise Invalid((_("de grens voor gekoelde voeding moet tussen %(low)s en %(high)s liggen")
+                       if kind is Storage.CHILLED else
+                       _("de grens voor diepgevroren voeding moet tussen %(low)s en %(high)s liggen")) % between,
+                      field="max_celsius")
     try:
         chosen = Action(action)
     except ValueError as exc:
-        raise Invalid(f"onbekende handeling {action!r}: kies weigeren (refuse) of signaleren (flag)",
+        raise Invalid(_("onbekende handeling %(action)s: kies weigeren (refuse) of signaleren (flag)")
+                      % {"action": repr(action)},
                       field="action") from exc
     return Limit(kind, celsius, chosen)
 
@@ -134,13 +140,13 @@ async def resolve_flag(session: AsyncSession, principal: Principal, flag_id: uui
     """A coordinator resolves an open flag with what was done about it."""
     resolution = resolution.strip()
     if not resolution:
-        raise Invalid("beschrijf hoe het opgelost is", field="resolution")
+        raise Invalid(_("beschrijf hoe het opgelost is"), field="resolution")
     flag = (await session.scalars(select(RoundFlag).where(RoundFlag.tenant == principal.tenant, RoundFlag.id == flag_id)
                                   .with_for_update())).first()
     if flag is None:
-        raise NotFound("deze melding bestaat niet")
+        raise NotFound(_("deze melding bestaat niet"))
     if flag.resolved_at is not None:
-        raise Conflict(f"deze melding is al opgelost door {flag.resolved_by}")
+        raise Conflict(_("deze melding is al opgelost door %(who)s") % {"who": flag.resolved_by})
     flag.resolved_at = datetime.now(UTC)
     flag.resolved_by = principal.username or principal.subject
     flag.resolution = resolution[:2000]
@@ -159,7 +165,8 @@ async def register_page(session: AsyncSession, tenant: str, *, since: date | Non
                         kind: str | None, after: uuid.UUID | None, limit: int) -> list[SafetyRegisterEntry]:
     """The register, newest first (by id: UUIDv7, in the order recorded), between Brussels days, of a kind."""
     if kind is not None and kind not in {f.value for f in Finding}:
-        raise Invalid(f"onbekende soort {kind!r}", field="kind", allowed=[f.value for f in Finding])
+        raise Invalid(_("onbekende soort %(kind)s") % {"kind": repr(kind)}, field="kind",
+                      allowed=[f.value for f in Finding])
     start, end = day_bounds(since, until)
     query = select(SafetyRegisterEntry).where(SafetyRegisterEntry.tenant == tenant)
     if start is not None:
@@ -236,7 +243,7 @@ async def recall(session: AsyncSession, tenant: str, donor_id: uuid.UUID, catego
     category, so the recipient's share of the donor's food can be judged. Blocked lines (nothing loaded) carry
     nothing."""
     if until < since:
-        raise Invalid("de einddatum ligt voor de begindatum", field="until")
+        raise Invalid(_("de einddatum ligt voor de begindatum"), field="until")
     start, end = day_bounds(since, until)
     rows = (await session.execute(RECALL, {"tenant": tenant, "donor": donor_id, "category": category.value,
                                            "start": start, "end": end})).all()

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.partners.portal import COORDINATORS
 from shared.audit import AuditEntryOut, trail
 from shared.auth import Principal, require_roles
+from shared.i18n import _
 from shared.problems import Invalid
 
 
@@ -25,10 +26,10 @@ class AuditController(Controller):
                       entity_id: str | None = Parameter(default=None)) -> list[AuditEntryOut]:
         """The trail of one entity (`entity=plan&entity_id=…`; also indicator, realisation, organisation)."""
         if not entity or not entity.strip():
-            raise Invalid("geef aan van welk soort gegevens u het auditspoor wilt (entity, bv. 'plan')",
+            raise Invalid(_("geef aan van welk soort gegevens u het auditspoor wilt (entity, bv. 'plan')"),
                           field="entity")
         if not entity_id or not entity_id.strip():
-            raise Invalid("geef aan van welke gegevens u het auditspoor wilt (entity_id)", field="entity_id")
+            raise Invalid(_("geef aan van welke gegevens u het auditspoor wilt (entity_id)"), field="entity_id")
         return [AuditEntryOut.of(e) for e in await trail(session, principal.tenant, entity.strip(), entity_id.strip())]
 
 

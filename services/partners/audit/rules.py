@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from shared.i18n import N_
+
 ACTIONS: dict[str, str] = {
-    "plan.created": "plan aangemaakt",
-    "plan.changed": "plan gewijzigd",
-    "plan.status.changed": "status gewijzigd",
-    "plan.document.added": "document opgeladen",
-    "indicator.changed": "indicator gewijzigd",
-    "indicator.rule.changed": "voeding of telregel gewijzigd",
-    "target.set": "streefwaarde vastgelegd",
-    "realisation.submitted": "realisatie ingediend",
-    "realisation.approved": "realisatie goedgekeurd",
-    "realisation.sent-back": "realisatie teruggestuurd",
-    "recognition.changed": "erkenning gewijzigd",
+    "plan.created": N_("plan aangemaakt"),
+    "plan.changed": N_("plan gewijzigd"),
+    "plan.status.changed": N_("status gewijzigd"),
+    "plan.document.added": N_("document opgeladen"),
+    "indicator.changed": N_("indicator gewijzigd"),
+    "indicator.rule.changed": N_("voeding of telregel gewijzigd"),
+    "target.set": N_("streefwaarde vastgelegd"),
+    "realisation.submitted": N_("realisatie ingediend"),
+    "realisation.approved": N_("realisatie goedgekeurd"),
+    "realisation.sent-back": N_("realisatie teruggestuurd"),
+    "recognition.changed": N_("erkenning gewijzigd"),
 }
 
 
@@ -23,11 +25,12 @@ def action_label(action: str) -> str:
 
 
 FIELDS: dict[str, str] = {
-    "kind": "soort", "title": "titel", "summary": "samenvatting", "status": "status", "starts_on": "begindatum",
-    "ends_on": "einddatum", "municipalities": "gemeenten", "parties": "partijen", "year": "jaar",
-    "value": "waarde", "name": "naam", "unit": "eenheid", "baseline": "nulmeting", "feed": "voeding",
-    "rule": "telregel", "file_name": "bestand", "sha256": "SHA-256", "size": "grootte (bytes)",
-    "indicator": "indicator", "narrative": "toelichting", "reasons": "reden",
+    "kind": N_("soort"), "title": N_("titel"), "summary": N_("samenvatting"), "status": N_("status"),
+    "starts_on": N_("begindatum"), "ends_on": N_("einddatum"), "municipalities": N_("gemeenten"),
+    "parties": N_("partijen"), "year": N_("jaar"), "value": N_("waarde"), "name": N_("naam"), "unit": N_("eenheid"),
+    "baseline": N_("nulmeting"), "feed": N_("voeding"),
+    "rule": N_("telregel"), "file_name": N_("bestand"), "sha256": N_("SHA-256"), "size": N_("grootte (bytes)"),
+    "indicator": N_("indicator"), "narrative": N_("toelichting"), "reasons": N_("reden"),
 }
 """The Dutch names of the fields entries record before and after."""
 

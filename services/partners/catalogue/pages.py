@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.partners.catalogue import service
 from services.partners.organisations import rules
 from services.partners.plans.rules import PLAN_KINDS, STATUSES
-from services.partners.portal import public_visitor
+from services.partners.portal import public_visitor, translated
 from shared import enterprise_number
+from shared.i18n import _
 from shared.municipalities import name_of, of_province
 from shared.portal.forms import Form, field_messages, sentence
 from shared.problems import Problem
@@ -28,9 +29,10 @@ FIELDS = {"q": "q", "rubric": "rubriek", "kind": "soort", "municipality": "gemee
 
 
 def labels() -> dict[str, Any]:
-    return {"kind_labels": rules.KINDS, "rubric_labels": rules.RUBRICS, "offering_labels": rules.OFFERING_KINDS,
-            "municipality_name": name_of, "kbo": enterprise_number.formatted, "plan_kinds": PLAN_KINDS,
-            "plan_statuses": STATUSES}
+    return {"kind_labels": translated(rules.KINDS), "rubric_labels": translated(rules.RUBRICS),
+            "offering_labels": translated(rules.OFFERING_KINDS), "municipality_name": name_of,
+            "kbo": enterprise_number.formatted, "plan_kinds": translated(PLAN_KINDS),
+            "plan_statuses": translated(STATUSES)}
 
 
 @get("/{tenant:str}/catalogus/")
@@ -59,7 +61,7 @@ async def catalogue(request: Request[Any, Any, Any], public_session: AsyncSessio
         **labels(), **context, "form": form, "chosen": chosen, "query": [(k, v) for k, v in query if v],
         # before a search (or after a refused one) the checkboxes come without counts
         "rubric_facets": [{"rubric": code, "label": label, "count": None} for code, label in rules.RUBRICS.items()],
-        "offering_kinds": [(str(k), label) for k, label in rules.OFFERING_KINDS.items()],
+        "offering_kinds": [(str(k), _(label)) for k, label in rules.OFFERING_KINDS.items()],
         "municipalities": [(m.slug, m.name) for m in of_province(who.tenant)]}, status_code=status)
 
 

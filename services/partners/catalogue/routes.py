@@ -18,6 +18,7 @@ from services.partners.catalogue.schemas import (
     PlanOut,
 )
 from services.partners.organisations import rules
+from shared.i18n import _
 from shared.municipalities import Municipality, of_province
 from shared.problems import NotFound
 from shared.tenancy import is_tenant
@@ -25,7 +26,7 @@ from shared.tenancy import is_tenant
 
 def known_tenant(tenant: str) -> str:
     if not is_tenant(tenant):
-        raise NotFound(f"{tenant!r} is geen provincie")
+        raise NotFound(_("%(tenant)s is geen provincie") % {"tenant": repr(tenant)})
     return tenant
 
 

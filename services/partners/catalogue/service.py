@@ -22,6 +22,7 @@ from services.partners.organisations.rules import OFFERING_KINDS, RUBRICS
 from services.partners.plans.models import Plan
 from shared import cache as shared_cache
 from shared.db import TENANT_KEY
+from shared.i18n import _
 from shared.municipalities import Municipality, find, name_of
 from shared.problems import BadRequest, Invalid, NotFound
 
@@ -48,9 +49,9 @@ def offset_of(cursor: str | None) -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError) as exc:
-        raise BadRequest("ongeldige cursor") from exc
+        raise BadRequest(_("ongeldige cursor")) from exc
     if not raw.startswith("o") or not raw[1:].isdigit() or int(raw[1:]) > 100_000:
-        raise BadRequest("ongeldige cursor")
+        raise BadRequest(_("ongeldige cursor"))
     return int(raw[1:])
 
 
@@ -60,20 +61,22 @@ def checked_search(*, q: str | None, rubrics: list[str], kind: str | None, munic
     ones."""
     q = (q or "").strip()
     if len(q) > MAX_QUERY:
-        raise Invalid(f"de zoektekst is langer dan {MAX_QUERY} tekens", field="q")
+        raise Invalid(_("de zoektekst is langer dan %(max)s tekens") % {"max": MAX_QUERY}, field="q")
     unknown = [r for r in rubrics if r not in RUBRICS]
     if unknown:
-        raise Invalid(f"onbekende rubriek {unknown[0]!r}; geldig zijn: " + ", ".join(RUBRICS), field="rubric")
+        raise Invalid(_("onbekende rubriek %(rubric)s; geldig zijn: %(valid)s")
+                      % {"rubric": repr(unknown[0]), "valid": ", ".join(RUBRICS)}, field="rubric")
     if kind and kind not in OFFERING_KINDS:
-        raise Invalid(f"onbekende soort {kind!r}; geldig zijn: product, service", field="kind")
+        raise Invalid(_("onbekende soort %(kind)s; geldig zijn: product, service") % {"kind": repr(kind)}, field="kind")
     code = None
     if municipality:
         found = find(municipality)
         if found is None:
-            raise Invalid(f"{municipality!r} is geen Vlaamse gemeente", field="municipality")
+            raise Invalid(_("%(municipality)s is geen Vlaamse gemeente") % {"municipality": repr(municipality)},
+                      field="municipality")
         code = found.code
     if not 1 <= limit <= MAX_PAGE:
-        raise Invalid(f"limit ligt tussen 1 en {MAX_PAGE}", field="limit")
+        raise Invalid(_("limit ligt tussen 1 en %(max)s") % {"max": MAX_PAGE}, field="limit")
     return Search(Filters(q=q, rubrics=tuple(dict.fromkeys(rubrics)), kind=kind or None, municipality=code),
                   offset_of(cursor), limit)
 
@@ -190,7 +193,7 @@ def municipality_of(tenant: str, code_or_slug: str) -> Municipality:
     """A municipality of this province (a fact sheet of another province's municipality is that province's)."""
     found = find(code_or_slug)
     if found is None or found.province != tenant:
-        raise NotFound(f"{code_or_slug!r} is geen gemeente van deze provincie")
+        raise NotFound(_("%(municipality)s is geen gemeente van deze provincie") % {"municipality": repr(code_or_slug)})
     return found
 
 

@@ -22,6 +22,7 @@ from services.partners.facts.models import FoodDelivery, GrantAward, GrantPaymen
 from services.partners.facts.repository import FactRepository
 from services.partners.plans.models import Indicator, Plan
 from services.partners.plans.rules import CountingRule, Feed
+from shared.i18n import _
 from shared.portal import formats
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -88,11 +89,12 @@ def euros(cents: int) -> Decimal:
 def count_awards(rule: CountingRule, awards: Sequence[GrantAward]) -> Counted:
     """Projects awarded (one per event) or the amount awarded in euro."""
     if rule == CountingRule.GRANTS_PROJECTS_AWARDED:
-        sources = [Source(a.event_id, AWARDED, f"Subsidie toegekend: {a.title}", Decimal(1), a.awarded_at)
-                   for a in awards]
+        sources = [Source(a.event_id, AWARDED, _("Subsidie toegekend: %(title)s") % {"title": a.title}, Decimal(1),
+                          a.awarded_at) for a in awards]
         return Counted(Decimal(len(sources)), sources)
     if rule == CountingRule.GRANTS_AMOUNT_AWARDED:
-        sources = [Source(a.event_id, AWARDED, f"Subsidie toegekend: {a.title} ({formats.euros(a.amount_cents)})",
+        sources = [Source(a.event_id, AWARDED, _("Subsidie toegekend: %(title)s (%(amount)s)")
+                          % {"title": a.title, "amount": formats.euros(a.amount_cents)},
                           euros(a.amount_cents), a.awarded_at) for a in awards]
         return Counted(euros(sum(a.amount_cents for a in awards)), sources)
     raise ValueError(f"{rule} is not a rule on awards")
@@ -101,7 +103,8 @@ def count_awards(rule: CountingRule, awards: Sequence[GrantAward]) -> Counted:
 def count_payments(payments: Sequence[GrantPayment]) -> Counted:
     """The amount paid in euro; a payment's moment is the start of its Brussels day."""
     sources = [Source(p.event_id, PAID,
-                      f"Schijf {p.tranche} uitbetaald op {formats.day(p.paid_on)} ({formats.euros(p.amount_cents)})",
+                      _("Schijf %(tranche)s uitbetaald op %(day)s (%(amount)s)")
+                      % {"tranche": p.tranche, "day": formats.day(p.paid_on), "amount": formats.euros(p.amount_cents)},
                       euros(p.amount_cents), _start_of(p.paid_on)) for p in payments]
     return Counted(euros(sum(p.amount_cents for p in payments)), sources)
 
@@ -113,12 +116,14 @@ def count_deliveries(rule: CountingRule, deliveries: Sequence[FoodDelivery]) -> 
     as their source."""
     ordered = sorted(deliveries, key=lambda d: (d.delivered_at, d.event_id))
     if rule == CountingRule.FOOD_TONNES_DELIVERED:
-        sources = [Source(d.event_id, DELIVERED, f"Levering aan {d.recipient_name} ({formats.kilograms(d.grams)})",
+        sources = [Source(d.event_id, DELIVERED, _("Levering aan %(recipient)s (%(weight)s)")
+                          % {"recipient": d.recipient_name, "weight": formats.kilograms(d.grams)},
                           tonnes(d.grams), d.delivered_at) for d in ordered]
         return Counted(tonnes(sum(d.grams for d in ordered)), sources)
     if rule == CountingRule.FOOD_CO2_AVOIDED:
         sources = [Source(d.event_id, DELIVERED,
-                          f"Levering aan {d.recipient_name} ({formats.kilograms(d.co2_eq_grams)} CO2-eq vermeden)",
+                          _("Levering aan %(recipient)s (%(weight)s CO2-eq vermeden)")
+                          % {"recipient": d.recipient_name, "weight": formats.kilograms(d.co2_eq_grams)},
                           tonnes(d.co2_eq_grams), d.delivered_at) for d in ordered]
         return Counted(tonnes(sum(d.co2_eq_grams for d in ordered)), sources)
     latest: dict[str, FoodDelivery] = {}
@@ -126,11 +131,13 @@ def count_deliveries(rule: CountingRule, deliveries: Sequence[FoodDelivery]) -> 
         latest[delivery.recipient_id] = delivery
     recipients = sorted(latest.values(), key=lambda d: (d.delivered_at, d.event_id))
     if rule == CountingRule.FOOD_ORGANISATIONS_SERVED:
-        sources = [Source(d.event_id, DELIVERED, f"{d.recipient_name} beleverd (laatste levering)", Decimal(1),
+        sources = [Source(d.event_id, DELIVERED,
+                          _("%(recipient)s beleverd (laatste levering)") % {"recipient": d.recipient_name}, Decimal(1),
                           d.delivered_at) for d in recipients]
         return Counted(Decimal(len(sources)), sources)
     if rule == CountingRule.FOOD_PEOPLE_REACHED:
-        sources = [Source(d.event_id, DELIVERED, f"{d.recipient_name}: {d.people_served} mensen (laatste levering)",
+        sources = [Source(d.event_id, DELIVERED, _("%(recipient)s: %(people)s mensen (laatste levering)")
+                          % {"recipient": d.recipient_name, "people": d.people_served},
                           Decimal(d.people_served), d.delivered_at) for d in recipients]
         return Counted(Decimal(sum(d.people_served for d in recipients)), sources)
     raise ValueError(f"{rule} is not a rule on deliveries")

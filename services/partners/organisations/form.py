@@ -18,6 +18,7 @@ from services.partners.organisations.schemas import (
     RegisterOrganisation,
     StaffIn,
 )
+from shared.i18n import _
 from shared.municipalities import name_of
 from shared.portal.forms import Form, field_messages, sentence
 from shared.problems import Problem
@@ -90,7 +91,7 @@ def _rows(form: Form, prefix: str) -> list[tuple[int, dict[str, str]]]:
 
 def _whole(form: Form, name: str, text: str) -> int:
     if not re.fullmatch(r"-?\d{1,9}", text):
-        form.errors[name] = "Vul een geheel getal in, bv. 12."
+        form.errors[name] = _("Vul een geheel getal in, bv. 12.")
         return 0
     return int(text)
 
@@ -98,12 +99,12 @@ def _whole(form: Form, name: str, text: str) -> int:
 def _date(form: Form, name: str, text: str, required: bool) -> date | None:
     if not text:
         if required:
-            form.errors[name] = "Vul een datum in."
+            form.errors[name] = _("Vul een datum in.")
         return None
     try:
         return date.fromisoformat(text)
     except ValueError:
-        form.errors[name] = "Vul een datum in als JJJJ-MM-DD, bv. 2025-01-01."
+        form.errors[name] = _("Vul een datum in als JJJJ-MM-DD, bv. 2025-01-01.")
         return None
 
 
@@ -113,7 +114,7 @@ def recognitions(form: Form) -> list[RecognitionIn]:
         valid_from = _date(form, f"rec_from_{row}", cells["from"], True)
         valid_until = _date(form, f"rec_until_{row}", cells["until"], False)
         if not cells["kind"]:
-            form.errors[f"rec_kind_{row}"] = "Kies de erkenning."
+            form.errors[f"rec_kind_{row}"] = _("Kies de erkenning.")
         if valid_from is not None:
             found.append(RecognitionIn(kind=cells["kind"], valid_from=valid_from, valid_until=valid_until,
                                        reference=cells["ref"]))
@@ -122,7 +123,7 @@ def recognitions(form: Form) -> list[RecognitionIn]:
 
 def offerings(form: Form) -> list[OfferingIn]:
     return [OfferingIn(rubric=cells["rubric"], kind=cells["kind"], description=cells["desc"])
-            for _, cells in _rows(form, "off")]
+            for _row, cells in _rows(form, "off")]
 
 
 def staff(form: Form) -> list[StaffIn]:
@@ -133,7 +134,7 @@ def staff(form: Form) -> list[StaffIn]:
             if not fte.is_finite():
                 raise InvalidOperation
         except InvalidOperation:
-            form.errors[f"staff_fte_{row}"] = "Vul het aantal VTE in, bv. 12,5."
+            form.errors[f"staff_fte_{row}"] = _("Vul het aantal VTE in, bv. 12,5.")
             fte = Decimal(0)
         found.append(StaffIn(year=_whole(form, f"staff_year_{row}", cells["year"]),
                              target_group_workers=_whole(form, f"staff_workers_{row}", cells["workers"]),
@@ -149,10 +150,10 @@ def contact(form: Form) -> ContactIn:
 def read_register(form: Form) -> RegisterOrganisation | None:
     """The registration a coordinator typed, or None (the form's errors say why)."""
     command = RegisterOrganisation(
-        enterprise_number=form.text("enterprise_number", required="Vul het ondernemingsnummer in."),
-        name=form.text("name", required="Vul de naam in.", max_length=300),
-        kind=form.text("kind", required="Kies de soort organisatie."),
-        municipality=form.text("municipality", required="Kies de gemeente."),
+        enterprise_number=form.text("enterprise_number", required=_("Vul het ondernemingsnummer in.")),
+        name=form.text("name", required=_("Vul de naam in."), max_length=300),
+        kind=form.text("kind", required=_("Kies de soort organisatie.")),
+        municipality=form.text("municipality", required=_("Kies de gemeente.")),
         description=form.text("description", max_length=5000), contact=contact(form),
         recognitions=recognitions(form), offerings=offerings(form), staff=staff(form))
     return command if form.ok else None
@@ -164,7 +165,7 @@ def read_changes(form: Form, *, coordinator: bool) -> OrganisationChanges | None
     changes = OrganisationChanges(description=form.text("description", max_length=5000), contact=contact(form),
                                   recognitions=recognitions(form), offerings=offerings(form), staff=staff(form))
     if coordinator:
-        changes.name = form.text("name", required="Vul de naam in.", max_length=300)
-        changes.kind = form.text("kind", required="Kies de soort organisatie.")
-        changes.municipality = form.text("municipality", required="Kies de gemeente.")
+        changes.name = form.text("name", required=_("Vul de naam in."), max_length=300)
+        changes.kind = form.text("kind", required=_("Kies de soort organisatie."))
+        changes.municipality = form.text("municipality", required=_("Kies de gemeente."))
     return changes if form.ok else None

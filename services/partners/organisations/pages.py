@@ -24,16 +24,17 @@ from services.partners.organisations import form as organisation_form
 from services.partners.organisations import rules, service
 from services.partners.organisations.models import Organisation, OrganisationChange
 from services.partners.organisations.repository import OrganisationRepository
-from services.partners.portal import COORDINATORS, PARTNERS, form_post, visitor
+from services.partners.portal import COORDINATORS, PARTNERS, form_post, translated, visitor
 from shared import enterprise_number
+from shared.i18n import N_, _
 from shared.municipalities import find, name_of, of_province
 from shared.portal.forms import Form
 from shared.portal.pages import FormData, Viewer, undone_on_refusal
 from shared.problems import NotFound, PreconditionFailed, Problem
 
 PAGE_SIZE = 50
-STALE = ("Iemand anders wijzigde deze fiche terwijl je ze bewerkte. Wat je invulde, staat er nog; de fiche hieronder "
-         "is de nieuwe versie. Bewaar opnieuw om ze te overschrijven.")
+STALE = N_("Iemand anders wijzigde deze fiche terwijl je ze bewerkte. Wat je invulde, staat er nog; de fiche "
+           "hieronder is de nieuwe versie. Bewaar opnieuw om ze te overschrijven.")
 
 
 # -- what the templates show --------------------------------------------------------------------------------------
@@ -60,17 +61,18 @@ def partner_section(maker: SectionMaker) -> SectionMaker:
 def choices(tenant: str) -> dict[str, Any]:
     """The option lists of the organisation form, labels from rules."""
     return {
-        "kinds": [(str(k), label) for k, label in rules.KINDS.items()],
-        "recognition_kinds": [(str(k), label) for k, label in rules.RECOGNITIONS.items()],
-        "rubrics": list(rules.RUBRICS.items()),
-        "offering_kinds": [(str(k), label) for k, label in rules.OFFERING_KINDS.items()],
+        "kinds": [(str(k), _(label)) for k, label in rules.KINDS.items()],
+        "recognition_kinds": [(str(k), _(label)) for k, label in rules.RECOGNITIONS.items()],
+        "rubrics": [(code, _(label)) for code, label in rules.RUBRICS.items()],
+        "offering_kinds": [(str(k), _(label)) for k, label in rules.OFFERING_KINDS.items()],
         "municipalities": [(m.name, m.name) for m in of_province(tenant)],
     }
 
 
 def labels() -> dict[str, Any]:
-    return {"kind_labels": rules.KINDS, "recognition_labels": rules.RECOGNITIONS, "rubric_labels": rules.RUBRICS,
-            "offering_labels": rules.OFFERING_KINDS, "change_labels": rules.CHANGE_STATUSES,
+    return {"kind_labels": translated(rules.KINDS), "recognition_labels": translated(rules.RECOGNITIONS),
+            "rubric_labels": translated(rules.RUBRICS), "offering_labels": translated(rules.OFFERING_KINDS),
+            "change_labels": translated(rules.CHANGE_STATUSES),
             "municipality_name": name_of, "kbo": enterprise_number.formatted, "today": service.today()}
 
 
@@ -141,12 +143,13 @@ async def save(session: AsyncSession, who: Viewer, form: Form, organisation: Org
         changes = organisation_form.read_changes(form, coordinator=coordinator)
         if changes is not None:
             async with undone_on_refusal(session):
-                _, change = await service.update(session, who.person, organisation.id, changes, form.version())
-            who.flash("Je wijzigingen zijn bewaard. De wijziging van de erkenningen wacht op goedkeuring door de "
-                      "coördinator." if change else "De wijzigingen zijn bewaard.")
+                _saved, change = await service.update(session, who.person, organisation.id, changes,
+                                                      form.version())
+            who.flash(_("Je wijzigingen zijn bewaard. De wijziging van de erkenningen wacht op goedkeuring door de "
+                        "coördinator.") if change else _("De wijzigingen zijn bewaard."))
             return who.redirect(back)
     except PreconditionFailed:
-        form.refuse(STALE)
+        form.refuse(_(STALE))
         status = 412
     except Problem as exc:
         organisation_form.refuse(form, exc)
@@ -186,18 +189,20 @@ async def register_form(request: Request[Any, Any, Any]) -> Template:
 @post("/{tenant:str}/samenwerking/organisaties/nieuw")
 async def register(request: Request[Any, Any, Any], session: AsyncSession, data: FormData) -> Template | Redirect:
     who, form = form_post(request, data, COORDINATORS)
+    status = 422
     try:
         command = organisation_form.read_register(form)
         if command is not None:
             async with undone_on_refusal(session):
                 organisation = await service.register(session, who.person, command)
-            who.flash(f"{organisation.name} is geregistreerd.")
+            who.flash(_("%(name)s is geregistreerd.") % {"name": organisation.name})
             return who.redirect(f"samenwerking/organisaties/{organisation.id}")
     except Problem as exc:
         organisation_form.refuse(form, exc)
+        if form.message and exc.status == 409:
+            status = 409
     return form_page(who, form, action=f"/{who.tenant}/samenwerking/organisaties/nieuw", organisation=None,
-                     coordinator=True, status_code=409 if form.message and "al geregistreerd" in form.message
-                     else 422)
+                     coordinator=True, status_code=status)
 
 
 async def coordinated(session: AsyncSession, who: Viewer, organisation_id: uuid.UUID) -> Organisation:
@@ -256,11 +261,11 @@ async def decide(request: Request[Any, Any, Any], session: AsyncSession, change_
                  data: FormData) -> Template | Redirect:
     who, form = form_post(request, data, COORDINATORS)
     if decision not in ("goedkeuren", "weigeren"):
-        raise NotFound("deze beslissing bestaat niet")
+        raise NotFound(_("deze beslissing bestaat niet"))
     approve = decision == "goedkeuren"
     reasons = form.text("reasons", max_length=5000)
     if not approve and not reasons:
-        form.errors["reasons"] = "Geef de redenen van de weigering: de partner leest ze."
+        form.errors["reasons"] = _("Geef de redenen van de weigering: de partner leest ze.")
         return await changes_page(session, who, {change_id: form}, 422)
     try:
         async with undone_on_refusal(session):
@@ -272,8 +277,9 @@ async def decide(request: Request[Any, Any, Any], session: AsyncSession, change_
             form.message = exc.detail
         return await changes_page(session, who, {change_id: form}, exc.status)
     names = await OrganisationRepository(session, who.tenant).names_of({change.organisation_id})
-    who.flash(f"De wijziging van {names.get(change.organisation_id, 'de organisatie')} is "
-              f"{rules.CHANGE_STATUSES[change.status]}.")
+    who.flash(_("De wijziging van %(organisation)s is %(status)s.")
+              % {"organisation": names.get(change.organisation_id, _("de organisatie")),
+                 "status": _(rules.CHANGE_STATUSES[change.status])})
     return who.redirect("samenwerking/organisaties/wijzigingen/")
 
 

@@ -26,6 +26,7 @@ from services.partners.organisations.schemas import (
     StaffOut,
 )
 from shared.auth import Principal, require_roles
+from shared.i18n import _
 from shared.municipalities import find, name_of
 from shared.problems import BadRequest, Invalid
 from shared.versioning import IfMatch, etag, expected_version
@@ -98,14 +99,16 @@ class OrganisationController(Controller):
         try:
             after = uuid.UUID(cursor) if cursor else None
         except ValueError as exc:
-            raise BadRequest("ongeldige cursor") from exc
+            raise BadRequest(_("ongeldige cursor")) from exc
         if kind is not None and kind not in rules.KINDS:
-            raise Invalid(f"onbekend soort organisatie {kind!r}", field="kind", allowed=list(rules.KINDS))
+            raise Invalid(_("onbekend soort organisatie %(kind)s") % {"kind": repr(kind)}, field="kind",
+                          allowed=list(rules.KINDS))
         code = None
         if municipality is not None:
             found = find(municipality)
             if found is None:
-                raise Invalid(f"{municipality!r} is geen Vlaamse gemeente", field="municipality")
+                raise Invalid(_("%(municipality)s is geen Vlaamse gemeente") % {"municipality": repr(municipality)},
+                              field="municipality")
             code = found.code
         rows = await OrganisationRepository(session, principal.tenant).list_after(
             after, limit + 1, kind=kind, municipality=code)
@@ -148,7 +151,8 @@ class OrganisationChangeController(Controller):
                            status: str | None = Parameter(default="pending"),
                            limit: int = Parameter(default=100, ge=1, le=500)) -> ChangePage:
         if status is not None and status not in rules.CHANGE_STATUSES:
-            raise Invalid(f"onbekende status {status!r}", field="status", allowed=list(rules.CHANGE_STATUSES))
+            raise Invalid(_("onbekende status %(status)s") % {"status": repr(status)}, field="status",
+                          allowed=list(rules.CHANGE_STATUSES))
         repository = OrganisationRepository(session, principal.tenant)
         rows = await repository.changes(rules.ChangeStatus(status) if status else None, limit)
         names = await repository.names_of({c.organisation_id for c in rows})

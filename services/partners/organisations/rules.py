@@ -10,6 +10,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from shared.i18n import N_, _
+
 
 class Kind(StrEnum):
     MUNICIPALITY = "municipality"
@@ -26,17 +28,17 @@ class Kind(StrEnum):
 
 
 KINDS: dict[Kind, str] = {
-    Kind.MUNICIPALITY: "gemeente",
-    Kind.OCMW: "OCMW",
-    Kind.VDAB: "VDAB",
-    Kind.MAATWERKBEDRIJF: "maatwerkbedrijf",
-    Kind.LDE_INITIATIVE: "initiatief lokale diensteneconomie",
-    Kind.ARBEIDSZORG: "arbeidszorginitiatief",
-    Kind.COOPERATIVE: "coöperatie",
-    Kind.REGULAR_ENTERPRISE: "reguliere onderneming",
-    Kind.FOOD_AID: "voedselhulporganisatie",
-    Kind.WELFARE: "welzijnsorganisatie",
-    Kind.INTERMUNICIPAL: "intergemeentelijk samenwerkingsverband",
+    Kind.MUNICIPALITY: N_("gemeente"),
+    Kind.OCMW: N_("OCMW"),
+    Kind.VDAB: N_("VDAB"),
+    Kind.MAATWERKBEDRIJF: N_("maatwerkbedrijf"),
+    Kind.LDE_INITIATIVE: N_("initiatief lokale diensteneconomie"),
+    Kind.ARBEIDSZORG: N_("arbeidszorginitiatief"),
+    Kind.COOPERATIVE: N_("coöperatie"),
+    Kind.REGULAR_ENTERPRISE: N_("reguliere onderneming"),
+    Kind.FOOD_AID: N_("voedselhulporganisatie"),
+    Kind.WELFARE: N_("welzijnsorganisatie"),
+    Kind.INTERMUNICIPAL: N_("intergemeentelijk samenwerkingsverband"),
 }
 """The Dutch name of each kind, as people read it."""
 
@@ -53,12 +55,12 @@ class RecognitionKind(StrEnum):
 
 
 RECOGNITIONS: dict[RecognitionKind, str] = {
-    RecognitionKind.MAATWERKBEDRIJF: "maatwerkbedrijf",
-    RecognitionKind.MAATWERKAFDELING: "maatwerkafdeling",
-    RecognitionKind.LOKALE_DIENSTENECONOMIE: "lokale diensteneconomie (LDE)",
-    RecognitionKind.ARBEIDSZORG: "arbeidszorg",
-    RecognitionKind.INVOEGBEDRIJF: "invoegbedrijf",
-    RecognitionKind.KRINGLOOPCENTRUM: "erkend kringloopcentrum",
+    RecognitionKind.MAATWERKBEDRIJF: N_("maatwerkbedrijf"),
+    RecognitionKind.MAATWERKAFDELING: N_("maatwerkafdeling"),
+    RecognitionKind.LOKALE_DIENSTENECONOMIE: N_("lokale diensteneconomie (LDE)"),
+    RecognitionKind.ARBEIDSZORG: N_("arbeidszorg"),
+    RecognitionKind.INVOEGBEDRIJF: N_("invoegbedrijf"),
+    RecognitionKind.KRINGLOOPCENTRUM: N_("erkend kringloopcentrum"),
 }
 """The recognitions (erkenningen) an organisation can hold, with a validity period each."""
 
@@ -73,29 +75,29 @@ class OfferingKind(StrEnum):
     SERVICE = "service"
 
 
-OFFERING_KINDS: dict[OfferingKind, str] = {OfferingKind.PRODUCT: "product", OfferingKind.SERVICE: "dienst"}
+OFFERING_KINDS: dict[OfferingKind, str] = {OfferingKind.PRODUCT: N_("product"), OfferingKind.SERVICE: N_("dienst")}
 
 RUBRICS: dict[str, str] = {
-    "catering": "catering en voeding",
-    "schoonmaak": "schoonmaak",
-    "groen": "groenaanleg en -onderhoud",
-    "openbaar-domein": "onderhoud openbaar domein en routes",
-    "textiel": "textiel, confectie en strijk",
-    "drukwerk": "drukwerk en grafische diensten",
-    "verpakking": "verpakking, assemblage en industriële onderaanneming",
-    "hout": "hout en meubelen",
-    "metaal": "metaalbewerking",
-    "logistiek": "logistiek, koerier en verhuis",
-    "bouw": "bouw, renovatie en isolatie",
-    "kringloop": "kringloop, recyclage en hergebruik",
-    "fietsen": "fietsherstel en -verhuur",
-    "administratie": "administratie, digitalisering en data-invoer",
-    "horeca": "horeca en zaalverhuur",
-    "landbouw": "land- en tuinbouw",
-    "geschenken": "geschenken en relatiegeschenken",
-    "energie": "energie en duurzaamheid",
-    "zorg": "zorg, klusjes en buurtdiensten",
-    "voedselhulp": "voedselhulp en voedselherverdeling",
+    "catering": N_("catering en voeding"),
+    "schoonmaak": N_("schoonmaak"),
+    "groen": N_("groenaanleg en -onderhoud"),
+    "openbaar-domein": N_("onderhoud openbaar domein en routes"),
+    "textiel": N_("textiel, confectie en strijk"),
+    "drukwerk": N_("drukwerk en grafische diensten"),
+    "verpakking": N_("verpakking, assemblage en industriële onderaanneming"),
+    "hout": N_("hout en meubelen"),
+    "metaal": N_("metaalbewerking"),
+    "logistiek": N_("logistiek, koerier en verhuis"),
+    "bouw": N_("bouw, renovatie en isolatie"),
+    "kringloop": N_("kringloop, recyclage en hergebruik"),
+    "fietsen": N_("fietsherstel en -verhuur"),
+    "administratie": N_("administratie, digitalisering en data-invoer"),
+    "horeca": N_("horeca en zaalverhuur"),
+    "landbouw": N_("land- en tuinbouw"),
+    "geschenken": N_("geschenken en relatiegeschenken"),
+    "energie": N_("energie en duurzaamheid"),
+    "zorg": N_("zorg, klusjes en buurtdiensten"),
+    "voedselhulp": N_("voedselhulp en voedselherverdeling"),
 }
 """The supplier guide's rubrics (code → Dutch name): what the catalogue is browsed by."""
 
@@ -107,9 +109,9 @@ class ChangeStatus(StrEnum):
 
 
 CHANGE_STATUSES: dict[ChangeStatus, str] = {
-    ChangeStatus.PENDING: "wacht op goedkeuring",
-    ChangeStatus.APPROVED: "goedgekeurd",
-    ChangeStatus.REFUSED: "geweigerd",
+    ChangeStatus.PENDING: N_("wacht op goedkeuring"),
+    ChangeStatus.APPROVED: N_("goedgekeurd"),
+    ChangeStatus.REFUSED: N_("geweigerd"),
 }
 
 
@@ -119,9 +121,9 @@ whether it counts as a social-economy enterprise, e.g. for grants' eligibility).
 coordinator as one change; the rest of the same edit applies at once."""
 
 CONSTRAINT_REASONS: dict[str, str] = {
-    "uq_organisations_tenant_number": "een organisatie met dit ondernemingsnummer is al geregistreerd",
-    "uq_staff_figures_year": "er zijn al personeelscijfers voor dit jaar",
-    "uq_organisation_changes_pending": "er wacht al een wijziging van deze organisatie op goedkeuring",
+    "uq_organisations_tenant_number": N_("een organisatie met dit ondernemingsnummer is al geregistreerd"),
+    "uq_staff_figures_year": N_("er zijn al personeelscijfers voor dit jaar"),
+    "uq_organisation_changes_pending": N_("er wacht al een wijziging van deze organisatie op goedkeuring"),
 }
 """The Dutch reason of each unique constraint, for the loser of a race (409)."""
 
@@ -165,12 +167,12 @@ def recognition_problems(recognitions: Sequence[RecognitionTerms]) -> list[tuple
     problems = []
     for index, r in enumerate(recognitions):
         if r.kind not in RECOGNITIONS:
-            problems.append((f"recognitions[{index}].kind", f"onbekende erkenning {r.kind!r}; geldig zijn: "
-                             + ", ".join(sorted(RECOGNITIONS))))
+            problems.append((f"recognitions[{index}].kind", _("onbekende erkenning %(kind)s; geldig zijn: %(valid)s")
+                             % {"kind": repr(r.kind), "valid": ", ".join(sorted(RECOGNITIONS))}))
         if r.valid_until is not None and r.valid_until < r.valid_from:
             problems.append((f"recognitions[{index}].valid_until",
-                             f"de erkenning eindigt ({r.valid_until.isoformat()}) vóór ze begint "
-                             f"({r.valid_from.isoformat()})"))
+                             _("de erkenning eindigt (%(end)s) vóór ze begint (%(start)s)")
+                             % {"end": r.valid_until.isoformat(), "start": r.valid_from.isoformat()}))
     return problems
 
 
@@ -180,13 +182,15 @@ def offering_problems(offerings: Sequence[tuple[str, str, str]]) -> list[tuple[s
     for index, (rubric, kind, description) in enumerate(offerings):
         if rubric not in RUBRICS:
             problems.append((f"offerings[{index}].rubric",
-                             f"onbekende rubriek {rubric!r}; geldig zijn: " + ", ".join(sorted(RUBRICS))))
+                             _("onbekende rubriek %(rubric)s; geldig zijn: %(valid)s")
+                             % {"rubric": repr(rubric), "valid": ", ".join(sorted(RUBRICS))}))
         if kind not in OFFERING_KINDS:
-            problems.append((f"offerings[{index}].kind", f"onbekende soort {kind!r}; geldig zijn: product, service"))
+            problems.append((f"offerings[{index}].kind",
+                             _("onbekende soort %(kind)s; geldig zijn: product, service") % {"kind": repr(kind)}))
         if not description.strip():
-            problems.append((f"offerings[{index}].description", "beschrijf het product of de dienst"))
+            problems.append((f"offerings[{index}].description", _("beschrijf het product of de dienst")))
         elif len(description) > 500:
-            problems.append((f"offerings[{index}].description", "de beschrijving is langer dan 500 tekens"))
+            problems.append((f"offerings[{index}].description", _("de beschrijving is langer dan 500 tekens")))
     return problems
 
 
@@ -196,16 +200,17 @@ def staff_problems(staff: Sequence[StaffTerms], this_year: int) -> list[tuple[st
     seen: set[int] = set()
     for index, s in enumerate(staff):
         if s.year in seen:
-            problems.append((f"staff[{index}].year", f"het jaar {s.year} staat er twee keer in"))
+            problems.append((f"staff[{index}].year", _("het jaar %(year)s staat er twee keer in") % {"year": s.year}))
         seen.add(s.year)
         if not 1990 <= s.year <= this_year + 1:
-            problems.append((f"staff[{index}].year", f"het jaar {s.year} ligt niet tussen 1990 en {this_year + 1}"))
+            problems.append((f"staff[{index}].year", _("het jaar %(year)s ligt niet tussen 1990 en %(last)s")
+                             % {"year": s.year, "last": this_year + 1}))
         for name, value in (("target_group_workers", s.target_group_workers),
                             ("supervising_staff", s.supervising_staff), ("fte", s.fte)):
             if value < 0:
-                problems.append((f"staff[{index}].{name}", "een personeelscijfer kan niet negatief zijn"))
+                problems.append((f"staff[{index}].{name}", _("een personeelscijfer kan niet negatief zijn")))
         if abs(s.fte) >= Decimal("10000000"):
-            problems.append((f"staff[{index}].fte", "het aantal VTE is te groot"))
+            problems.append((f"staff[{index}].fte", _("het aantal VTE is te groot")))
     return problems
 
 
@@ -214,8 +219,8 @@ def search_document(name: str, description: str, municipality_name: str,
     """What the catalogue's full-text search reads: the name, description, municipality, rubric names and
     offering descriptions ((rubric, description) pairs), one per line."""
     offerings = list(offerings)
-    rubrics = sorted({RUBRICS.get(rubric, rubric) for rubric, _ in offerings})
-    return "\n".join([name, description, municipality_name, *rubrics, *(d for _, d in offerings)])
+    rubrics = sorted({RUBRICS.get(rubric, rubric) for rubric, _description in offerings})
+    return "\n".join([name, description, municipality_name, *rubrics, *(d for _rubric, d in offerings)])
 
 
 def label_of(labels: Mapping[Any, str], key: str) -> str:

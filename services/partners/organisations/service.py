@@ -45,6 +45,7 @@ from shared import enterprise_number
 from shared.audit import record
 from shared.auth import Principal
 from shared.events.outbox import stage
+from shared.i18n import _
 from shared.ids import uuid7
 from shared.municipalities import Municipality, find, name_of, of_province
 from shared.portal.formats import BRUSSELS
@@ -104,14 +105,15 @@ class Checked:
 
 def _refuse(problems: list[tuple[str, str]]) -> None:
     if problems:
-        raise Invalid("; ".join(reason for _, reason in problems), field=problems[0][0],
+        raise Invalid("; ".join(reason for _field, reason in problems), field=problems[0][0],
                       errors=[{"key": f, "message": reason} for f, reason in problems])
 
 
 def municipality_problem(text: str) -> tuple[str, str] | None:
     if find(text) is None:
-        return ("municipality", f"{text.strip()!r} is geen Vlaamse gemeente; geef de naam of de NIS-code van een "
-                                "van de 285 Vlaamse gemeenten (bv. Gent of 44021)")
+        return ("municipality", _("%(municipality)s is geen Vlaamse gemeente; geef de naam of de NIS-code van een "
+                                  "van de 285 Vlaamse gemeenten (bv. Gent of 44021)")
+                % {"municipality": repr(text.strip())})
     return None
 
 
@@ -125,12 +127,13 @@ def check(*, name: str | None = None, kind: str | None = None, municipality: str
     if name is not None:
         checked.name = name.strip()
         if not checked.name:
-            problems.append(("name", "de naam is verplicht"))
+            problems.append(("name", _("de naam is verplicht")))
         elif len(checked.name) > 300:
-            problems.append(("name", "de naam is langer dan 300 tekens"))
+            problems.append(("name", _("de naam is langer dan 300 tekens")))
     if kind is not None:
         if kind not in rules.KINDS:
-            problems.append(("kind", f"onbekend soort organisatie {kind!r}; geldig zijn: " + ", ".join(rules.KINDS)))
+            problems.append(("kind", _("onbekend soort organisatie %(kind)s; geldig zijn: %(valid)s")
+                             % {"kind": repr(kind), "valid": ", ".join(rules.KINDS)}))
         checked.kind = kind
     if municipality is not None:
         if (problem := municipality_problem(municipality)) is not None:
@@ -139,13 +142,14 @@ def check(*, name: str | None = None, kind: str | None = None, municipality: str
     if contact is not None:
         postcode = contact.postcode.strip()
         if postcode and not (len(postcode) == 4 and postcode.isdigit()):
-            problems.append(("contact.postcode", f"{postcode!r} is geen Belgische postcode (vier cijfers)"))
+            problems.append(("contact.postcode", _("%(postcode)s is geen Belgische postcode (vier cijfers)")
+                             % {"postcode": repr(postcode)}))
         if contact.email.strip() and "@" not in contact.email:
-            problems.append(("contact.email", f"{contact.email!r} is geen e-mailadres"))
+            problems.append(("contact.email", _("%(email)s is geen e-mailadres") % {"email": repr(contact.email)}))
         for field, value, limit in (("street", contact.street, 200), ("email", contact.email, 200),
                                     ("phone", contact.phone, 40), ("website", contact.website, 300)):
             if len(value.strip()) > limit:
-                problems.append((f"contact.{field}", f"langer dan {limit} tekens"))
+                problems.append((f"contact.{field}", _("langer dan %(limit)s tekens") % {"limit": limit}))
         checked.contact = ContactIn(street=contact.street.strip(), postcode=postcode, email=contact.email.strip(),
                                     phone=contact.phone.strip(), website=contact.website.strip())
     if recognitions is not None:
@@ -218,7 +222,7 @@ async def _flush_versioned(session: AsyncSession) -> None:
     try:
         await session.flush()
     except StaleDataError as exc:
-        raise PreconditionFailed("de organisatie werd intussen door iemand anders gewijzigd; laad opnieuw") from exc
+        raise PreconditionFailed(_("de organisatie werd intussen door iemand anders gewijzigd; laad opnieuw")) from exc
 
 
 async def register(session: AsyncSession, principal: Principal, command: RegisterOrganisation) -> Organisation:
@@ -231,7 +235,8 @@ async def register(session: AsyncSession, principal: Principal, command: Registe
                     offerings=command.offerings, staff=command.staff)
     repository = OrganisationRepository(session, principal.tenant)
     if await repository.get_by_enterprise_number(number) is not None:
-        raise Conflict(f"organisatie {enterprise_number.formatted(number)} is al geregistreerd",
+        raise Conflict(_("organisatie %(number)s is al geregistreerd")
+                       % {"number": enterprise_number.formatted(number)},
                        field="enterprise_number")
     assert checked.name is not None and checked.kind is not None and checked.municipality is not None
     contact = checked.contact or ContactIn()
@@ -323,9 +328,9 @@ async def _own_or_coordinated(repository: OrganisationRepository, principal: Pri
                               organisation_id: uuid.UUID) -> Organisation:
     organisation = await repository.lock(organisation_id)
     if organisation is None:
-        raise NotFound("deze organisatie bestaat niet")
+        raise NotFound(_("deze organisatie bestaat niet"))
     if not principal.has_any(COORDINATING) and organisation.enterprise_number != principal.enterprise_number:
-        raise Forbidden("u kunt alleen de fiche van uw eigen organisatie wijzigen")
+        raise Forbidden(_("u kunt alleen de fiche van uw eigen organisatie wijzigen"))
     return organisation
 
 
@@ -337,7 +342,7 @@ async def update(session: AsyncSession, principal: Principal, organisation_id: u
     checked = check(**given)
     repository = OrganisationRepository(session, principal.tenant)
     organisation = await _own_or_coordinated(repository, principal, organisation_id)
-    check_version(organisation.version, expected, "de organisatie")
+    check_version(organisation.version, expected, _("de organisatie"))
     before = snapshot(organisation.kind, recognition_terms(organisation))
     waiting: dict[str, Any] | None = None
     if not principal.has_any(COORDINATING):
@@ -348,8 +353,8 @@ async def update(session: AsyncSession, principal: Principal, organisation_id: u
             waiting = proposed
         checked.kind = checked.recognitions = None
         if waiting is not None and await repository.pending_change_of(organisation.id) is not None:
-            raise Conflict("er wacht al een wijziging van uw erkenningen op goedkeuring; wacht op de beslissing "
-                           "van de coördinator voor u een nieuwe indient")
+            raise Conflict(_("er wacht al een wijziging van uw erkenningen op goedkeuring; wacht op de beslissing "
+                             "van de coördinator voor u een nieuwe indient"))
     changed = _apply_direct(organisation, checked)
     await _commit_changes(session, principal, organisation, changed, before)
     change = None
@@ -371,22 +376,23 @@ async def decide(session: AsyncSession, principal: Principal, change_id: uuid.UU
     against) or refuses (reasons required) a change waiting for approval."""
     reasons = reasons.strip()
     if not approve and not reasons:
-        raise Invalid("geef de redenen van de weigering", field="reasons")
+        raise Invalid(_("geef de redenen van de weigering"), field="reasons")
     repository = OrganisationRepository(session, principal.tenant)
     change = await repository.lock_change(change_id)
     if change is None:
-        raise NotFound("deze wijziging bestaat niet")
-    check_version(change.version, expected, "de wijziging")
+        raise NotFound(_("deze wijziging bestaat niet"))
+    check_version(change.version, expected, _("de wijziging"))
     if change.status != ChangeStatus.PENDING:
-        raise Conflict(f"deze wijziging is al {rules.CHANGE_STATUSES[change.status]}", status_now=change.status)
+        raise Conflict(_("deze wijziging is al %(status)s") % {"status": _(rules.CHANGE_STATUSES[change.status])},
+                       status_now=change.status)
     organisation = await repository.lock(change.organisation_id)
     assert organisation is not None  # the foreign key cascades
     actor = principal.username or principal.subject
     if approve:
         before = snapshot(organisation.kind, recognition_terms(organisation))
         if before != change.before:
-            raise Conflict("de erkenningen van deze organisatie werden intussen gewijzigd; de aanvraag geldt een "
-                           "vroegere toestand: weiger ze, en laat de partner ze opnieuw indienen")
+            raise Conflict(_("de erkenningen van deze organisatie werden intussen gewijzigd; de aanvraag geldt een "
+                             "vroegere toestand: weiger ze, en laat de partner ze opnieuw indienen"))
         kind, recognitions = terms_of_snapshot(change.after)
         changed = _apply_direct(organisation, Checked(kind=kind, recognitions=recognitions))
         await _commit_changes(session, principal, organisation, changed, before, change_id=change.id)
@@ -400,7 +406,7 @@ async def decide(session: AsyncSession, principal: Principal, change_id: uuid.UU
     try:
         await session.flush()
     except StaleDataError as exc:
-        raise PreconditionFailed("de wijziging werd intussen door iemand anders beslist; laad opnieuw") from exc
+        raise PreconditionFailed(_("de wijziging werd intussen door iemand anders beslist; laad opnieuw")) from exc
     await session.refresh(change)
     return change
 
@@ -410,9 +416,9 @@ async def decide(session: AsyncSession, principal: Principal, change_id: uuid.UU
 async def get(session: AsyncSession, principal: Principal, organisation_id: uuid.UUID) -> Organisation:
     organisation = await OrganisationRepository(session, principal.tenant).get(organisation_id)
     if organisation is None:
-        raise NotFound("deze organisatie bestaat niet")
+        raise NotFound(_("deze organisatie bestaat niet"))
     if not principal.has_any(READERS) and organisation.enterprise_number != principal.enterprise_number:
-        raise Forbidden("u kunt alleen de fiche van uw eigen organisatie zien")
+        raise Forbidden(_("u kunt alleen de fiche van uw eigen organisatie zien"))
     return organisation
 
 
@@ -441,22 +447,23 @@ async def own_organisation(session: AsyncSession, principal: Principal) -> Organ
 async def mine(session: AsyncSession, principal: Principal) -> Organisation:
     """The partner's own organisation, by the enterprise number in its token."""
     if not principal.enterprise_number:
-        raise NotFound("uw account is aan geen onderneming gekoppeld")
+        raise NotFound(_("uw account is aan geen onderneming gekoppeld"))
     organisation = await own_organisation(session, principal)
     if organisation is None:
-        raise NotFound(f"onderneming {enterprise_number.formatted(principal.enterprise_number)} staat nog niet in "
-                       "het register van deze provincie; vraag de coördinator ze te registreren")
+        raise NotFound(_("onderneming %(number)s staat nog niet in het register van deze provincie; vraag de "
+                         "coördinator ze te registreren")
+                       % {"number": enterprise_number.formatted(principal.enterprise_number)})
     return organisation
 
 
 async def get_change(session: AsyncSession, principal: Principal, change_id: uuid.UUID) -> OrganisationChange:
     change = await OrganisationRepository(session, principal.tenant).get_change(change_id)
     if change is None:
-        raise NotFound("deze wijziging bestaat niet")
+        raise NotFound(_("deze wijziging bestaat niet"))
     if not principal.has_any(COORDINATING):
         organisation = await OrganisationRepository(session, principal.tenant).get(change.organisation_id)
         if organisation is None or organisation.enterprise_number != principal.enterprise_number:
-            raise Forbidden("u kunt alleen de wijzigingen van uw eigen organisatie zien")
+            raise Forbidden(_("u kunt alleen de wijzigingen van uw eigen organisatie zien"))
     return change
 
 

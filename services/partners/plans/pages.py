@@ -27,10 +27,11 @@ from services.partners.plans import rules, service
 from services.partners.plans.routes import plan_out, summary_out
 from services.partners.plans.rules import ObjectiveLevel, PlanKind
 from services.partners.plans.schemas import ActionIn, DraftPlan, IndicatorIn, ObjectiveIn, PartyIn, PlanOut
-from services.partners.portal import COORDINATORS, PARTNERS, form_post, visitor
+from services.partners.portal import COORDINATORS, PARTNERS, form_post, translated, visitor
 from shared import enterprise_number
 from shared.audit import trails
 from shared.downloads import stored_file
+from shared.i18n import _
 from shared.municipalities import name_of
 from shared.portal import formats
 from shared.portal.forms import Form, reasons
@@ -101,13 +102,13 @@ async def new_plan(request: Request[Any, Any, Any]) -> Template:
 
 
 def read_day(form: Form, name: str) -> date | None:
-    raw = form.text(name, required="Geef een datum.")
+    raw = form.text(name, required=_("Geef een datum."))
     if not raw:
         return None
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        form.errors[name] = "Geef een datum als jjjj-mm-dd (bv. 2026-01-01)."
+        form.errors[name] = _("Geef een datum als jjjj-mm-dd (bv. 2026-01-01).")
         return None
 
 
@@ -125,10 +126,11 @@ async def read_parties(session: AsyncSession, who: Viewer, form: Form) -> list[P
             try:
                 found = await organisations.get_by_enterprise_number(enterprise_number.normalise(kbo))
             except ValueError as exc:
-                form.errors["parties"] = f"Lijn {number}: {exc}."
+                form.errors["parties"] = _("Lijn %(line)s: %(problem)s.") % {"line": number, "problem": exc}
                 continue
             if found is None:
-                form.errors["parties"] = f"Lijn {number}: ondernemingsnummer {kbo} is niet geregistreerd."
+                form.errors["parties"] = (_("Lijn %(line)s: ondernemingsnummer %(number)s is niet geregistreerd.")
+                                          % {"line": number, "number": kbo})
                 continue
             organisation_id = found.id
         parties.append(PartyIn(name=name, role=role, organisation_id=organisation_id))
@@ -139,7 +141,7 @@ async def read_parties(session: AsyncSession, who: Viewer, form: Form) -> list[P
 async def create_plan(request: Request[Any, Any, Any], session: AsyncSession,
                       data: FormData) -> Template | Redirect:
     who, form = form_post(request, data, COORDINATORS)
-    title = form.text("title", required="Geef de titel van het plan.", max_length=300)
+    title = form.text("title", required=_("Geef de titel van het plan."), max_length=300)
     starts_on, ends_on = read_day(form, "starts_on"), read_day(form, "ends_on")
     parties = await read_parties(session, who, form)
     municipalities = [m.strip() for m in form.text("municipalities").replace("\n", ",").split(",") if m.strip()]
@@ -152,7 +154,7 @@ async def create_plan(request: Request[Any, Any, Any], session: AsyncSession,
         except Problem as exc:
             form.refuse_problem(exc, PLAN_FIELDS)
         else:
-            who.flash("Het plan is aangemaakt als ontwerp.")
+            who.flash(_("Het plan is aangemaakt als ontwerp."))
             return who.redirect(f"{BASE}/{plan.id}")
     return new_plan_page(who, form, status_code=422)
 
@@ -169,11 +171,11 @@ def shown_value(name: str, value: Any) -> str:
     if value is None or value == "":
         return "—"
     if name == "status" and value in rules.STATUSES:
-        return rules.STATUSES[value]
+        return _(rules.STATUSES[value])
     if name == "kind" and value in rules.PLAN_KINDS:
-        return rules.PLAN_KINDS[value]
+        return _(rules.PLAN_KINDS[value])
     if name == "feed":
-        return "geteld" if value == rules.Feed.COUNTED else "ingevoerd"
+        return _("geteld") if value == rules.Feed.COUNTED else _("ingevoerd")
     if name == "municipalities" and isinstance(value, list):
         return ", ".join(name_of(str(code)) for code in value) or "—"
     if name == "parties" and isinstance(value, list):
@@ -184,7 +186,7 @@ def shown_value(name: str, value: Any) -> str:
 
 
 def shown_values(values: dict[str, Any] | None) -> list[tuple[str, str]]:
-    return [(field_label(k), shown_value(k, v)) for k, v in (values or {}).items() if k not in HIDDEN_IN_TRAIL]
+    return [(_(field_label(k)), shown_value(k, v)) for k, v in (values or {}).items() if k not in HIDDEN_IN_TRAIL]
 
 
 async def plan_context(session: AsyncSession, who: Viewer, plan_id: uuid.UUID) -> dict[str, Any]:
@@ -195,14 +197,15 @@ async def plan_context(session: AsyncSession, who: Viewer, plan_id: uuid.UUID) -
     context: dict[str, Any] = {
         "plan": plan, "years": list(rules.years_of(plan.starts_on.year, plan.ends_on.year)),
         "strategic": [o for o in plan.objectives if o.level == ObjectiveLevel.STRATEGIC],
-        "statuses": rules.STATUSES, "document_kinds": rules.DOCUMENT_KINDS, "rule_options": RULE_OPTIONS,
-        "levels": rules.OBJECTIVE_LEVELS, "ended": plan.status == rules.PlanStatus.ENDED,
+        "statuses": translated(rules.STATUSES), "document_kinds": translated(rules.DOCUMENT_KINDS),
+        "rule_options": RULE_OPTIONS, "levels": translated(rules.OBJECTIVE_LEVELS),
+        "ended": plan.status == rules.PlanStatus.ENDED,
     }
     if who.holds(*COORDINATORS):
         entries = await trails(session, who.tenant, [("plan", plan.id),
                                                      *(("indicator", i.id) for i in framework.indicators)])
         names = {str(i.id): i.name for i in framework.indicators}
-        context["trail"] = [{"entry": e, "label": action_label(e.action), "about": names.get(e.entity_id, ""),
+        context["trail"] = [{"entry": e, "label": _(action_label(e.action)), "about": names.get(e.entity_id, ""),
                              "before": shown_values(e.before), "after": shown_values(e.after)} for e in entries]
     return context
 
@@ -233,8 +236,8 @@ async def move(request: Request[Any, Any, Any], session: AsyncSession, plan_id: 
             moved = await service.change_status(session, who.person, plan_id, to, form.text("reasons"),
                                                 form.version())
     except Problem as exc:
-        return await refused(session, who, plan_id, "De status kon niet veranderen:", exc)
-    who.flash(f"Het plan is nu {rules.STATUSES[moved.status]}.")
+        return await refused(session, who, plan_id, _("De status kon niet veranderen:"), exc)
+    who.flash(_("Het plan is nu %(status)s.") % {"status": _(rules.STATUSES[moved.status])})
     return who.redirect(f"{BASE}/{plan_id}")
 
 
@@ -245,19 +248,19 @@ async def upload_document(request: Request[Any, Any, Any], session: AsyncSession
     upload = data.get("file")
     try:
         if not isinstance(upload, UploadFile) or not upload.filename:
-            return await plan_page(session, who, plan_id, ["Het document werd niet opgeladen:",
-                                                           "Kies een bestand om op te laden."], 422)
+            return await plan_page(session, who, plan_id, [_("Het document werd niet opgeladen:"),
+                                                           _("Kies een bestand om op te laden.")], 422)
         try:
             await service.upload_document(
                 lambda: runtime.db.transaction(who.tenant), who.person, store, plan_id,
                 kind=form.values.get("kind", ""), filename=upload.filename, content_type=upload.content_type,
                 chunks=upload_chunks(upload))
         except Problem as exc:
-            return await refused(session, who, plan_id, "Het document werd niet opgeladen:", exc)
+            return await refused(session, who, plan_id, _("Het document werd niet opgeladen:"), exc)
     finally:
         if isinstance(upload, UploadFile):
             await upload.close()
-    who.flash(f"‘{upload.filename}’ is opgeladen.")
+    who.flash(_("‘%(file)s’ is opgeladen.") % {"file": upload.filename})
     return who.redirect(f"{BASE}/{plan_id}#documenten")
 
 
@@ -288,8 +291,8 @@ async def add_objective(request: Request[Any, Any, Any], session: AsyncSession, 
                 title=form.text("title"), code=form.text("code") or None, level=form.text("level") or None,
                 parent_id=parent, remarks=form.text("remarks")))
     except Problem as exc:
-        return await refused(session, who, plan_id, "De doelstelling werd niet toegevoegd:", exc)
-    who.flash(f"Doelstelling {objective.code} is toegevoegd.")
+        return await refused(session, who, plan_id, _("De doelstelling werd niet toegevoegd:"), exc)
+    who.flash(_("Doelstelling %(code)s is toegevoegd.") % {"code": objective.code})
     return who.redirect(f"{BASE}/{plan_id}#kader")
 
 
@@ -302,8 +305,8 @@ async def add_action(request: Request[Any, Any, Any], session: AsyncSession, pla
             action = await service.add_action(session, who.person, objective_id, ActionIn(
                 title=form.text("title"), code=form.text("code") or None))
     except Problem as exc:
-        return await refused(session, who, plan_id, "De actie werd niet toegevoegd:", exc)
-    who.flash(f"Actie {action.code} is toegevoegd.")
+        return await refused(session, who, plan_id, _("De actie werd niet toegevoegd:"), exc)
+    who.flash(_("Actie %(code)s is toegevoegd.") % {"code": action.code})
     return who.redirect(f"{BASE}/{plan_id}#actie-{action.id}")
 
 
@@ -314,7 +317,7 @@ def read_decimal(form: Form, name: str, label: str) -> Decimal | None:
     try:
         return Decimal(raw)
     except InvalidOperation:
-        form.errors[name] = f"{label}: geef een getal (bv. 12,5)."
+        form.errors[name] = _("%(label)s: geef een getal (bv. 12,5).") % {"label": label}
         return None
 
 
@@ -322,9 +325,9 @@ def read_decimal(form: Form, name: str, label: str) -> Decimal | None:
 async def add_indicator(request: Request[Any, Any, Any], session: AsyncSession, plan_id: uuid.UUID,
                         action_id: uuid.UUID, data: FormData) -> Template | Redirect:
     who, form = form_post(request, data, COORDINATORS)
-    baseline = read_decimal(form, "baseline", "Nulmeting")
+    baseline = read_decimal(form, "baseline", _("Nulmeting"))
     if not form.ok:
-        return await plan_page(session, who, plan_id, ["De indicator werd niet toegevoegd:",
+        return await plan_page(session, who, plan_id, [_("De indicator werd niet toegevoegd:"),
                                                        *form.errors.values()], 422)
     feed = form.values.get("feed") or "entered"
     try:
@@ -333,8 +336,8 @@ async def add_indicator(request: Request[Any, Any, Any], session: AsyncSession, 
                 name=form.text("name"), unit=form.text("unit"), baseline=baseline, feed=feed,
                 rule=(form.text("rule") or None) if feed == "counted" else None))
     except Problem as exc:
-        return await refused(session, who, plan_id, "De indicator werd niet toegevoegd:", exc)
-    who.flash(f"Indicator ‘{indicator.name}’ is toegevoegd.")
+        return await refused(session, who, plan_id, _("De indicator werd niet toegevoegd:"), exc)
+    who.flash(_("Indicator ‘%(indicator)s’ is toegevoegd.") % {"indicator": indicator.name})
     return who.redirect(f"{BASE}/{plan_id}#indicator-{indicator.id}")
 
 
@@ -342,18 +345,18 @@ async def add_indicator(request: Request[Any, Any, Any], session: AsyncSession, 
 async def set_target(request: Request[Any, Any, Any], session: AsyncSession, plan_id: uuid.UUID,
                      indicator_id: uuid.UUID, data: FormData) -> Template | Redirect:
     who, form = form_post(request, data, COORDINATORS)
-    value = read_decimal(form, "value", "Streefwaarde")
+    value = read_decimal(form, "value", _("Streefwaarde"))
     year = form.text("year")
     if value is None or not year.isdigit():
-        return await plan_page(session, who, plan_id, ["De streefwaarde werd niet vastgelegd:",
-                                                       *(form.errors.values() or ["Geef een jaar en een getal."])],
+        return await plan_page(session, who, plan_id, [_("De streefwaarde werd niet vastgelegd:"),
+                                                       *(form.errors.values() or [_("Geef een jaar en een getal.")])],
                                422)
     try:
         async with undone_on_refusal(session):
             await service.set_target(session, who.person, indicator_id, int(year), value, form.version())
     except Problem as exc:
-        return await refused(session, who, plan_id, "De streefwaarde werd niet vastgelegd:", exc)
-    who.flash(f"De streefwaarde voor {year} is vastgelegd.")
+        return await refused(session, who, plan_id, _("De streefwaarde werd niet vastgelegd:"), exc)
+    who.flash(_("De streefwaarde voor %(year)s is vastgelegd.") % {"year": year})
     return who.redirect(f"{BASE}/{plan_id}#indicator-{indicator_id}")
 
 

@@ -39,6 +39,7 @@ from services.partners.plans.schemas import (
 from shared import idempotency
 from shared.auth import Principal, require_roles
 from shared.downloads import stored_file
+from shared.i18n import N_, _
 from shared.municipalities import name_of
 from shared.problems import BadRequest
 from shared.service_app import Runtime
@@ -66,7 +67,7 @@ def indicator_out(indicator: Indicator, targets: Sequence[Target]) -> IndicatorO
     return IndicatorOut(
         id=indicator.id, plan_id=indicator.plan_id, action_id=indicator.action_id, name=indicator.name,
         unit=indicator.unit, baseline=indicator.baseline, feed=indicator.feed,
-        feed_label="geteld" if indicator.feed == rules.Feed.COUNTED else "ingevoerd", rule=indicator.rule,
+        feed_label=N_("geteld") if indicator.feed == rules.Feed.COUNTED else N_("ingevoerd"), rule=indicator.rule,
         rule_label=rules.COUNTING_RULES[rule] if rule else None, position=indicator.position,
         targets=[TargetOut(year=t.year, value=t.value) for t in targets], version=indicator.version)
 
@@ -118,7 +119,7 @@ def after_cursor(cursor: str | None) -> uuid.UUID | None:
     try:
         return uuid.UUID(cursor) if cursor else None
     except ValueError as exc:
-        raise BadRequest("ongeldige cursor") from exc
+        raise BadRequest(_("ongeldige cursor")) from exc
 
 
 class PlanController(Controller):

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from shared.i18n import N_, _
+
 
 class PlanKind(StrEnum):
     AGREEMENT = "agreement"
@@ -15,8 +17,8 @@ class PlanKind(StrEnum):
 
 
 PLAN_KINDS: dict[PlanKind, str] = {
-    PlanKind.AGREEMENT: "samenwerkingsovereenkomst",
-    PlanKind.MULTI_YEAR_PLAN: "meerjarenplan",
+    PlanKind.AGREEMENT: N_("samenwerkingsovereenkomst"),
+    PlanKind.MULTI_YEAR_PLAN: N_("meerjarenplan"),
 }
 
 
@@ -29,11 +31,11 @@ class PlanStatus(StrEnum):
 
 
 STATUSES: dict[PlanStatus, str] = {
-    PlanStatus.DRAFT: "ontwerp",
-    PlanStatus.NEGOTIATING: "in onderhandeling",
-    PlanStatus.SIGNED: "ondertekend",
-    PlanStatus.ACTIVE: "lopend",
-    PlanStatus.ENDED: "beëindigd",
+    PlanStatus.DRAFT: N_("ontwerp"),
+    PlanStatus.NEGOTIATING: N_("in onderhandeling"),
+    PlanStatus.SIGNED: N_("ondertekend"),
+    PlanStatus.ACTIVE: N_("lopend"),
+    PlanStatus.ENDED: N_("beëindigd"),
 }
 
 TRANSITIONS: dict[PlanStatus, frozenset[PlanStatus]] = {
@@ -56,9 +58,9 @@ class ObjectiveLevel(StrEnum):
 
 
 OBJECTIVE_LEVELS: dict[ObjectiveLevel, str] = {
-    ObjectiveLevel.POLICY: "beleidsdoelstelling",
-    ObjectiveLevel.STRATEGIC: "strategische doelstelling",
-    ObjectiveLevel.OPERATIONAL: "operationele doelstelling",
+    ObjectiveLevel.POLICY: N_("beleidsdoelstelling"),
+    ObjectiveLevel.STRATEGIC: N_("strategische doelstelling"),
+    ObjectiveLevel.OPERATIONAL: N_("operationele doelstelling"),
 }
 
 
@@ -81,19 +83,19 @@ class CountingRule(StrEnum):
 
 COUNTING_RULES: dict[CountingRule, str] = {
     CountingRule.GRANTS_PROJECTS_AWARDED:
-        "aantal toegekende projectsubsidies aan organisaties in de gemeenten van de overeenkomst",
+        N_("aantal toegekende projectsubsidies aan organisaties in de gemeenten van de overeenkomst"),
     CountingRule.GRANTS_AMOUNT_AWARDED:
-        "toegekend subsidiebedrag (euro) aan organisaties in de gemeenten van de overeenkomst",
+        N_("toegekend subsidiebedrag (euro) aan organisaties in de gemeenten van de overeenkomst"),
     CountingRule.GRANTS_AMOUNT_PAID:
-        "uitbetaald subsidiebedrag (euro) aan organisaties in de gemeenten van de overeenkomst",
+        N_("uitbetaald subsidiebedrag (euro) aan organisaties in de gemeenten van de overeenkomst"),
     CountingRule.FOOD_TONNES_DELIVERED:
-        "ton voedsel geleverd aan voedselhulporganisaties in de gemeenten van de overeenkomst",
+        N_("ton voedsel geleverd aan voedselhulporganisaties in de gemeenten van de overeenkomst"),
     CountingRule.FOOD_ORGANISATIONS_SERVED:
-        "aantal voedselhulporganisaties beleverd in de gemeenten van de overeenkomst",
+        N_("aantal voedselhulporganisaties beleverd in de gemeenten van de overeenkomst"),
     CountingRule.FOOD_PEOPLE_REACHED:
-        "aantal mensen bereikt via de beleverde voedselhulporganisaties",
+        N_("aantal mensen bereikt via de beleverde voedselhulporganisaties"),
     CountingRule.FOOD_CO2_AVOIDED:
-        "vermeden uitstoot (ton CO2-equivalent) van het geleverde voedsel",
+        N_("vermeden uitstoot (ton CO2-equivalent) van het geleverde voedsel"),
 }
 """Each rule and what it counts, as the coordinator reads it; facts/counting.py computes them."""
 
@@ -109,7 +111,7 @@ OPEN_TERMS = frozenset({PlanStatus.DRAFT, PlanStatus.NEGOTIATING})
 """While a plan is in these, its parties, period and municipalities may still change: once signed they are what
 was signed."""
 
-DOCUMENT_KINDS: dict[str, str] = {"signed": "ondertekende overeenkomst", "annex": "bijlage"}
+DOCUMENT_KINDS: dict[str, str] = {"signed": N_("ondertekende overeenkomst"), "annex": N_("bijlage")}
 SIGNED_DOCUMENT = "signed"
 
 
@@ -132,10 +134,10 @@ def transition_problem(current: PlanStatus, target: PlanStatus) -> str | None:
     if target in TRANSITIONS[current]:
         return None
     moves = allowed_moves(current)
-    allowed = (" of ".join(f"'{STATUSES[m]}'" for m in moves) if moves
-               else "geen enkele andere status (een beëindigd plan is afgesloten)")
-    return (f"een plan dat {STATUSES[current]} is kan niet naar '{STATUSES[target]}'; "
-            f"toegelaten is: {allowed}")
+    allowed = (_(" of ").join(f"'{_(STATUSES[m])}'" for m in moves) if moves
+               else _("geen enkele andere status (een beëindigd plan is afgesloten)"))
+    return (_("een plan dat %(current)s is kan niet naar '%(target)s'; toegelaten is: %(allowed)s")
+            % {"current": _(STATUSES[current]), "target": _(STATUSES[target]), "allowed": allowed})
 
 
 def check_objective_level(kind: PlanKind, level: ObjectiveLevel, parent_level: ObjectiveLevel | None) -> None:
@@ -144,17 +146,19 @@ def check_objective_level(kind: PlanKind, level: ObjectiveLevel, parent_level: O
     if kind == PlanKind.AGREEMENT:
         if level != ObjectiveLevel.POLICY:
             raise ObjectiveLevelError(
-                f"een samenwerkingsovereenkomst heeft alleen beleidsdoelstellingen, geen {OBJECTIVE_LEVELS[level]}")
+                _("een samenwerkingsovereenkomst heeft alleen beleidsdoelstellingen, geen %(level)s")
+                % {"level": _(OBJECTIVE_LEVELS[level])})
         if parent_level is not None:
-            raise ObjectiveLevelError("een beleidsdoelstelling staat niet onder een andere doelstelling")
+            raise ObjectiveLevelError(_("een beleidsdoelstelling staat niet onder een andere doelstelling"))
         return
     if level == ObjectiveLevel.POLICY:
-        raise ObjectiveLevelError("een meerjarenplan heeft strategische en operationele doelstellingen, "
-                                  "geen beleidsdoelstellingen")
+        raise ObjectiveLevelError(_("een meerjarenplan heeft strategische en operationele doelstellingen, "
+                                    "geen beleidsdoelstellingen"))
     if level == ObjectiveLevel.STRATEGIC and parent_level is not None:
-        raise ObjectiveLevelError("een strategische doelstelling staat bovenaan, niet onder een andere doelstelling")
+        raise ObjectiveLevelError(_("een strategische doelstelling staat bovenaan, niet onder een andere "
+                                    "doelstelling"))
     if level == ObjectiveLevel.OPERATIONAL and parent_level != ObjectiveLevel.STRATEGIC:
-        raise ObjectiveLevelError("een operationele doelstelling staat onder een strategische doelstelling")
+        raise ObjectiveLevelError(_("een operationele doelstelling staat onder een strategische doelstelling"))
 
 
 def default_level(kind: PlanKind, has_parent: bool) -> ObjectiveLevel:
@@ -173,17 +177,17 @@ def check_feed(feed: Feed, rule: str | None) -> CountingRule | None:
     """The counting rule an indicator keeps: required (and known) when it is counted, absent when entered."""
     if feed == Feed.ENTERED:
         if rule:
-            raise IndicatorFeedError("een ingevoerde indicator heeft geen telregel; kies 'geteld' om een telregel "
-                                     "te gebruiken")
+            raise IndicatorFeedError(_("een ingevoerde indicator heeft geen telregel; kies 'geteld' om een telregel "
+                                       "te gebruiken"))
         return None
     if not rule:
-        raise IndicatorFeedError("een getelde indicator heeft een telregel nodig: "
-                                 + ", ".join(f"{r.value} ({label})" for r, label in COUNTING_RULES.items()))
+        listed = ", ".join(f"{r.value} ({_(label)})" for r, label in COUNTING_RULES.items())
+        raise IndicatorFeedError(_("een getelde indicator heeft een telregel nodig: %(rules)s") % {"rules": listed})
     try:
         return CountingRule(rule)
     except ValueError:
-        raise IndicatorFeedError(f"onbekende telregel {rule!r}; kies uit "
-                                 + ", ".join(r.value for r in CountingRule)) from None
+        raise IndicatorFeedError(_("onbekende telregel %(rule)s; kies uit %(rules)s")
+                                 % {"rule": repr(rule), "rules": ", ".join(r.value for r in CountingRule)}) from None
 
 
 def years_of(starts_on_year: int, ends_on_year: int) -> range:
@@ -194,8 +198,8 @@ def years_of(starts_on_year: int, ends_on_year: int) -> range:
 def year_problem(year: int, starts_on_year: int, ends_on_year: int) -> str | None:
     if year in years_of(starts_on_year, ends_on_year):
         return None
-    return (f"{year} valt buiten de looptijd van het plan ({starts_on_year}–{ends_on_year}); een streefwaarde "
-            "hoort bij een jaar binnen de looptijd")
+    return (_("%(year)s valt buiten de looptijd van het plan (%(start)s–%(end)s); een streefwaarde hoort bij een "
+              "jaar binnen de looptijd") % {"year": year, "start": starts_on_year, "end": ends_on_year})
 
 
 def child_code(parent_code: str | None, position: int) -> str:
@@ -204,8 +208,8 @@ def child_code(parent_code: str | None, position: int) -> str:
 
 
 CONSTRAINT_REASONS: dict[str, str] = {
-    "uq_targets_indicator_year": "voor dit jaar werd intussen al een streefwaarde vastgelegd; laad opnieuw",
-    "ck_plans_period": "de einddatum van een plan ligt niet vóór de begindatum",
-    "ck_indicators_feed_rule": "een getelde indicator heeft een telregel, een ingevoerde geen",
+    "uq_targets_indicator_year": N_("voor dit jaar werd intussen al een streefwaarde vastgelegd; laad opnieuw"),
+    "ck_plans_period": N_("de einddatum van een plan ligt niet vóór de begindatum"),
+    "ck_indicators_feed_rule": N_("een getelde indicator heeft een telregel, een ingevoerde geen"),
 }
 """The Dutch reason for each constraint of the plans' tables, for a write the database refused (app.py)."""

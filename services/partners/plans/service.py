@@ -41,13 +41,14 @@ from shared.audit import record
 from shared.auth import Principal
 from shared.db import UnitOfWork
 from shared.events.outbox import stage
+from shared.i18n import N_, _
 from shared.ids import uuid7
 from shared.municipalities import find as find_municipality
 from shared.problems import Conflict, Forbidden, Invalid, NotFound, PreconditionFailed
 from shared.storage import DOCUMENTS, ObjectStore, ObjectStream
 from shared.versioning import check_version
 
-NOT_FOUND = "dit plan bestaat niet (of u hebt er geen toegang toe)"
+NOT_FOUND = N_("dit plan bestaat niet (of u hebt er geen toegang toe)")
 
 log = logging.getLogger("regie.partners.plans")
 
@@ -69,11 +70,11 @@ async def get_readable(session: AsyncSession, principal: Principal, plan_id: uui
     repository = PlanRepository(session, principal.tenant)
     plan = await repository.get(plan_id)
     if plan is None:
-        raise NotFound(NOT_FOUND)
+        raise NotFound(_(NOT_FOUND))
     if not reads_every_plan(principal):
         organisation = await organisation_of(session, principal)
         if organisation is None or not await repository.is_party(plan.id, organisation):
-            raise NotFound(NOT_FOUND)
+            raise NotFound(_(NOT_FOUND))
     return plan
 
 
@@ -86,14 +87,16 @@ async def page(session: AsyncSession, principal: Principal, *, status: str | Non
                municipality: str | None, after: uuid.UUID | None, limit: int) -> list[Plan]:
     """A page of the plans the principal may read (limit + 1 rows: the caller sees whether more follow)."""
     if status is not None and status not in rules.STATUSES:
-        raise Invalid(f"onbekende status {status!r}", field="status", allowed=list(PlanStatus))
+        raise Invalid(_("onbekende status %(status)s") % {"status": repr(status)}, field="status",
+                      allowed=list(PlanStatus))
     if kind is not None and kind not in rules.PLAN_KINDS:
-        raise Invalid(f"onbekende soort plan {kind!r}", field="kind", allowed=list(PlanKind))
+        raise Invalid(_("onbekende soort plan %(kind)s") % {"kind": repr(kind)}, field="kind", allowed=list(PlanKind))
     code = None
     if municipality is not None:
         found = find_municipality(municipality)
         if found is None:
-            raise Invalid(f"onbekende gemeente {municipality!r}", field="municipality")
+            raise Invalid(_("onbekende gemeente %(municipality)s") % {"municipality": repr(municipality)},
+                              field="municipality")
         code = found.code
     organisation = None
     if not reads_every_plan(principal):
@@ -113,8 +116,8 @@ def municipality_codes(texts: Sequence[str]) -> list[str]:
     for position, text in enumerate(texts):
         found = find_municipality(text)
         if found is None:
-            raise Invalid(f"onbekende gemeente {text!r}: geef een Vlaamse gemeente (naam of NIS-code)",
-                          field=f"municipalities[{position}]")
+            raise Invalid(_("onbekende gemeente %(municipality)s: geef een Vlaamse gemeente (naam of NIS-code)")
+                          % {"municipality": repr(text)}, field=f"municipalities[{position}]")
         if found.code not in codes:
             codes.append(found.code)
     return codes
@@ -129,12 +132,13 @@ async def _parties(session: AsyncSession, tenant: str, plan_id: uuid.UUID,
         if party.organisation_id is not None:
             organisation = await organisations.get(party.organisation_id)
             if organisation is None:
-                raise Invalid(f"partij {position}: organisatie {party.organisation_id} is niet geregistreerd in "
-                              "deze provincie", field=f"parties[{position - 1}].organisation_id")
+                raise Invalid(_("partij %(position)s: organisatie %(organisation)s is niet geregistreerd in deze "
+                                "provincie") % {"position": position, "organisation": party.organisation_id},
+                              field=f"parties[{position - 1}].organisation_id")
             name = name or organisation.name
         if not name:
-            raise Invalid(f"partij {position}: geef een naam of een geregistreerde organisatie",
-                          field=f"parties[{position - 1}].name")
+            raise Invalid(_("partij %(position)s: geef een naam of een geregistreerde organisatie")
+                          % {"position": position}, field=f"parties[{position - 1}].name")
         rows.append(PlanParty(id=uuid7(), tenant=tenant, plan_id=plan_id, organisation_id=party.organisation_id,
                               name=name[:300], role=party.role.strip()[:120], position=position))
     return rows
@@ -142,22 +146,23 @@ async def _parties(session: AsyncSession, tenant: str, plan_id: uuid.UUID,
 
 def _check_period(starts_on: date, ends_on: date) -> None:
     if ends_on < starts_on:
-        raise Invalid("de einddatum ligt vóór de begindatum", field="ends_on")
+        raise Invalid(_("de einddatum ligt vóór de begindatum"), field="ends_on")
 
 
 def _title(text: str) -> str:
     title = text.strip()
     if not title:
-        raise Invalid("de titel is verplicht", field="title")
+        raise Invalid(_("de titel is verplicht"), field="title")
     if len(title) > 300:
-        raise Invalid("de titel is langer dan 300 tekens", field="title")
+        raise Invalid(_("de titel is langer dan 300 tekens"), field="title")
     return title
 
 
 async def create(session: AsyncSession, principal: Principal, command: DraftPlan) -> Plan:
     if command.kind not in rules.PLAN_KINDS:
-        raise Invalid(f"onbekende soort plan {command.kind!r}: 'agreement' (samenwerkingsovereenkomst) of "
-                      "'multi-year-plan' (meerjarenplan)", field="kind", allowed=list(PlanKind))
+        raise Invalid(_("onbekende soort plan %(kind)s: 'agreement' (samenwerkingsovereenkomst) of "
+                        "'multi-year-plan' (meerjarenplan)") % {"kind": repr(command.kind)}, field="kind",
+                      allowed=list(PlanKind))
     _check_period(command.starts_on, command.ends_on)
     plan = Plan(id=uuid7(), tenant=principal.tenant, kind=PlanKind(command.kind), title=_title(command.title),
                 summary=command.summary.strip(), status=PlanStatus.DRAFT, starts_on=command.starts_on,
@@ -180,32 +185,35 @@ async def create(session: AsyncSession, principal: Principal, command: DraftPlan
 async def _locked(session: AsyncSession, principal: Principal, plan_id: uuid.UUID) -> Plan:
     plan = await PlanRepository(session, principal.tenant).lock(plan_id)
     if plan is None:
-        raise NotFound(NOT_FOUND)
+        raise NotFound(_(NOT_FOUND))
     return plan
 
 
 def _not_ended(plan: Plan, what: str) -> None:
     if plan.status == PlanStatus.ENDED:
-        raise Conflict(f"het plan is {rules.STATUSES[plan.status]}: {what} kan niet meer", status_now=plan.status)
+        raise Conflict(_("het plan is %(status)s: %(what)s kan niet meer")
+                       % {"status": _(rules.STATUSES[plan.status]), "what": what}, status_now=plan.status)
 
 
 async def _flush_versioned(session: AsyncSession, what: str) -> None:
     try:
         await session.flush()
     except StaleDataError as exc:
-        raise PreconditionFailed(f"{what} werd intussen door iemand anders gewijzigd; laad opnieuw") from exc
+        raise PreconditionFailed(_("%(what)s werd intussen door iemand anders gewijzigd; laad opnieuw")
+                                 % {"what": what}) from exc
 
 
 async def update(session: AsyncSession, principal: Principal, plan_id: uuid.UUID, changes: PlanChanges,
                  expected: int | None) -> Plan:
     plan = await _locked(session, principal, plan_id)
-    check_version(plan.version, expected, "het plan")
-    _not_ended(plan, "wijzigen")
+    check_version(plan.version, expected, _("het plan"))
+    _not_ended(plan, _("wijzigen"))
     terms_changed = [name for name in ("starts_on", "ends_on", "municipalities", "parties")
                      if getattr(changes, name) is not msgspec.UNSET]
     if terms_changed and plan.status not in rules.OPEN_TERMS:
-        raise Conflict(f"het plan is {rules.STATUSES[plan.status]}: partijen, looptijd en gemeenten liggen vast "
-                       "zodra het ondertekend is", status_now=plan.status, fields=terms_changed)
+        raise Conflict(_("het plan is %(status)s: partijen, looptijd en gemeenten liggen vast zodra het ondertekend "
+                         "is") % {"status": _(rules.STATUSES[plan.status])}, status_now=plan.status,
+                       fields=terms_changed)
     repository = PlanRepository(session, principal.tenant)
     before = _terms(plan, await repository.parties_of(plan.id))
     if changes.title is not msgspec.UNSET:
@@ -219,8 +227,9 @@ async def update(session: AsyncSession, principal: Principal, plan_id: uuid.UUID
         targets = (await repository.framework(plan.id)).targets
         outside = sorted({t.year for t in targets} - set(rules.years_of(starts_on.year, ends_on.year)))
         if outside:
-            raise Invalid(f"er zijn streefwaarden voor {', '.join(map(str, outside))}, buiten de nieuwe looptijd "
-                          f"({starts_on.year}–{ends_on.year}); pas die eerst aan", field="starts_on")
+            raise Invalid(_("er zijn streefwaarden voor %(years)s, buiten de nieuwe looptijd (%(start)s–%(end)s); "
+                            "pas die eerst aan") % {"years": ", ".join(map(str, outside)), "start": starts_on.year,
+                                                    "end": ends_on.year}, field="starts_on")
         plan.starts_on, plan.ends_on = starts_on, ends_on
     if changes.municipalities is not msgspec.UNSET:
         plan.municipalities = municipality_codes(changes.municipalities)
@@ -232,7 +241,7 @@ async def update(session: AsyncSession, principal: Principal, plan_id: uuid.UUID
         await session.flush()
         repository.add(*parties)
     flag_modified(plan, "title")  # a new version even when only the parties changed
-    await _flush_versioned(session, "het plan")
+    await _flush_versioned(session, _("het plan"))
     after = _terms(plan, parties if parties is not None else await repository.parties_of(plan.id))
     changed = {k for k in after if after[k] != before[k]}
     if changed:
@@ -258,16 +267,17 @@ async def change_status(session: AsyncSession, principal: Principal, plan_id: uu
     try:
         target = PlanStatus(to)
     except ValueError:
-        raise Invalid(f"onbekende status {to!r}", field="to", allowed=list(PlanStatus)) from None
+        raise Invalid(_("onbekende status %(status)s") % {"status": repr(to)}, field="to",
+                      allowed=list(PlanStatus)) from None
     plan = await _locked(session, principal, plan_id)
-    check_version(plan.version, expected, "het plan")
+    check_version(plan.version, expected, _("het plan"))
     problem = rules.transition_problem(plan.status, target)
     if problem is not None:
         raise Conflict(problem, status_now=plan.status, allowed=[m.value for m in rules.allowed_moves(plan.status)])
     repository = PlanRepository(session, principal.tenant)
     if target == PlanStatus.SIGNED and not await repository.has_signed_document(plan.id):
-        raise Conflict("een plan wordt pas ondertekend met minstens één ondertekend document: laad eerst de "
-                       "ondertekende overeenkomst op (soort 'signed')", status_now=plan.status)
+        raise Conflict(_("een plan wordt pas ondertekend met minstens één ondertekend document: laad eerst de "
+                         "ondertekende overeenkomst op (soort 'signed')"), status_now=plan.status)
     before = plan.status
     plan.status = target
     reasons = reasons.strip()
@@ -280,7 +290,7 @@ async def change_status(session: AsyncSession, principal: Principal, plan_id: uu
         municipalities=list(plan.municipalities),
         organisation_ids=[str(p.organisation_id) for p in parties if p.organisation_id is not None],
         changed_by=principal.username), tenant=plan.tenant, subject=str(plan.id))
-    await _flush_versioned(session, "het plan")
+    await _flush_versioned(session, _("het plan"))
     await session.refresh(plan)
     return plan
 
@@ -326,7 +336,7 @@ class Builder:
         try:
             level = ObjectiveLevel(command.level) if command.level else rules.default_level(kind, parent is not None)
         except ValueError:
-            raise Invalid(f"onbekend niveau {command.level!r}", field=f"{where}.level",
+            raise Invalid(_("onbekend niveau %(level)s") % {"level": repr(command.level)}, field=f"{where}.level",
                           allowed=list(ObjectiveLevel)) from None
         try:
             rules.check_objective_level(kind, level, parent.level if parent is not None else None)
@@ -334,10 +344,11 @@ class Builder:
             raise Invalid(str(exc), field=f"{where}.level") from None
         title = command.title.strip()
         if not title:
-            raise Invalid("de titel van een doelstelling is verplicht", field=f"{where}.title")
+            raise Invalid(_("de titel van een doelstelling is verplicht"), field=f"{where}.title")
         if command.actions and not rules.carries_actions(kind, level):
-            raise Invalid(f"acties horen niet onder een {rules.OBJECTIVE_LEVELS[level]}; in een meerjarenplan staan "
-                          "ze onder een operationele doelstelling", field=f"{where}.actions")
+            raise Invalid(_("acties horen niet onder een %(level)s; in een meerjarenplan staan ze onder een "
+                            "operationele doelstelling") % {"level": _(rules.OBJECTIVE_LEVELS[level])},
+                          field=f"{where}.actions")
         objective = Objective(
             id=uuid7(), tenant=self.plan.tenant, plan_id=self.plan.id, parent_id=parent.id if parent else None,
             level=level, code=(command.code or "").strip()[:20] or rules.child_code(parent.code if parent else None,
@@ -352,11 +363,12 @@ class Builder:
 
     def action(self, command: ActionIn, objective: Objective, place: int, where: str) -> Action:
         if not rules.carries_actions(self.plan.kind, objective.level):
-            raise Invalid(f"acties horen niet onder een {rules.OBJECTIVE_LEVELS[objective.level]}; in een "
-                          "meerjarenplan staan ze onder een operationele doelstelling", field=f"{where}")
+            raise Invalid(_("acties horen niet onder een %(level)s; in een meerjarenplan staan ze onder een "
+                            "operationele doelstelling") % {"level": _(rules.OBJECTIVE_LEVELS[objective.level])},
+                          field=f"{where}")
         title = command.title.strip()
         if not title:
-            raise Invalid("de titel van een actie is verplicht", field=f"{where}.title")
+            raise Invalid(_("de titel van een actie is verplicht"), field=f"{where}.title")
         action = Action(id=uuid7(), tenant=self.plan.tenant, plan_id=self.plan.id, objective_id=objective.id,
                         code=(command.code or "").strip()[:20] or rules.child_code(objective.code, place),
                         title=title, position=self._next("action"))
@@ -368,10 +380,10 @@ class Builder:
     def indicator(self, command: IndicatorIn, action: Action, where: str) -> Indicator:
         name, unit = command.name.strip(), command.unit.strip()
         if not name:
-            raise Invalid("de naam van een indicator is verplicht", field=f"{where}.name")
+            raise Invalid(_("de naam van een indicator is verplicht"), field=f"{where}.name")
         if not unit or len(unit) > 60:
-            raise Invalid("geef de eenheid van de indicator (bv. 'plaatsen', 'cliënten', 'ton'; hoogstens 60 "
-                          "tekens)", field=f"{where}.unit")
+            raise Invalid(_("geef de eenheid van de indicator (bv. 'plaatsen', 'cliënten', 'ton'; hoogstens 60 "
+                            "tekens)"), field=f"{where}.unit")
         feed, rule = checked_feed(command.feed, command.rule, where)
         indicator = Indicator(id=uuid7(), tenant=self.plan.tenant, plan_id=self.plan.id, action_id=action.id,
                               name=name, unit=unit, feed=feed, rule=rule,
@@ -384,12 +396,12 @@ class Builder:
         return indicator
 
     def target(self, indicator: Indicator, year: int, value: Decimal, where: str, existing: Target | None) -> Target:
-        _not_ended(self.plan, "een streefwaarde vastleggen")
+        _not_ended(self.plan, _("een streefwaarde vastleggen"))
         problem = rules.year_problem(year, self.plan.starts_on.year, self.plan.ends_on.year)
         if problem is not None:
             raise Invalid(problem, field=where)
         if value < 0:
-            raise Invalid("een streefwaarde is niet negatief", field=where)
+            raise Invalid(_("een streefwaarde is niet negatief"), field=where)
         value = stored_decimal(value, where)
         before = None
         if existing is None:
@@ -406,7 +418,7 @@ class Builder:
 def stored_decimal(value: Decimal, where: str) -> Decimal:
     """The value as stored (three decimals), so that what is answered now is what is read later."""
     if not value.is_finite() or abs(value) >= Decimal("1e13"):
-        raise Invalid("geef een eindig getal van hoogstens 13 cijfers vóór de komma", field=where)
+        raise Invalid(_("geef een eindig getal van hoogstens 13 cijfers vóór de komma"), field=where)
     return value.quantize(Decimal("0.001"))
 
 
@@ -414,8 +426,8 @@ def checked_feed(feed: str, rule: str | None, where: str) -> tuple[Feed, str | N
     try:
         checked = Feed(feed)
     except ValueError:
-        raise Invalid(f"onbekende voeding {feed!r}: 'entered' (ingevoerd) of 'counted' (geteld)",
-                      field=f"{where}.feed", allowed=list(Feed)) from None
+        raise Invalid(_("onbekende voeding %(feed)s: 'entered' (ingevoerd) of 'counted' (geteld)")
+                      % {"feed": repr(feed)}, field=f"{where}.feed", allowed=list(Feed)) from None
     try:
         counted = rules.check_feed(checked, rule)
     except rules.IndicatorFeedError as exc:
@@ -432,12 +444,12 @@ async def _builder(session: AsyncSession, principal: Principal, plan_id: uuid.UU
 async def add_framework(session: AsyncSession, principal: Principal, plan_id: uuid.UUID,
                         command: FrameworkIn) -> Framework:
     """A whole framework in one request, added after what is there; all of it or (on any problem) nothing."""
-    builder = await _builder(session, principal, plan_id, "het resultatenkader aanvullen")
+    builder = await _builder(session, principal, plan_id, _("het resultatenkader aanvullen"))
     top = len(builder.existing.children_of(None))
     for index, objective in enumerate(command.objectives, start=1):
         if objective.parent_id is not None:
-            raise Invalid("in een volledig kader staan operationele doelstellingen onder hun strategische (in "
-                          "'objectives'), niet met parent_id", field=f"objectives[{index - 1}].parent_id")
+            raise Invalid(_("in een volledig kader staan operationele doelstellingen onder hun strategische (in "
+                            "'objectives'), niet met parent_id"), field=f"objectives[{index - 1}].parent_id")
         builder.objective(objective, None, top + index, f"objectives[{index - 1}]")
     await builder.save()
     return await PlanRepository(session, principal.tenant).framework(builder.plan.id)
@@ -445,12 +457,12 @@ async def add_framework(session: AsyncSession, principal: Principal, plan_id: uu
 
 async def add_objective(session: AsyncSession, principal: Principal, plan_id: uuid.UUID,
                         command: ObjectiveIn) -> Objective:
-    builder = await _builder(session, principal, plan_id, "een doelstelling toevoegen")
+    builder = await _builder(session, principal, plan_id, _("een doelstelling toevoegen"))
     parent = None
     if command.parent_id is not None:
         parent = next((o for o in builder.existing.objectives if o.id == command.parent_id), None)
         if parent is None:
-            raise Invalid("de bovenliggende doelstelling hoort niet bij dit plan", field="parent_id")
+            raise Invalid(_("de bovenliggende doelstelling hoort niet bij dit plan"), field="parent_id")
     place = len(builder.existing.children_of(parent.id if parent else None)) + 1
     objective = builder.objective(command, parent, place, "objective")
     await builder.save()
@@ -461,8 +473,8 @@ async def add_action(session: AsyncSession, principal: Principal, objective_id: 
                      command: ActionIn) -> Action:
     objective = await PlanRepository(session, principal.tenant).objective(objective_id)
     if objective is None:
-        raise NotFound("deze doelstelling bestaat niet")
-    builder = await _builder(session, principal, objective.plan_id, "een actie toevoegen")
+        raise NotFound(_("deze doelstelling bestaat niet"))
+    builder = await _builder(session, principal, objective.plan_id, _("een actie toevoegen"))
     action = builder.action(command, objective, len(builder.existing.actions_of(objective.id)) + 1, "action")
     await builder.save()
     return action
@@ -472,8 +484,8 @@ async def add_indicator(session: AsyncSession, principal: Principal, action_id: 
                         command: IndicatorIn) -> Indicator:
     action = await PlanRepository(session, principal.tenant).action(action_id)
     if action is None:
-        raise NotFound("deze actie bestaat niet")
-    builder = await _builder(session, principal, action.plan_id, "een indicator toevoegen")
+        raise NotFound(_("deze actie bestaat niet"))
+    builder = await _builder(session, principal, action.plan_id, _("een indicator toevoegen"))
     indicator = builder.indicator(command, action, "indicator")
     await builder.save()
     await session.refresh(indicator)
@@ -485,7 +497,7 @@ async def get_indicator(session: AsyncSession, principal: Principal,
     repository = PlanRepository(session, principal.tenant)
     indicator = await repository.indicator(indicator_id)
     if indicator is None:
-        raise NotFound("deze indicator bestaat niet")
+        raise NotFound(_("deze indicator bestaat niet"))
     await get_readable(session, principal, indicator.plan_id)
     return indicator, await repository.targets_of(indicator.id)
 
@@ -495,7 +507,7 @@ async def _locked_indicator(session: AsyncSession, principal: Principal, indicat
     repository = PlanRepository(session, principal.tenant)
     found = await repository.indicator(indicator_id)
     if found is None:
-        raise NotFound("deze indicator bestaat niet")
+        raise NotFound(_("deze indicator bestaat niet"))
     builder = await _builder(session, principal, found.plan_id, what)
     indicator = next(i for i in builder.existing.indicators if i.id == indicator_id)
     await session.refresh(indicator)  # read afresh under the plan's lock: its version is the one to match
@@ -506,17 +518,17 @@ async def change_indicator(session: AsyncSession, principal: Principal, indicato
                            changes: IndicatorChanges, expected: int | None) -> tuple[Indicator, list[Target]]:
     """Edits an indicator; a changed feed or counting rule is audited (the counted value is computed from the
     stored events whenever it is read, so a new rule needs no recomputation here)."""
-    builder, indicator = await _locked_indicator(session, principal, indicator_id, "een indicator wijzigen")
-    check_version(indicator.version, expected, "de indicator")
+    builder, indicator = await _locked_indicator(session, principal, indicator_id, _("een indicator wijzigen"))
+    check_version(indicator.version, expected, _("de indicator"))
     before = {"name": indicator.name, "unit": indicator.unit, "baseline": indicator.baseline,
               "feed": indicator.feed.value, "rule": indicator.rule}
     if changes.name is not msgspec.UNSET:
         if not changes.name.strip():
-            raise Invalid("de naam van een indicator is verplicht", field="name")
+            raise Invalid(_("de naam van een indicator is verplicht"), field="name")
         indicator.name = changes.name.strip()
     if changes.unit is not msgspec.UNSET:
         if not changes.unit.strip() or len(changes.unit.strip()) > 60:
-            raise Invalid("geef de eenheid van de indicator (hoogstens 60 tekens)", field="unit")
+            raise Invalid(_("geef de eenheid van de indicator (hoogstens 60 tekens)"), field="unit")
         indicator.unit = changes.unit.strip()
     if changes.baseline is not msgspec.UNSET:
         indicator.baseline = None if changes.baseline is None else stored_decimal(changes.baseline, "baseline")
@@ -534,7 +546,7 @@ async def change_indicator(session: AsyncSession, principal: Principal, indicato
         record(session, principal.tenant, principal.username, action, "indicator", indicator.id,
                {k: before[k] for k in changed}, {k: after[k] for k in changed})
     flag_modified(indicator, "name")
-    await _flush_versioned(session, "de indicator")
+    await _flush_versioned(session, _("de indicator"))
     await session.refresh(indicator)
     return indicator, await builder.repository.targets_of(indicator.id)
 
@@ -546,20 +558,20 @@ async def set_target(session: AsyncSession, principal: Principal, indicator_id: 
     repository = PlanRepository(session, principal.tenant)
     found = await repository.indicator(indicator_id)
     if found is None:
-        raise NotFound("deze indicator bestaat niet")
+        raise NotFound(_("deze indicator bestaat niet"))
     plan = await _locked(session, principal, found.plan_id)
-    _not_ended(plan, "een streefwaarde vastleggen")
+    _not_ended(plan, _("een streefwaarde vastleggen"))
     builder = Builder(session, principal, plan, await repository.framework(plan.id))
     indicator = next(i for i in builder.existing.indicators if i.id == indicator_id)
     await session.refresh(indicator)
-    check_version(indicator.version, expected, "de indicator")
+    check_version(indicator.version, expected, _("de indicator"))
     existing = await repository.target(indicator.id, year)
     if existing is not None and existing.value == value:
         return indicator, await repository.targets_of(indicator.id)
     builder.target(indicator, year, value, "year", existing)
     await builder.save()
     flag_modified(indicator, "name")
-    await _flush_versioned(session, "de indicator")
+    await _flush_versioned(session, _("de indicator"))
     await session.refresh(indicator)
     return indicator, await repository.targets_of(indicator.id)
 
@@ -568,8 +580,8 @@ async def set_target(session: AsyncSession, principal: Principal, indicator_id: 
 
 def _document_kind(kind: str) -> str:
     if kind not in rules.DOCUMENT_KINDS:
-        raise Invalid(f"onbekende soort document {kind!r}: 'signed' (ondertekende overeenkomst) of 'annex' "
-                      "(bijlage)", field="kind", allowed=list(rules.DOCUMENT_KINDS))
+        raise Invalid(_("onbekende soort document %(kind)s: 'signed' (ondertekende overeenkomst) of 'annex' "
+                        "(bijlage)") % {"kind": repr(kind)}, field="kind", allowed=list(rules.DOCUMENT_KINDS))
     return kind
 
 
@@ -583,18 +595,18 @@ async def upload_document(units: UnitOfWork, principal: Principal, store: Object
     _document_kind(kind)
     name = filename.strip().replace("/", "_").replace("\\", "_")[:255]
     if not name:
-        raise Invalid("geef de bestandsnaam (filename)", field="filename")
+        raise Invalid(_("geef de bestandsnaam (filename)"), field="filename")
     async with units() as session:
         if not principal.has_any(rules.COORDINATORS):
-            raise Forbidden("alleen een coördinator laadt documenten van een plan op")
+            raise Forbidden(_("alleen een coördinator laadt documenten van een plan op"))
         plan = await get_readable(session, principal, plan_id)
-        _not_ended(plan, "een document opladen")
+        _not_ended(plan, _("een document opladen"))
     stored = await store.upload(chunks, tenant=principal.tenant, aggregate="plan", aggregate_id=str(plan_id),
                                 filename=name, claimed_type=content_type, accepted=DOCUMENTS)
     async with store.removed_unless_kept(stored.key) as upload:
         async with units() as session:
             plan = await _locked(session, principal, plan_id)
-            _not_ended(plan, "een document opladen")
+            _not_ended(plan, _("een document opladen"))
             document = PlanDocument(
                 id=uuid.UUID(stored.key.rsplit("/", 1)[1]), tenant=principal.tenant, plan_id=plan.id, kind=kind,
                 file_name=stored.filename, content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
@@ -619,7 +631,7 @@ async def read_document(session: AsyncSession, principal: Principal, store: Obje
     plan = await get_readable(session, principal, plan_id)
     document = await PlanRepository(session, principal.tenant).document(plan.id, document_id)
     if document is None:
-        raise NotFound("dit document bestaat niet")
+        raise NotFound(_("dit document bestaat niet"))
     content = await store.stream(document.object_key, principal.tenant)
     return document, ObjectStream(size=content.size, chunks=_checked(content.chunks, document))
 

@@ -20,7 +20,7 @@ from services.partners.organisations.models import Organisation
 from services.partners.organisations.pages import Section, partner_section
 from services.partners.plans.rules import COUNTING_RULES, PLAN_KINDS
 from services.partners.plans.rules import STATUSES as PLAN_STATUSES
-from services.partners.portal import COORDINATORS, PARTNERS, form_post, visitor
+from services.partners.portal import COORDINATORS, PARTNERS, form_post, translated, visitor
 from services.partners.realisations import rules, service
 from services.partners.realisations.models import Evidence
 from services.partners.realisations.rules import STATUSES, RealisationStatus
@@ -28,6 +28,7 @@ from services.partners.realisations.schemas import CorrectionIn, RealisationIn
 from shared.auth import Principal
 from shared.db import savepoints
 from shared.downloads import stored_file
+from shared.i18n import _
 from shared.portal.forms import Form, command
 from shared.portal.pages import FormData, Upload, Viewer, undone_on_refusal, upload_chunks
 from shared.problems import Invalid, Problem
@@ -37,8 +38,10 @@ PARTNER = "partner/realisaties"
 COORDINATOR = "samenwerking/realisaties"
 FIELDS = {"value": "value", "narrative": "narrative", "year": "year", "filename": "file", "reasons": "reasons"}
 """The service's field names → the form's."""
-LABELS = {"status_labels": STATUSES, "rule_labels": COUNTING_RULES, "plan_statuses": PLAN_STATUSES,
-          "plan_kinds": PLAN_KINDS}
+def labels() -> dict[str, Any]:
+    """The tables of labels the pages show, in the reader's language."""
+    return {"status_labels": translated(STATUSES), "rule_labels": translated(COUNTING_RULES),
+            "plan_statuses": translated(PLAN_STATUSES), "plan_kinds": translated(PLAN_KINDS)}
 
 
 def _year(text: str | None) -> int | None:
@@ -51,7 +54,7 @@ async def plan_page(who: Viewer, session: AsyncSession, plan_id: uuid.UUID, year
     that was refused (keyed `new-<indicator id>` or `fix-<realisation id>`)."""
     view = await service.plan_realisations(session, who.person, plan_id, year)
     return who.page("realisations/plan.html", {
-        **LABELS, "view": view, "plan": view.plan, "prefix": prefix, "forms": forms or {},
+        **labels(), "view": view, "plan": view.plan, "prefix": prefix, "forms": forms or {},
         "open": view.plan.status in rules.OPEN_PLAN_STATUSES, "coordinator": service.is_coordinator(who.person),
         "empty": Form()}, status_code=status_code)
 
@@ -65,15 +68,15 @@ async def plans_section(session: AsyncSession, who: Viewer, organisation: Organi
     and its report."""
     if organisation is None:
         return None
-    _, plans = await service.my_plans(session, who.person)
-    return Section("realisations/_partner_section.html", {**LABELS, "plans": plans})
+    _organisation, plans = await service.my_plans(session, who.person)
+    return Section("realisations/_partner_section.html", {**labels(), "plans": plans})
 
 
 @get(f"/{{tenant:str}}/{PARTNER}/")
 async def partner_plans(request: Request[Any, Any, Any], session: AsyncSession) -> Template:
     who = visitor(request, PARTNERS)
     organisation, plans = await service.my_plans(session, who.person)
-    return who.page("realisations/partner_index.html", {**LABELS, "organisation": organisation, "plans": plans})
+    return who.page("realisations/partner_index.html", {**labels(), "organisation": organisation, "plans": plans})
 
 
 @get(f"/{{tenant:str}}/{PARTNER}/{{plan_id:uuid}}")
@@ -114,11 +117,11 @@ async def _entered(request: Request[Any, Any, Any], session: AsyncSession, store
         async with undone_on_refusal(session):
             year = _year(form.values.get("year"))
             if year is None:
-                raise Invalid("kies het jaar", field="year")
+                raise Invalid(_("kies het jaar"), field="year")
             entry = await service.submit(session, who.person, indicator_id, command(RealisationIn, {
                 "year": year, "value": form.values.get("value", ""), "narrative": form.values.get("narrative", "")}))
             await _store_evidence(session, who.person, store, entry.realisation.id, upload)
-            who.flash(f"Uw realisatie voor {year} is ingediend; de coördinator beoordeelt ze.")
+            who.flash(_("Uw realisatie voor %(year)s is ingediend; de coördinator beoordeelt ze.") % {"year": year})
             return who.redirect(f"{prefix}/{plan_id}?jaar={year}#i-{indicator_id}")
     except Problem as exc:
         form.refuse_problem(exc, FIELDS)
@@ -141,7 +144,8 @@ async def _corrected(request: Request[Any, Any, Any], session: AsyncSession, sto
                 "value": form.values.get("value", ""), "narrative": form.values.get("narrative", "")}),
                 form.version())
             await _store_evidence(session, who.person, store, realisation_id, upload)
-            who.flash(f"Uw verbeterde realisatie voor {entry.realisation.year} is opnieuw ingediend.")
+            who.flash(_("Uw verbeterde realisatie voor %(year)s is opnieuw ingediend.")
+                      % {"year": entry.realisation.year})
             return who.redirect(f"{prefix}/{plan_id}?jaar={entry.realisation.year}#r-{realisation_id}")
     except Problem as exc:
         form.refuse_problem(exc, FIELDS)
@@ -174,7 +178,7 @@ async def review_page(who: Viewer, session: AsyncSession, forms: dict[str, Form]
                                  after=None, limit=200)
     plans = await service.plans_named(session, who.person.tenant, {e.realisation.plan_id for e in waiting})
     return who.page("realisations/review.html", {
-        **LABELS, "waiting": waiting, "plans": plans, "forms": forms or {}, "empty": Form()}, status_code=status_code)
+        **labels(), "waiting": waiting, "plans": plans, "forms": forms or {}, "empty": Form()}, status_code=status_code)
 
 
 @get(f"/{{tenant:str}}/{COORDINATOR}/")
@@ -210,7 +214,8 @@ async def approve(request: Request[Any, Any, Any], session: AsyncSession, realis
     try:
         async with undone_on_refusal(session):
             entry = await service.approve(session, who.person, realisation_id, form.version())
-            who.flash(f"De realisatie voor {entry.indicator.name} ({entry.realisation.year}) is goedgekeurd.")
+            who.flash(_("De realisatie voor %(indicator)s (%(year)s) is goedgekeurd.")
+                      % {"indicator": entry.indicator.name, "year": entry.realisation.year})
             return who.redirect(f"{COORDINATOR}/")
     except Problem as exc:
         form.refuse_problem(exc, FIELDS)
@@ -225,7 +230,8 @@ async def send_back(request: Request[Any, Any, Any], session: AsyncSession, real
         async with undone_on_refusal(session):
             entry = await service.send_back(session, who.person, realisation_id, form.values.get("reasons", ""),
                                             form.version())
-            who.flash(f"De realisatie voor {entry.indicator.name} ({entry.realisation.year}) is teruggestuurd.")
+            who.flash(_("De realisatie voor %(indicator)s (%(year)s) is teruggestuurd.")
+                      % {"indicator": entry.indicator.name, "year": entry.realisation.year})
             return who.redirect(f"{COORDINATOR}/")
     except Problem as exc:
         form.refuse_problem(exc, FIELDS)

@@ -25,6 +25,7 @@ from services.partners.realisations.schemas import (
 from shared import idempotency
 from shared.auth import Principal, require_roles
 from shared.downloads import stored_file
+from shared.i18n import _
 from shared.problems import BadRequest, Invalid
 from shared.service_app import Runtime
 from shared.storage import ObjectStore
@@ -104,12 +105,12 @@ class RealisationController(Controller):
         try:
             wanted = RealisationStatus(status) if status else None
         except ValueError as exc:
-            raise Invalid(f"onbekende status {status!r}", field="status",
+            raise Invalid(_("onbekende status %(status)s") % {"status": repr(status)}, field="status",
                           allowed=[s.value for s in RealisationStatus]) from exc
         try:
             after = uuid.UUID(cursor) if cursor else None
         except ValueError as exc:
-            raise BadRequest("ongeldige cursor") from exc
+            raise BadRequest(_("ongeldige cursor")) from exc
         found = await service.page(session, principal, status=wanted, plan_id=plan_id, year=year, after=after,
                                    limit=limit + 1)
         more = len(found) > limit

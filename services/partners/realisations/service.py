@@ -27,12 +27,13 @@ from services.partners.realisations.schemas import CorrectionIn, RealisationIn
 from shared.audit import record
 from shared.auth import Principal
 from shared.db import UnitOfWork
+from shared.i18n import N_, _
 from shared.ids import uuid7
 from shared.problems import Forbidden, Invalid, NotFound
 from shared.storage import DOCUMENTS, ObjectStore, ObjectStream
 from shared.versioning import check_version
 
-WHAT = "deze realisatie"
+WHAT = N_("deze realisatie")
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ async def party(session: AsyncSession, principal: Principal, plan_id: uuid.UUID)
     organisation = await organisation_of(session, principal)
     if organisation is not None and await PlanRepository(session, principal.tenant).is_party(plan_id, organisation.id):
         return organisation
-    raise Forbidden("uw organisatie is geen partij bij deze overeenkomst")
+    raise Forbidden(_("uw organisatie is geen partij bij deze overeenkomst"))
 
 
 async def _indicator_and_plan(session: AsyncSession, tenant: str, indicator_id: uuid.UUID) -> tuple[Indicator, Plan]:
@@ -83,7 +84,7 @@ async def _indicator_and_plan(session: AsyncSession, tenant: str, indicator_id: 
     indicator = await plans.indicator(indicator_id)
     plan = await plans.get(indicator.plan_id) if indicator is not None else None
     if indicator is None or plan is None:
-        raise NotFound("deze indicator bestaat niet")
+        raise NotFound(_("deze indicator bestaat niet"))
     return indicator, plan
 
 
@@ -92,7 +93,7 @@ async def _readable(session: AsyncSession, principal: Principal, realisation_id:
     repository = RealisationRepository(session, principal.tenant)
     realisation = await (repository.lock(realisation_id) if locked else repository.get(realisation_id))
     if realisation is None:
-        raise NotFound("deze realisatie bestaat niet")
+        raise NotFound(_("deze realisatie bestaat niet"))
     await party(session, principal, realisation.plan_id)
     return realisation
 
@@ -152,12 +153,12 @@ async def counted_value(session: AsyncSession, principal: Principal, indicator_i
     await party(session, principal, plan.id)
     rule = counting.rule_of(indicator)
     if rule is None:
-        raise Invalid("deze indicator wordt niet geteld uit gebeurtenissen: zijn waarde komt uit de realisaties",
+        raise Invalid(_("deze indicator wordt niet geteld uit gebeurtenissen: zijn waarde komt uit de realisaties"),
                       field="indicator")
     if year is None:
         year = (await PlanRepository(session, principal.tenant).brussels_today()).year
     elif not 1900 <= year <= 9998:
-        raise Invalid(f"{year} is geen geldig jaar", field="year")
+        raise Invalid(_("%(year)s is geen geldig jaar") % {"year": year}, field="year")
     values = await counting.counted(session, principal.tenant, plan, [indicator], year)
     return CountedValue(plan, indicator, rule, year, values[indicator.id])
 
@@ -190,7 +191,7 @@ async def plan_realisations(session: AsyncSession, principal: Principal, plan_id
     (counted, default this year or the plan's nearest year), for the plan's partners and coordinators."""
     plans = PlanRepository(session, principal.tenant)
     if await plans.get(plan_id) is None:
-        raise NotFound("deze overeenkomst bestaat niet")
+        raise NotFound(_("deze overeenkomst bestaat niet"))
     organisation = await party(session, principal, plan_id)
     framework = await plans.framework(plan_id)
     plan = framework.plan
@@ -257,7 +258,7 @@ async def correct(session: AsyncSession, principal: Principal, realisation_id: u
                   expected: int | None) -> Entry:
     """A new value and narrative, submitted again (a sent-back one goes back to review)."""
     realisation = await _readable(session, principal, realisation_id, locked=True)
-    check_version(realisation.version, expected, WHAT)
+    check_version(realisation.version, expected, _(WHAT))
     rules.check_correctable(realisation.status)
     value = rules.parse_value(command.value)
     plan = await PlanRepository(session, principal.tenant).get(realisation.plan_id)
@@ -291,9 +292,9 @@ async def send_back(session: AsyncSession, principal: Principal, realisation_id:
 async def _decide(session: AsyncSession, principal: Principal, realisation_id: uuid.UUID, expected: int | None,
                   outcome: RealisationStatus, reasons: str) -> Entry:
     if not is_coordinator(principal):
-        raise Forbidden("enkel een coördinator beoordeelt realisaties")
+        raise Forbidden(_("enkel een coördinator beoordeelt realisaties"))
     realisation = await _readable(session, principal, realisation_id, locked=True)
-    check_version(realisation.version, expected, WHAT)
+    check_version(realisation.version, expected, _(WHAT))
     rules.check_decidable(realisation.status)
     before = state_of(realisation)
     realisation.status, realisation.reasons = outcome, reasons
@@ -323,7 +324,7 @@ async def upload_evidence(units: UnitOfWork, principal: Principal, store: Object
     meanwhile), and removes the object when that is refused."""
     name = filename.strip()
     if not name:
-        raise Invalid("geef de bestandsnaam", field="filename")
+        raise Invalid(_("geef de bestandsnaam"), field="filename")
     async with units() as session:
         await _attachable(session, principal, realisation_id, locked=False)
     stored = await store.upload(chunks, tenant=principal.tenant, aggregate="realisation",
@@ -355,5 +356,5 @@ async def read_evidence(session: AsyncSession, principal: Principal, store: Obje
     realisation = await _readable(session, principal, realisation_id)
     evidence = await RealisationRepository(session, principal.tenant).evidence(realisation.id, evidence_id)
     if evidence is None:
-        raise NotFound("dit bewijsstuk bestaat niet")
+        raise NotFound(_("dit bewijsstuk bestaat niet"))
     return evidence, await store.stream(evidence.object_key, principal.tenant)

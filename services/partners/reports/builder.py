@@ -17,14 +17,15 @@ from services.partners.plans.models import Action, Indicator, Objective, Plan, P
 from services.partners.plans.rules import OBJECTIVE_LEVELS, PLAN_KINDS, STATUSES, Feed
 from services.partners.realisations.models import Realisation
 from services.partners.realisations.rules import RealisationStatus
+from shared.i18n import N_
 from shared.municipalities import slugify
 from shared.portal import formats
 
-COLUMNS = ("Beleidsdoelstellingen", "Opmerkingen", "Acties", "Indicatoren", "Realisaties")
+COLUMNS = (N_("Beleidsdoelstellingen"), N_("Opmerkingen"), N_("Acties"), N_("Indicatoren"), N_("Realisaties"))
 """The report's columns, as the coordinators' own report heads them."""
 
-NOT_APPROVED = "nog niet goedgekeurd"
-NOTHING_YET = "geen realisatie"
+NOT_APPROVED = N_("nog niet goedgekeurd")
+NOTHING_YET = N_("geen realisatie")
 
 
 class Standing(StrEnum):
@@ -41,9 +42,9 @@ class Standing(StrEnum):
 
 
 STANDINGS: dict[Standing, str] = {
-    Standing.APPROVED: "goedgekeurd",
+    Standing.APPROVED: N_("goedgekeurd"),
     Standing.PENDING: NOT_APPROVED,
-    Standing.COUNTED: "geteld uit gebeurtenissen",
+    Standing.COUNTED: N_("geteld uit gebeurtenissen"),
     Standing.NONE: NOTHING_YET,
 }
 

@@ -11,6 +11,7 @@ from xml.sax.saxutils import escape
 from markupsafe import Markup
 
 from services.partners.reports.builder import IndicatorLine, Point
+from shared.i18n import _
 from shared.portal import formats
 
 WIDTH, HEIGHT = 420, 210
@@ -33,11 +34,13 @@ def describe(line: IndicatorLine) -> str:
     """What the chart shows, in words: each year's target and realisation."""
     parts = []
     for point in line.history:
-        target = "geen doel" if point.target is None else f"doel {formats.decimal(point.target)}"
-        value = "geen realisatie" if point.value is None else f"realisatie {formats.decimal(point.value)}"
+        target = (_("geen doel") if point.target is None
+                  else _("doel %(value)s") % {"value": formats.decimal(point.target)})
+        value = (_("geen realisatie") if point.value is None
+                 else _("realisatie %(value)s") % {"value": formats.decimal(point.value)})
         parts.append(f"{point.year}: {target}, {value}")
     unit = f" ({line.unit})" if line.unit else ""
-    return f"Doel en realisatie per jaar{unit}. " + "; ".join(parts) + "."
+    return _("Doel en realisatie per jaar%(unit)s.") % {"unit": unit} + " " + "; ".join(parts) + "."
 
 
 def svg(line: IndicatorLine, element_id: str) -> Markup:
@@ -65,20 +68,20 @@ def svg(line: IndicatorLine, element_id: str) -> Markup:
         out.append(f'<text x="{LEFT - 6}" y="{at + 4:.1f}" text-anchor="end">{formats.decimal(tick)}</text>')
     for index, point in enumerate(points):
         middle = LEFT + slot * index + slot / 2
-        for offset, value, fill, name in ((-bar, point.target, TARGET_FILL, "doel"),
-                                          (0.0, point.value, VALUE_FILL, "realisatie")):
+        for offset, value, fill, role, name in ((-bar, point.target, TARGET_FILL, "target", _("doel")),
+                                                (0.0, point.value, VALUE_FILL, "value", _("realisatie"))):
             if value is None:
                 continue
             top_y = y(value)
-            out.append(f'<rect class="chart__{"target" if name == "doel" else "value"}" x="{middle + offset:.1f}" '
+            out.append(f'<rect class="chart__{role}" x="{middle + offset:.1f}" '
                        f'y="{top_y:.1f}" width="{bar:.1f}" height="{TOP + plot_h - top_y:.1f}" fill="{fill}">'
-                       f'<title>{point.year}, {name}: {formats.decimal(value)}</title></rect>')
+                       f'<title>{point.year}, {escape(name)}: {formats.decimal(value)}</title></rect>')
         out.append(f'<text x="{middle:.1f}" y="{TOP + plot_h + 15}" text-anchor="middle">{point.year}</text>')
     out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{TOP + plot_h}" y2="{TOP + plot_h}" stroke="{AXIS}"/>')
     legend_y = HEIGHT - 10
     out.append(f'<rect x="{LEFT}" y="{legend_y - 9}" width="10" height="10" fill="{TARGET_FILL}"/>'
-               f'<text x="{LEFT + 14}" y="{legend_y}">doel</text>'
+               f'<text x="{LEFT + 14}" y="{legend_y}">{escape(_("doel"))}</text>'
                f'<rect x="{LEFT + 60}" y="{legend_y - 9}" width="10" height="10" fill="{VALUE_FILL}"/>'
-               f'<text x="{LEFT + 74}" y="{legend_y}">realisatie</text>')
+               f'<text x="{LEFT + 74}" y="{legend_y}">{escape(_("realisatie"))}</text>')
     out.append("</g></svg>")
     return Markup("".join(out))

@@ -19,6 +19,7 @@ from services.partners.portal import COORDINATORS, PARTNERS, visitor
 from services.partners.reports import chart, service
 from services.partners.reports.builder import COLUMNS, STANDINGS, plan_years
 from shared.downloads import FileFormat, made_file
+from shared.i18n import _
 from shared.portal.pages import Viewer
 from shared.problems import NotFound
 
@@ -37,7 +38,7 @@ def portal_visitor(request: Request[Any, Any, Any]) -> tuple[Viewer, str]:
     """The person on the page and the portal it is in (the path's second segment), with that portal's roles."""
     area = request.scope["path"].strip("/").split("/")[1]
     if area not in PORTALS:
-        raise NotFound("deze pagina bestaat niet")
+        raise NotFound(_("deze pagina bestaat niet"))
     return visitor(request, PORTALS[area]), area
 
 
@@ -70,7 +71,7 @@ async def report_page(request: Request[Any, Any, Any], session: AsyncSession, pl
 
 async def download(request: Request[Any, Any, Any], session: AsyncSession, plan_id: uuid.UUID,
                    year: int | None, file_format: FileFormat) -> Response[bytes]:
-    who, _ = portal_visitor(request)
+    who, _area = portal_visitor(request)
     made = await service.report(session, who.person, plan_id, await chosen_year(session, who, plan_id, year))
     return made_file(await service.render(made, file_format), file_format, made.file_stem)
 

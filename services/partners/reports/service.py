@@ -17,6 +17,7 @@ from services.partners.reports import pdf, xlsx
 from services.partners.reports.builder import Report, build, plan_years
 from shared.auth import Principal
 from shared.downloads import FileFormat
+from shared.i18n import _
 from shared.problems import Invalid
 
 
@@ -28,8 +29,8 @@ async def report(session: AsyncSession, principal: Principal, plan_id: uuid.UUID
     plan = framework.plan
     years = plan_years(plan)
     if year not in years:
-        raise Invalid(f"{year} valt buiten de looptijd van dit plan ({years[0]}–{years[-1]}); "
-                      "kies een jaar daarbinnen.", field="year")
+        raise Invalid(_("%(year)s valt buiten de looptijd van dit plan (%(first)s–%(last)s); kies een jaar "
+                        "daarbinnen.") % {"year": year, "first": years[0], "last": years[-1]}, field="year")
     realisations = await RealisationRepository(session, principal.tenant).of_plan(
         plan.id, None if history else year)
     counted = {at: await counting.counted(session, principal.tenant, plan, framework.indicators, at)

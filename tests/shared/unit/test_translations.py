@@ -97,7 +97,7 @@ TRANSLATED_BLOCK = re.compile(r"{%-?\s*trans\b.*?{%-?\s*endtrans\s*-?%}", re.S)
 JINJA = re.compile(r"{{.*?}}|{%.*?%}|{#.*?#}", re.S)
 WORD = re.compile(r"[A-Za-zÀ-ÿ]{2,}")
 NOT_WORDS = {"Regie", "PDF", "CSV", "XLSX", "KBO", "VDAB", "OCMW", "JSON", "API", "ID", "kg", "OpenAPI", "AsyncAPI",
-             "Bearer", "GET", "POST", "PUT", "PATCH", "DELETE"}
+             "Bearer", "GET", "POST", "PUT", "PATCH", "DELETE", "sha"}
 
 
 class ReadableText(HTMLParser):

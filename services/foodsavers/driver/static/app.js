@@ -20,9 +20,19 @@
   const API = `/${tenant}/api/foodsavers`;
   const MAX_LINES = 500;
   const TICK_MS = 15000;
-  const KIND_LABEL = { pickup: 'Ophaling', delivery: 'Levering', closing: 'Afsluiting' };
-  const ROUND_KIND = { rescue: 'voedselredding', fead: 'FEAD-transport' };
-  const ROUND_STATUS = { planned: 'gepland', 'under-way': 'onderweg', closed: 'afgesloten', cancelled: 'geannuleerd' };
+  // Every text the driver reads comes from the page, in the driver's language: the data- attributes of #texts
+  // (templates/driver/app.html), with {name} placeholders filled in here.
+  const TEXTS = (document.getElementById('texts') || {}).dataset || {};
+  const ROUND_KIND = { rescue: 'kindRescue', fead: 'kindFead' };
+  const ROUND_STATUS = { planned: 'statusPlanned', 'under-way': 'statusUnderWay', closed: 'statusClosed',
+    cancelled: 'statusCancelled' };
+  const LOCALE = app.dataset.locale || document.documentElement.lang || 'nl-BE';
+
+  /** The page's text `key`, its {name} placeholders filled from `values`. */
+  function t(key, values) {
+    const text = key in TEXTS ? TEXTS[key] : key;
+    return text.replace(/\{(\w+)\}/g, (whole, name) => (values && name in values ? String(values[name]) : whole));
+  }
 
   const $ = (selector, root) => (root || document).querySelector(selector);
   const $$ = (selector, root) => Array.from((root || document).querySelectorAll(selector));
@@ -201,9 +211,9 @@
   function windowText(stop) {
     const from = (stop.window_from || '').slice(0, 5);
     const until = (stop.window_until || '').slice(0, 5);
-    if (from && until) return `tussen ${from} en ${until}`;
-    if (from) return `vanaf ${from}`;
-    if (until) return `tot ${until}`;
+    if (from && until) return t('windowBetween', { from, until });
+    if (from) return t('windowFrom', { from });
+    if (until) return t('windowUntil', { until });
     return '';
   }
 
@@ -239,7 +249,7 @@
 
   function renderSource() {
     const day = new Date(`${state.day}T12:00:00`);
-    $('#plan-day').textContent = new Intl.DateTimeFormat('nl-BE', { weekday: 'long', day: 'numeric', month: 'long',
+    $('#plan-day').textContent = new Intl.DateTimeFormat(LOCALE, { weekday: 'long', day: 'numeric', month: 'long',
       year: 'numeric', timeZone: 'Europe/Brussels' }).format(day);
     const box = $('#plan-source');
     let text = '';
@@ -248,7 +258,7 @@
       text = state.message.text;
       kind = state.message.kind === 'error' ? 'notice--error' : '';
     } else if (state.planFrom && state.planFrom !== 'network') {
-      text = 'Zonder bereik: dit is de planning zoals ze op deze telefoon bewaard is.';
+      text = t('planKept');
     }
     box.textContent = text;
     box.className = `notice ${kind}`;
@@ -259,8 +269,7 @@
     const holder = $('#rounds');
     holder.textContent = '';
     if (!state.rounds.length) {
-      holder.appendChild(element('p', 'empty', state.planFrom ? 'Er is vandaag geen rit voor jou gepland.'
-        : 'De planning kon niet geladen worden. Ze verschijnt zodra er bereik is.'));
+      holder.appendChild(element('p', 'empty', state.planFrom ? t('noRound') : t('planMissing')));
       return;
     }
     const queued = new Map(queue.map((item) => [item.stop_id || item.round_id, item]));
@@ -268,10 +277,12 @@
       const el = clone('t-round');
       el.id = `round-${round.id}`;
       el.dataset.roundId = round.id;
-      $('.round__title', el).textContent = `Rit van ${(round.start_time || '').slice(0, 5)}`;
+      $('.round__title', el).textContent = t('roundOf', { time: (round.start_time || '').slice(0, 5) });
       const vehicle = round.vehicle || {};
-      const meta = [ROUND_KIND[round.kind] || round.kind, ROUND_STATUS[round.status] || round.status,
-        vehicle.name ? `${vehicle.name}${vehicle.refrigerated ? ' (gekoeld)' : ''}` : ''].filter(Boolean);
+      const meta = [ROUND_KIND[round.kind] ? t(ROUND_KIND[round.kind]) : round.kind,
+        ROUND_STATUS[round.status] ? t(ROUND_STATUS[round.status]) : round.status,
+        vehicle.name && vehicle.refrigerated ? t('refrigerated', { vehicle: vehicle.name }) : (vehicle.name || '')]
+        .filter(Boolean);
       $('.round__meta', el).textContent = meta.join(' · ');
       const open = round.status === 'planned' || round.status === 'under-way';
       const closingQueued = queue.some((item) => item.kind === 'closing' && item.round_id === round.id);
@@ -279,7 +290,7 @@
         const li = clone('t-stop');
         li.id = `stop-${stop.id}`;
         $('.stop__no', li).textContent = String(stop.position);
-        $('.stop__kind', li).textContent = stop.kind === 'pickup' ? 'Ophalen bij' : 'Leveren bij';
+        $('.stop__kind', li).textContent = stop.kind === 'pickup' ? t('pickupAt') : t('deliveryAt');
         $('.stop__name', li).textContent = stop.name || '';
         $('.stop__address', li).textContent = stop.address || '';
         $('.stop__window', li).textContent = windowText(stop);
@@ -288,7 +299,7 @@
         instructions.hidden = !stop.instructions;
         const phone = $('.stop__phone', li);
         if (stop.contact_phone) {
-          const call = phone.appendChild(element('a', 'stop__call', `Bellen: ${stop.contact_phone}`));
+          const call = phone.appendChild(element('a', 'stop__call', t('call', { phone: stop.contact_phone })));
           call.href = `tel:${stop.contact_phone.replace(/[^+\d]/g, '')}`;
         } else {
           phone.hidden = true;
@@ -296,19 +307,17 @@
         const stateEl = $('.stop__state', li);
         const item = queued.get(stop.id);
         if (item) {
-          stateEl.textContent = item.status === 'refused' ? 'Geweigerd: pas aan en verstuur opnieuw'
-            : 'Geregistreerd, nog niet verzonden';
+          stateEl.textContent = item.status === 'refused' ? t('stopRefused') : t('stopQueued');
           li.classList.add(item.status === 'refused' ? 'stop--refused' : 'stop--queued');
         } else if (done.has(stop.id)) {
-          stateEl.textContent = 'Geregistreerd en verzonden';
+          stateEl.textContent = t('stopDone');
           li.classList.add('stop--done');
         } else {
           stateEl.hidden = true;
         }
         const action = $('.stop__action', li);
         const again = Boolean(item) || done.has(stop.id);
-        action.textContent = `${again ? 'Nog een ' : ''}${stop.kind === 'pickup' ? 'ophaling' : 'levering'} registreren`
-          .replace(/^./, (c) => c.toUpperCase());
+        action.textContent = t(`register${stop.kind === 'pickup' ? 'Pickup' : 'Delivery'}${again ? 'Again' : ''}`);
         if (again) action.classList.replace('dbutton--primary', 'button--secondary');
         action.hidden = !open || closingQueued;
         action.addEventListener('click', () => openEntry(stop.kind === 'pickup' ? 'pickup' : 'delivery', round, stop));
@@ -316,9 +325,9 @@
       }
       const close = $('.round__close', el);
       if (open && !closingQueued) {
-        close.appendChild(button('Rit afsluiten', 'button--secondary round__close-button', () => openClosing(round)));
+        close.appendChild(button(t('closeRound'), 'button--secondary round__close-button', () => openClosing(round)));
       } else if (closingQueued) {
-        close.textContent = 'Afsluiting geregistreerd, nog niet verzonden.';
+        close.textContent = t('closingQueued');
       }
       holder.appendChild(el);
     }
@@ -340,9 +349,9 @@
       li.appendChild(element('p', 'queued__title', item.label));
       const n = (item.payload.lines || []).length;
       li.appendChild(element('p', 'queued__what', item.kind === 'closing' ? `${item.payload.km} km`
-        : `${n} ${n === 1 ? 'regel' : 'regels'}, ${kg(itemGrams(item))} kg`));
+        : t(n === 1 ? 'lineCountOne' : 'lineCountMany', { n, kg: kg(itemGrams(item)) })));
       li.appendChild(element('p', 'queued__status',
-        item.status === 'refused' ? 'geweigerd, nog niet verzonden' : 'nog niet verzonden'));
+        item.status === 'refused' ? t('queuedRefused') : t('queued')));
       const reasons = Object.entries(item.reasons || {});
       if (reasons.length) {
         const ul = li.appendChild(element('ul', 'queued__reasons'));
@@ -353,8 +362,8 @@
         }
       }
       if (item.status === 'refused') {
-        li.appendChild(button('Aanpassen', 'dbutton--primary', () => openEdit(item)));
-        li.appendChild(button('Niet verzenden', 'button--secondary', () => discard(item)));
+        li.appendChild(button(t('edit'), 'dbutton--primary', () => openEdit(item)));
+        li.appendChild(button(t('discard'), 'button--secondary', () => discard(item)));
       }
       list.appendChild(li);
     }
@@ -370,18 +379,18 @@
   function renderBar(queue) {
     const online = navigator.onLine;
     const net = $('#net-state');
-    net.textContent = online ? 'online' : 'geen bereik';
+    net.textContent = online ? t('online') : t('offline');
     net.className = `syncbar__net ${online ? 'syncbar__net--on' : 'syncbar__net--off'}`;
     const count = queue.length;
-    $('#queue-count').textContent = state.syncing ? 'bezig met verzenden…'
-      : count ? `${count} nog niet verzonden` : 'alles verzonden';
+    $('#queue-count').textContent = state.syncing ? t('sending')
+      : count ? t('waiting', { count }) : t('allSent');
     app.dataset.queue = String(count);
     app.dataset.syncing = state.syncing ? 'true' : 'false';
   }
 
   function categoryLabel(code) {
     const option = $(`#t-pickup-line`).content.querySelector(`option[value="${CSS.escape(code || '')}"]`);
-    return option ? option.textContent.trim() : (code || 'onbekende categorie');
+    return option ? option.textContent.trim() : (code || t('unknownCategory'));
   }
 
   function storageOf(code) {
@@ -485,8 +494,8 @@
       const g = grams($('input[name="kg"]', line).value);
       let error = '';
       const values = { id: line.dataset.id, category, grams: g };
-      if (!category) error = 'Kies een categorie.';
-      else if (g === null) error = 'Vul het gewicht in kilogram in, bv. 12,5.';
+      if (!category) error = t('chooseCategory');
+      else if (g === null) error = t('fillWeight');
       if (withSafety && !error) {
         const storage = storageOf(category);
         const dateKind = $('select[name="date_kind"]', line).value;
@@ -497,11 +506,11 @@
         let temp = null;
         if (storage === 'chilled' || storage === 'frozen') {
           temp = celsius($('input[name="celsius"]', line).value);
-          if (temp === null) error = 'Meet en vul de temperatuur in (°C), bv. 4,5.';
+          if (temp === null) error = t('fillTemperature');
         }
-        if (!error && dateKind !== 'none' && !date) error = 'Vul de datum op de verpakking in, of kies "geen datum".';
-        if (!error && refused === null) error = 'Vul het geweigerde gewicht in kilogram in, bv. 2,5.';
-        if (!error && refused > 0 && !reason) error = 'Geef de reden van de weigering.';
+        if (!error && dateKind !== 'none' && !date) error = t('fillDate');
+        if (!error && refused === null) error = t('fillRefused');
+        if (!error && refused > 0 && !reason) error = t('giveReason');
         Object.assign(values, { refused_grams: refused || 0, refused_reason: refused > 0 ? reason : '',
           date_kind: dateKind, best_date: dateKind === 'none' ? null : date, celsius: temp });
       }
@@ -527,7 +536,7 @@
           trySync();
         }
       } catch (error) {
-        problem(form, `Opslaan op deze telefoon lukte niet: ${error && error.message ? error.message : error}`);
+        problem(form, t('saveFailed', { error: error && error.message ? error.message : error }));
       }
     });
   }
@@ -535,7 +544,7 @@
   /** What differs between a pickup and a delivery form; the rest is openEntry's. */
   const ENTRIES = {
     pickup: {
-      form: 't-pickup', line: 't-pickup-line', title: 'Ophaling bij', safety: true, at: 'picked_up_at',
+      form: 't-pickup', line: 't-pickup-line', title: t('pickupTitle'), safety: true, at: 'picked_up_at',
       party: 'donor_id', header: 'input[name="van_full"], input[name="left_behind"], input[name="photo"]',
       setup(form) {
         const vanFull = $('input[name="van_full"]', form);
@@ -549,7 +558,7 @@
       read(form) {
         const vanFull = $('input[name="van_full"]', form).checked;
         const left = vanFull ? grams($('input[name="left_behind"]', form).value) : 0;
-        if (left === null) return 'Vul in hoeveel kilogram er achterbleef, bv. 40.';
+        if (left === null) return t('fillLeftBehind');
         return { van_full: vanFull, left_behind_grams: left };
       },
       async after(form, body) {
@@ -560,13 +569,13 @@
       },
     },
     delivery: {
-      form: 't-delivery', line: 't-delivery-line', title: 'Levering bij', safety: false, at: 'delivered_at',
+      form: 't-delivery', line: 't-delivery-line', title: t('deliveryTitle'), safety: false, at: 'delivered_at',
       party: 'recipient_id', header: 'input[name="confirmed_by"]',
       setup() {},
       fill(form, payload) { $('input[name="confirmed_by"]', form).value = payload.confirmed_by || ''; },
       read(form) {
         const confirmedBy = $('input[name="confirmed_by"]', form).value.trim();
-        return confirmedBy ? { confirmed_by: confirmedBy } : 'Vul de naam in van wie de levering in ontvangst nam.';
+        return confirmedBy ? { confirmed_by: confirmedBy } : t('fillConfirmedBy');
       },
       async after() {},
     },
@@ -598,8 +607,8 @@
     wire(form, async () => {
       const lines = readLines(form, spec.safety);
       const time = $('input[name="time"]', form).value;
-      if (!time) { problem(form, 'Vul het tijdstip in.'); return false; }
-      if (!lines) { problem(form, 'Kijk de gemarkeerde regels na; wat je invulde, blijft staan.'); return false; }
+      if (!time) { problem(form, t('fillTime')); return false; }
+      if (!lines) { problem(form, t('checkLines')); return false; }
       const fields = spec.read(form);
       if (typeof fields === 'string') { problem(form, fields); return false; }
       const day = round ? round.day || state.day : state.day;
@@ -623,7 +632,8 @@
   function openClosing(round, item) {
     const form = clone('t-closing');
     const payload = item ? item.payload : null;
-    $('.entry__where', form).textContent = round ? `Rit van ${(round.start_time || '').slice(0, 5)}` : (item ? item.label : '');
+    $('.entry__where', form).textContent = round ? t('roundOf', { time: (round.start_time || '').slice(0, 5) })
+      : (item ? item.label : '');
     if (payload) {
       $('input[name="km"]', form).value = String(payload.km);
       $('input[name="left_in_van"]', form).value = kg(payload.left_in_van_grams);
@@ -634,12 +644,12 @@
       const kmText = $('input[name="km"]', form).value.trim();
       const left = grams($('input[name="left_in_van"]', form).value || '0');
       const discarded = grams($('input[name="discarded"]', form).value || '0');
-      if (!/^-?\d+$/.test(kmText)) { problem(form, 'Vul de gereden kilometers in als een geheel getal, bv. 84.'); return false; }
-      if (left === null || discarded === null) { problem(form, 'Vul de gewichten in kilogram in, bv. 2,5.'); return false; }
+      if (!/^-?\d+$/.test(kmText)) { problem(form, t('fillKm')); return false; }
+      if (left === null || discarded === null) { problem(form, t('fillWeights')); return false; }
       const roundId = round ? round.id : payload.round_id;
       const body = { round_id: roundId, closed_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
         km: Number(kmText), left_in_van_grams: left, discarded_grams: discarded };
-      await enqueue('closing', body, `Afsluiting van de rit van ${round ? (round.start_time || '').slice(0, 5) : ''}`.trim(),
+      await enqueue('closing', body, t('closingOf', { time: round ? (round.start_time || '').slice(0, 5) : '' }).trim(),
         item);
       return true;
     });
@@ -647,12 +657,12 @@
   }
 
   async function discard(item) {
-    const kept = item.header_stored ? ' Wat al bewaard is, blijft bewaard.' : '';
-    if (!window.confirm(`Deze ingave niet verzenden en van de telefoon wissen?${kept}`)) return;
+    const kept = item.header_stored ? ` ${t('discardKept')}` : '';
+    if (!window.confirm(`${t('discardAsk')}${kept}`)) return;
     await drop('queue', item.key);
     // Nothing of it reached the server: the stop is not done after all.
     if (item.stop_id && !item.header_stored) await drop('kept', `done:${item.stop_id}`);
-    note(`${item.label}: niet verzonden en van de telefoon gewist.`);
+    note(t('discarded', { label: item.label }));
     await render();
   }
 
@@ -717,12 +727,11 @@
   }
 
   function loginNeeded() {
-    say('Je aanmelding is verlopen. Meld je opnieuw aan om te verzenden; wat je registreerde, blijft op deze '
-      + 'telefoon bewaard.', 'error');
+    say(t('loginExpired'), 'error');
     const box = $('#plan-source');
     const link = document.createElement('a');
     link.href = `/${tenant}/aanmelden?next=${encodeURIComponent(BASE)}`;
-    link.textContent = ' Opnieuw aanmelden';
+    link.textContent = ` ${t('loginAgain')}`;
     box.appendChild(link);
   }
 
@@ -773,21 +782,21 @@
       response = await send(batch.body);
     } catch (error) {
       backoff();
-      say('Geen verbinding: alles blijft op deze telefoon en wordt later verzonden.');
+      say(t('noConnection'));
       return 'later';
     }
     await put('kept', { key: 'last-batch', body: batch.body, at: new Date().toISOString() });
     if (response.status === 401) { loginNeeded(); return 'stop'; }
     if (response.status >= 500 || response.status === 429 || response.status === 408) {
       backoff();
-      say('De server kon de registraties nu niet aannemen; ze blijven op deze telefoon en gaan later opnieuw.');
+      say(t('serverBusy'));
       return 'later';
     }
     if (!response.ok) {
-      let detail = `fout ${response.status}`;
+      let detail = t('error', { status: response.status });
       try { detail = (await response.json()).detail || detail; } catch (error) { /* no body */ }
       if (response.status === 403) {
-        say(`Verzenden werd geweigerd: ${detail}. Laad de app opnieuw met bereik.`, 'error');
+        say(t('syncForbidden', { detail }), 'error');
         backoff();
         return 'stop';
       }
@@ -810,8 +819,8 @@
       refused.set(r.id, refused.has(r.id) ? `${refused.get(r.id)} ${r.reason}` : r.reason);
     }
     for (const s of answer.stored || []) {
-      if (s.blocked) note(`Geblokkeerd: ${describe(items, s.id)}: ${s.blocked}`);
-      else if (s.flags && s.flags.length) note(`Gemarkeerd (${s.flags.join(', ')}): ${describe(items, s.id)}`);
+      if (s.blocked) note(t('blocked', { what: describe(items, s.id), reason: s.blocked }));
+      else if (s.flags && s.flags.length) note(t('flagged', { flags: s.flags.join(', '), what: describe(items, s.id) }));
     }
     for (const item of items) {
       if (item.kind === 'closing') {
@@ -867,9 +876,9 @@
         if (response.ok) {
           await drop('photos', photo.pickup_id);
         } else if (response.status >= 400 && response.status < 500 && response.status !== 401 && response.status !== 403) {
-          let detail = `fout ${response.status}`;
+          let detail = t('error', { status: response.status });
           try { detail = (await response.json()).detail || detail; } catch (error) { /* no body */ }
-          note(`De foto werd niet aanvaard: ${detail}`);
+          note(t('photoRefused', { detail }));
           await drop('photos', photo.pickup_id);
         }
       } catch (error) {

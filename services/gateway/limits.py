@@ -1,0 +1,181 @@
+"""Rate limits that hold across the gateway's replicas: per client address and per bearer token, in fixed windows
+of a minute, counted in a NATS JetStream counter stream (ADR-49: the server adds each increment to the subject's
+total and answers the new total in the publish acknowledgement, so two replicas counting the same client never
+race). Over a limit the answer is 429 problem+json with Retry-After: the seconds to the next window.
+
+When NATS cannot be reached the replica counts alone, in memory, until it can again: a limit that holds per
+replica for a while is better than letting everything through or refusing everything. Health checks, metrics
+and static files are not counted."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import math
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+import nats
+from litestar.types import ASGIApp, HTTPResponseBodyEvent, HTTPResponseStartEvent, Receive, Scope, Send
+from nats.js.api import DiscardPolicy, StorageType, StreamConfig
+
+from shared.auth import bearer_token
+from shared.i18n import _, language
+from shared.problems import PROBLEM_JSON, problem_body
+
+log = logging.getLogger("regie.gateway.limits")
+
+STREAM = "RATELIMIT"
+SUBJECTS = "ratelimit.>"
+WINDOW_SECONDS = 60
+COUNT_TIMEOUT = 0.5
+"""A count that takes longer is made locally: the limit must never be what makes the platform slow."""
+RECONNECT_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Limit:
+    kind: str
+    """"client" (the address the request came from) or "token" (the bearer token it carries)."""
+    per_window: int
+
+
+def window_of(now: float) -> int:
+    return int(now // WINDOW_SECONDS)
+
+
+def retry_after(now: float) -> int:
+    """Whole seconds until the next window opens (at least 1)."""
+    return max(1, math.ceil(WINDOW_SECONDS - now % WINDOW_SECONDS))
+
+
+def key_of(value: str) -> str:
+    """A subject token for a client or token: hashed, so no token or address is ever written to NATS."""
+    return hashlib.sha256(value.encode()).hexdigest()[:32]
+
+
+@dataclass
+class LocalCounts:
+    """The fallback: counts of this replica alone, for the current window."""
+
+    window: int = -1
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, subject: str, window: int) -> int:
+        if window != self.window:
+            self.window, self.counts = window, {}
+        self.counts[subject] = self.counts.get(subject, 0) + 1
+        return self.counts[subject]
+
+
+class SharedCounters:
+    """The counter stream and this replica's connection to it."""
+
+    def __init__(self, nats_url: str, replicas: int) -> None:
+        self.nats_url = nats_url
+        self.replicas = replicas
+        self.nc: Any = None
+        self.js: Any = None
+        self.local = LocalCounts()
+        self.task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self.task = asyncio.create_task(self._connect(), name="rate-limit-counters")
+
+    async def _connect(self) -> None:
+        while True:
+            try:
+                nc = await nats.connect(self.nats_url, name="gateway-limits", max_reconnect_attempts=-1,
+                                        connect_timeout=2)
+                js = nc.jetstream()
+                config = StreamConfig(name=STREAM, subjects=[SUBJECTS], allow_msg_counter=True,
+                                      storage=StorageType.MEMORY, max_age=2 * WINDOW_SECONDS,
+                                      max_msgs_per_subject=1, discard=DiscardPolicy.OLD,
+                                      num_replicas=self.replicas)
+                try:
+                    await js.add_stream(config)
+                except nats.js.errors.BadRequestError:
+                    await js.update_stream(config)
+                self.nc, self.js = nc, js
+                return
+            except Exception as exc:  # NATS down at start: count locally, keep trying
+                log.warning("rate limits counted per replica until NATS answers", extra={"error": str(exc)})
+                await asyncio.sleep(RECONNECT_SECONDS)
+
+    async def add(self, subject: str, window: int) -> int:
+        if self.js is not None and self.nc.is_connected:
+            try:
+                ack = await self.js.publish(subject, b"", headers={"Nats-Incr": "+1"}, timeout=COUNT_TIMEOUT)
+                return int(ack.val)
+            except Exception as exc:
+                log.warning("rate limit counted locally", extra={"error": str(exc)})
+        return self.local.add(subject, window)
+
+    async def aclose(self) -> None:
+        if self.task is not None and not self.task.done():
+            self.task.cancel()
+        if self.nc is not None:
+            await self.nc.close()
+
+
+class RateLimits:
+    """ASGI middleware (Litestar's `middleware`): counts each request against its limits before it is handled."""
+
+    def __init__(self, app: ASGIApp, limits: Sequence[Limit], exclude: Sequence[str], scope: str) -> None:
+        self.app = app
+        self.prefix = f"ratelimit.{key_of(scope)[:12]}"
+        self.limits = {limit.kind: limit for limit in limits}
+        self.exclude = re.compile("|".join(exclude)) if exclude else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or (self.exclude is not None and self.exclude.match(scope["path"])):
+            await self.app(scope, receive, send)
+            return
+        counters: SharedCounters = scope["app"].state["gateway"].counters
+        now = time.time()
+        window = window_of(now)
+        asked: list[tuple[Limit, str]] = []
+        if (client := self.limits.get("client")) is not None:
+            peer = scope.get("client")
+            address = peer[0] if peer else "unknown"
+            asked.append((client, f"{self.prefix}.{window}.client.{key_of(address)}"))
+        if (per_token := self.limits.get("token")) is not None:
+            token = bearer_token(header(scope, b"authorization"))
+            if token is not None:
+                asked.append((per_token, f"{self.prefix}.{window}.token.{key_of(token)}"))
+        totals = await asyncio.gather(*(counters.add(subject, window) for _limit, subject in asked))
+        for (limit, _subject), total in zip(asked, totals, strict=True):
+            if total > limit.per_window:
+                await refuse(send, scope, limit, now)
+                return
+        await self.app(scope, receive, send)
+
+
+def header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+async def refuse(send: Send, scope: Scope, limit: Limit, now: float) -> None:
+    wait = retry_after(now)
+    detail = (_("te veel aanvragen van dit adres: %(limit)s per minuut; probeer het over %(seconds)s seconden opnieuw")
+              if limit.kind == "client" else
+              _("te veel aanvragen met dit toegangsbewijs: %(limit)s per minuut; probeer het over %(seconds)s "
+                "seconden opnieuw")) % {"limit": limit.per_window, "seconds": wait}
+    body = msgspec.json.encode(problem_body("rate-limited", 429, detail, language(), scope["path"],
+                                            {"limit": limit.per_window, "window_seconds": WINDOW_SECONDS}))
+    start: HTTPResponseStartEvent = {"type": "http.response.start", "status": 429, "headers": [
+        (b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode()),
+        (b"retry-after", str(wait).encode()),
+        (b"ratelimit-policy", f'"{limit.kind}";q={limit.per_window};w={WINDOW_SECONDS}'.encode()),
+    ]}
+    end: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body, "more_body": False}
+    await send(start)
+    await send(end)
