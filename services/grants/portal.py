@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.grants.calls.rules import MANAGERS
 from services.grants.notices import service as notices
 from shared.auth import ROLES, TokenVerifier
+from shared.i18n import N_
 from shared.portal.forms import Form
 from shared.portal.manifest import PortalEntry, Tile
 from shared.portal.pages import Viewer, check_csrf, optional_viewer, viewer
@@ -26,10 +27,11 @@ JURORS = ("juror",)
 EVERYONE = ROLES
 PORTALS = (
     PortalEntry("aanvragen", frozenset(APPLICANTS),
-                Tile("Aanvragen", "Projectoproepen bekijken en aanvragen indienen en opvolgen.")),
-    PortalEntry("jury", frozenset(JURORS), Tile("Jury", "Aanvragen beoordelen en scores geven.")),
+                Tile(N_("Aanvragen"), N_("Projectoproepen bekijken en aanvragen indienen en opvolgen."))),
+    PortalEntry("jury", frozenset(JURORS), Tile(N_("Jury"), N_("Aanvragen beoordelen en scores geven."))),
     PortalEntry("provincie", frozenset(MANAGERS),
-                Tile("Oproepen beheren", "Projectoproepen opstellen, screenen, de jury samenstellen en beslissen.")),
+                Tile(N_("Oproepen beheren"),
+                     N_("Projectoproepen opstellen, screenen, de jury samenstellen en beslissen."))),
     PortalEntry("oproepen", frozenset(EVERYONE)),
     PortalEntry("mede-aanvragen", frozenset(CO_APPLICANTS)),
     PortalEntry("berichten", frozenset(EVERYONE)),

@@ -31,6 +31,7 @@ from services.grants.decisions import rules as decision_rules
 from services.grants.decisions import section as decision_section
 from services.grants.portal import APPLICANTS, CO_APPLICANTS, form_post, public_visitor, visitor
 from shared.db import savepoints
+from shared.i18n import _
 from shared.portal.formats import euros_input, parse_enterprise_number, parse_euros, parse_whole_number
 from shared.portal.forms import Form, command, sentence
 from shared.portal.pages import FormData, Upload, Viewer, undone_on_refusal, upload_chunks
@@ -86,13 +87,13 @@ def draft_form_of(application: ApplicationOut) -> Form:
 
 def read_draft(form: Form) -> dict[str, Any] | None:
     """The draft form → the command's fields, or None with the messages in `form.errors`."""
-    title = form.text("title", required="Geef je project een titel.", max_length=500)
-    summary = form.text("summary", required="Vat je project kort samen.", max_length=5000)
-    requested = form.parsed("requested", lambda v: parse_euros(v, field="het gevraagde bedrag"))
-    total = form.parsed("total_cost", lambda v: parse_euros(v, field="de totale kostprijs"))
-    duration = form.parsed("duration", lambda v: parse_whole_number(v, field="de looptijd", low=1, high=120))
+    title = form.text("title", required=_("Geef je project een titel."), max_length=500)
+    summary = form.text("summary", required=_("Vat je project kort samen."), max_length=5000)
+    requested = form.parsed("requested", lambda v: parse_euros(v, field=_("het gevraagde bedrag")))
+    total = form.parsed("total_cost", lambda v: parse_euros(v, field=_("de totale kostprijs")))
+    duration = form.parsed("duration", lambda v: parse_whole_number(v, field=_("de looptijd"), low=1, high=120))
     if requested is not None and total is not None and requested > total:
-        form.errors["requested"] = "Het gevraagde bedrag kan niet hoger zijn dan de totale kostprijs."
+        form.errors["requested"] = _("Het gevraagde bedrag kan niet hoger zijn dan de totale kostprijs.")
     if not form.ok:
         return None
     return {"title": title, "summary": summary, "requested_cents": requested, "total_cost_cents": total,
@@ -126,7 +127,7 @@ async def start_draft(request: Request[Any, Any, Any], session: AsyncSession, ca
         except Problem as exc:
             form.refuse_problem(exc, DRAFT_FIELDS)
         else:
-            who.flash("Je concept is bewaard. Voeg nu je mede-aanvragers en bijlagen toe.")
+            who.flash(_("Je concept is bewaard. Voeg nu je mede-aanvragers en bijlagen toe."))
             return who.redirect(f"aanvragen/{application.id}")
     return draft_page(who, await call_of(session, who, call_id), form, f"/{who.tenant}/oproepen/{call_id}/aanvragen",
                       status_code=422)
@@ -155,7 +156,7 @@ async def save_draft(request: Request[Any, Any, Any], session: AsyncSession, app
         except Problem as exc:
             form.refuse_problem(exc, DRAFT_FIELDS)
         else:
-            who.flash("Je wijzigingen zijn bewaard.")
+            who.flash(_("Je wijzigingen zijn bewaard."))
             return who.redirect(f"aanvragen/{application_id}")
     application = routes.to_out(await service.get_readable(session, who.person, application_id))
     return draft_page(who, await call_of(session, who, application.call_id), form,
@@ -207,10 +208,10 @@ async def add_co_applicant(request: Request[Any, Any, Any], session: AsyncSessio
                            data: FormData) -> Template | Redirect:
     who, form = await form_post(request, session, data, ("applicant",))
     number = form.parsed("enterprise_number", parse_enterprise_number)
-    role = form.text("role", required="Kies de rol van deze mede-aanvrager.")
+    role = form.text("role", required=_("Kies de rol van deze mede-aanvrager."))
     name = form.text("name", max_length=300) or None
     if role and role not in rules.CO_APPLICANT_ROLES:
-        form.errors["role"] = "Kies een van de rollen uit de lijst."
+        form.errors["role"] = _("Kies een van de rollen uit de lijst.")
     if form.ok and number is not None:
         try:
             async with undone_on_refusal(session):
@@ -219,7 +220,7 @@ async def add_co_applicant(request: Request[Any, Any, Any], session: AsyncSessio
         except Problem as exc:
             form.refuse_problem(exc)
         else:
-            who.flash("De mede-aanvrager is toegevoegd. Die organisatie moet de deelname nog bevestigen.")
+            who.flash(_("De mede-aanvrager is toegevoegd. Die organisatie moet de deelname nog bevestigen."))
             return who.redirect(f"aanvragen/{application_id}#mede-aanvragers")
     return await application_page(who, session, application_id, {"co": form}, status_code=422)
 
@@ -227,14 +228,14 @@ async def add_co_applicant(request: Request[Any, Any, Any], session: AsyncSessio
 @post("/{tenant:str}/aanvragen/{application_id:uuid}/mede-aanvragers/{number:str}/verwijderen")
 async def remove_co_applicant(request: Request[Any, Any, Any], session: AsyncSession, application_id: uuid.UUID,
                               number: str, data: FormData) -> Template | Redirect:
-    who, _ = await form_post(request, session, data, ("applicant",))
+    who, _form = await form_post(request, session, data, ("applicant",))
     try:
         async with undone_on_refusal(session):
             await service.remove_co_applicant(session, who.person, application_id, number, held_version(data))
     except Problem as exc:
         return await application_page(who, session, application_id, problem=sentence(exc.detail),
                                       status_code=exc.status)
-    who.flash("De mede-aanvrager is verwijderd.")
+    who.flash(_("De mede-aanvrager is verwijderd."))
     return who.redirect(f"aanvragen/{application_id}#mede-aanvragers")
 
 
@@ -242,10 +243,10 @@ async def remove_co_applicant(request: Request[Any, Any, Any], session: AsyncSes
 async def upload_attachment(request: Request[Any, Any, Any], session: AsyncSession, store: ObjectStore,
                             application_id: uuid.UUID, data: Upload) -> Template | Redirect:
     who, form = await form_post(request, session, data, ("applicant",))
-    code = form.text("code", required="Kies welke bijlage dit is.")
+    code = form.text("code", required=_("Kies welke bijlage dit is."))
     upload = data.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
-        form.errors["file"] = "Kies een bestand om op te laden."
+        form.errors["file"] = _("Kies een bestand om op te laden.")
     try:
         if form.ok and isinstance(upload, UploadFile):
             try:
@@ -256,7 +257,7 @@ async def upload_attachment(request: Request[Any, Any, Any], session: AsyncSessi
             except Problem as exc:
                 form.refuse_problem(exc)
             else:
-                who.flash(f"‘{upload.filename}’ is opgeladen.")
+                who.flash(_("‘%(file)s’ is opgeladen.") % {"file": upload.filename})
                 return who.redirect(f"aanvragen/{application_id}#bijlagen")
     finally:
         if isinstance(upload, UploadFile):
@@ -267,17 +268,17 @@ async def upload_attachment(request: Request[Any, Any, Any], session: AsyncSessi
 @post("/{tenant:str}/aanvragen/{application_id:uuid}/indienen")
 async def submit(request: Request[Any, Any, Any], session: AsyncSession, application_id: uuid.UUID,
                  data: FormData) -> Template | Redirect:
-    who, _ = await form_post(request, session, data, ("applicant",))
+    who, _form = await form_post(request, session, data, ("applicant",))
     try:
         async with undone_on_refusal(session):
-            _, warnings = await service.submit(session, who.person, application_id, held_version(data),
+            _submitted, warnings = await service.submit(session, who.person, application_id, held_version(data),
                                                str(data.get("idempotency_key") or uuid.uuid4()))
     except Problem as exc:
         # A refused submit (deadline passed, a co-applicant not confirmed) leaves the draft as it was.
         return await application_page(who, session, application_id, problem=sentence(exc.detail),
                                       status_code=exc.status)
-    who.flash(" ".join(["Je aanvraag is ingediend. Hieronder staat precies wat je indiende.",
-                        *(f"Let op: {sentence(warning)}" for warning in warnings)]))
+    who.flash(" ".join([_("Je aanvraag is ingediend. Hieronder staat precies wat je indiende."),
+                        *(_("Let op: %(warning)s") % {"warning": sentence(warning)} for warning in warnings)]))
     return who.redirect(f"aanvragen/{application_id}")
 
 
@@ -302,7 +303,7 @@ async def withdraw(request: Request[Any, Any, Any], session: AsyncSession, appli
         return who.page("applicant/withdraw.html", {"application": application,
                                                     "form": form.refuse(sentence(exc.detail))},
                         status_code=exc.status)
-    who.flash("Je aanvraag is ingetrokken.")
+    who.flash(_("Je aanvraag is ingetrokken."))
     return who.redirect(f"aanvragen/{application_id}")
 
 
@@ -324,7 +325,7 @@ async def co_applications(request: Request[Any, Any, Any], session: AsyncSession
 @post("/{tenant:str}/mede-aanvragen/{application_id:uuid}/bevestigen")
 async def confirm_co_application(request: Request[Any, Any, Any], session: AsyncSession, application_id: uuid.UUID,
                                  data: FormData) -> Redirect:
-    who, _ = await form_post(request, session, data, CO_APPLICANTS)
+    who, _form = await form_post(request, session, data, CO_APPLICANTS)
     try:
         async with undone_on_refusal(session):
             await service.confirm(session, who.person, application_id, who.enterprise_number or "-",
@@ -332,7 +333,7 @@ async def confirm_co_application(request: Request[Any, Any, Any], session: Async
     except Problem as exc:
         who.flash(sentence(exc.detail), "error")
     else:
-        who.flash("Bevestigd: jouw organisatie neemt deel aan deze aanvraag.")
+        who.flash(_("Bevestigd: jouw organisatie neemt deel aan deze aanvraag."))
     return who.redirect("mede-aanvragen/")
 
 

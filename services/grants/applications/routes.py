@@ -24,6 +24,7 @@ from services.grants.calls.rules import MANAGERS
 from shared import enterprise_number, idempotency
 from shared.auth import Principal, require_roles
 from shared.downloads import stored_file
+from shared.i18n import _
 from shared.problems import BadRequest
 from shared.service_app import Runtime
 from shared.storage import ObjectStore
@@ -67,7 +68,7 @@ def after_cursor(cursor: str | None) -> uuid.UUID | None:
     try:
         return uuid.UUID(cursor) if cursor else None
     except ValueError as exc:
-        raise BadRequest("ongeldige cursor") from exc
+        raise BadRequest(_("ongeldige cursor")) from exc
 
 
 def page(rows: list[Application], limit: int) -> ApplicationPage:

@@ -8,6 +8,8 @@ from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
+from shared.i18n import N_, _
+
 
 class ApplicationStatus(StrEnum):
     DRAFT = "draft"
@@ -21,14 +23,14 @@ class ApplicationStatus(StrEnum):
 
 
 STATUS_LABELS: dict[ApplicationStatus, str] = {
-    ApplicationStatus.DRAFT: "in voorbereiding",
-    ApplicationStatus.SUBMITTED: "ingediend",
-    ApplicationStatus.ELIGIBLE: "ontvankelijk",
-    ApplicationStatus.INELIGIBLE: "niet ontvankelijk",
-    ApplicationStatus.IN_REVIEW: "in beoordeling",
-    ApplicationStatus.AWARDED: "toegekend",
-    ApplicationStatus.REJECTED: "afgewezen",
-    ApplicationStatus.WITHDRAWN: "ingetrokken",
+    ApplicationStatus.DRAFT: N_("in voorbereiding"),
+    ApplicationStatus.SUBMITTED: N_("ingediend"),
+    ApplicationStatus.ELIGIBLE: N_("ontvankelijk"),
+    ApplicationStatus.INELIGIBLE: N_("niet ontvankelijk"),
+    ApplicationStatus.IN_REVIEW: N_("in beoordeling"),
+    ApplicationStatus.AWARDED: N_("toegekend"),
+    ApplicationStatus.REJECTED: N_("afgewezen"),
+    ApplicationStatus.WITHDRAWN: N_("ingetrokken"),
 }
 DECIDED = frozenset({ApplicationStatus.AWARDED, ApplicationStatus.REJECTED})
 WITHDRAWABLE = frozenset({ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED, ApplicationStatus.ELIGIBLE,
@@ -43,10 +45,10 @@ class CoApplicantRole(StrEnum):
 
 
 CO_APPLICANT_ROLES: dict[CoApplicantRole, str] = {
-    CoApplicantRole.SOCIAL_ECONOMY_ENTERPRISE: "sociale-economieonderneming",
-    CoApplicantRole.REGULAR_ENTERPRISE: "reguliere onderneming",
-    CoApplicantRole.KNOWLEDGE_PARTNER: "kennispartner",
-    CoApplicantRole.OTHER: "andere partner",
+    CoApplicantRole.SOCIAL_ECONOMY_ENTERPRISE: N_("sociale-economieonderneming"),
+    CoApplicantRole.REGULAR_ENTERPRISE: N_("reguliere onderneming"),
+    CoApplicantRole.KNOWLEDGE_PARTNER: N_("kennispartner"),
+    CoApplicantRole.OTHER: N_("andere partner"),
 }
 AGREED_FIELDS = ("title", "summary", "requested_cents", "total_cost_cents", "duration_months", "budget_lines")
 """What a co-applicant confirms, besides who the partners are and their roles: a change to any of these
@@ -62,16 +64,16 @@ def draft_problems(*, title: str, requested_cents: int, total_cost_cents: int, d
     """What a draft may never hold (whether it meets the call is screening's question)."""
     problems = []
     if not title.strip():
-        problems.append("de titel van het project is verplicht")
+        problems.append(_("de titel van het project is verplicht"))
     if requested_cents < 0 or total_cost_cents < 0:
-        problems.append("bedragen kunnen niet negatief zijn")
+        problems.append(_("bedragen kunnen niet negatief zijn"))
     if not 1 <= duration_months <= 120:
-        problems.append("de looptijd ligt tussen 1 en 120 maanden")
+        problems.append(_("de looptijd ligt tussen 1 en 120 maanden"))
     for number, line in enumerate(budget_lines, start=1):
         if not str(line.get("description", "")).strip():
-            problems.append(f"begrotingslijn {number} heeft geen omschrijving")
+            problems.append(_("begrotingslijn %(number)s heeft geen omschrijving") % {"number": number})
         if int(line.get("amount_cents", 0)) < 0:
-            problems.append(f"begrotingslijn {number}: het bedrag kan niet negatief zijn")
+            problems.append(_("begrotingslijn %(number)s: het bedrag kan niet negatief zijn") % {"number": number})
     return problems
 
 
@@ -112,8 +114,8 @@ def snapshot(*, application: Mapping[str, Any], co_applicants: Sequence[Mapping[
 CONSTRAINT_REASONS: dict[str, str] = {
     # {constraint or unique index: the Dutch reason}: the loser of two concurrent requests is answered 409 with
     # this (services.grants.app gathers every capability's; shared.problems answers).
-    "uq_co_applicants_number": "deze onderneming staat al als mede-aanvrager op de aanvraag (tegelijk toegevoegd); "
-                               "laad de aanvraag opnieuw",
-    "uq_attachments_idempotency_key": "deze bijlage werd al ontvangen onder dezelfde Idempotency-Key; laad de "
-                                      "aanvraag opnieuw",
+    "uq_co_applicants_number": N_("deze onderneming staat al als mede-aanvrager op de aanvraag (tegelijk "
+                                  "toegevoegd); laad de aanvraag opnieuw"),
+    "uq_attachments_idempotency_key": N_("deze bijlage werd al ontvangen onder dezelfde Idempotency-Key; laad de "
+                                         "aanvraag opnieuw"),
 }

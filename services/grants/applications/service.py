@@ -35,13 +35,14 @@ from shared.audit import record
 from shared.auth import Principal
 from shared.db import UnitOfWork
 from shared.events.outbox import stage
+from shared.i18n import N_, _
 from shared.ids import uuid7
 from shared.portal import formats
 from shared.problems import Conflict, Forbidden, Invalid, NotFound, PreconditionFailed
 from shared.storage import DOCUMENTS, ObjectStore, ObjectStream
 from shared.versioning import check_version
 
-NOT_FOUND = "deze aanvraag bestaat niet of u hebt er geen toegang toe"
+NOT_FOUND = N_("deze aanvraag bestaat niet of u hebt er geen toegang toe")
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -63,7 +64,7 @@ async def _flush(session: AsyncSession) -> None:
     try:
         await session.flush()
     except StaleDataError as exc:
-        raise PreconditionFailed("de aanvraag werd intussen door iemand anders gewijzigd; laad opnieuw") from exc
+        raise PreconditionFailed(_("de aanvraag werd intussen door iemand anders gewijzigd; laad opnieuw")) from exc
 
 
 async def _name_of(session: AsyncSession, tenant: str, number: str, given: str | None, what: str) -> str:
@@ -72,20 +73,21 @@ async def _name_of(session: AsyncSession, tenant: str, number: str, given: str |
         return known.name
     name = (given or "").strip()
     if not name:
-        raise Invalid(f"{what} {enterprise_number.formatted(number)} is niet gekend in het partnerregister: "
-                      "geef de naam", field="name")
+        raise Invalid(_("%(what)s %(number)s is niet gekend in het partnerregister: geef de naam")
+                      % {"what": what, "number": enterprise_number.formatted(number)}, field="name")
     return name
 
 
 async def create(session: AsyncSession, principal: Principal, call_id: uuid.UUID,
                  command: DraftApplication) -> Application:
     if principal.enterprise_number is None:
-        raise Forbidden("uw account is niet aan een onderneming gekoppeld; u kunt geen aanvraag indienen")
+        raise Forbidden(_("uw account is niet aan een onderneming gekoppeld; u kunt geen aanvraag indienen"))
     call = await CallRepository(session, principal.tenant).get(call_id)
     if call is None or call.status == CallStatus.DRAFT:
-        raise NotFound("deze oproep bestaat niet (of is nog niet gepubliceerd)")
+        raise NotFound(_("deze oproep bestaat niet (of is nog niet gepubliceerd)"))
     if call.status != CallStatus.PUBLISHED:
-        raise Conflict(f"de oproep is {CALL_STATUS_LABELS[call.status]}; u kunt geen aanvraag meer starten",
+        raise Conflict(_("de oproep is %(status)s; u kunt geen aanvraag meer starten")
+                       % {"status": _(CALL_STATUS_LABELS[call.status])},
                        status_now=call.status)
     lines = msgspec.to_builtins(command.budget_lines)
     _refuse(rules.draft_problems(title=command.title, requested_cents=command.requested_cents,
@@ -96,7 +98,7 @@ async def create(session: AsyncSession, principal: Principal, call_id: uuid.UUID
         id=uuid7(), tenant=principal.tenant, call_id=call.id, applicant_sub=principal.subject,
         applicant_username=principal.username, applicant_email=principal.email,
         applicant_enterprise_number=number,
-        applicant_name=await _name_of(session, principal.tenant, number, command.applicant_name, "uw organisatie"),
+        applicant_name=await _name_of(session, principal.tenant, number, command.applicant_name, _("uw organisatie")),
         title=command.title.strip(), summary=command.summary, requested_cents=command.requested_cents,
         total_cost_cents=command.total_cost_cents, duration_months=command.duration_months, budget_lines=lines,
         status=ApplicationStatus.DRAFT, co_applicants=[], attachments=[], withdrawal_reason="")
@@ -126,7 +128,7 @@ async def co_application_page(session: AsyncSession, principal: Principal, after
 async def get_readable(session: AsyncSession, principal: Principal, application_id: uuid.UUID) -> Application:
     application = await ApplicationRepository(session, principal.tenant).get(application_id)
     if application is None or not await can_read_application(session, principal, application):
-        raise NotFound(NOT_FOUND)
+        raise NotFound(_(NOT_FOUND))
     return application
 
 
@@ -135,13 +137,13 @@ async def _own_draft(session: AsyncSession, principal: Principal, application_id
     """The lead applicant's draft, locked for the change."""
     application = await ApplicationRepository(session, principal.tenant).lock(application_id)
     if application is None or not await can_read_application(session, principal, application):
-        raise NotFound(NOT_FOUND)
+        raise NotFound(_(NOT_FOUND))
     if not is_lead_applicant(principal, application):
-        raise Forbidden("alleen de aanvragende organisatie kan haar aanvraag wijzigen")
-    check_version(application.version, expected, "de aanvraag")
+        raise Forbidden(_("alleen de aanvragende organisatie kan haar aanvraag wijzigen"))
+    check_version(application.version, expected, _("de aanvraag"))
     if application.status != ApplicationStatus.DRAFT:
-        raise Conflict(f"de aanvraag is {rules.STATUS_LABELS[application.status]} en kan niet meer gewijzigd "
-                       "worden", status_now=application.status)
+        raise Conflict(_("de aanvraag is %(status)s en kan niet meer gewijzigd worden")
+                       % {"status": _(rules.STATUS_LABELS[application.status])}, status_now=application.status)
     return application
 
 
@@ -187,12 +189,14 @@ async def add_co_applicant(session: AsyncSession, principal: Principal, applicat
     application = await _own_draft(session, principal, application_id, expected)
     number = _enterprise_number(command.enterprise_number)
     if command.role not in rules.CO_APPLICANT_ROLES:
-        raise Invalid(f"onbekende rol {command.role!r}", field="role", allowed=sorted(rules.CO_APPLICANT_ROLES))
+        raise Invalid(_("onbekende rol %(role)r") % {"role": command.role}, field="role",
+                      allowed=sorted(rules.CO_APPLICANT_ROLES))
     if number == application.applicant_enterprise_number:
-        raise Invalid("de aanvragende organisatie kan niet haar eigen mede-aanvrager zijn", field="enterprise_number")
+        raise Invalid(_("de aanvragende organisatie kan niet haar eigen mede-aanvrager zijn"),
+                      field="enterprise_number")
     if any(c.enterprise_number == number for c in application.co_applicants):
-        raise Conflict(f"{enterprise_number.formatted(number)} is al mede-aanvrager")
-    name = await _name_of(session, principal.tenant, number, command.name, "de organisatie")
+        raise Conflict(_("%(number)s is al mede-aanvrager") % {"number": enterprise_number.formatted(number)})
+    name = await _name_of(session, principal.tenant, number, command.name, _("de organisatie"))
     _reset_confirmations(application)  # the partnership each partner agreed to has changed
     application.co_applicants.append(CoApplicant(id=uuid7(), tenant=principal.tenant, application_id=application.id,
                                                  enterprise_number=number, name=name,
@@ -206,7 +210,8 @@ async def remove_co_applicant(session: AsyncSession, principal: Principal, appli
     number = _enterprise_number(number)
     co_applicant = next((c for c in application.co_applicants if c.enterprise_number == number), None)
     if co_applicant is None:
-        raise NotFound(f"{enterprise_number.formatted(number)} is geen mede-aanvrager van deze aanvraag")
+        raise NotFound(_("%(number)s is geen mede-aanvrager van deze aanvraag")
+                       % {"number": enterprise_number.formatted(number)})
     application.co_applicants.remove(co_applicant)
     _reset_confirmations(application)
     return await _saved(session, application)
@@ -220,16 +225,17 @@ async def confirm(session: AsyncSession, principal: Principal, application_id: u
     the same version at once all succeed, and the lead's view of the draft stays current."""
     application = await ApplicationRepository(session, principal.tenant).lock(application_id)
     if application is None or not await can_read_application(session, principal, application):
-        raise NotFound(NOT_FOUND)
+        raise NotFound(_(NOT_FOUND))
     number = _enterprise_number(number)
     if not is_co_applicant(principal, application) or principal.enterprise_number != number:
-        raise Forbidden("alleen iemand van die organisatie kan haar deelname bevestigen")
+        raise Forbidden(_("alleen iemand van die organisatie kan haar deelname bevestigen"))
     co_applicant = next(c for c in application.co_applicants if c.enterprise_number == number)
     if co_applicant.confirmed_at is not None:
         return application
     if application.status != ApplicationStatus.DRAFT:
-        raise Conflict(f"de aanvraag is {rules.STATUS_LABELS[application.status]}", status_now=application.status)
-    check_version(application.version, expected, "de aanvraag")
+        raise Conflict(_("de aanvraag is %(status)s") % {"status": _(rules.STATUS_LABELS[application.status])},
+                       status_now=application.status)
+    check_version(application.version, expected, _("de aanvraag"))
     co_applicant.confirmed_at = await CallRepository(session, principal.tenant).database_clock()
     co_applicant.confirmed_by = principal.username
     record(session, tenant=principal.tenant, actor=principal.username, action="co_applicant.confirmed",
@@ -259,19 +265,20 @@ class UploadTerms:
 async def _upload_terms(session: AsyncSession, principal: Principal, application: Application, code: str,
                         filename: str) -> UploadTerms:
     if not is_lead_applicant(principal, application):
-        raise Forbidden("alleen de aanvragende organisatie kan haar aanvraag wijzigen")
+        raise Forbidden(_("alleen de aanvragende organisatie kan haar aanvraag wijzigen"))
     if application.status != ApplicationStatus.DRAFT:
-        raise Conflict(f"de aanvraag is {rules.STATUS_LABELS[application.status]} en kan niet meer gewijzigd "
-                       "worden", status_now=application.status)
+        raise Conflict(_("de aanvraag is %(status)s en kan niet meer gewijzigd worden")
+                       % {"status": _(rules.STATUS_LABELS[application.status])}, status_now=application.status)
     filename = filename.strip().replace("/", "_").replace("\\", "_")
     if not filename:
-        raise Invalid("geef de bestandsnaam (?filename=…)", field="filename")
+        raise Invalid(_("geef de bestandsnaam (?filename=…)"), field="filename")
     required = {a.code: a for a in attachments_of(await _call_of(session, application))}
     if code == rules.OTHER_ATTACHMENTS:
         return UploadTerms(filename, DOCUMENTS, None)
     if code in required:
         return UploadTerms(filename, frozenset(required[code].types) & DOCUMENTS, required[code].max_bytes)
-    raise Invalid(f"onbekende bijlagecode {code!r}", field="code", allowed=[*required, rules.OTHER_ATTACHMENTS])
+    raise Invalid(_("onbekende bijlagecode %(code)r") % {"code": code}, field="code",
+                  allowed=[*required, rules.OTHER_ATTACHMENTS])
 
 
 async def upload_attachment(units: UnitOfWork, principal: Principal, store: ObjectStore,
@@ -322,8 +329,8 @@ def _same_upload(earlier: Attachment, code: str, filename: str, sha256: str) -> 
     """A retry with an upload's Idempotency-Key must be that upload again: the same code, file name and bytes
     (the attachment keeps the key, the SHA-256 of the body and what it answered). Anything else is 422."""
     if (earlier.code, earlier.filename, earlier.sha256) != (code, filename, sha256):
-        raise Invalid("deze Idempotency-Key werd al gebruikt voor een andere upload (een ander bestand, een andere "
-                      "naam of bijlagecode); gebruik een nieuwe sleutel voor een nieuwe upload",
+        raise Invalid(_("deze Idempotency-Key werd al gebruikt voor een andere upload (een ander bestand, een andere "
+                      "naam of bijlagecode); gebruik een nieuwe sleutel voor een nieuwe upload"),
                       field="Idempotency-Key", attachment_id=str(earlier.id))
 
 
@@ -342,7 +349,7 @@ async def remove_attachment(session: AsyncSession, principal: Principal, applica
     application = await _own_draft(session, principal, application_id, None)
     attachment = next((a for a in application.attachments if a.id == attachment_id), None)
     if attachment is None:
-        raise NotFound("deze bijlage bestaat niet")
+        raise NotFound(_("deze bijlage bestaat niet"))
     application.attachments.remove(attachment)  # the object stays: storage is append-only, the row decides
     return await _saved(session, application)
 
@@ -352,7 +359,7 @@ async def read_attachment(session: AsyncSession, principal: Principal, store: Ob
     application = await get_readable(session, principal, application_id)
     attachment = next((a for a in application.attachments if a.id == attachment_id), None)
     if attachment is None:
-        raise NotFound("deze bijlage bestaat niet")
+        raise NotFound(_("deze bijlage bestaat niet"))
     return attachment, await store.stream(attachment.object_key, principal.tenant)
 
 
@@ -378,21 +385,23 @@ async def submit(session: AsyncSession, principal: Principal, application_id: uu
     repository = ApplicationRepository(session, principal.tenant)
     application = await repository.lock(application_id)  # concurrent submits of one application queue here
     if application is None or not await can_read_application(session, principal, application):
-        raise NotFound(NOT_FOUND)
+        raise NotFound(_(NOT_FOUND))
     if not is_lead_applicant(principal, application):
-        raise Forbidden("alleen de aanvragende organisatie kan haar aanvraag indienen")
+        raise Forbidden(_("alleen de aanvragende organisatie kan haar aanvraag indienen"))
     if application.snapshot is not None:
         return application, []
     if application.status != ApplicationStatus.DRAFT:
-        raise Conflict(f"de aanvraag is {rules.STATUS_LABELS[application.status]}", status_now=application.status)
-    check_version(application.version, expected, "de aanvraag")
+        raise Conflict(_("de aanvraag is %(status)s") % {"status": _(rules.STATUS_LABELS[application.status])},
+                       status_now=application.status)
+    check_version(application.version, expected, _("de aanvraag"))
     # FOR SHARE on the call: closing it waits until this submission has committed or failed, and its status
     # and period cannot change before the submission is judged against them.
     call = await CallRepository(session, principal.tenant).get_locked_for_submission(application.call_id)
     assert call is not None
     waiting = rules.unconfirmed([{"name": c.name, "confirmed_at": c.confirmed_at} for c in application.co_applicants])
     if waiting:
-        raise Conflict("nog niet elke mede-aanvrager heeft bevestigd: " + ", ".join(waiting), unconfirmed=waiting)
+        raise Conflict(_("nog niet elke mede-aanvrager heeft bevestigd: %(names)s") % {"names": ", ".join(waiting)},
+                       unconfirmed=waiting)
     snapshot, content_hash = freeze(application)
     submitted_at = None
     if call.status == CallStatus.PUBLISHED and call.opens_at is not None and call.closes_at is not None:
@@ -403,8 +412,10 @@ async def submit(session: AsyncSession, principal: Principal, application_id: uu
         now = await CallRepository(session, principal.tenant).database_clock()
         assert call.opens_at is not None and call.closes_at is not None
         if call.status == CallStatus.PUBLISHED and now < call.opens_at:
-            raise Conflict(f"de oproep opent pas op {formats.deadline(call.opens_at)}", opens_at=iso(call.opens_at))
-        raise Conflict(f"de indieningstermijn is verstreken: de oproep sloot op {formats.deadline(call.closes_at)}",
+            raise Conflict(_("de oproep opent pas op %(moment)s") % {"moment": formats.deadline(call.opens_at)},
+                           opens_at=iso(call.opens_at))
+        raise Conflict(_("de indieningstermijn is verstreken: de oproep sloot op %(moment)s")
+                       % {"moment": formats.deadline(call.closes_at)},
                        closes_at=iso(call.closes_at), refused_at=iso(now))
     await session.refresh(application)
     stage(session, ApplicationSubmittedV1(
@@ -426,14 +437,14 @@ async def withdraw(session: AsyncSession, principal: Principal, application_id: 
     repository = ApplicationRepository(session, principal.tenant)
     application = await repository.lock(application_id)
     if application is None or not await can_read_application(session, principal, application):
-        raise NotFound(NOT_FOUND)
+        raise NotFound(_(NOT_FOUND))
     if not is_lead_applicant(principal, application):
-        raise Forbidden("alleen de aanvragende organisatie kan haar aanvraag intrekken")
+        raise Forbidden(_("alleen de aanvragende organisatie kan haar aanvraag intrekken"))
     if application.status == ApplicationStatus.WITHDRAWN:
         return application
     if application.status not in rules.WITHDRAWABLE:
-        raise Conflict(f"de aanvraag is {rules.STATUS_LABELS[application.status]}: na een besluit kan ze niet "
-                       "meer ingetrokken worden", status_now=application.status)
+        raise Conflict(_("de aanvraag is %(status)s: na een besluit kan ze niet meer ingetrokken worden")
+                       % {"status": _(rules.STATUS_LABELS[application.status])}, status_now=application.status)
     before = application.status
     application.status = ApplicationStatus.WITHDRAWN
     application.withdrawn_at = await CallRepository(session, principal.tenant).database_clock()

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.i18n import N_
+
 ACTION_LABELS: dict[str, str] = {
-    "call.published": "oproep gepubliceerd", "call.closed": "oproep afgesloten",
-    "call.in-review": "beoordeling gestart", "call.decided": "beslist", "call.archived": "gearchiveerd",
-    "co_applicant.confirmed": "mede-aanvrager bevestigde", "application.submitted": "ingediend",
-    "application.withdrawn": "ingetrokken", "screening.automatic": "automatische screening",
-    "screening.recorded": "screening vastgelegd", "conflict.declared": "belangenconflict verklaard",
-    "score.submitted": "score ingediend", "consensus.recorded": "consensus vastgelegd",
-    "jury.composed": "jury samengesteld", "assignments.fixed": "toewijzing vastgelegd",
-    "proposal.fixed": "voorstel vastgelegd", "decision.published": "beslissing genomen",
-    "application.awarded": "toegekend", "application.rejected": "afgewezen", "appeal.received": "beroep ingediend",
-    "appeal.under-review": "beroep in behandeling", "appeal.upheld": "beroep gegrond",
-    "appeal.dismissed": "beroep ongegrond",
+    "call.published": N_("oproep gepubliceerd"), "call.closed": N_("oproep afgesloten"),
+    "call.in-review": N_("beoordeling gestart"), "call.decided": N_("beslist"), "call.archived": N_("gearchiveerd"),
+    "co_applicant.confirmed": N_("mede-aanvrager bevestigde"), "application.submitted": N_("ingediend"),
+    "application.withdrawn": N_("ingetrokken"), "screening.automatic": N_("automatische screening"),
+    "screening.recorded": N_("screening vastgelegd"), "conflict.declared": N_("belangenconflict verklaard"),
+    "score.submitted": N_("score ingediend"), "consensus.recorded": N_("consensus vastgelegd"),
+    "jury.composed": N_("jury samengesteld"), "assignments.fixed": N_("toewijzing vastgelegd"),
+    "proposal.fixed": N_("voorstel vastgelegd"), "decision.published": N_("beslissing genomen"),
+    "application.awarded": N_("toegekend"), "application.rejected": N_("afgewezen"),
+    "appeal.received": N_("beroep ingediend"), "appeal.under-review": N_("beroep in behandeling"),
+    "appeal.upheld": N_("beroep gegrond"), "appeal.dismissed": N_("beroep ongegrond"),
 }
 """The `action` of an audit entry in Dutch; an action without a label is shown as recorded."""
 

@@ -30,13 +30,14 @@ from services.grants.decisions import service as decisions
 from services.grants.decisions.rules import Outcome
 from services.grants.decisions.schemas import AppealOut
 from services.grants.portal import form_post, visitor
+from shared.i18n import N_, _
 from shared.portal import formats
 from shared.portal.forms import Form, command, sentence
 from shared.portal.pages import PRIVATE, FormData, Viewer, undone_on_refusal
 from shared.problems import NotFound, PreconditionFailed, Problem
 from shared.storage import ObjectStore
 
-STALE = "Iemand anders wijzigde dit intussen; hieronder staat de nieuwe stand. Kijk na en probeer opnieuw."
+STALE = N_("Iemand anders wijzigde dit intussen; hieronder staat de nieuwe stand. Kijk na en probeer opnieuw.")
 PERCENT_FIELDS = ("advance_bp", "interim_bp", "progress_at_bp")
 """The rule's shares, typed as percentages; the other fields are whole numbers."""
 WHOLE_FIELDS: dict[str, tuple[int, int]] = {"final_months_after_end": (0, 24), "reminder_days_before": (1, 365)}
@@ -52,7 +53,7 @@ def in_order(plan: PlanOut) -> PlanOut:
 
 def _refused(form: Form, exc: Problem, names: dict[str, str] | None = None) -> Form:
     if isinstance(exc, PreconditionFailed):
-        form.message = STALE
+        form.message = _(STALE)
         return form
     return form.refuse_problem(exc, names)
 
@@ -68,9 +69,9 @@ def read_rule(form: Form) -> dict[str, int] | None:
     """The rule form → the API's fields, or None with the messages in `form.errors`."""
     read: dict[str, int | None] = {}
     for name in PERCENT_FIELDS:
-        read[name] = form.parsed(name, partial(parse_percentage, field=f"‘{rules.RULE_LABELS[name]}’"))
+        read[name] = form.parsed(name, partial(parse_percentage, field=f"‘{_(rules.RULE_LABELS[name])}’"))
     for name, (low, high) in WHOLE_FIELDS.items():
-        read[name] = form.parsed(name, partial(formats.parse_whole_number, field=f"‘{rules.RULE_LABELS[name]}’",
+        read[name] = form.parsed(name, partial(formats.parse_whole_number, field=f"‘{_(rules.RULE_LABELS[name])}’",
                                                low=low, high=high))
     if not form.ok:
         return None
@@ -148,7 +149,8 @@ async def follow_up_page(who: Viewer, session: AsyncSession, call_id: uuid.UUID,
                  for report in project.plan.reports if report.status == rules.ReportStatus.SUBMITTED]
     return who.page("province/follow_up.html", {
         "call": call, "decision": decision, "rule": rule, "rule_is_default": row is None,
-        "rule_version": row.version if row is not None else 0, "rule_labels": rules.RULE_LABELS,
+        "rule_version": row.version if row is not None else 0,
+        "rule_labels": {name: _(label) for name, label in rules.RULE_LABELS.items()},
         "rule_form": rule_edit or rule_form(rule), "awarded": awarded, "today": found.today,
         "payable": found.payable, "overdue": found.overdue, "to_review": to_review,
         "indicators": indicator_rows(awarded), "appeals": await call_appeals(session, who, call_id),
@@ -178,8 +180,8 @@ async def save_rule(request: Request[Any, Any, Any], session: AsyncSession, call
         except Problem as exc:
             _refused(form, exc)
         else:
-            who.flash("De uitbetalingsregel is bewaard. Ze geldt voor de betalingsplannen die vanaf nu gemaakt "
-                      "worden.")
+            who.flash(_("De uitbetalingsregel is bewaard. Ze geldt voor de betalingsplannen die vanaf nu gemaakt "
+                      "worden."))
             return who.redirect(f"provincie/oproepen/{call_id}/opvolging#regel")
     return await follow_up_page(who, session, call_id, rule_edit=form, status_code=422)
 
@@ -219,13 +221,13 @@ async def award_plan(request: Request[Any, Any, Any], session: AsyncSession, app
 async def make_plan(request: Request[Any, Any, Any], session: AsyncSession, application_id: uuid.UUID,
                     data: FormData) -> Template | Redirect:
     """The default plan from the call's rule, when the award event has not made it yet."""
-    who, _ = await form_post(request, session, data, MANAGERS)
+    who, _form = await form_post(request, session, data, MANAGERS)
     try:
         async with undone_on_refusal(session):
             await service.create_plan(session, who.person, application_id, PlanRequest())
     except Problem as exc:
         return await plan_page(who, session, application_id, problem=sentence(exc.detail), status_code=exc.status)
-    who.flash("Het betalingsplan is gemaakt volgens de uitbetalingsregel van de oproep.")
+    who.flash(_("Het betalingsplan is gemaakt volgens de uitbetalingsregel van de oproep."))
     return who.redirect(f"provincie/aanvragen/{application_id}/opvolging")
 
 
@@ -235,7 +237,7 @@ async def record_payment(request: Request[Any, Any, Any], session: AsyncSession,
     """A payable tranche paid: the date and the payment's reference, on the plan's version the page showed."""
     who, form = await form_post(request, session, data, MANAGERS)
     paid_on: date | None = form.parsed("paid_on", parse_date)
-    reference = form.text("payment_reference", required="Vul de referentie van de betaling in.", max_length=200)
+    reference = form.text("payment_reference", required=_("Vul de referentie van de betaling in."), max_length=200)
     if form.ok and paid_on is not None:
         try:
             async with undone_on_refusal(session):
@@ -245,7 +247,7 @@ async def record_payment(request: Request[Any, Any, Any], session: AsyncSession,
         except Problem as exc:
             _refused(form, exc, PAYMENT_FIELDS)
         else:
-            who.flash(f"De betaling {reference} is geboekt.")
+            who.flash(_("De betaling %(reference)s is geboekt.") % {"reference": reference})
             return who.redirect(f"provincie/aanvragen/{application_id}/opvolging#schijven")
     return await plan_page(who, session, application_id, {str(tranche_id): form}, status_code=422)
 
@@ -255,10 +257,10 @@ async def review_report(request: Request[Any, Any, Any], session: AsyncSession, 
                         kind: str, data: FormData) -> Template | Redirect:
     """A submitted report approved, or sent back with the reasons, on the report's version the page showed."""
     who, form = await form_post(request, session, data, MANAGERS)
-    outcome = form.text("outcome", required="Kies: goedkeuren of aanpassingen vragen.")
+    outcome = form.text("outcome", required=_("Kies: goedkeuren of aanpassingen vragen."))
     reasons = form.text("reasons", max_length=10_000)
     if outcome == rules.ReportStatus.CHANGES_REQUESTED and not reasons:
-        form.errors["reasons"] = "Zeg wat de organisatie moet aanpassen."
+        form.errors["reasons"] = _("Zeg wat de organisatie moet aanpassen.")
     if form.ok:
         try:
             async with undone_on_refusal(session):
@@ -268,10 +270,10 @@ async def review_report(request: Request[Any, Any, Any], session: AsyncSession, 
             _refused(form, exc, REVIEW_FIELDS)
         else:
             label = rules.REPORT_LABELS[rules.ReportKind(kind)]
-            who.flash(f"Het {label} is {rules.REPORT_STATUS_LABELS[rules.ReportStatus.APPROVED]}."
-                      if outcome == rules.ReportStatus.APPROVED else
-                      f"Het {label} gaat terug naar de organisatie: "
-                      f"{rules.REPORT_STATUS_LABELS[rules.ReportStatus.CHANGES_REQUESTED]}.")
+            shown = {"report": _(label), "approved": _(rules.REPORT_STATUS_LABELS[rules.ReportStatus.APPROVED]),
+                     "changes": _(rules.REPORT_STATUS_LABELS[rules.ReportStatus.CHANGES_REQUESTED])}
+            who.flash(_("Het %(report)s is %(approved)s.") % shown if outcome == rules.ReportStatus.APPROVED
+                      else _("Het %(report)s gaat terug naar de organisatie: %(changes)s.") % shown)
             return who.redirect(f"provincie/aanvragen/{application_id}/opvolging#rapporten")
     return await plan_page(who, session, application_id, {kind: form}, status_code=422)
 

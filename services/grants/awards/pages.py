@@ -18,6 +18,7 @@ from services.grants.awards import routes, rules, section, service
 from services.grants.awards.schemas import ReportIn
 from services.grants.portal import APPLICANTS, form_post, visitor
 from shared.db import savepoints
+from shared.i18n import _
 from shared.portal.forms import command
 from shared.portal.pages import PRIVATE, Upload, undone_on_refusal, upload_chunks
 from shared.problems import NotFound, Problem
@@ -40,7 +41,7 @@ async def submit_report(request: Request[Any, Any, Any], session: AsyncSession, 
             plan = routes.plan_body(await service.view(session, who.person, application_id))
             report = next((r for r in plan.reports if r.kind == kind), None)
             if report is None:
-                raise NotFound("dit rapport is (nog) niet gepland")
+                raise NotFound(_("dit rapport is (nog) niet gepland"))
             read = section.read_report(form, plan.indicators)
             if read is not None:
                 values, narrative = read
@@ -55,7 +56,8 @@ async def submit_report(request: Request[Any, Any, Any], session: AsyncSession, 
                     "values": [{"indicator_id": i, "value": v} for i, v in values.items()],
                     "narrative": narrative}), version)
                 label = rules.REPORT_LABELS[section.report_kind(kind)]
-                who.flash(f"Je {label} is ingediend. De provincie beoordeelt het; je ziet hier de uitkomst.")
+                who.flash(_("Je %(report)s is ingediend. De provincie beoordeelt het; je ziet hier de uitkomst.")
+                          % {"report": _(label)})
                 return who.redirect(f"aanvragen/{application_id}#rapport-{kind}")
     except Problem as exc:
         if stored_key is not None:  # its record was undone with the refused report

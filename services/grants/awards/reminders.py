@@ -73,7 +73,7 @@ async def _remind(db: Database, tenant: str, report_id: uuid.UUID, kind: rules.R
         locked = await repository.lock_report_awaiting_reminder(report_id, today, DEFAULT_WINDOW)
         if locked is None:
             return False
-        report, _ = locked
+        report, _plan = locked
         application = await ApplicationRepository(session, tenant).get(report.application_id)
         if application is None:
             return False
@@ -109,7 +109,7 @@ async def send_report_reminders(runtime: Runtime) -> None:
 
 async def application_awarded(session: AsyncSession, envelope: Envelope) -> None:
     data = data_as(envelope, ApplicationAwardedV1)
-    _, created = await ensure_plan(session, envelope.tenant, uuid.UUID(data.application_id), actor="system")
+    _plan, created = await ensure_plan(session, envelope.tenant, uuid.UUID(data.application_id), actor="system")
     if created:
         log.info("default payment plan made", extra={"application_id": data.application_id, "event_id": envelope.id})
 

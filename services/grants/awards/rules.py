@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
+from shared.i18n import N_, _
 from shared.problems import Conflict, Invalid
 
 
@@ -20,8 +21,9 @@ class TrancheKind(StrEnum):
     BALANCE = "balance"
 
 
-KIND_LABELS: dict[TrancheKind, str] = {TrancheKind.ADVANCE: "voorschot", TrancheKind.INTERIM: "tussentijdse schijf",
-                                       TrancheKind.BALANCE: "saldo"}
+KIND_LABELS: dict[TrancheKind, str] = {TrancheKind.ADVANCE: N_("voorschot"),
+                                       TrancheKind.INTERIM: N_("tussentijdse schijf"),
+                                       TrancheKind.BALANCE: N_("saldo")}
 
 
 class TrancheCondition(StrEnum):
@@ -33,9 +35,9 @@ class TrancheCondition(StrEnum):
 
 
 CONDITIONS: dict[TrancheCondition, str] = {
-    TrancheCondition.ON_AWARD: "bij de toekenning",
-    TrancheCondition.AFTER_PROGRESS: "na goedkeuring van het voortgangsrapport",
-    TrancheCondition.AFTER_FINAL: "na goedkeuring van het eindrapport"}
+    TrancheCondition.ON_AWARD: N_("bij de toekenning"),
+    TrancheCondition.AFTER_PROGRESS: N_("na goedkeuring van het voortgangsrapport"),
+    TrancheCondition.AFTER_FINAL: N_("na goedkeuring van het eindrapport")}
 
 
 class TrancheStatus(StrEnum):
@@ -44,8 +46,9 @@ class TrancheStatus(StrEnum):
     PAID = "paid"
 
 
-TRANCHE_STATUS_LABELS: dict[TrancheStatus, str] = {TrancheStatus.PLANNED: "gepland",
-                                                   TrancheStatus.PAYABLE: "betaalbaar", TrancheStatus.PAID: "betaald"}
+TRANCHE_STATUS_LABELS: dict[TrancheStatus, str] = {TrancheStatus.PLANNED: N_("gepland"),
+                                                   TrancheStatus.PAYABLE: N_("betaalbaar"),
+                                                   TrancheStatus.PAID: N_("betaald")}
 
 
 class ReportKind(StrEnum):
@@ -53,7 +56,8 @@ class ReportKind(StrEnum):
     FINAL = "final"
 
 
-REPORT_LABELS: dict[ReportKind, str] = {ReportKind.PROGRESS: "voortgangsrapport", ReportKind.FINAL: "eindrapport"}
+REPORT_LABELS: dict[ReportKind, str] = {ReportKind.PROGRESS: N_("voortgangsrapport"),
+                                        ReportKind.FINAL: N_("eindrapport")}
 
 
 class ReportStatus(StrEnum):
@@ -66,8 +70,8 @@ class ReportStatus(StrEnum):
 # A report is awaited while it is due or sent back; submitted and approved ones are not reminded.
 OPEN_REPORTS = frozenset({ReportStatus.DUE, ReportStatus.CHANGES_REQUESTED})
 REPORT_STATUS_LABELS: dict[ReportStatus, str] = {
-    ReportStatus.DUE: "te bezorgen", ReportStatus.SUBMITTED: "ingediend, wacht op beoordeling",
-    ReportStatus.APPROVED: "goedgekeurd", ReportStatus.CHANGES_REQUESTED: "aanpassingen gevraagd"}
+    ReportStatus.DUE: N_("te bezorgen"), ReportStatus.SUBMITTED: N_("ingediend, wacht op beoordeling"),
+    ReportStatus.APPROVED: N_("goedgekeurd"), ReportStatus.CHANGES_REQUESTED: N_("aanpassingen gevraagd")}
 REVIEW_OUTCOMES = (ReportStatus.APPROVED, ReportStatus.CHANGES_REQUESTED)
 """What a call manager's review of a submitted report answers."""
 CONDITION_OF_REPORT: dict[ReportKind, TrancheCondition] = {ReportKind.PROGRESS: TrancheCondition.AFTER_PROGRESS,
@@ -95,29 +99,29 @@ class AwardRule:
 
 
 RULE_LABELS: dict[str, str] = {
-    "advance_bp": "Voorschot bij de toekenning (%)",
-    "interim_bp": "Tussentijdse schijf na het voortgangsrapport (%)",
-    "progress_at_bp": "Voortgangsrapport na dit deel van de looptijd (%)",
-    "final_months_after_end": "Eindrapport, maanden na het einde van het project",
-    "reminder_days_before": "Herinnering, dagen voor de vervaldag",
+    "advance_bp": N_("Voorschot bij de toekenning (%)"),
+    "interim_bp": N_("Tussentijdse schijf na het voortgangsrapport (%)"),
+    "progress_at_bp": N_("Voortgangsrapport na dit deel van de looptijd (%)"),
+    "final_months_after_end": N_("Eindrapport, maanden na het einde van het project"),
+    "reminder_days_before": N_("Herinnering, dagen voor de vervaldag"),
 }
 """What each field of the call's rule means, as the call manager reads it (the saldo is the rest)."""
 
 
 def check_rule(rule: AwardRule) -> None:
     if not 0 <= rule.advance_bp <= 10000 or not 0 <= rule.interim_bp <= 10000:
-        raise Invalid("het voorschot en de tussentijdse schijf liggen tussen 0 en 100 %", field="advance_bp")
+        raise Invalid(_("het voorschot en de tussentijdse schijf liggen tussen 0 en 100 %"), field="advance_bp")
     if rule.advance_bp + rule.interim_bp > 10000:
-        raise Invalid("voorschot en tussentijdse schijf samen mogen niet meer dan 100 % zijn; het saldo is de rest",
+        raise Invalid(_("voorschot en tussentijdse schijf samen mogen niet meer dan 100 % zijn; het saldo is de rest"),
                       field="interim_bp")
     if not 1 <= rule.progress_at_bp <= 9999:
-        raise Invalid("het voortgangsrapport valt tijdens het project: tussen 0,01 % en 99,99 % van de looptijd",
+        raise Invalid(_("het voortgangsrapport valt tijdens het project: tussen 0,01 % en 99,99 % van de looptijd"),
                       field="progress_at_bp")
     if not 0 <= rule.final_months_after_end <= 24:
-        raise Invalid("het eindrapport is ten laatste 24 maanden na het einde van het project verschuldigd",
+        raise Invalid(_("het eindrapport is ten laatste 24 maanden na het einde van het project verschuldigd"),
                       field="final_months_after_end")
     if not 1 <= rule.reminder_days_before <= 365:
-        raise Invalid("een herinnering gaat 1 tot 365 dagen voor de vervaldag uit", field="reminder_days_before")
+        raise Invalid(_("een herinnering gaat 1 tot 365 dagen voor de vervaldag uit"), field="reminder_days_before")
 
 
 @dataclass(frozen=True)
@@ -132,7 +136,7 @@ def split(awarded_cents: int, rule: AwardRule) -> list[tuple[TrancheKind, int, T
     """(kind, amount, condition) per tranche; shares are rounded down to the cent and every remaining cent
     goes to the balance, so the tranches add up to exactly the awarded amount. A zero share is left out."""
     if awarded_cents <= 0:
-        raise Conflict("er is geen toegekend bedrag om uit te betalen")
+        raise Conflict(_("er is geen toegekend bedrag om uit te betalen"))
     advance = awarded_cents * rule.advance_bp // 10000
     interim = awarded_cents * rule.interim_bp // 10000
     balance = awarded_cents - advance - interim
@@ -161,7 +165,7 @@ def schedule(starts_on: date, duration_months: int, rule: AwardRule) -> Schedule
     """The project runs `duration_months` from its start; the progress report is due at `progress_at_bp` of
     that span (in days, rounded down), the final report `final_months_after_end` months after the end."""
     if duration_months < 1:
-        raise Invalid("de looptijd van het project is minstens één maand", field="duration_months")
+        raise Invalid(_("de looptijd van het project is minstens één maand"), field="duration_months")
     ends_on = add_months(starts_on, duration_months)
     progress = starts_on + timedelta(days=(ends_on - starts_on).days * rule.progress_at_bp // 10000)
     return Schedule(starts_on, ends_on, progress, add_months(ends_on, rule.final_months_after_end))
@@ -201,35 +205,41 @@ def check_edit(awarded_cents: int, current: Iterable[TrancheState], proposed: li
     by_id = {t.id: t for t in current}
     proposed_ids = [t.id for t in proposed if t.id]
     if len(proposed_ids) != len(set(proposed_ids)):
-        raise Invalid("een schijf staat twee keer in het plan", field="tranches")
+        raise Invalid(_("een schijf staat twee keer in het plan"), field="tranches")
     for tranche in by_id.values():
         if tranche.status == TrancheStatus.PAID:
             kept = next((t for t in proposed if t.id == tranche.id), None)
             if kept is None or (kept.kind, kept.amount_cents, kept.condition) != (
                     tranche.kind, tranche.amount_cents, tranche.condition):
-                raise Conflict(f"het {KIND_LABELS[TrancheKind(tranche.kind)]} van {tranche.amount_cents} cent is al "
-                               "betaald en kan niet meer wijzigen of wegvallen", tranche_id=tranche.id)
+                raise Conflict(_("het %(tranche)s van %(amount)s cent is al betaald en kan niet meer wijzigen of "
+                                 "wegvallen") % {"tranche": _(KIND_LABELS[TrancheKind(tranche.kind)]),
+                                                 "amount": tranche.amount_cents}, tranche_id=tranche.id)
     unknown = [t.id for t in proposed if t.id and t.id not in by_id]
     if unknown:
-        raise Invalid("het plan noemt een schijf die niet bij deze toekenning hoort", tranche_ids=unknown)
+        raise Invalid(_("het plan noemt een schijf die niet bij deze toekenning hoort"), tranche_ids=unknown)
     if not proposed:
-        raise Invalid("een betalingsplan heeft minstens één schijf", field="tranches")
+        raise Invalid(_("een betalingsplan heeft minstens één schijf"), field="tranches")
     for position, tranche in enumerate(proposed, start=1):
         if tranche.kind not in KIND_LABELS:
-            raise Invalid(f"schijf {position}: onbekende soort {tranche.kind!r}; toegelaten: {', '.join(TrancheKind)}",
+            raise Invalid(_("schijf %(position)s: onbekende soort %(kind)r; toegelaten: %(allowed)s")
+                          % {"position": position, "kind": tranche.kind, "allowed": ", ".join(TrancheKind)},
                           field="kind")
         if tranche.condition not in CONDITIONS:
-            raise Invalid(f"schijf {position}: onbekende voorwaarde {tranche.condition!r}; toegelaten: "
-                          f"{', '.join(CONDITIONS)}", field="condition")
+            raise Invalid(_("schijf %(position)s: onbekende voorwaarde %(condition)r; toegelaten: %(allowed)s")
+                          % {"position": position, "condition": tranche.condition, "allowed": ", ".join(CONDITIONS)},
+                          field="condition")
         if tranche.amount_cents <= 0:
-            raise Invalid(f"schijf {position}: het bedrag moet groter dan nul zijn", field="amount_cents")
+            raise Invalid(_("schijf %(position)s: het bedrag moet groter dan nul zijn") % {"position": position},
+                          field="amount_cents")
     if sum(1 for t in proposed if t.kind == TrancheKind.BALANCE) > 1:
-        raise Invalid("een betalingsplan heeft hoogstens één saldo", field="kind")
+        raise Invalid(_("een betalingsplan heeft hoogstens één saldo"), field="kind")
     total = sum(t.amount_cents for t in proposed)
     if total != awarded_cents:
-        raise Invalid(f"de schijven tellen op tot {total} cent, het toegekende bedrag is {awarded_cents} cent: "
-                      f"pas de bedragen aan ({'+' if awarded_cents > total else '-'}"
-                      f"{abs(awarded_cents - total)} cent)", total_cents=total, awarded_cents=awarded_cents)
+        raise Invalid(_("de schijven tellen op tot %(total)s cent, het toegekende bedrag is %(awarded)s cent: pas "
+                        "de bedragen aan (%(difference)s cent)")
+                      % {"total": total, "awarded": awarded_cents,
+                         "difference": f"{'+' if awarded_cents > total else '-'}{abs(awarded_cents - total)}"},
+                      total_cents=total, awarded_cents=awarded_cents)
 
 
 @dataclass(frozen=True)
@@ -243,63 +253,64 @@ def parse_decimal(raw: str, what: str) -> Decimal:
     try:
         value = Decimal(raw.strip().replace(",", "."))
     except (InvalidOperation, AttributeError):
-        raise Invalid(f"{what}: {raw!r} is geen getal", field=what) from None
+        raise Invalid(_("%(what)s: %(raw)r is geen getal") % {"what": what, "raw": raw}, field=what) from None
     if not value.is_finite():
-        raise Invalid(f"{what}: {raw!r} is geen getal", field=what)
+        raise Invalid(_("%(what)s: %(raw)r is geen getal") % {"what": what, "raw": raw}, field=what)
     return value
 
 
 def check_indicators(indicators: list[IndicatorDraft]) -> None:
     names = [i.name.strip().lower() for i in indicators]
     if any(not name for name in names):
-        raise Invalid("elke indicator heeft een naam", field="name")
+        raise Invalid(_("elke indicator heeft een naam"), field="name")
     if len(set(names)) != len(names):
-        raise Invalid("twee indicatoren hebben dezelfde naam", field="name")
+        raise Invalid(_("twee indicatoren hebben dezelfde naam"), field="name")
     if any(i.target < 0 for i in indicators):
-        raise Invalid("een streefwaarde is nul of meer", field="target")
+        raise Invalid(_("een streefwaarde is nul of meer"), field="target")
 
 
 def check_report(indicator_ids: Collection[str], values: dict[str, Decimal], narrative: str) -> None:
     """A value for every indicator of the project, no value for another, and a narrative."""
     missing = sorted(set(indicator_ids) - set(values))
     if missing:
-        raise Invalid("geef een waarde voor elke indicator van het project", indicator_ids=missing)
+        raise Invalid(_("geef een waarde voor elke indicator van het project"), indicator_ids=missing)
     extra = sorted(set(values) - set(indicator_ids))
     if extra:
-        raise Invalid("een waarde hoort bij een indicator die dit project niet heeft", indicator_ids=extra)
+        raise Invalid(_("een waarde hoort bij een indicator die dit project niet heeft"), indicator_ids=extra)
     if not narrative.strip():
-        raise Invalid("licht de voortgang toe in een verslag (narrative)", field="narrative")
+        raise Invalid(_("licht de voortgang toe in een verslag (narrative)"), field="narrative")
 
 
 def check_submittable(kind: ReportKind, status: ReportStatus, progress_status: ReportStatus | None) -> None:
     if status == ReportStatus.APPROVED:
-        raise Conflict(f"het {REPORT_LABELS[kind]} is al goedgekeurd", status_now=status)
+        raise Conflict(_("het %(report)s is al goedgekeurd") % {"report": _(REPORT_LABELS[kind])}, status_now=status)
     if status == ReportStatus.SUBMITTED:
-        raise Conflict(f"het {REPORT_LABELS[kind]} wacht op beoordeling; u kunt het weer aanpassen als de "
-                       "dienst om wijzigingen vraagt", status_now=status)
+        raise Conflict(_("het %(report)s wacht op beoordeling; u kunt het weer aanpassen als de dienst om "
+                         "wijzigingen vraagt") % {"report": _(REPORT_LABELS[kind])}, status_now=status)
     if kind == ReportKind.FINAL and progress_status not in (None, ReportStatus.SUBMITTED, ReportStatus.APPROVED):
-        raise Conflict("dien eerst het voortgangsrapport in", progress_status=progress_status)
+        raise Conflict(_("dien eerst het voortgangsrapport in"), progress_status=progress_status)
 
 
 def check_review(status: ReportStatus, outcome: str, reasons: str) -> ReportStatus:
     """The report's status after the review (`outcome` as the request gave it); else 422 or 409."""
     if outcome not in REVIEW_OUTCOMES:
-        raise Invalid(f"onbekende beoordeling {outcome!r}; toegelaten: {', '.join(REVIEW_OUTCOMES)}", field="outcome")
+        raise Invalid(_("onbekende beoordeling %(outcome)r; toegelaten: %(allowed)s")
+                      % {"outcome": outcome, "allowed": ", ".join(REVIEW_OUTCOMES)}, field="outcome")
     if status != ReportStatus.SUBMITTED:
-        raise Conflict("enkel een ingediend rapport kan beoordeeld worden", status_now=status)
+        raise Conflict(_("enkel een ingediend rapport kan beoordeeld worden"), status_now=status)
     if outcome == ReportStatus.CHANGES_REQUESTED and not reasons.strip():
-        raise Invalid("zeg welke wijzigingen nodig zijn (reasons)", field="reasons")
+        raise Invalid(_("zeg welke wijzigingen nodig zijn (reasons)"), field="reasons")
     return ReportStatus(outcome)
 
 
 def check_payment(status: TrancheStatus, kind: TrancheKind, reference: str) -> None:
     if status == TrancheStatus.PAID:
-        raise Conflict(f"het {KIND_LABELS[kind]} is al betaald", status_now=status)
+        raise Conflict(_("het %(tranche)s is al betaald") % {"tranche": _(KIND_LABELS[kind])}, status_now=status)
     if status != TrancheStatus.PAYABLE:
-        raise Conflict(f"het {KIND_LABELS[kind]} is nog niet betaalbaar: de voorwaarde is niet vervuld",
-                       status_now=status)
+        raise Conflict(_("het %(tranche)s is nog niet betaalbaar: de voorwaarde is niet vervuld")
+                       % {"tranche": _(KIND_LABELS[kind])}, status_now=status)
     if not reference.strip():
-        raise Invalid("geef de referentie van de betaling", field="payment_reference")
+        raise Invalid(_("geef de referentie van de betaling"), field="payment_reference")
 
 
 # --- reminders --------------------------------------------------------------------------------------------
@@ -355,12 +366,12 @@ def reminder_text(kind: ReminderKind, report_kind: ReportKind, title: str, due_o
 CONSTRAINT_REASONS: dict[str, str] = {
     # {constraint or unique index: the Dutch reason}: the loser of two concurrent requests is answered 409 with
     # this (services.grants.app gathers every capability's; shared.problems answers).
-    "award_rules_pkey": "de uitbetalingsregel van deze oproep werd tegelijk al vastgelegd; laad ze opnieuw en pas ze "
-                        "aan op de versie die u dan ziet",
-    "ck_award_rules_shares": "het voorschot en de tussentijdse schijf samen zijn meer dan 100 %",
-    "award_plans_pkey": "het betalingsplan van dit project werd tegelijk al opgemaakt; laad het opnieuw",
-    "uq_award_reports_kind": "dit rapport bestaat al voor dit project",
-    "uq_report_reminders_once": "deze herinnering werd al verstuurd",
-    "ck_tranches_positive": "een schijf moet een bedrag groter dan 0 hebben",
-    "ck_tranches_paid_on": "een betaalde schijf vraagt de datum van betaling",
+    "award_rules_pkey": N_("de uitbetalingsregel van deze oproep werd tegelijk al vastgelegd; laad ze opnieuw en pas "
+                           "ze aan op de versie die u dan ziet"),
+    "ck_award_rules_shares": N_("het voorschot en de tussentijdse schijf samen zijn meer dan 100 %"),
+    "award_plans_pkey": N_("het betalingsplan van dit project werd tegelijk al opgemaakt; laad het opnieuw"),
+    "uq_award_reports_kind": N_("dit rapport bestaat al voor dit project"),
+    "uq_report_reminders_once": N_("deze herinnering werd al verstuurd"),
+    "ck_tranches_positive": N_("een schijf moet een bedrag groter dan 0 hebben"),
+    "ck_tranches_paid_on": N_("een betaalde schijf vraagt de datum van betaling"),
 }

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.grants.awards import routes, rules, service
 from services.grants.awards.schemas import IndicatorOut, PlanOut, ReportOut
 from shared.auth import Principal
+from shared.i18n import _
 from shared.portal import formats
 from shared.portal.formats import FormatError
 from shared.portal.forms import Form, sentence
@@ -32,14 +33,14 @@ def parse_value(text: str, *, field: str) -> str:
     '1250', '40'). A comma is the decimal mark; a dot before exactly three digits groups thousands."""
     cleaned = re.sub(r"[\s\u00a0\u202f]", "", text.strip())
     if not cleaned:
-        raise FormatError(f"Vul de waarde voor {field} in.")
+        raise FormatError(_("Vul de waarde voor %(field)s in.") % {"field": field})
     if "," in cleaned:
-        whole, _, fraction = cleaned.rpartition(",")
+        whole, _comma, fraction = cleaned.rpartition(",")
         cleaned = f"{whole.replace('.', '')}.{fraction}" if re.fullmatch(r"\d{1,3}(\.\d{3})*|\d*", whole) else "x"
     elif re.fullmatch(r"\d{1,3}(\.\d{3})+", cleaned):
         cleaned = cleaned.replace(".", "")
     if not re.fullmatch(r"\d+(\.\d+)?|\.\d+", cleaned):
-        raise FormatError(f"Schrijf de waarde voor {field} als een getal, bv. 12 of 12,5.")
+        raise FormatError(_("Schrijf de waarde voor %(field)s als een getal, bv. 12 of 12,5.") % {"field": field})
     return cleaned if not cleaned.startswith(".") else f"0{cleaned}"
 
 
@@ -54,7 +55,7 @@ def read_report(form: Form, indicators: list[IndicatorOut]) -> tuple[dict[str, s
         value = form.parsed(value_field(indicator), partial(parse_value, field=f"‘{indicator.name}’"))
         if value is not None:
             values[str(indicator.id)] = value
-    narrative = form.text("narrative", required="Beschrijf kort hoe het project loopt.", max_length=20_000)
+    narrative = form.text("narrative", required=_("Beschrijf kort hoe het project loopt."), max_length=20_000)
     return (values, narrative) if form.ok else None
 
 
@@ -131,5 +132,5 @@ async def award_section(session: AsyncSession, principal: Principal, application
 
 def report_kind(kind: str) -> rules.ReportKind:
     if kind not in rules.REPORT_LABELS:
-        raise NotFound("dit soort rapport bestaat niet")
+        raise NotFound(_("dit soort rapport bestaat niet"))
     return rules.ReportKind(kind)

@@ -38,6 +38,7 @@ from shared.audit import record
 from shared.auth import Principal
 from shared.db import UnitOfWork
 from shared.events.outbox import stage
+from shared.i18n import _
 from shared.ids import uuid7
 from shared.problems import Conflict, Forbidden, Invalid, NotFound
 from shared.storage import DOCUMENTS, ObjectStore, ObjectStream
@@ -58,7 +59,7 @@ class PlanView:
 
 async def rule(session: AsyncSession, tenant: str, call_id: uuid.UUID) -> tuple[rules.AwardRule, AwardRuleRow | None]:
     if await CallRepository(session, tenant).get(call_id) is None:
-        raise NotFound("deze oproep bestaat niet")
+        raise NotFound(_("deze oproep bestaat niet"))
     row = await AwardRepository(session, tenant).rule_of_call(call_id)
     return rule_of(row), row
 
@@ -68,7 +69,7 @@ async def set_rule(session: AsyncSession, principal: Principal, call_id: uuid.UU
     """Applies to plans made from now on; existing plans keep their tranches (edit them one by one)."""
     tenant = principal.tenant
     if await CallRepository(session, tenant).get(call_id) is None:
-        raise NotFound("deze oproep bestaat niet")
+        raise NotFound(_("deze oproep bestaat niet"))
     new = rules.AwardRule(**{f: getattr(command, f) for f in command.__struct_fields__})
     rules.check_rule(new)
     repository = AwardRepository(session, tenant)
@@ -78,7 +79,7 @@ async def set_rule(session: AsyncSession, principal: Principal, call_id: uuid.UU
         row = AwardRuleRow(call_id=call_id, tenant=tenant, version=1, **vars_of(new))
         repository.add(row)
     else:
-        check_version(row.version, expected, "de uitbetalingsregel")
+        check_version(row.version, expected, _("de uitbetalingsregel"))
         before = vars_of(rule_of(row))
         for name, value in vars_of(new).items():
             setattr(row, name, value)
@@ -103,13 +104,13 @@ async def ensure_plan(session: AsyncSession, tenant: str, application_id: uuid.U
     repository = AwardRepository(session, tenant)
     application = await ApplicationRepository(session, tenant).lock(application_id)
     if application is None:
-        raise NotFound("deze aanvraag bestaat niet")
+        raise NotFound(_("deze aanvraag bestaat niet"))
     existing = await repository.plan(application_id)
     if existing is not None:
         return existing, False
     awarded = await DecisionRepository(session, tenant).award_of_application(application_id)
     if application.status != ApplicationStatus.AWARDED or awarded is None:
-        raise Conflict("een betalingsplan hoort bij een toegekende aanvraag", status_now=application.status)
+        raise Conflict(_("een betalingsplan hoort bij een toegekende aanvraag"), status_now=application.status)
     amount, decided_on = awarded
     call_rule = rule_of(await repository.rule_of_call(application.call_id))
     request = request or PlanRequest()
@@ -144,14 +145,14 @@ async def ensure_plan(session: AsyncSession, tenant: str, application_id: uuid.U
 async def _visible(session: AsyncSession, principal: Principal, application_id: uuid.UUID) -> Application:
     application = await ApplicationRepository(session, principal.tenant).get(application_id)
     if application is None or not await can_read_application(session, principal, application):
-        raise NotFound("deze aanvraag bestaat niet")
+        raise NotFound(_("deze aanvraag bestaat niet"))
     return application
 
 
 async def _lead(session: AsyncSession, principal: Principal, application_id: uuid.UUID) -> Application:
     application = await _visible(session, principal, application_id)
     if not is_lead_applicant(principal, application):
-        raise Forbidden("enkel de aanvragende organisatie dient rapporten in")
+        raise Forbidden(_("enkel de aanvragende organisatie dient rapporten in"))
     return application
 
 
@@ -174,7 +175,7 @@ async def _view_of(session: AsyncSession, tenant: str, application: Application)
     repository = AwardRepository(session, tenant)
     plan = await repository.plan(application.id)
     if plan is None:
-        raise NotFound("deze aanvraag heeft (nog) geen betalingsplan")
+        raise NotFound(_("deze aanvraag heeft (nog) geen betalingsplan"))
     return PlanView(application, plan, await repository.tranches_of(application.id),
                     await repository.indicators_of(application.id), await repository.reports_of(application.id))
 
@@ -182,7 +183,7 @@ async def _view_of(session: AsyncSession, tenant: str, application: Application)
 async def create_plan(session: AsyncSession, principal: Principal, application_id: uuid.UUID,
                       request: PlanRequest) -> tuple[PlanView, bool]:
     await _visible(session, principal, application_id)
-    _, created = await ensure_plan(session, principal.tenant, application_id, actor=principal.username,
+    _plan, created = await ensure_plan(session, principal.tenant, application_id, actor=principal.username,
                                    request=request)
     return await view(session, principal, application_id), created
 
@@ -191,8 +192,8 @@ async def _locked_plan(session: AsyncSession, tenant: str, application_id: uuid.
                        expected: int | None) -> AwardPlan:
     plan = await AwardRepository(session, tenant).plan_locked(application_id)
     if plan is None:
-        raise NotFound("deze aanvraag heeft (nog) geen betalingsplan")
-    check_version(plan.version, expected, "het betalingsplan")
+        raise NotFound(_("deze aanvraag heeft (nog) geen betalingsplan"))
+    check_version(plan.version, expected, _("het betalingsplan"))
     return plan
 
 
@@ -250,14 +251,14 @@ async def set_indicators(session: AsyncSession, principal: Principal, applicatio
     tenant = principal.tenant
     application = await _visible(session, principal, application_id)
     if not (principal.has_any(MANAGERS) or is_lead_applicant(principal, application)):
-        raise Forbidden("indicatoren worden vastgelegd door de dienst of de aanvragende organisatie")
+        raise Forbidden(_("indicatoren worden vastgelegd door de dienst of de aanvragende organisatie"))
     drafts = [rules.IndicatorDraft(i.name.strip(), i.unit.strip(), rules.parse_decimal(i.target, "target"))
               for i in command.indicators]
     rules.check_indicators(drafts)
     plan = await _locked_plan(session, tenant, application_id, expected)
     repository = AwardRepository(session, tenant)
     if any(r.status != rules.ReportStatus.DUE for r in await repository.reports_of(application_id)):
-        raise Conflict("er werd al gerapporteerd op de indicatoren; ze kunnen niet meer wijzigen")
+        raise Conflict(_("er werd al gerapporteerd op de indicatoren; ze kunnen niet meer wijzigen"))
     before = [{"name": i.name, "unit": i.unit, "target": str(i.target)}
               for i in await repository.indicators_of(application_id)]
     await repository.delete_indicators_of(application_id)
@@ -280,10 +281,10 @@ async def mark_paid(session: AsyncSession, principal: Principal, application_id:
     repository = AwardRepository(session, tenant)
     tranche = next((t for t in await repository.tranches_of(application_id) if t.id == tranche_id), None)
     if tranche is None:
-        raise NotFound("deze schijf hoort niet bij dit betalingsplan")
+        raise NotFound(_("deze schijf hoort niet bij dit betalingsplan"))
     rules.check_payment(tranche.status, tranche.kind, command.payment_reference)
     if command.paid_on > await CallRepository(session, tenant).brussels_today():
-        raise Invalid("de betaaldatum ligt in de toekomst", field="paid_on")
+        raise Invalid(_("de betaaldatum ligt in de toekomst"), field="paid_on")
     before = tranche_state(tranche)
     tranche.status, tranche.paid_on = rules.TrancheStatus.PAID, command.paid_on
     tranche.payment_reference, tranche.paid_by = command.payment_reference.strip(), principal.username
@@ -306,7 +307,8 @@ async def mark_paid(session: AsyncSession, principal: Principal, application_id:
 
 def _report_kind(kind: str) -> rules.ReportKind:
     if kind not in rules.REPORT_LABELS:
-        raise NotFound(f"onbekend rapport {kind!r}; er zijn: {', '.join(rules.ReportKind)}")
+        raise NotFound(_("onbekend rapport %(kind)r; er zijn: %(kinds)s")
+                       % {"kind": kind, "kinds": ", ".join(rules.ReportKind)})
     return rules.ReportKind(kind)
 
 
@@ -315,8 +317,8 @@ async def _locked_report(session: AsyncSession, tenant: str, application_id: uui
     report_kind = _report_kind(kind)
     report = await AwardRepository(session, tenant).report_locked(application_id, report_kind)
     if report is None:
-        raise NotFound("deze aanvraag heeft (nog) geen betalingsplan met rapporten")
-    check_version(report.version, expected, f"het {rules.REPORT_LABELS[report_kind]}")
+        raise NotFound(_("deze aanvraag heeft (nog) geen betalingsplan met rapporten"))
+    check_version(report.version, expected, _("het %(report)s") % {"report": _(rules.REPORT_LABELS[report_kind])})
     return report
 
 
@@ -335,7 +337,7 @@ async def submit_report(session: AsyncSession, principal: Principal, application
     rules.check_submittable(report.kind, report.status, progress)
     values = {str(v.indicator_id): rules.parse_decimal(v.value, "value") for v in command.values}
     if len(values) != len(command.values):
-        raise Invalid("een indicator staat twee keer in het rapport", field="values")
+        raise Invalid(_("een indicator staat twee keer in het rapport"), field="values")
     indicators = await repository.indicators_of(application_id)
     rules.check_report([str(i.id) for i in indicators], values, command.narrative)
     before = {"status": report.status}
@@ -355,7 +357,8 @@ async def submit_report(session: AsyncSession, principal: Principal, application
 
 def _check_attachable(report: Report) -> None:
     if report.status not in rules.OPEN_REPORTS:
-        raise Conflict(f"het {rules.REPORT_LABELS[report.kind]} is al ingediend; een bijlage kan niet meer wijzigen",
+        raise Conflict(_("het %(report)s is al ingediend; een bijlage kan niet meer wijzigen")
+                       % {"report": _(rules.REPORT_LABELS[report.kind])},
                        status_now=report.status)
 
 
@@ -374,10 +377,10 @@ async def upload_attachment(units: UnitOfWork, principal: Principal, store: Obje
         report = next((r for r in await AwardRepository(session, tenant).reports_of(application_id)
                        if r.kind == report_kind), None)
         if report is None:
-            raise NotFound("deze aanvraag heeft (nog) geen betalingsplan met rapporten")
+            raise NotFound(_("deze aanvraag heeft (nog) geen betalingsplan met rapporten"))
         _check_attachable(report)
         if not filename:
-            raise Invalid("geef de bestandsnaam (?filename=…)", field="filename")
+            raise Invalid(_("geef de bestandsnaam (?filename=…)"), field="filename")
         report_id = report.id
     stored = await store.upload(chunks, tenant=tenant, aggregate="award-reports", aggregate_id=str(report_id),
                                 filename=filename, claimed_type=content_type, accepted=DOCUMENTS)
@@ -406,7 +409,7 @@ async def read_attachment(session: AsyncSession, principal: Principal, store: Ob
     report = next((r for r in await AwardRepository(session, principal.tenant).reports_of(application_id)
                    if r.kind == _report_kind(kind)), None)
     if report is None or report.attachment is None:
-        raise NotFound("dit rapport heeft geen bijlage")
+        raise NotFound(_("dit rapport heeft geen bijlage"))
     return report.attachment, await store.stream(report.attachment["object_key"], principal.tenant)
 
 
@@ -449,10 +452,11 @@ async def change_due_date(session: AsyncSession, principal: Principal, applicati
     tenant = principal.tenant
     await _visible(session, principal, application_id)
     if not command.reasons.strip():
-        raise Invalid("zeg waarom de vervaldag verschuift", field="reasons")
+        raise Invalid(_("zeg waarom de vervaldag verschuift"), field="reasons")
     report = await _locked_report(session, tenant, application_id, kind, expected)
     if report.status == rules.ReportStatus.APPROVED:
-        raise Conflict(f"het {rules.REPORT_LABELS[report.kind]} is al goedgekeurd", status_now=report.status)
+        raise Conflict(_("het %(report)s is al goedgekeurd") % {"report": _(rules.REPORT_LABELS[report.kind])},
+                       status_now=report.status)
     before = {"due_on": report.due_on.isoformat()}
     report.due_on = command.due_on
     report.version += 1

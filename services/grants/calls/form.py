@@ -18,10 +18,12 @@ from typing import Any, TypeVar
 
 from services.grants.calls import rules
 from services.grants.calls.schemas import CallChanges, CallOut, DraftCall
+from shared.i18n import N_, _
 from shared.portal.formats import (
     BRUSSELS,
     FormatError,
     as_datetime,
+    capitalised,
     decimal,
     euros_input,
     parse_euros,
@@ -37,8 +39,8 @@ CRITERION_ROWS = 6
 ATTACHMENT_ROWS = 4
 TIE_BREAK_SLOTS = 4
 FILE_TYPES: dict[str, tuple[str, str]] = {
-    "pdf": (PDF, "PDF"), "docx": (DOCX, "Word"), "xlsx": (XLSX, "Excel"), "odt": (ODT, "OpenDocument-tekst"),
-    "ods": (ODS, "OpenDocument-rekenblad"), "csv": (CSV, "CSV"), "png": (PNG, "PNG"), "jpeg": (JPEG, "JPEG"),
+    "pdf": (PDF, "PDF"), "docx": (DOCX, "Word"), "xlsx": (XLSX, "Excel"), "odt": (ODT, N_("OpenDocument-tekst")),
+    "ods": (ODS, N_("OpenDocument-rekenblad")), "csv": (CSV, "CSV"), "png": (PNG, "PNG"), "jpeg": (JPEG, "JPEG"),
 }
 """What an attachment may be (a subset of what the service sniffs): form key → (content type, label)."""
 DEFAULTS = {"cofinancing": "100", "appeal_days": "30", "partial_min": "50", "spread_limit": "15",
@@ -72,16 +74,16 @@ def parse_percentage(text: str, *, field: str) -> int:
     """'80' or '62,5 %' → basis points (8000, 6250); 0 … 100 %, at most two decimals."""
     cleaned = text.strip().removesuffix("%").strip().replace(",", ".")
     if not cleaned:
-        raise FormatError(f"Vul {field} in.")
+        raise FormatError(_("Vul %(field)s in.") % {"field": field})
     try:
         value = Decimal(cleaned)
     except InvalidOperation as exc:
-        raise FormatError(f"Vul {field} in als een percentage, bv. 80 of 62,5.") from exc
+        raise FormatError(_("Vul %(field)s in als een percentage, bv. 80 of 62,5.") % {"field": field}) from exc
     if not value.is_finite() or not 0 <= value <= 100:
-        raise FormatError(f"{field[0].upper()}{field[1:]} ligt tussen 0 en 100 %.")
+        raise FormatError(_("%(field)s ligt tussen 0 en 100 %%.") % {"field": capitalised(field)})
     basis_points = value * 100
     if basis_points != basis_points.to_integral():
-        raise FormatError(f"Geef {field} met hoogstens twee cijfers na de komma.")
+        raise FormatError(_("Geef %(field)s met hoogstens twee cijfers na de komma.") % {"field": field})
     return int(basis_points)
 
 
@@ -89,18 +91,19 @@ def parse_decimal(text: str, *, field: str, low: Decimal = Decimal(0), high: Dec
     """'7,5' → '7.5' (the API's decimal string), within [low, high], at most two decimals."""
     cleaned = text.strip().replace(",", ".")
     if not cleaned:
-        raise FormatError(f"Vul {field} in.")
+        raise FormatError(_("Vul %(field)s in.") % {"field": field})
     try:
         value = Decimal(cleaned)
     except InvalidOperation as exc:
-        raise FormatError(f"Vul {field} in als een getal, bv. 7 of 7,5.") from exc
+        raise FormatError(_("Vul %(field)s in als een getal, bv. 7 of 7,5.") % {"field": field}) from exc
     if not value.is_finite() or value < low or (high is not None and value > high):
-        upper = f" en {decimal(high)}" if high is not None else ""
-        raise FormatError(f"{field[0].upper()}{field[1:]} ligt tussen {decimal(low)}{upper}."
-                          if upper else f"{field[0].upper()}{field[1:]} is minstens {decimal(low)}.")
+        if high is not None:
+            raise FormatError(_("%(field)s ligt tussen %(low)s en %(high)s.")
+                              % {"field": capitalised(field), "low": decimal(low), "high": decimal(high)})
+        raise FormatError(_("%(field)s is minstens %(low)s.") % {"field": capitalised(field), "low": decimal(low)})
     exponent = value.as_tuple().exponent  # an int: a finite Decimal's exponent is never 'n', 'N' or 'F'
     if isinstance(exponent, int) and -exponent > 2:
-        raise FormatError(f"Geef {field} met hoogstens twee cijfers na de komma.")
+        raise FormatError(_("Geef %(field)s met hoogstens twee cijfers na de komma.") % {"field": field})
     return f"{value.normalize():f}" if value == value.to_integral() else str(value)
 
 
@@ -113,15 +116,15 @@ def parse_date(text: str) -> date:
         if match := re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", cleaned):
             return date(int(match[3]), int(match[2]), int(match[1]))
     except ValueError as exc:
-        raise FormatError("Deze datum bestaat niet; kijk dag en maand na.") from exc
-    raise FormatError("Schrijf de datum als 31/03/2027.")
+        raise FormatError(_("Deze datum bestaat niet; kijk dag en maand na.")) from exc
+    raise FormatError(_("Schrijf de datum als 31/03/2027."))
 
 
 def parse_time(text: str) -> time:
     """'17:00' or '17:00:30' (seconds when the deadline must be that exact)."""
     match = re.fullmatch(r"(\d{1,2})[:.u](\d{2})(?::(\d{2}))?", text.strip())
     if match is None or int(match[1]) > 23 or int(match[2]) > 59 or int(match[3] or 0) > 59:
-        raise FormatError("Schrijf het uur als 17:00.")
+        raise FormatError(_("Schrijf het uur als 17:00."))
     return time(int(match[1]), int(match[2]), int(match[3] or 0))
 
 
@@ -130,7 +133,8 @@ def brussels_instant(day: date, clock: time) -> datetime:
     the hour that repeats when it ends is read as the first (summer time) one."""
     local = datetime.combine(day, clock, tzinfo=BRUSSELS)
     if local.astimezone(UTC).astimezone(BRUSSELS).replace(tzinfo=None) != local.replace(tzinfo=None):
-        raise FormatError("Dit uur bestaat niet in Brussel: de klok springt dan een uur vooruit. Kies een ander uur.")
+        raise FormatError(_("Dit uur bestaat niet in Brussel: de klok springt dan een uur vooruit. "
+                            "Kies een ander uur."))
     return local
 
 
@@ -141,10 +145,10 @@ def read_moment(form: Form, prefix: str, label: str) -> datetime | None:
         return None
     day = form.parsed(f"{prefix}_date", parse_date) if day_text else None
     if not day_text:
-        form.errors[f"{prefix}_date"] = f"Vul ook de datum van {label} in."
+        form.errors[f"{prefix}_date"] = _("Vul ook de datum van %(label)s in.") % {"label": label}
     clock = form.parsed(f"{prefix}_time", parse_time) if clock_text else None
     if not clock_text:
-        form.errors[f"{prefix}_time"] = f"Vul ook het uur van {label} in."
+        form.errors[f"{prefix}_time"] = _("Vul ook het uur van %(label)s in.") % {"label": label}
     if day is None or clock is None:
         return None
     return form.parsed(f"{prefix}_time", lambda _: brussels_instant(day, clock))
@@ -175,18 +179,18 @@ def read_criteria(form: Form) -> list[CriterionRow]:
         keys = {part: f"crit_{part}_{row}" for part in ("name", "description", "weight", "max", "threshold")}
         if not any(form.values.get(key, "").strip() for key in keys.values()):
             continue
-        name = form.text(keys["name"], required="Geef dit criterium een naam.", max_length=300)
+        name = form.text(keys["name"], required=_("Geef dit criterium een naam."), max_length=300)
         description = form.text(keys["description"], max_length=2000)
-        weight = form.parsed(keys["weight"], lambda v: parse_decimal(v, field="het gewicht",
+        weight = form.parsed(keys["weight"], lambda v: parse_decimal(v, field=_("het gewicht"),
                                                                      low=Decimal("0.01"), high=Decimal(1000)))
-        maximum = form.parsed(keys["max"], lambda v: parse_whole_number(v, field="de maximumscore", low=1,
+        maximum = form.parsed(keys["max"], lambda v: parse_whole_number(v, field=_("de maximumscore"), low=1,
                                                                         high=1000))
         threshold = None
         if form.values.get(keys["threshold"], "").strip():
             ceiling = Decimal(maximum) if maximum is not None else None
 
             def within(typed: str, high: Decimal | None = ceiling) -> str:
-                return parse_decimal(typed, field="de drempel", high=high)
+                return parse_decimal(typed, field=_("de drempel"), high=high)
 
             threshold = form.parsed(keys["threshold"], within)
         if weight is not None and maximum is not None:
@@ -201,14 +205,14 @@ def read_attachments(form: Form) -> list[dict[str, Any]]:
         code_key, label_key = f"att_code_{row}", f"att_label_{row}"
         if not form.values.get(code_key, "").strip() and not form.values.get(label_key, "").strip():
             continue
-        code = form.text(code_key, required="Geef een korte code, bv. begroting.", max_length=60).lower()
+        code = form.text(code_key, required=_("Geef een korte code, bv. begroting."), max_length=60).lower()
         if code and not rules.ATTACHMENT_CODE.fullmatch(code):
-            form.errors[code_key] = "Gebruik kleine letters, cijfers, - of _ (bv. begroting)."
-        label = form.text(label_key, required="Omschrijf de bijlage, bv. ‘Gedetailleerde begroting’.",
+            form.errors[code_key] = _("Gebruik kleine letters, cijfers, - of _ (bv. begroting).")
+        label = form.text(label_key, required=_("Omschrijf de bijlage, bv. ‘Gedetailleerde begroting’."),
                           max_length=300)
-        types = [mime for key, (mime, _) in FILE_TYPES.items() if checked(form, f"att_type_{row}_{key}")]
+        types = [mime for key, (mime, _label) in FILE_TYPES.items() if checked(form, f"att_type_{row}_{key}")]
         if not types:
-            form.errors[f"att_types_{row}"] = "Kies minstens één aanvaard bestandstype."
+            form.errors[f"att_types_{row}"] = _("Kies minstens één aanvaard bestandstype.")
         found.append({"code": code, "label": label, "types": types})
     return found
 
@@ -224,48 +228,48 @@ def read_tie_break(form: Form, criteria: list[CriterionRow]) -> list[str]:
         if not key:
             continue
         if key in seen:
-            form.errors[name] = "Deze regel staat al hoger in de volgorde; kies een andere of laat leeg."
+            form.errors[name] = _("Deze regel staat al hoger in de volgorde; kies een andere of laat leeg.")
             continue
         seen.add(key)
         if match := rules.CRITERION_TIE_BREAK.match(key):
             row = int(match["position"])
             position = positions.get(row)
             if position is None:
-                form.errors[name] = f"Criterium {row} is niet ingevuld; kies een andere regel."
+                form.errors[name] = _("Criterium %(row)s is niet ingevuld; kies een andere regel.") % {"row": row}
                 continue
             chain.append(rules.criterion_tie_break(position))
         elif key in rules.TIE_BREAKS:
             chain.append(key)
         else:
-            form.errors[name] = "Kies een regel uit de lijst."
+            form.errors[name] = _("Kies een regel uit de lijst.")
     return chain
 
 
 def call_values(form: Form) -> dict[str, Any] | None:
     """Every field of the call as the command takes it, or None with Dutch messages beside the fields."""
-    title = form.text("title", required="Geef de oproep een titel.", max_length=300)
+    title = form.text("title", required=_("Geef de oproep een titel."), max_length=300)
     rules_text = form.text("rules_text", max_length=50_000)
     legal_basis = form.text("legal_basis", max_length=1000)
     aim = form.text("aim", max_length=5000)
-    budget = optional(form, "total_budget", lambda v: parse_euros(v, field="het totale budget"), 0)
-    maximum = optional(form, "max_per_project", lambda v: parse_euros(v, field="het maximum per project"), 0)
+    budget = optional(form, "total_budget", lambda v: parse_euros(v, field=_("het totale budget")), 0)
+    maximum = optional(form, "max_per_project", lambda v: parse_euros(v, field=_("het maximum per project")), 0)
     if budget and maximum and maximum > budget:
-        form.errors["max_per_project"] = "Het maximum per project kan niet hoger zijn dan het totale budget."
-    cofinancing = optional(form, "cofinancing", lambda v: parse_percentage(v, field="de cofinancieringsgraad"),
+        form.errors["max_per_project"] = _("Het maximum per project kan niet hoger zijn dan het totale budget.")
+    cofinancing = optional(form, "cofinancing", lambda v: parse_percentage(v, field=_("de cofinancieringsgraad")),
                            10_000)
-    opens = read_moment(form, "opens", "de opening")
-    closes = read_moment(form, "closes", "de sluiting")
+    opens = read_moment(form, "opens", _("de opening"))
+    closes = read_moment(form, "closes", _("de sluiting"))
     if opens is not None and closes is not None and closes <= opens:
-        form.errors["closes_date"] = "De oproep moet sluiten na ze opent: kies een latere sluitingsdatum."
-    appeal_days = optional(form, "appeal_days", lambda v: parse_whole_number(v, field="de beroepstermijn", low=0,
+        form.errors["closes_date"] = _("De oproep moet sluiten na ze opent: kies een latere sluitingsdatum.")
+    appeal_days = optional(form, "appeal_days", lambda v: parse_whole_number(v, field=_("de beroepstermijn"), low=0,
                                                                              high=365), 30)
-    partial_min = optional(form, "partial_min", lambda v: parse_percentage(v, field="het minimumaandeel"), 5000)
-    spread = optional(form, "spread_limit", lambda v: parse_decimal(v, field="de spreidingsgrens",
+    partial_min = optional(form, "partial_min", lambda v: parse_percentage(v, field=_("het minimumaandeel")), 5000)
+    spread = optional(form, "spread_limit", lambda v: parse_decimal(v, field=_("de spreidingsgrens"),
                                                                     high=Decimal(100)), "15")
     jurors = optional(form, "jurors_per_application", lambda v: parse_whole_number(
-        v, field="het aantal juryleden per aanvraag", low=1, high=50), 3)
+        v, field=_("het aantal juryleden per aanvraag"), low=1, high=50), 3)
     min_coapplicants = optional(form, "min_coapplicants", lambda v: parse_whole_number(
-        v, field="het minimum aantal mede-aanvragers", low=0, high=50), 0)
+        v, field=_("het minimum aantal mede-aanvragers"), low=0, high=50), 0)
     extra_rules = [line.strip() for line in form.text("eligibility_rules", max_length=10_000).splitlines()
                    if line.strip()]
     criteria = read_criteria(form)
@@ -336,7 +340,7 @@ def form_of(call: CallOut) -> Form:
                    f"crit_weight_{row}": decimal(criterion.weight), f"crit_max_{row}": str(criterion.max_score),
                    f"crit_threshold_{row}": "" if criterion.min_threshold is None
                    else decimal(criterion.min_threshold)}
-    by_type = {mime: key for key, (mime, _) in FILE_TYPES.items()}
+    by_type = {mime: key for key, (mime, _label) in FILE_TYPES.items()}
     for row, attachment in enumerate(call.required_attachments[:ATTACHMENT_ROWS], start=1):
         values |= {f"att_code_{row}": attachment.code, f"att_label_{row}": attachment.label}
         values |= {f"att_type_{row}_{by_type[t]}": "ja" for t in attachment.types if t in by_type}

@@ -30,12 +30,13 @@ from services.grants.portal import form_post, visitor
 from services.grants.screening import service as screening
 from services.grants.screening.routes import screening_out
 from shared.auth import Principal
+from shared.i18n import N_, _
 from shared.portal.forms import Form, reasons
 from shared.portal.pages import FormData, Viewer, undone_on_refusal
 from shared.problems import PreconditionFailed, Problem
 
-STALE_CALL = ("Iemand anders wijzigde deze oproep intussen. Wat jij invulde staat hieronder nog; "
-              "bewaar opnieuw om hun wijziging hiermee te overschrijven, of annuleer om ze te bekijken.")
+STALE_CALL = N_("Iemand anders wijzigde deze oproep intussen. Wat jij invulde staat hieronder nog; "
+                "bewaar opnieuw om hun wijziging hiermee te overschrijven, of annuleer om ze te bekijken.")
 APPLICATIONS_PAGE = 200
 
 
@@ -59,11 +60,11 @@ async def archive(session: AsyncSession, principal: Principal, call_id: uuid.UUI
 Step = Callable[[AsyncSession, Principal, uuid.UUID, int], Awaitable[Call]]
 LIFECYCLE: dict[str, tuple[Step, str, str]] = {
     # form path → (the service's step, what the flash says, how a refusal begins)
-    "publiceren": (publish, "De oproep is gepubliceerd. Aanvragers zien ze nu op de openbare pagina.",
-                   "De oproep kan nog niet gepubliceerd worden:"),
-    "afsluiten": (close, "De oproep is afgesloten.", "Dat lukte niet:"),
-    "beoordeling-starten": (start_review, "De beoordeling is gestart.", "Dat lukte niet:"),
-    "archiveren": (archive, "De oproep is gearchiveerd.", "Dat lukte niet:"),
+    "publiceren": (publish, N_("De oproep is gepubliceerd. Aanvragers zien ze nu op de openbare pagina."),
+                   N_("De oproep kan nog niet gepubliceerd worden:")),
+    "afsluiten": (close, N_("De oproep is afgesloten."), N_("Dat lukte niet:")),
+    "beoordeling-starten": (start_review, N_("De beoordeling is gestart."), N_("Dat lukte niet:")),
+    "archiveren": (archive, N_("De oproep is gearchiveerd."), N_("Dat lukte niet:")),
 }
 
 
@@ -122,7 +123,7 @@ async def create_call(request: Request[Any, Any, Any], session: AsyncSession,
         if command is not None:
             async with undone_on_refusal(session):
                 call = await service.draft(session, who.person, command)
-            who.flash("De oproep is bewaard als concept. Kijk ze na en publiceer ze wanneer ze klaar is.")
+            who.flash(_("De oproep is bewaard als concept. Kijk ze na en publiceer ze wanneer ze klaar is."))
             return who.redirect(f"provincie/oproepen/{call.id}")
     except Problem as exc:
         form.refuse_problem(exc, call_form.CALL_FIELDS)
@@ -135,7 +136,8 @@ async def edit_call(request: Request[Any, Any, Any], session: AsyncSession,
     who = await visitor(request, session, MANAGERS)
     call = await managed_call(session, who, call_id)
     if call.status != CallStatus.DRAFT:
-        who.flash(f"Deze oproep is {call.status_label}: alleen een concept kan nog gewijzigd worden.", "error")
+        who.flash(_("Deze oproep is %(status)s: alleen een concept kan nog gewijzigd worden.")
+                  % {"status": _(call.status_label)}, "error")
         return who.redirect(f"provincie/oproepen/{call_id}")
     return call_form_page(who, call_form.form_of(call), call)
 
@@ -149,16 +151,16 @@ async def save_call(request: Request[Any, Any, Any], session: AsyncSession, call
         if changes is not None:
             async with undone_on_refusal(session):
                 await service.update(session, who.person, call_id, changes, form.version())
-            who.flash("De wijzigingen zijn bewaard.")
+            who.flash(_("De wijzigingen zijn bewaard."))
             return who.redirect(f"provincie/oproepen/{call_id}")
     except PreconditionFailed:
-        form.refuse(STALE_CALL)
+        form.refuse(_(STALE_CALL))
         # A second save is a deliberate overwrite of the other person's change.
         form.values["version"] = str((await managed_call(session, who, call_id)).version)
     except Problem as exc:
         form.refuse_problem(exc, call_form.CALL_FIELDS)
     return call_form_page(who, form, await managed_call(session, who, call_id),
-                          status_code=412 if form.message == STALE_CALL else 422)
+                          status_code=412 if form.message == _(STALE_CALL) else 422)
 
 
 # ---- a call's page: terms, lifecycle, applications ------------------------------------------------------
@@ -196,8 +198,8 @@ async def move(request: Request[Any, Any, Any], session: AsyncSession, call_id: 
         async with undone_on_refusal(session):
             await action(session, who.person, call_id, form.version())
     except Problem as exc:
-        return await call_page(who, session, call_id, [intro, *reasons(exc)], status_code=exc.status)
-    who.flash(done)
+        return await call_page(who, session, call_id, [_(intro), *reasons(exc)], status_code=exc.status)
+    who.flash(_(done))
     return who.redirect(f"provincie/oproepen/{call_id}")
 
 

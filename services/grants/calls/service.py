@@ -23,6 +23,7 @@ from services.grants.events.published import CallClosedV1, CallPublishedV1
 from shared.audit import record
 from shared.auth import Principal
 from shared.events.outbox import stage
+from shared.i18n import _
 from shared.ids import uuid7
 from shared.portal import formats
 from shared.problems import Conflict, Invalid, NotFound, PreconditionFailed
@@ -109,14 +110,14 @@ async def visible(session: AsyncSession, principal: Principal, limit: int) -> li
 async def get_visible(session: AsyncSession, principal: Principal, call_id: uuid.UUID) -> Call:
     call = await CallRepository(session, principal.tenant).get(call_id)
     if call is None or (call.status == CallStatus.DRAFT and not principal.has_any(rules.MANAGERS)):
-        raise NotFound("deze oproep bestaat niet (of is nog niet gepubliceerd)")
+        raise NotFound(_("deze oproep bestaat niet (of is nog niet gepubliceerd)"))
     return call
 
 
 async def get_public(session: AsyncSession, tenant: str, call_id: uuid.UUID) -> Call:
     call = await CallRepository(session, tenant).get(call_id)
     if call is None or call.status not in rules.VISIBLE_TO_EVERYONE:
-        raise NotFound("deze oproep bestaat niet (of is nog niet gepubliceerd)")
+        raise NotFound(_("deze oproep bestaat niet (of is nog niet gepubliceerd)"))
     return call
 
 
@@ -124,23 +125,24 @@ async def _flush_versioned(session: AsyncSession, what: str) -> None:
     try:
         await session.flush()
     except StaleDataError as exc:
-        raise PreconditionFailed(f"{what} werd intussen door iemand anders gewijzigd; laad opnieuw") from exc
+        raise PreconditionFailed(_("%(what)s werd intussen door iemand anders gewijzigd; laad opnieuw")
+                                 % {"what": what}) from exc
 
 
 async def update(session: AsyncSession, principal: Principal, call_id: uuid.UUID, changes: CallChanges,
                  expected: int | None) -> Call:
     call = await get_visible(session, principal, call_id)
-    check_version(call.version, expected, "de oproep")
+    check_version(call.version, expected, _("de oproep"))
     if call.status != CallStatus.DRAFT:
-        raise Conflict(f"de oproep is {rules.STATUS_LABELS[call.status]}; alleen een oproep in voorbereiding "
-                       "kan nog gewijzigd worden", status_now=call.status)
+        raise Conflict(_("de oproep is %(status)s; alleen een oproep in voorbereiding kan nog gewijzigd worden")
+                       % {"status": _(rules.STATUS_LABELS[call.status])}, status_now=call.status)
     if _apply(call, changes):
         call.criteria.clear()
-        await _flush_versioned(session, "de oproep")
+        await _flush_versioned(session, _("de oproep"))
         call.criteria.extend(_criteria(call, changes))
     _refuse_problems(rules.draft_problems(terms_of(call), DOCUMENTS))
     flag_modified(call, "title")  # a new version even when only the criteria changed
-    await _flush_versioned(session, "de oproep")
+    await _flush_versioned(session, _("de oproep"))
     await session.refresh(call)
     return call
 
@@ -156,8 +158,8 @@ def _transitioned(session: AsyncSession, call: Call, target: CallStatus, actor: 
 async def _locked(session: AsyncSession, principal: Principal, call_id: uuid.UUID, expected: int | None) -> Call:
     call = await CallRepository(session, principal.tenant).lock(call_id)
     if call is None:
-        raise NotFound("deze oproep bestaat niet")
-    check_version(call.version, expected, "de oproep")
+        raise NotFound(_("deze oproep bestaat niet"))
+    check_version(call.version, expected, _("de oproep"))
     return call
 
 
@@ -173,7 +175,7 @@ async def publish(session: AsyncSession, principal: Principal, call_id: uuid.UUI
                                    total_budget_cents=call.total_budget_cents, opens_at=utc_iso(call.opens_at),
                                    closes_at=utc_iso(call.closes_at)),
           tenant=call.tenant, subject=str(call.id))
-    await _flush_versioned(session, "de oproep")
+    await _flush_versioned(session, _("de oproep"))
     await session.refresh(call)
     return call
 
@@ -210,7 +212,8 @@ async def close_after_deadline(session: AsyncSession, principal: Principal, call
     now = await CallRepository(session, principal.tenant).database_clock()
     assert call.closes_at is not None
     if now < call.closes_at:
-        raise Conflict(f"de oproep sluit pas op {formats.deadline(call.closes_at)}", status_now=call.status)
+        raise Conflict(_("de oproep sluit pas op %(moment)s") % {"moment": formats.deadline(call.closes_at)},
+                       status_now=call.status)
     await close(session, call, actor=principal.username)
     await session.refresh(call)
     return call
@@ -223,7 +226,7 @@ async def move(session: AsyncSession, principal: Principal, call_id: uuid.UUID, 
     _transitioned(session, call, target, principal.username)
     if target == CallStatus.ARCHIVED:
         call.archived_at = await CallRepository(session, principal.tenant).database_clock()
-    await _flush_versioned(session, "de oproep")
+    await _flush_versioned(session, _("de oproep"))
     await session.refresh(call)
     return call
 

@@ -24,6 +24,7 @@ from services.grants.portal import form_post, visitor
 from services.grants.ranking.pages import optional_proposal
 from services.grants.ranking.rules import OUTCOME_LABELS
 from shared.downloads import stored_file
+from shared.i18n import N_, _
 from shared.portal.formats import BRUSSELS
 from shared.portal.forms import Form, command
 from shared.portal.pages import FormData, Viewer, undone_on_refusal
@@ -34,9 +35,10 @@ APPEAL_NEXT: dict[rules.AppealStatus, tuple[rules.AppealStatus, ...]] = {
     status: tuple(s for s in rules.AppealStatus if s in following)
     for status, following in rules.APPEAL_TRANSITIONS.items() if following}
 """What a call manager may move an appeal to, in the lifecycle's order (the radio buttons)."""
-STALE_APPEAL = "Iemand anders behandelde dit beroep intussen; kijk de nieuwe stand na."
-NO_PROPOSAL = "Laad de pagina opnieuw: de beslissing noemt het voorstel waarop ze steunt."
-CHANGED_PROPOSAL = "Het voorstel werd intussen gewijzigd; bekijk het nieuwe voorstel hieronder en beslis opnieuw."
+STALE_APPEAL = N_("Iemand anders behandelde dit beroep intussen; kijk de nieuwe stand na.")
+NO_PROPOSAL = N_("Laad de pagina opnieuw: de beslissing noemt het voorstel waarop ze steunt.")
+CHANGED_PROPOSAL = N_("Het voorstel werd intussen gewijzigd; bekijk het nieuwe voorstel hieronder en beslis "
+                      "opnieuw.")
 
 
 async def optional_decision(session: AsyncSession, tenant: str, call_id: uuid.UUID) -> DecisionOut | None:
@@ -82,12 +84,12 @@ async def decision(request: Request[Any, Any, Any], session: AsyncSession, call_
 async def decide(request: Request[Any, Any, Any], session: AsyncSession, store: ObjectStore, call_id: uuid.UUID,
                  data: FormData) -> Template | Redirect:
     who, form = await form_post(request, session, data, MANAGERS)
-    reference = form.text("reference", required="Vul de referentie van het besluit in, bv. DEP-2027-0412.",
+    reference = form.text("reference", required=_("Vul de referentie van het besluit in, bv. DEP-2027-0412."),
                           max_length=200)
     decided_on = form.parsed("decided_on", lambda v: call_form.parse_date(v).isoformat())
     proposal_id, version = form.values.get("proposal_id", ""), form.values.get("proposal_version", "")
     if not proposal_id or not version.isdigit():
-        form.refuse(NO_PROPOSAL)
+        form.refuse(_(NO_PROPOSAL))
     if form.ok and decided_on is not None:
         try:
             async with undone_on_refusal(session):
@@ -97,12 +99,12 @@ async def decide(request: Request[Any, Any, Any], session: AsyncSession, store: 
                                          "proposal_id": proposal_id}), int(version))
                 taken = decision_out(decided.decision, decided.lines)
         except PreconditionFailed:
-            form.refuse(CHANGED_PROPOSAL)
+            form.refuse(_(CHANGED_PROPOSAL))
         except Problem as exc:
             form.refuse_problem(exc, {"decided_on": "decided_on", "reference": "reference"})
         else:
-            who.flash(f"De beslissing is genomen: {taken.awarded} toegekend, {taken.rejected} afgewezen. "
-                      "Elke aanvrager krijgt zijn brief en een e-mail.")
+            who.flash(_("De beslissing is genomen: %(awarded)s toegekend, %(rejected)s afgewezen. Elke aanvrager "
+                        "krijgt zijn brief en een e-mail.") % {"awarded": taken.awarded, "rejected": taken.rejected})
             return who.redirect(f"provincie/oproepen/{call_id}/beslissing")
     return await decision_page(who, session, call_id, form=form, status_code=422)
 
@@ -114,13 +116,13 @@ async def handle_appeal(request: Request[Any, Any, Any], session: AsyncSession, 
     try:
         call_id = uuid.UUID(form.values.get("call_id", ""))
     except ValueError as exc:
-        raise NotFound("deze oproep bestaat niet") from exc
+        raise NotFound(_("deze oproep bestaat niet")) from exc
     status = form.values.get("status", "")
     reasons = form.text("reasons", max_length=10_000)
     if status not in rules.APPEAL_LABELS:
-        form.errors["status"] = "Kies de nieuwe stand van het beroep."
+        form.errors["status"] = _("Kies de nieuwe stand van het beroep.")
     elif status in rules.HANDLED_APPEALS and not reasons:
-        form.errors["reasons"] = "Motiveer de uitspraak: de aanvrager leest ze."
+        form.errors["reasons"] = _("Motiveer de uitspraak: de aanvrager leest ze.")
     if form.ok:
         try:
             async with undone_on_refusal(session):
@@ -128,11 +130,12 @@ async def handle_appeal(request: Request[Any, Any, Any], session: AsyncSession, 
                                             command(AppealChange, {"status": status, "reasons": reasons}),
                                             form.version())
         except PreconditionFailed:
-            form.refuse(STALE_APPEAL)
+            form.refuse(_(STALE_APPEAL))
         except Problem as exc:
             form.refuse_problem(exc)
         else:
-            who.flash(f"Het beroep is nu {rules.APPEAL_LABELS[rules.AppealStatus(status)]}.")
+            shown = _(rules.APPEAL_LABELS[rules.AppealStatus(status)])
+            who.flash(_("Het beroep is nu %(status)s.") % {"status": shown})
             return who.redirect(f"provincie/oproepen/{call_id}/beslissing#beroepen")
     return await decision_page(who, session, call_id, appeal_forms={appeal_id: form}, status_code=422)
 
@@ -142,7 +145,7 @@ async def letter(request: Request[Any, Any, Any], session: AsyncSession, store: 
                  application_id: uuid.UUID) -> Stream:
     """The decision letter as the applicant receives it, for the call manager."""
     who = await visitor(request, session, MANAGERS)
-    _, pdf = await service.letter(session, who.person, store, application_id)
+    _filename, pdf = await service.letter(session, who.person, store, application_id)
     return stored_file(pdf, media_type="application/pdf", file_name=f"beslissing-{application_id}.pdf",
                        inline=True)
 

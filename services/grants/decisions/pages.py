@@ -16,6 +16,7 @@ from services.grants.applications import pages as application_pages
 from services.grants.decisions import routes, service
 from services.grants.decisions.schemas import AppealIn
 from services.grants.portal import APPLICANTS, form_post, visitor
+from shared.i18n import _
 from shared.portal.forms import command
 from shared.portal.pages import PRIVATE, FormData, undone_on_refusal
 from shared.problems import Problem
@@ -34,7 +35,7 @@ async def letter(request: Request[Any, Any, Any], session: AsyncSession, store: 
 async def lodge_appeal(request: Request[Any, Any, Any], session: AsyncSession, application_id: uuid.UUID,
                        data: FormData) -> Template | Redirect:
     who, form = await form_post(request, session, data, ("applicant",))
-    grounds = form.text("grounds", required="Schrijf waarom je het niet eens bent met de beslissing.",
+    grounds = form.text("grounds", required=_("Schrijf waarom je het niet eens bent met de beslissing."),
                         max_length=20_000)
     status = 422
     if form.ok:
@@ -46,7 +47,8 @@ async def lodge_appeal(request: Request[Any, Any, Any], session: AsyncSession, a
             form.refuse_problem(exc)
             status = exc.status
         else:
-            who.flash("Je beroep is ontvangen. De provincie behandelt het en laat je de uitkomst met de redenen weten.")
+            who.flash(_("Je beroep is ontvangen. De provincie behandelt het en laat je de uitkomst met de redenen "
+                        "weten."))
             return who.redirect(f"aanvragen/{application_id}#beroep")
     return await application_pages.application_page(who, session, application_id, {"appeal": form},
                                                     status_code=status)

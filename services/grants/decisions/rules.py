@@ -10,6 +10,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from services.grants.applications.rules import ApplicationStatus
+from shared.i18n import N_, _
 from shared.portal.formats import day
 from shared.portal.formats import euros as euro
 from shared.portal.formats import fixed as number
@@ -31,8 +32,8 @@ class AppealStatus(StrEnum):
 
 
 APPEAL_LABELS: dict[AppealStatus, str] = {
-    AppealStatus.RECEIVED: "ontvangen", AppealStatus.UNDER_REVIEW: "in behandeling", AppealStatus.UPHELD: "gegrond",
-    AppealStatus.DISMISSED: "ongegrond"}
+    AppealStatus.RECEIVED: N_("ontvangen"), AppealStatus.UNDER_REVIEW: N_("in behandeling"),
+    AppealStatus.UPHELD: N_("gegrond"), AppealStatus.DISMISSED: N_("ongegrond")}
 APPEAL_TRANSITIONS: dict[AppealStatus, frozenset[AppealStatus]] = {
     AppealStatus.RECEIVED: frozenset({AppealStatus.UNDER_REVIEW}),
     AppealStatus.UNDER_REVIEW: frozenset({AppealStatus.UPHELD, AppealStatus.DISMISSED}),
@@ -62,20 +63,21 @@ def appeal_last_day(notified_on: date, appeal_days: int) -> date:
 def check_appeal_in_time(today: date, notified_on: date, appeal_days: int) -> None:
     last = appeal_last_day(notified_on, appeal_days)
     if today > last:
-        raise Conflict(f"de beroepstermijn van {appeal_days} dagen is verstreken: de laatste dag om beroep aan te "
-                       f"tekenen was {day(last)}", last_day=last.isoformat())
+        raise Conflict(_("de beroepstermijn van %(days)s dagen is verstreken: de laatste dag om beroep aan te "
+                         "tekenen was %(last)s") % {"days": appeal_days, "last": day(last)}, last_day=last.isoformat())
 
 
 def check_appeal_transition(current: AppealStatus, target: str, reasons: str) -> AppealStatus:
     """The status an appeal may move to from `current` (`target` as the request gave it); else 422 or 409."""
     if target not in APPEAL_LABELS:
-        raise Invalid(f"onbekende status {target!r}; toegelaten: {', '.join(AppealStatus)}", field="status")
+        raise Invalid(_("onbekende status %(status)r; toegelaten: %(allowed)s")
+                      % {"status": target, "allowed": ", ".join(AppealStatus)}, field="status")
     status = AppealStatus(target)
     if status not in APPEAL_TRANSITIONS[current]:
-        raise Conflict(f"een beroep dat {APPEAL_LABELS[current]} is, kan niet naar '{APPEAL_LABELS[status]}'",
-                       status_now=current)
+        raise Conflict(_("een beroep dat %(current)s is, kan niet naar '%(target)s'")
+                       % {"current": _(APPEAL_LABELS[current]), "target": _(APPEAL_LABELS[status])}, status_now=current)
     if status in HANDLED_APPEALS and not reasons.strip():
-        raise Invalid("een beslissing over het beroep vraagt een motivering", field="reasons")
+        raise Invalid(_("een beslissing over het beroep vraagt een motivering"), field="reasons")
     return status
 
 
@@ -206,11 +208,11 @@ def screening_reasons(checks: list[dict[str, object]], manual_reasons: str) -> l
 CONSTRAINT_REASONS: dict[str, str] = {
     # {constraint or unique index: the Dutch reason}: the loser of two concurrent requests is answered 409 with
     # this (services.grants.app gathers every capability's; shared.problems answers).
-    "uq_decisions_reference": "deze referentie is al gebruikt voor een ander besluit van de provincie; geef dit "
-                              "besluit zijn eigen referentie",
-    "decisions_call_id_key": "over deze oproep werd tegelijk al beslist; laad de oproep opnieuw",
-    "decision_lines_application_id_key": "over deze aanvraag werd al beslist",
-    "letters_pkey": "de beslissingsbrief van deze aanvraag werd al opgemaakt",
-    "uq_appeals_one_open": "er loopt al een beroep tegen deze beslissing (tegelijk ingediend); u volgt het op bij de "
-                           "aanvraag",
+    "uq_decisions_reference": N_("deze referentie is al gebruikt voor een ander besluit van de provincie; geef dit "
+                                 "besluit zijn eigen referentie"),
+    "decisions_call_id_key": N_("over deze oproep werd tegelijk al beslist; laad de oproep opnieuw"),
+    "decision_lines_application_id_key": N_("over deze aanvraag werd al beslist"),
+    "letters_pkey": N_("de beslissingsbrief van deze aanvraag werd al opgemaakt"),
+    "uq_appeals_one_open": N_("er loopt al een beroep tegen deze beslissing (tegelijk ingediend); u volgt het op bij "
+                              "de aanvraag"),
 }

@@ -36,6 +36,7 @@ from services.grants.screening.repository import ScreeningRepository
 from shared.audit import record
 from shared.auth import Principal
 from shared.events.outbox import stage
+from shared.i18n import _
 from shared.ids import uuid7
 from shared.problems import Conflict, Invalid, NotFound
 from shared.storage import PDF, ObjectStore, ObjectStream
@@ -62,25 +63,26 @@ async def decide(session: AsyncSession, principal: Principal, store: ObjectStore
     tenant = principal.tenant
     reference = command.reference.strip()
     if not reference:
-        raise Invalid("de referentie van het besluit is verplicht", field="reference")
+        raise Invalid(_("de referentie van het besluit is verplicht"), field="reference")
     call = await CallRepository(session, tenant).lock(call_id)
     if call is None:
-        raise NotFound("deze oproep bestaat niet")
+        raise NotFound(_("deze oproep bestaat niet"))
     repository = DecisionRepository(session, tenant)
     existing = await repository.decision_of_call(call.id)
     if existing is not None:
         if existing.reference != reference:
-            raise Conflict(f"over deze oproep is al beslist met referentie {existing.reference}",
-                           decision_id=str(existing.id))
+            raise Conflict(_("over deze oproep is al beslist met referentie %(reference)s")
+                           % {"reference": existing.reference}, decision_id=str(existing.id))
         if existing.proposal_id != command.proposal_id:
-            raise Conflict(f"over deze oproep is al beslist met referentie {existing.reference}, op een ander "
-                           "voorstel", decision_id=str(existing.id), proposal_id=str(existing.proposal_id))
+            raise Conflict(_("over deze oproep is al beslist met referentie %(reference)s, op een ander voorstel")
+                           % {"reference": existing.reference}, decision_id=str(existing.id),
+                           proposal_id=str(existing.proposal_id))
         return Decided(existing, await repository.lines_of_decision(existing.id), created=False)
     if call.status != CallStatus.IN_REVIEW:
-        raise Conflict("beslissen kan enkel over een oproep in beoordeling", status_now=call.status)
+        raise Conflict(_("beslissen kan enkel over een oproep in beoordeling"), status_now=call.status)
     today = await CallRepository(session, tenant).brussels_today()
     if command.decided_on > today:
-        raise Invalid("de datum van het besluit ligt in de toekomst", field="decided_on")
+        raise Invalid(_("de datum van het besluit ligt in de toekomst"), field="decided_on")
     proposal = await _named_proposal(session, tenant, call, command.proposal_id, expected)
     decision = Decision(id=uuid7(), tenant=tenant, call_id=call.id, proposal_id=proposal.id, reference=reference,
                         decided_on=command.decided_on, notified_on=today, decided_by=principal.username)
@@ -142,20 +144,21 @@ async def _named_proposal(session: AsyncSession, tenant: str, call: Call, propos
     proposals = RankingRepository(session, tenant)
     latest = await proposals.latest_proposal_of_call(call.id)
     if latest is None:
-        raise Conflict("leg eerst een voorstel van rangschikking en selectie vast")
+        raise Conflict(_("leg eerst een voorstel van rangschikking en selectie vast"))
     proposal = await proposals.proposal_of_call(call.id, proposal_id)
     if proposal is None:
-        raise NotFound("dit voorstel bestaat niet voor deze oproep", field="proposal_id")
-    check_version(proposal.version, expected, "het voorstel")
+        raise NotFound(_("dit voorstel bestaat niet voor deze oproep"), field="proposal_id")
+    check_version(proposal.version, expected, _("het voorstel"))
     if proposal.id != latest.id:
-        raise Conflict(f"er is intussen een nieuwer voorstel vastgelegd (versie {latest.version}, door "
-                       f"{latest.fixed_by}); bekijk het en beslis op dat voorstel", current_version=latest.version,
+        raise Conflict(_("er is intussen een nieuwer voorstel vastgelegd (versie %(version)s, door %(name)s); "
+                         "bekijk het en beslis op dat voorstel") % {"version": latest.version, "name": latest.fixed_by},
+                       current_version=latest.version,
                        proposal_id=str(latest.id))
     await ApplicationRepository(session, tenant).lock_of_call(call.id)
     await ranking.check_current(session, tenant, call.id, proposal)
     if call.max_per_project_cents and any(r["amount_cents"] > call.max_per_project_cents for r in proposal.results):
-        raise Conflict("het voorstel kent een project meer toe dan het maximum per project; leg het voorstel "
-                       "opnieuw vast")
+        raise Conflict(_("het voorstel kent een project meer toe dan het maximum per project; leg het voorstel "
+                       "opnieuw vast"))
     return proposal
 
 
@@ -241,7 +244,7 @@ async def decision_of_call(session: AsyncSession, tenant: str,
     repository = DecisionRepository(session, tenant)
     decision = await repository.decision_of_call(call_id)
     if decision is None:
-        raise NotFound("over deze oproep is nog niet beslist")
+        raise NotFound(_("over deze oproep is nog niet beslist"))
     return decision, await repository.lines_of_decision(decision.id)
 
 
@@ -254,7 +257,7 @@ async def _visible_application(session: AsyncSession, principal: Principal,
         applicant_number=application.applicant_enterprise_number,
         co_applicant_numbers=[c.enterprise_number for c in application.co_applicants])
     if application is None or role is None:
-        raise NotFound("deze aanvraag bestaat niet of u hebt er geen toegang toe")
+        raise NotFound(_("deze aanvraag bestaat niet of u hebt er geen toegang toe"))
     return application, role
 
 
@@ -264,7 +267,7 @@ async def letter(session: AsyncSession, principal: Principal, store: ObjectStore
     await _visible_application(session, principal, application_id)
     found = await DecisionRepository(session, principal.tenant).letter_of_application(application_id)
     if found is None:
-        raise NotFound("voor deze aanvraag is nog geen beslissingsbrief opgemaakt")
+        raise NotFound(_("voor deze aanvraag is nog geen beslissingsbrief opgemaakt"))
     return found, await store.stream(found.object_key, principal.tenant)
 
 
@@ -273,7 +276,7 @@ async def _decision_of_application(repository: DecisionRepository,
     line = await repository.line_of_application(application_id)
     decision = None if line is None else await repository.decision(line.decision_id)
     if line is None or decision is None:
-        raise Conflict("over deze aanvraag is nog niet beslist: beroep kan pas na de beslissing")
+        raise Conflict(_("over deze aanvraag is nog niet beslist: beroep kan pas na de beslissing"))
     return line, decision
 
 
@@ -282,11 +285,11 @@ async def decision_of_application(session: AsyncSession, principal: Principal,
     """The decision line of one application with its appeal period: (line, decision, appeal days, last day,
     whether an appeal is still in time today, by the database's Brussels date)."""
     repository = DecisionRepository(session, principal.tenant)
-    application, _ = await _visible_application(session, principal, application_id)
+    application, _access = await _visible_application(session, principal, application_id)
     line = await repository.line_of_application(application_id)
     decision = None if line is None else await repository.decision(line.decision_id)
     if line is None or decision is None:
-        raise NotFound("over deze aanvraag is nog niet beslist")
+        raise NotFound(_("over deze aanvraag is nog niet beslist"))
     call = await CallRepository(session, principal.tenant).get(application.call_id)
     assert call is not None
     last_day = rules.appeal_last_day(decision.notified_on, call.appeal_days)
@@ -308,17 +311,17 @@ async def lodge_appeal(session: AsyncSession, principal: Principal, application_
     repository = DecisionRepository(session, principal.tenant)
     application, role = await _visible_application(session, principal, application_id)
     if role != Involvement.APPLICANT:
-        raise NotFound("deze aanvraag bestaat niet of u hebt er geen toegang toe")
+        raise NotFound(_("deze aanvraag bestaat niet of u hebt er geen toegang toe"))
     grounds = command.grounds.strip()
     if not grounds:
-        raise Invalid("vermeld waarom u de beslissing betwist", field="grounds")
-    _, decision = await _decision_of_application(repository, application_id)
+        raise Invalid(_("vermeld waarom u de beslissing betwist"), field="grounds")
+    _application, decision = await _decision_of_application(repository, application_id)
     call = await CallRepository(session, principal.tenant).get(application.call_id)
     assert call is not None
     today = await CallRepository(session, principal.tenant).brussels_today()
     rules.check_appeal_in_time(today, decision.notified_on, call.appeal_days)
     if any(a.status in rules.OPEN_APPEALS for a in await repository.appeals_of_application(application_id)):
-        raise Conflict("er loopt al een beroep tegen deze beslissing")
+        raise Conflict(_("er loopt al een beroep tegen deze beslissing"))
     appeal = Appeal(id=uuid7(), tenant=principal.tenant, application_id=application_id, decision_id=decision.id,
                     grounds=grounds, status=AppealStatus.RECEIVED, lodged_by=principal.username)
     repository.add(appeal)
@@ -333,7 +336,7 @@ async def lodge_appeal(session: AsyncSession, principal: Principal, application_
 
 async def appeals(session: AsyncSession, principal: Principal, application_id: uuid.UUID) -> list[tuple[Appeal, date]]:
     repository = DecisionRepository(session, principal.tenant)
-    application, _ = await _visible_application(session, principal, application_id)
+    application, _access = await _visible_application(session, principal, application_id)
     found = await repository.appeals_of_application(application_id)
     if not found:
         return []
@@ -347,7 +350,7 @@ async def appeals_of_call(session: AsyncSession, principal: Principal,
     manager's list (the roles are the route's guard)."""
     call = await CallRepository(session, principal.tenant).get(call_id)
     if call is None:
-        raise NotFound("deze oproep bestaat niet")
+        raise NotFound(_("deze oproep bestaat niet"))
     return [(appeal, rules.appeal_last_day(decision.notified_on, call.appeal_days))
             for appeal, decision in await DecisionRepository(session, principal.tenant).appeals_of_call(call_id)]
 
@@ -358,8 +361,8 @@ async def handle_appeal(session: AsyncSession, principal: Principal, application
     repository = DecisionRepository(session, principal.tenant)
     appeal = await repository.appeal_locked(application_id, appeal_id)
     if appeal is None:
-        raise NotFound("dit beroep bestaat niet")
-    check_version(appeal.version, expected, "het beroep")
+        raise NotFound(_("dit beroep bestaat niet"))
+    check_version(appeal.version, expected, _("het beroep"))
     status = rules.check_appeal_transition(appeal.status, command.status, command.reasons)
     before = {"status": appeal.status}
     appeal.status = status

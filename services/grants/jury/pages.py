@@ -41,6 +41,7 @@ from services.grants.jury.schemas import (
     SaveReview,
 )
 from services.grants.portal import JURORS, form_post, visitor
+from shared.i18n import N_, _
 from shared.portal import formats
 from shared.portal.forms import Form, command, sentence
 from shared.portal.pages import FormData, Viewer, undone_on_refusal
@@ -49,7 +50,7 @@ from shared.problems import Problem
 CHAIR_OR_MANAGERS = (*MANAGERS, "juror")
 MEMBER_ROWS = 6
 """Empty rows the composition form offers at least, so a manager can add members without any script."""
-SCORE_HINT = "Geef een score van 0 tot {maximum}, bv. 7 of 7,5."
+SCORE_HINT = N_("Geef een score van 0 tot %(maximum)s, bv. 7 of 7,5.")
 
 
 def parsed_score(raw: str, maximum: int) -> Decimal | None:
@@ -97,14 +98,14 @@ def read_scores(form: Form, scoring: ApplicationForScoring, *, complete: bool) -
         justification = form.text(why_key, max_length=5000)
         if not raw:
             if complete:
-                form.errors[score_key] = f"Geef een score van 0 tot {criterion.max_score}."
+                form.errors[score_key] = _("Geef een score van 0 tot %(maximum)s.") % {"maximum": criterion.max_score}
             continue
         value = parsed_score(raw, criterion.max_score)
         if value is None:
-            form.errors[score_key] = SCORE_HINT.format(maximum=criterion.max_score)
+            form.errors[score_key] = _(SCORE_HINT) % {"maximum": criterion.max_score}
             continue
         if complete and not justification:
-            form.errors[why_key] = "Motiveer je score: de aanvrager leest later waarom."
+            form.errors[why_key] = _("Motiveer je score: de aanvrager leest later waarom.")
         scores.append({"criterion_id": criterion.id, "score": value, "justification": justification})
     return scores
 
@@ -152,9 +153,9 @@ async def declare(request: Request[Any, Any, Any], session: AsyncSession, applic
     answer = form.values.get("conflict")
     reason = form.text("reason", max_length=2000)
     if answer not in {"ja", "nee"}:
-        form.errors["conflict"] = "Kies of je een belangenconflict hebt."
+        form.errors["conflict"] = _("Kies of je een belangenconflict hebt.")
     elif answer == "ja" and not reason:
-        form.errors["reason"] = "Beschrijf kort het belangenconflict."
+        form.errors["reason"] = _("Beschrijf kort het belangenconflict.")
     if form.ok:
         try:
             async with undone_on_refusal(session):
@@ -164,10 +165,10 @@ async def declare(request: Request[Any, Any, Any], session: AsyncSession, applic
             form.refuse_problem(exc)
         else:
             if answer == "ja":
-                who.flash("Je belangenconflict is genoteerd. Deze aanvraag staat niet meer op je lijst; "
-                          "je ziet er niets meer van.")
+                who.flash(_("Je belangenconflict is genoteerd. Deze aanvraag staat niet meer op je lijst; "
+                          "je ziet er niets meer van."))
                 return who.redirect("jury/")
-            who.flash("Genoteerd: je hebt geen belangenconflict met deze aanvraag.")
+            who.flash(_("Genoteerd: je hebt geen belangenconflict met deze aanvraag."))
             return who.redirect(f"jury/{application_id}")
     return await scoring_page(who, session, application_id, conflict_form=form, status_code=422)
 
@@ -176,7 +177,7 @@ async def declare(request: Request[Any, Any, Any], session: AsyncSession, applic
 async def save(request: Request[Any, Any, Any], session: AsyncSession, application_id: uuid.UUID,
                data: FormData) -> Template | Redirect:
     """'Concept bewaren' keeps whatever is filled in; 'Indienen…' saves too, then asks for a confirmation."""
-    who, _ = await form_post(request, session, data, JURORS)
+    who, _form = await form_post(request, session, data, JURORS)
     scoring = await service.application_for_scoring(session, who.person, application_id)
     form = Form.posted(data)
     to_submit = data.get("action") == "submit"
@@ -192,7 +193,7 @@ async def save(request: Request[Any, Any, Any], session: AsyncSession, applicati
         else:
             if to_submit:
                 return who.redirect(f"jury/{application_id}/indienen")
-            who.flash("Je concept is bewaard. Niemand anders ziet het.")
+            who.flash(_("Je concept is bewaard. Niemand anders ziet het."))
             return who.redirect(f"jury/{application_id}#beoordeling")
     return await scoring_page(who, session, application_id, form=form, status_code=422)
 
@@ -224,7 +225,7 @@ async def submit(request: Request[Any, Any, Any], session: AsyncSession, applica
     except Problem as exc:
         scoring = await service.application_for_scoring(session, who.person, application_id)
         return confirmation(who, scoring, sentence(exc.detail), exc.status)
-    who.flash("Je beoordeling is ingediend. Je ziet nu ook de scores van de andere juryleden.")
+    who.flash(_("Je beoordeling is ingediend. Je ziet nu ook de scores van de andere juryleden."))
     return who.redirect(f"jury/{application_id}")
 
 
@@ -248,20 +249,20 @@ def read_members(form: Form) -> tuple[list[dict[str, Any]], str | None]:
         keys = [f"member_{part}_{row}" for part in ("username", "name", "kbo")]
         if not any(form.values.get(key, "").strip() for key in keys):
             continue
-        username = form.text(keys[0], required="Vul de gebruikersnaam in.", max_length=100)
-        name = form.text(keys[1], required="Vul de naam in.", max_length=200)
+        username = form.text(keys[0], required=_("Vul de gebruikersnaam in."), max_length=100)
+        name = form.text(keys[1], required=_("Vul de naam in."), max_length=200)
         number_text = form.values.get(keys[2], "").strip()
         enterprise = form.parsed(keys[2], formats.parse_enterprise_number) if number_text else None
         if username in seen:
-            form.errors[keys[0]] = "Dit jurylid staat al hoger in de lijst."
+            form.errors[keys[0]] = _("Dit jurylid staat al hoger in de lijst.")
         seen.add(username)
         if form.values.get("chair") == str(row):
             chair = username
         members.append({"username": username, "name": name, "enterprise_number": enterprise})
     if not members:
-        form.errors["member_username_1"] = "Vul minstens één jurylid in."
+        form.errors["member_username_1"] = _("Vul minstens één jurylid in.")
     elif chair is None:
-        form.errors["chair"] = "Duid de voorzitter aan: een van de ingevulde juryleden."
+        form.errors["chair"] = _("Duid de voorzitter aan: een van de ingevulde juryleden.")
     return members, chair
 
 
@@ -326,7 +327,8 @@ async def compose(request: Request[Any, Any, Any], session: AsyncSession, call_i
         except Problem as exc:
             form.refuse(sentence(exc.detail))
         else:
-            who.flash(f"De jury is samengesteld: {len(members)} leden, voorzitter {chair}.")
+            who.flash(_("De jury is samengesteld: %(count)s leden, voorzitter %(chair)s.")
+                      % {"count": len(members), "chair": chair})
             return who.redirect(f"provincie/oproepen/{call_id}/jury")
     return await jury_page(who, session, call_id, members=form, status_code=422)
 
@@ -343,7 +345,7 @@ async def fix_assignment(request: Request[Any, Any, Any], session: AsyncSession,
     except Problem as exc:
         form.refuse(sentence(exc.detail))
         return await jury_page(who, session, call_id, assignment=form, propose=True, status_code=exc.status)
-    who.flash("De toewijzing is vastgelegd. De juryleden zien hun aanvragen nu in het juryportaal.")
+    who.flash(_("De toewijzing is vastgelegd. De juryleden zien hun aanvragen nu in het juryportaal."))
     return who.redirect(f"provincie/oproepen/{call_id}/jury")
 
 
@@ -388,10 +390,10 @@ def read_consensus(form: Form, call: CallOut) -> list[dict[str, Any]]:
         key = f"score_{criterion.id}"
         value = parsed_score(form.values.get(key, ""), criterion.max_score)
         if value is None:
-            form.errors[key] = SCORE_HINT.format(maximum=criterion.max_score)
+            form.errors[key] = _(SCORE_HINT) % {"maximum": criterion.max_score}
             continue
         scores.append({"criterion_id": criterion.id, "score": value})
-    form.text("minutes", required="Vat de bespreking samen: de aanvrager leest dit als motivering.",
+    form.text("minutes", required=_("Vat de bespreking samen: de aanvrager leest dit als motivering."),
               max_length=10_000)
     return scores
 
@@ -428,12 +430,12 @@ async def record_consensus(request: Request[Any, Any, Any], session: AsyncSessio
                     form.version() or None)
         except Problem as exc:
             if exc.status == 412:
-                form.refuse("Iemand anders legde intussen een consensus vast voor deze aanvraag; laad de pagina "
-                            "opnieuw om ze te zien.")
+                form.refuse(_("Iemand anders legde intussen een consensus vast voor deze aanvraag; laad de pagina "
+                            "opnieuw om ze te zien."))
             else:
                 form.refuse_problem(exc)
         else:
-            who.flash("De consensus en het verslag zijn vastgelegd.")
+            who.flash(_("De consensus en het verslag zijn vastgelegd."))
             return who.redirect(f"provincie/oproepen/{call_id}/juryoverzicht#a-{application_id}")
     return await consensus_page(who, session, call_id, application_id, form, status_code=422)
 

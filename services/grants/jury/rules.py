@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Generic, Protocol, TypeVar
 
 from services.grants.applications.rules import ApplicationStatus
+from shared.i18n import N_, _
 from shared.problems import Invalid
 
 TWO_PLACES = Decimal("0.01")
@@ -46,8 +47,9 @@ class ReviewStatus(StrEnum):
     SUBMITTED = "submitted"
 
 
-REVIEW_STATUS_LABELS: dict[ReviewStatus | None, str] = {None: "nog niet begonnen", ReviewStatus.DRAFT: "concept",
-                                                        ReviewStatus.SUBMITTED: "ingediend"}
+REVIEW_STATUS_LABELS: dict[ReviewStatus | None, str] = {None: N_("nog niet begonnen"),
+                                                        ReviewStatus.DRAFT: N_("concept"),
+                                                        ReviewStatus.SUBMITTED: N_("ingediend")}
 """A juror's review as the jury portal names it; None: the juror saved nothing yet."""
 JURY_WORK_STATUSES = frozenset({ApplicationStatus.ELIGIBLE, ApplicationStatus.IN_REVIEW})
 """Applications a jury works on: screened eligible, not withdrawn or decided. One that is only submitted waits
@@ -63,13 +65,14 @@ def validate_scores(scores: Sequence[tuple[K, Decimal]], criteria: Mapping[K, Sc
     for i, (criterion_id, score) in enumerate(scores):
         criterion = criteria.get(criterion_id)
         if criterion is None:
-            raise Invalid("dit criterium hoort niet bij de oproep", field=f"scores[{i}].criterion_id")
+            raise Invalid(_("dit criterium hoort niet bij de oproep"), field=f"scores[{i}].criterion_id")
         if criterion_id in result:
-            raise Invalid("elk criterium krijgt één score", field=f"scores[{i}].criterion_id")
+            raise Invalid(_("elk criterium krijgt één score"), field=f"scores[{i}].criterion_id")
         if not score.is_finite() or score < 0 or score > criterion.max_score:
-            raise Invalid(f"de score moet tussen 0 en {criterion.max_score} liggen", field=f"scores[{i}].score")
+            raise Invalid(_("de score moet tussen 0 en %(maximum)s liggen") % {"maximum": criterion.max_score},
+                          field=f"scores[{i}].score")
         if score != score.quantize(TWO_PLACES):
-            raise Invalid("een score heeft hoogstens twee cijfers na de komma", field=f"scores[{i}].score")
+            raise Invalid(_("een score heeft hoogstens twee cijfers na de komma"), field=f"scores[{i}].score")
         result[criterion_id] = score
     return result
 
@@ -81,10 +84,10 @@ def check_complete(scores: Mapping[K, tuple[Decimal, str]], criteria: Mapping[K,
     if unscored or unjustified:
         parts = []
         if unscored:
-            parts.append("geen score voor: " + ", ".join(unscored))
+            parts.append(_("geen score voor: %(names)s") % {"names": ", ".join(unscored)})
         if unjustified:
-            parts.append("geen motivering voor: " + ", ".join(unjustified))
-        raise Invalid("de beoordeling is niet volledig: " + "; ".join(parts),
+            parts.append(_("geen motivering voor: %(names)s") % {"names": ", ".join(unjustified)})
+        raise Invalid(_("de beoordeling is niet volledig: %(parts)s") % {"parts": "; ".join(parts)},
                       unscored=unscored, unjustified=unjustified)
 
 
@@ -150,7 +153,7 @@ def propose_assignments(applications: Mapping[K, frozenset[str]], jurors: Sequen
     load = [0] * len(jurors)
     # The most constrained applications first: they have the fewest jurors to choose from.
     for a in sorted(range(len(keys)), key=lambda i: len(eligible[i])):
-        for _ in range(per_application):
+        for _turn in range(per_application):
             path = _cheapest_path(a, eligible, chosen, apps_of, load)
             if path is None:
                 break
@@ -166,8 +169,9 @@ def propose_assignments(applications: Mapping[K, frozenset[str]], jurors: Sequen
     for i, key in enumerate(keys):
         if len(chosen[i]) >= per_application:
             continue
-        shortfalls[key] = (f"slechts {len(eligible[i])} van de {len(jurors)} juryleden hebben geen "
-                           f"belangenconflict met deze aanvraag; er zijn er {per_application} nodig")
+        shortfalls[key] = (_("slechts %(free)s van de %(jurors)s juryleden hebben geen belangenconflict met deze "
+                             "aanvraag; er zijn er %(needed)s nodig")
+                           % {"free": len(eligible[i]), "jurors": len(jurors), "needed": per_application})
     return AssignmentProposal(assignments, {juror: load[j] for j, juror in enumerate(jurors)}, shortfalls)
 
 
@@ -272,15 +276,15 @@ def _two_opt(route: list[frozenset[str]]) -> list[frozenset[str]]:
 CONSTRAINT_REASONS: dict[str, str] = {
     # {constraint or unique index: the Dutch reason}: the loser of two concurrent requests is answered 409 with
     # this (services.grants.app gathers every capability's; shared.problems answers).
-    "uq_jury_members_call_username": "dit jurylid werd tegelijk al aan de jury toegevoegd; laad de jury opnieuw",
-    "uq_jury_members_one_chair": "de jury kreeg tegelijk al een voorzitter; laad de jury opnieuw",
-    "uq_assignments_application_username": "dit jurylid werd tegelijk al aan de aanvraag toegewezen; laad de "
-                                           "toewijzingen opnieuw",
-    "uq_conflict_declarations_application_username": "uw verklaring over een belangenconflict bij deze aanvraag werd "
-                                                     "tegelijk al vastgelegd; laad de aanvraag opnieuw",
-    "uq_reviews_application_username": "uw beoordeling van deze aanvraag werd tegelijk al opgeslagen (bv. in een "
-                                       "ander venster); laad ze opnieuw en werk verder op die versie",
-    "uq_review_scores_review_criterion": "deze score werd tegelijk al opgeslagen; laad uw beoordeling opnieuw",
-    "consensus_pkey": "de consensus over deze aanvraag werd tegelijk al vastgelegd; laad ze opnieuw en pas ze aan op "
-                      "de versie die u dan ziet",
+    "uq_jury_members_call_username": N_("dit jurylid werd tegelijk al aan de jury toegevoegd; laad de jury opnieuw"),
+    "uq_jury_members_one_chair": N_("de jury kreeg tegelijk al een voorzitter; laad de jury opnieuw"),
+    "uq_assignments_application_username": N_("dit jurylid werd tegelijk al aan de aanvraag toegewezen; laad de "
+                                              "toewijzingen opnieuw"),
+    "uq_conflict_declarations_application_username": N_("uw verklaring over een belangenconflict bij deze aanvraag "
+                                                        "werd tegelijk al vastgelegd; laad de aanvraag opnieuw"),
+    "uq_reviews_application_username": N_("uw beoordeling van deze aanvraag werd tegelijk al opgeslagen (bv. in een "
+                                          "ander venster); laad ze opnieuw en werk verder op die versie"),
+    "uq_review_scores_review_criterion": N_("deze score werd tegelijk al opgeslagen; laad uw beoordeling opnieuw"),
+    "consensus_pkey": N_("de consensus over deze aanvraag werd tegelijk al vastgelegd; laad ze opnieuw en pas ze aan "
+                         "op de versie die u dan ziet"),
 }

@@ -54,11 +54,12 @@ from services.grants.jury.schemas import (
 from shared import audit, enterprise_number
 from shared.auth import Principal
 from shared.events.outbox import stage
+from shared.i18n import N_, _
 from shared.ids import uuid7
 from shared.problems import Conflict, Forbidden, Invalid, NotFound, PreconditionFailed
 from shared.versioning import check_version
 
-NOT_FOUND = "deze aanvraag bestaat niet of u beoordeelt ze niet"
+NOT_FOUND = N_("deze aanvraag bestaat niet of u beoordeelt ze niet")
 
 
 # --- What ranking reads -------------------------------------------------------------------------------
@@ -165,25 +166,25 @@ async def _juror_access(session: AsyncSession, principal: Principal, application
     `assigned` is False) assigned to it. Anything else does not exist for this juror: 404."""
     application = await ApplicationRepository(session, principal.tenant).get(application_id)
     if application is None or application.status not in rules.JURY_VISIBLE_STATUSES:
-        raise NotFound(NOT_FOUND)
+        raise NotFound(_(NOT_FOUND))
     repository = JuryRepository(session, principal.tenant)
     member = await repository.member(application.call_id, principal.username)
     if member is None or await _is_conflicted(session, application, principal, member):
-        raise NotFound(NOT_FOUND)
+        raise NotFound(_(NOT_FOUND))
     if assigned and await repository.assignment(application.id, principal.username) is None:
-        raise NotFound(NOT_FOUND)
+        raise NotFound(_(NOT_FOUND))
     return application, member
 
 
 def _in_jury_work(application: Application) -> None:
     if application.status not in rules.JURY_WORK_STATUSES:
-        raise Conflict("deze aanvraag is niet (meer) in beoordeling door de jury", status_now=application.status)
+        raise Conflict(_("deze aanvraag is niet (meer) in beoordeling door de jury"), status_now=application.status)
 
 
 async def _call(session: AsyncSession, tenant: str, call_id: uuid.UUID) -> Call:
     call = await CallRepository(session, tenant).get(call_id)
     if call is None:
-        raise NotFound("deze oproep bestaat niet")
+        raise NotFound(_("deze oproep bestaat niet"))
     return call
 
 
@@ -212,14 +213,15 @@ async def compose(session: AsyncSession, principal: Principal, call_id: uuid.UUI
     repository = JuryRepository(session, principal.tenant)
     await _call(session, principal.tenant, call_id)
     versions = await repository.lock_versions(call_id)
-    check_version(versions.composition_version, expected, "de samenstelling van de jury")
+    check_version(versions.composition_version, expected, _("de samenstelling van de jury"))
     wanted: dict[str, tuple[str, str | None]] = {}
     for i, given in enumerate(command.members):
         username, name = given.username.strip(), given.name.strip()
         if not username or not name:
-            raise Invalid("elk jurylid heeft een gebruikersnaam en een naam", field=f"members[{i}]")
+            raise Invalid(_("elk jurylid heeft een gebruikersnaam en een naam"), field=f"members[{i}]")
         if username in wanted:
-            raise Invalid(f"{username} staat meer dan eens in de jury", field=f"members[{i}].username")
+            raise Invalid(_("%(username)s staat meer dan eens in de jury") % {"username": username},
+                          field=f"members[{i}].username")
         number = None
         if given.enterprise_number:
             try:
@@ -228,13 +230,14 @@ async def compose(session: AsyncSession, principal: Principal, call_id: uuid.UUI
                 raise Invalid(str(exc), field=f"members[{i}].enterprise_number") from exc
         wanted[username] = (name, number)
     if command.chair is not None and command.chair not in wanted:
-        raise Invalid(f"de voorzitter {command.chair} is geen lid van de jury", field="chair")
+        raise Invalid(_("de voorzitter %(chair)s is geen lid van de jury") % {"chair": command.chair}, field="chair")
     existing = {m.username: m for m in await repository.members_of(call_id)}
     before = [_member_audit(m) for m in existing.values()]
     leaving = set(existing) - set(wanted)
     reviewed = {u for _, u in await repository.juror_ids_with_reviews(call_id, ReviewStatus.SUBMITTED)}
     if leaving & reviewed:
-        raise Conflict(f"{', '.join(sorted(leaving & reviewed))} heeft al beoordelingen ingediend en blijft in de jury")
+        raise Conflict(_("%(names)s heeft al beoordelingen ingediend en blijft in de jury")
+                       % {"names": ", ".join(sorted(leaving & reviewed))})
     if leaving:
         await repository.remove_assignments_of_juror(call_id, leaving)
         versions.assignments_version += 1
@@ -283,7 +286,7 @@ async def propose_assignments(session: AsyncSession, principal: Principal, call_
     """A balanced proposal; nothing is stored."""
     call, members, applications, conflicts = await _jury_work(session, principal.tenant, call_id)
     if not members:
-        raise Conflict("stel eerst de jury samen")
+        raise Conflict(_("stel eerst de jury samen"))
     proposal = rules.propose_assignments({a.id: conflicts[a.id] for a in applications},
                                          [m.username for m in members], call.jurors_per_application)
     versions = await JuryRepository(session, principal.tenant).versions_of(call_id)
@@ -318,7 +321,8 @@ def _fixed_out(call: Call, members: list[JuryMember], applications: list[Applica
         jurors = sorted(chosen.get(a.id, []))
         shortfall = None
         if len(jurors) < call.jurors_per_application:
-            shortfall = f"{len(jurors)} van de {call.jurors_per_application} juryleden toegewezen"
+            shortfall = (_("%(assigned)s van de %(needed)s juryleden toegewezen")
+                         % {"assigned": len(jurors), "needed": call.jurors_per_application})
         items.append(AssignedApplication(application_id=a.id, title=a.title, jurors=jurors,
                                          conflicted=sorted(conflicts[a.id]), shortfall=shortfall))
     return AssignmentsOut(call_id=call.id, jurors_per_application=call.jurors_per_application, fixed=True,
@@ -334,7 +338,7 @@ async def fix_assignments(session: AsyncSession, principal: Principal, call_id: 
     repository = JuryRepository(session, principal.tenant)
     await _call(session, principal.tenant, call_id)
     versions = await repository.lock_versions(call_id)
-    check_version(versions.assignments_version, expected, "de toewijzing van de juryleden")
+    check_version(versions.assignments_version, expected, _("de toewijzing van de juryleden"))
     call, members, applications, conflicts = await _jury_work(session, principal.tenant, call_id)
     by_id = {a.id: a for a in applications}
     usernames = {m.username for m in members}
@@ -342,25 +346,26 @@ async def fix_assignments(session: AsyncSession, principal: Principal, call_id: 
     for i, item in enumerate(command.assignments):
         application = by_id.get(item.application_id)
         if application is None:
-            raise Invalid("deze aanvraag hoort niet bij de oproep of is niet in beoordeling",
+            raise Invalid(_("deze aanvraag hoort niet bij de oproep of is niet in beoordeling"),
                           field=f"assignments[{i}].application_id")
         if item.application_id in chosen:
-            raise Invalid("deze aanvraag staat meer dan eens in de lijst", field=f"assignments[{i}].application_id")
+            raise Invalid(_("deze aanvraag staat meer dan eens in de lijst"), field=f"assignments[{i}].application_id")
         if len(set(item.jurors)) != len(item.jurors):
-            raise Invalid("een jurylid staat meer dan eens bij dezelfde aanvraag", field=f"assignments[{i}].jurors")
+            raise Invalid(_("een jurylid staat meer dan eens bij dezelfde aanvraag"), field=f"assignments[{i}].jurors")
         for juror in item.jurors:
             if juror not in usernames:
-                raise Invalid(f"{juror} is geen lid van de jury van deze oproep", field=f"assignments[{i}].jurors")
+                raise Invalid(_("%(juror)s is geen lid van de jury van deze oproep") % {"juror": juror},
+                              field=f"assignments[{i}].jurors")
             if juror in conflicts[application.id]:
-                raise Invalid(f"{juror} heeft een belangenconflict met '{application.title}' en kan ze niet "
-                              "beoordelen", field=f"assignments[{i}].jurors")
+                raise Invalid(_("%(juror)s heeft een belangenconflict met '%(title)s' en kan ze niet beoordelen")
+                              % {"juror": juror, "title": application.title}, field=f"assignments[{i}].jurors")
         chosen[item.application_id] = list(item.jurors)
     submitted = await repository.juror_ids_with_reviews(call_id, ReviewStatus.SUBMITTED)
     kept = {(a, u) for a, jurors in chosen.items() for u in jurors}
     dropped = sorted(u for a, u in submitted - kept if a in by_id and u not in conflicts[a])
     if dropped:
-        raise Conflict(f"{', '.join(dropped)} heeft al een beoordeling ingediend voor een aanvraag die u "
-                       "weghaalt; die toewijzing blijft")
+        raise Conflict(_("%(names)s heeft al een beoordeling ingediend voor een aanvraag die u weghaalt; die "
+                         "toewijzing blijft") % {"names": ", ".join(dropped)})
     before = {str(a.application_id): a.username for a in await repository.assignments_of_call(call_id)}
     await repository.remove_assignments_of_call(call_id)
     for application_id, jurors in chosen.items():
@@ -410,11 +415,11 @@ async def declare_conflict(session: AsyncSession, principal: Principal, applicat
     """A member of the call's jury declares a conflict with the application, or that there is none. A
     conflict removes the assignment and my draft: from then on the application does not exist for me."""
     repository = JuryRepository(session, principal.tenant)
-    application, _ = await _juror_access(session, principal, application_id, assigned=False)
+    application, _access = await _juror_access(session, principal, application_id, assigned=False)
     _in_jury_work(application)
     reason = command.reason.strip()
     if command.has_conflict and not reason:
-        raise Invalid("geef de reden van het belangenconflict", field="reason")
+        raise Invalid(_("geef de reden van het belangenconflict"), field="reason")
     declaration = await repository.declaration(application_id, principal.username)
     before = None
     if declaration is None:
@@ -462,7 +467,7 @@ async def application_for_scoring(session: AsyncSession, principal: Principal,
                                   application_id: uuid.UUID) -> ApplicationForScoring:
     """The submitted snapshot, its attachments, the criteria and my review."""
     repository = JuryRepository(session, principal.tenant)
-    application, _ = await _juror_access(session, principal, application_id)
+    application, _access = await _juror_access(session, principal, application_id)
     call = await _call(session, principal.tenant, application.call_id)
     review = await repository.review(application_id, principal.username)
     return ApplicationForScoring(
@@ -480,22 +485,22 @@ async def _flush_or_stale(session: AsyncSession) -> None:
     try:
         await session.flush()
     except StaleDataError as exc:  # someone else wrote between our read and our write
-        raise PreconditionFailed("iemand anders wijzigde dit tegelijk: laad opnieuw en probeer nog eens") from exc
+        raise PreconditionFailed(_("iemand anders wijzigde dit tegelijk: laad opnieuw en probeer nog eens")) from exc
 
 
 async def save_review(session: AsyncSession, principal: Principal, application_id: uuid.UUID, command: SaveReview,
                       if_match: int | None) -> ReviewOut:
     """My draft scores (replacing the previous draft): each within 0..max of its criterion."""
     repository = JuryRepository(session, principal.tenant)
-    application, _ = await _juror_access(session, principal, application_id)
+    application, _access = await _juror_access(session, principal, application_id)
     _in_jury_work(application)
     call = await _call(session, principal.tenant, application.call_id)
     criteria = {c.id: c for c in call.criteria}
     review = await repository.review(application_id, principal.username)
     if review is not None and review.status == ReviewStatus.SUBMITTED:
-        raise Conflict("uw beoordeling is ingediend en kan niet meer gewijzigd worden")
+        raise Conflict(_("uw beoordeling is ingediend en kan niet meer gewijzigd worden"))
     if review is not None:
-        check_version(review.version, if_match, "uw beoordeling")
+        check_version(review.version, if_match, _("uw beoordeling"))
     scores = rules.validate_scores([(s.criterion_id, s.score) for s in command.scores], criteria)
     justifications = {s.criterion_id: s.justification.strip() for s in command.scores}
     if review is None:
@@ -521,15 +526,15 @@ async def submit_review(session: AsyncSession, principal: Principal, application
     """Every criterion scored with a justification; then immutable. Emits review.submitted with the weighted
     total and records every score in the audit trail. Submitting again returns the same review, no event."""
     repository = JuryRepository(session, principal.tenant)
-    application, _ = await _juror_access(session, principal, application_id)
+    application, _access = await _juror_access(session, principal, application_id)
     call = await _call(session, principal.tenant, application.call_id)
     review = await repository.review(application_id, principal.username)
     if review is not None and review.status == ReviewStatus.SUBMITTED:
         return review_out(review, call.criteria)
     _in_jury_work(application)
     if review is None:
-        raise Invalid("sla eerst uw scores op")
-    check_version(review.version, if_match, "uw beoordeling")
+        raise Invalid(_("sla eerst uw scores op"))
+    check_version(review.version, if_match, _("uw beoordeling"))
     rules.check_complete({s.criterion_id: (s.score, s.justification) for s in review.scores},
                          {c.id: c.name for c in call.criteria})
     criteria = {c.id: c for c in call.criteria}
@@ -557,16 +562,16 @@ async def reviews_of(session: AsyncSession, principal: Principal, application_id
     if principal.has_any(rules.MANAGERS):
         application = await ApplicationRepository(session, principal.tenant).get(application_id)
         if application is None:
-            raise NotFound("deze aanvraag bestaat niet")
+            raise NotFound(_("deze aanvraag bestaat niet"))
     else:
         application, member = await _juror_access(session, principal, application_id, assigned=False)
         if not member.is_chair:
             if await repository.assignment(application_id, principal.username) is None:
-                raise NotFound(NOT_FOUND)
+                raise NotFound(_(NOT_FOUND))
             mine = await repository.review(application_id, principal.username)
             if mine is None or mine.status != ReviewStatus.SUBMITTED:
-                raise Forbidden("u ziet de scores en motiveringen van de andere juryleden pas nadat u uw eigen "
-                                "beoordeling hebt ingediend")
+                raise Forbidden(_("u ziet de scores en motiveringen van de andere juryleden pas nadat u uw eigen "
+                                "beoordeling hebt ingediend"))
     call = await _call(session, principal.tenant, application.call_id)
     counting = {r.id for r in await counting_reviews(session, principal.tenant, call.id)}
     return [review_out(r, call.criteria) for r in await repository.reviews_of_application(application_id)
@@ -596,11 +601,11 @@ async def record_consensus(session: AsyncSession, principal: Principal, applicat
     if principal.has_any(rules.MANAGERS):
         application = await ApplicationRepository(session, principal.tenant).get(application_id)
         if application is None:
-            raise NotFound("deze aanvraag bestaat niet")
+            raise NotFound(_("deze aanvraag bestaat niet"))
     else:
         application, member = await _juror_access(session, principal, application_id, assigned=False)
         if not member.is_chair:
-            raise Forbidden("alleen de voorzitter van de jury of een oproepbeheerder legt de consensus vast")
+            raise Forbidden(_("alleen de voorzitter van de jury of een oproepbeheerder legt de consensus vast"))
     _in_jury_work(application)
     call = await _call(session, principal.tenant, application.call_id)
     criteria = {c.id: c for c in call.criteria}
@@ -608,10 +613,10 @@ async def record_consensus(session: AsyncSession, principal: Principal, applicat
     rules.check_complete({c: (s, "-") for c, s in scores.items()}, {c.id: c.name for c in call.criteria})
     minutes = command.minutes.strip()
     if not minutes:
-        raise Invalid("het verslag (de notulen) van de bespreking is verplicht", field="minutes")
+        raise Invalid(_("het verslag (de notulen) van de bespreking is verplicht"), field="minutes")
     consensus = await repository.consensus(application_id)
     if consensus is not None:
-        check_version(consensus.version, if_match, "de consensus")
+        check_version(consensus.version, if_match, _("de consensus"))
     before = _consensus_audit(consensus) if consensus else None
     if consensus is None:
         consensus = Consensus(application_id=application_id, tenant=principal.tenant, call_id=call.id)
@@ -633,7 +638,7 @@ async def _manager_or_chair(repository: JuryRepository, principal: Principal, ca
         return None
     member = await repository.member(call_id, principal.username)
     if member is None or not member.is_chair:
-        raise Forbidden("alleen de voorzitter van de jury of een oproepbeheerder ziet dit overzicht")
+        raise Forbidden(_("alleen de voorzitter van de jury of een oproepbeheerder ziet dit overzicht"))
     return member.username
 
 
@@ -697,7 +702,7 @@ async def meeting_order(session: AsyncSession, principal: Principal, call_id: uu
     repository = JuryRepository(session, principal.tenant)
     await _call(session, principal.tenant, call_id)
     chair = await _manager_or_chair(repository, principal, call_id)
-    _, _, applications, conflicts = await _jury_work(session, principal.tenant, call_id)
+    _jury, _reviews, applications, conflicts = await _jury_work(session, principal.tenant, call_id)
     by_id = {a.id: a for a in applications}
     order = rules.meeting_order({a.id: conflicts[a.id] for a in applications})
     hidden = {a.id for a in applications if chair is not None and chair in conflicts[a.id]}

@@ -15,6 +15,7 @@ from services.grants.mailings import service
 from services.grants.mailings.routes import mail_out
 from services.grants.mailings.rules import MailState
 from services.grants.portal import form_post, visitor
+from shared.i18n import _
 from shared.portal.pages import FormData
 
 ADMINS = ("province-admin",)
@@ -32,10 +33,10 @@ async def outbox(request: Request[Any, Any, Any], session: AsyncSession) -> Temp
 
 @post("/{tenant:str}/provincie/e-mail/opnieuw")
 async def retry(request: Request[Any, Any, Any], session: AsyncSession, data: FormData) -> Redirect:
-    who, _ = await form_post(request, session, data, ADMINS)
+    who, _form = await form_post(request, session, data, ADMINS)
     count = await service.retry_now(session, who.tenant, include_undeliverable=True)
-    who.flash("Er worden geen e-mails opnieuw verstuurd." if count == 0
-              else f"{count} e-mail(s) worden nu opnieuw verstuurd.")
+    who.flash(_("Er worden geen e-mails opnieuw verstuurd.") if count == 0
+              else _("%(count)s e-mail(s) worden nu opnieuw verstuurd.") % {"count": count})
     return who.redirect("provincie/e-mail")
 
 

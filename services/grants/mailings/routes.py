@@ -12,6 +12,7 @@ from services.grants.mailings.models import OutgoingMail
 from services.grants.mailings.rules import MAIL_STATE_LABELS, MailState
 from services.grants.mailings.schemas import MailOut, MailPage, MailRetryIn, MailRetryOut
 from shared.auth import Principal, require_roles
+from shared.i18n import _
 from shared.problems import BadRequest
 
 
@@ -28,7 +29,7 @@ def cursor_id(cursor: str | None) -> uuid.UUID | None:
     try:
         return uuid.UUID(cursor) if cursor else None
     except ValueError as exc:
-        raise BadRequest("ongeldige cursor") from exc
+        raise BadRequest(_("ongeldige cursor")) from exc
 
 
 class MailController(Controller):

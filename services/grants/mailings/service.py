@@ -118,7 +118,7 @@ def bucket_loader(runtime: Runtime) -> AttachmentLoader:
     async def load(tenant: str, reference: dict[str, Any]) -> mail.Attachment:
         if runtime.store is None:
             raise RuntimeError("no object store configured for e-mail attachments")
-        maintype, _, subtype = str(reference.get("content_type", "application/pdf")).partition("/")
+        maintype, _slash, subtype = str(reference.get("content_type", "application/pdf")).partition("/")
         return mail.Attachment(filename=reference["filename"],
                                content=await runtime.store.read(reference["object_key"], tenant),
                                maintype=maintype, subtype=subtype or "octet-stream")

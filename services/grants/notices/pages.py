@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.grants.notices import service
 from services.grants.portal import form_post, visitor
+from shared.i18n import _
 from shared.portal.pages import FormData
 
 API_LINK = re.compile(r"^/(?P<tenant>[a-z-]+)/api/grants/applications/(?P<id>[0-9a-f-]{36})(?P<rest>/[^?#]*)?$")
@@ -39,12 +40,12 @@ def portal_link(link: str, tenant: str) -> Link | None:
         base = f"/{tenant}/aanvragen/{found['id']}"
         rest = found["rest"] or ""
         if rest == "/letter":
-            return Link(f"{base}/beslissingsbrief", "Beslissingsbrief (PDF)")
+            return Link(f"{base}/beslissingsbrief", _("Beslissingsbrief (PDF)"))
         if rest.startswith(("/award-plan", "/reports")):
-            return Link(f"{base}#opvolging", "Naar de opvolging van je project")
-        return Link(base, "Naar de aanvraag")
+            return Link(f"{base}#opvolging", _("Naar de opvolging van je project"))
+        return Link(base, _("Naar de aanvraag"))
     if link.startswith(f"/{tenant}/") and "/api/" not in link and "//" not in link:
-        return Link(link, "Openen")
+        return Link(link, _("Openen"))
     return None
 
 
@@ -64,21 +65,21 @@ async def notices(request: Request[Any, Any, Any], session: AsyncSession) -> Tem
 @post("/{tenant:str}/berichten/gelezen")
 async def mark_all_read(request: Request[Any, Any, Any], session: AsyncSession, data: FormData) -> Redirect:
     """"Alles gelezen": what the page showed, up to its newest notice (`before`), then back to the page."""
-    who, _ = await form_post(request, session, data)
+    who, _form = await form_post(request, session, data)
     before = data.get("before")
     try:
         until = datetime.fromisoformat(before) if isinstance(before, str) and before else None
     except ValueError:
         until = None
     await service.mark_notices_read(session, who.person, until)
-    who.flash("Alle getoonde berichten zijn als gelezen gemarkeerd.")
+    who.flash(_("Alle getoonde berichten zijn als gelezen gemarkeerd."))
     return who.redirect("berichten/")
 
 
 @post("/{tenant:str}/berichten/{notice_id:uuid}/gelezen")
 async def mark_read(request: Request[Any, Any, Any], notice_id: uuid.UUID, session: AsyncSession,
                     data: FormData) -> Redirect:
-    who, _ = await form_post(request, session, data)
+    who, _form = await form_post(request, session, data)
     await service.mark_notice_read(session, who.person, notice_id)
     return who.redirect(f"berichten/#bericht-{notice_id}")
 

@@ -12,6 +12,7 @@ from services.grants.notices.models import Notice
 from services.grants.notices.repository import NoticeRepository
 from services.grants.notices.rules import RecipientKind
 from shared.auth import Principal
+from shared.i18n import _
 from shared.ids import uuid7
 from shared.problems import NotFound
 
@@ -43,7 +44,7 @@ async def mark_notice_read(session: AsyncSession, principal: Principal, notice_i
     repository = NoticeRepository(session, principal.tenant)
     notice = await repository.notice_for(notice_id, principal.username, principal.enterprise_number)
     if notice is None:
-        raise NotFound("dit bericht bestaat niet of is niet voor u bestemd")
+        raise NotFound(_("dit bericht bestaat niet of is niet voor u bestemd"))
     await repository.mark_notices_read(principal.username, principal.enterprise_number,
                                        dedupe_key=notice.dedupe_key)
     await session.refresh(notice)

@@ -12,6 +12,7 @@ from services.grants.applications.repository import ApplicationRepository
 from services.grants.calls.repository import CallRepository
 from services.grants.decisions.repository import DecisionRepository
 from services.grants.opendata import rules
+from shared.i18n import _
 from shared.problems import NotFound
 from shared.tenancy import display_name
 
@@ -40,6 +41,6 @@ async def three_sixty_giving(session: AsyncSession, tenant: str) -> dict[str, An
     package, so a province that awarded none yet has no export (404)."""
     grants = await awarded_grants(session, tenant)
     if not grants:
-        raise NotFound("deze provincie heeft nog geen subsidies toegekend via Regie")
+        raise NotFound(_("deze provincie heeft nog geen subsidies toegekend via Regie"))
     issued = (await CallRepository(session, tenant).database_clock()).astimezone(UTC)
     return rules.package(tenant, display_name(tenant), grants, issued)

@@ -26,13 +26,14 @@ from services.grants.ranking import service
 from services.grants.ranking.routes import computed_out, proposal_out
 from services.grants.ranking.rules import OUTCOME_LABELS
 from services.grants.ranking.schemas import ProposalOut, RankingOut, ScenarioIn
+from shared.i18n import N_, _
 from shared.portal.formats import decimal, euros_input, parse_euros
 from shared.portal.forms import Form, command, sentence
 from shared.portal.pages import FormData, Viewer, undone_on_refusal
 from shared.problems import NotFound, Problem
 
-SAME_AS_CALL = ("Dit scenario is gelijk aan de regels van de oproep: wijzig het budget, een drempel of de regel "
-                "bij gelijke stand.")
+SAME_AS_CALL = N_("Dit scenario is gelijk aan de regels van de oproep: wijzig het budget, een drempel of de "
+                  "regel bij gelijke stand.")
 
 
 # ---- the what-if form ---------------------------------------------------------------------------------------
@@ -48,7 +49,7 @@ def scenario_form_of(call: CallOut) -> Form:
 
 def read_scenario(form: Form, call: CallOut) -> ScenarioIn | None:
     """What differs from the call's rules; None when the form has an error or changes nothing."""
-    budget = form.parsed("budget", lambda v: parse_euros(v, field="het budget"))
+    budget = form.parsed("budget", lambda v: parse_euros(v, field=_("het budget")))
     thresholds: list[dict[str, Any]] = []
     for criterion in call.criteria:
         key = f"threshold_{criterion.position}"
@@ -56,7 +57,7 @@ def read_scenario(form: Form, call: CallOut) -> ScenarioIn | None:
         ceiling = Decimal(criterion.max_score)
 
         def threshold(typed: str, high: Decimal = ceiling) -> str:
-            return call_form.parse_decimal(typed, field="de drempel", high=high)
+            return call_form.parse_decimal(typed, field=_("de drempel"), high=high)
 
         value = form.parsed(key, threshold) if text else None
         if text and value is None:
@@ -66,7 +67,7 @@ def read_scenario(form: Form, call: CallOut) -> ScenarioIn | None:
     chain = [form.values[f"tie_{slot}"] for slot in range(1, call_form.TIE_BREAK_SLOTS + 1)
              if form.values.get(f"tie_{slot}")]
     if len(set(chain)) != len(chain):
-        form.errors["tie_1"] = "Elke regel bij gelijke stand mag maar één keer voorkomen."
+        form.errors["tie_1"] = _("Elke regel bij gelijke stand mag maar één keer voorkomen.")
     if not form.ok or budget is None:
         return None
     scenario = command(ScenarioIn, {
@@ -145,7 +146,7 @@ async def ranking_page(who: Viewer, session: AsyncSession, call_id: uuid.UUID, f
                 alternative = computed_out(computed)
                 departures = service.deviations_of(computed.call, scenario)
             elif form.ok:
-                form.message = SAME_AS_CALL
+                form.message = _(SAME_AS_CALL)
         except Problem as exc:
             form.refuse_problem(exc)
     rows = len(call.criteria)
@@ -175,12 +176,12 @@ async def fix_proposal(request: Request[Any, Any, Any], session: AsyncSession, c
     try:
         scenario = scenario_of_fields(data)
         if scenario is not None and not scenario.reasons:
-            fix_form.errors["reasons"] = ("Leg uit waarom je van de regels van de oproep afwijkt; dit komt in de "
-                                          "geschiedenis.")
+            fix_form.errors["reasons"] = (_("Leg uit waarom je van de regels van de oproep afwijkt; dit komt in de "
+                                          "geschiedenis."))
         if fix_form.ok:
             async with undone_on_refusal(session):
                 await service.fix(session, who.person, call_id, scenario)
-            who.flash("Het voorstel is vastgelegd. De beslissing steunt op dit voorstel.")
+            who.flash(_("Het voorstel is vastgelegd. De beslissing steunt op dit voorstel."))
             return who.redirect(f"provincie/oproepen/{call_id}/beslissing")
     except Problem as exc:
         fix_form.refuse(sentence(exc.detail))

@@ -67,7 +67,7 @@ class RankingController(Controller):
                            data: ScenarioIn | None = None) -> Response[ProposalOut]:
         """Fixes the proposal (the call's rules, or a scenario's) that the decision will rest on. A scenario
         above the call's budget or with other thresholds than published needs reasons (422 without)."""
-        proposal, _ = await service.fix(session, principal, call_id, data)
+        proposal, _fresh = await service.fix(session, principal, call_id, data)
         return Response(proposal_out(proposal), status_code=201, headers={"ETag": etag(proposal.version)})
 
     @get("/proposal")

@@ -26,6 +26,7 @@ from typing import Any
 
 from services.grants.calls.rules import tie_break_label, tie_break_problems
 from services.grants.jury.rules import weighted_total
+from shared.i18n import N_, _
 from shared.portal.formats import euros as euro
 from shared.portal.formats import fixed as number
 from shared.portal.formats import moment_numeric, unequal
@@ -44,9 +45,9 @@ class OutcomeStatus(StrEnum):
 
 
 OUTCOME_LABELS: dict[OutcomeStatus, str] = {
-    OutcomeStatus.FUNDED: "gefinancierd", OutcomeStatus.PARTIAL: "gedeeltelijk gefinancierd",
-    OutcomeStatus.NOT_FUNDED: "niet gefinancierd", OutcomeStatus.EXCLUDED: "uitgesloten",
-    OutcomeStatus.UNSCORED: "nog geen scores",
+    OutcomeStatus.FUNDED: N_("gefinancierd"), OutcomeStatus.PARTIAL: N_("gedeeltelijk gefinancierd"),
+    OutcomeStatus.NOT_FUNDED: N_("niet gefinancierd"), OutcomeStatus.EXCLUDED: N_("uitgesloten"),
+    OutcomeStatus.UNSCORED: N_("nog geen scores"),
 }
 """An outcome of the ranking as the call manager's pages name it."""
 BASIS = 10_000  # basis points in a whole
@@ -101,10 +102,10 @@ class Scenario:
         positions = {c.position for c in rules.criteria}
         unknown = sorted(set(self.thresholds) - positions)
         if unknown:
-            raise Invalid(f"de oproep heeft geen criterium met volgnummer {', '.join(map(str, unknown))}",
-                          field="thresholds")
+            raise Invalid(_("de oproep heeft geen criterium met volgnummer %(positions)s")
+                          % {"positions": ", ".join(map(str, unknown))}, field="thresholds")
         if self.budget_cents is not None and self.budget_cents < 0:
-            raise Invalid("het budget kan niet negatief zijn", field="budget_cents")
+            raise Invalid(_("het budget kan niet negatief zijn"), field="budget_cents")
         criteria = [replace(c, min_threshold=self.thresholds[c.position]) if c.position in self.thresholds else c
                     for c in rules.criteria]
         return replace(rules, criteria=criteria,
@@ -284,7 +285,7 @@ def rank(rules: RankingRules, candidates: Sequence[Candidate]) -> Ranking:
     ranked.sort(key=lambda item: item[0])
     count = len(ranked)
     outcomes: list[Outcome] = []
-    for index, (_, candidate, total) in enumerate(ranked):
+    for index, (_key, candidate, total) in enumerate(ranked):
         steps = []
         if any(c.min_threshold is not None for c in criteria):
             steps.append("Haalt de minimumscore op elk criterium met een drempel.")

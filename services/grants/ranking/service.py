@@ -33,6 +33,7 @@ from services.grants.ranking.rules import (
 from services.grants.ranking.schemas import ScenarioIn
 from shared.audit import record
 from shared.auth import Principal
+from shared.i18n import _
 from shared.ids import uuid7
 from shared.problems import Conflict, Invalid, NotFound
 
@@ -88,7 +89,7 @@ async def _call(session: AsyncSession, tenant: str, call_id: uuid.UUID, *, lock:
     calls = CallRepository(session, tenant)
     call = await (calls.lock(call_id) if lock else calls.get(call_id))
     if call is None:
-        raise NotFound("deze oproep bestaat niet")
+        raise NotFound(_("deze oproep bestaat niet"))
     return call
 
 
@@ -106,9 +107,10 @@ async def unscreened_of_call(session: AsyncSession, tenant: str, call_id: uuid.U
 def check_screened(unscreened: list[Application]) -> None:
     """409 while an application of the call still waits for its screening, naming it."""
     if unscreened:
-        raise Conflict(f"{len(unscreened)} aanvraag/aanvragen zijn nog niet gescreend: "
-                       + ", ".join(f"«{a.title}»" for a in unscreened[:10])
-                       + "; leg eerst vast of ze ontvankelijk zijn", unscreened=len(unscreened))
+        raise Conflict(_("%(count)s aanvraag/aanvragen zijn nog niet gescreend: %(titles)s; leg eerst vast of ze "
+                         "ontvankelijk zijn") % {"count": len(unscreened),
+                                                 "titles": ", ".join(f"«{a.title}»" for a in unscreened[:10])},
+                       unscreened=len(unscreened))
 
 
 async def compute(session: AsyncSession, tenant: str, call_id: uuid.UUID, command: ScenarioIn | None = None,
@@ -116,7 +118,7 @@ async def compute(session: AsyncSession, tenant: str, call_id: uuid.UUID, comman
     """The call's ranking under its published rules, or under a scenario's overrides."""
     call = await _call(session, tenant, call_id, lock=lock)
     if call.status not in RANKABLE:
-        raise Conflict("een rangschikking kan pas als de oproep afgesloten is", status_now=call.status)
+        raise Conflict(_("een rangschikking kan pas als de oproep afgesloten is"), status_now=call.status)
     rules = scenario_of(command).apply(rules_of(call))
     scores = await jury.final_scores(session, tenant, call.id)
     applications = await candidates_of_call(session, tenant, call.id)
@@ -138,18 +140,19 @@ async def fix(session: AsyncSession, principal: Principal, call_id: uuid.UUID,
     computed = await compute(session, principal.tenant, call_id, command, lock=True)
     call = computed.call
     if call.status != CallStatus.IN_REVIEW:
-        raise Conflict("een voorstel vastleggen kan enkel voor een oproep in beoordeling", status_now=call.status)
+        raise Conflict(_("een voorstel vastleggen kan enkel voor een oproep in beoordeling"), status_now=call.status)
     check_screened(await unscreened_of_call(session, principal.tenant, call.id))
     unscored = [o.title for o in computed.ranking.outcomes if o.status == OutcomeStatus.UNSCORED]
     if unscored:
-        raise Conflict(f"{len(unscored)} aanvraag/aanvragen hebben nog geen scores van de jury: "
-                       + ", ".join(f"«{t}»" for t in unscored[:10]), unscored=len(unscored))
+        raise Conflict(_("%(count)s aanvraag/aanvragen hebben nog geen scores van de jury: %(titles)s")
+                       % {"count": len(unscored), "titles": ", ".join(f"«{t}»" for t in unscored[:10])},
+                       unscored=len(unscored))
     departures = deviations_of(call, command)
     reasons = (command.reasons if command else "").strip()
     if departures and not reasons:
-        raise Invalid("dit scenario wijkt af van het budget of de gepubliceerde regels van de oproep ("
-                      + " ".join(departures) + "); motiveer de afwijking: ze komt in de beslissing, de brieven en "
-                      "de geschiedenis", field="reasons", deviations=departures)
+        raise Invalid(_("dit scenario wijkt af van het budget of de gepubliceerde regels van de oproep "
+                        "(%(deviations)s); motiveer de afwijking: ze komt in de beslissing, de brieven en de "
+                        "geschiedenis") % {"deviations": " ".join(departures)}, field="reasons", deviations=departures)
     repository = RankingRepository(session, principal.tenant)
     previous = await repository.latest_proposal_of_call(call.id)
     proposal = RankingProposal(id=uuid7(), tenant=principal.tenant, call_id=call.id, inputs=computed.inputs,
@@ -177,7 +180,7 @@ def summary(proposal: RankingProposal) -> dict[str, Any]:
 async def latest(session: AsyncSession, tenant: str, call_id: uuid.UUID) -> RankingProposal:
     proposal = await RankingRepository(session, tenant).latest_proposal_of_call(call_id)
     if proposal is None:
-        raise NotFound("voor deze oproep is nog geen voorstel vastgelegd")
+        raise NotFound(_("voor deze oproep is nog geen voorstel vastgelegd"))
     return proposal
 
 
@@ -188,14 +191,13 @@ async def check_current(session: AsyncSession, tenant: str, call_id: uuid.UUID, 
     check_screened(await unscreened_of_call(session, tenant, call_id))
     candidates = await candidates_of_call(session, tenant, call_id)
     if {str(a.id) for a in candidates} != {r["application_id"] for r in proposal.results}:
-        raise Conflict("het vastgelegde voorstel is niet meer actueel (een aanvraag werd intussen ingetrokken of "
-                       "gescreend); leg het voorstel opnieuw vast")
+        raise Conflict(_("het vastgelegde voorstel is niet meer actueel (een aanvraag werd intussen ingetrokken of "
+                       "gescreend); leg het voorstel opnieuw vast"))
     scores = await jury.final_scores(session, tenant, call_id)
     used: dict[str, dict[str, str]] = proposal.inputs.get("scores", {})
     changed = [a.title for a in candidates
                if {str(c): str(s) for c, s in scores.get(a.id, {}).items()} != used.get(str(a.id), {})]
     if changed:
-        raise Conflict("het vastgelegde voorstel is niet meer actueel: de scores van "
-                       + ", ".join(f"«{t}»" for t in changed[:10])
-                       + " zijn gewijzigd sinds het werd vastgelegd; leg het voorstel opnieuw vast",
-                       changed=len(changed))
+        raise Conflict(_("het vastgelegde voorstel is niet meer actueel: de scores van %(titles)s zijn gewijzigd "
+                         "sinds het werd vastgelegd; leg het voorstel opnieuw vast")
+                       % {"titles": ", ".join(f"«{t}»" for t in changed[:10])}, changed=len(changed))

@@ -22,11 +22,12 @@ from services.grants.screening.routes import screening_out
 from services.grants.screening.rules import ScreeningResult
 from services.grants.screening.schemas import RecordScreening
 from shared.audit import trail as history
+from shared.i18n import N_, _
 from shared.portal.forms import Form, command
 from shared.portal.pages import FormData, Viewer, undone_on_refusal
 from shared.problems import PreconditionFailed, Problem
 
-STALE_SCREENING = "Iemand anders legde intussen een screening vast; kijk ze hieronder na en beslis opnieuw."
+STALE_SCREENING = N_("Iemand anders legde intussen een screening vast; kijk ze hieronder na en beslis opnieuw.")
 
 
 async def application_page(who: Viewer, session: AsyncSession, application_id: uuid.UUID,
@@ -59,9 +60,9 @@ async def record_screening(request: Request[Any, Any, Any], session: AsyncSessio
     result = form.values.get("result", "")
     reasons = form.text("reasons", max_length=5000)
     if result not in rules.RESULTS:
-        form.errors["result"] = "Kies ontvankelijk of niet ontvankelijk."
+        form.errors["result"] = _("Kies ontvankelijk of niet ontvankelijk.")
     elif result == ScreeningResult.INELIGIBLE and not reasons:
-        form.errors["reasons"] = "Motiveer waarom de aanvraag niet ontvankelijk is: de aanvrager leest dit."
+        form.errors["reasons"] = _("Motiveer waarom de aanvraag niet ontvankelijk is: de aanvrager leest dit.")
     if form.ok:
         try:
             async with undone_on_refusal(session):
@@ -69,13 +70,13 @@ async def record_screening(request: Request[Any, Any, Any], session: AsyncSessio
                                             command(RecordScreening, {"result": result, "reasons": reasons}),
                                             form.version())
         except PreconditionFailed:
-            form.refuse(STALE_SCREENING)
+            form.refuse(_(STALE_SCREENING))
             form.values["version"] = str((await service.get(session, who.person, application_id)).version)
         except Problem as exc:
             form.refuse_problem(exc)
         else:
-            who.flash("De screening is vastgelegd." if result == ScreeningResult.ELIGIBLE
-                      else "De screening is vastgelegd: niet ontvankelijk.")
+            who.flash(_("De screening is vastgelegd.") if result == ScreeningResult.ELIGIBLE
+                      else _("De screening is vastgelegd: niet ontvankelijk."))
             return who.redirect(f"provincie/aanvragen/{application_id}")
     return await application_page(who, session, application_id, form, status_code=422)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from services.grants.applications.rules import ApplicationStatus
+from shared.i18n import N_
 from shared.portal.formats import euros, percentage
 
 
@@ -17,12 +18,12 @@ class ScreeningResult(StrEnum):
     INELIGIBLE = ApplicationStatus.INELIGIBLE.value
 
 
-RESULTS: dict[ScreeningResult, str] = {ScreeningResult.ELIGIBLE: "ontvankelijk",
-                                       ScreeningResult.INELIGIBLE: "niet ontvankelijk"}
+RESULTS: dict[ScreeningResult, str] = {ScreeningResult.ELIGIBLE: N_("ontvankelijk"),
+                                       ScreeningResult.INELIGIBLE: N_("niet ontvankelijk")}
 CHECK_LABELS: dict[str, str] = {
-    "required_attachments": "verplichte bijlagen", "maximum_per_project": "maximum per project",
-    "cofinancing": "cofinancieringsgraad", "min_coapplicants": "aantal mede-aanvragers",
-    "social_economy_coapplicant": "sociale-economiepartner",
+    "required_attachments": N_("verplichte bijlagen"), "maximum_per_project": N_("maximum per project"),
+    "cofinancing": N_("cofinancieringsgraad"), "min_coapplicants": N_("aantal mede-aanvragers"),
+    "social_economy_coapplicant": N_("sociale-economiepartner"),
 }
 """Each automatic check (its `code`) as the call manager's screening page names it."""
 SCREENABLE = frozenset({ApplicationStatus.SUBMITTED, ApplicationStatus.ELIGIBLE, ApplicationStatus.INELIGIBLE})
@@ -118,5 +119,5 @@ def automatic_checks(facts: ScreeningFacts) -> list[Check]:
 CONSTRAINT_REASONS: dict[str, str] = {
     # {constraint or unique index: the Dutch reason}: the loser of two concurrent requests is answered 409 with
     # this (services.grants.app gathers every capability's; shared.problems answers).
-    "screenings_pkey": "de screening van deze aanvraag werd tegelijk al vastgelegd; laad ze opnieuw",
+    "screenings_pkey": N_("de screening van deze aanvraag werd tegelijk al vastgelegd; laad ze opnieuw"),
 }

@@ -26,6 +26,7 @@ from services.grants.screening.rules import ScreeningResult
 from services.grants.screening.schemas import RecordScreening
 from shared.audit import record
 from shared.auth import Principal
+from shared.i18n import _
 from shared.problems import Conflict, Invalid, NotFound, PreconditionFailed
 from shared.versioning import check_version
 
@@ -69,7 +70,7 @@ async def screen_automatically(session: AsyncSession, call: Call, application: A
 async def _readable(session: AsyncSession, principal: Principal, application_id: uuid.UUID) -> Application:
     application = await ApplicationRepository(session, principal.tenant).get(application_id)
     if application is None or not await can_read_application(session, principal, application):
-        raise NotFound("deze aanvraag bestaat niet of u hebt er geen toegang toe")
+        raise NotFound(_("deze aanvraag bestaat niet of u hebt er geen toegang toe"))
     return application
 
 
@@ -77,7 +78,7 @@ async def get(session: AsyncSession, principal: Principal, application_id: uuid.
     await _readable(session, principal, application_id)
     screening = await ScreeningRepository(session, principal.tenant).get(application_id)
     if screening is None:
-        raise NotFound("deze aanvraag is nog niet gescreend (ze is nog niet ingediend)")
+        raise NotFound(_("deze aanvraag is nog niet gescreend (ze is nog niet ingediend)"))
     return screening
 
 
@@ -92,18 +93,20 @@ async def of_applications(session: AsyncSession, principal: Principal,
 async def record_result(session: AsyncSession, principal: Principal, application_id: uuid.UUID,
                         command: RecordScreening, expected: int | None) -> Screening:
     if command.result not in rules.RESULTS:
-        raise Invalid(f"het resultaat is 'eligible' of 'ineligible', niet {command.result!r}", field="result")
+        raise Invalid(_("het resultaat is 'eligible' of 'ineligible', niet %(result)r") % {"result": command.result},
+                      field="result")
     result = ScreeningResult(command.result)
     reasons = command.reasons.strip()
     if result == ScreeningResult.INELIGIBLE and not reasons:
-        raise Invalid("geef de redenen waarom de aanvraag niet ontvankelijk is: de aanvrager leest ze",
+        raise Invalid(_("geef de redenen waarom de aanvraag niet ontvankelijk is: de aanvrager leest ze"),
                       field="reasons")
     application = await _readable(session, principal, application_id)
     if application.status not in rules.SCREENABLE:
-        raise Conflict(f"een aanvraag die {application.status} is, wordt niet (meer) gescreend",
+        raise Conflict(_("een aanvraag die %(status)s is, wordt niet (meer) gescreend")
+                       % {"status": application.status},
                        status_now=application.status)
     screening = await get(session, principal, application_id)
-    check_version(screening.version, expected, "de screening")
+    check_version(screening.version, expected, _("de screening"))
     before = state(screening)
     screening.result = result
     screening.reasons = reasons
@@ -115,7 +118,7 @@ async def record_result(session: AsyncSession, principal: Principal, application
     try:
         await session.flush()
     except StaleDataError as exc:
-        raise PreconditionFailed("de screening werd intussen door iemand anders gewijzigd; laad opnieuw") from exc
+        raise PreconditionFailed(_("de screening werd intussen door iemand anders gewijzigd; laad opnieuw")) from exc
     await session.refresh(screening)
     return screening
 

@@ -134,7 +134,7 @@ def test_a_page_reaches_its_service_with_the_token_the_csrf_token_and_the_reques
     assert seen["headers"]["x-csrf-token"] == CSRF  # the session's, never the caller's
     assert FLASH_HEADER not in seen["headers"]
     assert seen["headers"]["traceparent"] == trace
-    assert seen["headers"]["accept-language"] == "fr-BE,fr;q=0.9"
+    assert seen["headers"]["accept-language"] == "fr"  # the language the gateway settled on, for the service too
     assert seen["headers"]["x-request-id"] == response.headers["x-request-id"]
     assert "cookie" not in seen["headers"]
 
