@@ -27,7 +27,17 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[stack,test]'
 	@touch $(STAMP)
 
-install: $(STAMP) chromium
+install: $(STAMP) chromium axe
+
+# The accessibility checks inject axe-core (from the npm registry) into the pages: cached outside the repo.
+AXE_VERSION := 4.14.1
+AXE_DIR := $(HOME)/.cache/regie/axe-core-$(AXE_VERSION)
+.PHONY: axe
+axe:
+	@test -f $(AXE_DIR)/node_modules/axe-core/axe.min.js || { \
+	  command -v npm >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }; \
+	  npm install --silent --no-audit --no-fund --prefix $(AXE_DIR) axe-core@$(AXE_VERSION) >/dev/null; }
 
 # Browser tests drive Debian's chromium (Playwright's own browser download does not work here).
 .PHONY: chromium

@@ -234,8 +234,35 @@ class StackConfig:
 
     # --- environments ------------------------------------------------------
 
+    def integration_key(self) -> tuple[str, str]:
+        """This stack's integration-token signing key (PEM private, PEM public), made once and kept in the state
+        folder: the gateway signs with it, the services verify (services.gateway.integrations)."""
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.hazmat.primitives.serialization import (
+            Encoding,
+            NoEncryption,
+            PrivateFormat,
+            PublicFormat,
+            load_pem_private_key,
+        )
+
+        path = self.state_dir / "integration-key.pem"
+        if not path.exists():
+            self.state_dir.mkdir(parents=True, exist_ok=True)
+            made = ec.generate_private_key(ec.SECP256R1())
+            pem = made.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+            tmp = path.with_suffix(".tmp")
+            tmp.write_bytes(pem)
+            tmp.chmod(0o600)
+            tmp.replace(path)
+        private = path.read_text()
+        key = load_pem_private_key(private.encode(), password=None)
+        public = key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
+        return private, public
+
     def common_env(self) -> dict[str, str]:
         """What every service process shares (also written to stack.env)."""
+        _private, public = self.integration_key()
         return {
             "REGIE_TENANTS": ",".join(TENANTS),
             "REGIE_HTTP_HOST": self.host,
@@ -247,6 +274,8 @@ class StackConfig:
             "REGIE_KEYCLOAK_URL": self.keycloak_url,
             "REGIE_GATEWAY_URL": self.gateway_url,
             "REGIE_PROVINCE_DOMAIN": self.province_domain,
+            # PEM on one line (\\n for each line break), as env files hold it.
+            "REGIE_INTEGRATION_PUBLIC_KEYS": public.replace("\n", "\\n"),
             "REGIE_GRANTS_URL": self.http_url("grants"),
             "REGIE_PARTNERS_URL": self.http_url("partners"),
             "REGIE_FOODSAVERS_URL": self.http_url("foodsavers"),
@@ -261,6 +290,8 @@ class StackConfig:
         env["REGIE_SERVICE"] = service
         env["REGIE_HTTP_PORT"] = str(self.ports[service])
         env["REGIE_S3_BUCKET"] = f"regie-{service}"
+        if service == "gateway":
+            env["REGIE_INTEGRATION_SIGNING_KEY"] = self.integration_key()[0].replace("\n", "\\n")
         if service in MAIL_SENDING_SERVICES:
             env["REGIE_SMTP_HOST"] = self.host  # devstack's mail sink (devstack/mailsink.py)
             env["REGIE_SMTP_PORT"] = str(self.ports["smtp"])

@@ -258,6 +258,9 @@ def _user(tenant: str, username: str, role: str, first: str, last: str, with_num
         "credentials": [{"type": "password", "value": DEMO_PASSWORD, "temporary": False}],
         "requiredActions": [],
         "realmRoles": [role],
+        # Their own account through Keycloak's account API: the portal keeps the language they choose there
+        # (services.gateway.oidc.remember_locale), which the login page and the next login then follow.
+        "clientRoles": {"account": ["manage-account", "view-profile"]},
     }
     if with_number:
         user["attributes"] = {"enterprise_number": [enterprise_number(tenant, username)]}

@@ -223,7 +223,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
     configure_logging(spec.name, settings.log_level, settings.log_format)
     verifier = TokenVerifier(settings.auth.keycloak_url, settings.tenants, audience=settings.auth.audience,
                              leeway_seconds=settings.auth.leeway_seconds,
-                             min_refresh_seconds=settings.auth.jwks_min_refresh_seconds)
+                             min_refresh_seconds=settings.auth.jwks_min_refresh_seconds,
+                             integration_public_keys=settings.auth.integration_public_keys)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

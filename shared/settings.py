@@ -13,6 +13,12 @@ def env_str(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
 
+def env_pem(name: str) -> str:
+    """A PEM key from the environment: as is (a Kubernetes Secret keeps its line breaks), or on one line with
+    \\n for each break (an env file)."""
+    return os.environ.get(name, "").replace("\\n", "\n")
+
+
 def env_int(name: str, default: int) -> int:
     raw = os.environ.get(name)
     if raw is None or raw == "":
@@ -96,6 +102,9 @@ class AuthSettings:
     jwks_min_refresh_seconds: int = field(default_factory=lambda: env_int("REGIE_JWKS_MIN_REFRESH", 10))
     """An unknown key id refreshes the key set, at most this often per realm (a flood of forged kids
     must not become a flood of requests to Keycloak)."""
+    integration_public_keys: str = field(default_factory=lambda: env_pem("REGIE_INTEGRATION_PUBLIC_KEYS"))
+    """PEM public key(s) of the gateway's integration tokens (services.gateway.integrations): the one issuer
+    besides the realms. Several during a key rotation; empty: no integration tokens are accepted."""
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.plugins.prometheus import PrometheusController
 from litestar.static_files import create_static_files_router
 
-from services.gateway import api_reference, branding, health, languages, login, pages, proxy
+from services.gateway import api_reference, branding, health, integration_tokens, languages, login, pages, proxy
 from services.gateway.errors import EXCEPTION_HANDLERS_HTML
 from services.gateway.limits import Limit, RateLimits
 from services.gateway.pages import LoginRequired, to_login
@@ -57,6 +57,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         gateway = Gateway.start(settings)
         gateway.counters.start()
+        gateway.integrations.start()
         app.state["gateway"] = gateway
         try:
             yield
@@ -70,6 +71,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
             create_static_files_router(path="/static", directories=[portal_kit.STATIC], include_in_schema=False),
             branding.provinces_css, pages.provinces, pages.home, pages.page,
             login.start_login, login.finish_login, login.logout, languages.choose_language,
+            integration_tokens.list_tokens, integration_tokens.create_token, integration_tokens.revoke_token,
             proxy.api,
             api_reference.openapi, api_reference.asyncapi, api_reference.reference,
         ],

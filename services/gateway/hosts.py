@@ -46,6 +46,7 @@ def public_base(scope: Scope, settings: GatewaySettings) -> str:
 def province_hosts(app: ASGIApp, settings: GatewaySettings) -> ASGIApp:
     """ASGI wrapper around the gateway (outside routing): the redirects of a province's host."""
     domain, tenants = settings.province_domain, settings.service.tenants
+    scheme = "https" if settings.https else "http"
     if not domain:
         return app
 
@@ -56,16 +57,16 @@ def province_hosts(app: ASGIApp, settings: GatewaySettings) -> ASGIApp:
             await app(scope, receive, send)
             return
         first = path.strip("/").split("/", 1)[0]
-        if first in tenants:
-            status, location = 404, b""
+        query = scope.get("query_string", b"")
+        raw = (scope.get("raw_path") or path.encode()).split(b"?", 1)[0] + (b"?" + query if query else b"")
+        status = 308 if scope.get("method") not in {"GET", "HEAD"} else 307
+        if first in tenants:  # another province: on its own host
+            host = request_host(scope) or ""
+            port = host[host.rindex(":"):] if ":" in host and not host.endswith("]") else ""
+            location = f"{scheme}://{first}.{domain}{port}".encode() + raw
         else:
-            query = scope.get("query_string", b"")
-            raw = (scope.get("raw_path") or path.encode()).split(b"?", 1)[0]
-            status = 308 if scope.get("method") not in {"GET", "HEAD"} else 307
-            location = f"/{province}".encode() + raw + (b"?" + query if query else b"")
-        headers: list[tuple[bytes, bytes]] = [(b"content-length", b"0")]
-        if location:
-            headers.append((b"location", location))
+            location = f"/{province}".encode() + raw
+        headers: list[tuple[bytes, bytes]] = [(b"content-length", b"0"), (b"location", location)]
         start: HTTPResponseStartEvent = {"type": "http.response.start", "status": status, "headers": headers}
         body: HTTPResponseBodyEvent = {"type": "http.response.body", "body": b"", "more_body": False}
         await send(start)

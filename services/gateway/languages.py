@@ -79,4 +79,7 @@ async def choose_language(request: Request[Any, Any, Any], tenant: FromPath[str]
         if not await gateway.realm.remember_locale(tenant, user.access_token, lang):
             log.info("the account's language was not saved in Keycloak; the session keeps it")
     request.session[LANGUAGE_KEY] = lang
-    return Redirect(safe_next(data.get("next"), tenant), status_code=303)
+    target = safe_next(data.get("next"), tenant)
+    if target.split("?", 1)[0] == f"/{tenant}/taal":  # the switch on an error page after a post to it
+        target = f"/{tenant}/"
+    return Redirect(target, status_code=303)

@@ -19,6 +19,7 @@ from litestar import HttpMethod, Request, Response, route
 from litestar.params import FromPath
 from litestar.response import Stream
 
+from services.gateway.integrations import is_integration_token
 from services.gateway.runtime import Gateway, InjectedGateway
 from services.gateway.sessions import fresh_user
 from shared.auth import bearer_token
@@ -256,7 +257,9 @@ async def api(request: Request[Any, Any, Any], tenant: FromPath[str], service: F
         raise NotFound(_("onbekende dienst %(service)r") % {"service": service})
     path = upstream_path(request.scope.get("raw_path"), request.scope["path"])
     token = await caller_token(request, tenant, gateway, path)
-    if token is not None:
+    if token is not None and is_integration_token(token):
+        token = await gateway.integrations.call_token(token, tenant)  # checked at every call; 401 once revoked
+    elif token is not None:
         await gateway.verifier.verify(token, expected_tenant=tenant)
     scheme = "https" if gateway.settings.https else "http"
     response = await send_upstream(request, gateway.upstream, upstream_url(upstream, tenant, path, request),

@@ -12,6 +12,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 
 from services.gateway.apidocs import ApiDirectory
+from services.gateway.integrations import Integrations
 from services.gateway.limits import SharedCounters
 from services.gateway.oidc import RealmClient
 from services.gateway.portals import PortalDirectory
@@ -59,6 +60,8 @@ class Gateway:
     """What each service says of its API: the merged OpenAPI document (apidocs.py)."""
     counters: SharedCounters
     """The rate limits' counts, shared with the other replicas through NATS (limits.py)."""
+    integrations: Integrations
+    """The provinces' integration tokens, watched in NATS (integrations.py)."""
 
     @classmethod
     def start(cls, settings: GatewaySettings) -> Gateway:
@@ -75,10 +78,13 @@ class Gateway:
                    realm=RealmClient(settings.keycloak_url, settings.client_id, keycloak_http),
                    upstream=upstream, portals=PortalDirectory(upstream, settings.upstreams),
                    api_docs=ApiDirectory(upstream, settings.upstreams),
-                   counters=SharedCounters(settings.service.nats.url, settings.service.nats.stream_replicas))
+                   counters=SharedCounters(settings.service.nats.url, settings.service.nats.stream_replicas),
+                   integrations=Integrations(settings.service.nats.url, settings.service.nats.stream_replicas,
+                                             settings.integration_signing_key, auth.audience))
 
     async def aclose(self) -> None:
         await self.counters.aclose()
+        await self.integrations.aclose()
         await self.upstream.close()
         await self.realm.http.aclose()  # shared by both verifiers
 

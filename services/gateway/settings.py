@@ -7,7 +7,7 @@ import hashlib
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from shared.settings import ServiceSettings, env_int, env_str
+from shared.settings import ServiceSettings, env_int, env_pem, env_str
 
 # Good enough on a developer machine; refused behind https, where a real secret must be configured.
 DEV_SESSION_SECRET = "regie-dev-session-secret-change-me-in-every-deployment"
@@ -29,6 +29,9 @@ class GatewaySettings:
     """The public OIDC client (authorization code + PKCE) in every realm."""
     province_domain: str = field(default_factory=lambda: env_str("REGIE_PROVINCE_DOMAIN", "").strip(".").lower())
     """With a domain (regie.example), each province is also reachable at <province>.<domain> (hosts.py)."""
+    integration_signing_key: str = field(default_factory=lambda: env_pem("REGIE_INTEGRATION_SIGNING_KEY"))
+    """PEM private key (EC P-256) that signs the calls of integration tokens (integrations.py); its public key is
+    the services' REGIE_INTEGRATION_PUBLIC_KEYS. Empty: no integration tokens."""
     rate_limit_per_minute: int = field(default_factory=lambda: env_int("REGIE_RATE_LIMIT_PER_MINUTE", 1200))
     """Requests per client address per minute, counted across the replicas (limits.py)."""
     token_rate_limit_per_minute: int = field(

@@ -160,6 +160,16 @@ def province_logo(tenant: str) -> str:
     return province.logo_url if province else ""
 
 
+def here(request: Request[Any, Any, Any] | None) -> str:
+    """The page's own path and query as the browser asked for it (trailing slash kept): where the language
+    switch comes back to."""
+    if request is None:
+        return "/"
+    raw = (request.scope.get("raw_path") or request.scope["path"].encode()).decode("latin-1").split("?", 1)[0]
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    return raw + (f"?{query}" if query else "")
+
+
 def current_language() -> str:
     return i18n.language()
 
@@ -173,7 +183,8 @@ def register_filters(engine: JinjaTemplateEngine) -> None:
     engine.engine.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True,  # type: ignore[attr-defined]
                                             pgettext=i18n.pgettext)
     engine.engine.globals.update({"language": current_language, "html_lang": i18n.HTML_LANG,
-                                  "language_names": i18n.NAMES, "province_logo": province_logo})
+                                  "language_names": i18n.NAMES, "province_logo": province_logo,
+                                  "csrf_field": CSRF_FIELD, "here": here})
     engine.engine.filters.update({
         "euros": formats.euros,
         "brussels": formats.moment,

@@ -628,3 +628,15 @@ def test_dockerfile_matches_the_deployment(production: list[Doc], service: str) 
     imported = {m for path in (REPO / "services" / service).rglob("*.py")
                 for m in re.findall(r"^\s*(?:from|import) services\.(\w+)", path.read_text(), re.M)}
     assert imported <= {service}
+
+
+def test_the_example_integration_keys_are_a_pair_the_code_reads(example: list[Doc]) -> None:
+    """The gateway signs with the private key, the services verify with the public one: a mismatched pair would
+    refuse every call made with an integration token."""
+    from services.gateway.integrations import SigningKey
+    from shared.auth import integration_keys
+
+    values = secret_values(example)["regie-integrations"]
+    signing = SigningKey.from_pem(values["signing-key"].replace("\\n", "\n"))
+    assert signing is not None
+    assert list(integration_keys(values["public-keys"].replace("\\n", "\n"))) == [signing.kid]

@@ -91,8 +91,8 @@ def test_the_limits_hold_across_two_replicas(replicas: list[str], token_for: Tok
     assert refused.json()["limit"] == PER_TOKEN
 
     # Another person's token is counted apart (the address, shared by both, is still under its own limit).
-    other = httpx.get(f"{replicas[1]}{path}", headers={"authorization": f"Bearer {token_for('limburg', 'province-admin')}"},
-                      timeout=10)
+    admin = token_for("limburg", "province-admin")
+    other = httpx.get(f"{replicas[1]}{path}", headers={"authorization": f"Bearer {admin}"}, timeout=10)
     assert other.status_code != 429, other.text
 
     # Per address: 17 requests so far from this one; 30 more without a token reach the limit of 40.
