@@ -97,6 +97,48 @@ def _operation(service: str, operation: dict[str, Any], public: bool, tenants: S
     return op
 
 
+def gateway_operations(tenants: Sequence[str]) -> dict[str, Any]:
+    """The gateway's own API: the province admin's integration tokens (integration_tokens.py)."""
+    tenant = {"name": "tenant", "in": "path", "required": True, "description": "de provincie",
+              "schema": {"type": "string", "enum": list(tenants)}}
+    token_id = {"name": "token_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    shown = {"type": "object", "required": ["id", "name", "roles", "expires_at", "active"], "properties": {
+        "id": {"type": "string"}, "name": {"type": "string"}, "roles": {"type": "array", "items": {"type": "string"}},
+        "created_at": {"type": "string", "format": "date-time"}, "created_by": {"type": "string"},
+        "expires_at": {"type": "string", "format": "date-time"},
+        "revoked_at": {"type": ["string", "null"], "format": "date-time"},
+        "last_used_at": {"type": ["string", "null"], "format": "date-time"}, "active": {"type": "boolean"}}}
+    errors = {**STANDARD_ERRORS, **SECURED_ERRORS, "503": "Koppelingen zijn niet ingesteld of niet bereikbaar"}
+
+    def operation(summary: str, operation_id: str, ok: str, ok_answer: dict[str, Any], *params: dict[str, Any],
+                  body: dict[str, Any] | None = None) -> dict[str, Any]:
+        op: dict[str, Any] = {
+            "summary": summary, "operationId": f"gateway.{operation_id}", "tags": ["gateway: integrations"],
+            "parameters": [tenant, *params], "security": [{"bearer": []}],
+            "responses": {ok: ok_answer, **{status: {"description": text, "content": _problem_content()}
+                                            for status, text in errors.items()}}}
+        if body is not None:
+            op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+        return op
+
+    listing = {"description": "De toegangsbewijzen van de provincie (nooit hun geheim)", "content": {
+        "application/json": {"schema": {"type": "object", "properties": {"items": {"type": "array", "items": shown}}}}}}
+    made = {"description": "Het nieuwe toegangsbewijs: `token` staat alleen in dit antwoord", "content": {
+        "application/json": {"schema": {"allOf": [shown, {"type": "object", "required": ["token"],
+                                                          "properties": {"token": {"type": "string"}}}]}}}}
+    new = {"type": "object", "required": ["name", "roles"], "properties": {
+        "name": {"type": "string", "maxLength": 100}, "roles": {"type": "array", "items": {"type": "string"}},
+        "days": {"type": "integer", "minimum": 1, "maximum": 365, "default": 90}}}
+    base = "/{tenant}/api/integrations/tokens"
+    return {
+        base: {"get": operation("The province's integration tokens", "list_tokens", "200", listing),
+               "post": operation("Create an integration token (shown once)", "create_token", "201", made,
+                                 body=new)},
+        base + "/{token_id}": {"delete": operation("Revoke an integration token", "revoke_token", "204",
+                                                   {"description": "Ingetrokken"}, token_id)},
+    }
+
+
 def merged(documents: Mapping[str, Mapping[str, Any]], tenants: Sequence[str],
            pages: Mapping[str, str] = PAGES) -> dict[str, Any]:
     """One OpenAPI 3.1 document of the services' documents, as the gateway routes them."""
@@ -118,6 +160,8 @@ def merged(documents: Mapping[str, Mapping[str, Any]], tenants: Sequence[str],
                 paths[routed] = entry
                 seen_tags.update(tag for op in entry.values() for tag in op["tags"])
         tags += [{"name": tag} for tag in sorted(seen_tags)]
+    paths.update(gateway_operations(tenants))
+    tags.append({"name": "gateway: integrations"})
     return {
         "openapi": "3.1.0",
         "info": {"title": "Regie API", "version": "1",
@@ -129,7 +173,8 @@ def merged(documents: Mapping[str, Mapping[str, Any]], tenants: Sequence[str],
         "paths": dict(sorted(paths.items())),
         "components": {"schemas": schemas, "securitySchemes": {"bearer": {
             "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-            "description": "An access token of the province's Keycloak realm (audience regie-api)."}}},
+            "description": "An access token of the province's Keycloak realm (audience regie-api), or an "
+                           "integration token of the province (regie_…, made by its province admin)."}}},
     }
 
 

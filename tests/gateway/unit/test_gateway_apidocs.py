@@ -38,8 +38,11 @@ def test_paths_are_those_of_the_gateway_and_pages_and_metrics_are_left_out() -> 
                   "partners": service_document("Call", "/{tenant}/organisations",
                                                public_path="/{tenant}/public/catalogue")},
                  ["antwerpen", "limburg"], PAGES)
-    assert sorted(doc["paths"]) == ["/{tenant}/api/grants/calls", "/{tenant}/api/partners/organisations",
-                                    "/{tenant}/api/partners/public/catalogue"]
+    assert sorted(doc["paths"]) == ["/{tenant}/api/grants/calls", "/{tenant}/api/integrations/tokens",
+                                    "/{tenant}/api/integrations/tokens/{token_id}",
+                                    "/{tenant}/api/partners/organisations", "/{tenant}/api/partners/public/catalogue"]
+    # The gateway's own operations (the integration tokens) are in it too.
+    assert set(doc["paths"]["/{tenant}/api/integrations/tokens"]) == {"get", "post"}
 
 
 def test_each_service_keeps_its_own_schemas_and_every_error_is_a_problem() -> None:
