@@ -28,6 +28,7 @@ import msgspec
 import nats
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_private_key
 from nats.js.api import KeyValueConfig, StorageType
+from nats.js.errors import KeyWrongLastSequenceError
 
 from shared.auth import INTEGRATION_ISSUER, ROLES, Principal
 from shared.i18n import _
@@ -112,8 +113,9 @@ class SigningKey:
 class Integrations:
     """This replica's copy of the integration tokens, kept current by a watch on the bucket."""
 
-    def __init__(self, nats_url: str, replicas: int, signing_pem: str, audience: str) -> None:
+    def __init__(self, nats_url: str, replicas: int, signing_pem: str, audience: str, bucket: str = BUCKET) -> None:
         self.nats_url = nats_url
+        self.bucket = bucket
         self.replicas = replicas
         self.signing = SigningKey.from_pem(signing_pem)
         self.audience = audience
@@ -123,6 +125,11 @@ class Integrations:
         self.ready = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
         self.minted: dict[str, tuple[str, float]] = {}
+        self.revisions: dict[str, int] = {}
+        """The bucket's revision of each record as this replica last saw it: the base of its next write."""
+        self.noting: set[str] = set()
+        self.writing: set[asyncio.Task[None]] = set()
+        """Last-use writes under way (held, so that none is collected before it ran)."""
 
     def start(self) -> None:
         if self.signing is not None:
@@ -135,13 +142,13 @@ class Integrations:
                                              connect_timeout=2)
                 js = self.nc.jetstream()
                 self.kv = await js.create_key_value(KeyValueConfig(
-                    bucket=BUCKET, history=1, storage=StorageType.FILE, replicas=self.replicas))
+                    bucket=self.bucket, history=1, storage=StorageType.FILE, replicas=self.replicas))
                 watcher = await self.kv.watchall()
                 async for entry in watcher:
                     if entry is None:  # the initial values are in
                         self.ready.set()
                         continue
-                    self._apply(entry.key, entry.value, entry.operation)
+                    self._apply(entry.key, entry.value, entry.operation, entry.revision)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -151,14 +158,17 @@ class Integrations:
                     await self.nc.close()
                 await asyncio.sleep(2.0)
 
-    def _apply(self, key: str, value: bytes | None, operation: Any) -> None:
+    def _apply(self, key: str, value: bytes | None, operation: Any, revision: int) -> None:
         token_id = key.rsplit(".", 1)[-1]
-        if operation is not None or not value:  # a delete or purge
+        if revision < self.revisions.get(token_id, 0):
+            return  # an older state than the one this replica wrote itself
+        if operation in {"DEL", "PURGE"} or not value:
             self.records.pop(token_id, None)
             self.minted.pop(token_id, None)
             return
         record = msgspec.json.decode(value, type=TokenRecord)
         self.records[token_id] = record
+        self.revisions[token_id] = revision
         if record.revoked_at is not None:
             self.minted.pop(token_id, None)
 
@@ -171,10 +181,28 @@ class Integrations:
             raise IntegrationsUnavailable(_("de koppelingen zijn tijdelijk niet beschikbaar")) from exc
         return self.kv
 
-    async def _put(self, record: TokenRecord) -> None:
+    async def _write(self, record: TokenRecord, revision: int | None) -> None:
+        """Writes `record` over the state it was made from (`revision`; None: a new record), never over a change
+        another replica made meanwhile: a last use written as a revocation lands must not undo it."""
         kv = await self.available()
-        await kv.put(f"{record.tenant}.{record.id}", msgspec.json.encode(record))
-        self._apply(f"{record.tenant}.{record.id}", msgspec.json.encode(record), None)
+        key, value = f"{record.tenant}.{record.id}", msgspec.json.encode(record)
+        written = await (kv.create(key, value) if revision is None else kv.update(key, value, last=revision))
+        self._apply(key, value, None, written)
+
+    async def _change(self, token_id: str, change: Any) -> TokenRecord:
+        """`change(record)` applied to the current record, again on a fresher one if another replica wrote first."""
+        for _attempt in range(5):
+            current, revision = self.records[token_id], self.revisions.get(token_id)
+            changed = change(current)
+            if changed is current:
+                return current
+            try:
+                await self._write(changed, revision)
+                return changed
+            except KeyWrongLastSequenceError:
+                entry = await self.kv.get(f"{current.tenant}.{token_id}")
+                self._apply(entry.key, entry.value, entry.operation, entry.revision)
+        raise IntegrationsUnavailable(_("de koppelingen zijn tijdelijk niet beschikbaar"))
 
     # ---- the province admin's -------------------------------------------------------------------------
 
@@ -198,18 +226,17 @@ class Integrations:
         record = TokenRecord(id=uuid7().hex, tenant=tenant, name=name, roles=sorted(set(roles)),
                              secret_sha256=digest(secret), created_at=now,
                              created_by=admin.username or admin.subject, expires_at=now + days * 86400)
-        await self._put(record)
+        await self._write(record, None)
         return record, f"{PREFIX}{record.id}_{secret}"
 
     async def revoke(self, tenant: str, token_id: str, admin: Principal) -> TokenRecord:
         record = self.records.get(token_id)
         if record is None or record.tenant != tenant:
             raise NotFound(_("dit toegangsbewijs bestaat niet in deze provincie"))
-        if record.revoked_at is None:
-            record = msgspec.structs.replace(record, revoked_at=time.time(),
-                                             revoked_by=admin.username or admin.subject)
-            await self._put(record)
-        return record
+        await self.available()
+        by = admin.username or admin.subject
+        return await self._change(token_id, lambda current: current if current.revoked_at is not None else
+                                  msgspec.structs.replace(current, revoked_at=time.time(), revoked_by=by))
 
     # ---- a call with a token ---------------------------------------------------------------------------
 
@@ -230,18 +257,24 @@ class Integrations:
             raise Unauthenticated(_("dit koppelingstoegangsbewijs is verlopen"))
         if record.tenant != tenant:
             raise WrongTenant(_("dit toegangsbewijs hoort bij een andere provincie"))
-        if record.last_used_at is None or now - record.last_used_at > LAST_USE_EVERY:
-            asyncio.create_task(self._used(record, now))
+        if (record.last_used_at is None or now - record.last_used_at > LAST_USE_EVERY) \
+                and token_id not in self.noting:
+            self.noting.add(token_id)  # one write at a time per token
+            task = asyncio.create_task(self._used(token_id, now))
+            self.writing.add(task)
+            task.add_done_callback(self.writing.discard)
         minted = self.minted.get(token_id)
         if minted is not None and minted[1] - now > CALL_TOKEN_SECONDS / 2:
             return minted[0]
         return self._mint(record, now)
 
-    async def _used(self, record: TokenRecord, now: float) -> None:
+    async def _used(self, token_id: str, now: float) -> None:
         try:
-            await self._put(msgspec.structs.replace(self.records.get(record.id, record), last_used_at=now))
-        except Exception as exc:  # the call goes on; the next one writes it
+            await self._change(token_id, lambda current: msgspec.structs.replace(current, last_used_at=now))
+        except Exception as exc:  # the call went on; a later one writes it
             log.warning("last use not recorded", extra={"error": str(exc)})
+        finally:
+            self.noting.discard(token_id)
 
     def _mint(self, record: TokenRecord, now: float) -> str:
         assert self.signing is not None

@@ -4,12 +4,16 @@ the next call gets 401, also at another replica of the gateway."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 
 import httpx
+import msgspec
+import nats
 import pytest
 
 from devstack.config import StackConfig
@@ -102,3 +106,44 @@ def test_an_integration_token_from_creation_to_revocation(api: httpx.Client, tok
     listed = api.get(f"/{TENANT}/api/integrations/tokens", headers=admin).json()["items"]
     gone = next(item for item in listed if item["id"] == made.json()["id"])
     assert gone["active"] is False and gone["revoked_at"] is not None
+
+
+def test_a_last_use_written_late_never_undoes_a_revocation(stack: Stack, stack_config: StackConfig) -> None:
+    """Two replicas: one revokes while the other, not yet told, writes the token's last use over the state it
+    knew. The write is made over that state's revision, fails, is made again over the revoked record."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+
+    from services.gateway.integrations import Integrations
+    from shared.auth import Principal
+
+    pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
+    bucket = f"INTEGRATIONS_TEST_{uuid.uuid4().hex[:8].upper()}"
+    admin = Principal(subject="s", tenant=TENANT, roles=frozenset({"province-admin"}), username="province-admin")
+
+    async def scenario() -> tuple[float | None, float | None]:
+        first = Integrations(stack_config.nats_url, 1, pem, "regie-api", bucket=bucket)
+        second = Integrations(stack_config.nats_url, 1, pem, "regie-api", bucket=bucket)
+        first.start()
+        await first.available()
+        record, _token = await first.create(TENANT, admin, "Laat", ["coordinator"], 1)
+        # The second replica knows the record as it was made, and hears nothing more (no watch).
+        second.nc = await nats.connect(stack_config.nats_url)
+        second.kv = await second.nc.jetstream().key_value(bucket)
+        entry = await second.kv.get(f"{TENANT}.{record.id}")
+        second._apply(entry.key, entry.value, entry.operation, entry.revision)
+        second.ready.set()
+        await first.revoke(TENANT, record.id, admin)
+        await second._used(record.id, time.time())
+        final = await first.kv.get(f"{TENANT}.{record.id}")
+        stored = msgspec.json.decode(final.value, type=type(record))
+        await first.kv.delete(f"{TENANT}.{record.id}")
+        await first.nc.jetstream().delete_key_value(bucket)
+        await first.aclose()
+        await second.aclose()
+        return stored.revoked_at, stored.last_used_at
+
+    revoked_at, last_used_at = asyncio.run(scenario())
+    assert revoked_at is not None  # still revoked
+    assert last_used_at is not None  # and the late last use is there too
