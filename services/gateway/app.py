@@ -17,7 +17,17 @@ from litestar.middleware import DefineMiddleware
 from litestar.plugins.prometheus import PrometheusController
 from litestar.static_files import create_static_files_router
 
-from services.gateway import api_reference, branding, health, integration_tokens, languages, login, pages, proxy
+from services.gateway import (
+    api_reference,
+    branding,
+    health,
+    integration_pages,
+    integration_tokens,
+    languages,
+    login,
+    pages,
+    proxy,
+)
 from services.gateway.errors import EXCEPTION_HANDLERS_HTML
 from services.gateway.limits import Limit, RateLimits
 from services.gateway.pages import LoginRequired, to_login
@@ -72,6 +82,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
             branding.provinces_css, pages.provinces, pages.home, pages.page,
             login.start_login, login.finish_login, login.logout, languages.choose_language,
             integration_tokens.list_tokens, integration_tokens.create_token, integration_tokens.revoke_token,
+            integration_pages.integrations_page, integration_pages.make_token, integration_pages.revoke_token,
             proxy.api,
             api_reference.openapi, api_reference.asyncapi, api_reference.reference,
         ],

@@ -80,7 +80,8 @@ async def home(request: Request[Any, Any, Any], tenant: FromPath[str], gateway: 
                                "flash": take_flash(request)}
     if user is not None:
         context |= {"roles": role_labels(user.roles), "csrf": user.csrf,
-                    "portals": tiles_for(user.roles, await gateway.portals.announced())}
+                    "portals": tiles_for(user.roles, await gateway.portals.announced()),
+                    "integrations": "province-admin" in user.roles}
     return Template(template_name="home.html", context=context, headers=PRIVATE)
 
 

@@ -9,6 +9,7 @@ from typing import Any, TypeVar, overload
 
 import msgspec
 
+from shared.i18n import _
 from shared.portal.formats import FormatError
 from shared.problems import Invalid, Problem
 
@@ -72,7 +73,7 @@ class Form:
         if required and not value:
             self.errors[name] = required
         elif len(value) > max_length:
-            self.errors[name] = f"Dit is te lang: hoogstens {max_length} tekens."
+            self.errors[name] = _("Dit is te lang: hoogstens %(max)s tekens.") % {"max": max_length}
         return value
 
     def parsed(self, name: str, parse: Callable[[str], T]) -> T | None:
