@@ -5,8 +5,9 @@ host.
 On a province's host every page keeps its /<province>/ path: a request for another path there (/, /aanvragen/…)
 is redirected to the same path under /<province>/, so the URL the browser shows is always one the province's
 session cookie (Path=/<province>) is sent to, and one link works on either host. Paths of no province (the
-kit's static files, health, the API reference) are served as they are; another province's pages are not served
-on this host (their sessions live on their own host). Login and logout come back to the host they started on."""
+kit's static files, health, the API reference) are served as they are; a link to another province's pages leads
+to that province's own host, where its own session lives. Login and logout come back to the host they started
+on."""
 
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ def province_of_host(host: str | None, domain: str, tenants: tuple[str, ...]) ->
     """'west-vlaanderen.regie.example:8443' → 'west-vlaanderen'; None for any other host."""
     if not host or not domain:
         return None
-    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    name, _colon, port = host.partition(":")
+    if port and not port.isdigit():  # nothing but a port may follow the name (no "host:@elsewhere")
+        return None
     label, _dot, rest = name.lower().partition(".")
     return label if rest == domain.lower() and label in tenants else None
 
@@ -61,9 +64,8 @@ def province_hosts(app: ASGIApp, settings: GatewaySettings) -> ASGIApp:
         raw = (scope.get("raw_path") or path.encode()).split(b"?", 1)[0] + (b"?" + query if query else b"")
         status = 308 if scope.get("method") not in {"GET", "HEAD"} else 307
         if first in tenants:  # another province: on its own host
-            host = request_host(scope) or ""
-            port = host[host.rindex(":"):] if ":" in host and not host.endswith("]") else ""
-            location = f"{scheme}://{first}.{domain}{port}".encode() + raw
+            port = (request_host(scope) or "").partition(":")[2]  # digits: province_of_host checked them
+            location = f"{scheme}://{first}.{domain}{':' + port if port else ''}".encode() + raw
         else:
             location = f"/{province}".encode() + raw
         headers: list[tuple[bytes, bytes]] = [(b"content-length", b"0"), (b"location", location)]

@@ -25,6 +25,7 @@ from shared.problems import BadRequest, Forbidden
 
 log = logging.getLogger("regie.gateway.languages")
 
+
 def chosen_language(session: Any) -> str | None:
     lang = session.get(LANGUAGE_KEY) if isinstance(session, dict) else None
     return lang if lang in LANGUAGES else None

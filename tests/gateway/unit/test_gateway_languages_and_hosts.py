@@ -103,6 +103,7 @@ def test_the_provinces_page_switches_by_query_and_lists_names_in_the_language(cl
 @pytest.mark.parametrize(("host", "expected"), [
     ("limburg.regie.test", "limburg"), ("LIMBURG.regie.test:8443", "limburg"), ("regie.test", None),
     ("limburg.regie.test.evil.example", None), ("evil.example", None), ("gent.regie.test", None), (None, None),
+    ("limburg.regie.test:@evil.example", None), ("limburg.regie.test:8443:1", None),
 ])
 def test_a_province_host_is_its_slug_under_the_configured_domain(host: str | None, expected: str | None) -> None:
     assert province_of_host(host, "regie.test", TENANTS) == expected
