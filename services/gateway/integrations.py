@@ -137,6 +137,10 @@ class Integrations:
 
     async def _run(self) -> None:
         while True:
+            if self.nc is not None:  # a watch that ended, or a failure: start over on a fresh connection
+                self.ready.clear()
+                await self.nc.close()
+                self.nc = None
             try:
                 self.nc = await nats.connect(self.nats_url, name="gateway-integrations", max_reconnect_attempts=-1,
                                              connect_timeout=2)
@@ -149,14 +153,12 @@ class Integrations:
                         self.ready.set()
                         continue
                     self._apply(entry.key, entry.value, entry.operation, entry.revision)
+                log.warning("the watch on the integration tokens ended; watching again")
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 log.warning("integration tokens unavailable; retrying", extra={"error": str(exc)})
-                self.ready.clear()
-                if self.nc is not None:
-                    await self.nc.close()
-                await asyncio.sleep(2.0)
+            await asyncio.sleep(2.0)
 
     def _apply(self, key: str, value: bytes | None, operation: Any, revision: int) -> None:
         token_id = key.rsplit(".", 1)[-1]
