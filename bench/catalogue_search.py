@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import random
 import sys
@@ -29,6 +28,7 @@ import httpx
 from sqlalchemy import func, select
 
 from bench.load import wrk_run
+from bench.summary import save
 from devstack.config import StackConfig
 from devstack.platform import start_services
 from devstack.stack import Stack
@@ -163,8 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     start_services(config, ("gateway",), restart=True)
     summary = asyncio.run(search(config, args.clients, args.seconds))
     summary["organisations"] = args.organisations
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(summary, indent=2) + "\n")
+    save(RESULTS, summary)
     for kind in ("all", "api", "page"):
         f = summary[kind]
         print(f"  {kind:<5} p50 {f['p50_ms']} ms, p95 {f['p95_ms']} ms, p99 {f['p99_ms']} ms, "
@@ -172,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  at {args.clients} connections; 'catering' matches {summary['catering_matches']}")
     passed = all(summary[k]["failures"] == 0 for k in ("all", "api", "page")) and summary["all"]["p95_ms"] < LIMIT_MS
     summary["pass"] = passed
-    RESULTS.write_text(json.dumps(summary, indent=2) + "\n")
+    save(RESULTS, summary)
     print(f"  {'ok  ' if passed else 'FAIL'} p95 under {LIMIT_MS:.0f} ms through the gateway with no failures")
     return 0 if passed else 1
 

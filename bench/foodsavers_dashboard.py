@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import random
 import sys
 import time
@@ -40,6 +39,7 @@ import httpx
 
 from bench.foodsavers_sync import CATEGORIES, CELSIUS, LINE_COLUMNS, PICKUP_COLUMNS, Api, batch, started, superuser
 from bench.load import wrk_run
+from bench.summary import save
 from devstack.config import StackConfig
 from devstack.platform import service_url
 from services.foodsavers.impact import totals
@@ -292,8 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     config = started(args.profile)
     summary = asyncio.run(run(config, args.lines, args.clients, args.seconds))
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(summary, indent=2, default=str) + "\n")
+    save(RESULTS, summary)
     for label in ("api", "while_syncing", "page", "computed_one", "computed_all"):
         f = summary[label]
         print(f"  {label:<14} p50 {f['p50_ms']} ms, p95 {f['p95_ms']} ms, p99 {f['p99_ms']} ms, "

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import sys
 import time
@@ -33,6 +32,7 @@ from zoneinfo import ZoneInfo
 import asyncpg  # type: ignore[import-untyped]  # (no type information shipped)
 import httpx
 
+from bench.summary import save
 from devstack import postgres
 from devstack.config import StackConfig
 from devstack.platform import start_services
@@ -230,8 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     config = started(args.profile)
     summary = asyncio.run(run(config, args.clients, args.seconds))
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(summary, indent=2) + "\n")
+    save(RESULTS, summary)
     print(f"  sync through the gateway: {summary['lines_per_s']} lines/s ({summary['sync']['batches']} batches of "
           f"{summary['batch_lines']} lines, {args.clients} clients, {summary['sync']['refused']} refused)")
     print(f"  COPY of as many rows:     {summary['copy_rows_per_s']} rows/s")

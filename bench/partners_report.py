@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import statistics
 import sys
 import time
@@ -25,6 +24,7 @@ from typing import Any
 
 import httpx
 
+from bench.summary import save
 from devstack.config import StackConfig
 from devstack.platform import service_url, start_services
 from devstack.stack import Stack
@@ -167,10 +167,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"report of {args.indicators} indicators, {name}: {args.runs} runs: best {figures['best_ms']:.1f} ms, "
               f"median {figures['median_ms']:.1f} ms (limit {LIMIT_SECONDS * 1000:.0f} ms)")
     failed = any(statistics.median(t) >= LIMIT_SECONDS for t in timings.values())
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps({"benchmark": "partners_report", "indicators": args.indicators, "runs": args.runs,
-                                   "limit_ms": LIMIT_SECONDS * 1000, "timings": summary, "passed": not failed,
-                                   "at": datetime.now(UTC).isoformat()}, indent=2) + "\n")
+    save(RESULTS, {"benchmark": "partners_report", "indicators": args.indicators, "runs": args.runs,
+                   "limit_ms": LIMIT_SECONDS * 1000, "timings": summary, "passed": not failed,
+                   "at": datetime.now(UTC).isoformat()})
     return 1 if failed else 0
 
 

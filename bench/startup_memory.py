@@ -9,7 +9,6 @@ bench/results/startup_memory.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import threading
@@ -20,6 +19,7 @@ from typing import Any
 import psutil
 
 from bench.load import wrk_run
+from bench.summary import save
 from devstack.config import StackConfig
 from devstack.platform import SERVICES, start_service
 from devstack.processes import read_pid
@@ -100,8 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", default="test")
     args = parser.parse_args(argv)
     summary = measure(StackConfig.from_env(args.profile))
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(summary, indent=2) + "\n")
+    save(RESULTS, summary)
     f = summary["figures"]
     print(f"  start-up {f['startup_s']} s (components {f['components_s']} s; services "
           f"{', '.join(f'{k} {v} s' for k, v in summary['services_s'].items())})")

@@ -17,6 +17,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+
+def save(path: Path, figures: dict[str, Any]) -> None:
+    """One benchmark's results file (bench/results/<name>.json), which the table below is read from."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(figures, indent=2, default=str) + "\n")
+
 RESULTS = Path(__file__).parent / "results"
 
 

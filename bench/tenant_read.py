@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ import httpx
 from bench.catalogue_search import enterprise_number
 from bench.foodsavers_sync import started
 from bench.load import wrk_run
+from bench.summary import save
 from devstack.config import StackConfig
 from devstack.platform import service_url
 
@@ -101,8 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     config = started(args.profile)
     summary = measure(config, args.connections, args.seconds)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(summary, indent=2) + "\n")
+    save(RESULTS, summary)
     for way in ("raw", "straight", "gateway"):
         f = summary[way]
         print(f"  {way:<9} {f['requests_per_second']} requests/s, p50 {f['p50_ms']} ms, p99 {f['p99_ms']} ms, "

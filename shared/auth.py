@@ -37,17 +37,23 @@ INTEGRATION_ISSUER = "urn:regie:integrations:"
 (services.gateway.integrations): `urn:regie:integrations:<tenant>`, signed with the gateway's integration key."""
 
 
+def key_id(public_key: Any) -> str:
+    """An integration key's id (the `kid` of the tokens it signs): its SHA-256 thumbprint, shortened."""
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    return hashlib.sha256(public_key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)).hexdigest()[:32]
+
+
 def integration_keys(pem_text: str) -> dict[str, Any]:
-    """{key id: public key} from one or more PEM public keys; the key id is the key's SHA-256 thumbprint."""
-    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_public_key
+    """{key id: public key} from one or more PEM public keys."""
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
     keys: dict[str, Any] = {}
     for block in pem_text.split("-----END PUBLIC KEY-----"):
         if "-----BEGIN PUBLIC KEY-----" not in block:
             continue
         key = load_pem_public_key((block.strip() + "\n-----END PUBLIC KEY-----\n").encode())
-        der = key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
-        keys[hashlib.sha256(der).hexdigest()[:32]] = key
+        keys[key_id(key)] = key
     return keys
 
 

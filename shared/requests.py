@@ -29,6 +29,14 @@ DURATION = Histogram("regie_http_request_duration_seconds", "Time to answer an H
                      buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
 
 
+def header(scope: Scope, name: bytes) -> str | None:
+    """One request header straight from the ASGI scope (for middleware that runs before a Request exists)."""
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
 def request_id_middleware(app: ASGIApp, service: str = "regie") -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -14,6 +14,7 @@ from __future__ import annotations
 from litestar.types import ASGIApp, HTTPResponseBodyEvent, HTTPResponseStartEvent, Receive, Scope, Send
 
 from services.gateway.settings import GatewaySettings
+from shared.requests import header
 
 SHARED_PATHS = ("/static/", "/brand/", "/health/", "/metrics", "/api/")
 
@@ -30,10 +31,7 @@ def province_of_host(host: str | None, domain: str, tenants: tuple[str, ...]) ->
 
 
 def request_host(scope: Scope) -> str | None:
-    for key, value in scope.get("headers", ()):
-        if key == b"host":
-            return str(value.decode("latin-1"))
-    return None
+    return header(scope, b"host")
 
 
 def public_base(scope: Scope, settings: GatewaySettings) -> str:

@@ -15,6 +15,7 @@ from litestar import Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from services.gateway.integration_tokens import province_admin
 from services.gateway.integrations import GRANTABLE, MAX_DAYS
 from services.gateway.pages import FLASH_KEY, LoginRequired, check_token, take_flash
 from services.gateway.portals import ROLE_LABELS
@@ -24,8 +25,9 @@ from shared.auth import Principal
 from shared.i18n import _
 from shared.portal import formats
 from shared.portal.forms import Form
+from shared.portal.headers import CSRF_FIELD
 from shared.portal.pages import PRIVATE
-from shared.problems import Forbidden, Problem
+from shared.problems import Problem
 from shared.tenancy import province_name
 
 PAGE = "/{tenant:str}/koppelingen/"
@@ -37,10 +39,7 @@ async def the_admin(request: Request[Any, Any, Any], tenant: str, gateway: Gatew
                             gateway.settings.refresh_margin_seconds)
     if user is None:
         raise LoginRequired(tenant, f"/{tenant}/koppelingen/")
-    principal = await gateway.verifier.verify(user.access_token, expected_tenant=tenant)
-    if "province-admin" not in principal.roles:
-        raise Forbidden(_("alleen de provinciebeheerder beheert toegangsbewijzen voor koppelingen"))
-    return user, principal
+    return user, await province_admin(user.access_token, tenant, gateway)
 
 
 def page(request: Request[Any, Any, Any], tenant: str, user: UserSession, gateway: Gateway, form: Form,
@@ -76,7 +75,7 @@ async def make_token(request: Request[Any, Any, Any], tenant: FromPath[str],
                      gateway: InjectedGateway) -> Template | Redirect:
     user, principal = await the_admin(request, tenant, gateway)
     posted = parse_qs((await request.body()).decode("utf-8", "replace"))
-    check_token(posted.get("_csrf", [None])[0], user)
+    check_token(posted.get(CSRF_FIELD, [None])[0], user)
     form = Form(values={"name": posted.get("name", [""])[0], "days": posted.get("days", [""])[0]})
     roles = [role for role in posted.get("roles", []) if role in GRANTABLE]
     name = form.text("name", required=_("Geef de koppeling een naam."), max_length=100)
@@ -100,7 +99,7 @@ async def make_token(request: Request[Any, Any, Any], tenant: FromPath[str],
 async def revoke_token(request: Request[Any, Any, Any], tenant: FromPath[str], token_id: FromPath[str],
                        gateway: InjectedGateway) -> Redirect:
     user, principal = await the_admin(request, tenant, gateway)
-    check_token(parse_qs((await request.body()).decode("latin-1")).get("_csrf", [None])[0], user)
+    check_token(parse_qs((await request.body()).decode("latin-1")).get(CSRF_FIELD, [None])[0], user)
     record = await gateway.integrations.revoke(tenant, token_id, principal)
     request.session[FLASH_KEY] = {"text": _("Het toegangsbewijs van %(name)s is ingetrokken.") % {"name": record.name},
                                   "kind": "ok"}

@@ -10,6 +10,7 @@ from litestar import Request, Response, delete, get, post
 from litestar.params import Body, FromPath
 
 from services.gateway.integrations import is_integration_token
+from services.gateway.proxy import check_csrf
 from services.gateway.runtime import Gateway, InjectedGateway
 from services.gateway.sessions import fresh_user
 from shared.auth import Principal, bearer_token
@@ -23,21 +24,28 @@ class NewToken(msgspec.Struct, frozen=True):
     days: int = 90
 
 
-async def admin_of(request: Request[Any, Any, Any], tenant: str, gateway: Gateway) -> Principal:
-    """The province admin of `tenant` behind this call: a bearer token of the realm, or the portal session."""
-    token = bearer_token(request.headers.get("authorization"))
-    if token is None:
-        user = await fresh_user(request.session, tenant, gateway.realm, gateway.verifier,
-                                gateway.settings.refresh_margin_seconds)
-        if user is None:
-            raise Unauthenticated(_("een Bearer-toegangsbewijs of een aanmelding is vereist"))
-        token = user.access_token
+async def province_admin(token: str, tenant: str, gateway: Gateway) -> Principal:
+    """The province admin of `tenant` a realm's access token names; the API and the page both ask this."""
     if is_integration_token(token):
         raise Unauthenticated(_("een koppeling beheert geen toegangsbewijzen"))
     principal = await gateway.verifier.verify(token, expected_tenant=tenant)
     if "province-admin" not in principal.roles:
         raise Forbidden(_("alleen de provinciebeheerder beheert toegangsbewijzen voor koppelingen"))
     return principal
+
+
+async def admin_of(request: Request[Any, Any, Any], tenant: str, gateway: Gateway) -> Principal:
+    """The province admin of `tenant` behind this call: a bearer token of the realm, or the portal session
+    (whose changes carry its CSRF token, as every session call to the API does: proxy.check_csrf)."""
+    token = bearer_token(request.headers.get("authorization"))
+    if token is None:
+        user = await fresh_user(request.session, tenant, gateway.realm, gateway.verifier,
+                                gateway.settings.refresh_margin_seconds)
+        if user is None:
+            raise Unauthenticated(_("een Bearer-toegangsbewijs of een aanmelding is vereist"))
+        check_csrf(request, user.csrf)
+        token = user.access_token
+    return await province_admin(token, tenant, gateway)
 
 
 TOKENS_PATH = "/{tenant:str}/api/integrations/tokens"

@@ -26,11 +26,11 @@ from typing import Any
 import jwt
 import msgspec
 import nats
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_private_key
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from nats.js.api import KeyValueConfig, StorageType
 from nats.js.errors import KeyWrongLastSequenceError
 
-from shared.auth import INTEGRATION_ISSUER, ROLES, Principal
+from shared.auth import INTEGRATION_ISSUER, ROLES, Principal, key_id
 from shared.i18n import _
 from shared.ids import uuid7
 from shared.problems import Invalid, NotFound, Problem, Unauthenticated, WrongTenant
@@ -106,8 +106,7 @@ class SigningKey:
         if not pem.strip():
             return None
         key = load_pem_private_key(pem.encode(), password=None)
-        der = key.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
-        return cls(key, hashlib.sha256(der).hexdigest()[:32])  # the same id shared.auth.integration_keys gives
+        return cls(key, key_id(key.public_key()))
 
 
 class Integrations:

@@ -8,7 +8,6 @@ the provinces' list (no province, so no session) takes `?taal=` for the one page
 from __future__ import annotations
 
 import logging
-import secrets
 from typing import Annotated, Any
 
 from litestar import Request, post
@@ -17,11 +16,12 @@ from litestar.params import Body, FromPath
 from litestar.response import Redirect
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from services.gateway.pages import check_token
 from services.gateway.runtime import InjectedGateway
 from services.gateway.sessions import LANGUAGE_KEY, load_user, safe_next
 from shared.i18n import LANGUAGES, _, language_var
 from shared.portal.headers import CSRF_FIELD
-from shared.problems import BadRequest, Forbidden
+from shared.problems import BadRequest
 
 log = logging.getLogger("regie.gateway.languages")
 
@@ -74,9 +74,7 @@ async def choose_language(request: Request[Any, Any, Any], tenant: FromPath[str]
     user = load_user(request.session)
     if user is not None:
         # A signed-in person's choice also changes their account: only with this session's own form.
-        supplied = data.get(CSRF_FIELD, "")
-        if not supplied or not secrets.compare_digest(supplied, user.csrf):
-            raise Forbidden(_("deze pagina was verouderd (CSRF-controle); laad ze opnieuw en probeer nog eens"))
+        check_token(data.get(CSRF_FIELD), user)
         if not await gateway.realm.remember_locale(tenant, user.access_token, lang):
             log.info("the account's language was not saved in Keycloak; the session keeps it")
     request.session[LANGUAGE_KEY] = lang

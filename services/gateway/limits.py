@@ -27,6 +27,7 @@ from nats.js.api import DiscardPolicy, StorageType, StreamConfig
 from shared.auth import bearer_token
 from shared.i18n import _, language
 from shared.problems import PROBLEM_JSON, problem_body
+from shared.requests import header
 
 log = logging.getLogger("regie.gateway.limits")
 
@@ -154,13 +155,6 @@ class RateLimits:
                 await refuse(send, scope, limit, now)
                 return
         await self.app(scope, receive, send)
-
-
-def header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope["headers"]:
-        if key == name:
-            return str(value.decode("latin-1"))
-    return None
 
 
 async def refuse(send: Send, scope: Scope, limit: Limit, now: float) -> None:

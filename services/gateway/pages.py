@@ -27,7 +27,7 @@ from services.gateway.runtime import InjectedGateway
 from services.gateway.sessions import USER_KEY, UserSession, fresh_user
 from shared.i18n import N_, _
 from shared.portal.headers import CSRF_FIELD, CSRF_HEADER, FLASH_HEADER, decode_flash, encode_flash
-from shared.portal.pages import PRIVATE
+from shared.portal.pages import PRIVATE, here
 from shared.problems import PROBLEM_JSON, BadRequest, Forbidden, NotFound
 from shared.tenancy import province_name
 
@@ -55,9 +55,7 @@ def to_login(_: Request[Any, Any, Any], exc: LoginRequired) -> Response[Any]:
 def page_to_return_to(request: Request[Any, Any, Any], tenant: str) -> str:
     """After a form post the page to come back to is the one the form was on, not the form's action."""
     if request.method == "GET":
-        raw = (request.scope.get("raw_path") or request.scope["path"].encode()).decode("latin-1")
-        query = request.scope.get("query_string", b"").decode("latin-1")
-        target = raw.split("?", 1)[0] + (f"?{query}" if query else "")
+        target = here(request)
     else:
         target = urlsplit(request.headers.get("referer", "")).path
     return target if target.startswith(f"/{tenant}/") else f"/{tenant}/"

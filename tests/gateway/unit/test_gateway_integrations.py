@@ -104,3 +104,23 @@ def test_without_a_signing_key_there_are_no_integration_tokens() -> None:
     assert store.task is None
     with pytest.raises(Exception, match="niet ingesteld"):
         asyncio.run(store.call_token(f"regie_{TOKEN_ID}_{SECRET}", "limburg"))
+
+
+def test_a_sessions_change_to_the_tokens_needs_its_csrf_token() -> None:
+    """Through the portal session (a cookie), the API's token operations are changes like any other: without the
+    session's X-CSRF-Token they are refused before anything else is looked at."""
+    from litestar.testing import TestClient
+
+    from services.gateway.app import create_app
+    from services.gateway.settings import GatewaySettings
+    from tests.gateway.unit.test_gateway_sessions import a_user, session_cookie
+
+    settings = GatewaySettings(public_url="http://gateway.test", session_secret="s" * 40)
+    cookie = session_cookie("limburg", {"user": a_user(roles=("province-admin",)).to_dict()}, settings)
+    with TestClient(create_app(settings), base_url="http://gateway.test") as client:
+        for method, path in (("POST", "/limburg/api/integrations/tokens"),
+                             ("DELETE", f"/limburg/api/integrations/tokens/{TOKEN_ID}")):
+            refused = client.request(method, path, headers={"cookie": cookie},
+                                     json={"name": "x", "roles": ["coordinator"], "days": 1})
+            assert refused.status_code == 403, refused.text
+            assert "CSRF" in refused.json()["detail"]
