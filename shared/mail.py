@@ -25,6 +25,8 @@ class MailSettings:
     sender: str = field(default_factory=lambda: env_str("REGIE_SMTP_FROM", "Regie <no-reply@regie.test>"))
     """The From: of every message."""
     timeout_seconds: int = field(default_factory=lambda: env_int("REGIE_SMTP_TIMEOUT", 10))
+    portal_url: str = field(default_factory=lambda: env_str("REGIE_GATEWAY_URL", "").rstrip("/"))
+    """The portals' public address, for the links in a message."""
 
 
 @dataclass(frozen=True)
@@ -37,9 +39,10 @@ class Attachment:
 
 def message(settings: MailSettings, to: Sequence[str], subject: str, body: str,
             attachments: Sequence[Attachment] = (), language: str = "nl-BE",
-            message_id: str | None = None) -> EmailMessage:
+            message_id: str | None = None, html: str = "") -> EmailMessage:
     """`message_id`: the same for every attempt at one message, so a receiver can tell a resend (after a crash
-    between the relay's acceptance and the record of it) from a second message."""
+    between the relay's acceptance and the record of it) from a second message. With `html`, the message is
+    multipart/alternative: the plain text first, the HTML as the richer part."""
     mail = EmailMessage()
     if message_id is not None:
         mail["Message-ID"] = f"<{message_id}@{settings.sender.rsplit('@', 1)[-1].rstrip('>').strip()}>"
@@ -48,6 +51,8 @@ def message(settings: MailSettings, to: Sequence[str], subject: str, body: str,
     mail["Subject"] = subject
     mail["Content-Language"] = language
     mail.set_content(body)
+    if html:
+        mail.add_alternative(html, subtype="html")
     for attachment in attachments:
         mail.add_attachment(attachment.content, maintype=attachment.maintype, subtype=attachment.subtype,
                             filename=attachment.filename)

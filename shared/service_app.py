@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +35,7 @@ from shared.i18n import _
 from shared.logs import configure_logging
 from shared.migrations import CURRENT_REVISION_SQL, head_revision, upgrade
 from shared.portal.manifest import MANIFEST_PATH, PortalEntry
-from shared.portal.pages import send_flash, template_config
+from shared.portal.pages import PAGE_HEADER, send_flash, template_config
 from shared.problems import CONSTRAINT_REASONS, EXCEPTION_HANDLERS, NotFound, Problem
 from shared.requests import request_id_middleware
 from shared.settings import ServiceSettings
@@ -76,6 +76,12 @@ class ServiceSpec:
     constraint_reasons: Mapping[str, str] = field(default_factory=dict)
     """{constraint or unique index name: the Dutch reason a person reads} for the writes the database refuses
     when two requests race (answered 409 by `shared.problems.handle_integrity_error`, in one place)."""
+    page_header: PageHeader | None = None
+    """What the header of every portal page shows of the signed-in person (e.g. the unread notices), worked
+    out before the page's handler in a transaction of its own (`Viewer.header`)."""
+
+
+PageHeader = Callable[[AsyncSession, Principal], Awaitable[dict[str, Any]]]
 
 
 @dataclass
@@ -218,6 +224,23 @@ def provide_runtime(state: State) -> Runtime:
     return runtime_of(state)
 
 
+def page_header_hook(spec: ServiceSpec) -> Callable[[Request[Any, Any, Any]], Awaitable[None]] | None:
+    """Before a signed-in person's portal page (a path under one of the service's page prefixes): the header's
+    values, in `request.state` where the kit's `viewer` finds them."""
+    work = spec.page_header
+    if work is None:
+        return None
+    prefixes = {entry.prefix for entry in spec.portals}
+
+    async def fill(request: Request[Any, Any, Any]) -> None:
+        user = request.scope.get("user")
+        parts = request.scope["path"].strip("/").split("/", 2)
+        if isinstance(user, Principal) and len(parts) > 1 and parts[1] in prefixes:
+            async with unit_of_work(request, user.tenant) as session:
+                request.state[PAGE_HEADER] = await work(session, user)
+    return fill
+
+
 def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Litestar:
     settings = settings or spec.settings()
     configure_logging(spec.name, settings.log_level, settings.log_format)
@@ -286,6 +309,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
         dependencies=dependencies,
         template_config=template_config(spec.templates) if spec.templates else None,
         before_send=[send_flash] if spec.templates else [],
+        before_request=page_header_hook(spec),
         request_max_body_size=settings.http.max_body_bytes,
         openapi_config=OpenAPIConfig(title=f"Regie {spec.name}", version="1"),
         debug=False,

@@ -24,6 +24,7 @@ from services.foodsavers.registry import rules as registry_rules
 from services.foodsavers.safety import pages as safety_pages
 from services.foodsavers.safety import routes as safety_routes
 from services.foodsavers.settings import FoodsaversSettings
+from shared.notices import service as notices
 from shared.service_app import ServiceSpec, create_service_app
 
 SPEC = ServiceSpec(
@@ -38,6 +39,8 @@ SPEC = ServiceSpec(
     migrations_dir=Path(__file__).parent / "migrations",
     settings=FoodsaversSettings,
     background=[planning_days.extend_round_series],
+    subscriptions=notices.subscriptions("foodsavers"),
+    page_header=notices.page_header,
     uses_storage=True,
     templates=portal.TEMPLATES,
     portals=portal.PORTALS,

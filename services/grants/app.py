@@ -36,7 +36,8 @@ from services.grants.mailings import pages as mail_pages
 from services.grants.mailings.routes import MailController
 from services.grants.mailings.service import send_outgoing_mail
 from services.grants.notices import pages as notice_pages
-from services.grants.notices import rules as notice_rules
+from services.grants.notices import service as notice_service
+from services.grants.notices.mailer import SUBSCRIPTIONS as NOTICES
 from services.grants.notices.routes import NoticeController
 from services.grants.opendata.routes import OpenDataController, PublicOpenDataController
 from services.grants.ranking import pages as ranking_pages
@@ -63,7 +64,7 @@ SPEC = ServiceSpec(
                     *mail_pages.ROUTES],
     migrations_dir=Path(__file__).parent / "migrations",
     settings=GrantsSettings,
-    subscriptions=[PARTNER_ORGANISATIONS, DECISION_NOTIFICATIONS, AWARD_PLANS],
+    subscriptions=[PARTNER_ORGANISATIONS, DECISION_NOTIFICATIONS, AWARD_PLANS, *NOTICES],
     uses_storage=True,
     public_paths=[r"^/[a-z-]+/public/", r"^/[a-z-]+/oproepen/[0-9a-f-]{36}/?$"],
     background=[close_calls_at_deadline, send_report_reminders, send_outgoing_mail],
@@ -72,8 +73,8 @@ SPEC = ServiceSpec(
     # What each constraint means to a person whose write lost a race, from the capability that owns the table.
     constraint_reasons={**application_rules.CONSTRAINT_REASONS, **call_rules.CONSTRAINT_REASONS,
                         **screening_rules.CONSTRAINT_REASONS, **jury_rules.CONSTRAINT_REASONS,
-                        **decision_rules.CONSTRAINT_REASONS, **award_rules.CONSTRAINT_REASONS,
-                        **notice_rules.CONSTRAINT_REASONS},
+                        **decision_rules.CONSTRAINT_REASONS, **award_rules.CONSTRAINT_REASONS},
+    page_header=notice_service.page_header,
 )
 
 

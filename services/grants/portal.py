@@ -1,5 +1,6 @@
-"""What every grants portal page shares: the person on the page (the kit's Viewer, with the header's count of
-unread notices, which grants keeps) and the role sets its pages are for. Each capability's pages.py uses it."""
+"""What every grants portal page shares: the person on the page (the kit's Viewer, whose header's count of unread
+notices `notices.service.page_header` worked out before the page) and the role sets its pages are for. Each
+capability's pages.py uses it."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from litestar import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.grants.calls.rules import MANAGERS
-from services.grants.notices import service as notices
 from shared.auth import ROLES, TokenVerifier
 from shared.i18n import N_
 from shared.portal.forms import Form
@@ -40,10 +40,9 @@ PORTALS = (
 
 
 async def visitor(request: Request[Any, Any, Any], session: AsyncSession, roles: Iterable[str] = ()) -> Viewer:
-    """The signed-in person holding one of `roles` (403 otherwise), with the unread count for the header."""
-    who = viewer(request, roles)
-    who.header["unread_notices"] = await notices.unread_notices(session, who.person)
-    return who
+    """The signed-in person holding one of `roles` (403 otherwise). Async, with the page's session, so that a
+    guard needing the database has its place here."""
+    return viewer(request, roles)
 
 
 async def form_post(request: Request[Any, Any, Any], session: AsyncSession, data: Mapping[str, Any],

@@ -26,6 +26,7 @@ from services.partners.realisations import rules as realisation_rules
 from services.partners.reports import pages as report_pages
 from services.partners.reports import routes as report_routes
 from services.partners.settings import PartnersSettings
+from shared.notices import service as notices
 from shared.service_app import ServiceSpec, create_service_app
 
 SPEC = ServiceSpec(
@@ -39,7 +40,8 @@ SPEC = ServiceSpec(
     ],
     migrations_dir=Path(__file__).parent / "migrations",
     settings=PartnersSettings,
-    subscriptions=FACT_SUBSCRIPTIONS,
+    subscriptions=[*FACT_SUBSCRIPTIONS, *notices.subscriptions("partners")],
+    page_header=notices.page_header,
     background=[announce_recognition_days],
     uses_storage=True,
     public_paths=portal.PUBLIC_PATHS,

@@ -37,6 +37,8 @@ STATIC = Path(__file__).parent / "static"
 PRIVATE = {"cache-control": "no-store"}
 """Pages with a person's name and data must not sit in shared caches or the back-forward cache."""
 FLASH_STATE = "portal_flash"
+PAGE_HEADER = "portal_header"
+"""Where the service's header values for the page wait (ServiceSpec.page_header)."""
 
 UPLOAD_CHUNK = 256 * 1024
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -114,7 +116,8 @@ def viewer(request: Request[Any, Any, Any], roles: Iterable[str] = ()) -> Viewer
     wanted = frozenset(roles)
     if wanted and wanted.isdisjoint(principal.roles):
         raise Forbidden(_("deze pagina is er niet voor jouw rol in deze provincie"))
-    return Viewer(tenant=principal.tenant, principal=principal, request=request)
+    return Viewer(tenant=principal.tenant, principal=principal, request=request,
+                  header=dict(request.state.get(PAGE_HEADER) or {}))
 
 
 async def optional_viewer(request: Request[Any, Any, Any], verifier: TokenVerifier) -> Viewer:

@@ -12,6 +12,7 @@ from typing import ClassVar
 import msgspec
 
 from shared.events.envelope import EventData
+from shared.notices.events import NoticeRaised
 
 
 class CategoryGramsV1(msgspec.Struct, frozen=True, kw_only=True):
@@ -81,3 +82,10 @@ class RoundClosedV1(EventData, frozen=True, kw_only=True):
     balanced: bool
     """picked up = delivered + discarded + left in the van, within the tolerance."""
     km: int | None = None
+
+
+class NoticeRaisedV1(NoticeRaised, frozen=True, kw_only=True):
+    """A notice for people of the province (shared.notices): its texts in every language, its recipients and
+    the portal page to act on; every service keeps it in its list of notices."""
+
+    event_type: ClassVar[str] = "be.regie.foodsavers.notice.raised.v1"

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.foodsavers.events.published import NoticeRaisedV1
 from services.foodsavers.planning.models import Round
 from services.foodsavers.registry.categories import Category, Storage
 from services.foodsavers.registry.models import Driver
@@ -27,6 +28,9 @@ from services.foodsavers.safety.rules import Action, Finding, Limit
 from shared.auth import Principal
 from shared.i18n import _
 from shared.ids import uuid7
+from shared.notices.kinds import NoticeKind, RecipientKind
+from shared.notices.service import in_every_language, raise_notice
+from shared.portal import formats
 from shared.problems import Conflict, Invalid, NotFound
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -99,14 +103,32 @@ async def register(session: AsyncSession, tenant: str, entries: list[dict[str, A
 
 async def raise_flag(session: AsyncSession, tenant: str, round_id: uuid.UUID, kind: Finding,
                      detail: dict[str, Any]) -> None:
-    """Raises a flag on the round, or adds to its open flag of that kind (one open flag per round and kind)."""
-    await session.execute(text("""
+    """Raises a flag on the round, or adds to its open flag of that kind (one open flag per round and kind). A
+    new flag is a notice for the province's coordinators; an addition to an open one is not."""
+    new = await session.scalar(text("""
         INSERT INTO round_flags (id, tenant, round_id, kind, detail)
         VALUES (:id, :tenant, :round_id, :kind, CAST(:detail AS jsonb))
         ON CONFLICT (round_id, kind) WHERE resolved_at IS NULL
-        DO UPDATE SET detail = round_flags.detail || EXCLUDED.detail"""), {
+        DO UPDATE SET detail = round_flags.detail || EXCLUDED.detail
+        RETURNING xmax = 0"""), {
         "id": uuid7(), "tenant": tenant, "round_id": round_id, "kind": kind.value,
         "detail": json.dumps(detail, default=str)})
+    if new:
+        await _tell_coordinators(session, tenant, round_id, kind)
+
+
+async def _tell_coordinators(session: AsyncSession, tenant: str, round_id: uuid.UUID, kind: Finding) -> None:
+    on = await session.scalar(select(Round.day).where(Round.tenant == tenant, Round.id == round_id))
+
+    def text_of() -> tuple[str, str]:
+        values = {"finding": _(rules.FINDING_LABELS[kind]), "day": formats.day(on) if on else ""}
+        return (_("Melding op de rit van %(day)s: %(finding)s") % values,
+                _("Op de rit van %(day)s werd gesignaleerd: %(finding)s. Bekijk de melding en los ze op bij "
+                  "voedselveiligheid.") % values)
+
+    raise_notice(session, tenant, NoticeRaisedV1, kind=NoticeKind.ROUND_FLAGGED,
+                 recipients=[(RecipientKind.ROLE, "coordinator")], texts=in_every_language(text_of),
+                 link=f"/{tenant}/voedsel/veiligheid/")
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from services.grants.calls.rules import MANAGERS, CallStatus
 from services.grants.calls.rules import STATUS_LABELS as CALL_STATUS_LABELS
 from services.grants.calls.service import attachments_of
 from services.grants.events.published import ApplicationSubmittedV1, ApplicationWithdrawnV1
+from services.grants.notices import service as notices
 from services.grants.registry.repository import KnownOrganisationRepository
 from services.grants.screening.service import screen_automatically
 from shared import enterprise_number
@@ -37,6 +38,7 @@ from shared.db import UnitOfWork
 from shared.events.outbox import stage
 from shared.i18n import N_, _
 from shared.ids import uuid7
+from shared.notices.kinds import NoticeKind, RecipientKind
 from shared.portal import formats
 from shared.problems import Conflict, Forbidden, Invalid, NotFound, PreconditionFailed
 from shared.storage import DOCUMENTS, ObjectStore, ObjectStream
@@ -428,8 +430,25 @@ async def submit(session: AsyncSession, principal: Principal, application_id: uu
            entity="application", entity_id=application.id, before={"status": ApplicationStatus.DRAFT},
            after={"status": ApplicationStatus.SUBMITTED, "content_hash": content_hash,
                   "submitted_at": iso(submitted_at)})
+    _tell_submitted(session, principal.tenant, call, application)
     checks = await screen_automatically(session, call, application)
     return application, [c.reason for c in checks if not c.passed]
+
+
+def _tell_submitted(session: AsyncSession, tenant: str, call: Call, application: Application) -> None:
+    """The receipt: a notice for the applicant and their organisation, with the fingerprint of what was sent."""
+    values = {"title": application.title, "call": call.title, "hash": (application.content_hash or "")[:12]}
+
+    def text() -> tuple[str, str]:
+        return (_("Uw aanvraag «%(title)s» is ingediend") % values,
+                _("Wij ontvingen uw aanvraag «%(title)s» voor de oproep «%(call)s». Wat u indiende, ligt vast "
+                  "(kenmerk %(hash)s); u kunt ze nog intrekken zolang er niet over beslist is.\n\nU hoort van ons "
+                  "na de screening.") % values)
+
+    notices.raise_notice(session, tenant, kind=NoticeKind.APPLICATION_SUBMITTED, texts=notices.in_every_language(text),
+                         recipients=[(RecipientKind.USER, application.applicant_username),
+                                     (RecipientKind.ORGANISATION, application.applicant_enterprise_number)],
+                         link=f"/{tenant}/aanvragen/{application.id}", contacts=[application.applicant_email])
 
 
 async def withdraw(session: AsyncSession, principal: Principal, application_id: uuid.UUID,

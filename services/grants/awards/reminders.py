@@ -6,10 +6,10 @@ reminded report is not picked again, so a backlog never hides the newer ones), t
 decides what is due today (Brussels, by the database clock unless a test passes `today`), and then each
 reminder has a transaction of its own: the report is locked FOR UPDATE SKIP LOCKED (a report another replica
 is handling is skipped), the reminder is claimed in `report_reminders` (unique per report and kind: a claim
-that finds a row sends nothing), the in-portal notice and the audit entry are added, and the e-mail is staged
-in the e-mail outbox (services/grants/mailings), which delivers it with retries. A refused or failing e-mail
-therefore rolls back nothing: not its own claim, not the others'; it is retried or shown to the province admin
-as undeliverable.
+that finds a row sends nothing), the notice (report due: in the person's list, and by e-mail through grants'
+notice mailer and mail outbox, which delivers it with retries) and the audit entry are added. A refused or
+failing e-mail therefore rolls back nothing: not its own claim, not the others'; it is retried or shown to the
+province admin as undeliverable.
 
 `AWARD_PLANS` is a durable consumer of grants' own `application.awarded`: it makes the default plan from the
 call's rule (idempotent: a plan that exists is left alone)."""
@@ -28,18 +28,17 @@ from services.grants.awards.repository import AwardRepository
 from services.grants.awards.service import ensure_plan
 from services.grants.calls.repository import CallRepository
 from services.grants.events.published import ApplicationAwardedV1
-from services.grants.mailings import service as mailings
 from services.grants.notices import service as notices
-from services.grants.notices.rules import RecipientKind
 from services.grants.settings import GrantsSettings
 from shared.audit import record
 from shared.db import Database
 from shared.events.consumer import Subscription
 from shared.events.envelope import Envelope, data_as
 from shared.ids import uuid7
+from shared.notices.kinds import NoticeKind, RecipientKind
 from shared.portal.formats import day
 from shared.service_app import Runtime
-from shared.tenancy import display_name
+from shared.tenancy import province_name
 
 log = logging.getLogger("regie.grants.reminders")
 
@@ -81,17 +80,16 @@ async def _remind(db: Database, tenant: str, report_id: uuid.UUID, kind: rules.R
         if not await repository.claim_reminder({"id": uuid7(), "report_id": report.id, "kind": kind,
                                                 "recipients": recipients}):
             return False
-        subject, body = rules.reminder_text(kind, report.kind, application.title, day(report.due_on),
-                                            display_name(tenant))
         link = f"/{tenant}/api/grants/applications/{application.id}/award-plan"
-        await notices.leave(session, tenant, [(RecipientKind.USER, application.applicant_username),
-                                              (RecipientKind.ORGANISATION, application.applicant_enterprise_number)],
-                            title=subject, body=body, link=link, dedupe_key=f"reminder:{report.id}:{kind}")
+        notices.raise_notice(
+            session, tenant, kind=NoticeKind.REPORT_DUE, link=link, contacts=recipients,
+            recipients=[(RecipientKind.USER, application.applicant_username),
+                        (RecipientKind.ORGANISATION, application.applicant_enterprise_number)],
+            texts=notices.in_every_language(lambda: rules.reminder_text(
+                kind, report.kind, application.title, day(report.due_on), province_name(tenant))))
         record(session, tenant=tenant, actor="system", action=f"report.{report.kind}.reminder_{kind}",
                entity="application", entity_id=application.id, before=None,
                after={"due_on": report.due_on.isoformat(), "recipients": recipients})
-        mailings.enqueue(session, tenant, purpose="report-reminder", recipients=recipients, subject=subject,
-                         body=body, reference=link)
     log.info("report reminder claimed", extra={"application_id": str(application.id), "report": report.kind,
                                                "kind": kind, "tenant": tenant})
     return True

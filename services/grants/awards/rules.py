@@ -346,18 +346,23 @@ def due_reminders(reports: Iterable[AwaitedReport], today: date,
 
 def reminder_text(kind: ReminderKind, report_kind: ReportKind, title: str, due_on: str,
                   province: str) -> tuple[str, str]:
-    """(subject, body) of a reminder, in Dutch. `due_on` is already written out ("22 november 2026")."""
-    label = REPORT_LABELS[report_kind]
+    """(subject, body) of a reminder, in the current language. `due_on` is already written out ("22 november
+    2026")."""
+    values = {"report": _(REPORT_LABELS[report_kind]), "title": title, "due_on": due_on, "province": province}
     if kind == ReminderKind.UPCOMING:
-        subject = f"Herinnering: het {label} van «{title}» is verschuldigd op {due_on}"
-        lead = f"het {label} van uw project «{title}» is verschuldigd op {due_on}."
+        subject = _("Herinnering: het %(report)s van «%(title)s» is verschuldigd op %(due_on)s") % values
+        lead = _("Wij herinneren u eraan dat het %(report)s van uw project «%(title)s» verschuldigd is op "
+                 "%(due_on)s.") % values
     else:
-        subject = f"Het {label} van «{title}» is te laat (verschuldigd op {due_on})"
-        lead = (f"het {label} van uw project «{title}» was verschuldigd op {due_on} en werd nog niet (opnieuw) "
-                "ingediend. Een schijf die aan dit rapport hangt, kan pas betaald worden na goedkeuring ervan.")
-    body = (f"Beste,\n\nWij herinneren u eraan dat {lead}\n\nU dient het rapport in via het Regie-portaal, bij uw "
-            "project: de waarde per indicator, een toelichting en eventueel een bijlage.\n\n"
-            f"Met vriendelijke groeten,\nDe {province}\n")
+        subject = _("Het %(report)s van «%(title)s» is te laat (verschuldigd op %(due_on)s)") % values
+        lead = _("Wij herinneren u eraan dat het %(report)s van uw project «%(title)s» verschuldigd was op "
+                 "%(due_on)s en nog niet (opnieuw) werd ingediend. Een schijf die aan dit rapport hangt, kan pas "
+                 "betaald worden na goedkeuring ervan.") % values
+    body = "\n\n".join([
+        _("Beste,"), lead,
+        _("U dient het rapport in via het Regie-portaal, bij uw project: de waarde per indicator, een toelichting "
+          "en eventueel een bijlage."),
+        _("Met vriendelijke groeten,\nDe %(province)s") % values])
     return subject, body
 
 

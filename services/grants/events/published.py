@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from shared.events.envelope import EventData
+from shared.notices.events import NoticeRaised, NoticesRead
 
 
 class CallPublishedV1(EventData, frozen=True, kw_only=True):
@@ -89,3 +90,16 @@ class TranchePaidV1(EventData, frozen=True, kw_only=True):
     paid_on: str  # ISO date, Europe/Brussels
     applicant_enterprise_number: str
     co_applicant_enterprise_numbers: list[str]
+
+
+class NoticeRaisedV1(NoticeRaised, frozen=True, kw_only=True):
+    """A notice for people of the province (shared.notices): its texts in every language, its recipients and
+    the portal page to act on; every service keeps it in its list of notices."""
+
+    event_type: ClassVar[str] = "be.regie.grants.notice.raised.v1"
+
+
+class NoticesReadV1(NoticesRead, frozen=True, kw_only=True):
+    """A person marked notices read on grants' list of notices; every service marks its copies alike."""
+
+    event_type: ClassVar[str] = "be.regie.grants.notice.read.v1"

@@ -51,11 +51,13 @@ from services.grants.jury.schemas import (
     SaveReview,
     ScoreOut,
 )
+from services.grants.notices import service as notices
 from shared import audit, enterprise_number
 from shared.auth import Principal
 from shared.events.outbox import stage
-from shared.i18n import N_, _
+from shared.i18n import N_, _, ngettext
 from shared.ids import uuid7
+from shared.notices.kinds import NoticeKind, RecipientKind
 from shared.problems import Conflict, Forbidden, Invalid, NotFound, PreconditionFailed
 from shared.versioning import check_version
 
@@ -366,7 +368,9 @@ async def fix_assignments(session: AsyncSession, principal: Principal, call_id: 
     if dropped:
         raise Conflict(_("%(names)s heeft al een beoordeling ingediend voor een aanvraag die u weghaalt; die "
                          "toewijzing blijft") % {"names": ", ".join(dropped)})
-    before = {str(a.application_id): a.username for a in await repository.assignments_of_call(call_id)}
+    earlier = await repository.assignments_of_call(call_id)
+    before = {str(a.application_id): a.username for a in earlier}
+    had = {(a.application_id, a.username) for a in earlier}
     await repository.remove_assignments_of_call(call_id)
     for application_id, jurors in chosen.items():
         for juror in jurors:
@@ -378,7 +382,27 @@ async def fix_assignments(session: AsyncSession, principal: Principal, call_id: 
                  after={"assignments": {str(a): sorted(j) for a, j in chosen.items()}})
     versions.assignments_version += 1
     await session.flush()
+    _tell_jurors(session, principal.tenant, call, [(a, u) for a, jurors in chosen.items() for u in jurors
+                                                   if (a, u) not in had])
     return _fixed_out(call, members, applications, conflicts, chosen, versions.assignments_version)
+
+
+def _tell_jurors(session: AsyncSession, tenant: str, call: Call, new: list[tuple[uuid.UUID, str]]) -> None:
+    """A notice for each juror with applications newly assigned to them."""
+    per_juror: dict[str, int] = defaultdict(int)
+    for _application, juror in new:
+        per_juror[juror] += 1
+    for juror, count in sorted(per_juror.items()):
+        values = {"count": count, "call": call.title}
+
+        def text(values: dict[str, Any] = values) -> tuple[str, str]:
+            return (ngettext("U kreeg %(count)s aanvraag te beoordelen in «%(call)s»",
+                             "U kreeg %(count)s aanvragen te beoordelen in «%(call)s»", values["count"]) % values,
+                    _("In de oproep «%(call)s» werden u aanvragen toegewezen. Verklaar per aanvraag of u een "
+                      "belangenconflict hebt, en geef dan uw scores met hun motivering.") % values)
+
+        notices.raise_notice(session, tenant, kind=NoticeKind.REVIEW_ASSIGNED, texts=notices.in_every_language(text),
+                             recipients=[(RecipientKind.USER, juror)], link=f"/{tenant}/jury/")
 
 
 # --- The juror ----------------------------------------------------------------------------------------

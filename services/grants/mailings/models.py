@@ -27,6 +27,11 @@ class OutgoingMail(Base):
     recipients: Mapped[list[str]] = mapped_column(JSONB)
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
+    """The plain text."""
+    html: Mapped[str] = mapped_column(Text, server_default="")
+    """The same as HTML (the message is then multipart/alternative), or empty."""
+    language: Mapped[str] = mapped_column(String(5), server_default="nl-BE")
+    """The message's Content-Language: the recipient's."""
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
     """References, not bytes: `{object_key, filename, content_type}` in the service's bucket."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.clock_timestamp())

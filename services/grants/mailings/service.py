@@ -48,13 +48,15 @@ class AttachmentRef:
 
 
 def enqueue(session: AsyncSession, tenant: str, *, purpose: str, recipients: Sequence[str], subject: str,
-            body: str, reference: str = "", attachments: Sequence[AttachmentRef] = ()) -> OutgoingMail | None:
+            body: str, html: str = "", language: str = "nl-BE", reference: str = "",
+            attachments: Sequence[AttachmentRef] = ()) -> OutgoingMail | None:
     """Stages the message in the caller's transaction: it goes out once that commits. No recipients, no row."""
     if not recipients:
         return None
     return MailRepository(session, tenant).add_mail({
         "id": uuid7(), "purpose": purpose, "reference": reference, "recipients": list(recipients),
-        "subject": subject, "body": body, "attachments": [a.as_json() for a in attachments]})
+        "subject": subject, "body": body, "html": html, "language": language,
+        "attachments": [a.as_json() for a in attachments]})
 
 
 async def deliver_next(db: Database, tenant: str, relay: mail.MailSettings, schedule: RetrySchedule,
@@ -70,7 +72,7 @@ async def deliver_next(db: Database, tenant: str, relay: mail.MailSettings, sche
         try:
             attachments = [await load(tenant, reference) for reference in outgoing.attachments]
             message = mail.message(relay, outgoing.recipients, outgoing.subject, outgoing.body, attachments,
-                                   message_id=str(outgoing.id))
+                                   language=outgoing.language, message_id=str(outgoing.id), html=outgoing.html)
             refusals = await mail.deliver(relay, message)
         except mail.Undeliverable as exc:
             await repository.mark_failed(outgoing, exc.reason, None)
@@ -94,6 +96,7 @@ async def deliver_next(db: Database, tenant: str, relay: mail.MailSettings, sche
             split = repository.add_mail({
                 "id": uuid7(), "purpose": outgoing.purpose, "reference": outgoing.reference,
                 "recipients": [refusal.recipient], "subject": outgoing.subject, "body": outgoing.body,
+                "html": outgoing.html, "language": outgoing.language,
                 "attachments": outgoing.attachments, "attempts": outgoing.attempts - 1})
             await session.flush()
             await repository.mark_failed(split, str(refusal),

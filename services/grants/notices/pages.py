@@ -1,7 +1,8 @@
-"""A person's notices (/<tenant>/berichten/), newest first, the unread ones marked "Nieuw", and marking them
-read. Reading is marked by the person, with a button ("Alles gelezen", or per notice), never by viewing the page:
-a GET changes nothing (a prefetch or a reload would otherwise clear what nobody read). "Alles gelezen" marks up to
-the newest notice the page showed, so one that arrived after the page was drawn stays unread."""
+"""A person's notices (/<tenant>/berichten/) from every service, newest first, the unread ones marked "Nieuw",
+and marking them read; and the choice of which kinds also come by e-mail (/<tenant>/berichten/voorkeuren).
+Reading is marked by the person, with a button ("Alles gelezen", or per notice), never by viewing the page: a GET
+changes nothing (a prefetch or a reload would otherwise clear what nobody read). "Alles gelezen" marks up to the
+newest notice the page showed, so one that arrived after the page was drawn stays unread."""
 
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.grants.notices import service
 from services.grants.portal import form_post, visitor
 from shared.i18n import _
+from shared.notices.kinds import KIND_LABELS
 from shared.portal.pages import FormData
 
 API_LINK = re.compile(r"^/(?P<tenant>[a-z-]+)/api/grants/applications/(?P<id>[0-9a-f-]{36})(?P<rest>/[^?#]*)?$")
@@ -54,7 +56,7 @@ def portal_link(link: str, tenant: str) -> Link | None:
 @get("/{tenant:str}/berichten/")
 async def notices(request: Request[Any, Any, Any], session: AsyncSession) -> Template:
     who = await visitor(request, session)
-    found = await service.notices(session, who.person, limit=100)
+    found = await service.notice_list(session, who.person, limit=100)
     items = [(notice, portal_link(notice.link, who.tenant)) for notice in found]
     unread = sum(1 for notice in found if notice.read_at is None)
     # Newest first: the first one is the newest moment this page shows.
@@ -84,4 +86,23 @@ async def mark_read(request: Request[Any, Any, Any], notice_id: uuid.UUID, sessi
     return who.redirect(f"berichten/#bericht-{notice_id}")
 
 
-ROUTES = [notices, mark_all_read, mark_read]
+@get("/{tenant:str}/berichten/voorkeuren")
+async def preferences(request: Request[Any, Any, Any], session: AsyncSession) -> Template:
+    who = await visitor(request, session)
+    person, by_email = await service.preferences(session, who.person)
+    return who.page("notice_preferences.html", {
+        "kinds": [(kind.value, _(label), kind in by_email) for kind, label in KIND_LABELS.items()],
+        "email": person.email if person is not None else who.person.email})
+
+
+@post("/{tenant:str}/berichten/voorkeuren")
+async def choose(request: Request[Any, Any, Any], session: AsyncSession, data: FormData) -> Redirect:
+    """The ticked kinds come by e-mail from now on; none ticked is a choice too."""
+    who, _form = await form_post(request, session, data)
+    ticked = data.get("by_email", [])
+    await service.choose(session, who.person, [ticked] if isinstance(ticked, str) else list(ticked))
+    who.flash(_("Uw keuze is bewaard."))
+    return who.redirect("berichten/voorkeuren")
+
+
+ROUTES = [notices, mark_all_read, mark_read, preferences, choose]

@@ -2,24 +2,45 @@ from __future__ import annotations
 
 import uuid
 
-from litestar import Controller, get, post
+from litestar import Controller, get, post, put
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.grants.notices import service
-from services.grants.notices.models import Notice
-from services.grants.notices.schemas import NoticeOut, NoticesReadIn, NoticesReadOut, UnreadNoticesOut
+from services.grants.notices.schemas import (
+    NoticeKindOut,
+    NoticeOut,
+    NoticePreferencesIn,
+    NoticePreferencesOut,
+    NoticesReadIn,
+    NoticesReadOut,
+    UnreadNoticesOut,
+)
+from shared import i18n
 from shared.auth import ROLES, Principal, require_roles
+from shared.i18n import _
+from shared.notices.kinds import KIND_LABELS
+from shared.notices.models import Notice
 
 
 def notice_out(notice: Notice) -> NoticeOut:
-    return NoticeOut(id=notice.id, title=notice.title, body=notice.body, link=notice.link,
-                     created_at=notice.created_at, read_at=notice.read_at)
+    return NoticeOut(id=notice.id, kind=notice.kind, source=notice.source, title=notice.title, body=notice.body,
+                     link=notice.link, created_at=notice.created_at, read_at=notice.read_at)
+
+
+async def preferences_out(session: AsyncSession, principal: Principal) -> NoticePreferencesOut:
+    person, by_email = await service.preferences(session, principal)
+    return NoticePreferencesOut(
+        email=person.email if person else principal.email,
+        language=person.language if person else i18n.language(),
+        kinds=[NoticeKindOut(kind=kind.value, label=_(label), by_email=kind in by_email)
+               for kind, label in KIND_LABELS.items()])
 
 
 class NoticeController(Controller):
-    """The logged-in person's notices. Read state: one row per recipient, so an organisation's notice read by
-    one of its people is read for all of them (the person's own copy stays theirs)."""
+    """The logged-in person's notices, from every service. Read state: one copy per recipient, so a notice of
+    an organisation or a role read by one of its people is read for all of them (a person's own copy stays
+    theirs)."""
 
     path = "/{tenant:str}/notices"
     tags = ["notices"]
@@ -29,9 +50,9 @@ class NoticeController(Controller):
     async def notices(self, session: AsyncSession, principal: Principal,
                       limit: int = Parameter(default=50, ge=1, le=200),
                       unread: bool = Parameter(default=False)) -> list[NoticeOut]:
-        """The logged-in person's notices (and their organisation's), newest first; `unread=true`: only those
-        not read yet. The count is at `unread-count` (the list stays a bare list)."""
-        return [notice_out(n) for n in await service.notices(session, principal, limit, unread)]
+        """The logged-in person's notices (their own, their organisation's and their roles'), newest first, in
+        the request's language; `unread=true`: only those not read yet. The count is at `unread-count`."""
+        return [notice_out(n) for n in await service.notice_list(session, principal, limit, unread)]
 
     @get("/unread-count")
     async def unread_count(self, session: AsyncSession, principal: Principal) -> UnreadNoticesOut:
@@ -50,3 +71,16 @@ class NoticeController(Controller):
         """Marks all of the person's notices read, or only those created at or before `before`."""
         marked, unread = await service.mark_notices_read(session, principal, data.before if data else None)
         return NoticesReadOut(marked=marked, unread=unread)
+
+    @get("/preferences")
+    async def preferences(self, session: AsyncSession, principal: Principal) -> NoticePreferencesOut:
+        """Which kinds of notice also come by e-mail (every kind until the person chooses), to which address
+        and in which language."""
+        return await preferences_out(session, principal)
+
+    @put("/preferences")
+    async def choose(self, session: AsyncSession, principal: Principal,
+                     data: NoticePreferencesIn) -> NoticePreferencesOut:
+        """Chooses the kinds that also come by e-mail; an unknown kind is refused (422)."""
+        await service.choose(session, principal, data.by_email)
+        return await preferences_out(session, principal)

@@ -8,6 +8,10 @@ import msgspec
 
 class NoticeOut(msgspec.Struct):
     id: uuid.UUID
+    kind: str
+    """What it is about (shared.notices.kinds.NoticeKind)."""
+    source: str
+    """The service that raised it: grants, partners or foodsavers."""
     title: str
     body: str
     link: str
@@ -30,3 +34,22 @@ class NoticesReadOut(msgspec.Struct):
 
 class UnreadNoticesOut(msgspec.Struct):
     unread: int
+
+
+class NoticeKindOut(msgspec.Struct):
+    kind: str
+    label: str
+    by_email: bool
+
+
+class NoticePreferencesOut(msgspec.Struct):
+    email: str
+    """Where e-mail goes: the address of the person's account, as on their last visit."""
+    language: str
+    """The language of their e-mail: the one of their last visit."""
+    kinds: list[NoticeKindOut]
+
+
+class NoticePreferencesIn(msgspec.Struct, forbid_unknown_fields=True):
+    by_email: list[str]
+    """The kinds to get by e-mail (an empty list: none)."""

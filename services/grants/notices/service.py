@@ -1,60 +1,88 @@
-"""Use cases on a person's notices: list them, count the unread ones, mark them read; and leave one (for the
-decisions' and the reminders' handlers). Never commits."""
+"""grants' side of the notices (shared.notices): it serves every person's list of notices, whichever service
+raised them, marks them read (and tells the other services), keeps what it needs to e-mail people (their
+address, language and roles as last seen on a portal page, and the kinds they want by e-mail), and raises the
+notices of grants itself. Never commits."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.grants.notices.models import Notice
-from services.grants.notices.repository import NoticeRepository
-from services.grants.notices.rules import RecipientKind
+from services.grants.events.published import NoticeRaisedV1, NoticesReadV1
+from shared import i18n
 from shared.auth import Principal
-from shared.i18n import _
-from shared.ids import uuid7
-from shared.problems import NotFound
+from shared.notices import service as notices
+from shared.notices.events import NoticeAttachment, NoticeText
+from shared.notices.kinds import KIND_LABELS, NoticeKind
+from shared.notices.models import Notice, NoticePerson
+from shared.notices.repository import PersonRepository
+from shared.notices.service import Recipients
+from shared.problems import Invalid
+
+notice_list = notices.notices
+unread_notices = notices.unread_notices
+in_every_language = notices.in_every_language
+
+_seen: dict[tuple[str, str], tuple[Any, ...]] = {}
+"""What this process last wrote of each person: a page view writes only when something changed."""
+SEEN_LIMIT = 10_000
 
 
-async def leave(session: AsyncSession, tenant: str, recipients: list[tuple[RecipientKind, str]], *, title: str,
-                body: str, link: str, dedupe_key: str) -> None:
-    """One notice per recipient for one event (`dedupe_key`): a redelivered event adds nothing."""
-    repository = NoticeRepository(session, tenant)
-    for kind, recipient in dict.fromkeys(recipients):
-        await repository.add_notice_once({"id": uuid7(), "recipient_kind": kind, "recipient": recipient,
-                                          "title": title, "body": body, "link": link, "dedupe_key": dedupe_key})
+def raise_notice(session: AsyncSession, tenant: str, *, kind: NoticeKind, recipients: Recipients,
+                 texts: dict[str, NoticeText], link: str = "", contacts: Sequence[str] = (),
+                 attachments: Sequence[NoticeAttachment] = ()) -> str | None:
+    """A notice of grants, staged in the caller's transaction (see shared.notices.service.raise_notice)."""
+    return notices.raise_notice(session, tenant, NoticeRaisedV1, kind=kind, recipients=recipients, texts=texts,
+                                link=link, contacts=contacts, attachments=attachments)
 
 
-async def notices(session: AsyncSession, principal: Principal, limit: int, unread_only: bool = False) -> list[Notice]:
-    """The logged-in person's notices and their organisation's, newest first; one per event."""
-    return await NoticeRepository(session, principal.tenant).notices_for(
-        principal.username, principal.enterprise_number, limit, unread_only)
+async def remember(session: AsyncSession, principal: Principal) -> None:
+    """Records the person's address, language, roles and organisation as this page view shows them, so that
+    their e-mails go to the address and in the language they now use."""
+    seen = (principal.email, i18n.language(), tuple(sorted(principal.roles)), principal.enterprise_number or "")
+    key = (principal.tenant, principal.username)
+    if not principal.username or _seen.get(key) == seen:
+        return
+    await PersonRepository(session, principal.tenant).remember(
+        principal.username, email=principal.email, language=seen[1], roles=seen[2], enterprise_number=seen[3])
+    if len(_seen) >= SEEN_LIMIT:
+        _seen.clear()
+    _seen[key] = seen
 
 
-async def unread_notices(session: AsyncSession, principal: Principal) -> int:
-    return await NoticeRepository(session, principal.tenant).unread_count_for(
-        principal.username, principal.enterprise_number)
+async def page_header(session: AsyncSession, principal: Principal) -> dict[str, Any]:
+    """Every grants page's header: the unread notices; and the person remembered for their e-mails."""
+    await remember(session, principal)
+    return await notices.page_header(session, principal)
 
 
 async def mark_notice_read(session: AsyncSession, principal: Principal, notice_id: uuid.UUID) -> Notice:
-    """Marks one notice read for the person, with every copy of the same event they see (theirs and their
-    organisation's), so it cannot come back unread. Idempotent; someone else's notice is not found.
-    An organisation's copy is one row for all its people: read by one, it is read for all of them."""
-    repository = NoticeRepository(session, principal.tenant)
-    notice = await repository.notice_for(notice_id, principal.username, principal.enterprise_number)
-    if notice is None:
-        raise NotFound(_("dit bericht bestaat niet of is niet voor u bestemd"))
-    await repository.mark_notices_read(principal.username, principal.enterprise_number,
-                                       dedupe_key=notice.dedupe_key)
-    await session.refresh(notice)
-    return notice
+    return await notices.mark_notice_read(session, principal, NoticesReadV1, notice_id)
 
 
 async def mark_notices_read(session: AsyncSession, principal: Principal, before: datetime | None) -> tuple[int, int]:
-    """Marks every notice of the person read that was created at or before `before` (all when None): a page
-    passes the newest moment it showed, so a notice that arrived since stays unread. Returns (marked, unread)."""
-    repository = NoticeRepository(session, principal.tenant)
-    marked = await repository.mark_notices_read(principal.username, principal.enterprise_number,
-                                                created_until=before)
-    return marked, await repository.unread_count_for(principal.username, principal.enterprise_number)
+    return await notices.mark_notices_read(session, principal, NoticesReadV1, before)
+
+
+async def preferences(session: AsyncSession, principal: Principal) -> tuple[NoticePerson | None, list[NoticeKind]]:
+    """The person as last seen, and the kinds they get by e-mail (every kind until they choose)."""
+    await remember(session, principal)
+    person = await PersonRepository(session, principal.tenant).person(principal.username)
+    chosen = person.email_kinds if person is not None else None
+    return person, [kind for kind in KIND_LABELS if chosen is None or kind.value in chosen]
+
+
+async def choose(session: AsyncSession, principal: Principal, kinds: Sequence[str]) -> list[NoticeKind]:
+    """The kinds the person wants by e-mail from now on (none at all is a choice too)."""
+    try:
+        chosen = sorted({NoticeKind(kind) for kind in kinds}, key=list(KIND_LABELS).index)
+    except ValueError as exc:
+        raise Invalid(i18n._("onbekende soort bericht: kies uit %(kinds)s")
+                      % {"kinds": ", ".join(kind.value for kind in KIND_LABELS)}) from exc
+    await remember(session, principal)
+    await PersonRepository(session, principal.tenant).choose(principal.username, [k.value for k in chosen])
+    return chosen

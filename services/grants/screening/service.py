@@ -18,6 +18,7 @@ from services.grants.applications.rules import ApplicationStatus
 from services.grants.calls.models import Call
 from services.grants.calls.repository import CallRepository
 from services.grants.calls.service import attachments_of, eligibility_of
+from services.grants.notices import service as notices
 from services.grants.registry.repository import KnownOrganisationRepository
 from services.grants.screening import rules
 from services.grants.screening.models import Screening
@@ -27,6 +28,7 @@ from services.grants.screening.schemas import RecordScreening
 from shared.audit import record
 from shared.auth import Principal
 from shared.i18n import _
+from shared.notices.kinds import NoticeKind, RecipientKind
 from shared.problems import Conflict, Invalid, NotFound, PreconditionFailed
 from shared.versioning import check_version
 
@@ -119,6 +121,26 @@ async def record_result(session: AsyncSession, principal: Principal, application
         await session.flush()
     except StaleDataError as exc:
         raise PreconditionFailed(_("de screening werd intussen door iemand anders gewijzigd; laad opnieuw")) from exc
+    _tell_screened(session, principal.tenant, application, result, reasons)
     await session.refresh(screening)
     return screening
+
+
+def _tell_screened(session: AsyncSession, tenant: str, application: Application, result: ScreeningResult,
+                   reasons: str) -> None:
+    values = {"title": application.title, "reasons": reasons}
+
+    def text() -> tuple[str, str]:
+        if result == ScreeningResult.ELIGIBLE:
+            return (_("Uw aanvraag «%(title)s» is ontvankelijk") % values,
+                    _("Uw aanvraag «%(title)s» is gescreend en ontvankelijk verklaard. De jury beoordeelt ze nu; "
+                      "na de beslissing krijgt u de beslissingsbrief.") % values)
+        return (_("Uw aanvraag «%(title)s» is niet ontvankelijk") % values,
+                _("Uw aanvraag «%(title)s» is gescreend en niet ontvankelijk verklaard, om deze redenen:\n\n"
+                  "%(reasons)s") % values)
+
+    notices.raise_notice(session, tenant, kind=NoticeKind.APPLICATION_SCREENED, texts=notices.in_every_language(text),
+                         recipients=[(RecipientKind.USER, application.applicant_username),
+                                     (RecipientKind.ORGANISATION, application.applicant_enterprise_number)],
+                         link=f"/{tenant}/aanvragen/{application.id}", contacts=[application.applicant_email])
 

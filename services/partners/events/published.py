@@ -8,6 +8,7 @@ from typing import ClassVar
 import msgspec
 
 from shared.events.envelope import EventData
+from shared.notices.events import NoticeRaised
 
 
 class OrganisationRegisteredV1(EventData, frozen=True, kw_only=True):
@@ -86,3 +87,10 @@ class OrganisationRecognitionChangedV1(EventData, frozen=True, kw_only=True):
     change_id: str | None = None
     """The approved change it came from; None when a coordinator edited the entry directly."""
     version: int
+
+
+class NoticeRaisedV1(NoticeRaised, frozen=True, kw_only=True):
+    """A notice for people of the province (shared.notices): its texts in every language, its recipients and
+    the portal page to act on; every service keeps it in its list of notices."""
+
+    event_type: ClassVar[str] = "be.regie.partners.notice.raised.v1"

@@ -13,9 +13,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.partners.events.published import NoticeRaisedV1
 from services.partners.facts import counting
 from services.partners.organisations import service as organisation_service
 from services.partners.organisations.models import Organisation
+from services.partners.organisations.repository import OrganisationRepository
 from services.partners.plans.models import Indicator, Plan
 from services.partners.plans.repository import PlanRepository
 from services.partners.portal import COORDINATORS, PARTNERS
@@ -29,6 +31,8 @@ from shared.auth import Principal
 from shared.db import UnitOfWork
 from shared.i18n import N_, _
 from shared.ids import uuid7
+from shared.notices.kinds import NoticeKind, RecipientKind
+from shared.notices.service import in_every_language, raise_notice
 from shared.problems import Forbidden, Invalid, NotFound
 from shared.storage import DOCUMENTS, ObjectStore, ObjectStream
 from shared.versioning import check_version
@@ -303,7 +307,35 @@ async def _decide(session: AsyncSession, principal: Principal, realisation_id: u
     record(session, principal.tenant, principal.username, action, "realisation", realisation.id, before,
            state_of(realisation), reasons)
     await session.flush()
-    return await entry(session, principal.tenant, realisation)
+    decided = await entry(session, principal.tenant, realisation)
+    await _tell_partner(session, principal.tenant, decided)
+    return decided
+
+
+async def _tell_partner(session: AsyncSession, tenant: str, decided: Entry) -> None:
+    """The notice of a review, for the person who entered the realisation and their organisation."""
+    realisation, indicator = decided.realisation, decided.indicator
+    plan = await PlanRepository(session, tenant).get(realisation.plan_id)
+    organisation = (await OrganisationRepository(session, tenant).get(realisation.organisation_id)
+                    if realisation.organisation_id else None)
+    approved = realisation.status == RealisationStatus.APPROVED
+    values = {"indicator": indicator.name, "year": realisation.year, "plan": plan.title if plan else "",
+              "reasons": realisation.reasons}
+
+    def text() -> tuple[str, str]:
+        if approved:
+            return (_("Uw realisatie voor «%(indicator)s» (%(year)s) is goedgekeurd") % values,
+                    _("De coördinator keurde uw realisatie voor «%(indicator)s» in %(year)s goed, in de "
+                      "overeenkomst «%(plan)s». Ze telt nu mee in het rapport.") % values)
+        return (_("Uw realisatie voor «%(indicator)s» (%(year)s) is teruggestuurd") % values,
+                _("De coördinator stuurde uw realisatie voor «%(indicator)s» in %(year)s terug, in de overeenkomst "
+                  "«%(plan)s», met deze reden:\n\n%(reasons)s\n\nVerbeter ze en dien ze opnieuw in.") % values)
+
+    raise_notice(session, tenant, NoticeRaisedV1,
+                 kind=NoticeKind.REALISATION_APPROVED if approved else NoticeKind.REALISATION_SENT_BACK,
+                 recipients=[(RecipientKind.USER, realisation.submitted_by),
+                             *([(RecipientKind.ORGANISATION, organisation.enterprise_number)] if organisation else [])],
+                 texts=in_every_language(text), link=f"/{tenant}/partner/plannen/{realisation.plan_id}")
 
 
 # --- evidence ---------------------------------------------------------------------------------------------

@@ -136,15 +136,15 @@ async def test_a_refused_address_rolls_back_no_other_reminder_and_is_shown_to_th
     # with its answer, without undoing its claim, its notice or the other reminder.
     def schoolvis_mail() -> list[EmailMessage]:
         """This world's reminder, by its outbox row (the stack may hold other worlds' «Schoolvis»)."""
-        rows = {m["id"] for m in mails(world, "sent") if m["purpose"] == "report-reminder"
+        rows = {m["id"] for m in mails(world, "sent") if m["purpose"] == "notice:report.due"
                 and str(world.apps[SCHOOLVIS]) in m["reference"]}
         return [m for m in sink_messages(stack_config, since)
                 if str(m["Message-ID"]).strip("<>").split("@", 1)[0] in rows]
     assert await eventually(schoolvis_mail)
-    assert await eventually(lambda: [m for m in mails(world, "undeliverable") if m["purpose"] == "report-reminder"])
+    assert await eventually(lambda: [m for m in mails(world, "undeliverable") if m["purpose"] == "notice:report.due"])
     await asyncio.sleep(3)
     assert len(schoolvis_mail()) == 1
-    dead = [m for m in mails(world, "undeliverable") if m["purpose"] == "report-reminder"]
+    dead = [m for m in mails(world, "undeliverable") if m["purpose"] == "notice:report.due"]
     delivered = {str(m["Message-ID"]).strip("<>").split("@", 1)[0] for m in sink_messages(stack_config, since)}
     assert not {m["id"] for m in dead} & delivered
     assert [(m["recipients"], m["state_label"]) for m in dead] == [([REFUSED], "onbestelbaar")]
@@ -188,7 +188,7 @@ async def test_a_backlog_of_reminded_reports_does_not_hide_the_next_one(awarded:
     assert len(claimed) == len(set(claimed)) and {kind for _, kind in claimed} == {"overdue"}, claimed
     assert finals <= {report for report, _ in claimed}, claimed
     # Their e-mails leave before the next test (which stops the relay) so they cannot arrive in a later one.
-    assert await eventually(lambda: not [m for m in mails(world, "pending") if m["purpose"] == "report-reminder"])
+    assert await eventually(lambda: not [m for m in mails(world, "pending") if m["purpose"] == "notice:report.due"])
     assert await remind_tenant(world.app_db, TENANT, today=day) == []
 
 
@@ -221,7 +221,7 @@ async def outage_then_recovery(world: World, stack_config) -> None:
 
     # One e-mail per decided application with an address, each failing and rescheduled, none lost.
     def pending() -> list[dict]:
-        return [m for m in mails(world, "pending") if m["purpose"] == "decision"]
+        return [m for m in mails(world, "pending") if m["purpose"] == "notice:application.decided"]
     assert await eventually(lambda: len(pending()) == 5 and all(m["attempts"] >= 1 for m in pending()))
     assert all("Connect" in m["reason"] or "refused" in m["reason"].lower() for m in pending()), pending()
 
@@ -266,6 +266,6 @@ async def outage_then_recovery(world: World, stack_config) -> None:
     subjects = sorted(str(m["Subject"]) for m in decision_mails())
     assert len(subjects) == 5 and len(set(subjects)) == 5, subjects
     assert all(m["To"] == f"applicant@{world.tenant}.regie.test" for m in decision_mails())
-    sent = [m for m in mails(world, "sent") if m["purpose"] == "decision"]
+    sent = [m for m in mails(world, "sent") if m["purpose"] == "notice:application.decided"]
     assert len(sent) == 5 and not pending()
-    assert not [m for m in mails(world, "undeliverable") if m["purpose"] == "decision"]
+    assert not [m for m in mails(world, "undeliverable") if m["purpose"] == "notice:application.decided"]

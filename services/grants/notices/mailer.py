@@ -1,0 +1,61 @@
+"""The e-mail of every notice, whichever service raised it: grants' consumers of the notice events keep its
+list (shared.notices) and, in the same transaction, stage one e-mail per address in grants' mail outbox
+(services/grants/mailings), in that person's language. Who gets one: each person the notice reaches (by name,
+organisation or role) who has an address and wants this kind by e-mail, and the notice's contact addresses
+(a contact address of a known person follows that person's choice)."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.grants.mailings import service as mailings
+from shared import i18n
+from shared.events.consumer import Subscription
+from shared.events.envelope import Envelope
+from shared.mail import MailSettings
+from shared.notices import service as notices
+from shared.notices.mail import compose
+from shared.notices.repository import PersonRepository
+
+log = logging.getLogger("regie.grants.notices")
+
+
+def addresses(people: list[tuple[str, str, bool]], contacts: list[str]) -> dict[str, tuple[str, str]]:
+    """{address in lower case: (address, language)} of who gets the e-mail, from the people reached as
+    (address, language, wants this kind) and the contact addresses."""
+    known = {address.lower() for address, _lang, _wants in people if address}
+    chosen: dict[str, tuple[str, str]] = {}
+    for address, lang, wants in people:
+        if address and wants:
+            chosen.setdefault(address.lower(), (address, lang))
+    for contact in contacts:
+        if contact.lower() not in known:
+            chosen.setdefault(contact.lower(), (contact, i18n.DEFAULT))
+    return chosen
+
+
+async def notice_raised(session: AsyncSession, envelope: Envelope) -> None:
+    data = await notices.apply_raised(session, envelope)
+    tenant = envelope.tenant
+    by_kind: dict[str, list[str]] = {"user": [], "organisation": [], "role": []}
+    for recipient in data.recipients:
+        by_kind.setdefault(recipient.kind, []).append(recipient.id)
+    people = await PersonRepository(session, tenant).addressed(by_kind["user"], by_kind["organisation"],
+                                                              by_kind["role"], data.contacts)
+    reached = [(p.email, p.language, p.wants_email(data.kind)) for p in people]
+    relay = MailSettings()
+    ours = notices.producer_of(envelope) == "grants"
+    attachments = [mailings.AttachmentRef(a.object_key, a.filename, a.content_type)
+                   for a in data.attachments] if ours else []
+    for address, lang in addresses(reached, data.contacts).values():
+        mail = compose(data.texts, lang, tenant=tenant, link=data.link, portal_url=relay.portal_url)
+        mailings.enqueue(session, tenant, purpose=f"notice:{data.kind}", recipients=[address],
+                         subject=mail.subject, body=mail.text, html=mail.html, language=mail.language,
+                         reference=data.link, attachments=attachments)
+    log.info("notice kept", extra={"notice_id": data.notice_id, "kind": data.kind, "event_id": envelope.id})
+
+
+SUBSCRIPTIONS: list[Subscription] = notices.subscriptions("grants", on_raised=notice_raised)
+"""grants' list of notices, fed by every service's notice events; each new notice's e-mails staged."""
