@@ -49,13 +49,14 @@ def message(settings: MailSettings, to: Sequence[str], subject: str, body: str,
     mail["From"] = settings.sender
     mail["To"] = ", ".join(to)
     mail["Subject"] = subject
-    mail["Content-Language"] = language
     mail.set_content(body)
     if html:
         mail.add_alternative(html, subtype="html")
     for attachment in attachments:
         mail.add_attachment(attachment.content, maintype=attachment.maintype, subtype=attachment.subtype,
                             filename=attachment.filename)
+    # Last: making the message multipart moves every Content-* header down into the first part.
+    mail["Content-Language"] = language
     return mail
 
 

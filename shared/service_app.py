@@ -34,7 +34,7 @@ from shared.events.streams import ensure_streams
 from shared.i18n import _
 from shared.logs import configure_logging
 from shared.migrations import CURRENT_REVISION_SQL, head_revision, upgrade
-from shared.portal.manifest import MANIFEST_PATH, PortalEntry
+from shared.portal.manifest import HEADER_PATH, MANIFEST_PATH, PortalEntry
 from shared.portal.pages import PAGE_HEADER, send_flash, template_config
 from shared.problems import CONSTRAINT_REASONS, EXCEPTION_HANDLERS, NotFound, Problem
 from shared.requests import request_id_middleware
@@ -241,6 +241,19 @@ def page_header_hook(spec: ServiceSpec) -> Callable[[Request[Any, Any, Any]], Aw
     return fill
 
 
+def page_header_route(spec: ServiceSpec) -> list[Any]:
+    """GET HEADER_PATH: the header's values for the signed-in person, for a page another part serves."""
+    work = spec.page_header
+    if work is None:
+        return []
+
+    @get(HEADER_PATH.replace("{tenant}", "{tenant:str}"), include_in_schema=False)
+    async def page_header(session: AsyncSession, principal: Principal) -> dict[str, Any]:
+        return await work(session, principal)
+
+    return [page_header]
+
+
 def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Litestar:
     settings = settings or spec.settings()
     configure_logging(spec.name, settings.log_level, settings.log_format)
@@ -299,7 +312,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
         **spec.extra_dependencies,
     }
     return Litestar(
-        route_handlers=[live, ready, PrometheusController, portals_of(spec), *spec.route_handlers],
+        route_handlers=[live, ready, PrometheusController, portals_of(spec), *page_header_route(spec),
+                        *spec.route_handlers],
         lifespan=[lifespan],
         middleware=[
             DefineMiddleware(TenantAuthMiddleware, verifier=verifier, exclude=[*PUBLIC_PATHS, *spec.public_paths]),

@@ -25,7 +25,7 @@ from services.gateway.portals import PAGES, role_labels, tiles_for
 from services.gateway.proxy import read_whole, relayed, send_upstream, upstream_url
 from services.gateway.runtime import InjectedGateway
 from services.gateway.sessions import USER_KEY, UserSession, fresh_user
-from shared.i18n import N_, _
+from shared.i18n import N_, _, language
 from shared.portal.headers import CSRF_FIELD, CSRF_HEADER, FLASH_HEADER, decode_flash, encode_flash
 from shared.portal.pages import PRIVATE, here
 from shared.problems import PROBLEM_JSON, BadRequest, Forbidden, NotFound
@@ -80,6 +80,7 @@ async def home(request: Request[Any, Any, Any], tenant: FromPath[str], gateway: 
         context |= {"roles": role_labels(user.roles), "csrf": user.csrf,
                     "portals": tiles_for(user.roles, await gateway.portals.announced()),
                     "integrations": "province-admin" in user.roles}
+        context |= await gateway.portals.header(tenant, user.access_token, language())
     return Template(template_name="home.html", context=context, headers=PRIVATE)
 
 

@@ -11,13 +11,14 @@ answer either)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import aiohttp
 import msgspec
 
 from services.gateway.announced import Announced
 from shared.i18n import N_, _
-from shared.portal.manifest import MANIFEST_PATH, PortalEntry
+from shared.portal.manifest import HEADER_PATH, MANIFEST_PATH, PortalEntry
 
 PAGES: dict[str, str] = {
     "aanvragen": "grants",
@@ -66,6 +67,7 @@ class PortalDirectory:
     """The services' announcements of their portal pages (shared.portal.manifest at MANIFEST_PATH)."""
 
     def __init__(self, http: aiohttp.ClientSession, upstreams: Mapping[str, str]) -> None:
+        self.http = http
         self.upstreams = upstreams
         self.asked = Announced(http, upstreams, MANIFEST_PATH, entries)
 
@@ -73,6 +75,28 @@ class PortalDirectory:
         services = sorted({service for service in PAGES.values() if service in self.upstreams})
         said = await self.asked.of(services)
         return {service: said.get(service, []) for service in services}
+
+
+    async def header(self, tenant: str, access_token: str, language: str) -> dict[str, Any]:
+        """The header's values for the person (the unread notices) from the service of their notices, for the
+        home page; nothing when it does not answer in a second (the page shows the header without them)."""
+        upstream = self.upstreams.get(PAGES["berichten"])
+        if upstream is None:
+            return {}
+        try:
+            async with self.http.get(f"{upstream}{HEADER_PATH.format(tenant=tenant)}",
+                                     headers={"authorization": f"Bearer {access_token}", "accept-language": language},
+                                     timeout=aiohttp.ClientTimeout(total=1.0)) as answer:
+                if answer.status != 200:
+                    return {}
+                said = msgspec.json.decode(await answer.read())
+        except (aiohttp.ClientError, TimeoutError, msgspec.DecodeError):
+            return {}
+        return {key: value for key, value in said.items() if key in HEADER_KEYS} if isinstance(said, dict) else {}
+
+
+HEADER_KEYS = frozenset({"unread_notices"})
+"""What the home page takes from a service's header values: only what the kit's layout shows."""
 
 
 def entries(body: bytes) -> list[PortalEntry]:

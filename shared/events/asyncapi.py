@@ -37,11 +37,14 @@ def document() -> dict[str, Any]:
     operations: dict[str, Any] = {}
     messages: dict[str, Any] = {}
     envelope_schema = msgspec.json.schema(Envelope)
-    for cls in published_events():
+    events = published_events()
+    names = [cls.__name__ for cls in events]
+    for cls in events:
         match = TYPE_PATTERN.match(cls.event_type)
         assert match is not None, cls.event_type
         service, name = match["service"], match["name"]
-        key = cls.__name__
+        # A name several producers publish (the notices' events) is told apart by its producer.
+        key = cls.__name__ if names.count(cls.__name__) == 1 else f"{service.capitalize()}{cls.__name__}"
         payload = msgspec.json.schema(cls)
         channels[key] = {
             "address": f"{service}.{{tenant}}.{name}",
@@ -59,7 +62,7 @@ def document() -> dict[str, Any]:
                                                                          "description": "= the event id"}}},
             "summary": f"CloudEvents 1.0 envelope of type {cls.event_type}; `data` is the payload schema",
             "payload": {"allOf": [{"$ref": "#/components/schemas/Envelope"},
-                                  {"type": "object", "properties": {"data": payload["$defs"][key],
+                                  {"type": "object", "properties": {"data": payload["$defs"][cls.__name__],
                                                                     "type": {"const": cls.event_type}}}]},
         }
     return {

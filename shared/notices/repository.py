@@ -101,9 +101,11 @@ class PersonRepository(TenantRepository):
     async def person(self, username: str) -> NoticePerson | None:
         return await self.session.scalar(self.select(NoticePerson).where(NoticePerson.username == username))
 
-    async def choose(self, username: str, email_kinds: list[str]) -> None:
-        """The person's e-mail choice (they were seen: the page that asks is behind their login)."""
-        statement = insert(NoticePerson).values(tenant=self.tenant, username=username, email_kinds=email_kinds)
+    async def choose(self, username: str, email_kinds: list[str], *, email: str, language: str) -> None:
+        """The person's e-mail choice; `email` and `language` only for a person not seen before (a page view
+        keeps them, not an API call, whose language is no one's choice)."""
+        statement = insert(NoticePerson).values(tenant=self.tenant, username=username, email_kinds=email_kinds,
+                                                email=email, language=language)
         await self.session.execute(statement.on_conflict_do_update(
             constraint="pk_notice_people",
             set_={"email_kinds": statement.excluded.email_kinds, "updated_at": func.clock_timestamp()}))

@@ -42,3 +42,6 @@ class PortalEntry(msgspec.Struct, frozen=True):
 
 
 MANIFEST_PATH = "/portals"
+HEADER_PATH = "/{tenant}/portal-header"
+"""What a service's pages show in the header of the signed-in person (ServiceSpec.page_header), for a page
+served elsewhere: the gateway's home page asks the service of the notices for the unread count."""

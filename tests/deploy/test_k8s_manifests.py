@@ -569,11 +569,36 @@ def test_keycloak_url_ingress_and_hostname_agree(production: list[Doc]) -> None:
              for ingress in of_kind(production, "Ingress").values()
              for rule in ingress["spec"]["rules"] for path in rule["http"]["paths"]}
     assert paths["/"] == {"name": "gateway", "port": {"name": "http"}}
+    assert {ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"]
+            for ingress in of_kind(production, "Ingress").values()
+            if ingress["spec"]["rules"][0]["host"] != HOST} == {"gateway"}
     keycloak_paths = {p for p, backend in paths.items() if backend["name"] == "keycloak-service"}
     assert keycloak_paths == {"/auth/realms", "/auth/resources"}, "the admin console stays internal"
     assert {paths[p]["port"]["number"] for p in keycloak_paths} == {keycloak["http"]["httpPort"]}
-    for ingress in of_kind(production, "Ingress").values():
-        assert ingress["spec"]["tls"][0]["hosts"] == [HOST] and ingress["spec"]["rules"][0]["host"] == HOST
+    for name, ingress in of_kind(production, "Ingress").items():
+        host = f"*.{HOST}" if name == "gateway-provinces" else HOST
+        assert ingress["spec"]["tls"][0]["hosts"] == [host] and ingress["spec"]["rules"][0]["host"] == host
+
+
+def test_each_province_is_reachable_at_its_own_host_name(production: list[Doc]) -> None:
+    """<tenant>.<public host>: the wildcard Ingress routes it to the gateway, the gateway knows the domain, and
+    each realm accepts the login's return on its own province's host (and on no other province's)."""
+    from services.gateway.hosts import province_of_host
+
+    wildcard = one(production, "Ingress", "gateway-provinces")["spec"]
+    assert wildcard["rules"][0]["host"] == wildcard["tls"][0]["hosts"][0] == f"*.{HOST}"
+    assert wildcard["tls"][0]["secretName"] != one(production, "Ingress", "gateway")["spec"]["tls"][0]["secretName"]
+    domain = one(production, "ConfigMap", "regie-common")["data"]["REGIE_PROVINCE_DOMAIN"]
+    assert domain == HOST
+    for tenant in TENANTS:
+        assert province_of_host(f"{tenant}.{HOST}", domain, TENANTS) == tenant
+    realms = of_kind(production, "KeycloakRealmImport")
+    assert len(realms) == len(TENANTS)
+    for realm in realms.values():
+        tenant = realm["spec"]["realm"]["realm"]
+        portal = get_field(realm, "spec.realm.clients.[clientId=regie-portal]")
+        assert portal["redirectUris"] == ["/*", f"https://{tenant}.{HOST}/*"]
+        assert portal["attributes"]["post.logout.redirect.uris"] == "+"  # the same URIs for the logout's return
 
 
 def test_one_value_sets_the_public_host(tmp_path: Path) -> None:
@@ -584,9 +609,13 @@ def test_one_value_sets_the_public_host(tmp_path: Path) -> None:
     docs = build(copy / "overlays" / "production")
     text = yaml.safe_dump_all(docs)
     assert HOST not in text, "a field names the host that the replacements do not reach"
-    assert text.count("portaal.provincie.test") == 4 + 2 + 1 + len(TENANTS)  # Ingresses, URLs, Keycloak, realms
+    # Ingresses (host and TLS host of the public host's two and of the provinces' one), URLs, the provinces'
+    # domain, Keycloak, and per realm its root URL and its province's redirect URI.
+    assert text.count("portaal.provincie.test") == 4 + 2 + 2 + 1 + 1 + 2 * len(TENANTS)
+    assert "PUBLIC-HOST" not in text
     assert all(get_field(realm, "spec.realm.clients.[clientId=regie-portal].rootUrl")
                == "https://portaal.provincie.test" for realm in of_kind(docs, "KeycloakRealmImport").values())
+    assert one(docs, "Ingress", "gateway-provinces")["spec"]["rules"][0]["host"] == "*.portaal.provincie.test"
 
 
 # --- realm imports and Dockerfiles ----------------------------------------------------------------------------

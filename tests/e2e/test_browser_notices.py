@@ -11,6 +11,7 @@ Le Petit Botanique and Schilder je dak waterdicht."""
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -21,7 +22,10 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.browser import log_in
+from tests.e2e.test_notices_across_services import Notices, about_plan, eventually, submit_and_send_back
 from tests.grants.decision_world import World, call_in_review, fix_and_decide
+from tests.partners.api.facts_world import World as PartnersWorld
+from tests.partners.api.facts_world import plan_in
 
 pytestmark = pytest.mark.browser
 
@@ -102,3 +106,45 @@ def test_the_header_counts_unread_notices_and_alles_gelezen_clears_the_count(
     expect(page.get_by_role("button", name="Alles gelezen")).to_have_count(0)
     assert unread_count(decided) == 0
     page.screenshot(path="/tmp/portal-notices-read.png", full_page=True)
+
+
+def test_a_person_chooses_in_english_which_notices_come_by_e_mail_and_partners_pages_count_theirs(
+        page: Page, platform, tokens, partners_url: str) -> None:
+    gateway = platform.gateway_url
+    preferences = f"{gateway}/{TENANT}/api/grants/notices/preferences"
+    as_partner = {"Authorization": f"Bearer {tokens(TENANT, 'partner')}"}
+    sent_back = plan_in(PartnersWorld(partners_url, TENANT, tokens))  # a realisation sent back: a notice
+    submit_and_send_back(sent_back, "Bewijsstukken ontbreken.")
+    assert eventually(lambda: about_plan(Notices(gateway, tokens, TENANT).of("partner"), sent_back))
+    log_in(page, gateway, TENANT, "partner")
+    page.locator("form.languages").get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    try:
+        # The home page (the gateway's) and a partners page count the notices grants lists for this person: one
+        # list, whichever part serves the page.
+        unread = httpx.get(f"{gateway}/{TENANT}/api/grants/notices/unread-count", headers=as_partner).json()["unread"]
+        assert unread >= 1
+        account = page.get_by_role("navigation", name="Account")
+        for path in ("", "partner/"):
+            page.goto(f"{gateway}/{TENANT}/{path}")
+            expect(account.get_by_role("link", name=f"Messages, {unread} unread", exact=True)).to_be_visible()
+
+        account.get_by_role("link", name=re.compile("^Messages")).click()
+        page.get_by_role("link", name="Choose which messages you also get by e-mail").click()
+        expect(page.locator("h1")).to_have_text("Messages by e-mail")
+        expect(page.get_by_text(f"E-mails go to partner@{TENANT}.regie.test")).to_be_visible()
+        decided = page.get_by_label("An application has been decided")
+        decided.uncheck()
+        page.get_by_role("button", name="Save").click()
+        expect(page.locator(".notice--ok")).to_have_text("Your choice has been saved.")
+        page.reload()
+        expect(page.get_by_label("An application has been decided")).not_to_be_checked()
+        expect(page.get_by_label("A result has been sent back")).to_be_checked()
+        chosen = httpx.get(preferences, headers=as_partner).json()
+        assert chosen["language"] == "en"  # the e-mails now come in the language of the pages
+        assert {k["kind"] for k in chosen["kinds"] if not k["by_email"]} == {"application.decided"}
+    finally:
+        every = [k["kind"] for k in httpx.get(preferences, headers=as_partner).json()["kinds"]]
+        httpx.put(preferences, headers=as_partner, json={"by_email": every})
+        page.locator("form.languages").get_by_role("button", name="Nederlands").click()
+        expect(page.locator("html")).to_have_attribute("lang", "nl-BE")

@@ -42,7 +42,8 @@ def raise_notice(session: AsyncSession, tenant: str, *, kind: NoticeKind, recipi
 
 async def remember(session: AsyncSession, principal: Principal) -> None:
     """Records the person's address, language, roles and organisation as this page view shows them, so that
-    their e-mails go to the address and in the language they now use."""
+    their e-mails go to the address and in the language they now use. Page views only: the gateway sends a
+    page the language the person chose, while an API call's language is whatever its client sent."""
     seen = (principal.email, i18n.language(), tuple(sorted(principal.roles)), principal.enterprise_number or "")
     key = (principal.tenant, principal.username)
     if not principal.username or _seen.get(key) == seen:
@@ -69,8 +70,7 @@ async def mark_notices_read(session: AsyncSession, principal: Principal, before:
 
 
 async def preferences(session: AsyncSession, principal: Principal) -> tuple[NoticePerson | None, list[NoticeKind]]:
-    """The person as last seen, and the kinds they get by e-mail (every kind until they choose)."""
-    await remember(session, principal)
+    """The person as last seen on a page, and the kinds they get by e-mail (every kind until they choose)."""
     person = await PersonRepository(session, principal.tenant).person(principal.username)
     chosen = person.email_kinds if person is not None else None
     return person, [kind for kind in KIND_LABELS if chosen is None or kind.value in chosen]
@@ -83,6 +83,6 @@ async def choose(session: AsyncSession, principal: Principal, kinds: Sequence[st
     except ValueError as exc:
         raise Invalid(i18n._("onbekende soort bericht: kies uit %(kinds)s")
                       % {"kinds": ", ".join(kind.value for kind in KIND_LABELS)}) from exc
-    await remember(session, principal)
-    await PersonRepository(session, principal.tenant).choose(principal.username, [k.value for k in chosen])
+    await PersonRepository(session, principal.tenant).choose(principal.username, [k.value for k in chosen],
+                                                             email=principal.email, language=i18n.language())
     return chosen
