@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -85,7 +85,15 @@ def new_id() -> str:
 
 
 def moment(minutes_ago: int = 60) -> str:
-    return (datetime.now(UTC) - timedelta(minutes=minutes_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """`minutes_ago` before now, on today (Brussels), the day of the test's round: in the first two hours after
+    midnight the moments close up towards midnight, in the same order (a pickup stays before its delivery), so
+    that a pickup "90 minutes ago" at 01:00 is not on yesterday, whose use-by dates it would then still meet."""
+    now = datetime.now(UTC)
+    at = now - timedelta(minutes=minutes_ago)
+    midnight = datetime.combine(now.astimezone(BRUSSELS).date(), time(), BRUSSELS)
+    if at < midnight:
+        at = midnight + (now - midnight) * max(0.0, 1 - minutes_ago / 120)
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def pickup_line(category: str = "fresh-produce", grams: int = 10_000, **fields: Any) -> dict[str, Any]:
