@@ -27,6 +27,8 @@ TENANTS: tuple[str, ...] = (
 # The services that own a database; the gateway owns none.
 DATABASE_SERVICES: tuple[str, ...] = ("grants", "partners", "foodsavers")
 MAIL_SENDING_SERVICES: tuple[str, ...] = ("grants",)  # decisions, reminders
+STORAGE_SERVICES: tuple[str, ...] = DATABASE_SERVICES
+"""Each with its own bucket (regie-<service>) and its own S3 key, allowed that bucket only (devstack/s3.py)."""
 SERVICES: tuple[str, ...] = ("gateway", *DATABASE_SERVICES)
 
 # Below Linux's ephemeral range (32768-60999), so an outgoing connection can never be holding one of our
@@ -260,6 +262,11 @@ class StackConfig:
         public = key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
         return private, public
 
+    def s3_service_key(self, service: str) -> tuple[str, str]:
+        """A storage service's own S3 key (access, secret), allowed its own bucket only. The stack's key
+        (s3_access_key) is devstack's and the tests' administrator, never a service's."""
+        return f"regie-{service}", f"{self.s3_secret_key}-{service}"
+
     def common_env(self) -> dict[str, str]:
         """What every service process shares (also written to stack.env)."""
         _private, public = self.integration_key()
@@ -268,8 +275,6 @@ class StackConfig:
             "REGIE_HTTP_HOST": self.host,
             "REGIE_NATS_URL": self.nats_url,
             "REGIE_S3_ENDPOINT": self.s3_endpoint,
-            "REGIE_S3_ACCESS_KEY": self.s3_access_key,
-            "REGIE_S3_SECRET_KEY": self.s3_secret_key,
             "REGIE_S3_SECURE": "false",
             "REGIE_KEYCLOAK_URL": self.keycloak_url,
             "REGIE_GATEWAY_URL": self.gateway_url,
@@ -289,7 +294,9 @@ class StackConfig:
         env = self.common_env()
         env["REGIE_SERVICE"] = service
         env["REGIE_HTTP_PORT"] = str(self.ports[service])
-        env["REGIE_S3_BUCKET"] = f"regie-{service}"
+        if service in STORAGE_SERVICES:
+            env["REGIE_S3_BUCKET"] = f"regie-{service}"
+            env["REGIE_S3_ACCESS_KEY"], env["REGIE_S3_SECRET_KEY"] = self.s3_service_key(service)
         if service == "gateway":
             env["REGIE_INTEGRATION_SIGNING_KEY"] = self.integration_key()[0].replace("\n", "\\n")
         if service in MAIL_SENDING_SERVICES:

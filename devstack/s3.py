@@ -11,7 +11,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from devstack.config import StackConfig
+from devstack.config import STORAGE_SERVICES, StackConfig
 from devstack.processes import INFRASTRUCTURE_WAVE, Timer, start_process
 
 NAME = "seaweedfs"
@@ -21,9 +21,18 @@ def data_dir(config: StackConfig) -> Path:
     return config.state_dir / "s3"
 
 
+ACTIONS = ("Admin", "Read", "List", "Tagging", "Write")
+
+
 def write_identities(config: StackConfig) -> Path:
-    """The S3 identities file: the one dev key with every action."""
+    """The S3 identities file: the stack's administrator key (devstack's own checks, the tests' buckets), and
+    one key per storage service with every action on its own bucket and none on any other."""
     path = data_dir(config) / "s3-identities.json"
+    services = []
+    for service in STORAGE_SERVICES:
+        access, secret = config.s3_service_key(service)
+        services.append({"name": access, "credentials": [{"accessKey": access, "secretKey": secret}],
+                         "actions": [f"{action}:regie-{service}" for action in ACTIONS]})
     identities = {
         "identities": [
             {
@@ -31,8 +40,9 @@ def write_identities(config: StackConfig) -> Path:
                 "credentials": [
                     {"accessKey": config.s3_access_key, "secretKey": config.s3_secret_key}
                 ],
-                "actions": ["Admin", "Read", "List", "Tagging", "Write"],
-            }
+                "actions": list(ACTIONS),
+            },
+            *services,
         ]
     }
     tmp = path.with_suffix(".tmp")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
@@ -27,12 +28,17 @@ from litestar.types import ASGIApp, Scopes
 from shared import enterprise_number
 from shared.i18n import _
 from shared.logs import tenant_var
-from shared.problems import Forbidden, InvalidToken, NotFound, Unauthenticated, WrongTenant
+from shared.problems import Forbidden, InvalidToken, NotFound, Unauthenticated, Unavailable, WrongTenant
 from shared.tenancy import is_tenant
 
 ROLES = ("applicant", "juror", "call-manager", "partner", "coordinator", "driver", "province-admin")
+log = logging.getLogger("regie.auth")
 ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "ES256")
 INTEGRATION_ISSUER = "urn:regie:integrations:"
+INTEGRATION_CLIENT = "regie-integrations"
+"""The `azp` of the gateway's integration tokens."""
+ACCESS = "Bearer"
+"""Keycloak's `typ` of an access token (an ID token is "ID", a refresh token "Refresh")."""
 """Issuer prefix of the short-lived tokens the gateway makes for a call with a province's integration token
 (services.gateway.integrations): `urn:regie:integrations:<tenant>`, signed with the gateway's integration key."""
 
@@ -80,11 +86,23 @@ def _check_tenant(issued_by: str, expected: str | None) -> None:
 
 
 class TokenVerifier:
+    """Verifies the realms' tokens (and the gateway's integration tokens) for one audience: signature with the
+    realm's published key, issuer, audience, times, type (`typ`: an access token, or an ID token for the
+    gateway's login) and the client it was issued to (`azp`). The realms' key sets are cached for at most
+    `max_key_age_seconds`, and so is a verified token: a key removed from a realm stops working within that
+    time. A key set that cannot be fetched answers 503, and is not asked for again within
+    `min_refresh_seconds`."""
+
     def __init__(self, keycloak_url: str, tenants: Iterable[str], *, audience: str = "regie-api",
-                 leeway_seconds: int = 30, min_refresh_seconds: float = 10.0,
+                 leeway_seconds: int = 30, min_refresh_seconds: float = 10.0, max_key_age_seconds: float = 300.0,
                  clock: Callable[[], float] = time.time, http: httpx.AsyncClient | None = None,
-                 integration_public_keys: str = "") -> None:
+                 integration_public_keys: str = "", token_type: str = ACCESS,
+                 clients: Iterable[str] = ("regie-portal", "regie-cli")) -> None:
         self.keycloak_url = keycloak_url.rstrip("/")
+        self.max_key_age = max_key_age_seconds
+        self.token_type = token_type
+        self.clients = frozenset(clients)
+        self._failed_at: dict[str, float] = {}
         self.integration = integration_keys(integration_public_keys)
         self.tenants = frozenset(tenants)
         self.audience = audience
@@ -95,7 +113,8 @@ class TokenVerifier:
         self._keys: dict[str, dict[str, Any]] = {}  # tenant -> kid -> key
         self._fetched_at: dict[str, float] = {}
         self._locks: dict[str, asyncio.Lock] = {}
-        self._verified: OrderedDict[str, tuple[Principal, float, float | None]] = OrderedDict()
+        self._verified: OrderedDict[str, tuple[Principal, float, float | None, float]] = OrderedDict()
+        """token → (principal, expires, not before, when verified: time.monotonic())"""
 
     def issuer(self, tenant: str) -> str:
         return f"{self.keycloak_url}/realms/{tenant}"
@@ -112,21 +131,44 @@ class TokenVerifier:
     async def _refresh(self, tenant: str) -> None:
         lock = self._locks.setdefault(tenant, asyncio.Lock())
         async with lock:
+            now = time.monotonic()
             last = self._fetched_at.get(tenant)
-            if last is not None and time.monotonic() - last < self.min_refresh:
+            if last is not None and now - last < self.min_refresh:
                 return
-            response = await self.http.get(f"{self.issuer(tenant)}/protocol/openid-connect/certs")
-            response.raise_for_status()
+            failed = self._failed_at.get(tenant)
+            if failed is not None and now - failed < self.min_refresh:
+                raise Unavailable(_("de sleutels van de provincie zijn even niet op te halen; probeer het zo opnieuw"))
+            try:
+                response = await self.http.get(f"{self.issuer(tenant)}/protocol/openid-connect/certs")
+                response.raise_for_status()
+                published = response.json().get("keys", [])
+            except (httpx.HTTPError, ValueError, AttributeError) as exc:
+                self._failed_at[tenant] = time.monotonic()
+                log.warning("realm keys not fetched", extra={"tenant": tenant, "error": f"{type(exc).__name__}: {exc}"})
+                raise Unavailable(_("de sleutels van de provincie zijn even niet op te halen; probeer het zo "
+                                    "opnieuw")) from exc
             keys: dict[str, Any] = {}
-            for jwk in response.json().get("keys", []):
+            for jwk in published:
                 if jwk.get("use", "sig") != "sig" or "kid" not in jwk:
                     continue
                 algorithm = ECAlgorithm if jwk.get("kty") == "EC" else RSAAlgorithm
                 keys[jwk["kid"]] = algorithm.from_jwk(json.dumps(jwk))
             self._keys[tenant] = keys
             self._fetched_at[tenant] = time.monotonic()
+            self._failed_at.pop(tenant, None)
+
+    def _stale(self, tenant: str) -> bool:
+        fetched = self._fetched_at.get(tenant)
+        return fetched is None or time.monotonic() - fetched >= self.max_key_age
 
     async def _key(self, tenant: str, kid: str) -> Any:
+        if self._stale(tenant):
+            try:
+                await self._refresh(tenant)
+            except Unavailable:
+                if tenant not in self._keys:
+                    raise
+                # Keycloak out of reach: the keys it published last go on serving until it answers again.
         key = self._keys.get(tenant, {}).get(kid)
         if key is None:
             await self._refresh(tenant)
@@ -143,14 +185,15 @@ class TokenVerifier:
         before skips the parsing and the signature (a token is the same bytes with the same signature until it
         expires); its province and its times are checked at every use."""
         seen = self._verified.get(token)
-        if seen is not None:
-            principal, expires, not_before = seen
+        if seen is not None and time.monotonic() - seen[3] < self.max_key_age:
+            principal, expires, not_before, _verified_at = seen
             self._verified.move_to_end(token)
             _check_tenant(principal.tenant, expected_tenant)
             self._check_times(expires, not_before)
             return principal
         principal, expires, not_before = await self._verify(token, expected_tenant)
-        self._verified[token] = (principal, expires, not_before)
+        self._verified[token] = (principal, expires, not_before, time.monotonic())
+        self._verified.move_to_end(token)
         while len(self._verified) > self.VERIFIED:
             self._verified.popitem(last=False)
         return principal
@@ -191,6 +234,7 @@ class TokenVerifier:
             raise InvalidToken(_("het toegangsbewijs is niet bestemd voor Regie")) from exc
         except jwt.PyJWTError as exc:
             raise InvalidToken(_("de handtekening van het toegangsbewijs klopt niet")) from exc
+        self._check_kind(claims, integration=issuer.startswith(INTEGRATION_ISSUER))
         expires = float(claims["exp"])
         not_before = float(claims["nbf"]) if "nbf" in claims else None
         self._check_times(expires, not_before)
@@ -205,6 +249,15 @@ class TokenVerifier:
             enterprise_number=organisation_of(claims.get("enterprise_number")),
             token=token,
         ), expires, not_before
+
+    def _check_kind(self, claims: dict[str, Any], *, integration: bool) -> None:
+        """An access token of a known client (or the ID token the gateway's login asks for): never a refresh
+        token, nor a token a client of the realm got for itself."""
+        if claims.get("typ") != self.token_type:
+            raise InvalidToken(_("dit is geen toegangsbewijs (maar een %(kind)s)") % {"kind": claims.get("typ", "?")})
+        clients = {INTEGRATION_CLIENT} if integration else self.clients
+        if claims.get("azp") not in clients:
+            raise InvalidToken(_("het toegangsbewijs is uitgereikt aan een onbekende toepassing"))
 
     async def aclose(self) -> None:
         await self.http.aclose()

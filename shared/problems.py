@@ -112,6 +112,12 @@ class Invalid(Problem):
     kind, status = "validation", 422
 
 
+class Unavailable(Problem):
+    """Something the answer needs is out of reach for now (e.g. a realm's signing keys): try again shortly."""
+
+    kind, status = "unavailable", 503
+
+
 def problem_body(kind: str, status: int, detail: str | None, lang: str, instance: str | None,
                  extensions: dict[str, Any] | None = None) -> dict[str, Any]:
     titles = TITLES.get(kind, TITLES["internal"])

@@ -260,6 +260,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
     verifier = TokenVerifier(settings.auth.keycloak_url, settings.tenants, audience=settings.auth.audience,
                              leeway_seconds=settings.auth.leeway_seconds,
                              min_refresh_seconds=settings.auth.jwks_min_refresh_seconds,
+                             max_key_age_seconds=settings.auth.jwks_max_age_seconds, clients=settings.auth.clients,
                              integration_public_keys=settings.auth.integration_public_keys)
 
     @asynccontextmanager
@@ -363,4 +364,5 @@ def serve(app: ASGIApp, settings: ServiceSettings) -> None:
 
     uvicorn.run(request_id_middleware(app, settings.service), host=settings.http.host, port=settings.http.port,
                 log_config=None, access_log=False, proxy_headers=True, server_header=False,
+                forwarded_allow_ips=settings.http.trusted_proxies,
                 timeout_keep_alive=KEEPALIVE_SECONDS)

@@ -55,6 +55,11 @@ class HttpSettings:
     """Port the service listens on."""
     max_body_bytes: int = field(default_factory=lambda: env_int("REGIE_MAX_BODY_BYTES", 30 * 1024 * 1024))
     """Largest request body accepted (uploads included)."""
+    trusted_proxies: str = field(default_factory=lambda: env_str("REGIE_TRUSTED_PROXIES", "127.0.0.1"))
+    """The addresses or networks (comma-separated, CIDR allowed) whose X-Forwarded-For and X-Forwarded-Proto are
+    believed: the proxy in front (for the gateway, the ingress controller; for a service, the gateway). A request
+    from anywhere else is the client it comes from, whatever it claims: its rate limit and its log line are its
+    own."""
 
 
 @dataclass(frozen=True)
@@ -101,7 +106,14 @@ class AuthSettings:
     leeway_seconds: int = field(default_factory=lambda: env_int("REGIE_TOKEN_LEEWAY", 30))
     jwks_min_refresh_seconds: int = field(default_factory=lambda: env_int("REGIE_JWKS_MIN_REFRESH", 10))
     """An unknown key id refreshes the key set, at most this often per realm (a flood of forged kids
-    must not become a flood of requests to Keycloak)."""
+    must not become a flood of requests to Keycloak); a failed fetch is not tried again sooner either."""
+    jwks_max_age_seconds: int = field(default_factory=lambda: env_int("REGIE_JWKS_MAX_AGE", 300))
+    """A realm's key set is fetched again once it is this old, and a token verified before is verified again:
+    a key removed from the realm stops working within this time, without a restart."""
+    clients: tuple[str, ...] = field(default_factory=lambda: tuple(
+        c.strip() for c in env_str("REGIE_TOKEN_CLIENTS", "regie-portal,regie-cli").split(",") if c.strip()))
+    """The clients whose access tokens are accepted (the token's `azp`): the gateway's portal client, and the
+    command-line client of the local stack (absent from production realms)."""
     integration_public_keys: str = field(default_factory=lambda: env_pem("REGIE_INTEGRATION_PUBLIC_KEYS"))
     """PEM public key(s) of the gateway's integration tokens (services.gateway.integrations): the one issuer
     besides the realms. Several during a key rotation; empty: no integration tokens are accepted."""

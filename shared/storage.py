@@ -12,9 +12,12 @@ row lock or a pooled connection. Downloads go out in pieces (`stream`), never wh
 from __future__ import annotations
 
 import asyncio
+import codecs
 import hashlib
 import io
+import re
 import tempfile
+import unicodedata
 import zipfile
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -47,9 +50,69 @@ SNIFF_BYTES = 8192
 READ_CHUNK = 64 * 1024
 
 
+ZIP_MAX_ENTRIES = 10_000
+ZIP_MAX_UNPACKED = 512 * 1024 * 1024
+"""What an office file may unpack to, by its own directory: more is a zip bomb, whatever it claims to be."""
+ZIP_MAX_RATIO = 200
+"""How far one member may be compressed (its size over its packed size) once it is over 1 MiB."""
+NESTED_ARCHIVES = (".zip", ".7z", ".rar", ".gz", ".tgz", ".tar", ".jar", ".cab", ".bz2", ".xz")
+"""Members that are archives of their own: an office document has no reason to carry one."""
+MIMETYPE_MAX = 100
+"""The `mimetype` member of an OpenDocument file: a short line, read no further than this."""
+
+
+def _office_type(spool: io.IOBase) -> str | None:
+    """DOCX, XLSX, ODT or ODS by the archive's own members, read from its directory (nothing is unpacked but
+    the few bytes of an OpenDocument's `mimetype`); None for anything else, a zip bomb or a nested archive."""
+    with zipfile.ZipFile(spool) as archive:
+        members = archive.infolist()
+        if len(members) > ZIP_MAX_ENTRIES or sum(m.file_size for m in members) > ZIP_MAX_UNPACKED:
+            return None
+        for member in members:
+            if member.file_size > 1024 * 1024 and member.file_size > ZIP_MAX_RATIO * max(member.compress_size, 1):
+                return None
+            if member.filename.lower().endswith(NESTED_ARCHIVES):
+                return None
+        names = {member.filename for member in members}
+        if "mimetype" in names:
+            member = archive.getinfo("mimetype")
+            if member.file_size > MIMETYPE_MAX:
+                return None
+            with archive.open(member) as opened:  # the directory may lie about the size: never read on
+                line = opened.read(MIMETYPE_MAX + 1)
+            if len(line) > MIMETYPE_MAX:
+                return None
+            mimetype = line.decode("ascii", "replace").strip()
+            return mimetype if mimetype in {ODT, ODS} else None
+        if "[Content_Types].xml" in names:
+            if any(n.startswith("word/") for n in names):
+                return DOCX
+            if any(n.startswith("xl/") for n in names):
+                return XLSX
+    return None
+
+
+def _all_text(spool: io.IOBase) -> bool:
+    """The whole file is UTF-8 text without NUL bytes: not only its first SNIFF_BYTES."""
+    spool.seek(0)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        while chunk := spool.read(READ_CHUNK):
+            if b"\x00" in chunk:
+                return False
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    finally:
+        spool.seek(0)
+    return True
+
+
 def sniff(head: bytes, spool: io.IOBase | None = None) -> str | None:
     """The content type the bytes show, or None when they show nothing we accept. Office files are zip
-    archives: their inner names tell them apart, so those need the whole file (`spool`)."""
+    archives: their inner names tell them apart, so those need the whole file (`spool`); so does text, which
+    must be text to its end."""
     if head.startswith(b"%PDF-"):
         return PDF
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -61,21 +124,11 @@ def sniff(head: bytes, spool: io.IOBase | None = None) -> str | None:
     if head.startswith(b"PK\x03\x04") and spool is not None:
         spool.seek(0)
         try:
-            with zipfile.ZipFile(spool) as archive:
-                names = set(archive.namelist())
-                if "mimetype" in names:
-                    mimetype = archive.read("mimetype").decode("ascii", "replace").strip()
-                    return mimetype if mimetype in {ODT, ODS} else None
-                if "[Content_Types].xml" in names:
-                    if any(n.startswith("word/") for n in names):
-                        return DOCX
-                    if any(n.startswith("xl/") for n in names):
-                        return XLSX
-        except zipfile.BadZipFile:
+            return _office_type(spool)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, ValueError):
             return None
         finally:
             spool.seek(0)
-        return None
     if b"\x00" not in head:
         try:
             head.decode("utf-8")
@@ -83,8 +136,22 @@ def sniff(head: bytes, spool: io.IOBase | None = None) -> str | None:
             # A multi-byte character cut at the sniff boundary is still text.
             if exc.start < len(head) - 3:
                 return None
+        if spool is not None and not _all_text(spool):
+            return None
         return TEXT
     return None
+
+
+def clean_filename(name: str) -> str:
+    """The name a person gave their file, as it is kept and shown: its last part only (no folders, so no
+    "../"), no control characters, no leading dots, at most 200 characters (the extension kept); "bestand" when
+    nothing is left."""
+    last = re.split(r"[\\/]", name)[-1]
+    last = "".join(ch for ch in last if unicodedata.category(ch)[0] != "C").strip().lstrip(".").strip()
+    if len(last) > 200:
+        stem, dot, extension = last.rpartition(".")
+        last = (stem[:200 - len(extension) - 1] + dot + extension) if dot and len(extension) <= 10 else last[:200]
+    return last or "bestand"
 
 
 def normalise(content_type: str) -> str:
@@ -155,6 +222,7 @@ class ObjectStore:
                      aggregate_id: str, filename: str, claimed_type: str, accepted: frozenset[str],
                      max_bytes: int | None = None) -> StoredObject:
         limit = min(max_bytes or self.max_upload_bytes, self.max_upload_bytes)
+        filename = clean_filename(filename)
         claimed = normalise(claimed_type)
         if claimed not in accepted:
             raise UnsupportedMediaType(

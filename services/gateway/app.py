@@ -80,7 +80,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
             health.live, health.ready, PrometheusController,
             create_static_files_router(path="/static", directories=[portal_kit.STATIC], include_in_schema=False),
             branding.provinces_css, pages.provinces, pages.home, pages.page,
-            login.start_login, login.finish_login, login.logout, languages.choose_language,
+            login.start_login, login.finish_login, login.logout, login.logout_link, languages.choose_language,
             integration_tokens.list_tokens, integration_tokens.create_token, integration_tokens.revoke_token,
             integration_pages.integrations_page, integration_pages.make_token, integration_pages.revoke_token,
             proxy.api,

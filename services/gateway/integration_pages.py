@@ -17,10 +17,10 @@ from litestar.response import Redirect, Template
 
 from services.gateway.integration_tokens import province_admin
 from services.gateway.integrations import GRANTABLE, MAX_DAYS
-from services.gateway.pages import FLASH_KEY, LoginRequired, check_token, take_flash
+from services.gateway.pages import FLASH_KEY, LoginRequired, take_flash
 from services.gateway.portals import ROLE_LABELS
 from services.gateway.runtime import Gateway, InjectedGateway
-from services.gateway.sessions import UserSession, fresh_user
+from services.gateway.sessions import UserSession, check_token, fresh_user
 from shared.auth import Principal
 from shared.i18n import _
 from shared.portal import formats

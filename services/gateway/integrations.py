@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from nats.js.api import KeyValueConfig, StorageType
 from nats.js.errors import KeyWrongLastSequenceError
 
-from shared.auth import INTEGRATION_ISSUER, ROLES, Principal, key_id
+from shared.auth import ACCESS, INTEGRATION_CLIENT, INTEGRATION_ISSUER, ROLES, Principal, key_id
 from shared.i18n import _
 from shared.ids import uuid7
 from shared.problems import Invalid, NotFound, Problem, Unauthenticated, WrongTenant
@@ -280,7 +280,8 @@ class Integrations:
     def _mint(self, record: TokenRecord, now: float) -> str:
         assert self.signing is not None
         expires = min(now + CALL_TOKEN_SECONDS, record.expires_at)
-        claims = {"iss": f"{INTEGRATION_ISSUER}{record.tenant}", "aud": self.audience,
+        claims = {"iss": f"{INTEGRATION_ISSUER}{record.tenant}", "aud": self.audience, "typ": ACCESS,
+                  "azp": INTEGRATION_CLIENT,
                   "sub": f"integration:{record.id}", "iat": int(now), "exp": int(expires),
                   "preferred_username": f"koppeling:{record.name}", "name": record.name,
                   "realm_access": {"roles": record.roles}}

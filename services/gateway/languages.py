@@ -16,9 +16,8 @@ from litestar.params import Body, FromPath
 from litestar.response import Redirect
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from services.gateway.pages import check_token
 from services.gateway.runtime import InjectedGateway
-from services.gateway.sessions import LANGUAGE_KEY, load_user, safe_next
+from services.gateway.sessions import LANGUAGE_KEY, check_token, load_user, safe_next
 from shared.i18n import LANGUAGES, _, language_var
 from shared.portal.headers import CSRF_FIELD
 from shared.problems import BadRequest

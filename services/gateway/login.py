@@ -8,8 +8,9 @@ from __future__ import annotations
 import secrets
 from typing import Annotated, Any
 
-from litestar import Request, get
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar import Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect
 
 from services.gateway.hosts import public_base
@@ -19,6 +20,7 @@ from services.gateway.sessions import (
     LANGUAGE_KEY,
     LOGIN_KEY,
     SESSION_MAX_AGE,
+    check_token,
     clear,
     load_user,
     safe_next,
@@ -26,6 +28,7 @@ from services.gateway.sessions import (
     user_from_tokens,
 )
 from shared.i18n import LANGUAGES, _, language
+from shared.portal.headers import CSRF_FIELD
 from shared.problems import BadRequest, Unauthenticated
 from shared.tenancy import TENANTS
 
@@ -71,14 +74,30 @@ async def finish_login(request: Request[Any, Any, Any], tenant: FromPath[str], g
     return signed_in_provinces(request, Redirect(pending["next"]), add=tenant)
 
 
+LogoutForm = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
 @get("/{tenant:str}/afmelden")
-async def logout(request: Request[Any, Any, Any], tenant: FromPath[str], gateway: InjectedGateway) -> Redirect:
+async def logout_link(tenant: FromPath[str]) -> Redirect:
+    """A link, a bookmark or a prefetch logs nobody out: back to the province's home, where the header's button
+    does it (a POST with the session's CSRF token)."""
+    return Redirect(f"/{tenant}/")
+
+
+@post("/{tenant:str}/afmelden", status_code=303)
+async def logout(request: Request[Any, Any, Any], tenant: FromPath[str], gateway: InjectedGateway,
+                 data: LogoutForm) -> Redirect:
+    """Ends the session here and in the realm, with this session's own form only: another site cannot log a
+    person out behind their back. Without a session there is nothing to end, so no token to ask for."""
     user = load_user(request.session)
+    if user is not None:
+        check_token(data.get(CSRF_FIELD), user)
     clear(request.session)
     if user is not None:
         await gateway.realm.revoke_session(tenant, user.refresh_token)
     home = f"{public_base(request.scope, gateway.settings)}/{tenant}/"
-    return signed_in_provinces(request, Redirect(gateway.realm.end_session_url(tenant, home)), remove=tenant)
+    redirect = Redirect(gateway.realm.end_session_url(tenant, home), status_code=303)
+    return signed_in_provinces(request, redirect, remove=tenant)
 
 
 SIGNED_IN_COOKIE = "regie_provinces"

@@ -10,7 +10,6 @@ problem becomes the error page for people, and a flash message is kept in the se
 from __future__ import annotations
 
 import json
-import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
@@ -24,8 +23,8 @@ from services.gateway.login import signed_in_here
 from services.gateway.portals import PAGES, role_labels, tiles_for
 from services.gateway.proxy import read_whole, relayed, send_upstream, upstream_url
 from services.gateway.runtime import InjectedGateway
-from services.gateway.sessions import USER_KEY, UserSession, fresh_user
-from shared.i18n import N_, _, language
+from services.gateway.sessions import STALE, USER_KEY, UserSession, check_token, fresh_user
+from shared.i18n import _, language
 from shared.portal.headers import CSRF_FIELD, CSRF_HEADER, FLASH_HEADER, decode_flash, encode_flash
 from shared.portal.pages import PRIVATE, here
 from shared.problems import PROBLEM_JSON, BadRequest, Forbidden, NotFound
@@ -36,7 +35,6 @@ FORM = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
 MAX_FIRST_PART = 64 * 1024
 """How much of a multipart body may come before the end of its first part, the CSRF field."""
-STALE = N_("deze pagina was verouderd (CSRF-controle); laad ze opnieuw en probeer nog eens")
 
 
 class LoginRequired(Exception):
@@ -89,11 +87,6 @@ async def home(request: Request[Any, Any, Any], tenant: FromPath[str], gateway: 
 def take_flash(request: Request[Any, Any, Any]) -> dict[str, str] | None:
     flash = request.session.pop(FLASH_KEY, None) if request.session else None
     return flash if isinstance(flash, dict) else None
-
-
-def check_token(supplied: str | None, user: UserSession) -> None:
-    if not supplied or not secrets.compare_digest(supplied, user.csrf):
-        raise Forbidden(_(STALE))
 
 
 def first_part(head: bytes, boundary: bytes) -> tuple[str, str] | None:

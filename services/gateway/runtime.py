@@ -17,7 +17,7 @@ from services.gateway.limits import SharedCounters
 from services.gateway.oidc import RealmClient
 from services.gateway.portals import PortalDirectory
 from services.gateway.settings import GatewaySettings
-from shared.auth import TokenVerifier
+from shared.auth import ACCESS, TokenVerifier
 
 
 def without_cookies(client: httpx.AsyncClient) -> httpx.AsyncClient:
@@ -68,13 +68,15 @@ class Gateway:
         auth = settings.service.auth
         keycloak_http = without_cookies(httpx.AsyncClient(timeout=httpx.Timeout(5.0)))
 
-        def verifier(audience: str) -> TokenVerifier:
+        def verifier(audience: str, token_type: str) -> TokenVerifier:
             return TokenVerifier(settings.keycloak_url, settings.service.tenants, audience=audience,
                                  leeway_seconds=auth.leeway_seconds, min_refresh_seconds=auth.jwks_min_refresh_seconds,
-                                 http=keycloak_http)
+                                 max_key_age_seconds=auth.jwks_max_age_seconds, clients=auth.clients,
+                                 token_type=token_type, http=keycloak_http)
 
         upstream = upstream_client(settings.upstream_timeout_seconds)
-        return cls(settings=settings, verifier=verifier(auth.audience), id_verifier=verifier(settings.client_id),
+        return cls(settings=settings, verifier=verifier(auth.audience, ACCESS),
+                   id_verifier=verifier(settings.client_id, "ID"),
                    realm=RealmClient(settings.keycloak_url, settings.client_id, keycloak_http),
                    upstream=upstream, portals=PortalDirectory(upstream, settings.upstreams),
                    api_docs=ApiDirectory(upstream, settings.upstreams),

@@ -26,6 +26,8 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from services.gateway.oidc import IdentityProviderUnavailable, LoginFailed, RealmClient, TokenSet
 from shared.auth import TokenVerifier
+from shared.i18n import N_, _
+from shared.problems import Forbidden
 
 log = logging.getLogger("regie.gateway.sessions")
 
@@ -174,3 +176,12 @@ def safe_next(value: str | None, tenant: str) -> str:
     if any(segment in {".", ".."} for segment in parts.path.split("/")):
         return home
     return value
+
+
+STALE = N_("deze pagina was verouderd (CSRF-controle); laad ze opnieuw en probeer nog eens")
+
+
+def check_token(supplied: str | None, user: UserSession) -> None:
+    """A form of the gateway's own, or one it forwards: only with the session's CSRF token."""
+    if not supplied or not secrets.compare_digest(supplied, user.csrf):
+        raise Forbidden(_(STALE))

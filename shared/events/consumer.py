@@ -1,10 +1,12 @@
 """Durable pull consumers with explicit ack.
 
-For each message: decode the envelope, open a transaction under the event's tenant, record the event in the
-inbox, apply the handler's effect, commit, then ack. A crash after the commit and before the ack means a
-redelivery, which the inbox turns into a plain ack. A handler that keeps failing is retried with back-off
-until `max_deliver`, then the message goes to `dlq.<durable>` (stream DEADLETTER) with the error, for
-operators to see, and is terminated. A message that is not a valid event goes there at once."""
+For each message: decode the envelope and check that it is what its subject and stream say (its producer and
+tenant: `envelope.check_origin`; a forged one is dead-lettered at once, nothing applied); open a transaction
+under the event's tenant, record the event in the inbox, apply the handler's effect, commit, then ack. A crash
+after the commit and before the ack means a redelivery, which the inbox turns into a plain ack. A handler that
+keeps failing is retried with back-off until `max_deliver`, then the message goes to `dlq.<durable>` (stream
+DEADLETTER) with the error, for operators to see, and is terminated. A message that is not a valid event goes
+there at once."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import Database
-from shared.events.envelope import Envelope, InvalidEvent, decode
+from shared.events.envelope import Envelope, InvalidEvent, check_origin, decode
 from shared.events.inbox import first_delivery
 from shared.events.streams import dead_letter_subject, stream_name
 from shared.logs import tenant_var, traceparent_var
@@ -93,6 +95,7 @@ class Consumer:
         durable = self.subscription.durable
         try:
             envelope = decode(msg.data)
+            check_origin(envelope, msg.subject, self.subscription.producer)
         except InvalidEvent as exc:
             await self.dead_letter(msg, str(exc))
             return

@@ -91,6 +91,24 @@ def decode(payload: bytes) -> Envelope:
     return envelope
 
 
+def check_origin(envelope: Envelope, came_on: str, producer: str) -> None:
+    """An event is what its subject and stream say it is, or it is refused (InvalidEvent): read from
+    `producer`'s stream on the subject `came_on`, its type names that producer, its source is that producer's,
+    and `came_on` is the subject its type and tenant make (<producer>.<tenant>.<aggregate>.<event>). A consumer
+    applies nothing before this holds: an envelope claiming another province, or another service, than the
+    subject it came on (which only the producer may publish on) is forged."""
+    match = TYPE_PATTERN.match(envelope.type)
+    if match is None:
+        raise InvalidEvent(f"event type {envelope.type!r} is not be.regie.<service>.<aggregate>.<event>.v<N>")
+    if match["service"] != producer or envelope.source != f"/regie/{producer}":
+        raise InvalidEvent(f"event {envelope.id} of type {envelope.type} from {envelope.source} on {producer}'s "
+                           "stream: the producer does not match")
+    expected = nats_subject(envelope.type, envelope.tenant)
+    if came_on != expected:
+        raise InvalidEvent(f"event {envelope.id} for {envelope.tenant} of type {envelope.type} came on {came_on}, "
+                           f"not on {expected}: the subject does not match")
+
+
 def data_as(envelope: Envelope, kind: type[T]) -> T:
     """A consumer's own typed copy of the fields it reads (contracts are copied, not shared)."""
     try:

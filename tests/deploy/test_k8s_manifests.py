@@ -6,6 +6,7 @@ the network paths are exactly the intended ones, the database roles are the ones
 from __future__ import annotations
 
 import base64
+import json
 import os
 import re
 import shutil
@@ -551,11 +552,22 @@ def test_minio_distributed_with_the_service_buckets(production: list[Doc]) -> No
     assert replicas == 4
     args = " ".join(minio["spec"]["template"]["spec"]["containers"][0]["args"])
     assert f"minio-{{0...{replicas - 1}}}.{minio['spec']['serviceName']}.{NAMESPACE}.svc" in args
-    script = one(production, "ConfigMap", "minio-setup")["data"]["setup.sh"]
-    buckets = set(re.search(r"for bucket in ([^;]+);", script).group(1).split())
-    assert buckets == {f"regie-{s}" for s in DATABASE_SERVICES}
-    policy = one(production, "ConfigMap", "minio-setup")["data"]["policy.json"]
-    assert {b for b in buckets if f"arn:aws:s3:::{b}/*" in policy} == buckets
+    setup = one(production, "ConfigMap", "minio-setup")["data"]
+    services = set(re.search(r"for service in ([^;]+);", setup["setup.sh"]).group(1).split())
+    assert services == set(DATABASE_SERVICES)
+    # One user per service, each with a policy on its own bucket and nothing else.
+    assert json.loads(setup["policy.json"])["Statement"][0]["Resource"] == ["arn:aws:s3:::BUCKET",
+                                                                             "arn:aws:s3:::BUCKET/*"]
+    assert 'sed "s/BUCKET/regie-$service/g"' in setup["setup.sh"]
+    job_env = {e["name"]: e["valueFrom"]["secretKeyRef"]["name"] for e in
+               one(production, "Job", "minio-setup")["spec"]["template"]["spec"]["containers"][0]["env"]
+               if "valueFrom" in e}
+    for service in DATABASE_SERVICES:
+        assert job_env[f"S3_ACCESS_KEY_{service}"] == job_env[f"S3_SECRET_KEY_{service}"] == f"regie-s3-{service}"
+        deployment = one(production, "Deployment", service)["spec"]["template"]["spec"]["containers"][0]["env"]
+        secrets = {e["valueFrom"]["secretKeyRef"]["name"] for e in deployment
+                   if e["name"].startswith("REGIE_S3_") and "valueFrom" in e}
+        assert secrets == {f"regie-s3-{service}"}, (service, secrets)
 
 
 def test_keycloak_url_ingress_and_hostname_agree(production: list[Doc]) -> None:

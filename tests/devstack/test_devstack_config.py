@@ -39,7 +39,8 @@ def test_env_overrides_apply(tmp_path: Path) -> None:
     assert config.keycloak_url == "http://127.0.0.1:51180"
     env = config.service_env("grants")
     assert env["REGIE_DATABASE_URL"] == "postgresql+asyncpg://regie_app:s3cret@127.0.0.1:50999/grants"
-    assert env["REGIE_S3_ACCESS_KEY"] == "someone"
+    assert config.s3_access_key == "someone"  # the stack's administrator key: never a service's
+    assert env["REGIE_S3_ACCESS_KEY"] == "regie-grants" and "REGIE_S3_ACCESS_KEY" not in config.service_env("gateway")
 
 
 def test_unknown_profile_is_refused() -> None:
@@ -58,7 +59,10 @@ def test_service_env_names(service: str) -> None:
     assert env["REGIE_NATS_URL"] == "nats://127.0.0.1:22422"
     assert env["REGIE_S3_ENDPOINT"] == "127.0.0.1:22333"
     assert env["REGIE_S3_SECURE"] == "false"
-    assert env["REGIE_S3_BUCKET"] == f"regie-{service}"
+    if service == "gateway":  # no object storage, so no bucket and no key
+        assert not {"REGIE_S3_BUCKET", "REGIE_S3_ACCESS_KEY", "REGIE_S3_SECRET_KEY"} & set(env)
+    else:
+        assert env["REGIE_S3_BUCKET"] == f"regie-{service}" and env["REGIE_S3_ACCESS_KEY"] == f"regie-{service}"
     assert env["REGIE_KEYCLOAK_URL"] == "http://127.0.0.1:22180"
     assert env["REGIE_GATEWAY_URL"] == "http://127.0.0.1:22000"
     assert env["REGIE_GRANTS_URL"] == "http://127.0.0.1:22101"

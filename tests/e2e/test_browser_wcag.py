@@ -157,7 +157,8 @@ def test_the_language_is_kept_in_the_account_and_the_login_page_speaks_it(browse
     log_in(page, gateway, TENANT, "juror")
     switch_to(page, "English")
     expect(page.locator("h1")).to_have_text("Welcome, Jan Janssens")
-    page.goto(f"{gateway}/{TENANT}/afmelden")
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(f"{gateway}/{TENANT}/")
     page.goto(f"{gateway}/{TENANT}/aanmelden")
     expect(page.locator("html")).to_have_attribute("lang", "en")  # Keycloak's login page, in English
     expect(page.get_by_label("Password", exact=True)).to_be_visible()

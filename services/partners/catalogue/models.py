@@ -2,11 +2,13 @@
 orders and counts by (name, municipality, social-economy status, rubrics, offerings as rubric/kind), kept by
 triggers on `organisations` and `offerings` in the same transaction as every change (partners migration 0007).
 
-Why a table of its own, without Row-Level Security: under RLS PostgreSQL may not evaluate an operator that is not
-marked leakproof before the policy, so it never uses an index for it, and full-text matching (`@@`) is not
-leakproof. On `organisations` every search was a scan of the province's whole registry. This table holds only what
-the public catalogue shows anyway (an organisation's id and its public entry); every query on it names the tenant,
-and the organisations of a page are read from `organisations`, under its policy."""
+Why a table of its own, whose read policy does not name the tenant: under a policy that filters rows PostgreSQL
+may not evaluate an operator that is not marked leakproof before the policy, so it never uses an index for it, and
+full-text matching (`@@`) is not leakproof. On `organisations` every search was a scan of the province's whole
+registry. This table holds only what each province's public catalogue shows anyone anyway (an organisation's id
+and its public entry): its Row-Level Security (partners migration 0009) lets any province's entries be read and
+only the transaction's province's be written; every query on it names the tenant, and the organisations of a page
+are read from `organisations`, under its policy."""
 
 from __future__ import annotations
 

@@ -241,3 +241,35 @@ def test_a_prefix_outside_the_table_is_no_page(client: TestClient[Any], grants: 
     before = len(grants.seen)
     assert client.get("/antwerpen/bestelwagen/", headers={"accept": "text/html"}).status_code == 404
     assert len(grants.seen) == before
+
+
+def test_the_home_counts_the_persons_unread_notices_from_the_service_of_the_notices(
+        client: TestClient[Any], settings: GatewaySettings, grants: ScriptedService, token_for: TokenFor) -> None:
+    token = token_for("antwerpen", "applicant")
+    grants.answers["/antwerpen/portal-header"] = Answer(content_type="application/json",
+                                                        body=b'{"unread_notices": 3, "anything": "else"}')
+    signed_in(client, settings, token)
+    home = client.get("/antwerpen/", headers={"accept-language": "fr"})
+    assert home.status_code == 200
+    assert 'class="badge unread-count">3<' in home.text and "anything" not in home.text
+    asked = [seen for seen in grants.seen if seen["path"] == "/antwerpen/portal-header"][-1]
+    assert asked["headers"]["authorization"] == f"Bearer {token}"  # the person's own token: the service checks it
+    grants.answers["/antwerpen/portal-header"] = Answer(status=503, content_type="application/problem+json")
+    quiet = client.get("/antwerpen/")
+    assert quiet.status_code == 200 and "unread-count" not in quiet.text and "/antwerpen/berichten/" in quiet.text
+
+
+def test_logging_out_takes_the_sessions_own_form_and_a_link_logs_nobody_out(
+        client: TestClient[Any], settings: GatewaySettings, token_for: TokenFor) -> None:
+    signed_in(client, settings, token_for("antwerpen", "applicant"))
+    link = client.get("/antwerpen/afmelden", follow_redirects=False)
+    assert link.status_code in (302, 307) and link.headers["location"] == "/antwerpen/"
+    assert 'class="account"' in client.get("/antwerpen/").text  # still signed in
+    for data in ({}, {"_csrf": "stolen"}):
+        refused = client.post("/antwerpen/afmelden", data=data, headers={"accept": "text/html"},
+                              follow_redirects=False)
+        assert refused.status_code == 403 and "CSRF" in refused.text
+    assert 'class="account"' in client.get("/antwerpen/").text
+    out = client.post("/antwerpen/afmelden", data={"_csrf": CSRF}, follow_redirects=False)
+    assert out.status_code == 303 and "/protocol/openid-connect/logout" in out.headers["location"]
+    assert 'class="account"' not in client.get("/antwerpen/").text

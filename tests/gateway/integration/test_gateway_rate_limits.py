@@ -1,5 +1,7 @@
 """Rate limits across gateway replicas: two real gateway processes counting in the same NATS JetStream counters,
-per bearer token and per client address, answering 429 problem+json with Retry-After past the limit."""
+per bearer token and per client address, answering 429 problem+json with Retry-After past the limit. The client
+address is the one X-Forwarded-For names only when the request comes from a trusted proxy
+(REGIE_TRUSTED_PROXIES): a client cannot pick a fresh address per request to escape its limit."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from devstack.stack import Stack
 from services.gateway.limits import WINDOW_SECONDS
 
 REPLICA_PORT_OFFSETS = (996, 997)  # free ports in the stack's block
+DISTRUSTING_PORT_OFFSET = 994
 PER_TOKEN, PER_CLIENT = 12, 40
 TokenFor = Callable[[str, str], str]
 
@@ -35,17 +38,16 @@ def wait_ready(url: str, within: float = 60.0) -> None:
     raise AssertionError(f"{url} did not start")
 
 
-@pytest.fixture(scope="module")
-def replicas(stack: Stack, stack_config: StackConfig, gateway_url: str) -> Iterator[list[str]]:
-    """Two more replicas of the gateway, counting together (one scope of their own, so that the suite's other
+def gateways(stack_config: StackConfig, offsets: tuple[int, ...], **extra: str) -> Iterator[list[str]]:
+    """More replicas of the gateway, counting together (one scope of their own, so that the suite's other
     traffic through the main gateway is not in their counts)."""
     scope = f"test-{uuid.uuid4().hex[:8]}"
     processes, urls = [], []
-    for offset in REPLICA_PORT_OFFSETS:
+    for offset in offsets:
         port = stack_config.port_base + offset
         env = {**stack_config.common_env(), "REGIE_SERVICE": "gateway", "REGIE_HTTP_PORT": str(port),
                "REGIE_RATE_LIMIT_PER_MINUTE": str(PER_CLIENT), "REGIE_TOKEN_RATE_LIMIT_PER_MINUTE": str(PER_TOKEN),
-               "REGIE_RATE_LIMIT_SCOPE": scope}
+               "REGIE_RATE_LIMIT_SCOPE": scope, **extra}
         processes.append(subprocess.Popen([sys.executable, "-m", "services.gateway"], env=env,
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         urls.append(f"http://127.0.0.1:{port}")
@@ -59,6 +61,18 @@ def replicas(stack: Stack, stack_config: StackConfig, gateway_url: str) -> Itera
             process.terminate()
         for process in processes:
             process.wait(15)
+
+
+@pytest.fixture(scope="module")
+def replicas(stack: Stack, stack_config: StackConfig, gateway_url: str) -> Iterator[list[str]]:
+    """Two replicas that believe X-Forwarded-For from this machine (the default: 127.0.0.1 is the proxy)."""
+    yield from gateways(stack_config, REPLICA_PORT_OFFSETS)
+
+
+@pytest.fixture(scope="module")
+def distrusting(stack: Stack, stack_config: StackConfig, gateway_url: str) -> Iterator[list[str]]:
+    """A replica whose only trusted proxy is elsewhere: a request from this machine is this machine."""
+    yield from gateways(stack_config, (DISTRUSTING_PORT_OFFSET,), REGIE_TRUSTED_PROXIES="192.0.2.1")
 
 
 def inside_one_window(needed_seconds: float = 25.0) -> None:
@@ -101,3 +115,20 @@ def test_the_limits_hold_across_two_replicas(replicas: list[str], token_for: Tok
     assert statuses == {200: PER_CLIENT - 17, 429: 30 - (PER_CLIENT - 17)}, statuses
     refused = next(answer for answer in anonymous if answer.status_code == 429)
     assert "requêtes" in refused.json()["detail"]  # in the request's language
+
+
+def test_forwarded_addresses_count_only_behind_a_trusted_proxy(replicas: list[str], distrusting: list[str]) -> None:
+    inside_one_window()
+    # Behind the trusted proxy (here: this machine), each forwarded address is a client of its own ...
+    addresses = [f"198.51.100.{n}" for n in range(1, PER_CLIENT + 6)]
+    many = [httpx.get(f"{replicas[n % 2]}/limburg/", headers={"x-forwarded-for": address}, timeout=10)
+            for n, address in enumerate(addresses)]
+    assert Counter(answer.status_code for answer in many) == {200: len(addresses)}
+    # ... and one forwarded address is counted as one client, on both replicas.
+    one = spread(replicas, "/limburg/", PER_CLIENT + 5, {"x-forwarded-for": "198.51.100.200"})
+    assert Counter(answer.status_code for answer in one) == {200: PER_CLIENT, 429: 5}
+    # Where this machine is no trusted proxy, a fresh X-Forwarded-For per request changes nothing: it is this
+    # machine's address that is counted, and refused past its limit.
+    forged = [httpx.get(f"{distrusting[0]}/limburg/", headers={"x-forwarded-for": f"203.0.113.{n}"}, timeout=10)
+              for n in range(1, PER_CLIENT + 6)]
+    assert Counter(answer.status_code for answer in forged) == {200: PER_CLIENT, 429: 5}

@@ -162,6 +162,6 @@ def test_the_provinces_list_marks_where_this_browser_is_signed_in(client: TestCl
     marked = re.findall(r'href="/([a-z-]+)/"><span class="card__title">[^<]*</span>\s*<span class="card__text">',
                         page.text)
     assert sorted(marked) == ["antwerpen", "limburg"]
-    logout = client.get("/limburg/afmelden", headers={"cookie": f"{SIGNED_IN_COOKIE}=limburg.antwerpen"},
-                        follow_redirects=False)
+    logout = client.post("/limburg/afmelden", headers={"cookie": f"{SIGNED_IN_COOKIE}=limburg.antwerpen"},
+                         follow_redirects=False)
     assert f"{SIGNED_IN_COOKIE}=antwerpen;" in logout.headers["set-cookie"]

@@ -7,6 +7,7 @@ import pytest
 
 from devstack.config import StackConfig
 from devstack.stack import Stack
+from services.foodsavers.app import SPEC as FOODSAVERS
 from services.grants.app import SPEC as GRANTS
 from services.partners.app import SPEC as PARTNERS
 from shared.db import Database
@@ -28,5 +29,12 @@ async def partners_db(infra: Stack, stack_config: StackConfig) -> AsyncIterator[
 @pytest.fixture(scope="session")
 async def grants_db(infra: Stack, stack_config: StackConfig) -> AsyncIterator[Database]:
     db = await migrated(stack_config, "grants", GRANTS.migrations_dir)
+    yield db
+    await db.dispose()
+
+
+@pytest.fixture(scope="session")
+async def foodsavers_db(infra: Stack, stack_config: StackConfig) -> AsyncIterator[Database]:
+    db = await migrated(stack_config, "foodsavers", FOODSAVERS.migrations_dir)
     yield db
     await db.dispose()

@@ -134,3 +134,16 @@ async def test_a_rotated_realm_key_is_picked_up_without_restart(stack: Stack, st
         finally:
             await http.delete(f"{keycloak}/admin/realms/{realm}/components/{component}", headers=headers)
     await verifier.aclose()
+
+
+async def test_the_realms_id_and_refresh_tokens_are_refused_where_an_access_token_is_wanted(
+        verifier: TokenVerifier, stack_config: StackConfig) -> None:
+    async with httpx.AsyncClient(timeout=20) as http:
+        issued = (await http.post(
+            f"{stack_config.keycloak_url}/realms/limburg/protocol/openid-connect/token",
+            data={"grant_type": "password", "client_id": "regie-cli", "username": "coordinator", "password": "demo",
+                  "scope": "openid"})).json()
+    assert (await verifier.verify(issued["access_token"], expected_tenant="limburg")).username == "coordinator"
+    for kind in ("id_token", "refresh_token"):
+        with pytest.raises(InvalidToken):
+            await verifier.verify(issued[kind], expected_tenant="limburg")

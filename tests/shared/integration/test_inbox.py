@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import ClassVar
 
+import msgspec
 import nats
 import nats.js.errors
 import pytest
@@ -90,6 +91,20 @@ async def wait_until_acked(js, durable: str, timeout: float = 20.0) -> None:
     raise AssertionError(f"consumer {durable} did not ack everything within {timeout}s: {info}")
 
 
+async def dead_letters_of(js, consumer: Consumer) -> list:  # type: ignore[no-untyped-def]
+    """Runs the consumer until its first dead letter arrives; that message."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(stop))
+    dead = await js.pull_subscribe(dead_letter_subject(consumer.subscription.durable), durable=None,
+                                   stream=DEAD_LETTER_STREAM,
+                                   config=ConsumerConfig(ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL))
+    try:
+        return list(await dead.fetch(1, timeout=20.0))
+    finally:
+        stop.set()
+        await task
+
+
 async def record(session: AsyncSession, envelope: Envelope) -> None:
     await session.execute(text("insert into inbox_test_effects (tenant, event_id) values (:t, :e)"),
                           {"t": envelope.tenant, "e": envelope.id})
@@ -162,16 +177,53 @@ async def test_an_event_that_keeps_failing_goes_to_the_dead_letter_subject(
                                                         subject=envelope.nats_subject,
                                                         handlers={EVENT_TYPE: failing}),
                         max_deliver=3, ack_wait_seconds=1.0)
-    stop = asyncio.Event()
-    task = asyncio.create_task(consumer.run(stop))
-    dead = await js.pull_subscribe(dead_letter_subject(durable), durable=None, stream=DEAD_LETTER_STREAM,
-                                   config=ConsumerConfig(ack_policy=AckPolicy.NONE,
-                                                         deliver_policy=DeliverPolicy.ALL))
-    messages = await dead.fetch(1, timeout=20.0)
-    stop.set()
-    await task
+    messages = await dead_letters_of(js, consumer)
     await nc.drain()
     assert attempts == 3
     assert messages[0].data == encode(envelope)
     assert "the handler is broken" in messages[0].headers["Regie-Dead-Letter-Reason"]
     assert await effects(effects_table, envelope.id) == 0
+
+
+FORGERIES = {
+    # what the envelope claims, against what the subject and the stream say: each is dead-lettered unapplied
+    "another province than its subject": lambda e: msgspec.structs.replace(e, tenant="limburg"),
+    "another producer's type on this stream": lambda e: msgspec.structs.replace(
+        e, type="be.regie.partners.inboxtest.happened.v1", source="/regie/partners"),
+    "another producer as its source": lambda e: msgspec.structs.replace(e, source="/regie/partners"),
+    "another event than its subject": lambda e: msgspec.structs.replace(
+        e, type="be.regie.grants.inboxtest.forgotten.v1"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FORGERIES))
+async def test_an_event_whose_envelope_does_not_match_its_subject_is_dead_lettered_unapplied(
+        infra: Stack, effects_table: Database, stack_config: StackConfig, case: str) -> None:
+    nc = await nats.connect(stack_config.nats_url)
+    js = nc.jetstream()
+    await ensure_streams(js, 1)
+    run = str(uuid7())
+    honest = inbox_event(run)
+    forged = FORGERIES[case](honest)
+    # Published on the honest subject (grants.west-vlaanderen.inboxtest.happened), carrying the forged claim.
+    await js.publish(honest.nats_subject, encode(forged), headers={"Nats-Msg-Id": forged.id})
+    applied: list[str] = []
+
+    async def apply(session: AsyncSession, envelope: Envelope) -> None:
+        applied.append(envelope.id)
+        await record(session, envelope)
+
+    durable = f"test-inbox-forged-{run[-12:]}"
+    handlers = {EVENT_TYPE: apply, forged.type: apply}
+    consumer = Consumer(js, effects_table, Subscription(durable=durable, producer="grants",
+                                                        subject=honest.nats_subject, handlers=handlers))
+    messages = await dead_letters_of(js, consumer)
+    await nc.drain()
+    assert applied == [], case
+    assert "does not match" in messages[0].headers["Regie-Dead-Letter-Reason"], case
+    assert messages[0].headers["Regie-Deliveries"] == "1"  # refused at once, never retried
+    for tenant in ("west-vlaanderen", "limburg"):
+        async with effects_table.transaction(tenant) as session:
+            count = (await session.execute(text("select count(*) from inbox_test_effects where event_id = :e"),
+                                           {"e": forged.id})).scalar_one()
+        assert count == 0, (case, tenant)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+import io
+import zipfile
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -19,8 +21,8 @@ PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 @pytest.fixture(scope="module")
 async def store(infra: Stack, stack_config: StackConfig) -> ObjectStore:
-    env = stack_config.service_env("grants")
-    store = ObjectStore.connect(env["REGIE_S3_ENDPOINT"], env["REGIE_S3_ACCESS_KEY"], env["REGIE_S3_SECRET_KEY"],
+    # A bucket of the tests' own, through the stack's administrator key (each service's key has its bucket only).
+    store = ObjectStore.connect(stack_config.s3_endpoint, stack_config.s3_access_key, stack_config.s3_secret_key,
                                 secure=False, bucket="regie-storage-tests", max_upload_bytes=1024 * 1024)
     await store.ensure_bucket()
     return store
@@ -105,3 +107,101 @@ async def test_a_removed_object_is_gone(store: ObjectStore) -> None:
                                 filename="x.pdf", claimed_type=PDF, accepted=DOCUMENTS)
     await store.remove(stored.key)
     assert await store.keys(f"limburg/application/{aggregate_id}/") == []
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+ODT = "application/vnd.oasis.opendocument.text"
+
+
+def zipped(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def word(**extra: bytes) -> bytes:
+    return zipped({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>", **extra})
+
+
+HOSTILE: dict[str, tuple[Callable[[], bytes], str]] = {
+    # what an applicant could send, and what it claims to be: each refused, nothing stored
+    "an OpenDocument whose mimetype member inflates to 64 MiB": (
+        lambda: zipped({"mimetype": b"application/vnd.oasis.opendocument.text" + b" " * (64 * 1024 * 1024)}), ODT),
+    "a Word file with a member packed 1000 to 1": (lambda: word(**{"word/media/zeros.bin": b"\0" * (32 << 20)}), DOCX),
+    "a Word file carrying a zip": (lambda: word(**{"word/embeddings/inner.zip": zipped({"a.txt": b"a"})}), DOCX),
+    "a Word file carrying a tar.gz": (lambda: word(**{"word/embeddings/x.tar.gz": b"\x1f\x8b" + b"x" * 100}), DOCX),
+    "text with binary after the first 8 KiB": (lambda: b"naam;bedrag\n" * 1000 + b"\x00\x01\x02ELF", "text/csv"),
+    "text that stops being UTF-8 after 8 KiB": (lambda: b"a" * 9000 + b"\xff\xfe\xfd", "text/plain"),
+    "a zip that is no office file": (lambda: zipped({"readme.txt": b"hallo"}), DOCX),
+    "a truncated zip": (lambda: word()[:200], DOCX),
+}
+
+
+@pytest.mark.parametrize("case", list(HOSTILE))
+async def test_a_hostile_file_is_refused_and_leaves_no_object(store: ObjectStore, case: str) -> None:
+    make, claimed = HOSTILE[case]
+    aggregate_id = str(uuid7())
+    with pytest.raises(UnsupportedMediaType):
+        await store.upload(chunks(make()), tenant="limburg", aggregate="application", aggregate_id=aggregate_id,
+                           filename="bijlage", claimed_type=claimed, accepted=DOCUMENTS, max_bytes=1024 * 1024)
+    assert await store.keys(f"limburg/application/{aggregate_id}/") == []
+
+
+@pytest.mark.parametrize("data,claimed", [
+    (word(), DOCX),
+    (zipped({"mimetype": ODT.encode(), "content.xml": b"<office:document-content/>"}), ODT),
+    (b"naam;bedrag\n" * 1000 + "één;€ 5\n".encode(), "text/csv"),
+])
+async def test_genuine_office_files_and_long_text_pass(store: ObjectStore, data: bytes, claimed: str) -> None:
+    stored = await store.upload(chunks(data), tenant="limburg", aggregate="application", aggregate_id=str(uuid7()),
+                                filename="bijlage", claimed_type=claimed, accepted=DOCUMENTS)
+    assert stored.content_type == claimed and stored.size == len(data)
+
+
+@pytest.mark.parametrize("name,kept", [
+    ("../../etc/passwd", "passwd"), ("..\\..\\windows\\win.ini", "win.ini"), ("/tmp/x/begroting.pdf", "begroting.pdf"),
+    (".htaccess", "htaccess"), ("be\x00gro\nting.pdf", "begroting.pdf"), ("../", "bestand"),
+])
+async def test_a_file_name_keeps_its_last_part_only(store: ObjectStore, name: str, kept: str) -> None:
+    aggregate_id = str(uuid7())
+    stored = await store.upload([PDF_BYTES], tenant="limburg", aggregate="application", aggregate_id=aggregate_id,
+                                filename=name, claimed_type=PDF, accepted=DOCUMENTS)
+    assert stored.filename == kept
+    assert stored.key.startswith(f"limburg/application/{aggregate_id}/") and ".." not in stored.key
+
+
+async def test_each_services_key_reaches_its_own_bucket_and_no_other(infra: Stack, stack_config: StackConfig) -> None:
+    """One S3 key per service, allowed its own bucket only: a leaked or misused key of one service reads,
+    writes, lists and creates nothing of another's."""
+    from minio.error import S3Error
+
+    stores = {}
+    for service in ("grants", "partners", "foodsavers"):
+        env = stack_config.service_env(service)
+        stores[service] = ObjectStore.connect(env["REGIE_S3_ENDPOINT"], env["REGIE_S3_ACCESS_KEY"],
+                                              env["REGIE_S3_SECRET_KEY"], secure=False, bucket=env["REGIE_S3_BUCKET"],
+                                              max_upload_bytes=1024 * 1024)
+        await stores[service].ensure_bucket()
+    mine = await stores["partners"].upload([PDF_BYTES], tenant="limburg", aggregate="plan", aggregate_id=str(uuid7()),
+                                           filename="overeenkomst.pdf", claimed_type=PDF, accepted=DOCUMENTS)
+    assert await stores["partners"].read(mine.key, "limburg") == PDF_BYTES
+    grants = stores["grants"]
+    refused = 0
+    attempts = [
+        lambda: grants.client.get_object("regie-partners", mine.key).read(),
+        lambda: grants.client.put_object("regie-partners", "limburg/plan/x/y", io.BytesIO(b"x"), 1),
+        lambda: list(grants.client.list_objects("regie-partners", recursive=True)),
+        lambda: grants.client.remove_object("regie-partners", mine.key),
+        lambda: grants.client.make_bucket("regie-grants-elsewhere"),
+        lambda: stores["foodsavers"].client.stat_object("regie-partners", mine.key),
+    ]
+    for attempt in attempts:
+        with pytest.raises(S3Error) as denied:
+            attempt()
+        assert denied.value.code == "AccessDenied"
+        refused += 1
+    assert refused == len(attempts)
+    assert [b.name for b in grants.client.list_buckets()] == ["regie-grants"]
+    assert await stores["partners"].read(mine.key, "limburg") == PDF_BYTES  # untouched

@@ -31,7 +31,8 @@ def jwks(request: httpx.Request) -> httpx.Response:
 def token(**claims: Any) -> str:
     now = int(time.time())
     body = {"iss": f"{KEYCLOAK}/realms/{TENANT}", "aud": "regie-api", "sub": "s-1", "exp": now + 300,
-            "iat": now, "preferred_username": "applicant", "realm_access": {"roles": ["applicant"]}, **claims}
+            "iat": now, "typ": "Bearer", "azp": "regie-portal", "preferred_username": "applicant",
+            "realm_access": {"roles": ["applicant"]}, **claims}
     return jwt.encode(body, KEY, algorithm="RS256", headers={"kid": "k1"})
 
 
