@@ -96,6 +96,8 @@ class StackConfig:
     # PostgreSQL refuses to run as root, so it runs as this system user.
     pg_system_user: str = "embedded_postgres"
 
+    directory_secret: str = "regie-dev-directory-secret"
+    """The secret of the realms' regie-directory client (grants reads people's addresses with it)."""
     s3_access_key: str = "regie"
     s3_secret_key: str = "regie-dev-secret"
 
@@ -300,6 +302,7 @@ class StackConfig:
         if service == "gateway":
             env["REGIE_INTEGRATION_SIGNING_KEY"] = self.integration_key()[0].replace("\n", "\\n")
         if service in MAIL_SENDING_SERVICES:
+            env["REGIE_DIRECTORY_CLIENT_SECRET"] = self.directory_secret
             env["REGIE_SMTP_HOST"] = self.host  # devstack's mail sink (devstack/mailsink.py)
             env["REGIE_SMTP_PORT"] = str(self.ports["smtp"])
         if service in DATABASE_SERVICES:

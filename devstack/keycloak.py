@@ -365,6 +365,7 @@ def realm_payload(config: StackConfig, tenant: str) -> tuple[dict[str, Any], str
     path = realms.REALMS_DIR / f"{tenant}.json"
     text = path.read_text()
     text = text.replace(realms.GATEWAY_URL_PLACEHOLDER, config.gateway_url)
+    text = text.replace(realms.DIRECTORY_SECRET_PLACEHOLDER, config.directory_secret)
     payload = json.loads(text)
     if config.province_domain:
         # The province's own host (services.gateway.hosts) may start and end logins too.

@@ -20,6 +20,10 @@ from devstack.config import REPO_ROOT, TENANTS
 
 REALMS_DIR = REPO_ROOT / "deploy" / "keycloak" / "realms"
 GATEWAY_URL_PLACEHOLDER = "${REGIE_GATEWAY_URL}"
+DIRECTORY_SECRET_PLACEHOLDER = "${REGIE_DIRECTORY_CLIENT_SECRET}"
+DIRECTORY_CLIENT = "regie-directory"
+DIRECTORY_ROLES = ("view-users", "view-realm")
+"""What the directory's service account may do in the realm: read its people and which roles they hold."""
 API_AUDIENCE = "regie-api"
 DEMO_PASSWORD = "demo"
 
@@ -244,7 +248,31 @@ def _clients() -> list[dict[str, Any]]:
         "serviceAccountsEnabled": False,
         "protocolMappers": _api_mappers(),
     }
-    return [portal, cli]
+    directory = {
+        "clientId": DIRECTORY_CLIENT,
+        "name": "Regie adresboek",
+        "description": "grants: het e-mailadres en de taal van wie een bericht krijgt (service account, alleen lezen)",
+        "enabled": True,
+        "protocol": "openid-connect",
+        "publicClient": False,
+        "clientAuthenticatorType": "client-secret",
+        "secret": DIRECTORY_SECRET_PLACEHOLDER,
+        "standardFlowEnabled": False,
+        "implicitFlowEnabled": False,
+        "directAccessGrantsEnabled": False,
+        "serviceAccountsEnabled": True,
+    }
+    return [portal, cli, directory]
+
+
+def _directory_account() -> dict[str, Any]:
+    """The directory client's service account, with the realm-management roles it reads people with."""
+    return {
+        "username": f"service-account-{DIRECTORY_CLIENT}",
+        "enabled": True,
+        "serviceAccountClientId": DIRECTORY_CLIENT,
+        "clientRoles": {"realm-management": list(DIRECTORY_ROLES)},
+    }
 
 
 def _user(tenant: str, username: str, role: str, first: str, last: str, with_number: bool) -> dict[str, Any]:
@@ -324,7 +352,7 @@ def realm(tenant: str) -> dict[str, Any]:
             ]
         },
         "clients": _clients(),
-        "users": _users(tenant),
+        "users": [*_users(tenant), _directory_account()],
         "components": {
             "org.keycloak.userprofile.UserProfileProvider": [
                 {

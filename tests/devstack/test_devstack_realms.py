@@ -44,7 +44,10 @@ def test_realm_content(tenant: str) -> None:
         ]
         assert "regie-api" in audiences
 
-    users = {user["username"]: user for user in realm["users"]}
+    users = {user["username"]: user for user in realm["users"] if not user.get("serviceAccountClientId")}
+    (account,) = [user for user in realm["users"] if user.get("serviceAccountClientId")]
+    assert account["serviceAccountClientId"] == "regie-directory" and "credentials" not in account
+    assert account["clientRoles"] == {"realm-management": ["view-users", "view-realm"]}  # reading, nothing more
     assert set(users) == ROLES | EXTRA_JURORS | EXTRA_APPLICANTS | EXTRA_PARTNERS | EXTRA_DRIVERS
     for username, user in users.items():
         role = ("juror" if username in EXTRA_JURORS else "applicant" if username in EXTRA_APPLICANTS

@@ -7,12 +7,15 @@ gateway), NATS and devstack's SMTP sink (a real aiosmtpd server):
   a plain-text and an HTML part; once the partner turns that kind off, the next one is in the list but mailed
   no more; an unknown kind is refused with a problem;
 - a food-safety flag in foodsavers is a notice for the province's coordinators (a role), in grants' list and in
-  foodsavers' page header."""
+  foodsavers' page header;
+- a juror assigned applications who never signed in gets the e-mail at their account's address, in their
+  account's language, found in the realm's directory."""
 
 from __future__ import annotations
 
 import re
 import time
+import uuid
 from collections.abc import Callable
 from email.message import EmailMessage
 from typing import Any, TypeVar
@@ -185,3 +188,50 @@ def test_a_food_safety_flag_is_a_notice_for_the_coordinators(
     page = f"{stack_config.http_url('foodsavers')}/{TENANT}/voedsel/veiligheid/"
     token = tokens(TENANT, "coordinator")
     assert eventually(lambda: header_count(page, token) == notices.unread("coordinator"))
+
+
+async def test_a_juror_who_never_signed_in_hears_of_the_assignment_by_e_mail_in_the_accounts_language(
+        platform: Any, tokens: Any, stack_config: Any) -> None:
+    """Nobody saw this juror on a page: grants finds their address and language in the realm's directory."""
+    from tests.grants.decision_world import INELIGIBLE, call_in_review
+
+    tenant, username = "limburg", f"jurylid-{uuid.uuid4().hex[:8]}"
+    address = f"{username}@{tenant}.regie.test"
+    async with httpx.AsyncClient(timeout=30) as http:
+        admin = {"Authorization": "Bearer " + (await http.post(
+            f"{stack_config.keycloak_url}/realms/master/protocol/openid-connect/token",
+            data={"grant_type": "password", "client_id": "admin-cli", "username": stack_config.keycloak_admin,
+                  "password": stack_config.keycloak_admin_password})).json()["access_token"]}
+        users = f"{stack_config.keycloak_url}/admin/realms/{tenant}/users"
+        created = await http.post(users, headers=admin, json={
+            "username": username, "email": address, "enabled": True, "emailVerified": True, "firstName": "Jo",
+            "lastName": "Peeters", "attributes": {"locale": ["en"]}})
+        assert created.status_code == 201, created.text
+        user_id = created.headers["location"].rsplit("/", 1)[-1]
+        role = (await http.get(f"{stack_config.keycloak_url}/admin/realms/{tenant}/roles/juror", headers=admin)).json()
+        granted = await http.post(f"{users}/{user_id}/role-mappings/realm", headers=admin, json=[role])
+        assert granted.status_code == 204, granted.text
+        world = await call_in_review(platform, tokens, stack_config, tenant)
+        try:
+            jury = httpx.get(world.url(f"/calls/{world.call_id}/jury"), headers=world.as_("call-manager"))
+            members = [{"username": m, "name": m} for m in ("juror", "juror2", username)]
+            composed = httpx.put(world.url(f"/calls/{world.call_id}/jury"), json={"members": members},
+                                 headers=world.as_("call-manager", **{"If-Match": jury.headers["etag"]}))
+            assert composed.status_code == 200, composed.text
+            current = httpx.get(world.url(f"/calls/{world.call_id}/assignments"), headers=world.as_("call-manager"))
+            since = time.time_ns()
+            fixed = httpx.put(world.url(f"/calls/{world.call_id}/assignments"), json={"assignments": [
+                {"application_id": str(app_id), "jurors": ["juror", "juror2", username]}
+                for title, app_id in world.apps.items() if title != INELIGIBLE]},
+                headers=world.as_("call-manager", **{"If-Match": current.headers["etag"]}))
+            assert fixed.status_code == 200, fixed.text
+            (mail,) = eventually(lambda: mails_to(stack_config, address, since), within=45)
+            assert mail["Content-Language"] == "en"
+            eligible = len([title for title in world.apps if title != INELIGIBLE])
+            assert str(mail["Subject"]).startswith(f"You have {eligible} applications to review in «"), mail["Subject"]
+            plain = mail.get_body(("plain",)).get_content()
+            assert "Declare for each application whether you have a conflict of interest" in plain
+            assert f"/{tenant}/jury/" in plain
+        finally:
+            await world.app_db.dispose()
+            await http.delete(f"{users}/{user_id}", headers=admin)

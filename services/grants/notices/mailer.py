@@ -2,22 +2,28 @@
 list (shared.notices) and, in the same transaction, stage one e-mail per address in grants' mail outbox
 (services/grants/mailings), in that person's language. Who gets one: each person the notice reaches (by name,
 organisation or role) who has an address and wants this kind by e-mail, and the notice's contact addresses
-(a contact address of a known person follows that person's choice)."""
+(a contact address of a known person follows that person's choice). A person grants has seen on a portal page
+is known with their choice (`notice_people`); a person the notice names, or who holds the role it is for, whom
+grants has not seen yet is looked up in the realm's directory (shared.directory): their account's address and
+language, every kind by e-mail until they choose (so a juror who never signed in hears of their assignment)."""
 
 from __future__ import annotations
 
 import logging
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.grants.mailings import service as mailings
 from shared import i18n
+from shared.directory import Directory, DirectorySettings
 from shared.events.consumer import Subscription
 from shared.events.envelope import Envelope
 from shared.mail import MailSettings
 from shared.notices import service as notices
 from shared.notices.mail import compose
 from shared.notices.repository import PersonRepository
+from shared.settings import AuthSettings
 
 log = logging.getLogger("regie.grants.notices")
 
@@ -45,6 +51,15 @@ async def notice_raised(session: AsyncSession, envelope: Envelope) -> None:
     people = await PersonRepository(session, tenant).addressed(by_kind["user"], by_kind["organisation"],
                                                               by_kind["role"], data.contacts)
     reached = [(p.email, p.language, p.wants_email(data.kind)) for p in people]
+    seen = {p.username for p in people}
+    async with httpx.AsyncClient(timeout=5.0) as http:
+        directory = Directory(AuthSettings().keycloak_url, DirectorySettings().client_secret, http)
+        # Named people and the holders of a role; an organisation's other members read it in the portal (and
+        # by e-mail once they have been seen there).
+        unseen = [p for p in await directory.people(tenant, users=[u for u in by_kind["user"] if u not in seen],
+                                                    roles=by_kind["role"])
+                  if p.username not in seen]
+    reached += [(p.email, p.language, True) for p in unseen]
     relay = MailSettings()
     ours = notices.producer_of(envelope) == "grants"
     attachments = [mailings.AttachmentRef(a.object_key, a.filename, a.content_type)

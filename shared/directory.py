@@ -1,0 +1,102 @@
+"""A realm's people as the notices' e-mail needs them: address, language and organisation, by username, by
+organisation (the `enterprise_number` attribute) or by role. Read from Keycloak's admin API with the realm's
+`regie-directory` client (client credentials; its service account may only view users and the realm), for the
+people a notice is for whom grants has not yet seen on a portal page (shared.notices.models.NoticePerson).
+
+Keycloak is not one of the platform's services: like the key sets the tokens are checked with, it is read over
+HTTP. A directory out of reach costs the e-mails of those people, never the notice."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from shared.settings import env_str
+
+log = logging.getLogger("regie.directory")
+CLIENT_ID = "regie-directory"
+MAX_MEMBERS = 500
+
+
+@dataclass(frozen=True)
+class DirectorySettings:
+    client_secret: str = field(default_factory=lambda: env_str("REGIE_DIRECTORY_CLIENT_SECRET", ""))
+    """The realms' regie-directory client's secret; empty: no directory (only people seen on a page get e-mail)."""
+
+
+@dataclass(frozen=True)
+class Person:
+    username: str
+    email: str
+    language: str
+    enterprise_number: str
+
+
+def person(user: dict[str, Any]) -> Person:
+    attributes = user.get("attributes") or {}
+
+    def first(name: str) -> str:
+        values = attributes.get(name) or [""]
+        return str(values[0])
+
+    return Person(username=str(user.get("username", "")), email=str(user.get("email") or ""),
+                  language=first("locale") or "nl", enterprise_number=first("enterprise_number"))
+
+
+class Directory:
+    def __init__(self, keycloak_url: str, client_secret: str, http: httpx.AsyncClient) -> None:
+        self.keycloak_url = keycloak_url.rstrip("/")
+        self.client_secret = client_secret
+        self.http = http
+        self._tokens: dict[str, tuple[str, float]] = {}
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.client_secret)
+
+    async def _token(self, tenant: str) -> str:
+        cached = self._tokens.get(tenant)
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
+        answer = await self.http.post(f"{self.keycloak_url}/realms/{tenant}/protocol/openid-connect/token", data={
+            "grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": self.client_secret})
+        answer.raise_for_status()
+        body = answer.json()
+        self._tokens[tenant] = (body["access_token"], time.monotonic() + float(body.get("expires_in", 60)) - 15)
+        return str(body["access_token"])
+
+    async def _users(self, tenant: str, path: str, params: dict[str, Any]) -> list[Person]:
+        answer = await self.http.get(f"{self.keycloak_url}/admin/realms/{tenant}/{path}",
+                                     params={"briefRepresentation": "false", **params},
+                                     headers={"Authorization": f"Bearer {await self._token(tenant)}"})
+        answer.raise_for_status()
+        return [person(user) for user in answer.json() if user.get("enabled", True)]
+
+    async def people(self, tenant: str, *, users: Iterable[str] = (), organisations: Iterable[str] = (),
+                     roles: Iterable[str] = ()) -> list[Person]:
+        """Everyone of the realm named, of the organisations or holding the roles (each once); [] when the
+        directory is off or out of reach (logged)."""
+        if not self.enabled:
+            return []
+        found: dict[str, Person] = {}
+        try:
+            for username in users:
+                for one in await self._users(tenant, "users", {"username": username, "exact": "true"}):
+                    found.setdefault(one.username, one)
+            for number in organisations:
+                for one in await self._users(tenant, "users", {"q": f"enterprise_number:{number}",
+                                                               "max": MAX_MEMBERS}):
+                    found.setdefault(one.username, one)
+            for role in roles:
+                for one in await self._users(tenant, f"roles/{role}/users", {"first": 0, "max": MAX_MEMBERS}):
+                    found.setdefault(one.username, one)
+        except (httpx.HTTPError, KeyError, ValueError) as exc:
+            log.warning("the realm's directory is out of reach: e-mail only to people seen before",
+                        extra={"tenant": tenant, "error": f"{type(exc).__name__}: {exc}"})
+            return []
+        return sorted(found.values(), key=lambda p: p.username)
