@@ -305,6 +305,7 @@ class StackConfig:
             env["REGIE_DIRECTORY_CLIENT_SECRET"] = self.directory_secret
             env["REGIE_SMTP_HOST"] = self.host  # devstack's mail sink (devstack/mailsink.py)
             env["REGIE_SMTP_PORT"] = str(self.ports["smtp"])
+            env["REGIE_SMTP_TLS"] = "none"  # the sink listens on this machine only
         if service in DATABASE_SERVICES:
             env["REGIE_DATABASE_URL"] = self.database_url(service, "regie_app")
             env["REGIE_RELAY_DATABASE_URL"] = self.database_url(service, "regie_relay")

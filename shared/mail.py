@@ -16,6 +16,8 @@ import aiosmtplib
 
 from shared.settings import env_int, env_str
 
+TLS_MODES = ("starttls", "tls", "none")
+
 
 @dataclass(frozen=True)
 class MailSettings:
@@ -25,6 +27,14 @@ class MailSettings:
     sender: str = field(default_factory=lambda: env_str("REGIE_SMTP_FROM", "Regie <no-reply@regie.test>"))
     """The From: of every message."""
     timeout_seconds: int = field(default_factory=lambda: env_int("REGIE_SMTP_TIMEOUT", 10))
+    tls: str = field(default_factory=lambda: env_str("REGIE_SMTP_TLS", "starttls"))
+    """How the connection to the relay is encrypted: "starttls" (the default: refused when the relay does not
+    offer it), "tls" (implicit TLS, port 465) or "none" (only for a relay on this machine, as devstack's sink);
+    the relay's certificate is checked."""
+
+    def __post_init__(self) -> None:
+        if self.tls not in TLS_MODES:
+            raise ValueError(f"REGIE_SMTP_TLS must be one of {', '.join(TLS_MODES)}, not {self.tls!r}")
     portal_url: str = field(default_factory=lambda: env_str("REGIE_GATEWAY_URL", "").rstrip("/"))
     """The portals' public address, for the links in a message."""
 
@@ -98,7 +108,8 @@ async def deliver(settings: MailSettings, mail: EmailMessage) -> list[Refusal]:
     `Deferred` or `Undeliverable` when it went to nobody."""
     try:
         refused, _ = await aiosmtplib.send(mail, hostname=settings.host, port=settings.port,
-                                           timeout=settings.timeout_seconds, start_tls=False, use_tls=False)
+                                           timeout=settings.timeout_seconds, start_tls=settings.tls == "starttls",
+                                           use_tls=settings.tls == "tls")
     except aiosmtplib.SMTPRecipientsRefused as exc:
         refusals = [Refusal(r.recipient, r.code, r.message) for r in exc.recipients]
         reason = "; ".join(str(r) for r in refusals)

@@ -55,6 +55,16 @@ async def known_tenant(connection: ASGIConnection, handler: BaseRouteHandler) ->
     tenant_var.set(tenant)
 
 
+INTERNAL_PATHS = ("/health/", "/metrics")
+
+
+async def internal_only(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    """The probes and the metrics answer the cluster (the kubelet and Prometheus ask the pod itself), never a
+    request that came through the ingress, which always adds X-Forwarded-For: from outside they are not found."""
+    if connection.scope["path"].startswith(INTERNAL_PATHS) and "x-forwarded-for" in connection.headers:
+        raise NotFound(_("deze pagina bestaat niet"))
+
+
 def provide_gateway(state: State) -> Gateway:
     return gateway_of(state)
 
@@ -94,7 +104,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
                              secure=settings.https),
             languages.SessionLanguage,
         ],
-        guards=[known_tenant],
+        guards=[known_tenant, internal_only],
         dependencies={"gateway": Provide(provide_gateway, sync_to_thread=False)},
         before_send=[add_security_headers(settings)],
         exception_handlers={**EXCEPTION_HANDLERS_HTML, LoginRequired: to_login},

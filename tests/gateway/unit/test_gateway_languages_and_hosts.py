@@ -165,3 +165,13 @@ def test_the_provinces_list_marks_where_this_browser_is_signed_in(client: TestCl
     logout = client.post("/limburg/afmelden", headers={"cookie": f"{SIGNED_IN_COOKIE}=limburg.antwerpen"},
                          follow_redirects=False)
     assert f"{SIGNED_IN_COOKIE}=antwerpen;" in logout.headers["set-cookie"]
+
+
+def test_the_probes_and_the_metrics_are_not_found_through_a_proxy(client: TestClient[Any]) -> None:
+    """The kubelet and Prometheus ask the pod itself; whatever came through the ingress carries X-Forwarded-For."""
+    assert client.get("/health/live").status_code == 200
+    assert client.get("/metrics").status_code == 200
+    for path in ("/health/live", "/health/ready", "/metrics"):
+        hidden = client.get(path, headers={"x-forwarded-for": "203.0.113.7"})
+        assert hidden.status_code == 404, path
+        assert "regie_" not in hidden.text and "checks" not in hidden.text
