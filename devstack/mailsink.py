@@ -54,8 +54,14 @@ def refuse(config: StackConfig, addresses: list[str]) -> None:
 
 def messages(config: StackConfig) -> list[EmailMessage]:
     """What the sink received, oldest first."""
+    return received_since(config, 0)
+
+
+def received_since(config: StackConfig, since_ns: int) -> list[EmailMessage]:
+    """What the sink received from `since_ns` (time.time_ns()) on, oldest first: each file is named by the
+    moment it arrived, and read once, so a message arriving meanwhile is simply not in this answer."""
     return [message_from_bytes(path.read_bytes(), policy=policy.default)
-            for path in sorted(mail_dir(config).glob("*.eml"))]
+            for path in sorted(mail_dir(config).glob("*.eml")) if int(path.name.split("-", 1)[0]) >= since_ns]
 
 
 class SaveToDirectory:

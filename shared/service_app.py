@@ -16,18 +16,20 @@ from typing import Any
 
 import msgspec
 import nats
-from litestar import Litestar, Request, get
+from litestar import Litestar, Request, get, post
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
+from litestar.params import Parameter
 from litestar.plugins.prometheus import PrometheusController
 from litestar.types import ASGIApp, ControllerRouterHandler
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.auth import Principal, TenantAuthMiddleware, TokenVerifier
+from shared.auth import Principal, TenantAuthMiddleware, TokenVerifier, require_roles
 from shared.db import Database, make_engine
+from shared.events import deadletters
 from shared.events.consumer import Consumer, Subscription
 from shared.events.outbox import OutboxRelay
 from shared.events.streams import ensure_streams
@@ -254,6 +256,30 @@ def page_header_route(spec: ServiceSpec) -> list[Any]:
     return [page_header]
 
 
+def dead_letter_routes(spec: ServiceSpec) -> list[Any]:
+    """The province admin's view of the events this service's consumers gave up on, and their replay
+    (shared.events.deadletters): /<tenant>/dead-letters."""
+    subscriptions = list(spec.subscriptions)
+    if not subscriptions:
+        return []
+
+    @get("/{tenant:str}/dead-letters", guards=[require_roles("province-admin")], tags=["dead letters"])
+    async def listed(principal: Principal, runtime: Runtime,
+                     limit: int = Parameter(default=100, ge=1, le=500)) -> list[deadletters.DeadLetterOut]:
+        """The province's events this service's consumers gave up on, newest first, each with the reason."""
+        return await deadletters.dead_letters(runtime.js, subscriptions, principal.tenant, limit)
+
+    @post("/{tenant:str}/dead-letters/{sequence:int}/replay", guards=[require_roles("province-admin")],
+          tags=["dead letters"], status_code=200)
+    async def replayed(sequence: int, principal: Principal, runtime: Runtime) -> deadletters.DeadLetterOut:
+        """Applies the event once more through its consumer (once the cause is fixed) and removes the dead
+        letter; 409 with the reason when it fails again (the dead letter stays), 404 for another province's."""
+        return await deadletters.replay(runtime.js, runtime.db, subscriptions, principal.tenant, sequence,
+                                        max_deliver=runtime.settings.nats.max_deliver, actor=principal.username)
+
+    return [listed, replayed]
+
+
 def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Litestar:
     settings = settings or spec.settings()
     configure_logging(spec.name, settings.log_level, settings.log_format)
@@ -314,7 +340,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
     }
     return Litestar(
         route_handlers=[live, ready, PrometheusController, portals_of(spec), *page_header_route(spec),
-                        *spec.route_handlers],
+                        *dead_letter_routes(spec), *spec.route_handlers],
         lifespan=[lifespan],
         middleware=[
             DefineMiddleware(TenantAuthMiddleware, verifier=verifier, exclude=[*PUBLIC_PATHS, *spec.public_paths]),

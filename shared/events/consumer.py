@@ -2,7 +2,8 @@
 
 For each message: decode the envelope and check that it is what its subject and stream say (its producer and
 tenant: `envelope.check_origin`; a forged one is dead-lettered at once, nothing applied); open a transaction
-under the event's tenant, record the event in the inbox, apply the handler's effect, commit, then ack. A crash
+under the event's tenant, record the event in the inbox, apply the handler's effect (telling the server it is
+still at it every half ack-wait, so a slow handler is not redelivered meanwhile), commit, then ack. A crash
 after the commit and before the ack means a redelivery, which the inbox turns into a plain ack. A handler that
 keeps failing is retried with back-off until `max_deliver`, then the message goes to `dlq.<durable>` (stream
 DEADLETTER) with the error, for operators to see, and is terminated. A message that is not a valid event goes
@@ -12,7 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 
 from nats.aio.msg import Msg
@@ -102,12 +104,8 @@ class Consumer:
         token = tenant_var.set(envelope.tenant)
         trace_token = traceparent_var.set(envelope.traceparent)
         try:
-            handler = self.subscription.handler_for(envelope.type)
-            async with self.db.transaction(envelope.tenant) as session:
-                fresh = await first_delivery(session, consumer=durable, event_id=envelope.id,
-                                             tenant=envelope.tenant, type=envelope.type)
-                if fresh and handler is not None:
-                    await handler(session, envelope)
+            async with self.progress(msg):
+                fresh = await self.apply(envelope)
             self.before_ack(envelope)
             await msg.ack()
             if fresh:
@@ -127,6 +125,34 @@ class Consumer:
         finally:
             tenant_var.reset(token)
             traceparent_var.reset(trace_token)
+
+    async def apply(self, envelope: Envelope) -> bool:
+        """The event's effect and its inbox record, in one transaction under its tenant; False when the inbox
+        already had it (nothing applied)."""
+        handler = self.subscription.handler_for(envelope.type)
+        async with self.db.transaction(envelope.tenant) as session:
+            fresh = await first_delivery(session, consumer=self.subscription.durable, event_id=envelope.id,
+                                         tenant=envelope.tenant, type=envelope.type)
+            if fresh and handler is not None:
+                await handler(session, envelope)
+        return fresh
+
+    @asynccontextmanager
+    async def progress(self, msg: Msg) -> AsyncIterator[None]:
+        """While the handler works, tell the server every half ack-wait that it is still at it, so a slow
+        handler's message is not delivered again to another replica meanwhile."""
+        async def beat() -> None:
+            while True:
+                await asyncio.sleep(self.ack_wait_seconds / 2)
+                await msg.in_progress()
+
+        beating = asyncio.create_task(beat())
+        try:
+            yield
+        finally:
+            beating.cancel()
+            with suppress(asyncio.CancelledError, Exception):
+                await beating
 
     def before_ack(self, envelope: Envelope) -> None:
         """After the effect is committed, before the ack; a hook for crash tests, a no-op otherwise."""

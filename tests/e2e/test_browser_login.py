@@ -34,7 +34,7 @@ def test_an_applicant_logs_in_through_keycloak_sees_the_dutch_portal_home_and_lo
     expect(page.get_by_role("link", name=re.compile("^Jury"))).to_have_count(0)
     page.screenshot(path=SCREENSHOT, full_page=True)
 
-    page.get_by_role("link", name="Afmelden").click()
+    page.get_by_role("button", name="Afmelden").click()  # a form's button: a POST with the session's token
     page.wait_for_url(f"{gateway_url}/antwerpen/")
     expect(page.locator("h1")).to_contain_text("Welkom bij Provincie Antwerpen")
     expect(page.get_by_role("link", name="Aanmelden")).to_be_visible()

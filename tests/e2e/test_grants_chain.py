@@ -20,7 +20,6 @@ The jury is juror, juror2, juror3 and jury-chair (the chair), three jurors per a
 
 from __future__ import annotations
 
-import email.policy
 import hashlib
 import io
 import json
@@ -30,7 +29,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from email import message_from_bytes
 from email.message import EmailMessage
 from functools import partial
 from typing import Any
@@ -40,7 +38,7 @@ import httpx
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
-from devstack.mailsink import mail_dir
+from devstack.mailsink import received_since
 from devstack.realms import enterprise_number
 
 TENANT = "west-vlaanderen"
@@ -258,9 +256,8 @@ def canonical_hash(snapshot: dict[str, Any]) -> str:
 
 
 def new_mail(config: Any, since_ns: int) -> list[EmailMessage]:
-    """Messages the sink received after `since_ns` (its file names start with the arrival time in ns)."""
-    return [message_from_bytes(path.read_bytes(), policy=email.policy.default)
-            for path in sorted(mail_dir(config).glob("*.eml")) if int(path.name.split("-", 1)[0]) >= since_ns]
+    """Messages the sink received after `since_ns`."""
+    return received_since(config, since_ns)
 
 
 def wait_for(what: str, probe: Callable[[], Any], within: float = 30.0) -> Any:

@@ -71,9 +71,7 @@ def header_count(url: str, token: str) -> int:
 
 
 def mails_to(stack_config: Any, address: str, since_ns: int) -> list[EmailMessage]:
-    paths = sorted(mailsink.mail_dir(stack_config).glob("*.eml"))
-    return [m for path, m in zip(paths, mailsink.messages(stack_config), strict=True)
-            if int(path.name.split("-", 1)[0]) >= since_ns and address in str(m["To"])]
+    return [m for m in mailsink.received_since(stack_config, since_ns) if address in str(m["To"])]
 
 
 def submit_and_send_back(world: World, reasons: str) -> str:

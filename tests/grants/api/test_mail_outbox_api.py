@@ -41,9 +41,7 @@ def brussels_today() -> date:
 
 
 def sink_messages(stack_config, since_ns: int) -> list[EmailMessage]:
-    return [m for path, m in zip(sorted(mailsink.mail_dir(stack_config).glob("*.eml")),
-                                 mailsink.messages(stack_config), strict=True)
-            if int(path.name.split("-", 1)[0]) >= since_ns]
+    return mailsink.received_since(stack_config, since_ns)
 
 
 def restart_sink(stack_config) -> None:

@@ -131,7 +131,8 @@ def test_a_partner_sees_its_own_plans_read_only(api: PlansApi) -> None:
     shown = page(api, f"/partner/plannen/{mine['id']}", user="partner")
     assert shown.status_code == 200 and mine["title"] in text_of(shown)
     # No form of the plan's own (the header's language switch posts to the gateway, not to the plan).
-    assert re.findall(r'<form[^>]*action="([^"]*)"', shown.text) == [f"/{TENANT}/taal"]
+    # Only the header's forms (logging out, the language): nothing on the page changes the plan.
+    assert re.findall(r'<form[^>]*action="([^"]*)"', shown.text) == [f"/{TENANT}/afmelden", f"/{TENANT}/taal"]
     assert f'href="/{TENANT}/partner/realisaties/{mine["id"]}"' in shown.text
     assert page(api, f"/partner/plannen/{other['id']}", user="partner").status_code == 404
     assert page(api, f"/samenwerking/plannen/{mine['id']}", user="partner").status_code == 403

@@ -227,3 +227,82 @@ async def test_an_event_whose_envelope_does_not_match_its_subject_is_dead_letter
             count = (await session.execute(text("select count(*) from inbox_test_effects where event_id = :e"),
                                            {"e": forged.id})).scalar_one()
         assert count == 0, (case, tenant)
+
+
+async def test_a_slow_handler_that_reports_progress_is_not_delivered_again(
+        infra: Stack, effects_table: Database, stack_config: StackConfig) -> None:
+    nc = await nats.connect(stack_config.nats_url)
+    js = nc.jetstream()
+    await ensure_streams(js, 1)
+    envelope = inbox_event(str(uuid7()))
+    await publish_raw(js, envelope, envelope.id)
+    calls = 0
+
+    async def slow(session: AsyncSession, event: Envelope) -> None:
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(3.5)  # 3.5 ack-waits: without progress reports the server would redeliver
+        await record(session, event)
+
+    durable = f"test-inbox-slow-{envelope.id[-12:]}"
+    consumer = Consumer(js, effects_table, Subscription(durable=durable, producer="grants",
+                                                        subject=envelope.nats_subject, handlers={EVENT_TYPE: slow}),
+                        ack_wait_seconds=1.0)
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(stop))
+    await wait_until_acked(js, durable)
+    info = await js.consumer_info("GRANTS", durable)
+    stop.set()
+    await task
+    await nc.drain()
+    assert calls == 1 and info.num_redelivered == 0, (calls, info)
+    assert await effects(effects_table, envelope.id) == 1
+
+
+async def test_a_dead_letter_is_listed_for_its_province_and_replayed_once_after_the_fix(
+        infra: Stack, effects_table: Database, stack_config: StackConfig) -> None:
+    from shared.events import deadletters
+    from shared.problems import Conflict, NotFound
+
+    nc = await nats.connect(stack_config.nats_url)
+    js = nc.jetstream()
+    await ensure_streams(js, 1)
+    envelope = inbox_event(str(uuid7()))
+    await publish_raw(js, envelope, envelope.id)
+    fixed = False
+
+    async def until_fixed(session: AsyncSession, event: Envelope) -> None:
+        if not fixed:
+            raise RuntimeError("de sleutel van de mailserver ontbreekt")
+        await record(session, event)
+
+    subscription = Subscription(durable=f"test-inbox-replay-{envelope.id[-12:]}", producer="grants",
+                                subject=envelope.nats_subject, handlers={EVENT_TYPE: until_fixed})
+    consumer = Consumer(js, effects_table, subscription, max_deliver=2, ack_wait_seconds=1.0)
+    (dead,) = await dead_letters_of(js, consumer)
+    try:
+        listed = await deadletters.dead_letters(js, [subscription], "west-vlaanderen")
+        (letter,) = [d for d in listed if d.event_id == envelope.id]
+        assert letter.sequence == dead.metadata.sequence.stream and letter.deliveries == 2
+        assert "de sleutel van de mailserver ontbreekt" in letter.reason and letter.subject == envelope.nats_subject
+        assert not [d for d in await deadletters.dead_letters(js, [subscription], "limburg")
+                    if d.event_id == envelope.id]  # another province's admin does not see it
+        with pytest.raises(NotFound):
+            await deadletters.replay(js, effects_table, [subscription], "limburg", letter.sequence, max_deliver=2,
+                                     actor="admin-limburg")
+        with pytest.raises(Conflict):  # not fixed yet: it stays
+            await deadletters.replay(js, effects_table, [subscription], "west-vlaanderen", letter.sequence,
+                                     max_deliver=2, actor="admin")
+        assert await effects(effects_table, envelope.id) == 0
+        fixed = True
+        await deadletters.replay(js, effects_table, [subscription], "west-vlaanderen", letter.sequence,
+                                 max_deliver=2, actor="admin")
+        assert await effects(effects_table, envelope.id) == 1
+        assert not [d for d in await deadletters.dead_letters(js, [subscription], "west-vlaanderen")
+                    if d.event_id == envelope.id]
+        with pytest.raises(NotFound):  # replayed and gone: a second replay applies nothing
+            await deadletters.replay(js, effects_table, [subscription], "west-vlaanderen", letter.sequence,
+                                     max_deliver=2, actor="admin")
+        assert await effects(effects_table, envelope.id) == 1
+    finally:
+        await nc.drain()
