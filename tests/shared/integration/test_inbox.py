@@ -67,6 +67,22 @@ async def effects(db: Database, event_id: str) -> int:
                                       {"e": event_id})).scalar_one()
 
 
+async def jetstream(stack_config: StackConfig):  # type: ignore[no-untyped-def]
+    """A connection to the stack's NATS and its JetStream, the streams ensured."""
+    nc = await nats.connect(stack_config.nats_url)
+    js = nc.jetstream()
+    await ensure_streams(js, 1)
+    return nc, js
+
+
+async def one_published(stack_config: StackConfig):  # type: ignore[no-untyped-def]
+    """The connection, and a fresh test event published once."""
+    nc, js = await jetstream(stack_config)
+    envelope = inbox_event(str(uuid7()))
+    await publish_raw(js, envelope, envelope.id)
+    return nc, js, envelope
+
+
 async def publish_raw(js, envelope: Envelope, msg_id: str | None) -> None:
     headers = {"Nats-Msg-Id": msg_id} if msg_id else None
     await js.publish(envelope.nats_subject, encode(envelope), headers=headers)
@@ -112,9 +128,7 @@ async def record(session: AsyncSession, envelope: Envelope) -> None:
 
 async def test_the_same_event_delivered_twice_is_applied_once(
         infra: Stack, effects_table: Database, stack_config: StackConfig) -> None:
-    nc = await nats.connect(stack_config.nats_url)
-    js = nc.jetstream()
-    await ensure_streams(js, 1)
+    nc, js = await jetstream(stack_config)
     run = str(uuid7())
     envelope = inbox_event(run)
     # Two copies with different message ids get past the server's dedupe, as after its window would.
@@ -135,12 +149,8 @@ async def test_the_same_event_delivered_twice_is_applied_once(
 
 async def test_a_consumer_killed_after_its_effect_and_before_its_ack_applies_the_event_once(
         infra: Stack, effects_table: Database, stack_config: StackConfig) -> None:
-    nc = await nats.connect(stack_config.nats_url)
-    js = nc.jetstream()
-    await ensure_streams(js, 1)
-    run = str(uuid7())
-    envelope = inbox_event(run)
-    await publish_raw(js, envelope, envelope.id)
+    nc, js, envelope = await one_published(stack_config)
+    run = envelope.subject
     durable = f"test-inbox-kill-{run[-12:]}"
     argv = [sys.executable, str(WORKER), stack_config.database_url("grants", "regie_app"), stack_config.nats_url,
             durable, envelope.nats_subject]
@@ -159,12 +169,8 @@ async def test_a_consumer_killed_after_its_effect_and_before_its_ack_applies_the
 
 async def test_an_event_that_keeps_failing_goes_to_the_dead_letter_subject(
         infra: Stack, effects_table: Database, stack_config: StackConfig) -> None:
-    nc = await nats.connect(stack_config.nats_url)
-    js = nc.jetstream()
-    await ensure_streams(js, 1)
-    run = str(uuid7())
-    envelope = inbox_event(run)
-    await publish_raw(js, envelope, envelope.id)
+    nc, js, envelope = await one_published(stack_config)
+    run = envelope.subject
     attempts = 0
 
     async def failing(session: AsyncSession, _: Envelope) -> None:
@@ -199,9 +205,7 @@ FORGERIES = {
 @pytest.mark.parametrize("case", sorted(FORGERIES))
 async def test_an_event_whose_envelope_does_not_match_its_subject_is_dead_lettered_unapplied(
         infra: Stack, effects_table: Database, stack_config: StackConfig, case: str) -> None:
-    nc = await nats.connect(stack_config.nats_url)
-    js = nc.jetstream()
-    await ensure_streams(js, 1)
+    nc, js = await jetstream(stack_config)
     run = str(uuid7())
     honest = inbox_event(run)
     forged = FORGERIES[case](honest)
@@ -231,11 +235,7 @@ async def test_an_event_whose_envelope_does_not_match_its_subject_is_dead_letter
 
 async def test_a_slow_handler_that_reports_progress_is_not_delivered_again(
         infra: Stack, effects_table: Database, stack_config: StackConfig) -> None:
-    nc = await nats.connect(stack_config.nats_url)
-    js = nc.jetstream()
-    await ensure_streams(js, 1)
-    envelope = inbox_event(str(uuid7()))
-    await publish_raw(js, envelope, envelope.id)
+    nc, js, envelope = await one_published(stack_config)
     calls = 0
 
     async def slow(session: AsyncSession, event: Envelope) -> None:
@@ -264,11 +264,7 @@ async def test_a_dead_letter_is_listed_for_its_province_and_replayed_once_after_
     from shared.events import deadletters
     from shared.problems import Conflict, NotFound
 
-    nc = await nats.connect(stack_config.nats_url)
-    js = nc.jetstream()
-    await ensure_streams(js, 1)
-    envelope = inbox_event(str(uuid7()))
-    await publish_raw(js, envelope, envelope.id)
+    nc, js, envelope = await one_published(stack_config)
     fixed = False
 
     async def until_fixed(session: AsyncSession, event: Envelope) -> None:
