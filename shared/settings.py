@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from shared.tenancy import TENANTS
 
@@ -119,6 +120,40 @@ class AuthSettings:
     besides the realms. Several during a key rotation; empty: no integration tokens are accepted."""
 
 
+KNOWN_SECRETS = frozenset({
+    # devstack's defaults (devstack/config.py), which anyone can read in this repository
+    "regie-owner-dev", "regie-app-dev", "regie-relay-dev", "keycloak-dev", "regie-dev-secret",
+    "regie-dev-directory-secret", "admin", "demo",
+})
+WEAK_MARKERS = ("dev-only", "regie-dev", "change-me", "changeme", "password", "secret123", "example")
+"""Parts of a secret that say it was never meant for real data (the example overlay's say "dev-only")."""
+MIN_SECRET_CHARACTERS = 24
+
+
+def weakness(secret: str) -> str | None:
+    """Why `secret` is no secret for production, or None."""
+    lowered = secret.lower()
+    if secret in KNOWN_SECRETS or any(marker in lowered for marker in WEAK_MARKERS):
+        return "a known development value"
+    if len(secret) < MIN_SECRET_CHARACTERS:
+        return f"shorter than {MIN_SECRET_CHARACTERS} characters"
+    if len(set(secret)) < 10:
+        return "too few different characters"
+    return None
+
+
+def refuse_weak_secrets(secrets: dict[str, str]) -> None:
+    """In production: every secret set must be a real one (the service does not start otherwise)."""
+    weak = [f"{name} is {why}" for name, value in secrets.items() if value and (why := weakness(value))]
+    if weak:
+        raise ValueError("refused with a public (https) address: " + "; ".join(weak) + ". Set real secrets; "
+                         "REGIE_ALLOW_WEAK_SECRETS=true is for a throwaway test cluster only.")
+
+
+def url_password(url: str) -> str:
+    return urlsplit(url).password or "" if url else ""
+
+
 @dataclass(frozen=True)
 class ServiceSettings:
     service: str = field(default_factory=lambda: env_str("REGIE_SERVICE", "regie"))
@@ -133,7 +168,23 @@ class ServiceSettings:
     storage: StorageSettings = field(default_factory=StorageSettings)
     auth: AuthSettings = field(default_factory=AuthSettings)
 
+    allow_weak_secrets: bool = field(default_factory=lambda: env_bool("REGIE_ALLOW_WEAK_SECRETS", False))
+    """Only for a throwaway test cluster with the example overlay's well-known secrets."""
+
+    @property
+    def production(self) -> bool:
+        """Served at a public https address (the realms' issuer): real secrets only."""
+        return urlsplit(self.auth.keycloak_url).scheme == "https" and not self.allow_weak_secrets
+
     def __post_init__(self) -> None:
         unknown = [t for t in self.tenants if t not in TENANTS]
         if unknown:
             raise ValueError(f"REGIE_TENANTS names unknown tenants: {', '.join(unknown)}")
+        if self.production:
+            refuse_weak_secrets({
+                "REGIE_S3_SECRET_KEY": self.storage.secret_key,
+                "the password in REGIE_DATABASE_URL": url_password(self.database.url),
+                "the password in REGIE_RELAY_DATABASE_URL": url_password(self.database.relay_url),
+                "the password in REGIE_MIGRATION_DATABASE_URL": url_password(self.database.migration_url),
+                "REGIE_DIRECTORY_CLIENT_SECRET": env_str("REGIE_DIRECTORY_CLIENT_SECRET", ""),
+            })

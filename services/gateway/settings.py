@@ -7,7 +7,7 @@ import hashlib
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from shared.settings import ServiceSettings, env_int, env_pem, env_str
+from shared.settings import ServiceSettings, env_int, env_pem, env_str, refuse_weak_secrets
 
 # Good enough on a developer machine; refused behind https, where a real secret must be configured.
 DEV_SESSION_SECRET = "regie-dev-session-secret-change-me-in-every-deployment"
@@ -47,6 +47,8 @@ class GatewaySettings:
     def __post_init__(self) -> None:
         if self.session_secret == DEV_SESSION_SECRET and self.https:
             raise ValueError("REGIE_SESSION_SECRET must be set when the gateway is served over https")
+        if self.https and not self.service.allow_weak_secrets:
+            refuse_weak_secrets({"REGIE_SESSION_SECRET": self.session_secret})
         if len(self.session_secret) < MIN_SECRET_LENGTH:
             raise ValueError(f"REGIE_SESSION_SECRET must be at least {MIN_SECRET_LENGTH} characters")
 

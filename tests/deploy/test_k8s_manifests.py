@@ -691,3 +691,20 @@ def test_the_example_integration_keys_are_a_pair_the_code_reads(example: list[Do
     signing = SigningKey.from_pem(values["signing-key"].replace("\\n", "\n"))
     assert signing is not None
     assert list(integration_keys(values["public-keys"].replace("\\n", "\n"))) == [signing.kid]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_example_secrets_start_nothing_but_a_cluster_that_says_it_is_a_throwaway(
+        example: list[Doc], production: list[Doc], service: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from services.gateway.settings import GatewaySettings
+    from shared.settings import ServiceSettings
+
+    assert one(production, "ConfigMap", "regie-common")["data"]["REGIE_ALLOW_WEAK_SECRETS"] == "false"
+    for name in [name for name in os.environ if name.startswith("REGIE_")]:
+        monkeypatch.delenv(name)
+    for name, value in container_env(example, service_container(example, service)).items():
+        monkeypatch.setenv(name, value)
+    assert os.environ["REGIE_ALLOW_WEAK_SECRETS"] == "true"
+    monkeypatch.setenv("REGIE_ALLOW_WEAK_SECRETS", "false")  # the example's public Secrets in production
+    with pytest.raises(ValueError, match="known development value"):
+        GatewaySettings() if service == "gateway" else ServiceSettings()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -65,7 +66,7 @@ def test_the_session_cookie_is_per_tenant_httponly_and_lax(client: TestClient[An
 
 
 def test_behind_https_the_cookie_is_secure_and_hsts_is_sent() -> None:
-    settings = GatewaySettings(public_url="https://regie.example", session_secret="x" * 40)
+    settings = GatewaySettings(public_url="https://regie.example", session_secret=secrets.token_urlsafe(32))
     with TestClient(create_app(settings), base_url="https://regie.example") as client:
         response = client.get("/antwerpen/aanmelden", follow_redirects=False)
     assert "Secure" in response.headers["set-cookie"]
@@ -75,6 +76,14 @@ def test_behind_https_the_cookie_is_secure_and_hsts_is_sent() -> None:
 def test_the_dev_secret_is_refused_behind_https() -> None:
     with pytest.raises(ValueError, match="REGIE_SESSION_SECRET"):
         GatewaySettings(public_url="https://regie.example")
+
+
+@pytest.mark.parametrize("secret", ["x" * 40, "dev-only-session-secret-0123456789abcdef",
+                                    "my-password-is-long-and-has-many-letters-1"])
+def test_a_known_or_weak_session_secret_is_refused_behind_https(secret: str) -> None:
+    with pytest.raises(ValueError, match="REGIE_SESSION_SECRET is"):
+        GatewaySettings(public_url="https://regie.example", session_secret=secret)
+    assert GatewaySettings(public_url="http://127.0.0.1:8000", session_secret=secret).session_secret == secret
 
 
 def test_a_short_secret_is_refused() -> None:

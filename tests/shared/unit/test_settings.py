@@ -33,3 +33,31 @@ def test_a_wrong_value_names_the_variable(monkeypatch: pytest.MonkeyPatch, name:
     monkeypatch.setenv(name, value)
     with pytest.raises(ValueError, match=message):
         ServiceSettings()
+
+
+STRONG = "Zq7-vN2pL9xR4sT8wY1cB6mK3hJ5dF0g"
+
+
+@pytest.mark.parametrize("name,value", [
+    ("REGIE_S3_SECRET_KEY", "regie-dev-secret"),
+    ("REGIE_S3_SECRET_KEY", "dev-only-regie-s3-grants"),
+    ("REGIE_S3_SECRET_KEY", "short-Secret-1"),
+    ("REGIE_S3_SECRET_KEY", "ab" * 20),
+    ("REGIE_DATABASE_URL", "postgresql+asyncpg://regie_app:regie-app-dev@db:5432/grants"),
+    ("REGIE_DIRECTORY_CLIENT_SECRET", "dev-only-regie-directory-secret"),
+])
+def test_a_known_or_weak_secret_is_refused_with_a_public_address(monkeypatch: pytest.MonkeyPatch, name: str,
+                                                                  value: str) -> None:
+    monkeypatch.setenv("REGIE_KEYCLOAK_URL", "https://regie.example.be/auth")
+    monkeypatch.setenv("REGIE_S3_SECRET_KEY", STRONG)
+    monkeypatch.setenv("REGIE_DATABASE_URL", f"postgresql+asyncpg://regie_app:{STRONG}@db:5432/grants")
+    monkeypatch.delenv("REGIE_ALLOW_WEAK_SECRETS", raising=False)
+    assert ServiceSettings().production  # real secrets: it starts
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError, match=name.split("_URL")[0]):
+        ServiceSettings()
+    monkeypatch.setenv("REGIE_ALLOW_WEAK_SECRETS", "true")  # a throwaway test cluster says so
+    assert not ServiceSettings().production
+    monkeypatch.setenv("REGIE_ALLOW_WEAK_SECRETS", "false")
+    monkeypatch.setenv("REGIE_KEYCLOAK_URL", "http://127.0.0.1:22180")  # a developer's machine
+    assert not ServiceSettings().production
