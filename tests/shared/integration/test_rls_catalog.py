@@ -95,3 +95,22 @@ async def test_the_runtime_roles_are_neither_superuser_nor_bypassrls_nor_owner(
         assert not found["rolbypassrls"]
     else:  # the relay passes Row-Level Security, so it may touch the outbox and nothing else
         assert reachable == {"outbox"}, reachable
+
+
+@pytest.mark.parametrize("service", SERVICES)
+async def test_every_foreign_key_between_province_tables_carries_the_tenant(
+        service: str, stack_config: StackConfig, grants_db: Database, partners_db: Database,
+        foodsavers_db: Database) -> None:
+    """Read from the catalog after all migrations: a row can never point at another province's row."""
+    from shared.isolation import FOREIGN_KEYS_SQL
+
+    del grants_db, partners_db, foodsavers_db  # migrated to the head revision
+    owner = Database.from_url(stack_config.database_url(service, "regie_owner"), 1)
+    try:
+        async with owner.transaction(None) as session:
+            keys = [dict(row) for row in (await session.execute(text(FOREIGN_KEYS_SQL))).mappings()]
+    finally:
+        await owner.dispose()
+    assert keys, f"{service} has no foreign keys between province tables?"
+    for key in keys:
+        assert key["child_columns"][0] == "tenant" and key["parent_columns"][0] == "tenant", key

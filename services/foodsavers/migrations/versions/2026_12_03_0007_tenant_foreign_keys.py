@@ -1,0 +1,21 @@
+"""foodsavers's foreign keys carry the tenant on both sides (shared.isolation.foreign_keys_carry_the_tenant).
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-12-03
+"""
+
+from shared.isolation import foreign_keys_carry_the_tenant
+
+revision = "0007"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    foreign_keys_carry_the_tenant()
+
+
+def downgrade() -> None:
+    """The keys stay: with the tenant they only refuse more, which the older code never needs."""
