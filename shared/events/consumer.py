@@ -24,6 +24,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import Database
+from shared.events import metrics
 from shared.events.envelope import Envelope, InvalidEvent, check_origin, decode
 from shared.events.inbox import first_delivery
 from shared.events.streams import dead_letter_subject, stream_name
@@ -109,6 +110,7 @@ class Consumer:
             self.before_ack(envelope)
             await msg.ack()
             if fresh:
+                metrics.APPLIED.labels(durable).inc()
                 log.info("event applied", extra={"durable": durable, "event_id": envelope.id, "type": envelope.type})
         except InvalidEvent as exc:
             await self.dead_letter(msg, str(exc))
@@ -118,6 +120,7 @@ class Consumer:
                 log.exception("event failed for the last time", extra={"durable": durable, "event_id": envelope.id})
                 await self.dead_letter(msg, f"{type(exc).__name__}: {exc}")
             else:
+                metrics.RETRIED.labels(durable).inc()
                 log.warning("event failed, will retry",
                             extra={"durable": durable, "event_id": envelope.id, "delivery": deliveries,
                                    "error": f"{type(exc).__name__}: {exc}"})
@@ -166,4 +169,5 @@ class Consumer:
         }
         await self.js.publish(dead_letter_subject(durable), msg.data, headers=headers)
         await msg.term()
+        metrics.DEAD_LETTERED.labels(durable).inc()
         log.error("event dead-lettered", extra={"durable": durable, "subject": msg.subject, "reason": reason})

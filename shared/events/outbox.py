@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 
 from nats.js import JetStreamContext
 from sqlalchemy import DateTime, Index, Integer, LargeBinary, String, Text, func, select, text
@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base
+from shared.events import metrics
 from shared.events.envelope import EventData, encode, make_envelope
 from shared.isolation import relay_role, tenant_isolation
 from shared.logs import traceparent_var
@@ -88,6 +89,8 @@ class OutboxRelay:
                 .with_for_update(skip_locked=True)
             )).all()
             sent = 0
+            oldest = rows[0].created_at if rows else None
+            metrics.OLDEST_UNSENT.set((datetime.now(UTC) - oldest).total_seconds() if oldest else 0)
             for row in rows:
                 try:
                     await self.js.publish(row.subject, row.payload, timeout=self.publish_timeout,
@@ -95,10 +98,12 @@ class OutboxRelay:
                 except Exception as exc:  # NATS down or slow: keep the row, try again later
                     row.attempts += 1
                     row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                    metrics.PUBLISH_FAILURES.inc()
                     log.warning("outbox publish failed", extra={"event_id": row.id, "error": row.last_error})
                     break  # keep order: later rows wait for this one
                 self.after_publish(row)
                 row.published_at = func.now()
+                metrics.PUBLISHED.labels(row.subject.split(".", 1)[0]).inc()
                 sent += 1
             return sent
 

@@ -29,7 +29,7 @@ NAMESPACE = "regie"
 KUBERNETES_VERSION = "1.34"
 HOST = "regie.example.be"
 PORT = 8000
-CUSTOM_KINDS = {"Cluster", "Database", "Keycloak", "KeycloakRealmImport"}
+CUSTOM_KINDS = {"Cluster", "Database", "Keycloak", "KeycloakRealmImport", "PrometheusRule"}
 # What the gateway is not given although StackConfig.service_env shares it with every service: it never touches
 # object storage (checked below), so it gets no S3 credentials.
 GATEWAY_WITHOUT = {"REGIE_S3_ACCESS_KEY", "REGIE_S3_SECRET_KEY"}
@@ -708,3 +708,26 @@ def test_the_example_secrets_start_nothing_but_a_cluster_that_says_it_is_a_throw
     monkeypatch.setenv("REGIE_ALLOW_WEAK_SECRETS", "false")  # the example's public Secrets in production
     with pytest.raises(ValueError, match="known development value"):
         GatewaySettings() if service == "gateway" else ServiceSettings()
+
+
+def test_every_alert_watches_metrics_the_code_exports(production: list[Doc]) -> None:
+    """The alert rules name only metrics the services define (so a renamed metric fails here, not at 3 a.m.),
+    and every metric of the event pipeline and the mail outbox has an alert on it."""
+    from prometheus_client import REGISTRY
+
+    import services.grants.mailings.service  # noqa: F401  (registers the mail metrics)
+    import shared.events.metrics  # noqa: F401
+    import shared.requests  # noqa: F401
+
+    defined = {metric.name for metric in REGISTRY.collect() if metric.name.startswith("regie_")}
+    rules = [rule for group in one(production, "PrometheusRule", "regie")["spec"]["groups"] for rule in group["rules"]]
+    watched = set()
+    for rule in rules:
+        for name in re.findall(r"\bregie_[a-z_]+", rule["expr"]):
+            base = re.sub(r"_(total|bucket|sum|count)$", "", name)
+            assert base in defined, (rule["alert"], name)
+            watched.add(base)
+        assert rule["labels"]["severity"] in {"page", "ticket"} and rule["annotations"]["summary"], rule["alert"]
+    assert {name for name in defined if name.startswith(("regie_events", "regie_outbox", "regie_mail"))
+            and name != "regie_events_applied" and name != "regie_events_published" and name != "regie_mail_sent"} \
+        <= watched

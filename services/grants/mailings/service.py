@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.grants.mailings.models import OutgoingMail
@@ -32,6 +33,8 @@ from shared.ids import uuid7
 from shared.service_app import Runtime
 
 log = logging.getLogger("regie.grants.mail")
+SENT = Counter("regie_mail_sent_total", "E-mails the relay accepted")
+UNDELIVERABLE = Counter("regie_mail_undeliverable_total", "E-mails given up on (refused, or past their retry window)")
 
 AttachmentLoader = Callable[[str, dict[str, Any]], Awaitable[mail.Attachment]]
 """(tenant, reference) → the attachment's bytes."""
@@ -76,6 +79,7 @@ async def deliver_next(db: Database, tenant: str, relay: mail.MailSettings, sche
             refusals = await mail.deliver(relay, message)
         except mail.Undeliverable as exc:
             await repository.mark_failed(outgoing, exc.reason, None)
+            UNDELIVERABLE.inc()
             log.error("e-mail undeliverable", extra={**extra, "reason": exc.reason})
             return MailState.UNDELIVERABLE
         except Exception as exc:  # the relay is down, a 4xx, the bucket unreachable: try again later
@@ -83,6 +87,7 @@ async def deliver_next(db: Database, tenant: str, relay: mail.MailSettings, sche
             retry_in = schedule.wait_after(outgoing.attempts + 1)
             await repository.mark_failed(outgoing, reason, retry_in)
             if retry_in is None:
+                UNDELIVERABLE.inc()
                 log.error("e-mail dead-lettered after its retry window", extra={**extra, "reason": reason})
                 return MailState.UNDELIVERABLE
             log.warning("e-mail deferred", extra={**extra, "reason": reason,
@@ -101,6 +106,7 @@ async def deliver_next(db: Database, tenant: str, relay: mail.MailSettings, sche
             await session.flush()
             await repository.mark_failed(split, str(refusal),
                                          None if refusal.permanent else schedule.wait_after(outgoing.attempts))
+        SENT.inc()
         log.info("e-mail sent", extra={**extra, "refused": len(refusals)})
         return MailState.SENT
 

@@ -186,6 +186,10 @@ async def test_an_event_that_keeps_failing_goes_to_the_dead_letter_subject(
     messages = await dead_letters_of(js, consumer)
     await nc.drain()
     assert attempts == 3
+    # What the alerts watch (deploy/k8s/base/monitoring.yaml): two retries, then one dead letter.
+    from prometheus_client import REGISTRY
+    assert REGISTRY.get_sample_value("regie_events_retried_total", {"consumer": durable}) == 2
+    assert REGISTRY.get_sample_value("regie_events_dead_lettered_total", {"consumer": durable}) == 1
     assert messages[0].data == encode(envelope)
     assert "the handler is broken" in messages[0].headers["Regie-Dead-Letter-Reason"]
     assert await effects(effects_table, envelope.id) == 0
