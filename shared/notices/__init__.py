@@ -12,4 +12,5 @@ How it fits together (services own their data; they learn from events):
 - The list itself, the marking as read and the e-mail preferences live in grants (/<tenant>/berichten/): a
   mark publishes `grants.<tenant>.notice.read`, which the other services apply to their copy. grants also
   sends the e-mail of every notice (its mail outbox), in each person's language, to the people who want that
-  kind by e-mail (`models.NoticePerson`: the address, language and roles grants saw on their last visit)."""
+  kind by e-mail (`models.NoticePerson`: the address, language and roles grants saw on their last visit; a
+  person named or holding the role whom grants never saw is found in the realm's directory, shared.directory)."""
