@@ -8,6 +8,7 @@ import functools
 from dataclasses import dataclass, field
 
 from services.grants.mailings.rules import RetrySchedule
+from shared.directory import DirectorySettings
 from shared.mail import MailSettings
 from shared.settings import ServiceSettings, env_int
 
@@ -39,6 +40,7 @@ class GrantsSettings(ServiceSettings):
     mail: MailSettings = field(default_factory=MailSettings)
     mail_outbox: MailOutboxSettings = field(default_factory=MailOutboxSettings)
     reminders: ReminderSettings = field(default_factory=ReminderSettings)
+    directory: DirectorySettings = field(default_factory=DirectorySettings)
 
 
 @functools.cache

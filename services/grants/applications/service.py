@@ -38,7 +38,7 @@ from shared.db import UnitOfWork
 from shared.events.outbox import stage
 from shared.i18n import N_, _
 from shared.ids import uuid7
-from shared.notices.kinds import NoticeKind, RecipientKind
+from shared.notices.kinds import NoticeKind
 from shared.portal import formats
 from shared.problems import Conflict, Forbidden, Invalid, NotFound, PreconditionFailed
 from shared.storage import DOCUMENTS, ObjectStore, ObjectStream
@@ -445,10 +445,7 @@ def _tell_submitted(session: AsyncSession, tenant: str, call: Call, application:
                   "(kenmerk %(hash)s); u kunt ze nog intrekken zolang er niet over beslist is.\n\nU hoort van ons "
                   "na de screening.") % values)
 
-    notices.raise_notice(session, tenant, kind=NoticeKind.APPLICATION_SUBMITTED, texts=notices.in_every_language(text),
-                         recipients=[(RecipientKind.USER, application.applicant_username),
-                                     (RecipientKind.ORGANISATION, application.applicant_enterprise_number)],
-                         link=f"/{tenant}/aanvragen/{application.id}", contacts=[application.applicant_email])
+    notices.tell_applicant(session, tenant, application, kind=NoticeKind.APPLICATION_SUBMITTED, render=text)
 
 
 async def withdraw(session: AsyncSession, principal: Principal, application_id: uuid.UUID,

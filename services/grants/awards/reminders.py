@@ -35,7 +35,7 @@ from shared.db import Database
 from shared.events.consumer import Subscription
 from shared.events.envelope import Envelope, data_as
 from shared.ids import uuid7
-from shared.notices.kinds import NoticeKind, RecipientKind
+from shared.notices.kinds import NoticeKind
 from shared.portal.formats import day
 from shared.service_app import Runtime
 from shared.tenancy import province_name
@@ -81,12 +81,9 @@ async def _remind(db: Database, tenant: str, report_id: uuid.UUID, kind: rules.R
                                                 "recipients": recipients}):
             return False
         link = f"/{tenant}/api/grants/applications/{application.id}/award-plan"
-        notices.raise_notice(
-            session, tenant, kind=NoticeKind.REPORT_DUE, link=link, contacts=recipients,
-            recipients=[(RecipientKind.USER, application.applicant_username),
-                        (RecipientKind.ORGANISATION, application.applicant_enterprise_number)],
-            texts=notices.in_every_language(lambda: rules.reminder_text(
-                kind, report.kind, application.title, day(report.due_on), province_name(tenant))))
+        notices.tell_applicant(session, tenant, application, kind=NoticeKind.REPORT_DUE, link=link,
+                               render=lambda: rules.reminder_text(kind, report.kind, application.title,
+                                                                  day(report.due_on), province_name(tenant)))
         record(session, tenant=tenant, actor="system", action=f"report.{report.kind}.reminder_{kind}",
                entity="application", entity_id=application.id, before=None,
                after={"due_on": report.due_on.isoformat(), "recipients": recipients})

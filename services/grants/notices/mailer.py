@@ -15,15 +15,14 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.grants.mailings import service as mailings
+from services.grants.settings import current
 from shared import i18n
-from shared.directory import Directory, DirectorySettings
+from shared.directory import Directory
 from shared.events.consumer import Subscription
 from shared.events.envelope import Envelope
-from shared.mail import MailSettings
 from shared.notices import service as notices
 from shared.notices.mail import compose
 from shared.notices.repository import PersonRepository
-from shared.settings import AuthSettings
 
 log = logging.getLogger("regie.grants.notices")
 
@@ -52,15 +51,16 @@ async def notice_raised(session: AsyncSession, envelope: Envelope) -> None:
                                                               by_kind["role"], data.contacts)
     reached = [(p.email, p.language, p.wants_email(data.kind)) for p in people]
     seen = {p.username for p in people}
+    settings = current()
     async with httpx.AsyncClient(timeout=5.0) as http:
-        directory = Directory(AuthSettings().keycloak_url, DirectorySettings().client_secret, http)
+        directory = Directory(settings.auth.keycloak_url, settings.directory.client_secret, http)
         # Named people and the holders of a role; an organisation's other members read it in the portal (and
         # by e-mail once they have been seen there).
         unseen = [p for p in await directory.people(tenant, users=[u for u in by_kind["user"] if u not in seen],
                                                     roles=by_kind["role"])
                   if p.username not in seen]
     reached += [(p.email, p.language, True) for p in unseen]
-    relay = MailSettings()
+    relay = settings.mail
     ours = notices.producer_of(envelope) == "grants"
     attachments = [mailings.AttachmentRef(a.object_key, a.filename, a.content_type)
                    for a in data.attachments] if ours else []

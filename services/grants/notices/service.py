@@ -6,18 +6,19 @@ notices of grants itself. Never commits."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.grants.applications.models import Application
 from services.grants.events.published import NoticeRaisedV1, NoticesReadV1
 from shared import i18n
 from shared.auth import Principal
 from shared.notices import service as notices
 from shared.notices.events import NoticeAttachment, NoticeText
-from shared.notices.kinds import KIND_LABELS, NoticeKind
+from shared.notices.kinds import KIND_LABELS, NoticeKind, RecipientKind
 from shared.notices.models import Notice, NoticePerson
 from shared.notices.repository import PersonRepository
 from shared.notices.service import Recipients
@@ -38,6 +39,16 @@ def raise_notice(session: AsyncSession, tenant: str, *, kind: NoticeKind, recipi
     """A notice of grants, staged in the caller's transaction (see shared.notices.service.raise_notice)."""
     return notices.raise_notice(session, tenant, NoticeRaisedV1, kind=kind, recipients=recipients, texts=texts,
                                 link=link, contacts=contacts, attachments=attachments)
+
+
+def tell_applicant(session: AsyncSession, tenant: str, application: Application, *, kind: NoticeKind,
+                   render: Callable[[], tuple[str, str]], link: str = "") -> str | None:
+    """A notice about an application for its applicant and their organisation, mailed also to the address on
+    the application; linked to the application's page unless `link` says otherwise."""
+    return raise_notice(session, tenant, kind=kind, texts=in_every_language(render),
+                        recipients=[(RecipientKind.USER, application.applicant_username),
+                                    (RecipientKind.ORGANISATION, application.applicant_enterprise_number)],
+                        link=link or f"/{tenant}/aanvragen/{application.id}", contacts=[application.applicant_email])
 
 
 async def remember(session: AsyncSession, principal: Principal) -> None:

@@ -28,7 +28,7 @@ from services.grants.screening.schemas import RecordScreening
 from shared.audit import record
 from shared.auth import Principal
 from shared.i18n import _
-from shared.notices.kinds import NoticeKind, RecipientKind
+from shared.notices.kinds import NoticeKind
 from shared.problems import Conflict, Invalid, NotFound, PreconditionFailed
 from shared.versioning import check_version
 
@@ -139,8 +139,5 @@ def _tell_screened(session: AsyncSession, tenant: str, application: Application,
                 _("Uw aanvraag «%(title)s» is gescreend en niet ontvankelijk verklaard, om deze redenen:\n\n"
                   "%(reasons)s") % values)
 
-    notices.raise_notice(session, tenant, kind=NoticeKind.APPLICATION_SCREENED, texts=notices.in_every_language(text),
-                         recipients=[(RecipientKind.USER, application.applicant_username),
-                                     (RecipientKind.ORGANISATION, application.applicant_enterprise_number)],
-                         link=f"/{tenant}/aanvragen/{application.id}", contacts=[application.applicant_email])
+    notices.tell_applicant(session, tenant, application, kind=NoticeKind.APPLICATION_SCREENED, render=text)
 
