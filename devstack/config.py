@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shared.events.permissions import ADMIN_USER
+
 PROFILES = ("run", "test")
 
 TENANTS: tuple[str, ...] = (
@@ -100,6 +102,8 @@ class StackConfig:
     """The secret of the realms' regie-directory client (grants reads people's addresses with it)."""
     s3_access_key: str = "regie"
     s3_secret_key: str = "regie-dev-secret"
+    nats_secret: str = "regie-dev-nats"
+    """The base of the NATS users' passwords: each service's own user, and the stack's admin."""
 
     keycloak_admin: str = "admin"
     keycloak_admin_password: str = "admin"
@@ -135,6 +139,7 @@ class StackConfig:
             pg_system_user=_env(env, "REGIE_PG_SYSTEM_USER", cls.pg_system_user),
             s3_access_key=_env(env, "REGIE_S3_ACCESS_KEY", cls.s3_access_key),
             s3_secret_key=_env(env, "REGIE_S3_SECRET_KEY", cls.s3_secret_key),
+            nats_secret=_env(env, "REGIE_NATS_SECRET", cls.nats_secret),
             keycloak_admin=_env(env, "REGIE_KEYCLOAK_ADMIN", cls.keycloak_admin),
             keycloak_admin_password=_env(
                 env, "REGIE_KEYCLOAK_ADMIN_PASSWORD", cls.keycloak_admin_password
@@ -214,8 +219,17 @@ class StackConfig:
         return f"{self.keycloak_url}/realms/{tenant}"
 
     @property
-    def nats_url(self) -> str:
+    def nats_server_url(self) -> str:
         return f"nats://{self.host}:{self.nats_port}"
+
+    @property
+    def nats_url(self) -> str:
+        """The server as the stack's admin user (every right): for its own tools, the tests and benchmarks."""
+        return f"nats://{ADMIN_USER}:{self.nats_password(ADMIN_USER)}@{self.host}:{self.nats_port}"
+
+    def nats_password(self, user: str) -> str:
+        """A NATS user's password: a service's own (allowed its own subjects only), or the admin's."""
+        return f"{self.nats_secret}-{user}"
 
     @property
     def nats_monitoring_url(self) -> str:
@@ -275,7 +289,7 @@ class StackConfig:
         return {
             "REGIE_TENANTS": ",".join(TENANTS),
             "REGIE_HTTP_HOST": self.host,
-            "REGIE_NATS_URL": self.nats_url,
+            "REGIE_NATS_URL": self.nats_server_url,
             "REGIE_S3_ENDPOINT": self.s3_endpoint,
             "REGIE_S3_SECURE": "false",
             "REGIE_KEYCLOAK_URL": self.keycloak_url,
@@ -296,6 +310,7 @@ class StackConfig:
         env = self.common_env()
         env["REGIE_SERVICE"] = service
         env["REGIE_HTTP_PORT"] = str(self.ports[service])
+        env["REGIE_NATS_USER"], env["REGIE_NATS_PASSWORD"] = service, self.nats_password(service)
         if service in STORAGE_SERVICES:
             env["REGIE_S3_BUCKET"] = f"regie-{service}"
             env["REGIE_S3_ACCESS_KEY"], env["REGIE_S3_SECRET_KEY"] = self.s3_service_key(service)

@@ -296,9 +296,9 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
         app.state["runtime"] = runtime
         if not settings.database.migrate_at_start:
             runtime.expected_revision = head_revision(spec.migrations_dir)
-        runtime.nc = await nats.connect(settings.nats.url, name=spec.name, max_reconnect_attempts=-1)
+        runtime.nc = await nats.connect(**settings.nats.connect_options(), name=spec.name, max_reconnect_attempts=-1)
         runtime.js = runtime.nc.jetstream()
-        await ensure_streams(runtime.js, settings.nats.stream_replicas)
+        await ensure_streams(runtime.js, settings.nats.stream_replicas, owner=spec.name)
         if spec.uses_storage:
             s = settings.storage
             runtime.store = ObjectStore.connect(s.endpoint, s.access_key, s.secret_key, secure=s.secure,

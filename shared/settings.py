@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 from shared.tenancy import TENANTS
@@ -82,11 +83,22 @@ class DatabaseSettings:
 @dataclass(frozen=True)
 class NatsSettings:
     url: str = field(default_factory=lambda: env_str("REGIE_NATS_URL", "nats://127.0.0.1:4222"))
+    """One server, or several separated by commas (the client learns the others of a cluster from the first)."""
     stream_replicas: int = field(default_factory=lambda: env_int("REGIE_NATS_STREAM_REPLICAS", 1))
     """3 in production (a JetStream cluster of three); 1 on one machine."""
     max_deliver: int = field(default_factory=lambda: env_int("REGIE_NATS_MAX_DELIVER", 5))
     """Deliveries of one event before it goes to the dead-letter subject."""
     ack_wait_seconds: int = field(default_factory=lambda: env_int("REGIE_NATS_ACK_WAIT", 30))
+    user: str = field(default_factory=lambda: env_str("REGIE_NATS_USER", ""))
+    """This service's own NATS user, allowed its own subjects only (shared/events/permissions.py)."""
+    password: str = field(default_factory=lambda: env_str("REGIE_NATS_PASSWORD", ""))
+
+    def connect_options(self) -> dict[str, Any]:
+        """What nats.connect needs to reach the server as this service."""
+        options: dict[str, Any] = {"servers": self.url.split(",") if "," in self.url else self.url}
+        if self.user:
+            options |= {"user": self.user, "password": self.password}
+        return options
 
 
 @dataclass(frozen=True)
@@ -187,4 +199,5 @@ class ServiceSettings:
                 "the password in REGIE_RELAY_DATABASE_URL": url_password(self.database.relay_url),
                 "the password in REGIE_MIGRATION_DATABASE_URL": url_password(self.database.migration_url),
                 "REGIE_DIRECTORY_CLIENT_SECRET": env_str("REGIE_DIRECTORY_CLIENT_SECRET", ""),
+                "REGIE_NATS_PASSWORD": self.nats.password,
             })

@@ -112,8 +112,9 @@ class SigningKey:
 class Integrations:
     """This replica's copy of the integration tokens, kept current by a watch on the bucket."""
 
-    def __init__(self, nats_url: str, replicas: int, signing_pem: str, audience: str, bucket: str = BUCKET) -> None:
-        self.nats_url = nats_url
+    def __init__(self, nats_options: dict[str, Any], replicas: int, signing_pem: str, audience: str,
+                 bucket: str = BUCKET) -> None:
+        self.nats_options = nats_options  # nats.connect's: the servers, and this service's user
         self.bucket = bucket
         self.replicas = replicas
         self.signing = SigningKey.from_pem(signing_pem)
@@ -141,8 +142,8 @@ class Integrations:
                 await self.nc.close()
                 self.nc = None
             try:
-                self.nc = await nats.connect(self.nats_url, name="gateway-integrations", max_reconnect_attempts=-1,
-                                             connect_timeout=2)
+                self.nc = await nats.connect(**self.nats_options, name="gateway-integrations",
+                                             max_reconnect_attempts=-1, connect_timeout=2)
                 js = self.nc.jetstream()
                 self.kv = await js.create_key_value(KeyValueConfig(
                     bucket=self.bucket, history=1, storage=StorageType.FILE, replicas=self.replicas))

@@ -77,8 +77,8 @@ class LocalCounts:
 class SharedCounters:
     """The counter stream and this replica's connection to it."""
 
-    def __init__(self, nats_url: str, replicas: int) -> None:
-        self.nats_url = nats_url
+    def __init__(self, nats_options: dict[str, Any], replicas: int) -> None:
+        self.nats_options = nats_options  # nats.connect's: the servers, and this service's user
         self.replicas = replicas
         self.nc: Any = None
         self.js: Any = None
@@ -91,7 +91,7 @@ class SharedCounters:
     async def _connect(self) -> None:
         while True:
             try:
-                nc = await nats.connect(self.nats_url, name="gateway-limits", max_reconnect_attempts=-1,
+                nc = await nats.connect(**self.nats_options, name="gateway-limits", max_reconnect_attempts=-1,
                                         connect_timeout=2)
                 js = nc.jetstream()
                 config = StreamConfig(name=STREAM, subjects=[SUBJECTS], allow_msg_counter=True,

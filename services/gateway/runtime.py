@@ -65,7 +65,7 @@ class Gateway:
 
     @classmethod
     def start(cls, settings: GatewaySettings) -> Gateway:
-        auth = settings.service.auth
+        auth, nats = settings.service.auth, settings.service.nats
         keycloak_http = without_cookies(httpx.AsyncClient(timeout=httpx.Timeout(5.0)))
 
         def verifier(audience: str, token_type: str) -> TokenVerifier:
@@ -80,8 +80,8 @@ class Gateway:
                    realm=RealmClient(settings.keycloak_url, settings.client_id, keycloak_http),
                    upstream=upstream, portals=PortalDirectory(upstream, settings.upstreams),
                    api_docs=ApiDirectory(upstream, settings.upstreams),
-                   counters=SharedCounters(settings.service.nats.url, settings.service.nats.stream_replicas),
-                   integrations=Integrations(settings.service.nats.url, settings.service.nats.stream_replicas,
+                   counters=SharedCounters(nats.connect_options(), nats.stream_replicas),
+                   integrations=Integrations(nats.connect_options(), nats.stream_replicas,
                                              settings.integration_signing_key, auth.audience))
 
     async def aclose(self) -> None:

@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import inspect
 import json
@@ -19,6 +18,7 @@ import msgspec
 
 from shared.events.envelope import TYPE_PATTERN, Envelope, EventData
 from shared.events.streams import PRODUCERS
+from shared.generated import write_or_check
 
 OUTPUT = Path(__file__).resolve().parents[2] / "docs" / "asyncapi.json"
 
@@ -83,18 +83,7 @@ def render() -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m shared.events.asyncapi")
-    parser.add_argument("--check", action="store_true")
-    args = parser.parse_args()
-    text = render()
-    if args.check:
-        if not OUTPUT.exists() or OUTPUT.read_text() != text:
-            print(f"{OUTPUT} is stale: run python -m shared.events.asyncapi", file=sys.stderr)
-            return 1
-        return 0
-    OUTPUT.write_text(text)
-    print(f"wrote {OUTPUT}")
-    return 0
+    return write_or_check(OUTPUT, render, "python -m shared.events.asyncapi")
 
 
 if __name__ == "__main__":

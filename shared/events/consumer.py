@@ -5,7 +5,7 @@ tenant: `envelope.check_origin`; a forged one is dead-lettered at once, nothing 
 under the event's tenant, record the event in the inbox, apply the handler's effect (telling the server it is
 still at it every half ack-wait, so a slow handler is not redelivered meanwhile), commit, then ack. A crash
 after the commit and before the ack means a redelivery, which the inbox turns into a plain ack. A handler that
-keeps failing is retried with back-off until `max_deliver`, then the message goes to `dlq.<durable>` (stream
+keeps failing is retried with back-off until `max_deliver`, then the message goes to `dlq.<service>.<durable>` (stream
 DEADLETTER) with the error, for operators to see, and is terminated. A message that is not a valid event goes
 there at once."""
 

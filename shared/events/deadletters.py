@@ -21,7 +21,7 @@ from nats.js.errors import NotFoundError
 from shared.db import Database
 from shared.events.consumer import Consumer, Subscription
 from shared.events.envelope import Envelope, InvalidEvent, check_origin, decode
-from shared.events.streams import DEAD_LETTER_STREAM, dead_letter_subject
+from shared.events.streams import DEAD_LETTER_STREAM, dead_letter_subject, durable_of_dead_letter
 from shared.i18n import _
 from shared.problems import Conflict, NotFound
 
@@ -47,7 +47,7 @@ class DeadLetterOut(msgspec.Struct):
 def _out(sequence: int, subject: str, headers: dict[str, str] | None, envelope: Envelope,
          dead_at: datetime) -> DeadLetterOut:
     headers = headers or {}
-    return DeadLetterOut(sequence=sequence, consumer=subject.removeprefix("dlq."),
+    return DeadLetterOut(sequence=sequence, consumer=durable_of_dead_letter(subject),
                          subject=headers.get("Regie-Original-Subject", ""), event_id=envelope.id,
                          event_type=envelope.type, reason=headers.get("Regie-Dead-Letter-Reason", ""),
                          deliveries=int(headers.get("Regie-Deliveries", "0") or 0), dead_at=dead_at)

@@ -1,5 +1,5 @@
-"""The JetStream streams: one per producing service, plus the dead-letter stream. Every service ensures all
-of them at start-up (idempotent), so a consumer never waits for its producer to have started first."""
+"""The JetStream streams: one per producing service, plus the dead-letter stream. Every service creates those
+missing at start-up (idempotent), so a consumer never waits for its producer to have started first."""
 
 from __future__ import annotations
 
@@ -22,7 +22,13 @@ def stream_name(service: str) -> str:
 
 
 def dead_letter_subject(durable: str) -> str:
-    return f"dlq.{durable}"
+    """`dlq.<consuming service>.<durable>`: a durable's name starts with its service's ("grants-..."), and the
+    service token lets NATS allow each service its own dead letters only (shared/events/permissions.py)."""
+    return f"dlq.{durable.split('-', 1)[0]}.{durable}"
+
+
+def durable_of_dead_letter(subject: str) -> str:
+    return subject.rsplit(".", 1)[-1]
 
 
 def stream_configs(replicas: int) -> list[StreamConfig]:
@@ -52,7 +58,9 @@ def stream_configs(replicas: int) -> list[StreamConfig]:
     return configs
 
 
-async def ensure_streams(js: JetStreamContext, replicas: int) -> None:
+async def ensure_streams(js: JetStreamContext, replicas: int, *, owner: str | None = None) -> None:
+    """Creates the streams that are missing. A service (`owner`) brings its own stream's configuration up to
+    date and leaves the others' to their owners (its NATS user may not change them); an admin updates all."""
     for config in stream_configs(replicas):
         assert config.name is not None
         try:
@@ -61,4 +69,5 @@ async def ensure_streams(js: JetStreamContext, replicas: int) -> None:
             await js.add_stream(config)
             log.info("stream created", extra={"stream": config.name})
             continue
-        await js.update_stream(config)
+        if owner is None or config.name == stream_name(owner):
+            await js.update_stream(config)

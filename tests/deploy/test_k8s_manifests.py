@@ -731,3 +731,50 @@ def test_every_alert_watches_metrics_the_code_exports(production: list[Doc]) -> 
     assert {name for name in defined if name.startswith(("regie_events", "regie_outbox", "regie_mail"))
             and name != "regie_events_applied" and name != "regie_events_published" and name != "regie_mail_sent"} \
         <= watched
+
+
+# --- NATS users -----------------------------------------------------------------------------------------------
+
+
+def test_nats_users_are_in_sync_with_the_permissions() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("generate_nats_users", K8S / "generate_nats_users.py")
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    assert generator.OUTPUT.read_text() == generator.render(), "run: python deploy/k8s/generate_nats_users.py"
+    assert set(generator.SERVICES) == set(SERVICES)
+
+
+def test_the_nats_servers_accept_their_configuration_and_each_service_logs_in_as_itself(
+        example: list[Doc], tmp_path: Path) -> None:
+    """The real nats-server checks the rendered configuration (nats.conf including users.conf, from the two
+    ConfigMaps projected into /etc/nats) with the environment the pod gets: every password variable it names
+    must be there. Each service then connects with its own user and the password the servers expect."""
+    import subprocess
+    import sys
+
+    statefulset = one(example, "StatefulSet", "nats")["spec"]["template"]["spec"]
+    volume = next(v for v in statefulset["volumes"] if v["name"] == "config")
+    for source in volume["projected"]["sources"]:
+        for name, text in one(example, "ConfigMap", source["configMap"]["name"])["data"].items():
+            (tmp_path / name).write_text(text)
+    server_env = container_env(example, statefulset["containers"][0])
+    server_env["POD_NAME"] = "nats-0"  # from the downward API
+    nats_server = Path(sys.executable).with_name("nats-server")
+    checked = subprocess.run([str(nats_server), "-t", "-c", str(tmp_path / "nats.conf")], env=server_env,
+                             capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "include users.conf" in (tmp_path / "nats.conf").read_text()
+    without = {key: value for key, value in server_env.items() if key != "NATS_PASSWORD_GRANTS"}
+    assert subprocess.run([str(nats_server), "-t", "-c", str(tmp_path / "nats.conf")], env=without,
+                          capture_output=True).returncode != 0, "a missing password must stop the server"
+
+    from shared.events.permissions import password_variable
+
+    for service in SERVICES:
+        env = container_env(example, service_container(example, service))
+        assert env["REGIE_NATS_USER"] == service
+        assert env["REGIE_NATS_PASSWORD"] == server_env[password_variable(service)], service
+    passwords = [server_env[password_variable(user)] for user in ("regie-admin", *SERVICES)]
+    assert len(set(passwords)) == len(passwords), "each user has a password of its own"

@@ -79,8 +79,9 @@ def test_stack_env_file(tmp_path: Path) -> None:
     config = StackConfig.from_env("test", env={"REGIE_STATE_DIR": str(tmp_path)})
     path = config.write_env_file()
     lines = dict(line.split("=", 1) for line in path.read_text().splitlines())
-    assert lines["REGIE_NATS_URL"] == config.nats_url
+    assert lines["REGIE_NATS_URL"] == config.nats_server_url
     assert "REGIE_SERVICE" not in lines
+    assert "REGIE_NATS_PASSWORD" not in lines and config.nats_password("regie-admin") not in path.read_text()
 
 
 def test_default_ports_lie_below_the_kernels_ephemeral_range() -> None:

@@ -123,8 +123,8 @@ def test_a_last_use_written_late_never_undoes_a_revocation(stack: Stack, stack_c
     admin = Principal(subject="s", tenant=TENANT, roles=frozenset({"province-admin"}), username="province-admin")
 
     async def scenario() -> tuple[float | None, float | None]:
-        first = Integrations(stack_config.nats_url, 1, pem, "regie-api", bucket=bucket)
-        second = Integrations(stack_config.nats_url, 1, pem, "regie-api", bucket=bucket)
+        first = Integrations({"servers": stack_config.nats_url}, 1, pem, "regie-api", bucket=bucket)
+        second = Integrations({"servers": stack_config.nats_url}, 1, pem, "regie-api", bucket=bucket)
         first.start()
         await first.available()
         record, _token = await first.create(TENANT, admin, "Laat", ["coordinator"], 1)

@@ -45,7 +45,7 @@ def gateways(stack_config: StackConfig, offsets: tuple[int, ...], **extra: str) 
     processes, urls = [], []
     for offset in offsets:
         port = stack_config.port_base + offset
-        env = {**stack_config.common_env(), "REGIE_SERVICE": "gateway", "REGIE_HTTP_PORT": str(port),
+        env = {**stack_config.service_env("gateway"), "REGIE_HTTP_PORT": str(port),
                "REGIE_RATE_LIMIT_PER_MINUTE": str(PER_CLIENT), "REGIE_TOKEN_RATE_LIMIT_PER_MINUTE": str(PER_TOKEN),
                "REGIE_RATE_LIMIT_SCOPE": scope, **extra}
         processes.append(subprocess.Popen([sys.executable, "-m", "services.gateway"], env=env,

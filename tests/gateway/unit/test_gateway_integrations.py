@@ -38,7 +38,7 @@ TOKEN_ID = "0" * 31 + "1"
 
 
 def integrations(**changes: object) -> Integrations:
-    store = Integrations("nats://127.0.0.1:9", 1, PRIVATE, "regie-api")
+    store = Integrations({"servers": "nats://127.0.0.1:9"}, 1, PRIVATE, "regie-api")
     store.ready.set()
     fields: dict[str, object] = dict(id=TOKEN_ID, tenant="limburg", name="Boekhouding", roles=["coordinator"],
                                      secret_sha256=digest(SECRET), created_at=time.time(), created_by="admin",
@@ -69,7 +69,7 @@ def test_a_call_goes_on_with_a_token_the_services_verify() -> None:
         asyncio.run(TokenVerifier("http://keycloak.test", ["limburg"]).verify(minted))
     other_private, _other_public = key_pair()
     forged = jwt.encode({**claims, "realm_access": {"roles": ["province-admin"]}},
-                        Integrations("", 1, other_private, "regie-api").signing.key,  # type: ignore[union-attr]
+                        Integrations({}, 1, other_private, "regie-api").signing.key,  # type: ignore[union-attr]
                         algorithm="ES256", headers={"kid": jwt.get_unverified_header(minted)["kid"]})
     with pytest.raises(InvalidToken):
         asyncio.run(TokenVerifier("http://keycloak.test", ["limburg"], integration_public_keys=PUBLIC).verify(forged))
@@ -99,7 +99,7 @@ def test_what_a_token_may_not_be(name: str, roles: list[str], days: int) -> None
 
 
 def test_without_a_signing_key_there_are_no_integration_tokens() -> None:
-    store = Integrations("nats://127.0.0.1:9", 1, "", "regie-api")
+    store = Integrations({"servers": "nats://127.0.0.1:9"}, 1, "", "regie-api")
     store.start()  # starts nothing
     assert store.task is None
     with pytest.raises(Exception, match="niet ingesteld"):

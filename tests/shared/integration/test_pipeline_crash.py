@@ -23,31 +23,25 @@ from typing import Any
 import nats
 import pytest
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from devstack.config import StackConfig
 from devstack.stack import Stack
 from shared.db import Database
 from shared.events.consumer import Consumer, Subscription
-from shared.events.envelope import Envelope, decode
 from shared.events.streams import ensure_streams
 from shared.ids import uuid7
+from tests.shared.integration.pipeline_world import (
+    EVENT_TYPE,
+    SUBJECT,
+    drained,
+    events_in_stream,
+    make_tables,
+    record_effect,
+)
 
 WORKER = Path(__file__).with_name("crash_worker.py")
 ROUNDS = 100
-SUBJECT = "partners.antwerpen.crashtest.happened"
-EVENT_TYPE = "be.regie.partners.crashtest.happened.v1"
-TENANT_TABLE = """
-create table if not exists {table} (tenant text not null, run_id text not null, event_id text not null);
-alter table {table} enable row level security;
-alter table {table} force row level security;
-drop policy if exists tenant_isolation on {table};
-create policy tenant_isolation on {table} using (tenant = current_setting('app.tenant', true))
-    with check (tenant = current_setting('app.tenant', true));
-grant select, insert on {table} to regie_app;
-"""
 
 
 @dataclass
@@ -86,14 +80,7 @@ class Zygote:
 
 @pytest.fixture(scope="module")
 async def tables(partners_db: Database, grants_db: Database, stack_config: StackConfig) -> None:
-    """A change table beside partners' outbox, an effect table beside grants' inbox."""
-    for service, table in (("partners", "crash_changes"), ("grants", "crash_effects")):
-        owner = Database.from_url(stack_config.database_url(service, "regie_owner"), 1)
-        async with owner.transaction(None) as session:
-            for statement in TENANT_TABLE.format(table=table).split(";"):
-                if statement.strip():
-                    await session.execute(text(statement))
-        await owner.dispose()
+    await make_tables(stack_config)
 
 
 @pytest.fixture
@@ -130,37 +117,6 @@ async def outbox_rows(config: StackConfig, run: str) -> tuple[list[str], list[st
 
 async def applied_effects(config: StackConfig, run: str) -> list[str]:
     return await rows(config, "grants", "select event_id from crash_effects where run_id = :run", run)
-
-
-async def events_in_stream(js: JetStreamContext, run: str) -> list[str]:
-    sub = await js.pull_subscribe(SUBJECT, durable=None, stream="PARTNERS", config=ConsumerConfig(
-        ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL))
-    seen: list[str] = []
-    while True:
-        try:
-            messages = await sub.fetch(500, timeout=1.0)
-        except TimeoutError:  # nats-py's own, or asyncio's
-            break
-        seen += [envelope.id for envelope in map(decode, (m.data for m in messages))
-                 if envelope.data["run_id"] == run]
-    await sub.unsubscribe()
-    return seen
-
-
-async def record_effect(session: AsyncSession, envelope: Envelope) -> None:
-    await session.execute(text("insert into crash_effects (tenant, run_id, event_id) values (:t, :r, :e)"),
-                          {"t": envelope.tenant, "r": envelope.data["run_id"], "e": envelope.id})
-
-
-async def drained(js: JetStreamContext, durable: str, timeout: float = 60.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        info = await js.consumer_info("PARTNERS", durable)
-        if info.num_pending == 0 and info.num_ack_pending == 0:
-            return
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"{durable} did not apply everything within {timeout}s")
 
 
 async def play(zygotes: list[Zygote], rounds: list[dict[str, Any]]) -> Counter[tuple[str, str]]:

@@ -1,0 +1,70 @@
+"""What the event-pipeline tests share: a change table beside partners' outbox and an effect table beside
+grants' inbox (both under RLS, as a service's would be), the test event's subject, and the effect handler."""
+
+from __future__ import annotations
+
+import asyncio
+
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from devstack.config import StackConfig
+from shared.db import Database
+from shared.events.envelope import Envelope, decode
+
+SUBJECT = "partners.antwerpen.crashtest.happened"
+EVENT_TYPE = "be.regie.partners.crashtest.happened.v1"
+TENANT_TABLE = """
+create table if not exists {table} (tenant text not null, run_id text not null, event_id text not null);
+alter table {table} enable row level security;
+alter table {table} force row level security;
+drop policy if exists tenant_isolation on {table};
+create policy tenant_isolation on {table} using (tenant = current_setting('app.tenant', true))
+    with check (tenant = current_setting('app.tenant', true));
+grant select, insert on {table} to regie_app;
+"""
+
+
+async def make_tables(config: StackConfig) -> None:
+    """crash_changes in partners' database, crash_effects in grants'."""
+    for service, table in (("partners", "crash_changes"), ("grants", "crash_effects")):
+        owner = Database.from_url(config.database_url(service, "regie_owner"), 1)
+        async with owner.transaction(None) as session:
+            for statement in TENANT_TABLE.format(table=table).split(";"):
+                if statement.strip():
+                    await session.execute(text(statement))
+        await owner.dispose()
+
+
+async def record_effect(session: AsyncSession, envelope: Envelope) -> None:
+    await session.execute(text("insert into crash_effects (tenant, run_id, event_id) values (:t, :r, :e)"),
+                          {"t": envelope.tenant, "r": envelope.data["run_id"], "e": envelope.id})
+
+
+async def drained(js: JetStreamContext, durable: str, timeout: float = 60.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        info = await js.consumer_info("PARTNERS", durable)
+        if info.num_pending == 0 and info.num_ack_pending == 0:
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"{durable} did not apply everything within {timeout}s")
+
+
+async def events_in_stream(js: JetStreamContext, run: str) -> list[str]:
+    """The ids of the run's events in the stream, in its order, each as often as it is there."""
+    sub = await js.pull_subscribe(SUBJECT, durable=None, stream="PARTNERS", config=ConsumerConfig(
+        ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL))
+    seen: list[str] = []
+    while True:
+        try:
+            messages = await sub.fetch(500, timeout=2.0)
+        except TimeoutError:  # nats-py's own, or asyncio's
+            break
+        seen += [envelope.id for envelope in map(decode, (m.data for m in messages))
+                 if envelope.data["run_id"] == run]
+    await sub.unsubscribe()
+    return seen
