@@ -60,9 +60,10 @@ def test_service_env_names(service: str) -> None:
     assert env["REGIE_S3_ENDPOINT"] == "127.0.0.1:22333"
     assert env["REGIE_S3_SECURE"] == "false"
     if service == "gateway":  # no object storage, so no bucket and no key
-        assert not {"REGIE_S3_BUCKET", "REGIE_S3_ACCESS_KEY", "REGIE_S3_SECRET_KEY"} & set(env)
+        assert not {"REGIE_S3_BUCKET", "REGIE_S3_ACCESS_KEY", "REGIE_S3_SECRET_KEY", "REGIE_CLAMD_URL"} & set(env)
     else:
         assert env["REGIE_S3_BUCKET"] == f"regie-{service}" and env["REGIE_S3_ACCESS_KEY"] == f"regie-{service}"
+        assert env["REGIE_CLAMD_URL"] == "tcp://127.0.0.1:22310"  # every service that stores uploads scans them
     assert env["REGIE_KEYCLOAK_URL"] == "http://127.0.0.1:22180"
     assert env["REGIE_GATEWAY_URL"] == "http://127.0.0.1:22000"
     assert env["REGIE_GRANTS_URL"] == "http://127.0.0.1:22101"

@@ -37,7 +37,7 @@ def object_store(platform) -> ObjectStore:
     env = platform.env("grants")
     return ObjectStore.connect(env["REGIE_S3_ENDPOINT"], env["REGIE_S3_ACCESS_KEY"], env["REGIE_S3_SECRET_KEY"],
                                secure=False, bucket=env.get("REGIE_S3_BUCKET", "regie-grants"),
-                               max_upload_bytes=1024 * 1024)
+                               max_upload_bytes=1024 * 1024, scanner=None)  # reads and lists only
 
 
 async def timed(client: httpx.AsyncClient, url: str, token: str) -> tuple[int, float]:

@@ -26,7 +26,7 @@ def store(platform) -> ObjectStore:  # type: ignore[no-untyped-def]
     env = platform.env("partners")
     return ObjectStore.connect(env["REGIE_S3_ENDPOINT"], env["REGIE_S3_ACCESS_KEY"], env["REGIE_S3_SECRET_KEY"],
                                secure=False, bucket=env.get("REGIE_S3_BUCKET", "regie-partners"),
-                               max_upload_bytes=1024 * 1024)
+                               max_upload_bytes=1024 * 1024, scanner=None)  # reads and lists only
 
 
 def new_plan(api: PlansApi, **fields: object) -> dict:
