@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -13,9 +12,7 @@ import pytest
 from devstack.config import StackConfig
 from devstack.stack import Stack
 from shared.scanner import Clamd, ScanFailed, parse_url
-
-EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
-"""The EICAR anti-virus test file: harmless bytes every scanner reports."""
+from tests.support import EICAR, EICAR_SIGNATURE, closed_port
 
 
 @pytest.fixture(scope="module")
@@ -23,19 +20,12 @@ def clamd(infra: Stack, stack_config: StackConfig) -> Clamd:
     return Clamd.from_url(stack_config.clamd_url, timeout_seconds=30)
 
 
-def closed_port() -> int:
-    """A port nothing listens on: bound by the kernel's choice, then let go."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 async def test_clamd_answers_ping(clamd: Clamd) -> None:
     await clamd.ping()
 
 
 async def test_the_eicar_file_is_found(clamd: Clamd) -> None:
-    assert await clamd.scan(io.BytesIO(EICAR)) == "Regie.Test.EICAR.UNOFFICIAL"
+    assert await clamd.scan(io.BytesIO(EICAR)) == EICAR_SIGNATURE
 
 
 async def test_a_clean_file_is_ok(clamd: Clamd) -> None:
@@ -47,7 +37,7 @@ async def test_eicar_after_the_first_megabyte_is_found_too(clamd: Clamd) -> None
     """The whole stream is scanned, over many chunks, not only its beginning."""
     body = b"%PDF-1.4\n" + b"% opvulling\n" * (1024 * 1024 // 12 + 1) + EICAR + b"\n%%EOF\n"
     assert len(body) > 1024 * 1024
-    assert await clamd.scan(io.BytesIO(body)) == "Regie.Test.EICAR.UNOFFICIAL"
+    assert await clamd.scan(io.BytesIO(body)) == EICAR_SIGNATURE
 
 
 async def test_the_scan_starts_where_the_file_stands(clamd: Clamd) -> None:

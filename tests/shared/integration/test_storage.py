@@ -15,7 +15,7 @@ from shared.ids import uuid7
 from shared.problems import Infected, NotFound, PayloadTooLarge, ScanUnavailable, UnsupportedMediaType
 from shared.scanner import Clamd
 from shared.storage import DOCUMENTS, PDF, PNG, ObjectStore
-from tests.shared.integration.test_scanner import EICAR, closed_port
+from tests.support import EICAR, EICAR_SIGNATURE, closed_port
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -228,7 +228,7 @@ async def test_an_infected_file_is_refused_and_leaves_no_object(store: ObjectSto
         await store.upload(chunks(make()), tenant="limburg", aggregate="application", aggregate_id=aggregate_id,
                            filename="bijlage", claimed_type=claimed, accepted=DOCUMENTS)
     assert refused.value.status == 422 and refused.value.kind == "upload-infected"
-    assert refused.value.extensions == {"signature": "Regie.Test.EICAR.UNOFFICIAL"}
+    assert refused.value.extensions == {"signature": EICAR_SIGNATURE}
     assert await store.keys(f"limburg/application/{aggregate_id}/") == []
 
 
