@@ -29,6 +29,7 @@ from typing import BinaryIO, cast
 
 from minio import Minio
 from minio.error import S3Error
+from prometheus_client import Counter
 
 from shared.i18n import _
 from shared.ids import uuid7
@@ -51,6 +52,10 @@ DOCUMENTS = frozenset({PDF, DOCX, XLSX, ODT, ODS, CSV, TEXT, PNG, JPEG})
 PHOTOS = frozenset({JPEG, PNG, WEBP})
 
 log = logging.getLogger("regie.storage")
+
+SCANS = Counter("regie_upload_scans_total", "Uploads the virus scanner judged, by outcome: clean, infected, or "
+                "failed (no verdict, so the upload was refused with 503)", ["outcome"])
+"""Watched by the alerts RegieUploadScannerFailing and RegieUploadInfected (deploy/k8s/base/monitoring.yaml)."""
 
 SNIFF_BYTES = 8192
 READ_CHUNK = 64 * 1024
@@ -274,21 +279,21 @@ class ObjectStore:
 
     async def _scan(self, spool: BinaryIO, filename: str, **where: str) -> None:
         """The scanner's verdict on the whole spooled file: Infected, or ScanUnavailable when there is none."""
-        if self.scanner is None:
-            log.error("upload refused: no virus scanner configured (REGIE_CLAMD_URL)", extra=where)
-            raise ScanUnavailable(_("%(file)s kan nu niet op virussen gecontroleerd worden; probeer het later "
-                                    "opnieuw") % {"file": filename})
         try:
+            if self.scanner is None:
+                raise ScanFailed("no virus scanner configured (REGIE_CLAMD_URL)")
             signature = await self.scanner.scan(spool)
         except ScanFailed as exc:
+            SCANS.labels("failed").inc()
             log.error("upload refused: the virus scanner gave no verdict", extra={**where, "error": str(exc)})
             raise ScanUnavailable(_("%(file)s kan nu niet op virussen gecontroleerd worden; probeer het later "
                                     "opnieuw") % {"file": filename}) from exc
         if signature is not None:
-            log.warning("upload refused: the virus scanner found %s", signature,
-                        extra={**where, "signature": signature})
+            SCANS.labels("infected").inc()
+            log.warning("upload refused: the virus scanner found a signature", extra={**where, "signature": signature})
             raise Infected(_("%(file)s bevat een virus (%(signature)s) en werd niet bewaard")
                            % {"file": filename, "signature": signature}, signature=signature)
+        SCANS.labels("clean").inc()
 
     async def read(self, key: str, tenant: str) -> bytes:
         if not key.startswith(f"{tenant}/"):

@@ -8,6 +8,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 
 import pytest
+from prometheus_client import REGISTRY
 
 from devstack.config import StackConfig
 from devstack.stack import Stack
@@ -211,6 +212,10 @@ async def test_each_services_key_reaches_its_own_bucket_and_no_other(infra: Stac
     assert await stores["partners"].read(mine.key, "limburg") == PDF_BYTES  # untouched
 
 
+def scans(outcome: str) -> float:
+    return REGISTRY.get_sample_value("regie_upload_scans_total", {"outcome": outcome}) or 0.0
+
+
 INFECTED: dict[str, tuple[Callable[[], bytes], str]] = {
     # files that pass every check of their type, and carry the EICAR test file: clamd finds each
     "the EICAR file itself, as text": (lambda: EICAR, "text/plain"),
@@ -224,12 +229,14 @@ INFECTED: dict[str, tuple[Callable[[], bytes], str]] = {
 async def test_an_infected_file_is_refused_and_leaves_no_object(store: ObjectStore, case: str) -> None:
     make, claimed = INFECTED[case]
     aggregate_id = str(uuid7())
+    infected_before = scans("infected")
     with pytest.raises(Infected, match="bevat een virus") as refused:
         await store.upload(chunks(make()), tenant="limburg", aggregate="application", aggregate_id=aggregate_id,
                            filename="bijlage", claimed_type=claimed, accepted=DOCUMENTS)
     assert refused.value.status == 422 and refused.value.kind == "upload-infected"
     assert refused.value.extensions == {"signature": EICAR_SIGNATURE}
     assert await store.keys(f"limburg/application/{aggregate_id}/") == []
+    assert scans("infected") == infected_before + 1  # what the alert RegieUploadInfected counts
 
 
 @pytest.mark.parametrize("scanner", ["down", "not configured"])
@@ -239,8 +246,10 @@ async def test_without_a_verdict_a_clean_file_is_refused_and_leaves_no_object(st
     blind = ObjectStore(store.client, store.bucket, store.max_upload_bytes,
                         Clamd("127.0.0.1", closed_port(), timeout_seconds=5) if scanner == "down" else None)
     aggregate_id = str(uuid7())
+    failed_before = scans("failed")
     with pytest.raises(ScanUnavailable, match="kan nu niet op virussen gecontroleerd worden") as refused:
         await blind.upload([PDF_BYTES], tenant="limburg", aggregate="application", aggregate_id=aggregate_id,
                            filename="begroting.pdf", claimed_type=PDF, accepted=DOCUMENTS)
     assert refused.value.status == 503
     assert await store.keys(f"limburg/application/{aggregate_id}/") == []
+    assert scans("failed") == failed_before + 1  # what the alert RegieUploadScannerFailing watches
