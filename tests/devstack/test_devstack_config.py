@@ -90,3 +90,23 @@ def test_default_ports_lie_below_the_kernels_ephemeral_range() -> None:
     for profile in ("run", "test"):
         config = StackConfig.from_env(profile, env={})
         assert max(config.ports.values()) < 32768, profile
+
+
+def test_clamds_configuration_is_the_stacks_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the stack's port, on this machine only, the project's signatures only, a stream limit equal to the
+    services' upload limit, and nothing let through past a scan limit."""
+    from devstack import clamd
+
+    monkeypatch.setenv("REGIE_MAX_UPLOAD_BYTES", str(7 * 1024 * 1024))
+    config = StackConfig.from_env("test", env={"REGIE_STATE_DIR": str(tmp_path), "REGIE_PORT_BASE": "50000"})
+    conf = clamd.write_config(config)
+    settings = dict(line.split(" ", 1) for line in conf.read_text().splitlines() if not line.startswith("#"))
+    assert settings["TCPSocket"] == "50310" and settings["TCPAddr"] == "127.0.0.1"
+    assert "LocalSocket" not in settings and "User" not in settings and settings["Foreground"] == "yes"
+    assert settings["StreamMaxLength"] == settings["MaxFileSize"] == str(7 * 1024 * 1024)
+    assert settings["AlertExceedsMax"] == "yes"
+    database = Path(settings["DatabaseDirectory"])
+    assert database.parent == tmp_path / "clamd"
+    assert sorted(p.name for p in database.iterdir()) == ["regie-test.ndb"]
+    assert "EICAR" in (database / "regie-test.ndb").read_text()
+    assert config.service_env("grants")["REGIE_CLAMD_URL"] == "tcp://127.0.0.1:50310"
