@@ -1,6 +1,7 @@
 # Regie: two commands on a fresh machine, `make run` and `make test`. Both install what is missing first
-# (a virtual environment with the pinned wheels, Debian's chromium for the browser tests; the Keycloak
-# distribution comes from Maven Central on first start, cached in ~/.cache/regie) and are safe to run twice.
+# (a virtual environment with the pinned wheels, Debian's chromium for the browser tests, Debian's clamav-daemon
+# for the upload scanner; the Keycloak distribution comes from Maven Central on first start, cached in
+# ~/.cache/regie) and are safe to run twice.
 
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -27,7 +28,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[stack,test]'
 	@touch $(STAMP)
 
-install: $(STAMP) chromium axe
+install: $(STAMP) chromium axe clamd
 
 # The accessibility checks inject axe-core (from the npm registry) into the pages: cached outside the repo.
 AXE_VERSION := 4.14.1
@@ -47,7 +48,16 @@ chromium:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-run: $(STAMP)
+# Uploads are scanned by ClamAV's daemon, which devstack starts with the project's own small signature file
+# (devstack/clamav/): Debian's clamav-daemon, its service left stopped (devstack runs its own clamd).
+.PHONY: clamd
+clamd:
+	@command -v clamd >/dev/null || test -x /usr/sbin/clamd || { \
+	  echo "installing Debian's clamav-daemon"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends clamav-daemon >/dev/null; }
+
+run: $(STAMP) clamd
 	$(PY) -m devstack run --profile run
 
 stop: $(STAMP)

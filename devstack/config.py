@@ -47,6 +47,7 @@ PORT_OFFSETS: dict[str, int] = {
     "foodsavers": 103,
     "keycloak": 180,
     "keycloak_management": 190,
+    "clamd": 310,
     "s3": 333,
     "s3_grpc": 334,
     "nats": 422,
@@ -236,6 +237,10 @@ class StackConfig:
         return self.http_url("nats_monitoring")
 
     @property
+    def clamd_url(self) -> str:
+        return f"tcp://{self.host}:{self.ports['clamd']}"
+
+    @property
     def s3_endpoint(self) -> str:
         return f"{self.host}:{self.s3_port}"
 
@@ -314,6 +319,7 @@ class StackConfig:
         if service in STORAGE_SERVICES:
             env["REGIE_S3_BUCKET"] = f"regie-{service}"
             env["REGIE_S3_ACCESS_KEY"], env["REGIE_S3_SECRET_KEY"] = self.s3_service_key(service)
+            env["REGIE_CLAMD_URL"] = self.clamd_url  # every upload is scanned before it is stored
         if service == "gateway":
             env["REGIE_INTEGRATION_SIGNING_KEY"] = self.integration_key()[0].replace("\n", "\\n")
         if service in MAIL_SENDING_SERVICES:

@@ -1,8 +1,9 @@
-"""The whole local stack: PostgreSQL, NATS JetStream, SeaweedFS S3, Keycloak, and an SMTP mail sink.
+"""The whole local stack: PostgreSQL, NATS JetStream, SeaweedFS S3, Keycloak, ClamAV's clamd (the upload scanner)
+and an SMTP mail sink.
 
 Keycloak is by far the slowest part (JVM start, schema migration on first
 boot), so it starts as soon as PostgreSQL is ready, while NATS and S3 come up
-in parallel threads.
+in parallel threads, with clamd.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from devstack import keycloak, mailsink, nats, ports, postgres, s3
+from devstack import clamd, keycloak, mailsink, nats, ports, postgres, s3
 from devstack.config import StackConfig
 from devstack.processes import log, read_pid, stop_all, stop_process
 
 # The infrastructure components, in the order `status` lists them. `down`
 # stops them after the services and Keycloak (see processes.stop_all waves).
-COMPONENTS: tuple[str, ...] = (postgres.NAME, nats.NAME, s3.NAME, keycloak.NAME, mailsink.NAME)
+COMPONENTS: tuple[str, ...] = (postgres.NAME, nats.NAME, s3.NAME, clamd.NAME, keycloak.NAME, mailsink.NAME)
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ class Stack:
         config = self.config
         config.write_env_file()
         ports.reserve(config)
-        with ThreadPoolExecutor(max_workers=4, thread_name_prefix="devstack") as pool:
+        with ThreadPoolExecutor(max_workers=5, thread_name_prefix="devstack") as pool:
             def postgres_then_keycloak() -> None:
                 postgres.start(config)
                 if self.with_keycloak:
@@ -81,6 +82,7 @@ class Stack:
                 pool.submit(nats.start, config),
                 pool.submit(s3.start, config),
                 pool.submit(mailsink.start, config),
+                pool.submit(clamd.start, config),
             ]
             errors = [f.exception() for f in futures]
         failures = [error for error in errors if error is not None]
@@ -105,6 +107,7 @@ class Stack:
             postgres.NAME: (self.config.pg_port, lambda: postgres.is_ready(self.config)),
             nats.NAME: (self.config.nats_port, lambda: nats.is_ready(self.config)),
             s3.NAME: (self.config.s3_port, lambda: s3.is_ready(self.config)),
+            clamd.NAME: (self.config.port("clamd"), lambda: clamd.is_ready(self.config)),
             keycloak.NAME: (self.config.keycloak_port, lambda: keycloak.is_ready(self.config)),
             mailsink.NAME: (self.config.port("smtp"), lambda: mailsink.is_ready(self.config)),
         }

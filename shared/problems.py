@@ -42,6 +42,8 @@ TITLES: dict[str, dict[str, str]] = {
     "precondition-required": {"nl": "Deze wijziging vraagt de versie die u las (If-Match)", "en": "This change needs the version you read (If-Match)", "fr": "Cette modification exige la version que vous avez lue (If-Match)"},
     "payload-too-large": {"nl": "Het bestand is te groot", "en": "The file is too large", "fr": "Le fichier est trop volumineux"},
     "unsupported-media-type": {"nl": "Dit bestandstype wordt niet aanvaard", "en": "This file type is not accepted", "fr": "Ce type de fichier n'est pas accepté"},
+    "upload-infected": {"nl": "Het bestand bevat een virus en werd niet bewaard", "en": "The file contains a virus and was not stored", "fr": "Le fichier contient un virus et n'a pas été enregistré"},
+    "scan-unavailable": {"nl": "Het bestand kan nu niet op virussen gecontroleerd worden; probeer het later opnieuw", "en": "The file cannot be checked for viruses right now; try again later", "fr": "Le fichier ne peut pas être contrôlé pour les virus pour l'instant ; réessayez plus tard"},
     "rate-limited": {"nl": "Te veel aanvragen; probeer het zo meteen opnieuw", "en": "Too many requests; try again shortly", "fr": "Trop de requêtes ; réessayez sous peu"},
     "unavailable": {"nl": "De dienst is tijdelijk niet beschikbaar", "en": "The service is temporarily unavailable", "fr": "Le service est temporairement indisponible"},
     "internal": {"nl": "Er ging iets mis aan onze kant", "en": "Something went wrong on our side", "fr": "Une erreur s'est produite de notre côté"},
@@ -110,6 +112,18 @@ class UnsupportedMediaType(Problem):
 
 class Invalid(Problem):
     kind, status = "validation", 422
+
+
+class Infected(Problem):
+    """The virus scanner found something in an upload: refused, nothing stored."""
+
+    kind, status = "upload-infected", 422
+
+
+class ScanUnavailable(Problem):
+    """The virus scanner could not judge an upload (down, slow, or failing): refused, nothing stored."""
+
+    kind, status = "scan-unavailable", 503
 
 
 class Unavailable(Problem):

@@ -40,6 +40,7 @@ from shared.portal.manifest import HEADER_PATH, MANIFEST_PATH, PortalEntry
 from shared.portal.pages import PAGE_HEADER, send_flash, template_config
 from shared.problems import CONSTRAINT_REASONS, EXCEPTION_HANDLERS, NotFound, Problem
 from shared.requests import request_id_middleware
+from shared.scanner import Clamd
 from shared.settings import ServiceSettings
 from shared.storage import ObjectStore
 from shared.tenancy import is_tenant
@@ -283,6 +284,8 @@ def dead_letter_routes(spec: ServiceSpec) -> list[Any]:
 def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Litestar:
     settings = settings or spec.settings()
     configure_logging(spec.name, settings.log_level, settings.log_format)
+    if spec.uses_storage:
+        settings.refuse_unscanned_uploads()
     verifier = TokenVerifier(settings.auth.keycloak_url, settings.tenants, audience=settings.auth.audience,
                              leeway_seconds=settings.auth.leeway_seconds,
                              min_refresh_seconds=settings.auth.jwks_min_refresh_seconds,
@@ -301,8 +304,13 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
         await ensure_streams(runtime.js, settings.nats.stream_replicas, owner=spec.name)
         if spec.uses_storage:
             s = settings.storage
+            scanner = (Clamd.from_url(settings.scanner.clamd_url, timeout_seconds=settings.scanner.timeout_seconds)
+                       if settings.scanner.clamd_url else None)
+            if scanner is None:
+                log.warning("no virus scanner configured (REGIE_CLAMD_URL): every upload will be refused")
             runtime.store = ObjectStore.connect(s.endpoint, s.access_key, s.secret_key, secure=s.secure,
-                                                bucket=s.bucket, max_upload_bytes=s.max_upload_bytes)
+                                                bucket=s.bucket, max_upload_bytes=s.max_upload_bytes,
+                                                scanner=scanner)
             await runtime.store.ensure_bucket()
         if spec.run_relay:
             runtime.relay_db = Database(make_engine(settings.database.relay_url, pool_size=2))

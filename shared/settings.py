@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from shared.scanner import parse_url
 from shared.tenancy import TENANTS
 
 
@@ -112,6 +113,20 @@ class StorageSettings:
 
 
 @dataclass(frozen=True)
+class ScannerSettings:
+    clamd_url: str = field(default_factory=lambda: env_str("REGIE_CLAMD_URL", ""))
+    """ClamAV's daemon, as tcp://host:port, which scans every upload before it is stored (shared.scanner).
+    Required in production; without it a service still starts on a developer's machine but refuses every
+    upload (503): an unscanned file is never stored."""
+    timeout_seconds: int = field(default_factory=lambda: env_int("REGIE_CLAMD_TIMEOUT", 30))
+    """How long one scan may take, connecting included, before the upload is refused as not checkable now."""
+
+    def __post_init__(self) -> None:
+        if self.clamd_url:
+            parse_url(self.clamd_url)
+
+
+@dataclass(frozen=True)
 class AuthSettings:
     keycloak_url: str = field(default_factory=lambda: env_str("REGIE_KEYCLOAK_URL", "http://127.0.0.1:8080"))
     """Issuer of tenant t is <keycloak_url>/realms/<t>."""
@@ -178,6 +193,7 @@ class ServiceSettings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     nats: NatsSettings = field(default_factory=NatsSettings)
     storage: StorageSettings = field(default_factory=StorageSettings)
+    scanner: ScannerSettings = field(default_factory=ScannerSettings)
     auth: AuthSettings = field(default_factory=AuthSettings)
 
     allow_weak_secrets: bool = field(default_factory=lambda: env_bool("REGIE_ALLOW_WEAK_SECRETS", False))
@@ -201,3 +217,9 @@ class ServiceSettings:
                 "REGIE_DIRECTORY_CLIENT_SECRET": env_str("REGIE_DIRECTORY_CLIENT_SECRET", ""),
                 "REGIE_NATS_PASSWORD": self.nats.password,
             })
+
+    def refuse_unscanned_uploads(self) -> None:
+        """For a service that stores uploads: in production it does not start without a virus scanner."""
+        if self.production and not self.scanner.clamd_url:
+            raise ValueError("refused with a public (https) address: REGIE_CLAMD_URL is not set, and every upload "
+                             "must be scanned by clamd before it is stored. Set it to tcp://<clamd service>:3310.")

@@ -2,8 +2,10 @@
 
 Uploads are streamed into a spool file (memory up to 1 MiB, disk beyond) while the size is counted against
 the limit and the SHA-256 computed; the content type is sniffed from the first bytes and must match what
-the client claims and what the caller accepts. Only a file that passed every check is sent to S3, so a
-refused upload leaves no object behind. Keys carry the tenant: <tenant>/<aggregate>/<id>/<file-id>.
+the client claims and what the caller accepts; then ClamAV's daemon scans the whole spooled file
+(shared.scanner). Only a file that passed every check is sent to S3, so a refused upload leaves no object
+behind: an infected file is refused (422), and so is any file the scanner cannot judge now (503), never
+stored unscanned. Keys carry the tenant: <tenant>/<aggregate>/<id>/<file-id>.
 
 Nothing here touches the database: a caller stores the bytes first, outside any transaction, and then records
 the object in a short one (removing the object when the record is refused), so a slow client never holds a
@@ -15,6 +17,7 @@ import asyncio
 import codecs
 import hashlib
 import io
+import logging
 import re
 import tempfile
 import unicodedata
@@ -26,10 +29,12 @@ from typing import BinaryIO, cast
 
 from minio import Minio
 from minio.error import S3Error
+from prometheus_client import Counter
 
 from shared.i18n import _
 from shared.ids import uuid7
-from shared.problems import NotFound, PayloadTooLarge, UnsupportedMediaType
+from shared.problems import Infected, NotFound, PayloadTooLarge, ScanUnavailable, UnsupportedMediaType
+from shared.scanner import Clamd, ScanFailed
 from shared.tenancy import is_tenant
 
 PDF = "application/pdf"
@@ -45,6 +50,12 @@ TEXT = "text/plain"
 
 DOCUMENTS = frozenset({PDF, DOCX, XLSX, ODT, ODS, CSV, TEXT, PNG, JPEG})
 PHOTOS = frozenset({JPEG, PNG, WEBP})
+
+log = logging.getLogger("regie.storage")
+
+SCANS = Counter("regie_upload_scans_total", "Uploads the virus scanner judged, by outcome: clean, infected, or "
+                "failed (no verdict, so the upload was refused with 503)", ["outcome"])
+"""Watched by the alerts RegieUploadScannerFailing and RegieUploadInfected (deploy/k8s/base/monitoring.yaml)."""
 
 SNIFF_BYTES = 8192
 READ_CHUNK = 64 * 1024
@@ -193,16 +204,18 @@ def object_key(tenant: str, aggregate: str, aggregate_id: str, file_id: str) -> 
 
 
 class ObjectStore:
-    def __init__(self, client: Minio, bucket: str, max_upload_bytes: int) -> None:
+    def __init__(self, client: Minio, bucket: str, max_upload_bytes: int, scanner: Clamd | None) -> None:
         self.client = client
         self.bucket = bucket
         self.max_upload_bytes = max_upload_bytes
+        self.scanner = scanner
+        """None: no scanner configured, so every upload is refused (503); reading stored files still works."""
 
     @classmethod
     def connect(cls, endpoint: str, access_key: str, secret_key: str, *, secure: bool, bucket: str,
-                max_upload_bytes: int) -> ObjectStore:
+                max_upload_bytes: int, scanner: Clamd | None) -> ObjectStore:
         return cls(Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=secure),
-                   bucket, max_upload_bytes)
+                   bucket, max_upload_bytes, scanner)
 
     async def ensure_bucket(self) -> None:
         def ensure() -> None:
@@ -252,6 +265,9 @@ class ObjectStore:
                      else _("de inhoud van %(file)s is geen %(claimed)s"))
                     % {"file": filename, "claimed": claimed, "sniffed": sniffed}, claimed=claimed, detected=sniffed)
             spool.seek(0)
+            await self._scan(cast(BinaryIO, spool), filename, tenant=tenant, aggregate=aggregate,
+                             aggregate_id=aggregate_id)
+            spool.seek(0)
             file_id = str(uuid7())
             key = object_key(tenant, aggregate, aggregate_id, file_id)
             sha = digest.hexdigest()
@@ -260,6 +276,24 @@ class ObjectStore:
                 metadata={"sha256": sha, "filename": filename.encode("ascii", "replace").decode()},
             )
         return StoredObject(key=key, size=size, sha256=sha, content_type=claimed, filename=filename)
+
+    async def _scan(self, spool: BinaryIO, filename: str, **where: str) -> None:
+        """The scanner's verdict on the whole spooled file: Infected, or ScanUnavailable when there is none."""
+        try:
+            if self.scanner is None:
+                raise ScanFailed("no virus scanner configured (REGIE_CLAMD_URL)")
+            signature = await self.scanner.scan(spool)
+        except ScanFailed as exc:
+            SCANS.labels("failed").inc()
+            log.error("upload refused: the virus scanner gave no verdict", extra={**where, "error": str(exc)})
+            raise ScanUnavailable(_("%(file)s kan nu niet op virussen gecontroleerd worden; probeer het later "
+                                    "opnieuw") % {"file": filename}) from exc
+        if signature is not None:
+            SCANS.labels("infected").inc()
+            log.warning("upload refused: the virus scanner found a signature", extra={**where, "signature": signature})
+            raise Infected(_("%(file)s bevat een virus (%(signature)s) en werd niet bewaard")
+                           % {"file": filename, "signature": signature}, signature=signature)
+        SCANS.labels("clean").inc()
 
     async def read(self, key: str, tenant: str) -> bytes:
         if not key.startswith(f"{tenant}/"):

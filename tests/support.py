@@ -1,9 +1,11 @@
-"""Helpers the tests share: request headers, made-up enterprise numbers, and reading what reached a stream."""
+"""Helpers the tests share: request headers, made-up enterprise numbers, reading what reached a stream, and the
+EICAR test file the virus scanner finds."""
 
 from __future__ import annotations
 
 import asyncio
 import random
+import socket
 
 import nats
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
@@ -14,6 +16,24 @@ from shared.events.streams import stream_name
 
 def bearer(token: str, **headers: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}", **headers}
+
+
+EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+"""The EICAR anti-virus test file: harmless bytes every scanner reports (the local clamd as
+Regie.Test.EICAR.UNOFFICIAL, by devstack/clamav/regie-test.ndb)."""
+EICAR_SIGNATURE = "Regie.Test.EICAR.UNOFFICIAL"
+
+
+def infected_pdf() -> bytes:
+    """A PDF that passes every type check and carries the EICAR file."""
+    return b"%PDF-1.4\n% bijlage\n1 0 obj <<>> endobj\n% " + EICAR + b"\ntrailer <<>>\n%%EOF\n"
+
+
+def closed_port() -> int:
+    """A port nothing listens on: bound by the kernel's choice, then let go."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def random_enterprise_number() -> str:

@@ -254,7 +254,7 @@ def test_service_urls_point_at_existing_services(example: list[Doc]) -> None:
     services = of_kind(example, "Service")
     env = container_env(example, service_container(example, "grants"))
     urls = [env[name] for name in ("REGIE_NATS_URL", "REGIE_GRANTS_URL", "REGIE_PARTNERS_URL",
-                                   "REGIE_FOODSAVERS_URL", "REGIE_DATABASE_URL")]
+                                   "REGIE_FOODSAVERS_URL", "REGIE_DATABASE_URL", "REGIE_CLAMD_URL")]
     urls.append("s3://" + env["REGIE_S3_ENDPOINT"])
     cluster = one(example, "Cluster", "regie-pg")["metadata"]["name"]
     for url in urls:
@@ -365,7 +365,7 @@ def test_selectors_meet(production: list[Doc]) -> None:
         assert len(selected) == 1, (service["metadata"]["name"], selected)
         assert not [labels for labels in jobs if matches({"matchLabels": service["spec"]["selector"]}, labels)]
         ports = {p["name"]: p["containerPort"]
-                 for c in workloads[selected[0]]["spec"]["template"]["spec"]["containers"] for p in c["ports"]}
+                 for c in workloads[selected[0]]["spec"]["template"]["spec"]["containers"] for p in c.get("ports", [])}
         for port in service["spec"]["ports"]:
             assert port["targetPort"] in ports, (service["metadata"]["name"], port)
     pdbs = of_kind(production, "PodDisruptionBudget")
@@ -466,8 +466,9 @@ def test_network_paths(production: list[Doc]) -> None:
     pods = regie_pods(production)
     gateway, jobs = pods["Deployment/gateway"], pods["Job/grants-migrate"]
     services = [pods[f"Deployment/{s}"] for s in DATABASE_SERVICES]
-    nats, minio = pods["StatefulSet/nats"], pods["StatefulSet/minio"]
+    nats, minio, clamd = pods["StatefulSet/nats"], pods["StatefulSet/minio"], pods["Deployment/clamd"]
     allowed = [
+        *[(s, clamd, 3310) for s in services], (clamd, API_SERVER, 443),
         (INGRESS, gateway, 8000), (INGRESS, KEYCLOAK, 8080),
         *[(gateway, s, 8000) for s in services], (gateway, KEYCLOAK, 8080),
         *[(s, target, port) for s in services
@@ -485,6 +486,8 @@ def test_network_paths(production: list[Doc]) -> None:
         (services[0], services[1], 8000), (services[0], gateway, 8000), (services[0], API_SERVER, 443),
         (KEYCLOAK, nats, 4222), (KEYCLOAK, minio, 9000), (nats, POSTGRES, 5432), (minio, POSTGRES, 5432),
         (pods["Job/minio-setup"], POSTGRES, 5432), (MONITORING, POSTGRES, 5432),
+        (INGRESS, clamd, 3310), (gateway, clamd, 3310), (jobs, clamd, 3310), (KEYCLOAK, clamd, 3310),
+        (clamd, POSTGRES, 5432), (clamd, minio, 9000), (clamd, nats, 4222), (clamd, services[0], 8000),
     ]
     wrong = [(s, t, p, "should connect") for s, t, p in allowed if not connects(policies, s, t, p)]
     wrong += [(s, t, p, "should not connect") for s, t, p in denied if connects(policies, s, t, p)]
@@ -493,7 +496,7 @@ def test_network_paths(production: list[Doc]) -> None:
 
 def test_only_the_gateway_and_keycloak_are_reachable_from_the_ingress_controller(production: list[Doc]) -> None:
     policies = list(of_kind(production, "NetworkPolicy").values())
-    ports = (80, 443, 4222, 5432, 6222, 7800, 8000, 8080, 8222, 9000)
+    ports = (80, 443, 3310, 4222, 5432, 6222, 7800, 8000, 8080, 8222, 9000)
     reachable = {name for name, target in regie_pods(production).items()
                  if any(connects(policies, INGRESS, target, port) for port in ports)}
     assert reachable == {"Deployment/gateway", "keycloak"}
@@ -506,6 +509,71 @@ def test_every_network_policy_selects_a_pod(production: list[Doc]) -> None:
 
 
 # --- NATS, PostgreSQL, MinIO, Keycloak ------------------------------------------------------------------------
+
+
+def test_clamd_runs_with_freshclam_beside_it_on_one_signature_volume(production: list[Doc]) -> None:
+    """The signatures stay current in the cluster (freshclam), clamd picks them up (SelfCheck), and the
+    project's test signatures (devstack/clamav/) are nowhere in the deployment."""
+    pod = one(production, "Deployment", "clamd")["spec"]["template"]["spec"]
+    containers = {c["name"]: c for c in pod["containers"]}
+    assert set(containers) == {"clamd", "freshclam"}
+    config = one(production, "ConfigMap", "clamav-config")["data"]
+    directory = clamd_setting(config["clamd.conf"], "DatabaseDirectory")
+    assert clamd_setting(config["freshclam.conf"], "DatabaseDirectory") == directory
+    volumes = {name: {m["mountPath"]: m["name"] for m in c["volumeMounts"]} for name, c in containers.items()}
+    shared = volumes["clamd"][directory]
+    assert volumes["freshclam"][directory] == shared
+    assert "emptyDir" in next(v for v in pod["volumes"] if v["name"] == shared)
+    assert int(clamd_setting(config["clamd.conf"], "SelfCheck")) > 0
+    assert "--daemon" in containers["freshclam"]["command"]
+    assert "regie-test" not in json.dumps(production) and "EICAR" not in json.dumps(production)
+
+
+def clamd_setting(config: str, name: str) -> str:
+    found = re.findall(rf"^{name}\s+(\S+)\s*$", config, flags=re.MULTILINE)
+    assert len(found) == 1, f"{name}: {found}"
+    return str(found[0])
+
+
+def size(value: str) -> int:
+    """A clamd.conf size: bytes, or a number with K or M."""
+    factor = {"K": 2**10, "M": 2**20}.get(value[-1].upper(), 1)
+    return int(value.rstrip("KkMm")) * factor
+
+
+@pytest.mark.parametrize("service", DATABASE_SERVICES)
+def test_every_service_that_stores_uploads_has_a_scanner_it_may_reach(example: list[Doc], service: str,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """REGIE_CLAMD_URL names the clamd Service, whose pods the service's pods may reach on that port (without it,
+    with an https address, the service would not start: tests/shared/unit/test_settings.py); clamd takes a whole
+    upload in one stream and reports what it could not scan to the end."""
+    from services.foodsavers.app import SPEC as FOODSAVERS
+    from services.grants.app import SPEC as GRANTS
+    from services.partners.app import SPEC as PARTNERS
+    from shared.settings import ScannerSettings, StorageSettings
+
+    assert {spec.name for spec in (GRANTS, PARTNERS, FOODSAVERS) if spec.uses_storage} == set(DATABASE_SERVICES)
+    env = container_env(example, service_container(example, service))
+    host, port = url_target(env["REGIE_CLAMD_URL"])
+    clamd_service = one(example, "Service", host)
+    clamd = one(example, "Deployment", "clamd")
+    assert matches({"matchLabels": clamd_service["spec"]["selector"]}, clamd["spec"]["template"]["metadata"]["labels"])
+    assert port in {p["port"] for p in clamd_service["spec"]["ports"]}
+    pods = regie_pods(example)
+    assert connects(list(of_kind(example, "NetworkPolicy").values()), pods[f"Deployment/{service}"],
+                    pods["Deployment/clamd"], port)
+
+    for name in [name for name in os.environ if name.startswith("REGIE_")]:
+        monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert ScannerSettings().clamd_url == env["REGIE_CLAMD_URL"]  # read as the code reads it (tcp://host:port)
+    config = one(example, "ConfigMap", "clamav-config")["data"]["clamd.conf"]
+    assert int(clamd_setting(config, "TCPSocket")) == port
+    limit = StorageSettings().max_upload_bytes
+    assert size(clamd_setting(config, "StreamMaxLength")) == limit
+    assert size(clamd_setting(config, "MaxFileSize")) >= limit
+    assert clamd_setting(config, "AlertExceedsMax") == "yes"
 
 
 def test_nats_is_a_jetstream_cluster_of_three(production: list[Doc]) -> None:
@@ -712,12 +780,13 @@ def test_the_example_secrets_start_nothing_but_a_cluster_that_says_it_is_a_throw
 
 def test_every_alert_watches_metrics_the_code_exports(production: list[Doc]) -> None:
     """The alert rules name only metrics the services define (so a renamed metric fails here, not at 3 a.m.),
-    and every metric of the event pipeline and the mail outbox has an alert on it."""
+    and every metric of the event pipeline, the mail outbox and the upload scanner has an alert on it."""
     from prometheus_client import REGISTRY
 
     import services.grants.mailings.service  # noqa: F401  (registers the mail metrics)
     import shared.events.metrics  # noqa: F401
     import shared.requests  # noqa: F401
+    import shared.storage  # noqa: F401  (registers the upload scanner's metric)
 
     defined = {metric.name for metric in REGISTRY.collect() if metric.name.startswith("regie_")}
     rules = [rule for group in one(production, "PrometheusRule", "regie")["spec"]["groups"] for rule in group["rules"]]
@@ -728,7 +797,7 @@ def test_every_alert_watches_metrics_the_code_exports(production: list[Doc]) -> 
             assert base in defined, (rule["alert"], name)
             watched.add(base)
         assert rule["labels"]["severity"] in {"page", "ticket"} and rule["annotations"]["summary"], rule["alert"]
-    assert {name for name in defined if name.startswith(("regie_events", "regie_outbox", "regie_mail"))
+    assert {name for name in defined if name.startswith(("regie_events", "regie_outbox", "regie_mail", "regie_upload"))
             and name != "regie_events_applied" and name != "regie_events_published" and name != "regie_mail_sent"} \
         <= watched
 

@@ -60,9 +60,10 @@ def test_service_env_names(service: str) -> None:
     assert env["REGIE_S3_ENDPOINT"] == "127.0.0.1:22333"
     assert env["REGIE_S3_SECURE"] == "false"
     if service == "gateway":  # no object storage, so no bucket and no key
-        assert not {"REGIE_S3_BUCKET", "REGIE_S3_ACCESS_KEY", "REGIE_S3_SECRET_KEY"} & set(env)
+        assert not {"REGIE_S3_BUCKET", "REGIE_S3_ACCESS_KEY", "REGIE_S3_SECRET_KEY", "REGIE_CLAMD_URL"} & set(env)
     else:
         assert env["REGIE_S3_BUCKET"] == f"regie-{service}" and env["REGIE_S3_ACCESS_KEY"] == f"regie-{service}"
+        assert env["REGIE_CLAMD_URL"] == "tcp://127.0.0.1:22310"  # every service that stores uploads scans them
     assert env["REGIE_KEYCLOAK_URL"] == "http://127.0.0.1:22180"
     assert env["REGIE_GATEWAY_URL"] == "http://127.0.0.1:22000"
     assert env["REGIE_GRANTS_URL"] == "http://127.0.0.1:22101"
@@ -90,3 +91,23 @@ def test_default_ports_lie_below_the_kernels_ephemeral_range() -> None:
     for profile in ("run", "test"):
         config = StackConfig.from_env(profile, env={})
         assert max(config.ports.values()) < 32768, profile
+
+
+def test_clamds_configuration_is_the_stacks_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the stack's port, on this machine only, the project's signatures only, a stream limit equal to the
+    services' upload limit, and nothing let through past a scan limit."""
+    from devstack import clamd
+
+    monkeypatch.setenv("REGIE_MAX_UPLOAD_BYTES", str(7 * 1024 * 1024))
+    config = StackConfig.from_env("test", env={"REGIE_STATE_DIR": str(tmp_path), "REGIE_PORT_BASE": "50000"})
+    conf = clamd.write_config(config)
+    settings = dict(line.split(" ", 1) for line in conf.read_text().splitlines() if not line.startswith("#"))
+    assert settings["TCPSocket"] == "50310" and settings["TCPAddr"] == "127.0.0.1"
+    assert "LocalSocket" not in settings and "User" not in settings and settings["Foreground"] == "yes"
+    assert settings["StreamMaxLength"] == settings["MaxFileSize"] == str(7 * 1024 * 1024)
+    assert settings["AlertExceedsMax"] == "yes"
+    database = Path(settings["DatabaseDirectory"])
+    assert database.parent == tmp_path / "clamd"
+    assert sorted(p.name for p in database.iterdir()) == ["regie-test.ndb"]
+    assert "EICAR" in (database / "regie-test.ndb").read_text()
+    assert config.service_env("grants")["REGIE_CLAMD_URL"] == "tcp://127.0.0.1:50310"

@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 
 from devstack.realms import enterprise_number
 from tests.e2e.browser import PDF, api, if_match, log_in, log_out, published_call, unique
+from tests.support import infected_pdf
 
 pytestmark = pytest.mark.browser
 
@@ -86,6 +87,12 @@ def test_an_applicant_drafts_gets_the_co_applicant_confirmation_uploads_and_subm
     expect(page.get_by_role("button", name="Aanvraag indienen")).to_be_disabled()
     expect(page.locator("#waarom-niet")).to_contain_text("elke mede-aanvrager")
 
+    page.get_by_label("Welke bijlage?").select_option("begroting")
+    page.get_by_label("Bestand").set_input_files(
+        files=[{"name": "besmet.pdf", "mimeType": "application/pdf", "buffer": infected_pdf()}])
+    page.get_by_role("button", name="Opladen").click()
+    expect(page.locator("main")).to_contain_text("Besmet.pdf bevat een virus")  # refused, in Dutch
+    expect(page.locator("main")).not_to_contain_text("‘besmet.pdf’ is opgeladen")
     page.get_by_label("Welke bijlage?").select_option("begroting")
     page.get_by_label("Bestand").set_input_files(
         files=[{"name": "begroting.pdf", "mimeType": "application/pdf", "buffer": PDF}])

@@ -23,6 +23,7 @@ from tests.foodsavers.logbook_world import (
     pickup_line,
     refusals,
 )
+from tests.support import EICAR, EICAR_SIGNATURE
 
 TENANT = "west-vlaanderen"
 
@@ -188,6 +189,11 @@ def test_a_photo_of_a_pickup(world: Round) -> None:
     text_instead = world.client.put(world.url(f"/pickups/{p['id']}/photo"), content=b"hallo",
                                     headers={**world.as_("driver"), "Content-Type": "image/png"})
     assert text_instead.status_code == 415
+    infected = world.client.put(world.url(f"/pickups/{p['id']}/photo"), content=png + EICAR,
+                                headers={**world.as_("driver"), "Content-Type": "image/png"})
+    assert infected.status_code == 422 and infected.json()["signature"] == EICAR_SIGNATURE
+    kept = world.client.get(world.url(f"/pickups/{p['id']}/photo"), headers=world.as_("coordinator"))
+    assert kept.content == png  # the photo before it stays; the infected one was never stored
     unknown = world.client.put(world.url(f"/pickups/{new_id()}/photo"), content=png,
                                headers={**world.as_("driver"), "Content-Type": "image/png"})
     assert unknown.status_code == 404

@@ -24,7 +24,9 @@ from devstack.mailsink import mail_dir
 from devstack.realms import enterprise_number as demo_number
 from services.grants.awards.reminders import remind_tenant
 from shared.portal.formats import day as dutch_day
+from shared.problems import TYPE_PREFIX
 from tests.grants.decision_world import K, World, bearer, call_in_review, fix_and_decide
+from tests.support import EICAR
 
 TENANT = "antwerpen"
 SCHOOLVIS, BOTANIQUE, NOT_FUNDED = "Schoolvis", "Le Petit Botanique", "Schilder je dak waterdicht"
@@ -187,6 +189,11 @@ async def test_reports_against_the_indicators_are_reviewed_and_the_approved_fina
     missing = httpx.put(f"{reports}/progress", headers=seen("progress", "applicant"),
                         json={"values": [{"indicator_id": workers, "value": "2"}], "narrative": "Halfweg."})
     assert missing.status_code == 422
+    infected = httpx.post(f"{reports}/progress/attachment", params={"filename": "tussentijds.txt"},
+                          headers=world.as_("applicant", **{"Content-Type": "text/plain"}), content=EICAR)
+    assert infected.status_code == 422 and infected.json()["type"] == TYPE_PREFIX + "upload-infected"
+    assert next(r for r in (await plan_of(world, SCHOOLVIS))["reports"] if r["kind"] == "progress")["attachment"] \
+        is None
     uploaded = httpx.post(f"{reports}/progress/attachment", params={"filename": "tussentijds.txt"},
                           headers=world.as_("applicant", **{"Content-Type": "text/plain"}),
                           content=b"Tussentijdse cijfers: 2 VTE, 1 prototype.\n")

@@ -1,6 +1,7 @@
 """Uploads and downloads through the real grants process: a client that trickles its bytes holds neither a row
 lock nor a database connection, so thirty of them at once leave the service answering everyone else; a
-retried upload racing its first try keeps one object; downloads come in pieces with their length and hash."""
+retried upload racing its first try keeps one object; downloads come in pieces with their length and hash; an
+infected file, or any file while the virus scanner is down, is refused and leaves nothing behind."""
 
 from __future__ import annotations
 
@@ -11,9 +12,13 @@ from collections.abc import AsyncIterator
 
 import httpx
 
+from devstack import clamd
+from devstack.processes import stop_process
+from shared.problems import TYPE_PREFIX
 from shared.storage import ObjectStore
 from tests.grants.api.test_applications_api import PDF, draft
 from tests.grants.api.test_calls_api import bearer, published_call
+from tests.support import EICAR_SIGNATURE, infected_pdf
 
 TENANT = "vlaams-brabant"
 SLOW_UPLOADS = 30
@@ -37,7 +42,7 @@ def object_store(platform) -> ObjectStore:
     env = platform.env("grants")
     return ObjectStore.connect(env["REGIE_S3_ENDPOINT"], env["REGIE_S3_ACCESS_KEY"], env["REGIE_S3_SECRET_KEY"],
                                secure=False, bucket=env.get("REGIE_S3_BUCKET", "regie-grants"),
-                               max_upload_bytes=1024 * 1024)
+                               max_upload_bytes=1024 * 1024, scanner=None)  # reads and lists only
 
 
 async def timed(client: httpx.AsyncClient, url: str, token: str) -> tuple[int, float]:
@@ -132,3 +137,50 @@ async def test_a_refused_upload_leaves_no_object_and_a_download_comes_in_pieces_
         assert download.headers["content-type"].startswith("application/pdf")
         pieces.extend(download.iter_raw())
     assert b"".join(pieces) == big
+
+
+def an_application(platform, tokens) -> tuple[str, str, str]:  # type: ignore[no-untyped-def]
+    """A fresh draft: (its API address, its id, the applicant's token)."""
+    grants = platform.url("grants")
+    applicant = tokens(TENANT, "applicant")
+    call = published_call(grants, tokens(TENANT, "call-manager"), tenant=TENANT)
+    application = draft(grants, applicant, call["id"])
+    return f"{grants}/{TENANT}/applications/{application['id']}", application["id"], applicant
+
+
+async def test_an_infected_attachment_is_refused_and_neither_stored_nor_listed(platform, tokens) -> None:
+    url, application_id, applicant = an_application(platform, tokens)
+    infected = httpx.post(f"{url}/attachments", params={"code": "other", "filename": "begroting.pdf"},
+                          content=infected_pdf(), headers=bearer(applicant, **{"Content-Type": "application/pdf",
+                                                                               "Accept-Language": "en"}))
+    assert infected.status_code == 422, infected.text
+    assert infected.headers["content-type"].startswith("application/problem+json")
+    problem = infected.json()
+    assert problem["type"] == TYPE_PREFIX + "upload-infected" and problem["signature"] == EICAR_SIGNATURE
+    assert problem["title"] == "The file contains a virus and was not stored"
+    assert problem["detail"] == f"begroting.pdf contains a virus ({EICAR_SIGNATURE}) and was not stored"
+    assert httpx.get(url, headers=bearer(applicant)).json()["attachments"] == []
+    assert await object_store(platform).keys(f"{TENANT}/applications/{application_id}/") == []
+
+
+async def test_with_the_scanner_down_an_upload_is_refused_with_503_and_nothing_is_stored(
+        platform, tokens, stack_config) -> None:
+    """Never accepted unscanned: with clamd stopped the upload is 503, and the same upload, retried once clamd is
+    back, is stored."""
+    url, application_id, applicant = an_application(platform, tokens)
+    headers = bearer(applicant, **{"Content-Type": "application/pdf", "Idempotency-Key": f"scan-{application_id}"})
+    assert stop_process(stack_config, clamd.NAME)
+    try:
+        refused = httpx.post(f"{url}/attachments", params={"code": "other", "filename": "begroting.pdf"},
+                             content=PDF, headers=headers)
+        assert refused.status_code == 503, refused.text
+        assert refused.json()["type"] == TYPE_PREFIX + "scan-unavailable"
+        assert "begroting.pdf kan nu niet op virussen gecontroleerd worden" in refused.json()["detail"]
+        assert httpx.get(url, headers=bearer(applicant)).json()["attachments"] == []
+        assert await object_store(platform).keys(f"{TENANT}/applications/{application_id}/") == []
+    finally:
+        clamd.start(stack_config)
+    retried = httpx.post(f"{url}/attachments", params={"code": "other", "filename": "begroting.pdf"},
+                         content=PDF, headers=headers)
+    assert retried.status_code == 201, retried.text
+    assert len(await object_store(platform).keys(f"{TENANT}/applications/{application_id}/")) == 1

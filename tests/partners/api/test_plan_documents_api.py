@@ -10,8 +10,10 @@ import uuid
 import httpx
 import pytest
 
+from shared.problems import TYPE_PREFIX
 from shared.storage import ObjectStore
 from tests.partners.plans_world import PDF, PlansApi
+from tests.support import EICAR_SIGNATURE, infected_pdf
 
 TENANT = "oost-vlaanderen"
 
@@ -26,7 +28,7 @@ def store(platform) -> ObjectStore:  # type: ignore[no-untyped-def]
     env = platform.env("partners")
     return ObjectStore.connect(env["REGIE_S3_ENDPOINT"], env["REGIE_S3_ACCESS_KEY"], env["REGIE_S3_SECRET_KEY"],
                                secure=False, bucket=env.get("REGIE_S3_BUCKET", "regie-partners"),
-                               max_upload_bytes=1024 * 1024)
+                               max_upload_bytes=1024 * 1024, scanner=None)  # reads and lists only
 
 
 def new_plan(api: PlansApi, **fields: object) -> dict:
@@ -71,6 +73,19 @@ async def test_a_refused_upload_records_nothing_and_leaves_no_object(api: PlansA
     assert api.upload(plan, user="partner").status_code == 403
     nameless = api.upload(plan, filename="")
     assert nameless.status_code == 422 and nameless.json()["field"] == "filename"
+    assert api.get(f"/plans/{plan['id']}/documents").json() == []
+    assert await store.keys(f"{TENANT}/plan/{plan['id']}/") == []
+
+
+async def test_an_infected_document_is_refused_records_nothing_and_leaves_no_object(api: PlansApi,
+                                                                                   store: ObjectStore) -> None:
+    plan = new_plan(api)
+    infected = api.upload(plan, infected_pdf(), filename="overeenkomst.pdf")
+    assert infected.status_code == 422, infected.text
+    problem = infected.json()
+    assert infected.headers["content-type"].startswith("application/problem+json")
+    assert problem["type"] == TYPE_PREFIX + "upload-infected" and problem["signature"] == EICAR_SIGNATURE
+    assert "overeenkomst.pdf bevat een virus" in problem["detail"]
     assert api.get(f"/plans/{plan['id']}/documents").json() == []
     assert await store.keys(f"{TENANT}/plan/{plan['id']}/") == []
 

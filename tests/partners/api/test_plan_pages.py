@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from tests.partners.plans_world import PDF, PlansApi
+from tests.support import EICAR_SIGNATURE, infected_pdf
 
 TENANT = "oost-vlaanderen"
 CSRF = "test-csrf-token"
@@ -34,6 +35,19 @@ def form(api: PlansApi, path: str, fields: dict[str, str], user: str = "coordina
 
 def text_of(response: httpx.Response) -> str:
     return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.text)))
+
+
+def test_an_infected_document_on_the_plan_page_is_refused_in_the_readers_language(api: PlansApi) -> None:
+    plan = api.new_plan(title=f"Overeenkomst met een besmet bestand {uuid.uuid4().hex[:6]}")
+    refused = httpx.post(api.url(f"/samenwerking/plannen/{plan['id']}/documenten"),
+                         data={"_csrf": CSRF, "kind": "signed"},
+                         files={"file": ("overeenkomst.pdf", infected_pdf(), "application/pdf")},
+                         headers=api.as_("coordinator", **{"x-csrf-token": CSRF, "Accept-Language": "fr-BE"}),
+                         timeout=30)
+    assert refused.status_code == 422, refused.text
+    # the page's sentence: its first letter a capital
+    assert f"Overeenkomst.pdf contient un virus ({EICAR_SIGNATURE}) et n'a pas été enregistré." in text_of(refused)
+    assert api.get(f"/plans/{plan['id']}/documents").json() == []
 
 
 def test_the_coordinators_start_page_leads_to_every_part_of_the_portal(api: PlansApi) -> None:

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from tests.partners.api.facts_world import PDF, World, plan_in
+from tests.support import EICAR_SIGNATURE, infected_pdf
 
 TENANT = "limburg"
 PLACES, CLIENTS, TONNES = "Extra plaatsen sociale economie", "Trajecten art. 60", "Ton voedsel geleverd"
@@ -158,6 +159,9 @@ def test_evidence_is_stored_with_its_hash_and_read_back_by_the_plan_s_people(wor
     wrong = httpx.post(f"{realisation}/evidence", params={"filename": "lijst.pdf"}, content=b"MZ\x90\x00\x03binary",
                        headers=world.as_("partner", **{"Content-Type": "application/pdf"}))
     assert wrong.status_code == 415
+    infected = httpx.post(f"{realisation}/evidence", params={"filename": "lijst.pdf"}, content=infected_pdf(),
+                          headers=world.as_("partner", **{"Content-Type": "application/pdf"}))
+    assert infected.status_code == 422 and infected.json()["signature"] == EICAR_SIGNATURE
     outsider = httpx.post(f"{realisation}/evidence", params={"filename": "x.pdf"}, content=PDF,
                           headers=world.as_("partner2", **{"Content-Type": "application/pdf"}))
     assert outsider.status_code == 403

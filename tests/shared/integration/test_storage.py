@@ -8,12 +8,15 @@ import zipfile
 from collections.abc import Callable, Iterator
 
 import pytest
+from prometheus_client import REGISTRY
 
 from devstack.config import StackConfig
 from devstack.stack import Stack
 from shared.ids import uuid7
-from shared.problems import NotFound, PayloadTooLarge, UnsupportedMediaType
+from shared.problems import Infected, NotFound, PayloadTooLarge, ScanUnavailable, UnsupportedMediaType
+from shared.scanner import Clamd
 from shared.storage import DOCUMENTS, PDF, PNG, ObjectStore
+from tests.support import EICAR, EICAR_SIGNATURE, closed_port
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -23,7 +26,8 @@ PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 async def store(infra: Stack, stack_config: StackConfig) -> ObjectStore:
     # A bucket of the tests' own, through the stack's administrator key (each service's key has its bucket only).
     store = ObjectStore.connect(stack_config.s3_endpoint, stack_config.s3_access_key, stack_config.s3_secret_key,
-                                secure=False, bucket="regie-storage-tests", max_upload_bytes=1024 * 1024)
+                                secure=False, bucket="regie-storage-tests", max_upload_bytes=1024 * 1024,
+                                scanner=Clamd.from_url(stack_config.clamd_url))
     await store.ensure_bucket()
     return store
 
@@ -182,7 +186,8 @@ async def test_each_services_key_reaches_its_own_bucket_and_no_other(infra: Stac
         env = stack_config.service_env(service)
         stores[service] = ObjectStore.connect(env["REGIE_S3_ENDPOINT"], env["REGIE_S3_ACCESS_KEY"],
                                               env["REGIE_S3_SECRET_KEY"], secure=False, bucket=env["REGIE_S3_BUCKET"],
-                                              max_upload_bytes=1024 * 1024)
+                                              max_upload_bytes=1024 * 1024,
+                                              scanner=Clamd.from_url(env["REGIE_CLAMD_URL"]))
         await stores[service].ensure_bucket()
     mine = await stores["partners"].upload([PDF_BYTES], tenant="limburg", aggregate="plan", aggregate_id=str(uuid7()),
                                            filename="overeenkomst.pdf", claimed_type=PDF, accepted=DOCUMENTS)
@@ -205,3 +210,46 @@ async def test_each_services_key_reaches_its_own_bucket_and_no_other(infra: Stac
     assert refused == len(attempts)
     assert [b.name for b in grants.client.list_buckets()] == ["regie-grants"]
     assert await stores["partners"].read(mine.key, "limburg") == PDF_BYTES  # untouched
+
+
+def scans(outcome: str) -> float:
+    return REGISTRY.get_sample_value("regie_upload_scans_total", {"outcome": outcome}) or 0.0
+
+
+INFECTED: dict[str, tuple[Callable[[], bytes], str]] = {
+    # files that pass every check of their type, and carry the EICAR test file: clamd finds each
+    "the EICAR file itself, as text": (lambda: EICAR, "text/plain"),
+    "a PDF with EICAR in it": (lambda: PDF_BYTES[:-6] + EICAR + b"\n%%EOF\n", PDF),
+    "a PDF with EICAR after 900 KiB": (lambda: PDF_BYTES + b"%" * (900 * 1024) + EICAR, PDF),
+    "a Word file with EICAR in a member (clamd unpacks it)": (lambda: word(**{"word/media/x.txt": EICAR}), DOCX),
+}
+
+
+@pytest.mark.parametrize("case", list(INFECTED))
+async def test_an_infected_file_is_refused_and_leaves_no_object(store: ObjectStore, case: str) -> None:
+    make, claimed = INFECTED[case]
+    aggregate_id = str(uuid7())
+    infected_before = scans("infected")
+    with pytest.raises(Infected, match="bevat een virus") as refused:
+        await store.upload(chunks(make()), tenant="limburg", aggregate="application", aggregate_id=aggregate_id,
+                           filename="bijlage", claimed_type=claimed, accepted=DOCUMENTS)
+    assert refused.value.status == 422 and refused.value.kind == "upload-infected"
+    assert refused.value.extensions == {"signature": EICAR_SIGNATURE}
+    assert await store.keys(f"limburg/application/{aggregate_id}/") == []
+    assert scans("infected") == infected_before + 1  # what the alert RegieUploadInfected counts
+
+
+@pytest.mark.parametrize("scanner", ["down", "not configured"])
+async def test_without_a_verdict_a_clean_file_is_refused_and_leaves_no_object(store: ObjectStore,
+                                                                           scanner: str) -> None:
+    """A scanner that is down (or none at all) means refused, never accepted unscanned."""
+    blind = ObjectStore(store.client, store.bucket, store.max_upload_bytes,
+                        Clamd("127.0.0.1", closed_port(), timeout_seconds=5) if scanner == "down" else None)
+    aggregate_id = str(uuid7())
+    failed_before = scans("failed")
+    with pytest.raises(ScanUnavailable, match="kan nu niet op virussen gecontroleerd worden") as refused:
+        await blind.upload([PDF_BYTES], tenant="limburg", aggregate="application", aggregate_id=aggregate_id,
+                           filename="begroting.pdf", claimed_type=PDF, accepted=DOCUMENTS)
+    assert refused.value.status == 503
+    assert await store.keys(f"limburg/application/{aggregate_id}/") == []
+    assert scans("failed") == failed_before + 1  # what the alert RegieUploadScannerFailing watches

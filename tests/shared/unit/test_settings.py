@@ -61,3 +61,45 @@ def test_a_known_or_weak_secret_is_refused_with_a_public_address(monkeypatch: py
     monkeypatch.setenv("REGIE_ALLOW_WEAK_SECRETS", "false")
     monkeypatch.setenv("REGIE_KEYCLOAK_URL", "http://127.0.0.1:22180")  # a developer's machine
     assert not ServiceSettings().production
+
+
+@pytest.fixture
+def public_address(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """Served at an https address with real secrets and no scanner named yet."""
+    monkeypatch.setenv("REGIE_KEYCLOAK_URL", "https://regie.example.be/auth")
+    monkeypatch.setenv("REGIE_S3_SECRET_KEY", STRONG)
+    monkeypatch.delenv("REGIE_ALLOW_WEAK_SECRETS", raising=False)
+    monkeypatch.delenv("REGIE_CLAMD_URL", raising=False)
+    return monkeypatch
+
+
+def test_a_service_that_stores_uploads_does_not_start_in_production_without_a_virus_scanner(
+        public_address: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ValueError, match="REGIE_CLAMD_URL is not set"):
+        ServiceSettings().refuse_unscanned_uploads()
+    public_address.setenv("REGIE_CLAMD_URL", "tcp://clamd:3310")
+    settings = ServiceSettings()
+    settings.refuse_unscanned_uploads()  # it starts
+    assert settings.scanner.clamd_url == "tcp://clamd:3310"
+    public_address.setenv("REGIE_CLAMD_URL", "clamd:3310")
+    with pytest.raises(ValueError, match="REGIE_CLAMD_URL must look like tcp://host:3310"):
+        ServiceSettings()
+
+
+def test_each_service_that_takes_uploads_refuses_to_start_in_production_without_a_scanner(
+        public_address: pytest.MonkeyPatch) -> None:
+    from services.foodsavers.app import SPEC as FOODSAVERS
+    from services.grants.app import SPEC as GRANTS
+    from services.partners.app import SPEC as PARTNERS
+    from shared.service_app import create_service_app
+
+    for spec in (GRANTS, PARTNERS, FOODSAVERS):
+        assert spec.uses_storage
+        with pytest.raises(ValueError, match="REGIE_CLAMD_URL"):
+            create_service_app(spec, ServiceSettings())
+
+
+def test_without_a_scanner_a_developer_machine_still_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REGIE_KEYCLOAK_URL", "http://127.0.0.1:22180")
+    monkeypatch.delenv("REGIE_CLAMD_URL", raising=False)
+    ServiceSettings().refuse_unscanned_uploads()  # its uploads are refused (503) instead: shared.storage
