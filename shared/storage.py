@@ -233,7 +233,10 @@ class ObjectStore:
 
     async def upload(self, chunks: AsyncIterable[bytes] | Iterable[bytes], *, tenant: str, aggregate: str,
                      aggregate_id: str, filename: str, claimed_type: str, accepted: frozenset[str],
-                     max_bytes: int | None = None) -> StoredObject:
+                     max_bytes: int | None = None, made_here: bool = False) -> StoredObject:
+        """Stores what a person sent (checked, and scanned for viruses) or, `made_here`, a document the platform
+        rendered itself (a decision letter): checked the same, not scanned, so a scanner outage does not stop a
+        decision."""
         limit = min(max_bytes or self.max_upload_bytes, self.max_upload_bytes)
         filename = clean_filename(filename)
         claimed = normalise(claimed_type)
@@ -264,9 +267,10 @@ class ObjectStore:
                     (_("de inhoud van %(file)s is geen %(claimed)s maar %(sniffed)s") if sniffed
                      else _("de inhoud van %(file)s is geen %(claimed)s"))
                     % {"file": filename, "claimed": claimed, "sniffed": sniffed}, claimed=claimed, detected=sniffed)
-            spool.seek(0)
-            await self._scan(cast(BinaryIO, spool), filename, tenant=tenant, aggregate=aggregate,
-                             aggregate_id=aggregate_id)
+            if not made_here:
+                spool.seek(0)
+                await self._scan(cast(BinaryIO, spool), filename, tenant=tenant, aggregate=aggregate,
+                                 aggregate_id=aggregate_id)
             spool.seek(0)
             file_id = str(uuid7())
             key = object_key(tenant, aggregate, aggregate_id, file_id)

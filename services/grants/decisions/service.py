@@ -221,7 +221,7 @@ async def _write_letters(session: AsyncSession, store: ObjectStore, call: Call, 
         pdf = await asyncio.to_thread(letters.render, content)
         stored = await store.upload([pdf], tenant=call.tenant, aggregate="letters", aggregate_id=key,
                                     filename=f"beslissing-{decision.reference}.pdf", claimed_type=PDF,
-                                    accepted=frozenset({PDF}))
+                                    accepted=frozenset({PDF}), made_here=True)
         repository.add(Letter(application_id=application.id, tenant=call.tenant, decision_id=decision.id,
                               object_key=stored.key, sha256=hashlib.sha256(pdf).hexdigest(), size_bytes=stored.size))
 

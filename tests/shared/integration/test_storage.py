@@ -253,3 +253,17 @@ async def test_without_a_verdict_a_clean_file_is_refused_and_leaves_no_object(st
     assert refused.value.status == 503
     assert await store.keys(f"limburg/application/{aggregate_id}/") == []
     assert scans("failed") == failed_before + 1  # what the alert RegieUploadScannerFailing watches
+
+
+async def test_a_document_the_platform_made_itself_is_stored_while_the_scanner_is_down(store: ObjectStore) -> None:
+    """A decision letter rendered by grants is checked like any file but not scanned: a scanner outage must not
+    stop a province's decision. A file a person sends is still refused."""
+    blind = ObjectStore(store.client, store.bucket, store.max_upload_bytes,
+                        Clamd("127.0.0.1", closed_port(), timeout_seconds=5))
+    aggregate_id = str(uuid7())
+    stored = await blind.upload([PDF_BYTES], tenant="limburg", aggregate="letters", aggregate_id=aggregate_id,
+                                filename="beslissing.pdf", claimed_type=PDF, accepted=DOCUMENTS, made_here=True)
+    assert await store.keys(f"limburg/letters/{aggregate_id}/") == [stored.key]
+    with pytest.raises(ScanUnavailable):
+        await blind.upload([PDF_BYTES], tenant="limburg", aggregate="letters", aggregate_id=aggregate_id,
+                           filename="beslissing.pdf", claimed_type=PDF, accepted=DOCUMENTS)
