@@ -30,13 +30,13 @@ from typing import Any
 
 from devstack import postgres
 from devstack.config import BACKUP_KEY, StackConfig
-from devstack.processes import StartError, Timer, log
+from devstack.processes import StartError, Timer, log, running_pid
 
 BUCKET = f"regie-{BACKUP_KEY}"
 SERVER = "regie"
 """The stack's PostgreSQL's folder in the bucket (s3://regie-backup/regie/)."""
-RESTORED = "postgres-restored"
-"""The process name of a restored copy (its pid and log file)."""
+RESTORED = "postgres_restore"
+"""The process name of a restored copy (its pid and log file), as its port's (config.PORT_OFFSETS)."""
 
 
 def backup_dir(config: StackConfig) -> Path:
@@ -213,7 +213,11 @@ def start_restored(config: StackConfig, restored: Restored, timeout: float = 120
     """Start the restored copy and wait until it has replayed the WAL to the target and left recovery. A copy
     that cannot reach its target (a WAL segment missing from the archive) stops with FATAL "recovery ended
     before configured recovery target was reached": a StartError with the log."""
-    return postgres.start_cluster(config, restored.cluster, {"max_connections": "100"},
+    running = running_pid(config, restored.cluster.name)
+    if running is not None:
+        raise StartError(f"a restored copy already runs as {restored.cluster.name} (pid {running}); stop it first "
+                         f"(kill -INT {running}) or give the new one another name")
+    return postgres.start_cluster(config, restored.cluster, postgres.server_settings(config, archive=False),
                                   ready=lambda: promoted(config, restored.cluster), timeout=timeout)
 
 

@@ -156,7 +156,9 @@ def ensure_initialised(config: StackConfig, cluster: Cluster | None = None) -> N
         staging.rename(data)
 
 
-def _server_settings(config: StackConfig) -> dict[str, str]:
+def server_settings(config: StackConfig, archive: bool | None = None) -> dict[str, str]:
+    """The stack's PostgreSQL's settings; with its WAL archive when `archive` (by default config.pg_archive).
+    A copy restored from its backups starts with the same (recovery refuses a lower max_connections)."""
     settings = {
         "max_connections": "300",
         "shared_buffers": "128MB",
@@ -168,7 +170,7 @@ def _server_settings(config: StackConfig) -> dict[str, str]:
         # The test stack is disposable: durability against an OS crash buys
         # nothing there and fsync on every commit slows the suite down.
         settings.update({"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"})
-    if config.pg_archive:
+    if config.pg_archive if archive is None else archive:
         from devstack import backup
 
         settings.update(backup.archive_settings(config, backup.SERVER))
@@ -233,7 +235,7 @@ def start_cluster(config: StackConfig, cluster: Cluster, settings: dict[str, str
 
 def start(config: StackConfig) -> int:
     ensure_initialised(config)
-    pid = start_cluster(config, main(config), _server_settings(config))
+    pid = start_cluster(config, main(config), server_settings(config))
     with Timer("postgres roles and databases"):
         bootstrap(config)
     return pid
