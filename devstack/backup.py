@@ -144,10 +144,11 @@ def base_backup(config: StackConfig, cluster: postgres.Cluster, server: str, nam
 
 
 def backups(config: StackConfig, server: str) -> list[dict[str, Any]]:
-    """The base backups in the bucket for `server`, oldest first (backup_id, begin_time, end_time, status...)."""
+    """The base backups in the bucket for `server`, oldest first (backup_id, begin_time_iso, end_time_iso,
+    begin_wal, end_wal, status...)."""
     output = barman(config, "backup-list", "--format", "json", destination(), server).stdout
     listed = json.loads(output or "{}").get("backups_list", [])
-    return sorted(listed, key=lambda entry: entry.get("end_time") or "")
+    return sorted(listed, key=lambda entry: str(entry.get("backup_id")))
 
 
 @dataclass(frozen=True)
@@ -222,14 +223,15 @@ def start_restored(config: StackConfig, restored: Restored, timeout: float = 120
 
 
 def describe(entries: list[dict[str, Any]]) -> str:
+    """The base backups as a table; a restore can reach any moment after a backup's end."""
     if not entries:
         return "no base backups"
-    rows = [f"{'backup id':<18}{'status':<8}{'began':<27}{'ended':<27}name"]
+    rows = [f"{'backup id':<18}{'status':<8}{'began':<34}{'ended':<34}"]
     for entry in entries:
         rows.append(f"{entry.get('backup_id', ''):<18}{entry.get('status', ''):<8}"
-                    f"{str(entry.get('begin_time', '')):<27}{str(entry.get('end_time', '')):<27}"
-                    f"{entry.get('backup_name') or ''}")
-    return "\n".join(rows)
+                    f"{entry.get('begin_time_iso') or entry.get('begin_time') or '':<34}"
+                    f"{entry.get('end_time_iso') or entry.get('end_time') or '':<34}")
+    return "\n".join(rows).rstrip()
 
 
 def log_restored(config: StackConfig, restored: Restored) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -102,22 +103,35 @@ async def wait_archived(cluster: postgres.Cluster, config: StackConfig, segment:
         await asyncio.sleep(0.2)
 
 
+def backup_client(config: StackConfig) -> Any:  # a minio.Minio with the backup key
+    import minio
+
+    access, secret = config.s3_service_key(BACKUP_KEY)
+    return minio.Minio(config.s3_endpoint, access_key=access, secret_key=secret, secure=False)
+
+
 @pytest.fixture()
-def scratch(infra: Stack, stack_config: StackConfig) -> Iterator[Path]:
+def scratch(infra: Stack, stack_config: StackConfig) -> Iterator[tuple[Path, str]]:
+    """A folder for the data directories and a server name (folder) of its own in the backup bucket; both gone
+    afterwards."""
     root = stack_config.state_dir / "backup-test"
     shutil.rmtree(root, ignore_errors=True)
-    yield root
+    server = f"test-{uuid.uuid4().hex[:12]}"
+    yield root, server
     for name in ("postgres-backup-source", backup.RESTORED):
         stop_process(stack_config, name)
     shutil.rmtree(root, ignore_errors=True)
+    client = backup_client(stack_config)
+    for item in client.list_objects(backup.BUCKET, prefix=f"{server}/", recursive=True):
+        client.remove_object(backup.BUCKET, item.object_name)
 
 
 async def test_a_backup_taken_during_writes_restores_every_row_committed_before_the_target_and_none_after(
-        scratch: Path, stack_config: StackConfig) -> None:
+        scratch: tuple[Path, str], stack_config: StackConfig) -> None:
     config = stack_config
-    server = f"test-{uuid.uuid4().hex[:12]}"
-    source = postgres.Cluster("postgres-backup-source", scratch / "source", config.port("postgres_spare"),
-                              scratch / "source.run")
+    root, server = scratch
+    source = postgres.Cluster("postgres-backup-source", root / "source", config.port("postgres_spare"),
+                              root / "source.run")
     postgres.ensure_initialised(config, source)
     postgres.start_cluster(config, source, backup.archive_settings(config, server))
     postgres.psql(config, "CREATE TABLE ledger (writer int, seq int, written_at timestamptz DEFAULT clock_timestamp(),"
@@ -140,7 +154,7 @@ async def test_a_backup_taken_during_writes_restores_every_row_committed_before_
     during_backup = sum(1 for w in writes if started <= w.sent and w.acked <= ended)
 
     restored = await asyncio.to_thread(backup.restore, config, server, datetime.fromtimestamp(target, UTC),
-                                       scratch / "restored")
+                                       root / "restored")
     assert restored.backup_id == backup_id
     await asyncio.to_thread(backup.start_restored, config, restored)
     present = await rows(restored.cluster, config)
@@ -166,7 +180,7 @@ async def test_a_backup_taken_during_writes_restores_every_row_committed_before_
     removed = remove_wal_after(config, server, entry["end_wal"])
     assert removed, "no archived WAL after the base backup to take out"
     broken = await asyncio.to_thread(backup.restore, config, server, datetime.fromtimestamp(target, UTC),
-                                     scratch / "broken")
+                                     root / "broken")
     with pytest.raises(StartError) as failure:
         await asyncio.to_thread(backup.start_restored, config, broken, 60)
     assert "recovery ended before configured recovery target was reached" in str(failure.value)
@@ -176,10 +190,7 @@ async def test_a_backup_taken_during_writes_restores_every_row_committed_before_
 
 def remove_wal_after(config: StackConfig, server: str, last_kept: str) -> list[str]:
     """Delete the archived WAL segments after `last_kept` (s3://regie-backup/<server>/wals/...)."""
-    import minio
-
-    access, secret = config.s3_service_key(BACKUP_KEY)
-    client = minio.Minio(config.s3_endpoint, access_key=access, secret_key=secret, secure=False)
+    client = backup_client(config)
     removed = []
     for item in client.list_objects(backup.BUCKET, prefix=f"{server}/wals/", recursive=True):
         segment = item.object_name.rsplit("/", 1)[-1].split(".")[0]
