@@ -1,6 +1,7 @@
 # Regie: two commands on a fresh machine, `make run` and `make test`. Both install what is missing first
-# (a virtual environment with the pinned wheels, Debian's chromium for the browser tests, Debian's clamav-daemon
-# for the upload scanner; the Keycloak distribution comes from Maven Central on first start, cached in
+# (a virtual environment with the pinned wheels, Debian's libpq-dev for the psycopg2 build Barman needs, Debian's
+# chromium for the browser tests, Debian's clamav-daemon for the upload scanner; the Keycloak distribution comes
+# from Maven Central on first start, cached in
 # ~/.cache/regie) and are safe to run twice.
 
 SHELL := /bin/bash
@@ -23,6 +24,10 @@ help:
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed"; exit 1; }
+	@command -v pg_config >/dev/null || { \
+	  echo "installing Debian's libpq-dev (psycopg2, Barman's driver, builds against it)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpq-dev gcc >/dev/null; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[stack,test]'

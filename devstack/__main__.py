@@ -1,12 +1,16 @@
-"""python -m devstack up|run|down|status|env [--profile run|test] [--without-keycloak]
+"""python -m devstack up|run|down|status|env|backup|backups|restore [--profile run|test] [--without-keycloak]
 
 up: the components (PostgreSQL, NATS, S3, Keycloak); run: those, then the services and the gateway, the demo
-data, and the URLs and demo logins; down: everything the profile started, by process id."""
+data, and the URLs and demo logins; down: everything the profile started, by process id.
+backup: a base backup of the running PostgreSQL to the S3 bucket regie-backup (its WAL goes there all the time);
+backups: the base backups there; restore --to TIME: a copy of the database as it was at TIME, in a new data
+directory, started beside the running one (docs/operations.md, "Back up and restore")."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from devstack.config import PROFILES, StackConfig
 from devstack.demo import load_demo
@@ -47,15 +51,49 @@ def welcome(config: StackConfig) -> str:
     return "\n".join(lines)
 
 
+def backup_command(config: StackConfig, args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from devstack import backup, postgres
+
+    if args.command == "backup":
+        backup_id = backup.base_backup(config, postgres.main(config), backup.SERVER)
+        print(f"base backup {backup_id} in {backup.destination()}/{backup.SERVER}")
+        return 0
+    if args.command == "backups":
+        print(backup.describe(backup.backups(config, backup.SERVER)))
+        return 0
+    if not args.to:
+        raise StartError("restore needs --to TIME (ISO 8601 with its offset, e.g. 2026-12-03T10:15:00+01:00)")
+    try:
+        target = datetime.fromisoformat(args.to)
+    except ValueError as error:
+        raise StartError(f"--to {args.to}: {error}") from error
+    into = Path(args.into).resolve() if args.into else (
+        postgres.data_dir(config).parent / f"restored-{target.strftime('%Y%m%dT%H%M%S')}")
+    restored = backup.restore(config, backup.SERVER, target, into, backup_id=args.backup_id)
+    backup.start_restored(config, restored)
+    backup.log_restored(config, restored)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__)
-    parser.add_argument("command", choices=("up", "run", "migrate", "reset-db", "down", "status", "env"))
+    parser.add_argument("command", choices=("up", "run", "migrate", "reset-db", "down", "status", "env",
+                                            "backup", "backups", "restore"))
     parser.add_argument("database", nargs="?", help="with reset-db: grants, partners or foodsavers")
     parser.add_argument("--profile", choices=PROFILES, default="run")
     parser.add_argument(
         "--without-keycloak", action="store_true",
         help="start only PostgreSQL, NATS and S3 (Keycloak is the slow one)",
     )
+    parser.add_argument("--to", metavar="TIME",
+                        help="with restore: the moment to restore to, ISO 8601 with its offset "
+                             "(2026-12-03T10:15:00+01:00)")
+    parser.add_argument("--backup-id", default="auto",
+                        help="with restore: the base backup to start from (default: the last before --to)")
+    parser.add_argument("--into", metavar="DIR", help="with restore: the new data directory "
+                        "(default: <state>/pg/restored-<time>)")
     args = parser.parse_args(argv)
     config = StackConfig.from_env(args.profile)
     stack = Stack(config, with_keycloak=not args.without_keycloak)
@@ -76,6 +114,12 @@ def main(argv: list[str] | None = None) -> int:
 
         reset_database(config, args.database or "")
         return 0
+    if args.command in ("backup", "backups", "restore"):
+        try:
+            return backup_command(config, args)
+        except StartError as error:
+            print(f"devstack {args.command} failed: {error}", file=sys.stderr)
+            return 1
     if args.command == "migrate":
         migrate_services(config)
         return 0

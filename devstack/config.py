@@ -31,6 +31,8 @@ DATABASE_SERVICES: tuple[str, ...] = ("grants", "partners", "foodsavers")
 MAIL_SENDING_SERVICES: tuple[str, ...] = ("grants",)  # decisions, reminders
 STORAGE_SERVICES: tuple[str, ...] = DATABASE_SERVICES
 """Each with its own bucket (regie-<service>) and its own S3 key, allowed that bucket only (devstack/s3.py)."""
+BACKUP_KEY = "backup"
+"""PostgreSQL's backups and WAL archive (devstack/backup.py): bucket regie-backup, written with a key of its own."""
 SERVICES: tuple[str, ...] = ("gateway", *DATABASE_SERVICES)
 
 # Below Linux's ephemeral range (32768-60999), so an outgoing connection can never be holding one of our
@@ -52,6 +54,10 @@ PORT_OFFSETS: dict[str, int] = {
     "s3_grpc": 334,
     "nats": 422,
     "postgres": 432,
+    # A restored copy of the database (python -m devstack restore), beside the running one; and a second,
+    # throwaway PostgreSQL (the backup test's source).
+    "postgres_restore": 434,
+    "postgres_spare": 435,
     "nats_monitoring": 822,
     "weed_filer": 888,
     "weed_filer_grpc": 889,
@@ -98,6 +104,8 @@ class StackConfig:
     pg_keycloak_password: str = "keycloak-dev"
     # PostgreSQL refuses to run as root, so it runs as this system user.
     pg_system_user: str = "embedded_postgres"
+    pg_archive: bool = False
+    """Ship PostgreSQL's WAL to the backup bucket (devstack/backup.py): on for `make run`, off for the tests' stack."""
 
     directory_secret: str = "regie-dev-directory-secret"
     """The secret of the realms' regie-directory client (grants reads people's addresses with it)."""
@@ -138,6 +146,7 @@ class StackConfig:
             pg_relay_password=_env(env, "REGIE_PG_RELAY_PASSWORD", cls.pg_relay_password),
             pg_keycloak_password=_env(env, "REGIE_PG_KEYCLOAK_PASSWORD", cls.pg_keycloak_password),
             pg_system_user=_env(env, "REGIE_PG_SYSTEM_USER", cls.pg_system_user),
+            pg_archive=_env(env, "REGIE_PG_ARCHIVE", "1" if profile == "run" else "0") == "1",
             s3_access_key=_env(env, "REGIE_S3_ACCESS_KEY", cls.s3_access_key),
             s3_secret_key=_env(env, "REGIE_S3_SECRET_KEY", cls.s3_secret_key),
             nats_secret=_env(env, "REGIE_NATS_SECRET", cls.nats_secret),
@@ -284,8 +293,9 @@ class StackConfig:
         return private, public
 
     def s3_service_key(self, service: str) -> tuple[str, str]:
-        """A storage service's own S3 key (access, secret), allowed its own bucket only. The stack's key
-        (s3_access_key) is devstack's and the tests' administrator, never a service's."""
+        """A storage service's own S3 key (access, secret), allowed its own bucket only; the backups' too
+        (BACKUP_KEY). The stack's key (s3_access_key) is devstack's and the tests' administrator, never a
+        service's."""
         return f"regie-{service}", f"{self.s3_secret_key}-{service}"
 
     def common_env(self) -> dict[str, str]:

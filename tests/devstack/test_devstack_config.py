@@ -111,3 +111,24 @@ def test_clamds_configuration_is_the_stacks_own(tmp_path: Path, monkeypatch: pyt
     assert sorted(p.name for p in database.iterdir()) == ["regie-test.ndb"]
     assert "EICAR" in (database / "regie-test.ndb").read_text()
     assert config.service_env("grants")["REGIE_CLAMD_URL"] == "tcp://127.0.0.1:50310"
+def test_make_runs_database_archives_its_wal_and_the_tests_does_not() -> None:
+    assert StackConfig.from_env("run", env={}).pg_archive is True
+    assert StackConfig.from_env("test", env={}).pg_archive is False
+    assert StackConfig.from_env("run", env={"REGIE_PG_ARCHIVE": "0"}).pg_archive is False
+    assert StackConfig.from_env("test", env={"REGIE_PG_ARCHIVE": "1"}).pg_archive is True
+
+
+def test_the_backup_key_may_touch_the_backup_bucket_only(tmp_path: Path) -> None:
+    import json
+
+    from devstack import backup, s3
+
+    config = StackConfig.from_env("test", env={"REGIE_STATE_DIR": str(tmp_path)})
+    (tmp_path / "s3").mkdir()
+    identities = json.loads(s3.write_identities(config).read_text())["identities"]
+    access, secret = config.s3_service_key("backup")
+    (entry,) = [i for i in identities if i["credentials"][0]["accessKey"] == access]
+    assert entry["credentials"][0]["secretKey"] == secret != config.s3_secret_key
+    assert {action.split(":")[1] for action in entry["actions"]} == {backup.BUCKET}
+    assert all(backup.BUCKET not in action for i in identities if i is not entry for action in i["actions"]
+               if ":" in action)
