@@ -108,11 +108,24 @@ def as_check(ready: ReadyCheck | str | None) -> ReadyCheck:
 # --- pid files ---------------------------------------------------------------
 
 
+def start_ticks(pid: int) -> int | None:
+    """When the process started, in clock ticks since boot (/proc/<pid>/stat, field 22): unlike a wall-clock
+    start time it does not move when the machine's clock is stepped (NTP, a VM restored or forked), so a running
+    component is never taken for a stale one."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[19])  # the fields after the command's name start at field 3
+
+
 @dataclass(frozen=True)
 class PidRecord:
     name: str
     pid: int
     create_time: float | None
+    started: int | None
+    """start_ticks() as recorded when it was started."""
     stop_signal: int
     stop_timeout: float
     stop_wave: int
@@ -127,7 +140,10 @@ class PidRecord:
                 return None
             # A pid can be reused after a reboot or a long time: only trust it
             # when the start time matches the one we recorded.
-            if self.create_time is not None and abs(proc.create_time() - self.create_time) > 1.0:
+            if self.started is not None:
+                if start_ticks(self.pid) != self.started:
+                    return None
+            elif self.create_time is not None and abs(proc.create_time() - self.create_time) > 1.0:
                 return None
             return proc
         except psutil.NoSuchProcess:
@@ -146,10 +162,11 @@ def read_pid(config: StackConfig, name: str) -> PidRecord | None:
         return None
     fields = dict(line.split("=", 1) for line in lines[1:] if "=" in line)
     create_time = float(fields["create_time"]) if "create_time" in fields else None
+    started = int(fields["start_ticks"]) if fields.get("start_ticks", "").isdigit() else None
     stop_signal = int(fields.get("stop_signal", signal.SIGTERM))
     stop_timeout = float(fields.get("stop_timeout", DEFAULT_STOP_TIMEOUT))
     stop_wave = int(fields.get("stop_wave", 0))
-    return PidRecord(name, pid, create_time, stop_signal, stop_timeout, stop_wave, path)
+    return PidRecord(name, pid, create_time, started, stop_signal, stop_timeout, stop_wave, path)
 
 
 def _write_pid(
@@ -164,7 +181,7 @@ def _write_pid(
     path = config.pid_file(name)
     tmp = path.with_suffix(".pid.tmp")
     tmp.write_text(
-        f"{pid}\ncreate_time={create_time}\nstop_signal={int(stop_signal)}\n"
+        f"{pid}\ncreate_time={create_time}\nstart_ticks={start_ticks(pid)}\nstop_signal={int(stop_signal)}\n"
         f"stop_timeout={stop_timeout}\nstop_wave={stop_wave}\n"
     )
     tmp.replace(path)

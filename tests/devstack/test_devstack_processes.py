@@ -43,3 +43,24 @@ def test_failed_start_reports_log_tail(config: StackConfig) -> None:
         start_process(config, "broken", argv, ready=lambda: False, timeout=10)
     assert "boom: no config" in str(error.value)
     assert str(config.log_file("broken")) in str(error.value)
+
+
+def test_a_running_component_is_still_found_after_the_wall_clock_was_stepped(config: StackConfig) -> None:
+    """A VM restored or forked, or NTP, steps the wall clock: the process's start time as psutil reads it (boot
+    time from the wall clock plus ticks since boot) moves, the ticks do not. The component is found and stopped,
+    not taken for stale and left running; a recycled pid (other ticks) is still refused."""
+    argv = [sys.executable, "-c", "import time; time.sleep(60)"]
+    pid = start_process(config, "sleeper", argv, timeout=10)
+    path = config.pid_file("sleeper")
+    lines = path.read_text().splitlines()
+    stepped = [f"create_time={float(line.split('=')[1]) - 25.0}" if line.startswith("create_time=") else line
+               for line in lines]
+    path.write_text("\n".join(stepped) + "\n")
+    assert running_pid(config, "sleeper") == pid
+    recycled = [f"start_ticks={int(line.split('=')[1]) + 1}" if line.startswith("start_ticks=") else line
+                for line in stepped]
+    path.write_text("\n".join(recycled) + "\n")
+    assert running_pid(config, "sleeper") is None
+    path.write_text("\n".join(stepped) + "\n")
+    assert stop_all(config, timeout=5) == ["sleeper"]
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE

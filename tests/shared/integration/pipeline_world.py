@@ -43,7 +43,7 @@ async def record_effect(session: AsyncSession, envelope: Envelope) -> None:
                           {"t": envelope.tenant, "r": envelope.data["run_id"], "e": envelope.id})
 
 
-async def drained(js: JetStreamContext, durable: str, timeout: float = 60.0) -> None:
+async def drained(js: JetStreamContext, durable: str, timeout: float = 120.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while loop.time() < deadline:

@@ -66,7 +66,7 @@ class Zygote:
         self.process.stdin.write(json.dumps(spec).encode() + b"\n")
         await self.process.stdin.drain()
         while True:
-            line = json.loads(await asyncio.wait_for(self.process.stdout.readline(), 60))
+            line = json.loads(await asyncio.wait_for(self.process.stdout.readline(), 180))
             if "died" in line:
                 self.deaths.append(line["died"])
             else:
