@@ -148,14 +148,15 @@ ANSWERS = {
     428: "Deze wijziging vraagt de versie die u las (If-Match)",
 }
 """The documented error answers (descriptions in the documents, which are for developers: Dutch like the rest)."""
-READ_ANSWERS = (400, 401, 403, 404, 422)
+READ_ANSWERS = (400, 401, 403, 404, 409, 422)
 WRITE_ANSWERS = (400, 401, 403, 404, 409, 412, 413, 415, 422, 428)
 
 
 def problem_responses(method: str, *, public: bool) -> dict[int, ResponseSpec]:
     """The problem answers an operation can give, for its OpenAPI document: every operation can refuse its input
-    (400/422) or not find what it names (404), one behind the login also the token (401) or the role (403); a write
-    also a conflict, a stale or missing version, or a body too large or of the wrong type."""
+    (400/422), not find what it names (404) or find it in a state that does not allow the question yet (409, e.g.
+    a ranking before the reviews), one behind the login also the token (401) or the role (403); a write also a
+    stale or missing version, or a body too large or of the wrong type."""
     statuses = READ_ANSWERS if method in {"GET", "HEAD"} else WRITE_ANSWERS
     return {status: ResponseSpec(data_container=ProblemDetails, media_type=PROBLEM_JSON, generate_examples=False,
                                  description=ANSWERS[status])

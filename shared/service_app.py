@@ -20,6 +20,7 @@ import nats
 from litestar import Litestar, Request, get, post
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.handlers import HTTPRouteHandler
 from litestar.middleware import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
@@ -289,6 +290,16 @@ def dead_letter_routes(spec: ServiceSpec) -> list[Any]:
     return [listed, replayed]
 
 
+def pages_left_out(handlers: Sequence[ControllerRouterHandler], prefixes: set[str]) -> None:
+    """The portal pages (plain handlers under one of the service's page prefixes: HTML for people, forms, the files
+    they download) out of the OpenAPI document, which describes the API: the gateway's merged one leaves them out
+    as well (services.gateway.apidocs.gateway_path)."""
+    for handler in handlers:
+        if isinstance(handler, HTTPRouteHandler) and any(
+                [*path.strip("/").split("/"), ""][1] in prefixes for path in handler.paths):
+            handler.include_in_schema = False
+
+
 def document_problems(app: Litestar, public_paths: Sequence[str]) -> Litestar:
     """Every operation in the OpenAPI document with the RFC 9457 problems it can answer (shared.problems), in place
     of Litestar's own 400 body, which the services never send. Before the document is first asked for: it is
@@ -366,6 +377,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
         "runtime": Provide(provide_runtime, sync_to_thread=False),
         **spec.extra_dependencies,
     }
+    pages_left_out(spec.route_handlers, {entry.prefix for entry in spec.portals})
     return document_problems(Litestar(
         route_handlers=[live, ready, Metrics, portals_of(spec), *page_header_route(spec),
                         *dead_letter_routes(spec), *spec.route_handlers],
