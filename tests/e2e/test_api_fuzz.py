@@ -65,7 +65,8 @@ class Tally:
 
     def row(self) -> str:
         classes = Counter(f"{status // 100}xx" for status in self.statuses.elements())
-        return f"{self.cases:6d} cases  " + "  ".join(f"{k} {v}" for k, v in sorted(classes.items()))
+        limited = f"  (429: {self.statuses[429]})" if self.statuses[429] else ""
+        return f"{self.cases:6d} cases  " + "  ".join(f"{k} {v}" for k, v in sorted(classes.items())) + limited
 
 
 def singular(segment: str) -> str:
