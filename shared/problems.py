@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any, ClassVar
 
+import msgspec
 from litestar import Request, Response
 from litestar.exceptions import (
     HTTPException,
@@ -16,6 +17,7 @@ from litestar.exceptions import (
     PermissionDeniedException,
     ValidationException,
 )
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_409_CONFLICT, HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -130,6 +132,49 @@ class Unavailable(Problem):
     """Something the answer needs is out of reach for now (e.g. a realm's signing keys): try again shortly."""
 
     kind, status = "unavailable", 503
+
+
+class ProblemDetails(msgspec.Struct, kw_only=True, rename={"type_": "type"}):
+    """The body of every error answer, as the OpenAPI documents describe it (RFC 9457); a kind may add members
+    (`errors` per field on validation, `checks` when unready, …)."""
+
+    type_: str
+    """urn:regie:problem:<kind>"""
+    title: str
+    """In the request's language."""
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    request_id: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+ANSWERS = {
+    400: "De aanvraag is onleesbaar of een parameter is ongeldig",
+    401: "Geen of geen geldig toegangsbewijs van deze provincie",
+    403: "Uw rollen laten deze handeling niet toe",
+    404: "Niet gevonden (of niet zichtbaar voor u)",
+    409: "Botst met de huidige toestand",
+    412: "Iemand anders wijzigde dit intussen (If-Match)",
+    413: "Te groot",
+    415: "Dit inhoudstype wordt niet aanvaard",
+    422: "De gegevens voldoen niet aan de regels",
+    428: "Deze wijziging vraagt de versie die u las (If-Match)",
+}
+"""The documented error answers (descriptions in the documents, which are for developers: Dutch like the rest)."""
+READ_ANSWERS = (400, 401, 403, 404, 409, 422)
+WRITE_ANSWERS = (400, 401, 403, 404, 409, 412, 413, 415, 422, 428)
+
+
+def problem_responses(method: str, *, public: bool) -> dict[int, ResponseSpec]:
+    """The problem answers an operation can give, for its OpenAPI document: every operation can refuse its input
+    (400/422), not find what it names (404) or find it in a state that does not allow the question yet (409, e.g.
+    a ranking before the reviews), one behind the login also the token (401) or the role (403); a write also a
+    stale or missing version, or a body too large or of the wrong type."""
+    statuses = READ_ANSWERS if method in {"GET", "HEAD"} else WRITE_ANSWERS
+    return {status: ResponseSpec(data_container=ProblemDetails, media_type=PROBLEM_JSON, generate_examples=False,
+                                 description=ANSWERS[status])
+            for status in statuses if not (public and status in {401, 403})}
 
 
 def problem_body(kind: str, status: int, detail: str | None, lang: str, instance: str | None,

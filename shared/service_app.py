@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import re
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -19,10 +20,13 @@ import nats
 from litestar import Litestar, Request, get, post
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.handlers import HTTPRouteHandler
 from litestar.middleware import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 from litestar.plugins.prometheus import PrometheusController
+from litestar.routes import HTTPRoute
 from litestar.types import ASGIApp, ControllerRouterHandler
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,12 +42,12 @@ from shared.logs import configure_logging
 from shared.migrations import CURRENT_REVISION_SQL, head_revision, upgrade
 from shared.portal.manifest import HEADER_PATH, MANIFEST_PATH, PortalEntry
 from shared.portal.pages import PAGE_HEADER, send_flash, template_config
-from shared.problems import CONSTRAINT_REASONS, EXCEPTION_HANDLERS, NotFound, Problem
+from shared.problems import CONSTRAINT_REASONS, EXCEPTION_HANDLERS, NotFound, Problem, problem_responses
 from shared.requests import request_id_middleware
 from shared.scanner import Clamd
 from shared.settings import ServiceSettings
 from shared.storage import ObjectStore
-from shared.tenancy import is_tenant
+from shared.tenancy import TENANTS, is_tenant
 
 log = logging.getLogger("regie.service")
 
@@ -121,6 +125,12 @@ class Runtime:
                 await asyncio.wait_for(self.stop.wait(), pause_seconds)
             except TimeoutError:
                 pass
+
+
+class Metrics(PrometheusController):
+    """Prometheus' text format, for the scraper: no API operation, so not in the OpenAPI document."""
+
+    include_in_schema = False
 
 
 def runtime_of(state: State) -> Runtime:
@@ -281,6 +291,35 @@ def dead_letter_routes(spec: ServiceSpec) -> list[Any]:
     return [listed, replayed]
 
 
+def pages_left_out(handlers: Sequence[ControllerRouterHandler], prefixes: set[str]) -> None:
+    """The portal pages (plain handlers under one of the service's page prefixes: HTML for people, forms, the files
+    they download) out of the OpenAPI document, which describes the API: the gateway's merged one leaves them out
+    as well (services.gateway.apidocs.gateway_path)."""
+    for handler in handlers:
+        if isinstance(handler, HTTPRouteHandler) and any(
+                [*path.strip("/").split("/"), ""][1] in prefixes for path in handler.paths):
+            handler.include_in_schema = False
+
+
+def document_problems(app: Litestar, public_paths: Sequence[str]) -> Litestar:
+    """Every operation in the OpenAPI document with the RFC 9457 problems it can answer (shared.problems), in place
+    of Litestar's own 400 body, which the services never send. Before the document is first asked for: it is
+    built from the handlers on the first ask."""
+    public = [re.compile(pattern) for pattern in public_paths]
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        example = route.path_format.replace("{tenant}", next(iter(TENANTS)))
+        for handler in route.route_handlers:
+            if handler.include_in_schema is False:
+                continue
+            answers: dict[int, ResponseSpec] = {}
+            for method in handler.http_methods:
+                answers |= problem_responses(method, public=any(p.search(example) for p in public))
+            handler.responses = {**answers, **(handler.responses or {})}
+    return app
+
+
 def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Litestar:
     settings = settings or spec.settings()
     configure_logging(spec.name, settings.log_level, settings.log_format)
@@ -346,8 +385,9 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
         "runtime": Provide(provide_runtime, sync_to_thread=False),
         **spec.extra_dependencies,
     }
-    return Litestar(
-        route_handlers=[live, ready, PrometheusController, portals_of(spec), *page_header_route(spec),
+    pages_left_out(spec.route_handlers, {entry.prefix for entry in spec.portals})
+    return document_problems(Litestar(
+        route_handlers=[live, ready, Metrics, portals_of(spec), *page_header_route(spec),
                         *dead_letter_routes(spec), *spec.route_handlers],
         lifespan=[lifespan],
         middleware=[
@@ -363,7 +403,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
         openapi_config=OpenAPIConfig(title=f"Regie {spec.name}", version="1"),
         debug=False,
         logging_config=None,
-    )
+    ), [*PUBLIC_PATHS, *spec.public_paths])
 
 
 def main(spec: ServiceSpec, argv: Sequence[str] | None = None) -> None:

@@ -39,6 +39,11 @@ class Platform:
         return self.config.keycloak_url
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The `fuzz` tests last: what their generated writes change, no later test reads."""
+    items.sort(key=lambda item: item.get_closest_marker("fuzz") is not None)
+
+
 @pytest.fixture(scope="session")
 def stack_config() -> StackConfig:
     return StackConfig.from_env("test")

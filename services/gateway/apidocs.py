@@ -50,6 +50,10 @@ SECURED_ERRORS: dict[str, str] = {
     "401": "Geen of geen geldig toegangsbewijs van deze provincie.",
     "403": "Uw rollen laten deze handeling niet toe.",
 }
+PUBLIC_ERRORS: dict[str, str] = {
+    "401": "Een toegangsbewijs dat niet van deze provincie is (zonder toegangsbewijs: geen 401).",
+}
+"""A public operation asks for no token, but the gateway refuses one of another realm (proxy.py)."""
 
 
 def _renamed(node: Any, service: str) -> Any:
@@ -87,7 +91,7 @@ def _operation(service: str, operation: dict[str, Any], public: bool, tenants: S
             parameter["schema"] = {"type": "string", "enum": list(tenants)}
             parameter["description"] = "de provincie"
     responses = op.setdefault("responses", {})
-    errors = {**STANDARD_ERRORS, **({} if public else SECURED_ERRORS)}
+    errors = {**STANDARD_ERRORS, **(PUBLIC_ERRORS if public else SECURED_ERRORS)}
     for status, answer in list(responses.items()):
         if status[:1] in {"4", "5"}:
             responses[status] = {"description": answer.get("description") or "Probleem", "content": _problem_content()}
@@ -108,7 +112,9 @@ def gateway_operations(tenants: Sequence[str]) -> dict[str, Any]:
         "expires_at": {"type": "string", "format": "date-time"},
         "revoked_at": {"type": ["string", "null"], "format": "date-time"},
         "last_used_at": {"type": ["string", "null"], "format": "date-time"}, "active": {"type": "boolean"}}}
-    errors = {**STANDARD_ERRORS, **SECURED_ERRORS, "503": "Koppelingen zijn niet ingesteld of niet bereikbaar"}
+    errors = {**STANDARD_ERRORS, **SECURED_ERRORS, "400": "Onleesbare aanvraag",
+              "404": "Geen toegangsbewijs met dit id", "422": "Naam, rollen of looptijd ongeldig",
+              "503": "Koppelingen zijn niet ingesteld of niet bereikbaar"}
 
     def operation(summary: str, operation_id: str, ok: str, ok_answer: dict[str, Any], *params: dict[str, Any],
                   body: dict[str, Any] | None = None) -> dict[str, Any]:

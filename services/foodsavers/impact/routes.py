@@ -18,6 +18,7 @@ from typing import Any
 import msgspec
 from litestar import Controller, MediaType, Response, delete, get, patch, post, put
 from litestar.background_tasks import BackgroundTask
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -84,7 +85,8 @@ class ImpactController(Controller):
     tags = ["impact"]
     guards = [require_roles(*COORDINATORS)]
 
-    @get("/")
+    @get("/", responses={200: ResponseSpec(data_container=dict[str, Any], generate_examples=False,
+                                           description="The totals, the method used and the rows per `by`")})
     async def figures(self, session: AsyncSession, principal: Principal,
                       period_from: date | None = Parameter(query="from", default=None),
                       period_until: date | None = Parameter(query="until", default=None),

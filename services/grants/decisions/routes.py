@@ -107,7 +107,7 @@ class ApplicationDecisionController(Controller):
         return application_decision_out(application_id, *await service.decision_of_application(
             session, principal, application_id))
 
-    @get("/letter", guards=[require_roles(*INVOLVED)])
+    @get("/letter", guards=[require_roles(*INVOLVED)], media_type="application/pdf")
     async def letter(self, application_id: uuid.UUID, session: AsyncSession, principal: Principal,
                      store: ObjectStore) -> Stream:
         """The decision letter (PDF) for the applicant organisation, its co-applicants and call managers."""

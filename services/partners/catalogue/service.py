@@ -4,7 +4,6 @@ API and the pages both call these, so both show the same rules and labels."""
 from __future__ import annotations
 
 import base64
-import binascii
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -48,7 +47,7 @@ def offset_of(cursor: str | None) -> int:
         return 0
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError) as exc:
+    except ValueError as exc:  # not base64 (binascii.Error), not ASCII, or not UTF-8 once decoded
         raise BadRequest(_("ongeldige cursor")) from exc
     if not raw.startswith("o") or not raw[1:].isdigit() or int(raw[1:]) > 100_000:
         raise BadRequest(_("ongeldige cursor"))

@@ -67,7 +67,9 @@ def test_a_token_is_asked_except_on_public_paths() -> None:
                                                public_path="/{tenant}/public/catalogue")}, ["antwerpen"], PAGES)
     assert doc["paths"]["/{tenant}/api/partners/organisations"]["get"]["security"] == [{"bearer": []}]
     public = doc["paths"]["/{tenant}/api/partners/public/catalogue"]["get"]
-    assert public["security"] == [] and "401" not in public["responses"]
+    # no token asked, none refused for a role; only one of another province's realm is refused (401)
+    assert public["security"] == [] and "403" not in public["responses"]
+    assert "niet van deze provincie" in public["responses"]["401"]["description"]
     assert doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
 
 
