@@ -64,8 +64,9 @@ class Database:
         self.sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
     @classmethod
-    def from_url(cls, url: str, pool_size: int = 10) -> Database:
-        return cls(make_engine(url, pool_size))
+    def from_url(cls, url: str, pool_size: int = 10, connect_args: dict[str, Any] | None = None) -> Database:
+        """`connect_args`: asyncpg's, e.g. DatabaseSettings.connect_args() (TLS verified against a CA)."""
+        return cls(make_engine(url, pool_size, connect_args=connect_args or {}))
 
     def session(self, tenant: str | None) -> AsyncSession:
         """A session whose every transaction is scoped to `tenant` (None: scoped to no tenant, sees nothing)."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import zlib
 from pathlib import Path
+from typing import Any
 
 from alembic import command, context
 from alembic.config import Config
@@ -27,11 +28,15 @@ def alembic_config(migrations_dir: Path, url: str) -> Config:
     return config
 
 
-def upgrade(migrations_dir: Path, url: str, revision: str = "head") -> None:
-    """Bring the database to `revision`. Blocking: call before the event loop starts, or in a thread."""
+def upgrade(migrations_dir: Path, url: str, revision: str = "head",
+            connect_args: dict[str, Any] | None = None) -> None:
+    """Bring the database to `revision`. Blocking: call before the event loop starts, or in a thread.
+    `connect_args`: asyncpg's (DatabaseSettings.connect_args(): TLS verified against a CA)."""
     if not url:
         raise ValueError("no migration database URL configured (REGIE_MIGRATION_DATABASE_URL)")
-    command.upgrade(alembic_config(migrations_dir, url), revision)
+    config = alembic_config(migrations_dir, url)
+    config.attributes["connect_args"] = connect_args or {}
+    command.upgrade(config, revision)
 
 
 def head_revision(migrations_dir: Path) -> str | None:
@@ -67,7 +72,8 @@ def run_env() -> None:
             connection.commit()
 
     async def main() -> None:
-        engine = create_async_engine(url, poolclass=pool.NullPool)
+        engine = create_async_engine(url, poolclass=pool.NullPool,
+                                     connect_args=context.config.attributes.get("connect_args", {}))
         async with engine.connect() as connection:
             await connection.run_sync(migrate)
         await engine.dispose()

@@ -334,7 +334,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         runtime = Runtime(settings=settings, verifier=verifier,
-                          db=Database.from_url(settings.database.url, settings.database.pool_size))
+                          db=Database.from_url(settings.database.url, settings.database.pool_size,
+                                                settings.database.connect_args()))
         app.state["runtime"] = runtime
         if not settings.database.migrate_at_start:
             runtime.expected_revision = head_revision(spec.migrations_dir)
@@ -348,11 +349,13 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
             if scanner is None:
                 log.warning("no virus scanner configured (REGIE_CLAMD_URL): every upload will be refused")
             runtime.store = ObjectStore.connect(s.endpoint, s.access_key, s.secret_key, secure=s.secure,
+                                                ca_file=s.ca_file or None,
                                                 bucket=s.bucket, max_upload_bytes=s.max_upload_bytes,
                                                 scanner=scanner)
             await runtime.store.ensure_bucket()
         if spec.run_relay:
-            runtime.relay_db = Database(make_engine(settings.database.relay_url, pool_size=2))
+            runtime.relay_db = Database(make_engine(settings.database.relay_url, pool_size=2,
+                                                     connect_args=settings.database.connect_args()))
             relay = OutboxRelay(runtime.relay_db.engine, runtime.js)
             runtime.tasks.append(asyncio.create_task(relay.run(runtime.stop), name="outbox-relay"))
         for subscription in spec.subscriptions:
@@ -415,7 +418,8 @@ def main(spec: ServiceSpec, argv: Sequence[str] | None = None) -> None:
     settings = spec.settings()
     configure_logging(spec.name, settings.log_level, settings.log_format)
     if args.command == "migrate" or settings.database.migrate_at_start:
-        upgrade(spec.migrations_dir, settings.database.migration_url)
+        upgrade(spec.migrations_dir, settings.database.migration_url,
+                connect_args=settings.database.connect_args())
         log.info("migrations applied")
     else:
         log.info("migrations left to the migration job; unready until the schema is current")

@@ -4,6 +4,7 @@ REGIE_* variable. The defaults fit a developer machine; deploy/k8s sets every va
 from __future__ import annotations
 
 import os
+import ssl
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -43,6 +44,16 @@ def env_bool(name: str, default: bool) -> bool:
     raise ValueError(f"{name} must be true or false, got {raw!r}")
 
 
+def verifying_context(ca_file: str) -> ssl.SSLContext:
+    """A TLS client context that trusts `ca_file` only (the cluster's internal CA, or CloudNativePG's) and checks
+    the certificate and the host name: a server with another certificate is refused, never merely encrypted to."""
+    if not os.path.isfile(ca_file):
+        raise ValueError(f"CA file {ca_file!r} not found")
+    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=ca_file)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
@@ -79,6 +90,14 @@ class DatabaseSettings:
     processes then never hold the owner role's password, and stay unready until the schema is current."""
     app_role: str = field(default_factory=lambda: env_str("REGIE_DATABASE_APP_ROLE", "regie_app"))
     relay_role: str = field(default_factory=lambda: env_str("REGIE_DATABASE_RELAY_ROLE", "regie_relay"))
+    ssl_root_cert: str = field(default_factory=lambda: env_str("REGIE_DATABASE_SSL_ROOT_CERT", ""))
+    """The CA of the PostgreSQL servers' certificates (on Kubernetes CloudNativePG's, Secret regie-pg-ca). Set:
+    every connection is TLS with the certificate and host name verified (libpq's verify-full). Unset (a
+    developer machine): no TLS."""
+
+    def connect_args(self) -> dict[str, Any]:
+        """asyncpg's connection arguments for every engine of this service (request role, relay, migrations)."""
+        return {"ssl": verifying_context(self.ssl_root_cert)} if self.ssl_root_cert else {}
 
 
 @dataclass(frozen=True)
@@ -93,12 +112,17 @@ class NatsSettings:
     user: str = field(default_factory=lambda: env_str("REGIE_NATS_USER", ""))
     """This service's own NATS user, allowed its own subjects only (shared/events/permissions.py)."""
     password: str = field(default_factory=lambda: env_str("REGIE_NATS_PASSWORD", ""))
+    ca_file: str = field(default_factory=lambda: env_str("REGIE_NATS_CA_FILE", ""))
+    """The CA of the NATS servers' certificates (on Kubernetes the internal CA). Set: the connection is TLS, the
+    server's certificate and host name verified. Unset (a developer machine): plain."""
 
     def connect_options(self) -> dict[str, Any]:
         """What nats.connect needs to reach the server as this service."""
         options: dict[str, Any] = {"servers": self.url.split(",") if "," in self.url else self.url}
         if self.user:
             options |= {"user": self.user, "password": self.password}
+        if self.ca_file:
+            options["tls"] = verifying_context(self.ca_file)
         return options
 
 
@@ -108,8 +132,15 @@ class StorageSettings:
     access_key: str = field(default_factory=lambda: env_str("REGIE_S3_ACCESS_KEY", ""))
     secret_key: str = field(default_factory=lambda: env_str("REGIE_S3_SECRET_KEY", ""))
     secure: bool = field(default_factory=lambda: env_bool("REGIE_S3_SECURE", False))
+    ca_file: str = field(default_factory=lambda: env_str("REGIE_S3_CA_FILE", ""))
+    """With REGIE_S3_SECURE: the CA the S3 server's certificate is checked against (on Kubernetes the internal
+    CA) instead of the public ones."""
     bucket: str = field(default_factory=lambda: env_str("REGIE_S3_BUCKET", "regie"))
     max_upload_bytes: int = field(default_factory=lambda: env_int("REGIE_MAX_UPLOAD_BYTES", 25 * 1024 * 1024))
+
+    def __post_init__(self) -> None:
+        if self.ca_file and not self.secure:
+            raise ValueError("REGIE_S3_CA_FILE is set but REGIE_S3_SECURE is not true: the CA would go unused")
 
 
 @dataclass(frozen=True)

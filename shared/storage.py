@@ -18,6 +18,7 @@ import codecs
 import hashlib
 import io
 import logging
+import os
 import re
 import tempfile
 import unicodedata
@@ -27,6 +28,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import BinaryIO, cast
 
+import urllib3
 from minio import Minio
 from minio.error import S3Error
 from prometheus_client import Counter
@@ -203,6 +205,18 @@ def object_key(tenant: str, aggregate: str, aggregate_id: str, file_id: str) -> 
     return f"{tenant}/{aggregate}/{aggregate_id}/{file_id}"
 
 
+def s3_http_client(ca_file: str) -> urllib3.PoolManager:
+    """The minio client's connection pool with its own defaults (5-minute timeouts, 10 connections, retries on
+    5xx), trusting `ca_file` only and checking the certificate and the host name."""
+    if not os.path.isfile(ca_file):
+        raise ValueError(f"CA file {ca_file!r} not found")
+    timeout = 300
+    return urllib3.PoolManager(timeout=urllib3.Timeout(connect=timeout, read=timeout), maxsize=10,
+                               cert_reqs="CERT_REQUIRED", ca_certs=ca_file,
+                               retries=urllib3.Retry(total=5, backoff_factor=0.2,
+                                                     status_forcelist=[500, 502, 503, 504]))
+
+
 class ObjectStore:
     def __init__(self, client: Minio, bucket: str, max_upload_bytes: int, scanner: Clamd | None) -> None:
         self.client = client
@@ -213,8 +227,12 @@ class ObjectStore:
 
     @classmethod
     def connect(cls, endpoint: str, access_key: str, secret_key: str, *, secure: bool, bucket: str,
-                max_upload_bytes: int, scanner: Clamd | None) -> ObjectStore:
-        return cls(Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=secure),
+                max_upload_bytes: int, scanner: Clamd | None, ca_file: str | None = None) -> ObjectStore:
+        """`ca_file` (with `secure`): the CA the server's certificate must chain to (the cluster's internal CA)
+        rather than the public ones; the host name is checked too."""
+        http_client = s3_http_client(ca_file) if ca_file else None
+        return cls(Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=secure,
+                         http_client=http_client),
                    bucket, max_upload_bytes, scanner)
 
     async def ensure_bucket(self) -> None:

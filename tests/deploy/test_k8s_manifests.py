@@ -31,7 +31,7 @@ KUBERNETES_VERSION = "1.34"
 HOST = "regie.example.be"
 PORT = 8000
 CUSTOM_KINDS = {"Cluster", "Database", "Keycloak", "KeycloakRealmImport", "PrometheusRule", "ObjectStore",
-                "ScheduledBackup"}
+                "ScheduledBackup", "Issuer", "Certificate"}
 BARMAN_PLUGIN = "barman-cloud.cloudnative-pg.io"
 # What the gateway is not given although StackConfig.service_env shares it with every service: it never touches
 # object storage (checked below), so it gets no S3 credentials.
@@ -85,6 +85,43 @@ def matches(selector: Doc, labels: dict[str, str]) -> bool:
 def secret_values(docs: list[Doc]) -> dict[str, dict[str, str]]:
     return {name: {key: base64.b64decode(value).decode() for key, value in secret.get("data", {}).items()}
             for name, secret in of_kind(docs, "Secret").items()}
+
+
+CERT_MANAGER_KEYS = {"tls.crt", "tls.key", "ca.crt", "*"}
+CNPG_CA_KEYS = {"ca.crt", "ca.key", "*"}
+
+
+def operator_made_secrets(docs: list[Doc]) -> dict[str, set[str]]:
+    """The Secrets an operator makes in the cluster, with their keys, rather than the people installing it:
+    cert-manager's (each Certificate's secretName) and CloudNativePG's CA of each Cluster (<cluster>-ca)."""
+    made = {cert["spec"]["secretName"]: CERT_MANAGER_KEYS for cert in of_kind(docs, "Certificate").values()}
+    made |= {f"{name}-ca": CNPG_CA_KEYS for name in of_kind(docs, "Cluster")}
+    return made
+
+
+def mounted_file(pod: Doc, container: Doc, path: str) -> tuple[str, str]:
+    """(Secret, key) of the file at `path` in `container`: through its volume mounts and the pod's secret or
+    projected volumes (items, or the whole Secret by key name)."""
+    volumes = {volume["name"]: volume for volume in pod["volumes"]}
+    for mount in container.get("volumeMounts", []):
+        prefix = mount["mountPath"].rstrip("/") + "/"
+        if not path.startswith(prefix):
+            continue
+        relative = path[len(prefix):]
+        volume = volumes[mount["name"]]
+        sources = ([{"secret": {**volume["secret"], "name": volume["secret"]["secretName"]}}] if "secret" in volume
+                   else volume.get("projected", {}).get("sources", []))
+        for source in sources:
+            secret = source.get("secret")
+            if not secret:
+                continue
+            items = secret.get("items")
+            if items is None and "/" not in relative:
+                return secret["name"], relative
+            for item in items or []:
+                if item["path"] == relative:
+                    return secret["name"], item["key"]
+    raise AssertionError(f"{path} is not a file mounted from a Secret in {container['name']}")
 
 
 def container_env(docs: list[Doc], container: Doc) -> dict[str, str]:
@@ -155,10 +192,16 @@ def test_production_has_no_secret_and_the_example_provides_every_one_referenced(
             if "secretKeyRef" in node:
                 referenced.add((node["secretKeyRef"]["name"], node["secretKeyRef"]["key"]))
             # CloudNativePG's and the Barman Cloud Plugin's references ({name, key}; CNPG's default key "password").
-            for key in ("usernameSecret", "passwordSecret", "secret", "accessKeyId", "secretAccessKey"):
+            for key in ("usernameSecret", "passwordSecret", "secret", "accessKeyId", "secretAccessKey", "endpointCA"):
                 ref = node.get(key)
-                if isinstance(ref, dict) and "name" in ref:
-                    referenced.add((ref["name"], ref.get("key", "password")))
+                if isinstance(ref, dict) and ("name" in ref or "secretName" in ref):
+                    name = ref.get("name", ref.get("secretName"))
+                    if "items" in ref:  # a Secret mounted in a pod, these keys of it
+                        referenced.update((name, item["key"]) for item in ref["items"])
+                    elif "secretName" in ref:  # a Secret mounted whole
+                        referenced.add((name, "*"))
+                    else:
+                        referenced.add((name, ref.get("key", "password")))
             for value in node.values():
                 walk(value)
         elif isinstance(node, list):
@@ -167,7 +210,10 @@ def test_production_has_no_secret_and_the_example_provides_every_one_referenced(
 
     walk(production)
     assert referenced, "the walk found nothing: the test is broken"
-    missing = {(name, key) for name, key in referenced if key not in provided.get(name, {})}
+    made = operator_made_secrets(production)
+    assert {"regie-internal-ca", "regie-pg-ca"} <= {name for name, _ in referenced}, "the walk misses volumes"
+    assert all(key in made[name] for name, key in referenced if name in made), "a key the operator does not write"
+    missing = {(name, key) for name, key in referenced if name not in made and key not in provided.get(name, {})}
     assert not missing, f"referenced but not in the example overlay: {missing}"
     for name, values in provided.items():
         secret_like = [v for k, v in values.items() if k not in ("username", "root-user", "access-key")]
@@ -589,7 +635,8 @@ def test_nats_is_a_jetstream_cluster_of_three(production: list[Doc]) -> None:
     config = one(production, "ConfigMap", "nats-config")["data"]["nats.conf"]
     store = re.search(r"jetstream\s*\{[^}]*store_dir:\s*(\S+)", config)
     assert store, "no JetStream block with a store_dir"
-    (container,) = nats["spec"]["template"]["spec"]["containers"]
+    container = nats["spec"]["template"]["spec"]["containers"][0]
+    assert container["name"] == "nats"
     pvcs = {claim["metadata"]["name"] for claim in nats["spec"]["volumeClaimTemplates"]}
     mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
     assert any(store.group(1).startswith(path) and name in pvcs for path, name in mounts.items()), "store not on a PVC"
@@ -836,6 +883,13 @@ def test_the_nats_servers_accept_their_configuration_and_each_service_logs_in_as
             (tmp_path / name).write_text(text)
     server_env = container_env(example, statefulset["containers"][0])
     server_env["POD_NAME"] = "nats-0"  # from the downward API
+    # The TLS files (the Certificate's Secret, mounted): a key pair of a throwaway CA where the config expects it.
+    config = (tmp_path / "nats.conf").read_text()
+    tls_dir = tmp_path / "tls"
+    write_test_key_pair(tls_dir, "nats")
+    mount = next(m["mountPath"] for m in statefulset["containers"][0]["volumeMounts"] if m["name"] == "tls")
+    assert mount + "/tls.crt" in config
+    (tmp_path / "nats.conf").write_text(config.replace(mount + "/", f"{tls_dir}/"))
     nats_server = Path(sys.executable).with_name("nats-server")
     checked = subprocess.run([str(nats_server), "-t", "-c", str(tmp_path / "nats.conf")], env=server_env,
                              capture_output=True, text=True)
@@ -946,3 +1000,195 @@ def test_the_restore_is_a_copy_of_regie_pg_at_a_point_in_time(production: list[D
     assert connects(policies, CNPG_OPERATOR, restored, 8000)
     for client in ("Deployment/gateway", *(f"Deployment/{s}" for s in DATABASE_SERVICES)):
         assert not connects(policies, pods[client], restored, 5432), client
+
+
+# --- TLS between pods ----------------------------------------------------------------------------------------
+
+INTERNAL_ISSUER = {"name": "regie-internal", "kind": "Issuer", "group": "cert-manager.io"}
+INTERNAL_CA_FILE = ("regie-internal-ca", "ca.crt")
+
+
+def write_test_key_pair(directory: Path, name: str) -> None:
+    """tls.crt, tls.key and ca.crt as cert-manager writes them, from a throwaway CA, for `name`."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    directory.mkdir(parents=True, exist_ok=True)
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+
+    def cert(subject: str, public: Any, ca: bool) -> x509.Certificate:
+        builder = (x509.CertificateBuilder()
+                   .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+                   .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test-ca")]))
+                   .public_key(public).serial_number(x509.random_serial_number())
+                   .not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+                   .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+        if not ca:
+            builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(subject)]), critical=False)
+        return builder.sign(ca_key, hashes.SHA256())
+
+    (directory / "ca.crt").write_bytes(cert("test-ca", ca_key.public_key(), True).public_bytes(
+        serialization.Encoding.PEM))
+    (directory / "tls.crt").write_bytes(cert(name, key.public_key(), False).public_bytes(serialization.Encoding.PEM))
+    (directory / "tls.key").write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                          serialization.PrivateFormat.PKCS8,
+                                                          serialization.NoEncryption()))
+
+
+def covers(dns_names: list[str], host: str) -> bool:
+    """Whether a certificate with these DNS names is valid for `host` (one wildcard label at the left)."""
+    for name in dns_names:
+        if name == host or (name.startswith("*.") and "." in host and host.split(".", 1)[1] == name[2:]):
+            return True
+    return False
+
+
+def conf_block(text: str, name: str, start: int = 0) -> str:
+    """The body of the first `name { ... }` block of a nats.conf at or after `start`, nested blocks included."""
+    match = re.compile(rf"(?m)^\s*{name}\s*\{{").search(text, start)
+    assert match, f"no {name} block"
+    depth, index = 1, match.end()
+    while depth:
+        depth += {"{": 1, "}": -1}.get(text[index], 0)
+        index += 1
+    return text[match.end():index - 1]
+
+
+def conf_top_level(text: str, name: str) -> str:
+    """A top-level block (not indented) of nats.conf."""
+    match = re.search(rf"(?m)^{name}\s*\{{", text)
+    assert match, f"no top-level {name} block"
+    return conf_block(text, name, match.start())
+
+
+def test_every_certificate_is_issued_by_the_internal_ca(production: list[Doc]) -> None:
+    """One self-signed Issuer that signs the CA only; the CA Issuer regie-internal on the CA's Secret; every
+    other Certificate from regie-internal, renewed well before it expires."""
+    issuers = of_kind(production, "Issuer")
+    certificates = of_kind(production, "Certificate")
+    self_signed = {name for name, issuer in issuers.items() if "selfSigned" in issuer["spec"]}
+    (ca,) = [cert for cert in certificates.values() if cert["spec"].get("isCA")]
+    assert ca["spec"]["issuerRef"]["name"] in self_signed and ca["spec"]["issuerRef"]["kind"] == "Issuer"
+    assert issuers[INTERNAL_ISSUER["name"]]["spec"] == {"ca": {"secretName": ca["spec"]["secretName"]}}
+    assert ca["spec"]["secretName"] == INTERNAL_CA_FILE[0]
+    leaves = [cert for cert in certificates.values() if cert is not ca]
+    assert {cert["metadata"]["name"] for cert in leaves} >= {"nats-tls", "minio-tls"}
+    for cert in leaves:
+        spec = cert["spec"]
+        assert spec["issuerRef"] == INTERNAL_ISSUER, cert["metadata"]["name"]
+        assert not spec.get("isCA") and spec["dnsNames"], cert["metadata"]["name"]
+        assert "server auth" in spec["usages"]
+        assert quantity(spec["renewBefore"].rstrip("h")) < quantity(spec["duration"].rstrip("h")) / 2
+    outside = set(issuers) - self_signed - {INTERNAL_ISSUER["name"]}
+    assert not outside, f"issuers outside the internal CA: {outside}"
+    assert {c["spec"]["issuerRef"]["name"] for c in certificates.values()} == set(issuers)
+
+
+def test_nats_serves_clients_and_routes_over_tls_from_its_certificate(production: list[Doc]) -> None:
+    nats = one(production, "StatefulSet", "nats")
+    pod = nats["spec"]["template"]["spec"]
+    containers = {c["name"]: c for c in pod["containers"]}
+    config = one(production, "ConfigMap", "nats-config")["data"]["nats.conf"]
+    client_tls = conf_top_level(config, "tls")
+    cluster = conf_top_level(config, "cluster")
+    route_tls = conf_block(cluster, "tls")
+    assert re.search(r"(?m)^\s*verify:\s*true\s*$", route_tls), "routes must verify the other server"
+    assert re.search(r"(?m)^\s*no_advertise:\s*true\s*$", cluster), "clients must reconnect through the Service"
+    certificate = one(production, "Certificate", "nats-tls")["spec"]
+    files: set[str] = set()
+    for block in (client_tls, route_tls):
+        settings = dict(re.findall(r"(?m)^\s*(cert_file|key_file|ca_file):\s*(\S+)\s*$", block))
+        assert set(settings) == {"cert_file", "key_file", "ca_file"}, block
+        expected = {"cert_file": "tls.crt", "key_file": "tls.key", "ca_file": "ca.crt"}
+        for setting, path in settings.items():
+            assert mounted_file(pod, containers["nats"], path) == (certificate["secretName"], expected[setting])
+        files |= set(settings.values())
+    # The names it is reached by: the Service (clients), each server's headless name (routes).
+    headless = nats["spec"]["serviceName"]
+    for host in ("nats", *re.findall(r"nats://([a-z0-9.-]+):6222", cluster)):
+        assert covers(certificate["dnsNames"], host), host
+    assert all(covers(certificate["dnsNames"], f"nats-{i}.{headless}.{NAMESPACE}.svc") for i in range(3))
+    # A renewed certificate is loaded without a restart: the reloader watches it and signals the server.
+    reloader = containers["reloader"]
+    watched = {arg for flag, arg in zip(reloader["command"], reloader["command"][1:], strict=False)
+               if flag == "-config"}
+    assert files <= watched
+    assert pod["shareProcessNamespace"] is True
+    pid_file = re.search(r"(?m)^pid_file:\s*(\S+)", config).group(1)
+    assert reloader["command"][reloader["command"].index("-pid") + 1] == pid_file
+    assert all(mounted_file(pod, reloader, path) for path in files)
+
+
+def test_minio_serves_tls_and_its_clients_check_it(production: list[Doc]) -> None:
+    minio = one(production, "StatefulSet", "minio")
+    pod = minio["spec"]["template"]["spec"]
+    (server,) = pod["containers"]
+    args = server["args"]
+    assert args[1].startswith("https://"), "the servers reach each other over TLS too"
+    certs_dir = args[args.index("--certs-dir") + 1]
+    certificate = one(production, "Certificate", "minio-tls")["spec"]
+    assert mounted_file(pod, server, f"{certs_dir}/public.crt") == (certificate["secretName"], "tls.crt")
+    assert mounted_file(pod, server, f"{certs_dir}/private.key") == (certificate["secretName"], "tls.key")
+    assert mounted_file(pod, server, f"{certs_dir}/CAs/regie-internal-ca.crt") == (certificate["secretName"],
+                                                                                    "ca.crt")
+    for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+        assert server[probe]["httpGet"]["scheme"] == "HTTPS", probe
+    headless = minio["spec"]["serviceName"]
+    for host in ("minio", *(f"minio-{i}.{headless}.{NAMESPACE}.svc.cluster.local"
+                            for i in range(minio["spec"]["replicas"]))):
+        assert covers(certificate["dnsNames"], host), host
+    # The setup Job and the backups reach it with https and the internal CA.
+    job = one(production, "Job", "minio-setup")["spec"]["template"]["spec"]
+    (mc,) = job["containers"]
+    assert "mc alias set regie https://minio:9000" in one(production, "ConfigMap", "minio-setup")["data"]["setup.sh"]
+    config_dir = next(e["value"] for e in mc["env"] if e["name"] == "MC_CONFIG_DIR")
+    assert mounted_file(job, mc, f"{config_dir}/certs/CAs/regie-internal-ca.crt") == INTERNAL_CA_FILE
+    store = one(production, "ObjectStore", "regie-backup")["spec"]["configuration"]
+    assert store["endpointURL"].startswith("https://")
+    assert (store["endpointCA"]["name"], store["endpointCA"]["key"]) == INTERNAL_CA_FILE
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_service_verifies_nats_s3_and_postgres_against_a_mounted_ca(example: list[Doc], service: str,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from shared.settings import DatabaseSettings, NatsSettings, StorageSettings
+
+    deployment = one(example, "Deployment", service)
+    pod = deployment["spec"]["template"]["spec"]
+    container = service_container(example, service)
+    env = container_env(example, container)
+    for name in [name for name in os.environ if name.startswith("REGIE_")]:
+        monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    nats, storage = NatsSettings(), StorageSettings()
+    assert nats.url.startswith("tls://") and mounted_file(pod, container, nats.ca_file) == INTERNAL_CA_FILE
+    assert covers(one(example, "Certificate", "nats-tls")["spec"]["dnsNames"], url_target(nats.url)[0])
+    assert storage.secure is True and mounted_file(pod, container, storage.ca_file) == INTERNAL_CA_FILE
+    assert covers(one(example, "Certificate", "minio-tls")["spec"]["dnsNames"],
+                  url_target("s3://" + storage.endpoint)[0])
+    if service not in DATABASE_SERVICES:
+        assert not DatabaseSettings().ssl_root_cert and "regie-pg-ca" not in str(pod), "the gateway has no database"
+        return
+    # PostgreSQL: verified against CloudNativePG's CA of the cluster the URL names (regie-pg-rw -> regie-pg).
+    cluster = url_target(env["REGIE_DATABASE_URL"])[0].removesuffix("-rw")
+    assert cluster in of_kind(example, "Cluster")
+    assert mounted_file(pod, container, DatabaseSettings().ssl_root_cert) == (f"{cluster}-ca", "ca.crt")
+    job = one(example, "Job", f"{service}-migrate")["spec"]["template"]["spec"]
+    (migrate,) = job["containers"]
+    assert mounted_file(job, migrate, container_env(example, migrate)["REGIE_DATABASE_SSL_ROOT_CERT"]) == (
+        f"{cluster}-ca", "ca.crt")
+
+
+def test_postgres_refuses_connections_without_tls(production: list[Doc]) -> None:
+    """The services verify the server (above); the server refuses whoever does not use TLS at all (Keycloak's
+    driver uses it by default), before CloudNativePG's catch-all `host all all all` rule."""
+    rules = [rule.split() for rule in one(production, "Cluster", "regie-pg")["spec"]["postgresql"]["pg_hba"]]
+    assert ["hostnossl", "all", "all", "0.0.0.0/0", "reject"] in rules
+    assert ["hostnossl", "all", "all", "::/0", "reject"] in rules
+    assert not [rule for rule in rules if rule[0] == "host"], "a `host` rule would let plaintext in"
