@@ -166,7 +166,7 @@ async def test_a_persons_data_is_exported_then_erased_and_pseudonymised_until_no
     assert httpx.get(f"{grants}/{TENANT}/applications/{drafted['id']}",
                      headers=bearer(manager)).status_code == 404
     trail = httpx.get(f"{grants}/{TENANT}/applications/{kept['id']}/audit", headers=bearer(manager)).json()
-    assert trail and {entry["actor"] for entry in trail} == {alias}
+    assert alias in {entry["actor"] for entry in trail} and username not in str(trail)
 
     rows, in_rows = await scan_databases(stack_config, marker)
     objects, in_objects = scan_objects(stack_config, marker)
