@@ -25,11 +25,13 @@ from services.foodsavers.safety import pages as safety_pages
 from services.foodsavers.safety import routes as safety_routes
 from services.foodsavers.settings import FoodsaversSettings
 from shared.notices import service as notices
+from shared.privacy.routes import personal_data_controller
+from shared.privacy.service import Privacy
 from shared.service_app import ServiceSpec, create_service_app
 
 SPEC = ServiceSpec(
     name="foodsavers",
-    route_handlers=[
+    route_handlers=[personal_data_controller(Privacy("foodsavers")),
         *registry_routes.CONTROLLERS, *planning_routes.CONTROLLERS, *logbook_routes.CONTROLLERS,
         *safety_routes.CONTROLLERS, *impact_routes.CONTROLLERS,
         # The portal pages (Dutch paths), each capability's next to its rules.

@@ -9,6 +9,7 @@ from litestar import Litestar
 from services.grants import portal
 from services.grants.applications import pages as application_pages
 from services.grants.applications import rules as application_rules
+from services.grants.applications.erasure import erase_drafts
 from services.grants.applications.routes import (
     ApplicationController,
     CallApplicationController,
@@ -48,11 +49,14 @@ from services.grants.screening import pages as screening_pages
 from services.grants.screening import rules as screening_rules
 from services.grants.screening.routes import ScreeningController
 from services.grants.settings import GrantsSettings
+from shared.privacy.routes import personal_data_controller
+from shared.privacy.service import Privacy
 from shared.service_app import ServiceSpec, create_service_app
 
 SPEC = ServiceSpec(
     name="grants",
-    route_handlers=[CallController, PublicCallController, CallApplicationController, ApplicationController,
+    route_handlers=[personal_data_controller(Privacy("grants", erase_own=erase_drafts)),
+                    CallController, PublicCallController, CallApplicationController, ApplicationController,
                     CoApplicationController, ScreeningController, AuditController, RegistryController,
                     JuryController, RankingController, DecisionController, ApplicationDecisionController,
                     CallAppealsController, NoticeController, OpenDataController, PublicOpenDataController,

@@ -27,11 +27,13 @@ from services.partners.reports import pages as report_pages
 from services.partners.reports import routes as report_routes
 from services.partners.settings import PartnersSettings
 from shared.notices import service as notices
+from shared.privacy.routes import personal_data_controller
+from shared.privacy.service import Privacy
 from shared.service_app import ServiceSpec, create_service_app
 
 SPEC = ServiceSpec(
     name="partners",
-    route_handlers=[
+    route_handlers=[personal_data_controller(Privacy("partners")),
         *organisation_routes.CONTROLLERS, *catalogue_routes.CONTROLLERS, *plan_routes.CONTROLLERS,
         *realisation_routes.CONTROLLERS, *report_routes.CONTROLLERS, *audit_routes.CONTROLLERS,
         # The portal pages (Dutch paths), each capability's next to its rules.

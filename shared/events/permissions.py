@@ -4,7 +4,8 @@ A producing service publishes its own events (`<service>.>`) and its own dead le
 it may create any of the platform's streams (so a consumer can start before its producer; creating an
 existing stream with the same configuration is a no-op and a different one is refused) but update only its
 own; it reads the other streams through durable pull consumers (create, info, next, ack) and never deletes
-or purges a stream. The gateway publishes no event: it keeps its rate-limit counters and the integration
+or purges a stream; it deletes single messages of its own stream only for a personal data
+erasure. The gateway publishes no event: it keeps its rate-limit counters and the integration
 tokens' bucket. Replies come back on `_INBOX.>`. Operators (and the local stack's tools and tests) use an
 admin user with every right.
 
@@ -50,6 +51,8 @@ def publish_rights(service: str) -> list[str]:
         f"{service}.>", f"dlq.{service}.>", "$JS.API.INFO",
         *(f"$JS.API.STREAM.{verb}.{stream}" for stream in streams for verb in ("INFO", "CREATE")),
         f"$JS.API.STREAM.UPDATE.{own}",
+        # A personal data erasure: its own messages naming the person, found by an ephemeral consumer.
+        f"$JS.API.STREAM.MSG.DELETE.{own}", f"$JS.API.CONSUMER.DELETE.{own}.*",
         *_consuming(streams),
         # Its dead letters: listed through ephemeral consumers (deleted after), removed once replayed.
         f"$JS.API.CONSUMER.DELETE.{DEAD_LETTER_STREAM}.*", f"$JS.API.STREAM.MSG.DELETE.{DEAD_LETTER_STREAM}",

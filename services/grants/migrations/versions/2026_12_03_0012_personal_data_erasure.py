@@ -1,0 +1,26 @@
+"""Personal data requests: the request role may read and delete its province's published events in the
+outbox, and pseudonymise the audit log inside an erasure (shared.privacy.migration).
+
+Revision ID: 0012
+Revises: 0011
+Create Date: 2026-12-03
+"""
+
+from alembic import op
+
+from shared.privacy.migration import erasure_ddl, erasure_ddl_undone
+
+revision = "0012"
+down_revision = "0011"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    for statement in erasure_ddl(audit_trigger=True):
+        op.execute(statement)
+
+
+def downgrade() -> None:
+    for statement in erasure_ddl_undone(audit_trigger=True):
+        op.execute(statement)

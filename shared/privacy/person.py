@@ -1,0 +1,40 @@
+"""Who a personal data request is about, and the pseudonym that replaces them where a record must stay."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import msgspec
+
+from shared.i18n import _
+from shared.problems import Invalid
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+
+
+class Person(msgspec.Struct, frozen=True, kw_only=True):
+    """Named by their Keycloak username, their e-mail address, or both (within one province)."""
+
+    username: str = ""
+    email: str = ""
+
+    def checked(self) -> Person:
+        person = Person(username=self.username.strip(), email=self.email.strip().lower())
+        if not person.username and not person.email:
+            raise Invalid(_("geef een gebruikersnaam of een e-mailadres"))
+        if person.email and not EMAIL.match(person.email):
+            raise Invalid(_("dit is geen e-mailadres"))
+        return person
+
+    @property
+    def needles(self) -> tuple[str, ...]:
+        """What identifies them in stored text: never empty strings."""
+        return tuple(n for n in (self.username, self.email) if n)
+
+
+def pseudonym(tenant: str, person: Person) -> str:
+    """Stable per person and province (the same erasure run twice, or in each service, gives the same one),
+    and not reversible without knowing who it was."""
+    seed = f"{tenant}\n{person.username.lower()}\n{person.email.lower()}".encode()
+    return f"persoon-{hashlib.sha256(seed).hexdigest()[:8]}"
