@@ -7,10 +7,13 @@ import re
 
 import msgspec
 
+from shared.auth import ROLES
 from shared.i18n import _
 from shared.problems import Invalid
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+VOCABULARY = frozenset({*ROLES, "system", "admin"})
+"""Usernames that are also values the platform stores for itself (role names, the scheduler's actor)."""
 
 
 class Person(msgspec.Struct, frozen=True, kw_only=True):
@@ -25,6 +28,11 @@ class Person(msgspec.Struct, frozen=True, kw_only=True):
             raise Invalid(_("geef een gebruikersnaam of een e-mailadres"))
         if person.email and not EMAIL.match(person.email):
             raise Invalid(_("dit is geen e-mailadres"))
+        if person.username.lower() in VOCABULARY:
+            # Matched as a whole value everywhere, it would also replace the platform's own word (a role in
+            # a stored role list): ask for such a person by e-mail address.
+            raise Invalid(_("deze gebruikersnaam is ook een woord van het platform; zoek deze persoon met het "
+                            "e-mailadres"))
         return person
 
     @property

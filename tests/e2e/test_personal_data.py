@@ -6,7 +6,12 @@ and every stream message afterwards finds the marker nowhere."""
 
 from __future__ import annotations
 
+import json
+import os
 import secrets
+import subprocess
+import sys
+import zipfile
 
 import asyncpg
 import httpx
@@ -16,6 +21,7 @@ from nats.js.api import AckPolicy, ConsumerConfig
 
 from devstack.config import TENANTS
 from devstack.keycloak import AdminClient
+from shared.privacy.archive import erase
 from tests.grants.api.test_applications_api import PDF, draft
 from tests.grants.api.test_calls_api import published_call
 from tests.support import bearer, random_enterprise_number
@@ -114,7 +120,7 @@ async def scan_streams(stack_config, marker: str) -> tuple[int, list[str]]:
 
 
 async def test_a_persons_data_is_exported_then_erased_and_pseudonymised_until_no_marker_is_left(
-        platform, tokens, stack_config) -> None:
+        platform, tokens, stack_config, tmp_path) -> None:
     marker = f"mrk{secrets.token_hex(6)}"
     username, email = new_applicant(stack_config, marker)
     grants, gateway = platform.url("grants"), platform.gateway_url
@@ -141,22 +147,23 @@ async def test_a_persons_data_is_exported_then_erased_and_pseudonymised_until_no
                      headers=bearer(manager)).status_code == 403  # the administrator's only
     assert httpx.get(f"{gateway}/{TENANT}/api/grants/personal-data", params={},
                      headers=bearer(admin)).json()["type"] == "urn:regie:problem:validation"
-    exported = httpx.get(f"{gateway}/{TENANT}/api/grants/personal-data", params=query, headers=bearer(admin))
-    assert exported.status_code == 200, exported.text
-    archive = exported.json()
-    assert {row["id"] for row in archive["records"]["applications"]} == {drafted["id"], kept["id"]}
-    assert marker in str(archive["records"]) and len(archive["files"]) == 2  # both applications' budgets
-    [key] = [k for k in archive["files"] if drafted["id"] in k]
-    file = httpx.get(f"{gateway}/{TENANT}/api/grants/personal-data/files", params={**query, "key": key},
-                     headers=bearer(admin))
-    assert file.status_code == 200 and marker.encode() in file.content
+    # The data-protection officer's command: one archive through the gateway, with the administrator's token.
+    archive_path = tmp_path / "persoon.zip"
+    command = subprocess.run(
+        [sys.executable, "-m", "shared.privacy", "export", "--tenant", TENANT, "--username", username,
+         "--email", email, "--out", str(archive_path), "--gateway", gateway],
+        env={**os.environ, "REGIE_ACCESS_TOKEN": admin}, capture_output=True, text=True, timeout=120)
+    assert command.returncode == 0, command.stderr
+    with zipfile.ZipFile(archive_path) as archive:
+        names = set(archive.namelist())
+        exports = {service: json.loads(archive.read(f"{service}.json")) for service in DATABASES}
+        files = {name: archive.read(name) for name in names if "/files/" in name}
+    assert {row["id"] for row in exports["grants"]["records"]["applications"]} == {drafted["id"], kept["id"]}
+    assert marker in str(exports["grants"]["records"]) and len(exports["grants"]["files"]) == 2  # both budgets
+    assert all(export["username"] == username for export in exports.values())
+    assert sum(marker.encode() in content for content in files.values()) == 1  # the draft's budget, downloaded
 
-    erased = {}
-    for service in DATABASES:
-        answer = httpx.post(f"{gateway}/{TENANT}/api/{service}/personal-data/erase", json=query,
-                            headers=bearer(admin), timeout=60)
-        assert answer.status_code == 200, answer.text
-        erased[service] = answer.json()
+    erased = await erase(gateway, TENANT, admin, query)
     print("erased:", erased)
     assert erased["grants"]["deleted"]["draft_applications"] == 1
     alias = erased["grants"]["pseudonym"]

@@ -1,0 +1,5 @@
+import sys
+
+from shared.privacy.archive import main
+
+sys.exit(main())
