@@ -112,7 +112,7 @@ async def test_the_decision_sets_every_status_and_publishes_its_events(world: Wo
     assert call.status == "decided" and call.decided_at is not None
     assert audited[0].before == {"status": "eligible"} and audited[0].after["amount_cents"] == 60 * K
 
-    nats_url = platform.env("grants")["REGIE_NATS_URL"]
+    nats_url = platform.config.nats_url  # the stack's admin user (the services have their own)
     events = await stream_events(nats_url, f"grants.{TENANT}.application.*", "decision_id", body["id"], at_least=5)
     kinds = sorted(e["type"].split(".")[-2] for e in events)
     assert kinds == ["awarded", "awarded", "rejected", "rejected", "rejected"]

@@ -107,7 +107,7 @@ async def test_grants_and_food_of_the_year_come_from_the_events(api: PlansApi, p
                 "grams": grams, "fresh_grams": grams // 2, "co2_eq_grams": co2, "value_cents": 1000,
                 "people_served": people}
 
-    await publish(platform.env("partners")["REGIE_NATS_URL"],
+    await publish(platform.config.nats_url,
                   envelope("be.regie.grants.application.awarded.v1", TENANT,
                            {**award, "application_id": str(uuid.uuid4()), "amount_cents": 100_000}, at=at),
                   envelope("be.regie.grants.application.awarded.v1", TENANT,
