@@ -37,12 +37,14 @@ from shared.events import deadletters
 from shared.events.consumer import Consumer, Subscription
 from shared.events.outbox import OutboxRelay
 from shared.events.streams import ensure_streams
+from shared.handler_path import lean_handler_path
 from shared.i18n import _
 from shared.logs import configure_logging
 from shared.migrations import CURRENT_REVISION_SQL, head_revision, upgrade
 from shared.portal.manifest import HEADER_PATH, MANIFEST_PATH, PortalEntry
 from shared.portal.pages import PAGE_HEADER, send_flash, template_config
 from shared.problems import CONSTRAINT_REASONS, EXCEPTION_HANDLERS, NotFound, Problem, problem_responses
+from shared.reads import TenantReads
 from shared.requests import request_id_middleware
 from shared.scanner import Clamd
 from shared.settings import ServiceSettings
@@ -98,6 +100,8 @@ class Runtime:
     settings: ServiceSettings
     db: Database
     verifier: TokenVerifier
+    reads: TenantReads
+    """The hot reads' per-province pools (shared/reads.py), beside the unit of work's engine."""
     relay_db: Database | None = None
     nc: Any = None
     js: Any = None
@@ -237,6 +241,10 @@ def provide_runtime(state: State) -> Runtime:
     return runtime_of(state)
 
 
+def provide_reads(state: State) -> TenantReads:
+    return runtime_of(state).reads
+
+
 def page_header_hook(spec: ServiceSpec) -> Callable[[Request[Any, Any, Any]], Awaitable[None]] | None:
     """Before a signed-in person's portal page (a path under one of the service's page prefixes): the header's
     values, in `request.state` where the kit's `viewer` finds them."""
@@ -322,6 +330,7 @@ def document_problems(app: Litestar, public_paths: Sequence[str]) -> Litestar:
 
 def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Litestar:
     settings = settings or spec.settings()
+    lean_handler_path()
     configure_logging(spec.name, settings.log_level, settings.log_format)
     if spec.uses_storage:
         settings.refuse_unscanned_uploads()
@@ -335,7 +344,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         runtime = Runtime(settings=settings, verifier=verifier,
                           db=Database.from_url(settings.database.url, settings.database.pool_size,
-                                                settings.database.connect_args()))
+                                                settings.database.connect_args()),
+                          reads=TenantReads(settings.database.url, settings.database.connect_args()))
         app.state["runtime"] = runtime
         if not settings.database.migrate_at_start:
             runtime.expected_revision = head_revision(spec.migrations_dir)
@@ -377,6 +387,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
             await runtime.nc.drain()
             if runtime.relay_db is not None:
                 await runtime.relay_db.dispose()
+            await runtime.reads.close()
             await runtime.db.dispose()
             await verifier.aclose()
 
@@ -386,6 +397,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
         "principal": Provide(provide_principal, sync_to_thread=False),
         "store": Provide(provide_store, sync_to_thread=False),
         "runtime": Provide(provide_runtime, sync_to_thread=False),
+        "reads": Provide(provide_reads, sync_to_thread=False),
         **spec.extra_dependencies,
     }
     pages_left_out(spec.route_handlers, {entry.prefix for entry in spec.portals})

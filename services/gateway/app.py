@@ -35,6 +35,7 @@ from services.gateway.runtime import Gateway, gateway_of
 from services.gateway.security import add_security_headers
 from services.gateway.sessions import TenantSessions
 from services.gateway.settings import GatewaySettings
+from shared.handler_path import lean_handler_path
 from shared.i18n import _
 from shared.logs import configure_logging, tenant_var
 from shared.portal import pages as portal_kit
@@ -72,6 +73,7 @@ def provide_gateway(state: State) -> Gateway:
 def create_app(settings: GatewaySettings | None = None) -> Litestar:
     settings = settings or GatewaySettings()
     configure_logging("gateway", settings.service.log_level, settings.service.log_format)
+    lean_handler_path()
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

@@ -3,6 +3,13 @@ of a minute, counted in a NATS JetStream counter stream (ADR-49: the server adds
 total and answers the new total in the publish acknowledgement, so two replicas counting the same client never
 race). Over a limit the answer is 429 problem+json with Retry-After: the seconds to the next window.
 
+A replica does not ask the stream for every request: it takes a share of what is left of a limit at a time (a
+sixteenth, at least one) and lets requests through on it until it is used up. Far from a limit that is one
+publish per many requests (a publish per request per limit was the largest part of the gateway's CPU under load,
+bench/README.md); close to it the shares shrink to one, so the limit is exact there. What a replica has taken
+counts as used: no replica lets through more than the limit in total; at the limit, the replicas together hold at
+most one unused request each.
+
 When NATS cannot be reached the replica counts alone, in memory, until it can again: a limit that holds per
 replica for a while is better than letting everything through or refusing everything. Health checks, metrics
 and static files are not counted."""
@@ -60,6 +67,10 @@ def key_of(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()[:32]
 
 
+SHARE = 16
+"""A replica takes this fraction of what is left of a limit (at least one request) each time it asks the stream."""
+
+
 @dataclass
 class LocalCounts:
     """The fallback: counts of this replica alone, for the current window."""
@@ -67,15 +78,25 @@ class LocalCounts:
     window: int = -1
     counts: dict[str, int] = field(default_factory=dict)
 
-    def add(self, subject: str, window: int) -> int:
+    def add(self, subject: str, window: int, by: int = 1) -> int:
         if window != self.window:
             self.window, self.counts = window, {}
-        self.counts[subject] = self.counts.get(subject, 0) + 1
+        self.counts[subject] = self.counts.get(subject, 0) + by
         return self.counts[subject]
 
 
+@dataclass
+class Held:
+    """What this replica took of one limit in the current window: requests it may still let through, and the
+    total of all replicas the stream last answered."""
+
+    left: int = 0
+    total: int = 0
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
 class SharedCounters:
-    """The counter stream and this replica's connection to it."""
+    """The counter stream, this replica's connection to it and the shares it holds."""
 
     def __init__(self, nats_options: dict[str, Any], replicas: int) -> None:
         self.nats_options = nats_options  # nats.connect's: the servers, and this service's user
@@ -84,6 +105,8 @@ class SharedCounters:
         self.js: Any = None
         self.local = LocalCounts()
         self.task: asyncio.Task[None] | None = None
+        self.window = -1
+        self.held: dict[str, Held] = {}
 
     def start(self) -> None:
         self.task = asyncio.create_task(self._connect(), name="rate-limit-counters")
@@ -108,14 +131,40 @@ class SharedCounters:
                 log.warning("rate limits counted per replica until NATS answers", extra={"error": str(exc)})
                 await asyncio.sleep(RECONNECT_SECONDS)
 
-    async def add(self, subject: str, window: int) -> int:
+    async def add(self, subject: str, window: int, by: int = 1) -> int:
+        """Adds `by` to the subject's count; the total of all replicas (of this one alone without NATS)."""
         if self.js is not None and self.nc.is_connected:
             try:
-                ack = await self.js.publish(subject, b"", headers={"Nats-Incr": "+1"}, timeout=COUNT_TIMEOUT)
+                ack = await self.js.publish(subject, b"", headers={"Nats-Incr": f"+{by}"}, timeout=COUNT_TIMEOUT)
                 return int(ack.val)
             except Exception as exc:
                 log.warning("rate limit counted locally", extra={"error": str(exc)})
-        return self.local.add(subject, window)
+        return self.local.add(subject, window, by)
+
+    async def take(self, subject: str, window: int, limit: int) -> bool:
+        """Whether one more request counted on `subject` stays within `limit`: from this replica's share when it
+        holds one, else from a new share taken from the stream (a sixteenth of what is left)."""
+        if window != self.window:
+            self.window, self.held = window, {}
+        held = self.held.get(subject)
+        if held is None:
+            held = self.held[subject] = Held()
+        if held.left > 0:
+            held.left -= 1
+            return True
+        async with held.lock:  # requests arriving together wait for one share, not one each
+            if held.left > 0:
+                held.left -= 1
+                return True
+            if held.total >= limit:
+                return False  # the count only grows within a window
+            share = max(1, (limit - held.total) // SHARE)
+            held.total = await self.add(subject, window, share)
+            granted = min(share, limit - (held.total - share))
+            if granted <= 0:
+                return False
+            held.left = granted - 1
+            return True
 
     async def aclose(self) -> None:
         if self.task is not None and not self.task.done():
@@ -149,9 +198,8 @@ class RateLimits:
             token = bearer_token(header(scope, b"authorization"))
             if token is not None:
                 asked.append((per_token, f"{self.prefix}.{window}.token.{key_of(token)}"))
-        totals = await asyncio.gather(*(counters.add(subject, window) for _limit, subject in asked))
-        for (limit, _subject), total in zip(asked, totals, strict=True):
-            if total > limit.per_window:
+        for limit, subject in asked:
+            if not await counters.take(subject, window, limit.per_window):
                 await refuse(send, scope, limit, now)
                 return
         await self.app(scope, receive, send)

@@ -11,6 +11,24 @@ from sqlalchemy import ColumnElement, exists, func, or_, select
 from services.partners.organisations.models import Organisation, OrganisationChange, Recognition
 from services.partners.organisations.rules import SOCIAL_ECONOMY_KINDS, SOCIAL_ECONOMY_RECOGNITIONS, ChangeStatus
 from shared.db import TenantRepository
+from shared.reads import Row, TenantReads
+
+ONE_ORGANISATION = """
+    SELECT o.*,
+           ARRAY(SELECT r FROM recognitions r WHERE r.organisation_id = o.id ORDER BY r.valid_from) AS recognitions,
+           ARRAY(SELECT f FROM offerings f WHERE f.organisation_id = o.id ORDER BY f.position) AS offerings,
+           ARRAY(SELECT s FROM staff_figures s WHERE s.organisation_id = o.id ORDER BY s.year) AS staff,
+           (SELECT c FROM organisation_changes c WHERE c.organisation_id = o.id AND c.status = 'pending'
+            LIMIT 1) AS pending_change
+    FROM organisations o WHERE o.id = $1"""
+"""An organisation with its recognitions, offerings, staff figures and the change waiting for approval, in the
+orders the ORM's relationships give them (models.Organisation): one statement, one snapshot."""
+
+
+async def read_organisation(reads: TenantReads, tenant: str, organisation_id: uuid.UUID) -> Row | None:
+    """The hot read of one entry (shared/reads.py), for the API's GET by id: what `get` and `pending_change_of`
+    load through the ORM, in one round trip."""
+    return await reads.one(tenant, ONE_ORGANISATION, organisation_id)
 
 
 class OrganisationRepository(TenantRepository):

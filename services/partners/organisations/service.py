@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,7 +31,7 @@ from services.partners.organisations.models import (
     Recognition,
     StaffFigure,
 )
-from services.partners.organisations.repository import OrganisationRepository
+from services.partners.organisations.repository import OrganisationRepository, read_organisation
 from services.partners.organisations.rules import ChangeStatus, RecognitionTerms, StaffTerms
 from services.partners.organisations.schemas import (
     ContactIn,
@@ -50,6 +50,7 @@ from shared.ids import uuid7
 from shared.municipalities import Municipality, find, name_of, of_province
 from shared.portal.formats import BRUSSELS
 from shared.problems import Conflict, Forbidden, Invalid, NotFound, PreconditionFailed
+from shared.reads import Row, TenantReads
 from shared.versioning import check_version
 
 COORDINATING = frozenset({"coordinator", "province-admin"})
@@ -63,12 +64,12 @@ def today() -> date:
     return datetime.now(BRUSSELS).date()
 
 
-def recognition_terms(organisation: Organisation) -> list[RecognitionTerms]:
+def recognition_terms(organisation: Organisation | Row) -> list[RecognitionTerms]:
     return [RecognitionTerms(kind=r.kind, valid_from=r.valid_from, valid_until=r.valid_until, reference=r.reference)
             for r in organisation.recognitions]
 
 
-def is_social_economy(organisation: Organisation, day: date | None = None) -> bool:
+def is_social_economy(organisation: Organisation | Row, day: date | None = None) -> bool:
     return rules.is_social_economy(organisation.kind, recognition_terms(organisation), day or today())
 
 
@@ -414,7 +415,19 @@ async def decide(session: AsyncSession, principal: Principal, change_id: uuid.UU
 # -- reading ------------------------------------------------------------------------------------------------------
 
 async def get(session: AsyncSession, principal: Principal, organisation_id: uuid.UUID) -> Organisation:
-    organisation = await OrganisationRepository(session, principal.tenant).get(organisation_id)
+    return may_read(principal, await OrganisationRepository(session, principal.tenant).get(organisation_id))
+
+
+async def read(reads: TenantReads, principal: Principal, organisation_id: uuid.UUID) -> Row:
+    """`get` as the API's hot read: the entry with its related rows and pending change, in one round trip."""
+    return may_read(principal, await read_organisation(reads, principal.tenant, organisation_id))
+
+
+Entry = TypeVar("Entry", Organisation, Row)
+
+
+def may_read(principal: Principal, organisation: Entry | None) -> Entry:
+    """The entry, when the person may see it: the province's readers every one, a partner only its own."""
     if organisation is None:
         raise NotFound(_("deze organisatie bestaat niet"))
     if not principal.has_any(READERS) and organisation.enterprise_number != principal.enterprise_number:

@@ -1,13 +1,16 @@
-"""The rate limits' rules, and what a replica does while NATS cannot be reached: it counts alone."""
+"""The rate limits' rules: the shares a replica takes of a limit (counted here in one replica's memory, as while NATS
+cannot be reached, and shared between two replicas by giving them the same count), and what a replica does while
+NATS cannot be reached: it counts alone."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from litestar.testing import TestClient
 
 from services.gateway.app import create_app
-from services.gateway.limits import WINDOW_SECONDS, LocalCounts, key_of, retry_after, window_of
+from services.gateway.limits import WINDOW_SECONDS, LocalCounts, SharedCounters, key_of, retry_after, window_of
 from services.gateway.settings import GatewaySettings
 from shared.requests import request_id_middleware
 from shared.settings import NatsSettings, ServiceSettings
@@ -27,8 +30,49 @@ def test_keys_are_hashed_subject_tokens() -> None:
 def test_local_counts_restart_with_the_window() -> None:
     counts = LocalCounts()
     assert [counts.add("a", 7) for _ in range(3)] == [1, 2, 3]
+    assert counts.add("a", 7, by=4) == 7
     assert counts.add("b", 7) == 1
     assert counts.add("a", 8) == 1
+
+
+class Counted(SharedCounters):
+    """A replica that counts how often it asked for a share (each ask is one publish to the stream)."""
+
+    def __init__(self) -> None:
+        super().__init__({}, 1)
+        self.asked = 0
+
+    async def add(self, subject: str, window: int, by: int = 1) -> int:
+        self.asked += 1
+        return await super().add(subject, window, by)
+
+
+def test_a_replica_takes_shares_far_from_the_limit_and_single_requests_close_to_it() -> None:
+    async def run() -> None:
+        replica = Counted()
+        allowed = [await replica.take("t", 5, 1000) for _ in range(1200)]
+        assert allowed == [True] * 1000 + [False] * 200
+        assert replica.local.counts["t"] == 1000  # nothing taken past the limit, nothing asked once it was reached
+        assert replica.asked < 100  # a sixteenth of what is left each time, not one ask per request
+        # Many requests at once wait for one share instead of asking each.
+        together = Counted()
+        assert all(await asyncio.gather(*(together.take("u", 5, 1000) for _ in range(50))))
+        assert together.asked <= 2
+    asyncio.run(run())
+
+
+def test_two_replicas_together_never_let_more_than_the_limit_through() -> None:
+    async def run() -> None:
+        first, second = Counted(), Counted()
+        second.local = first.local  # one count for both, as the stream is
+        allowed = 0
+        for n in range(400):
+            allowed += await (first if n % 3 else second).take("t", 9, 300)
+        # The count may pass the limit by the one share the replica that had not heard of it yet asked for.
+        assert allowed == 300 and 300 <= first.local.counts["t"] <= 301
+        # A new window starts from nothing.
+        assert await first.take("t", 10, 300) and first.local.counts == {"t": 300 // 16}
+    asyncio.run(run())
 
 
 def test_without_nats_a_replica_still_limits_and_says_when_to_come_back() -> None:

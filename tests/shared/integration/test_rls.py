@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError
 from services.partners.organisations.models import Organisation
 from shared.db import Database
 from shared.ids import uuid7
+from shared.reads import TenantReads
 from tests.support import random_enterprise_number
 
 
@@ -101,3 +102,27 @@ async def test_the_request_role_cannot_switch_off_row_level_security(partners_db
     with pytest.raises(DBAPIError):
         async with partners_db.transaction("antwerpen") as session:
             await session.execute(text("alter table organisations disable row level security"))
+
+
+async def test_the_hot_reads_pools_see_only_their_province(
+        partners_db: Database, two_provinces: tuple[Organisation, Organisation]) -> None:
+    ours, theirs = two_provinces
+    reads = TenantReads(partners_db.engine.url.render_as_string(hide_password=False), per_tenant=1)
+    try:
+        found = await reads.one("antwerpen", "SELECT o.name, o.tenant FROM organisations o WHERE o.id = $1", ours.id)
+        assert found is not None and (found.name, found.tenant) == ("Ons bedrijf", "antwerpen")
+        assert await reads.one("antwerpen", "SELECT o.* FROM organisations o WHERE o.id = $1", theirs.id) is None
+        everyone = await reads.all("antwerpen", "SELECT DISTINCT tenant FROM organisations")
+        assert [row.tenant for row in everyone] == ["antwerpen"]
+        # The same single connection serves reads again and again, still in its province.
+        for _ in range(3):
+            assert await reads.one("limburg", "SELECT 1 AS one FROM organisations WHERE id = $1", ours.id) is None
+        # A statement that would change the connection's province (or anything else about it) is refused.
+        for query in ("SELECT set_config('app.tenant', 'limburg', false)", "SET app.tenant = 'limburg'",
+                      "UPDATE organisations SET name = 'x'", "select pg_advisory_lock(1)"):
+            with pytest.raises(ValueError, match="not a plain read"):
+                await reads.one("antwerpen", query)
+        with pytest.raises(ValueError, match="unknown tenant"):
+            await reads.one("atlantis", "SELECT 1")
+    finally:
+        await reads.close()
