@@ -68,17 +68,21 @@ def traceparent(incoming: str | None) -> str:
 
 def forwarded_headers(request: Request[Any, Any, Any], token: str | None,
                       public_scheme: str) -> list[tuple[str, str]]:
-    connection_listed = {h.strip().lower() for h in request.headers.get("connection", "").split(",")}
-    headers = [(k, v) for k, v in request.headers.items()
-               if k.lower() not in DROPPED_REQUEST and k.lower() not in connection_listed]
+    """The request's headers as the service should see them: read from the raw ASGI list in one pass (this runs
+    for every call through the gateway)."""
+    received = [(name.decode("latin-1").lower(), value.decode("latin-1"))
+                for name, value in request.scope["headers"]]
+    given = dict(received)
+    connection_listed = {h.strip() for h in given.get("connection", "").lower().split(",")}
+    headers = [(k, v) for k, v in received if k not in DROPPED_REQUEST and k not in connection_listed]
     client = request.client.host if request.client else ""
     if token is not None:
         headers.append(("authorization", f"Bearer {token}"))
     headers += [
         ("x-forwarded-for", client),
         ("x-forwarded-proto", public_scheme),
-        ("x-forwarded-host", request.headers.get("host", "")),
-        ("traceparent", traceparent(request.headers.get("traceparent"))),
+        ("x-forwarded-host", given.get("host", "")),
+        ("traceparent", traceparent(given.get("traceparent"))),
         # The language this request is answered in: the person's choice, else what the browser asked for.
         ("accept-language", language()),
     ]

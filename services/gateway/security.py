@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
 from services.gateway.settings import GatewaySettings
@@ -36,14 +35,16 @@ def security_headers(settings: GatewaySettings) -> dict[str, str]:
 
 
 def add_security_headers(settings: GatewaySettings) -> Callable[[Message, Scope], Awaitable[None]]:
-    fixed = security_headers(settings)
+    """Each header the response does not set itself (a page may set a stricter policy), added to the raw header
+    list in one pass: on every response of the gateway, so kept to a set lookup per header."""
+    fixed = [(name.encode(), value.encode()) for name, value in security_headers(settings).items()]
 
     async def before_send(message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":
             return
-        headers = MutableScopeHeaders.from_message(message)
-        for name, value in fixed.items():
-            if name not in headers:
-                headers[name] = value
+        headers = list(message.get("headers") or ())
+        present = {bytes(name).lower() for name, _value in headers}
+        headers += [(name, value) for name, value in fixed if name not in present]
+        message["headers"] = headers
 
     return before_send
