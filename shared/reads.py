@@ -40,24 +40,19 @@ class Row:
     entity into its answer (a `to_out`) takes either. Related rows gathered with `ARRAY(SELECT …)` come back
     as lists of rows; a single related row (`(SELECT r FROM …)`) as a row, or None."""
 
-    __slots__ = ("_values",)
-
     def __init__(self, values: Mapping[str, Any]) -> None:
-        self._values = values
+        for name, value in values.items():
+            if isinstance(value, asyncpg.Record):
+                value = Row(value)
+            elif isinstance(value, list) and value and isinstance(value[0], asyncpg.Record):
+                value = [Row(item) for item in value]
+            self.__dict__[name] = value
 
-    def __getattr__(self, name: str) -> Any:
-        try:
-            value = self._values[name]
-        except KeyError:
-            raise AttributeError(name) from None
-        if isinstance(value, asyncpg.Record):
-            return Row(value)
-        if isinstance(value, list) and value and isinstance(value[0], asyncpg.Record):
-            return [Row(item) for item in value]
-        return value
+    def __getattr__(self, name: str) -> Any:  # only for a column the row does not have
+        raise AttributeError(name)
 
     def __repr__(self) -> str:
-        return f"Row({dict(self._values)!r})"
+        return f"Row({self.__dict__!r})"
 
 
 CHANGES_THE_SESSION = re.compile(r"\b(set|set_config|reset|discard|listen|lock|begin|start)\b|pg_advisory",
