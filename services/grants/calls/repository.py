@@ -10,6 +10,18 @@ from sqlalchemy import Date, DateTime, cast, func, select
 
 from services.grants.calls.models import Call
 from shared.db import TenantRepository
+from shared.reads import Row, TenantReads
+
+ONE_CALL = """
+    SELECT c.*, ARRAY(SELECT k FROM criteria k WHERE k.call_id = c.id ORDER BY k.position) AS criteria
+    FROM calls c WHERE c.id = $1"""
+"""A call with its criteria in the order the ORM's relationship gives them (models.Call): one statement."""
+
+
+async def read_call(reads: TenantReads, tenant: str, call_id: uuid.UUID) -> Row | None:
+    """The hot read of one call (shared/reads.py), for the API's GET by id: what `CallRepository.get` loads
+    through the ORM, in one round trip."""
+    return await reads.one(tenant, ONE_CALL, call_id)
 
 
 class CallRepository(TenantRepository):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from services.grants.applications.repository import ApplicationRepository
 from services.grants.calls import rules
 from services.grants.calls.models import Call, Criterion
-from services.grants.calls.repository import CallRepository
+from services.grants.calls.repository import CallRepository, read_call
 from services.grants.calls.rules import CallStatus
 from services.grants.calls.schemas import CallChanges, DraftCall, Eligibility, RequiredAttachment
 from services.grants.events.published import CallClosedV1, CallPublishedV1
@@ -27,6 +28,7 @@ from shared.i18n import _
 from shared.ids import uuid7
 from shared.portal import formats
 from shared.problems import Conflict, Invalid, NotFound, PreconditionFailed
+from shared.reads import Row, TenantReads
 from shared.storage import DOCUMENTS
 from shared.versioning import check_version
 
@@ -39,11 +41,11 @@ def utc_iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def eligibility_of(call: Call) -> Eligibility:
+def eligibility_of(call: Call | Row) -> Eligibility:
     return msgspec.convert(call.eligibility or {}, Eligibility)
 
 
-def attachments_of(call: Call) -> list[RequiredAttachment]:
+def attachments_of(call: Call | Row) -> list[RequiredAttachment]:
     return msgspec.convert(call.required_attachments or [], list[RequiredAttachment])
 
 
@@ -108,7 +110,19 @@ async def visible(session: AsyncSession, principal: Principal, limit: int) -> li
 
 
 async def get_visible(session: AsyncSession, principal: Principal, call_id: uuid.UUID) -> Call:
-    call = await CallRepository(session, principal.tenant).get(call_id)
+    return may_see(principal, await CallRepository(session, principal.tenant).get(call_id))
+
+
+async def read_visible(reads: TenantReads, principal: Principal, call_id: uuid.UUID) -> Row:
+    """`get_visible` as the API's hot read: the call with its criteria in one round trip."""
+    return may_see(principal, await read_call(reads, principal.tenant, call_id))
+
+
+Found = TypeVar("Found", Call, Row)
+
+
+def may_see(principal: Principal, call: Found | None) -> Found:
+    """The call, when the person may see it: a draft only its managers."""
     if call is None or (call.status == CallStatus.DRAFT and not principal.has_any(rules.MANAGERS)):
         raise NotFound(_("deze oproep bestaat niet (of is nog niet gepubliceerd)"))
     return call
