@@ -60,6 +60,13 @@ def sync(r: dict[str, Any]) -> list[dict[str, Any]]:
                    baseline_unit="rows/s (COPY)", ratio=r["ratio"])]
 
 
+def ranking(r: dict[str, Any]) -> list[dict[str, Any]]:
+    return [metric(f"ranking and selection, {r['applications']:,} applications, {r['jurors']} jurors, "
+                   f"{r['criteria']} criteria, explanations, median", r["median_ms"], "ms",
+                   f"≤ {r['limit_ms']:.0f} ms", bool(r["passed"]),
+                   note=f"best {r['best_ms']} ms of {r['runs']} runs, in-process")]
+
+
 def report(r: dict[str, Any]) -> list[dict[str, Any]]:
     slowest = max(t["median_ms"] for t in r["timings"].values())
     return [metric("yearly coordination report, 200 indicators, slowest of PDF/XLSX in-process and over HTTP",
@@ -104,6 +111,7 @@ def startup_memory(r: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 READERS: dict[str, Callable[[dict[str, Any]], list[dict[str, Any]]]] = {
+    "ranking": ranking,
     "tenant_read": tenant_read, "catalogue_search": catalogue, "foodsavers_dashboard": dashboard,
     "foodsavers_sync": sync, "startup_memory": startup_memory,
     "partners_report": report,
