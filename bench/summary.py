@@ -68,8 +68,8 @@ def submissions(r: dict[str, Any]) -> list[dict[str, Any]]:
                r["ratio"] is not None and r["ratio"] <= r["goal_ratio"], baseline=b["p95_ms"],
                baseline_unit="ms (single-row UPDATE, asyncpg)", ratio=r["ratio"],
                note=f"{r['accepted']} accepted, {r['refused']} refused"),
-        metric("submissions lost or doubled (rows, outbox, stream, call.closed)", r["lost"] + r["doubled"], "",
-               "0", r["lost"] + r["doubled"] == 0 and all(r["checks"].values()),
+        metric("submissions lost or doubled (rows, outbox, stream, call.closed)", r["lost"] + r["doubled"],
+               "submissions", "0", r["lost"] + r["doubled"] == 0 and all(r["checks"].values()),
                note=", ".join(name for name, ok in r["checks"].items() if not ok)),
     ]
 
