@@ -3,6 +3,12 @@ some just after it, through the real HTTP API of a running grants process. Asser
 lost or doubled: every 200 is a submitted row with exactly one application.submitted event (outbox and
 stream), every refusal left a draft, call.closed counts exactly the accepted ones. Prints p50/p95.
 
+The raw baseline, in the same run: the same requests on the same schedule as single-row UPDATEs through an
+asyncpg pool on the same database (as many connections as a grants process may open), flipping the status of a
+copy of the same drafts (table bench_submissions, made for the run and dropped after it) with the deadline in the
+statement: what one submission costs PostgreSQL without the service. The goal: p95 at most 5× the baseline's,
+nothing lost or doubled. Writes bench/results/submit_load.json.
+
     python -m bench.submit_load [--applicants 200] [--late 20] [--profile test]
 
 Uses the profile's stack (started if needed, as the tests do) and the grants service already running on
@@ -17,13 +23,18 @@ import random
 import statistics
 import sys
 import time
-from datetime import timedelta
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]  # (no type information shipped)
 import httpx
 import nats
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from sqlalchemy import text
 
+from bench.summary import save
 from devstack.config import StackConfig
 from devstack.platform import service_url, start_services
 from devstack.realms import enterprise_number
@@ -36,6 +47,13 @@ from shared.ids import uuid7
 
 TENANT = "west-vlaanderen"
 SUBMITTED = "be.regie.grants.application.submitted.v1"
+RESULTS = Path(__file__).parent / "results" / "submit_load.json"
+GOAL_RATIO = 5.0
+"""p95 through the API at most this many times the raw UPDATE's p95."""
+POOL = 20
+"""Connections of the baseline's pool: as many as one grants process may open (pool 10 + overflow 10)."""
+BASELINE_UPDATE = ("UPDATE bench_submissions SET status = 'submitted', submitted_at = clock_timestamp() "
+                   "WHERE id = $1 AND status = 'draft' AND clock_timestamp() < $2 RETURNING id")
 
 
 def token(config: StackConfig, username: str) -> str:
@@ -85,9 +103,13 @@ async def stream_count(nats_url: str, call_id: str) -> dict[str, int]:
                                   config=ConsumerConfig(ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL))
     counts: dict[str, int] = {}
     while True:
+        # The stream keeps every earlier run's submissions too: read until none is pending, since a fetch on a busy
+        # machine may time out (as nats' or asyncio's TimeoutError) with more still to come.
         try:
-            messages = await sub.fetch(1000, timeout=1.0)
-        except nats.errors.TimeoutError:
+            messages = await sub.fetch(1000, timeout=2.0)
+        except (nats.errors.TimeoutError, TimeoutError):
+            messages = []
+        if not messages and (await sub.consumer_info()).num_pending == 0:
             break
         for message in messages:
             data = decode(message.data).data
@@ -95,6 +117,46 @@ async def stream_count(nats_url: str, call_id: str) -> dict[str, int]:
                 counts[data["application_id"]] = counts.get(data["application_id"], 0) + 1
     await nc.close()
     return counts
+
+
+async def raw_updates(config: StackConfig, ids: list[str], plan: list[tuple[str, float]],
+                      deadline: float) -> dict[str, Any]:
+    """The baseline: `plan` (application id, moment) replayed from a second from now, each a single-row UPDATE of
+    a copy of the drafts through an asyncpg pool, refused at or after the replayed `deadline` like a late
+    submission. Latency from the planned moment to the answer, pool wait included (as the API's includes its
+    queue). The database's clock is this machine's."""
+    dsn = config.database_url("grants", "regie_owner").replace("postgresql+asyncpg://", "postgresql://")
+    owner = await asyncpg.connect(dsn)
+    await owner.execute("DROP TABLE IF EXISTS bench_submissions")
+    await owner.execute("CREATE TABLE bench_submissions (id uuid PRIMARY KEY, status text NOT NULL, "
+                        "submitted_at timestamptz)")
+    await owner.executemany("INSERT INTO bench_submissions (id, status) VALUES ($1, 'draft')",
+                            [(uuid.UUID(i),) for i in ids])
+    pool = await asyncpg.create_pool(dsn, min_size=POOL, max_size=POOL)
+    shift = time.time() + 1.0 - min(at for _, at in plan)
+    replayed_deadline = datetime.fromtimestamp(deadline + shift, UTC)
+
+    async def one(application_id: str, at: float) -> tuple[float, bool]:
+        await asyncio.sleep(max(0.0, at + shift - time.time()))
+        started = time.perf_counter()
+        async with pool.acquire() as connection:
+            row = await connection.fetchrow(BASELINE_UPDATE, uuid.UUID(application_id), replayed_deadline)
+        return time.perf_counter() - started, row is not None
+
+    try:
+        results = await asyncio.gather(*(one(i, at) for i, at in plan))
+        updated = await owner.fetch("SELECT id::text FROM bench_submissions WHERE status = 'submitted'")
+    finally:
+        await pool.close()
+        await owner.execute("DROP TABLE IF EXISTS bench_submissions")
+        await owner.close()
+    accepted = [i for (i, _), (_, ok) in zip(plan, results, strict=True) if ok]
+    latencies = [seconds for seconds, _ in results]
+    rows = {r[0] for r in updated}
+    return {"requests": len(plan), "updated": len(accepted), "p50_ms": round(percentile(latencies, 0.5) * 1000, 1),
+            "p95_ms": round(percentile(latencies, 0.95) * 1000, 1),
+            "max_ms": round(max(latencies) * 1000, 1),
+            "lost": len(rows.symmetric_difference(accepted)), "doubled": len(accepted) - len(set(accepted))}
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -150,6 +212,7 @@ async def run(config: StackConfig, applicants: int, late: int, closes_in: float)
     stream = await stream_count(config.nats_url, str(call.id))
     await db.dispose()
     await relay.dispose()
+    baseline = await raw_updates(config, ids, plan, deadline)
 
     latencies = [seconds for _, seconds, _ in results]
     submitted_rows = {i for i, status in rows.items() if status == "submitted"}
@@ -171,11 +234,28 @@ async def run(config: StackConfig, applicants: int, late: int, closes_in: float)
           "(the rest reached the database clock after the deadline)")
     print(f"  latency p50 {percentile(latencies, 0.5) * 1000:.0f} ms, p95 {percentile(latencies, 0.95) * 1000:.0f} ms, "
           f"max {max(latencies) * 1000:.0f} ms, mean {statistics.mean(latencies) * 1000:.0f} ms")
+    # Lost: accepted without its row, event or message, or a row without its answer; doubled: more than one.
+    lost = (len(submitted_rows ^ accepted) + len(accepted - set(outbox)) + len(accepted - set(stream)))
+    doubled = (len(outbox) - len(set(outbox))) + sum(count - 1 for count in stream.values() if count > 1)
+    p95 = round(percentile(latencies, 0.95) * 1000, 1)
+    ratio = round(p95 / baseline["p95_ms"], 2) if baseline["p95_ms"] else None
+    within = ratio is not None and ratio <= GOAL_RATIO
+    print(f"  raw baseline, the same {baseline['requests']} requests as single-row UPDATEs through an asyncpg pool "
+          f"of {POOL}: p50 {baseline['p50_ms']:.0f} ms, p95 {baseline['p95_ms']:.0f} ms, max {baseline['max_ms']:.0f} "
+          f"ms ({baseline['updated']} updated, {baseline['lost']} lost, {baseline['doubled']} doubled)")
+    print(f"  {'ok  ' if within else 'FAIL'} p95 {p95:.0f} ms is {ratio}× the baseline's (goal ≤ {GOAL_RATIO:.0f}×)")
     for name, passed in checks.items():
         print(f"  {'ok  ' if passed else 'FAIL'} {name}")
     if unexpected:
         print(f"  e.g. {unexpected[:3]}")
-    return 0 if all(checks.values()) else 1
+    passed = all(checks.values()) and within
+    save(RESULTS, {"requests": len(plan), "applicants": applicants, "retries": applicants // 10, "late": late,
+                   "accepted": len(accepted), "refused": len(set(ids) - accepted), "unexpected": len(unexpected),
+                   "p50_ms": round(percentile(latencies, 0.5) * 1000, 1), "p95_ms": p95,
+                   "max_ms": round(max(latencies) * 1000, 1), "lost": lost, "doubled": doubled,
+                   "baseline": baseline, "ratio": ratio, "goal_ratio": GOAL_RATIO, "checks": checks,
+                   "passed": passed})
+    return 0 if passed else 1
 
 
 def main(argv: list[str] | None = None) -> int:

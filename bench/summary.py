@@ -60,6 +60,27 @@ def sync(r: dict[str, Any]) -> list[dict[str, Any]]:
                    baseline_unit="rows/s (COPY)", ratio=r["ratio"])]
 
 
+def submissions(r: dict[str, Any]) -> list[dict[str, Any]]:
+    b = r["baseline"]
+    return [
+        metric(f"submissions at the deadline through the API ({r['applicants']} applicants, {r['retries']} retries, "
+               f"{r['late']} late), p95", r["p95_ms"], "ms", f"≤ {r['goal_ratio']:.0f}× the baseline's",
+               r["ratio"] is not None and r["ratio"] <= r["goal_ratio"], baseline=b["p95_ms"],
+               baseline_unit="ms (single-row UPDATE, asyncpg)", ratio=r["ratio"],
+               note=f"{r['accepted']} accepted, {r['refused']} refused"),
+        metric("submissions lost or doubled (rows, outbox, stream, call.closed)", r["lost"] + r["doubled"],
+               "submissions", "0", r["lost"] + r["doubled"] == 0 and all(r["checks"].values()),
+               note=", ".join(name for name, ok in r["checks"].items() if not ok)),
+    ]
+
+
+def ranking(r: dict[str, Any]) -> list[dict[str, Any]]:
+    return [metric(f"ranking and selection, {r['applications']:,} applications, {r['jurors']} jurors, "
+                   f"{r['criteria']} criteria, explanations, median", r["median_ms"], "ms",
+                   f"≤ {r['limit_ms']:.0f} ms", bool(r["passed"]),
+                   note=f"best {r['best_ms']} ms of {r['runs']} runs, in-process")]
+
+
 def report(r: dict[str, Any]) -> list[dict[str, Any]]:
     slowest = max(t["median_ms"] for t in r["timings"].values())
     return [metric("yearly coordination report, 200 indicators, slowest of PDF/XLSX in-process and over HTTP",
@@ -104,6 +125,7 @@ def startup_memory(r: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 READERS: dict[str, Callable[[dict[str, Any]], list[dict[str, Any]]]] = {
+    "ranking": ranking, "submit_load": submissions,
     "tenant_read": tenant_read, "catalogue_search": catalogue, "foodsavers_dashboard": dashboard,
     "foodsavers_sync": sync, "startup_memory": startup_memory,
     "partners_report": report,

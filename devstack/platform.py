@@ -3,11 +3,12 @@ which migrates its own database first), each with the environment `StackConfig.s
 
 from __future__ import annotations
 
+import compileall
 import os
 import subprocess
 import sys
 
-from devstack.config import StackConfig
+from devstack.config import REPO_ROOT, StackConfig
 from devstack.processes import log, start_process, stop_process
 
 # Producers before consumers is not required (every service ensures every stream), but the gateway last:
@@ -19,9 +20,20 @@ def service_url(config: StackConfig, service: str) -> str:
     return f"http://127.0.0.1:{config.service_env(service)['REGIE_HTTP_PORT']}"
 
 
+def compile_bytecode(service: str) -> None:
+    """The service's and the shared library's modules compiled to bytecode before it starts, where they are not
+    yet or are older than their source. Where PYTHONDONTWRITEBYTECODE is set (this machine's shells, the
+    Dockerfiles) Python never keeps what it compiles, and every start compiled all of them again: about half
+    a second of CPU per service. Checking a current tree costs a few milliseconds."""
+    for folder in (REPO_ROOT / "shared", REPO_ROOT / "services" / service):
+        compileall.compile_dir(folder, quiet=2)
+    compileall.compile_file(REPO_ROOT / "services" / "__init__.py", quiet=2)
+
+
 def start_service(config: StackConfig, service: str, *, restart: bool = False) -> int:
     if restart:  # e.g. tests: never run against a process that still has older code loaded
         stop_process(config, service)
+    compile_bytecode(service)
     return start_process(config, service, [sys.executable, "-m", f"services.{service}"],
                          env=config.service_env(service), ready=f"{service_url(config, service)}/health/ready",
                          timeout=90)

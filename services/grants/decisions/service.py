@@ -20,7 +20,7 @@ from services.grants.calls import service as calls
 from services.grants.calls.models import Call
 from services.grants.calls.repository import CallRepository
 from services.grants.calls.rules import MANAGERS, CallStatus
-from services.grants.decisions import letters, rules
+from services.grants.decisions import rules
 from services.grants.decisions.models import Appeal, Decision, DecisionLine, Letter
 from services.grants.decisions.repository import DecisionRepository
 from services.grants.decisions.rules import AppealStatus, Involvement, Outcome
@@ -218,12 +218,20 @@ async def _write_letters(session: AsyncSession, store: ObjectStore, call: Call, 
             steps=list(line.reasons), ineligible=application.id in screened_out,
             max_per_project_cents=call.max_per_project_cents or None, deviations=list(proposal.deviations),
             deviation_reasons=proposal.reasons)
-        pdf = await asyncio.to_thread(letters.render, content)
+        pdf = await asyncio.to_thread(_letter, content)
         stored = await store.upload([pdf], tenant=call.tenant, aggregate="letters", aggregate_id=key,
                                     filename=f"beslissing-{decision.reference}.pdf", claimed_type=PDF,
                                     accepted=frozenset({PDF}), made_here=True)
         repository.add(Letter(application_id=application.id, tenant=call.tenant, decision_id=decision.id,
                               object_key=stored.key, sha256=hashlib.sha256(pdf).hexdigest(), size_bytes=stored.size))
+
+
+def _letter(content: rules.LetterContent) -> bytes:
+    """A letter as PDF. reportlab is imported with the first decision, in the thread that lays it out, not at every
+    start of the service."""
+    from services.grants.decisions import letters
+
+    return letters.render(content)
 
 
 async def jury_reasons(session: AsyncSession, tenant: str,

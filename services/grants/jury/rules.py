@@ -3,7 +3,7 @@ balanced assignment and the meeting order. No I/O."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Generic, Protocol, TypeVar
@@ -32,14 +32,26 @@ def weighted_total(scores: Mapping[K, Decimal], criteria: Mapping[K, ScoredCrite
     """Σ (score / max_score × weight) / Σ weight × 100 over `criteria` (keyed like `scores`, e.g. by
     criterion id), as a Decimal with 2 decimals, ROUND_HALF_UP. A criterion without a score counts as 0.
     No criteria (or all weights 0): 0.00."""
+    return weigher(criteria)(scores)
+
+
+def weigher(criteria: Mapping[K, ScoredCriterion]) -> Callable[[Mapping[K, Decimal]], Decimal]:
+    """`weighted_total` against fixed criteria, their weights summed and converted once: ranking totals
+    thousands of applications against the same criteria. The same operations in the same order, so the
+    same rounding."""
     total_weight = sum((Decimal(c.weight) for c in criteria.values()), Decimal(0))
-    if total_weight == 0:
-        return Decimal("0.00")
-    acc = Decimal(0)
-    for key, criterion in criteria.items():
-        score = Decimal(scores.get(key, 0))
-        acc += score / Decimal(criterion.max_score) * Decimal(criterion.weight)
-    return (acc / total_weight * 100).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+    terms = [(key, Decimal(c.max_score), Decimal(c.weight)) for key, c in criteria.items()]
+
+    def total(scores: Mapping[K, Decimal]) -> Decimal:
+        if total_weight == 0:
+            return Decimal("0.00")
+        acc = Decimal(0)
+        for key, max_score, weight in terms:
+            score = scores.get(key, 0)
+            acc += (score if type(score) is Decimal else Decimal(score)) / max_score * weight
+        return (acc / total_weight * 100).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+
+    return total
 
 
 class ReviewStatus(StrEnum):

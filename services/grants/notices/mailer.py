@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.grants.mailings import service as mailings
 from services.grants.settings import current
 from shared import i18n
-from shared.directory import Directory
+from shared.directory import Directory, tls_context
 from shared.events.consumer import Subscription
 from shared.events.envelope import Envelope
 from shared.notices import service as notices
@@ -52,7 +52,7 @@ async def notice_raised(session: AsyncSession, envelope: Envelope) -> None:
     reached = [(p.email, p.language, p.wants_email(data.kind)) for p in people]
     seen = {p.username for p in people}
     settings = current()
-    async with httpx.AsyncClient(timeout=5.0) as http:
+    async with httpx.AsyncClient(timeout=5.0, verify=tls_context()) as http:
         directory = Directory(settings.auth.keycloak_url, settings.directory.client_secret, http)
         # Named people and the holders of a role; an organisation's other members read it in the portal (and
         # by e-mail once they have been seen there).

@@ -22,10 +22,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from services.grants.calls.rules import tie_break_label, tie_break_problems
-from services.grants.jury.rules import weighted_total
+from services.grants.jury.rules import weigher
 from shared.i18n import N_, _
 from shared.portal.formats import euros as euro
 from shared.portal.formats import fixed as number
@@ -234,15 +235,27 @@ def _tie_value(candidate: Candidate, kind: str, arg: Any) -> Any:
     return moment if kind == "submitted_at:asc" else -moment
 
 
-def _tie_shown(candidate: Candidate, kind: str, arg: Any) -> str:
+def _tie_shown(candidate: Candidate, kind: str, arg: Any, words: _Words) -> str:
     if kind == "criterion":
-        return number(Decimal(candidate.scores.get(arg, 0)))
+        return words.number(Decimal(candidate.scores.get(arg, 0)))
     if kind.startswith("requested_amount"):
-        return euro(candidate.requested_cents)
+        return words.euro(candidate.requested_cents)
     if kind == "total:desc":
         return ""
     moment = candidate.submitted_at
-    return moment_numeric(moment) if moment else "niet ingediend"
+    return words.moment(moment) if moment else "niet ingediend"
+
+
+class _Words:
+    """The amounts, scores, moments and tie-break rules of one ranking as the explanations write them, each
+    written once: in a call of 2,000 applications the same totals, amounts and rules recur thousands of
+    times, and the reader's language cannot change while a ranking is worked out (it is synchronous)."""
+
+    def __init__(self, names: Mapping[int, str]) -> None:
+        self.euro = cache(euro)
+        self.number = cache(number)
+        self.moment = cache(moment_numeric)
+        self.rule = cache(lambda code: describe_tie_rule(code, names))
 
 
 # --- the engine ---------------------------------------------------------------------------------------
@@ -255,7 +268,9 @@ def rank(rules: RankingRules, candidates: Sequence[Candidate]) -> Ranking:
     names = {c.position: c.name for c in criteria}
     chain = [("criterion", by_position[int(code.split(":")[1])].id) if code.startswith("criterion:")
              else (code, None) for code in rules.tie_break]
-    weights = {c.id: c for c in criteria}
+    total_of = weigher({c.id: c for c in criteria})
+    thresholds = [(c, c.min_threshold) for c in criteria if c.min_threshold is not None]
+    words = _Words(names)
 
     ranked: list[tuple[tuple[Any, ...], Candidate, Decimal]] = []
     excluded: list[Outcome] = []
@@ -266,16 +281,15 @@ def rank(rules: RankingRules, candidates: Sequence[Candidate]) -> Ranking:
                                     steps=["Geen scores van de jury: de aanvraag kan niet gerangschikt worden en "
                                            "krijgt geen subsidie."]))
             continue
-        total = weighted_total(candidate.scores, weights)
-        failed = [(c, c.min_threshold) for c in criteria if c.min_threshold is not None
-                  and Decimal(candidate.scores.get(c.id, 0)) < c.min_threshold]
+        total = total_of(candidate.scores)
+        failed = [(c, minimum) for c, minimum in thresholds if Decimal(candidate.scores.get(c.id, 0)) < minimum]
         if failed:
             steps = []
             for c, minimum in failed:
                 score, threshold = unequal(Decimal(candidate.scores.get(c.id, 0)), minimum)
                 steps.append(f"Uitgesloten door de drempel op criterium {c.position} ({c.name}): de score "
                              f"{score} is lager dan de minimumscore {threshold} ({score} < {threshold}).")
-            steps.append(f"Niet gerangschikt, ongeacht het gewogen totaal ({number(total)} op 100); "
+            steps.append(f"Niet gerangschikt, ongeacht het gewogen totaal ({words.number(total)} op 100); "
                          "geen subsidie.")
             excluded.append(Outcome(candidate.id, candidate.title, OutcomeStatus.EXCLUDED, candidate.requested_cents,
                                     total=total, steps=steps))
@@ -285,30 +299,33 @@ def rank(rules: RankingRules, candidates: Sequence[Candidate]) -> Ranking:
     ranked.sort(key=lambda item: item[0])
     count = len(ranked)
     outcomes: list[Outcome] = []
-    for index, (_key, candidate, total) in enumerate(ranked):
-        steps = []
-        if any(c.min_threshold is not None for c in criteria):
-            steps.append("Haalt de minimumscore op elk criterium met een drempel.")
-        steps.append(f"Rang {index + 1} van {count} met een gewogen totaal van {number(total)} op 100.")
+    for index, (key, candidate, total) in enumerate(ranked):
+        steps = ["Haalt de minimumscore op elk criterium met een drempel."] if thresholds else []
+        steps.append(f"Rang {index + 1} van {count} met een gewogen totaal van {words.number(total)} op 100.")
         for neighbour_index, before in ((index - 1, True), (index + 1, False)):
             if 0 <= neighbour_index < count and ranked[neighbour_index][2] == total:
-                steps.append(_tie_step(candidate, ranked[neighbour_index][1], before, total, chain, rules.tie_break,
-                                       names))
+                other_key, other, _total = ranked[neighbour_index]
+                steps.append(_tie_step((key, candidate), (other_key, other), before, total, chain, rules.tie_break,
+                                       words))
         outcomes.append(Outcome(candidate.id, candidate.title, OutcomeStatus.NOT_FUNDED, candidate.requested_cents,
                                 rank=index + 1, total=total, steps=steps))
 
-    awarded = _fill_budget(rules, outcomes)
+    awarded = _fill_budget(rules, outcomes, words)
     return Ranking(rules=rules, outcomes=[*outcomes, *excluded, *unscored], awarded_cents=awarded)
 
 
-def _tie_step(candidate: Candidate, other: Candidate, other_is_above: bool, total: Decimal,
-              chain: Sequence[tuple[str, Any]], codes: Sequence[str], names: Mapping[int, str]) -> str:
+def _tie_step(ranked: tuple[tuple[Any, ...], Candidate], neighbour: tuple[tuple[Any, ...], Candidate],
+              other_is_above: bool, total: Decimal, chain: Sequence[tuple[str, Any]], codes: Sequence[str],
+              words: _Words) -> str:
+    """Why `ranked` stands after or before its `neighbour` with the same total: the first rule of the chain on
+    which their sort keys (`_sort_key`: the total, then one value per rule) differ."""
+    (key, candidate), (other_key, other) = ranked, neighbour
     where = "na" if other_is_above else "vóór"
-    lead = f"Gelijk gewogen totaal ({number(total)}) met «{other.title}»; staat er {where} volgens "
-    for (kind, arg), code in zip(chain, codes, strict=True):
-        if _tie_value(candidate, kind, arg) != _tie_value(other, kind, arg):
-            return (f"{lead}de gepubliceerde regel: {describe_tie_rule(code, names)} "
-                    f"({_tie_shown(candidate, kind, arg)} tegen {_tie_shown(other, kind, arg)}).")
+    lead = f"Gelijk gewogen totaal ({words.number(total)}) met «{other.title}»; staat er {where} volgens "
+    for place, ((kind, arg), code) in enumerate(zip(chain, codes, strict=True), start=1):
+        if key[place] != other_key[place]:
+            return (f"{lead}de gepubliceerde regel: {words.rule(code)} "
+                    f"({_tie_shown(candidate, kind, arg, words)} tegen {_tie_shown(other, kind, arg, words)}).")
     return f"{lead}de laatste regel: {LAST_RULE}."
 
 
@@ -319,53 +336,58 @@ def fundable_cents(requested_cents: int, max_per_project_cents: int | None) -> i
     return min(requested_cents, max_per_project_cents)
 
 
-def _fill_budget(rules: RankingRules, ranked: list[Outcome]) -> int:
+def _fill_budget(rules: RankingRules, ranked: list[Outcome], words: _Words) -> int:
     remaining = rules.budget_cents
     misfit_seen = False
     for outcome in ranked:
         asked = fundable_cents(outcome.requested_cents, rules.max_per_project_cents)
+        wanted = words.euro(asked)
         if asked < outcome.requested_cents:
+            requested = words.euro(outcome.requested_cents)
             outcome.steps.append(
-                f"Het gevraagde bedrag {euro(outcome.requested_cents)} is hoger dan het maximum per project "
-                f"{euro(asked)} ({euro(outcome.requested_cents)} > {euro(asked)}): er kan hoogstens {euro(asked)} "
-                "toegekend worden.")
+                f"Het gevraagde bedrag {requested} is hoger dan het maximum per project {wanted} ({requested} > "
+                f"{wanted}): er kan hoogstens {wanted} toegekend worden.")
         named = "het gevraagde bedrag" if asked == outcome.requested_cents else "het maximum per project"
         if asked <= remaining:
             remaining -= asked
             outcome.status, outcome.amount_cents = OutcomeStatus.FUNDED, asked
             whole = "het volledige gevraagde bedrag" if asked == outcome.requested_cents else "het maximum per project"
-            outcome.steps.append(f"Toegekend: {euro(asked)}, {whole}; daarna blijft er "
-                                 f"{euro(remaining)} van het budget over.")
+            outcome.steps.append(f"Toegekend: {wanted}, {whole}; daarna blijft er "
+                                 f"{words.euro(remaining)} van het budget over.")
             continue
+        left = words.euro(remaining)
         first_misfit, misfit_seen = not misfit_seen, True
         if rules.partial_funding and first_misfit:
             if remaining > 0 and remaining * BASIS >= asked * rules.partial_funding_min_bp:
                 share = remaining * BASIS // asked
                 outcome.status, outcome.amount_cents = OutcomeStatus.PARTIAL, remaining
                 outcome.steps.append(
-                    f"Gedeeltelijk toegekend: het resterende budget {euro(remaining)} is kleiner dan {named} "
-                    f"{euro(asked)}; als eerste project dat niet meer volledig past, krijgt het het volledige "
+                    f"Gedeeltelijk toegekend: het resterende budget {left} is kleiner dan {named} "
+                    f"{wanted}; als eerste project dat niet meer volledig past, krijgt het het volledige "
                     f"resterende budget ({percent(share)} van de vraag, minimaal "
                     f"{percent(rules.partial_funding_min_bp)} vereist). Het budget is daarmee op.")
                 remaining = 0
                 continue
             outcome.steps.append(
-                f"Geen gedeeltelijke subsidie: het resterende budget {euro(remaining)} is minder dan "
-                f"{percent(rules.partial_funding_min_bp)} van {named} {euro(asked)}.")
+                f"Geen gedeeltelijke subsidie: het resterende budget {left} is minder dan "
+                f"{percent(rules.partial_funding_min_bp)} van {named} {wanted}.")
         outcome.steps.append(
-            f"Niet gefinancierd: het resterende budget {euro(remaining)} is kleiner dan {named} "
-            f"{euro(asked)} ({euro(remaining)} < {euro(asked)}); het project wordt overgeslagen, zodat lager "
-            "gerangschikte projecten die wel passen nog gefinancierd kunnen worden.")
+            f"Niet gefinancierd: het resterende budget {left} is kleiner dan {named} {wanted} ({left} < {wanted}); "
+            "het project wordt overgeslagen, zodat lager gerangschikte projecten die wel passen nog gefinancierd "
+            "kunnen worden.")
     return rules.budget_cents - remaining
 
 
 def mean_scores(juror_scores: Mapping[str, Mapping[Any, Decimal]]) -> dict[Any, Decimal]:
     """Per criterion, the mean of the jurors' submitted scores (what ranking uses where the chair recorded
-    no consensus; jury.service.final_scores does the same from the database)."""
-    sums: dict[Any, Decimal] = {}
-    counts: dict[Any, int] = {}
+    no consensus; jury.service.final_scores does the same from the database). Each criterion's scores are
+    gathered first and summed at once, in the jurors' order (so rounded the same way), from 0."""
+    columns: dict[Any, list[Decimal]] = {}
     for scores in juror_scores.values():
         for key, score in scores.items():
-            sums[key] = sums.get(key, Decimal(0)) + Decimal(score)
-            counts[key] = counts.get(key, 0) + 1
-    return {key: sums[key] / counts[key] for key in sums}
+            column = columns.get(key)
+            if column is None:
+                columns[key] = [score]
+            else:
+                column.append(score)
+    return {key: sum(map(Decimal, column), Decimal(0)) / len(column) for key, column in columns.items()}

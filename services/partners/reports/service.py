@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.partners.facts import counting
 from services.partners.plans import service as plans
 from services.partners.realisations.repository import RealisationRepository
-from services.partners.reports import pdf, xlsx
 from services.partners.reports.builder import Report, build, plan_years
 from shared.auth import Principal
 from shared.downloads import FileFormat
@@ -40,6 +39,17 @@ async def report(session: AsyncSession, principal: Principal, plan_id: uuid.UUID
 
 async def render(made: Report, file_format: FileFormat) -> bytes:
     """The report as a file; laid out in a thread, as it takes a while for a large plan."""
-    renderer = pdf.render if file_format == FileFormat.PDF else xlsx.render
-    return await asyncio.to_thread(renderer, made)
+    return await asyncio.to_thread(_lay_out, made, file_format)
+
+
+def _lay_out(made: Report, file_format: FileFormat) -> bytes:
+    """The PDF and spreadsheet libraries (reportlab, openpyxl) are imported on the first report, in the thread
+    that lays it out: a quarter of a second of every start of the service otherwise, for a page few open."""
+    if file_format == FileFormat.PDF:
+        from services.partners.reports import pdf
+
+        return pdf.render(made)
+    from services.partners.reports import xlsx
+
+    return xlsx.render(made)
 
