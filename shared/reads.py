@@ -9,8 +9,8 @@ single statement here instead, its related rows gathered in the same statement (
 it reads one consistent snapshot; asyncpg prepares it once per connection.
 
 A connection of one province's pool can only ever see that province: the province is fixed when the connection
-is made, and the reset on its return to the pool (`RESET ALL`) goes back to it. Nothing here writes: changes go
-through the unit of work, which checks the rules and stages the events.
+is made, and no statement run here may change it (`read_only`). Nothing here writes: changes go through the unit
+of work, which checks the rules and stages the events.
 
 Behind a transaction-mode connection pooler (PgBouncer) connection parameters do not stick: these pools need
 direct connections or a session-mode pool."""
@@ -32,7 +32,7 @@ from shared.tenancy import is_tenant
 PER_TENANT = 4
 """Connections per province and process: a read holds one for a single round trip, so a few serve many."""
 IDLE_SECONDS = 120.0
-"""A connection unused this long is closed (a province read rarely does not keep connections open)."""
+"""A connection unused this long is closed: a province that is rarely read holds no connections open."""
 
 
 class Row:
