@@ -96,7 +96,9 @@ class OutboxRelay:
     A batch is published with every publish outstanding at once (JetStream acks them in order, each within
     `publish_timeout`), then the rows the server acked are marked sent in one UPDATE, in the transaction that
     claimed them. Waiting for each ack before the next publish, and marking each row by itself, cost a round trip
-    per row each (about 400 rows/s on two cores, where JetStream takes thousands).
+    per row each (about 400 rows/s on two cores, where JetStream takes thousands). A row whose publish failed or
+    was not acked in time keeps its place and is tried again next round (the rows after it that were acked are
+    marked sent: they are in the stream already, ahead of it).
 
     Between batches the relay waits for a notification on the `outbox` channel (the outbox's trigger sends one
     when a transaction that staged events commits, whichever process it ran in) or at most `poll_seconds`: the
@@ -113,6 +115,7 @@ class OutboxRelay:
         self.publish_timeout = publish_timeout
         self.listen = listen
         self.woken = asyncio.Event()
+        self.failing = False
 
     async def publish_batch(self) -> int:
         """Publishes one batch; returns how many rows were marked sent."""
@@ -154,11 +157,16 @@ class OutboxRelay:
                                       .values(published_at=func.now()))
                 for producer, count in Counter(row.subject.split(".", 1)[0] for row in acked).items():
                     metrics.PUBLISHED.labels(producer).inc(count)
+            self.failing = bool(failed)
+            by_error: dict[str, list[str]] = {}
             for event_id, error in failed:
-                metrics.PUBLISH_FAILURES.inc()
-                log.warning("outbox publish failed", extra={"event_id": event_id, "error": error})
-                await session.execute(update(OutboxMessage).where(OutboxMessage.id == event_id)
-                                      .values(attempts=OutboxMessage.attempts + 1, last_error=error[:2000]))
+                by_error.setdefault(error[:2000], []).append(event_id)
+            for error, event_ids in by_error.items():  # (NATS down: one error for the whole batch, one UPDATE)
+                metrics.PUBLISH_FAILURES.inc(len(event_ids))
+                log.warning("outbox publish failed", extra={"event_id": event_ids[0], "events": len(event_ids),
+                                                            "error": error})
+                await session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(event_ids))
+                                      .values(attempts=OutboxMessage.attempts + 1, last_error=error))
             return len(acked)
 
     def after_publish(self, event_id: str) -> None:
@@ -174,7 +182,9 @@ class OutboxRelay:
                 except Exception:
                     log.exception("outbox relay round failed")
                     sent = 0
-                if sent < self.batch_size:
+                if self.failing:  # NATS down or refusing: commits must not make it try again at once
+                    await first_of(stop, timeout=self.poll_seconds)
+                elif sent < self.batch_size:
                     await first_of(stop, self.woken, timeout=self.poll_seconds)
         finally:
             if listening is not None:
