@@ -22,8 +22,8 @@ class FactRepository(TenantRepository):
         already makes an event apply once per consumer; this keeps a replayed stream from failing on the primary
         key."""
         if facts:
-            await self.session.execute(insert(model).values([{"tenant": self.tenant, **fact} for fact in facts])
-                                       .on_conflict_do_nothing(index_elements=["event_id"]))
+            await self.session.execute(insert(model).on_conflict_do_nothing(index_elements=["event_id"]),
+                                       [{"tenant": self.tenant, **fact} for fact in facts])
 
     def _based_in(self, municipalities: Collection[str], numbers: Any) -> Any:
         """True when one of `numbers` (an enterprise-number array column) is an organisation of this tenant
