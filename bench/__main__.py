@@ -16,7 +16,11 @@ neither a running `make run` nor a test run is disturbed, stopped afterwards.
    (bench/foodsavers_dashboard.py);
 7. a tenant-scoped read through the gateway, straight at the service and from a bare app as the raw baseline
    (bench/tenant_read.py);
-8. start-up of the whole platform and its memory, idle and under load (bench/startup_memory.py).
+8. the outbox relay against JetStream's own async publish, 60 s of many writers, every row published once
+   (bench/event_relay.py);
+9. event latency from a commit in grants to its effect committed in partners at 1,000 events/s, against
+   JetStream publish → durable pull consumer (bench/event_latency.py);
+10. start-up of the whole platform and its memory, idle and under load (bench/startup_memory.py).
 
 Load for 4, 6 and 7 comes from wrk (bench/load.py), a separate process. At the end every figure of this run goes
 into bench/results/latest.json and latest.md (bench/summary.py); the exit status fails when any goal failed."""
@@ -33,6 +37,8 @@ os.environ.setdefault("REGIE_PORT_BASE", "24000")
 
 from bench import (  # noqa: E402  (the environment above must be set first)
     catalogue_search,
+    event_latency,
+    event_relay,
     foodsavers_dashboard,
     foodsavers_sync,
     partners_report,
@@ -63,6 +69,10 @@ def main() -> int:
         failed |= foodsavers_dashboard.main(["--profile", "test"])
         print("\n== a tenant-scoped read against its raw baseline ==", flush=True)
         failed |= tenant_read.main(["--profile", "test"])
+        print("\n== the outbox relay against JetStream's own publish ==", flush=True)
+        failed |= event_relay.main(["--profile", "test"])
+        print("\n== event latency across services ==", flush=True)
+        failed |= event_latency.main(["--profile", "test"])
         print("\n== start-up and memory ==", flush=True)
         failed |= startup_memory.main(["--profile", "test"])
     finally:

@@ -124,11 +124,32 @@ def startup_memory(r: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def event_relay(r: dict[str, Any]) -> list[dict[str, Any]]:
+    relay = r["relay"]
+    return [metric(f"event relay throughput: outbox rows committed by {relay['writers']} writers, relayed to JetStream "
+                   "and marked sent", r["per_second"], "rows/s", f"ratio ≥ {r['goal']}, sustained 60 s, 0 lost",
+                   bool(r["pass"]), baseline=r["baseline_per_second"],
+                   baseline_unit="messages/s (JetStream async publish, 256 acks outstanding)", ratio=r["ratio"],
+                   note=f"{relay['seconds']} s, {r['lost']} lost, {r['doubled']} doubled; lowest backlog "
+                        f"{relay['lowest_backlog']}")]
+
+
+def event_latency(r: dict[str, Any]) -> list[dict[str, Any]]:
+    services, raw = r["services"], r["baseline"]
+    return [metric(f"event latency across services: commit in grants → effect committed in partners, at "
+                   f"{r['rate']:,.0f} events/s, p99", services["p99_ms"], "ms",
+                   f"≤ {r['goals']['p99_ms']:.0f} ms and ≤ {r['goals']['vs_baseline']:.0f}× the baseline's",
+                   bool(r["pass"]), baseline=raw["p99_ms"],
+                   baseline_unit="ms (JetStream publish → durable pull consumer)", ratio=r["vs_baseline"],
+                   note=f"p50 {services['p50_ms']} ms, {services['rate_per_second']} events/s committed, "
+                        f"{services['lost']} lost, {services['clock']}")]
+
+
 READERS: dict[str, Callable[[dict[str, Any]], list[dict[str, Any]]]] = {
     "ranking": ranking, "submit_load": submissions,
     "tenant_read": tenant_read, "catalogue_search": catalogue, "foodsavers_dashboard": dashboard,
     "foodsavers_sync": sync, "startup_memory": startup_memory,
-    "partners_report": report,
+    "partners_report": report, "event_relay": event_relay, "event_latency": event_latency,
 }
 
 

@@ -165,6 +165,9 @@ def server_settings(config: StackConfig, archive: bool | None = None) -> dict[st
         "password_encryption": "scram-sha-256",
         "log_min_messages": "warning",
         "log_line_prefix": "%m [%p] %q%u@%d ",
+        # The commit time of every transaction (pg_xact_commit_timestamp): what bench/event_latency.py times an
+        # event by, from its commit in one service's database to its effect's in another's. A few bytes a commit.
+        "track_commit_timestamp": "on",
     }
     if config.profile == "test":
         # The test stack is disposable: durability against an OS crash buys

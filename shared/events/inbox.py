@@ -3,6 +3,7 @@ redelivered event finds its id already there and is acknowledged without a secon
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import DateTime, String, func
@@ -31,10 +32,21 @@ def inbox_ddl() -> list[str]:
 async def first_delivery(session: AsyncSession, *, consumer: str, event_id: str, tenant: str, type: str) -> bool:
     """Records the event for this consumer; False when it was recorded before (so: skip the effect).
     Two replicas racing on the same event: the second waits on the first's row lock and then sees it."""
+    return event_id in await first_deliveries(session, consumer=consumer, tenant=tenant, events=[(event_id, type)])
+
+
+async def first_deliveries(session: AsyncSession, *, consumer: str, tenant: str,
+                           events: Sequence[tuple[str, str]]) -> set[str]:
+    """Records a province's events (id, type) for this consumer in one statement; the ids of those not
+    recorded before (the others' effects are skipped)."""
+    if not events:
+        return set()
+    # One statement however many events (the parameters as a list: compiled once and cached, where a VALUES
+    # list built per batch was compiled every time).
     result = await session.execute(
         insert(InboxMessage)
-        .values(consumer=consumer, event_id=event_id, tenant=tenant, type=type)
         .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
-        .returning(InboxMessage.event_id)
+        .returning(InboxMessage.event_id),
+        [{"consumer": consumer, "event_id": event_id, "tenant": tenant, "type": type} for event_id, type in events],
     )
-    return result.first() is not None
+    return set(result.scalars())

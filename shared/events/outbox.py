@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
+from contextlib import suppress
 from datetime import UTC, datetime
+from typing import Any
 
 from nats.js import JetStreamContext
-from sqlalchemy import DateTime, Index, Integer, LargeBinary, String, Text, func, select, text
+from sqlalchemy import DateTime, Index, Integer, LargeBinary, String, Text, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -55,6 +58,26 @@ def outbox_ddl() -> list[str]:
     ]
 
 
+NOTIFY_CHANNEL = "outbox"
+"""The channel an outbox's trigger notifies on every insert; the relay listens on it."""
+
+
+def outbox_notify_ddl() -> list[str]:
+    """A trigger that notifies the relay of every insert into the outbox. PostgreSQL delivers the notification
+    at commit (and not at all on a rollback), once per transaction however many rows it staged, whichever
+    process committed it; the relay then publishes at once instead of at its next poll."""
+    return [
+        f"""CREATE OR REPLACE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN PERFORM pg_notify('{NOTIFY_CHANNEL}', ''); RETURN NULL; END $$""",
+        "DROP TRIGGER IF EXISTS outbox_notify ON outbox",
+        "CREATE TRIGGER outbox_notify AFTER INSERT ON outbox FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify()",
+    ]
+
+
+def outbox_notify_undone() -> list[str]:
+    return ["DROP TRIGGER IF EXISTS outbox_notify ON outbox", "DROP FUNCTION IF EXISTS outbox_notify()"]
+
+
 def stage(session: AsyncSession, data: EventData, *, tenant: str, subject: str,
           traceparent: str | None = None) -> str:
     """Adds the event to the session's transaction; returns its id. Never commits. The event carries the
@@ -68,57 +91,140 @@ def stage(session: AsyncSession, data: EventData, *, tenant: str, subject: str,
 
 class OutboxRelay:
     """Publishes unsent outbox rows in creation order. Several replicas may run: rows are claimed with
-    FOR UPDATE SKIP LOCKED, so each row is being published by at most one relay at a time."""
+    FOR UPDATE SKIP LOCKED, so each row is being published by at most one relay at a time.
 
-    def __init__(self, engine: AsyncEngine, js: JetStreamContext, *, batch_size: int = 100,
-                 poll_seconds: float = 0.1, publish_timeout: float = 5.0) -> None:
+    A batch is published with every publish outstanding at once (JetStream acks them in order, each within
+    `publish_timeout`), then the rows the server acked are marked sent in one UPDATE, in the transaction that
+    claimed them. Waiting for each ack before the next publish, and marking each row by itself, cost a round trip
+    per row each (about 400 rows/s on two cores, where JetStream takes thousands). A row whose publish failed or
+    was not acked in time keeps its place and is tried again next round (the rows after it that were acked are
+    marked sent: they are in the stream already, ahead of it).
+
+    Between batches the relay waits for a notification on the `outbox` channel (the outbox's trigger sends one
+    when a transaction that staged events commits, whichever process it ran in) or at most `poll_seconds`: the
+    poll is only the safety net for a notification lost with its connection (and for a database without the
+    trigger). Polling every 0.1 s instead made an event wait 50 ms on average before its publish."""
+
+    def __init__(self, engine: AsyncEngine, js: JetStreamContext, *, batch_size: int = 500,
+                 poll_seconds: float = 1.0, publish_timeout: float = 5.0, listen: bool = True) -> None:
+        self.engine = engine
         self.sessions = async_sessionmaker(engine, expire_on_commit=False)
         self.js = js
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
         self.publish_timeout = publish_timeout
+        self.listen = listen
+        self.woken = asyncio.Event()
+        self.failing = False
 
     async def publish_batch(self) -> int:
         """Publishes one batch; returns how many rows were marked sent."""
         async with self.sessions() as session, session.begin():
-            rows = (await session.scalars(
-                select(OutboxMessage)
+            rows = (await session.execute(
+                select(OutboxMessage.id, OutboxMessage.subject, OutboxMessage.payload, OutboxMessage.created_at)
                 .where(OutboxMessage.published_at.is_(None))
                 .order_by(OutboxMessage.created_at, OutboxMessage.id)
                 .limit(self.batch_size)
                 .with_for_update(skip_locked=True)
             )).all()
-            sent = 0
             oldest = rows[0].created_at if rows else None
             metrics.OLDEST_UNSENT.set((datetime.now(UTC) - oldest).total_seconds() if oldest else 0)
-            for row in rows:
-                try:
-                    await self.js.publish(row.subject, row.payload, timeout=self.publish_timeout,
-                                          headers={"Nats-Msg-Id": row.id})
-                except Exception as exc:  # NATS down or slow: keep the row, try again later
-                    row.attempts += 1
-                    row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                    metrics.PUBLISH_FAILURES.inc()
-                    log.warning("outbox publish failed", extra={"event_id": row.id, "error": row.last_error})
-                    break  # keep order: later rows wait for this one
-                self.after_publish(row)
-                row.published_at = func.now()
-                metrics.PUBLISHED.labels(row.subject.split(".", 1)[0]).inc()
-                sent += 1
-            return sent
+            acks: list[asyncio.Future[Any]] = []
+            failed: list[tuple[str, str]] = []
+            try:
+                for row in rows:
+                    acks.append(await self.js.publish_async(row.subject, row.payload,
+                                                            headers={"Nats-Msg-Id": row.id}))
+            except Exception as exc:  # NATS down: what was sent may still be acked below; the rest waits
+                failed += [(row.id, describe(exc)) for row in rows[len(acks):]]
+            acked = []
+            try:
+                loop = asyncio.get_running_loop()
+                deadline = loop.time() + self.publish_timeout
+                for row, ack in zip(rows, acks, strict=False):
+                    try:
+                        await asyncio.wait_for(ack, max(deadline - loop.time(), 0.001))
+                    except Exception as exc:  # refused, or no ack in time: keep the row, try again later
+                        failed.append((row.id, describe(exc)))
+                        continue
+                    self.after_publish(row.id)
+                    acked.append(row)
+            finally:
+                for ack in acks:
+                    ack.cancel()  # (no-op when done) an ack never awaited must not hold its place in the window
+            if acked:
+                await session.execute(update(OutboxMessage).where(OutboxMessage.id.in_([row.id for row in acked]))
+                                      .values(published_at=func.now()))
+                for producer, count in Counter(row.subject.split(".", 1)[0] for row in acked).items():
+                    metrics.PUBLISHED.labels(producer).inc(count)
+            self.failing = bool(failed)
+            by_error: dict[str, list[str]] = {}
+            for event_id, error in failed:
+                by_error.setdefault(error[:2000], []).append(event_id)
+            for error, event_ids in by_error.items():  # (NATS down: one error for the whole batch, one UPDATE)
+                metrics.PUBLISH_FAILURES.inc(len(event_ids))
+                log.warning("outbox publish failed", extra={"event_id": event_ids[0], "events": len(event_ids),
+                                                            "error": error})
+                await session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(event_ids))
+                                      .values(attempts=OutboxMessage.attempts + 1, last_error=error))
+            return len(acked)
 
-    def after_publish(self, row: OutboxMessage) -> None:
+    def after_publish(self, event_id: str) -> None:
         """Between the server's ack and the mark; a hook for crash tests, a no-op otherwise."""
 
     async def run(self, stop: asyncio.Event) -> None:
+        listening = asyncio.create_task(self.listen_for_commits(stop)) if self.listen else None
+        try:
+            while not stop.is_set():
+                self.woken.clear()
+                try:
+                    sent = await self.publish_batch()
+                except Exception:
+                    log.exception("outbox relay round failed")
+                    sent = 0
+                if self.failing:  # NATS down or refusing: commits must not make it try again at once
+                    await first_of(stop, timeout=self.poll_seconds)
+                elif sent < self.batch_size:
+                    await first_of(stop, self.woken, timeout=self.poll_seconds)
+        finally:
+            if listening is not None:
+                listening.cancel()
+                with suppress(asyncio.CancelledError):
+                    await listening
+
+    async def listen_for_commits(self, stop: asyncio.Event) -> None:
+        """LISTEN on the `outbox` channel on a connection of its own, for as long as the relay runs; a lost
+        connection is opened again after a pause (the poll covers the gap)."""
         while not stop.is_set():
             try:
-                sent = await self.publish_batch()
+                async with self.engine.connect() as connection:
+                    raw = (await connection.get_raw_connection()).driver_connection
+                    assert raw is not None
+
+                    def notified(*_: object) -> None:
+                        self.woken.set()
+
+                    await raw.add_listener(NOTIFY_CHANNEL, notified)
+                    try:
+                        while not stop.is_set() and not raw.is_closed():
+                            await first_of(stop, timeout=self.poll_seconds * 10)
+                    finally:
+                        if not raw.is_closed():
+                            await raw.remove_listener(NOTIFY_CHANNEL, notified)
             except Exception:
-                log.exception("outbox relay round failed")
-                sent = 0
-            if sent < self.batch_size:
-                try:
-                    await asyncio.wait_for(stop.wait(), self.poll_seconds)
-                except TimeoutError:
-                    pass
+                log.warning("outbox relay cannot listen for commits; polling", exc_info=True)
+                await first_of(stop, timeout=5.0)
+
+
+def describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+async def first_of(*events: asyncio.Event, timeout: float) -> None:
+    """Returns when one of the events is set, or after `timeout` seconds."""
+    waits = [asyncio.create_task(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()

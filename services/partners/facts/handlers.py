@@ -1,9 +1,12 @@
-"""One function per consumed event: stores the fact in the consumer's transaction (the inbox makes it happen
-once per event). Counting, fact sheets and the overview read these rows; nothing is kept in memory."""
+"""One function per consumed event: the fact it makes, stored in the consumer's transaction (the inbox makes it
+happen once per event), the events of one fetch in one INSERT. Counting, fact sheets and the overview read these
+rows; nothing is kept in memory."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +22,7 @@ from services.partners.facts.consumed import (
 )
 from services.partners.facts.models import FoodDelivery, FoodRound, GrantAward, GrantPayment
 from services.partners.facts.repository import FactRepository
-from shared.events.consumer import Subscription
+from shared.events.consumer import BatchHandler, Subscription
 from shared.events.envelope import Envelope, InvalidEvent, data_as
 
 
@@ -30,63 +33,70 @@ def _event_id(envelope: Envelope) -> uuid.UUID:
         raise InvalidEvent(f"event id {envelope.id!r} is not a UUID") from exc
 
 
-async def application_awarded(session: AsyncSession, envelope: Envelope) -> None:
+def application_awarded(envelope: Envelope) -> dict[str, Any]:
     data = data_as(envelope, ApplicationAwarded)
-    await FactRepository(session, envelope.tenant).keep(
-        GrantAward, event_id=_event_id(envelope), application_id=data.application_id, call_id=data.call_id,
-        decision_id=data.decision_id, title=data.title[:500], amount_cents=data.amount_cents,
-        enterprise_numbers=[data.applicant_enterprise_number, *data.co_applicant_enterprise_numbers],
-        awarded_at=envelope.time)
+    return {"event_id": _event_id(envelope), "application_id": data.application_id, "call_id": data.call_id,
+            "decision_id": data.decision_id, "title": data.title[:500], "amount_cents": data.amount_cents,
+            "enterprise_numbers": [data.applicant_enterprise_number, *data.co_applicant_enterprise_numbers],
+            "awarded_at": envelope.time}
 
 
-async def tranche_paid(session: AsyncSession, envelope: Envelope) -> None:
+def tranche_paid(envelope: Envelope) -> dict[str, Any]:
     data = data_as(envelope, TranchePaid)
-    await FactRepository(session, envelope.tenant).keep(
-        GrantPayment, event_id=_event_id(envelope), application_id=data.application_id, tranche=data.tranche,
-        amount_cents=data.amount_cents, paid_on=data.paid_on,
-        enterprise_numbers=[data.applicant_enterprise_number, *data.co_applicant_enterprise_numbers])
+    return {"event_id": _event_id(envelope), "application_id": data.application_id, "tranche": data.tranche,
+            "amount_cents": data.amount_cents, "paid_on": data.paid_on,
+            "enterprise_numbers": [data.applicant_enterprise_number, *data.co_applicant_enterprise_numbers]}
 
 
-async def delivery_completed(session: AsyncSession, envelope: Envelope) -> None:
+def delivery_completed(envelope: Envelope) -> dict[str, Any]:
     data = data_as(envelope, DeliveryCompleted)
-    await FactRepository(session, envelope.tenant).keep(
-        FoodDelivery, event_id=_event_id(envelope), delivery_id=data.delivery_id, round_id=data.round_id,
-        recipient_id=data.recipient_id, recipient_name=data.recipient_name[:300],
-        recipient_enterprise_number=data.recipient_enterprise_number, municipality=data.recipient_municipality,
-        delivered_at=data.delivered_at, grams=data.grams, fresh_grams=data.fresh_grams,
-        co2_eq_grams=data.co2_eq_grams, value_cents=data.value_cents, people_served=data.people_served)
+    return {"event_id": _event_id(envelope), "delivery_id": data.delivery_id, "round_id": data.round_id,
+            "recipient_id": data.recipient_id, "recipient_name": data.recipient_name[:300],
+            "recipient_enterprise_number": data.recipient_enterprise_number,
+            "municipality": data.recipient_municipality, "delivered_at": data.delivered_at, "grams": data.grams,
+            "fresh_grams": data.fresh_grams, "co2_eq_grams": data.co2_eq_grams, "value_cents": data.value_cents,
+            "people_served": data.people_served}
 
 
-async def round_closed(session: AsyncSession, envelope: Envelope) -> None:
+def round_closed(envelope: Envelope) -> dict[str, Any]:
     data = data_as(envelope, RoundClosed)
-    await FactRepository(session, envelope.tenant).keep(
-        FoodRound, event_id=_event_id(envelope), round_id=data.round_id, day=data.day, kind=data.kind,
-        picked_up_grams=data.picked_up_grams, delivered_grams=data.delivered_grams, deliveries=data.deliveries)
+    return {"event_id": _event_id(envelope), "round_id": data.round_id, "day": data.day, "kind": data.kind,
+            "picked_up_grams": data.picked_up_grams, "delivered_grams": data.delivered_grams,
+            "deliveries": data.deliveries}
+
+
+def facts(model: type[GrantAward | GrantPayment | FoodDelivery | FoodRound],
+          fact: Callable[[Envelope], dict[str, Any]]) -> BatchHandler:
+    """The handler of one kind of fact: the events a fetch brought, stored in one INSERT."""
+    async def keep(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+        await FactRepository(session, envelopes[0].tenant).keep(model, [fact(envelope) for envelope in envelopes])
+
+    return keep
 
 
 GRANT_AWARDS = Subscription(
     durable="partners-grants-awards",
     producer="grants",
     subject="grants.*.application.awarded",
-    handlers={APPLICATION_AWARDED_V1: application_awarded},
+    batch_handlers={APPLICATION_AWARDED_V1: facts(GrantAward, application_awarded)},
 )
 GRANT_PAYMENTS = Subscription(
     durable="partners-grants-payments",
     producer="grants",
     subject="grants.*.award.tranche.paid",
-    handlers={TRANCHE_PAID_V1: tranche_paid},
+    batch_handlers={TRANCHE_PAID_V1: facts(GrantPayment, tranche_paid)},
 )
 FOOD_DELIVERIES = Subscription(
     durable="partners-foodsavers-deliveries",
     producer="foodsavers",
     subject="foodsavers.*.delivery.completed",
-    handlers={DELIVERY_COMPLETED_V1: delivery_completed},
+    batch_handlers={DELIVERY_COMPLETED_V1: facts(FoodDelivery, delivery_completed)},
 )
 FOOD_ROUNDS = Subscription(
     durable="partners-foodsavers-rounds",
     producer="foodsavers",
     subject="foodsavers.*.round.closed",
-    handlers={ROUND_CLOSED_V1: round_closed},
+    batch_handlers={ROUND_CLOSED_V1: facts(FoodRound, round_closed)},
 )
 
 SUBSCRIPTIONS: list[Subscription] = [GRANT_AWARDS, GRANT_PAYMENTS, FOOD_DELIVERIES, FOOD_ROUNDS]

@@ -3,7 +3,7 @@ the inserts the event handlers make (idempotent on the event id, behind the inbo
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -16,11 +16,14 @@ from shared.db import TenantRepository
 
 
 class FactRepository(TenantRepository):
-    async def keep(self, model: type[GrantAward | GrantPayment | FoodDelivery | FoodRound], **values: Any) -> None:
-        """Stores one fact; an event seen before (same event id) changes nothing. The inbox already makes an
-        event apply once per consumer; this keeps a replayed stream from failing on the primary key."""
-        await self.session.execute(
-            insert(model).values(tenant=self.tenant, **values).on_conflict_do_nothing(index_elements=["event_id"]))
+    async def keep(self, model: type[GrantAward | GrantPayment | FoodDelivery | FoodRound],
+                   facts: Sequence[dict[str, Any]]) -> None:
+        """Stores facts (one INSERT for all); an event seen before (same event id) changes nothing. The inbox
+        already makes an event apply once per consumer; this keeps a replayed stream from failing on the primary
+        key."""
+        if facts:
+            await self.session.execute(insert(model).on_conflict_do_nothing(index_elements=["event_id"]),
+                                       [{"tenant": self.tenant, **fact} for fact in facts])
 
     def _based_in(self, municipalities: Collection[str], numbers: Any) -> Any:
         """True when one of `numbers` (an enterprise-number array column) is an organisation of this tenant

@@ -37,7 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.db import Database
 from shared.events.consumer import Consumer, Subscription
 from shared.events.envelope import Envelope, EventData
-from shared.events.outbox import OutboxMessage, OutboxRelay, stage
+from shared.events.outbox import OutboxRelay, stage
 
 TENANT = "antwerpen"
 SUBJECT = f"partners.{TENANT}.crashtest.happened"
@@ -67,7 +67,7 @@ class DyingRelay(OutboxRelay):
         self.position = 0
         return await super().publish_batch()
 
-    def after_publish(self, row: OutboxMessage) -> None:
+    def after_publish(self, event_id: str) -> None:
         self.position += 1
         if self.kill_at is not None and self.position >= self.kill_at and self.rng.random() < self.odds:
             die(at="publish", position=self.position)

@@ -21,7 +21,7 @@ from devstack.config import StackConfig
 from devstack.stack import Stack
 from shared.db import Database
 from shared.events.consumer import Consumer, Subscription
-from shared.events.envelope import Envelope, EventData, encode, make_envelope
+from shared.events.envelope import Envelope, EventData, decode, encode, make_envelope
 from shared.events.streams import DEAD_LETTER_STREAM, dead_letter_subject, ensure_streams
 from shared.ids import uuid7
 
@@ -306,3 +306,37 @@ async def test_a_dead_letter_is_listed_for_its_province_and_replayed_once_after_
         assert await effects(effects_table, envelope.id) == 1
     finally:
         await nc.drain()
+
+
+async def test_a_batch_with_a_failing_event_applies_the_others_once_and_dead_letters_that_one_alone(
+        infra: Stack, effects_table: Database, stack_config: StackConfig) -> None:
+    """What one fetch brings is applied in one transaction, each province's under its own tenant; a handler that
+    fails rolls the batch back and its events go one by one: the others' effects once, the bad one dead-lettered
+    with none."""
+    nc, js = await jetstream(stack_config)
+    await js.purge_stream("GRANTS", subject="grants.limburg.inboxtest.happened")
+    run = str(uuid7())
+    events = [make_envelope(InboxTestHappenedV1(note=note), tenant=tenant, subject=run) for note, tenant in (
+        ("good", "west-vlaanderen"), ("good", "limburg"), ("bad", "west-vlaanderen"), ("good", "west-vlaanderen"),
+        ("good", "limburg"))]
+    for envelope in events:  # all waiting before the consumer starts: the fetches after the first take several
+        await publish_raw(js, envelope, envelope.id)
+
+    async def record_unless_bad(session: AsyncSession, envelope: Envelope) -> None:
+        if envelope.data["note"] == "bad":
+            raise RuntimeError("the handler is broken for this one")
+        await record(session, envelope)
+
+    durable = f"test-inbox-batch-{run[-12:]}"
+    consumer = Consumer(js, effects_table, Subscription(durable=durable, producer="grants",
+                                                        subject="grants.*.inboxtest.happened",
+                                                        handlers={EVENT_TYPE: record_unless_bad}),
+                        max_deliver=2, ack_wait_seconds=1.0)
+    messages = await dead_letters_of(js, consumer)
+    await nc.drain()
+    assert [decode(m.data).id for m in messages] == [events[2].id]
+    for envelope in events:
+        async with effects_table.transaction(envelope.tenant) as session:
+            applied = (await session.execute(text("select count(*) from inbox_test_effects where event_id = :e"),
+                                             {"e": envelope.id})).scalar_one()
+        assert applied == (0 if envelope is events[2] else 1), envelope.tenant
