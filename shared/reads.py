@@ -55,8 +55,10 @@ class Row:
         return f"Row({self.__dict__!r})"
 
 
-CHANGES_THE_SESSION = re.compile(r"\b(set|set_config|reset|discard|listen|lock|begin|start)\b|pg_advisory",
-                                 re.IGNORECASE)
+CHANGES_THE_SESSION = re.compile(
+    r"\b(set|set_config|reset|discard|listen|notify|lock|begin|start|insert|update|delete)\b|pg_advisory",
+    re.IGNORECASE)
+"""Words of a statement that writes, locks or changes the session: none has a place in a hot read."""
 
 
 @lru_cache(maxsize=256)

@@ -87,7 +87,9 @@ async def produce(urls: dict[str, str], spec: dict[str, Any]) -> None:
     kill_at = {"after-publish": 1, "mid-batch": rng.randint(2, 5)}.get(mode)
     relay = DyingRelay(relay_db.engine, nc.jetstream(), batch_size=10 if mode == "mid-batch" else rng.choice([1, 3]),
                        poll_seconds=0.03 if mode == "mid-batch" else 0.005,
-                       kill_at=kill_at, odds=0.4, rng=rng)
+                       # After an ack: odds high enough that most rounds die although the other process's relay,
+                       # woken by the same commits, publishes a share of the rows.
+                       kill_at=kill_at, odds=0.7 if mode == "after-publish" else 0.4, rng=rng)
     stop = asyncio.Event()
     relaying = asyncio.create_task(relay.run(stop))
     commits = 0

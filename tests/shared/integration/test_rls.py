@@ -119,7 +119,9 @@ async def test_the_hot_reads_pools_see_only_their_province(
             assert await reads.one("limburg", "SELECT 1 AS one FROM organisations WHERE id = $1", ours.id) is None
         # A statement that would change the connection's province (or anything else about it) is refused.
         for query in ("SELECT set_config('app.tenant', 'limburg', false)", "SET app.tenant = 'limburg'",
-                      "UPDATE organisations SET name = 'x'", "select pg_advisory_lock(1)"):
+                      "UPDATE organisations SET name = 'x'", "select pg_advisory_lock(1)",
+                      "WITH gone AS (DELETE FROM organisations RETURNING id) SELECT count(*) FROM gone",
+                      "SELECT * FROM organisations FOR UPDATE"):
             with pytest.raises(ValueError, match="not a plain read"):
                 await reads.one("antwerpen", query)
         with pytest.raises(ValueError, match="unknown tenant"):
