@@ -89,7 +89,9 @@ async def produce(urls: dict[str, str], spec: dict[str, Any]) -> None:
                        poll_seconds=0.03 if mode == "mid-batch" else 0.005,
                        # After an ack: odds high enough that most rounds die although the other process's relay,
                        # woken by the same commits, publishes a share of the rows.
-                       kill_at=kill_at, odds=0.7 if mode == "after-publish" else 0.4, rng=rng)
+                       kill_at=kill_at, odds=0.7 if mode == "after-publish" else 0.4, rng=rng,
+                       # Mid-batch needs batches of several rows: polled, not woken by every single commit.
+                       listen=mode != "mid-batch")
     stop = asyncio.Event()
     relaying = asyncio.create_task(relay.run(stop))
     commits = 0
