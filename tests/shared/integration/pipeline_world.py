@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+import nats.errors
+import nats.js.errors
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from sqlalchemy import text
@@ -47,7 +49,13 @@ async def drained(js: JetStreamContext, durable: str, timeout: float = 120.0) ->
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while loop.time() < deadline:
-        info = await js.consumer_info("PARTNERS", durable)
+        try:
+            info = await js.consumer_info("PARTNERS", durable)
+        except (nats.errors.TimeoutError, nats.js.errors.ServiceUnavailableError):
+            # A cluster whose nodes were all killed answers no API request until its new leaders are elected
+            # (seconds, longer on a loaded machine): ask again until the deadline.
+            await asyncio.sleep(0.5)
+            continue
         if info.num_pending == 0 and info.num_ack_pending == 0:
             return
         await asyncio.sleep(0.2)
