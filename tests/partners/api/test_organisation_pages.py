@@ -151,3 +151,46 @@ def test_the_public_catalogue_and_fact_sheet_pages_answer_without_login(partners
     api = httpx.get(f"{gateway_url}/limburg/api/partners/public/catalogue", params={"q": tag},
                     headers=bearer(tokens("limburg", "applicant")))
     assert api.status_code == 200 and api.json()["total"] == 1
+
+
+def test_the_catalogue_page_kept_a_while_shows_a_change_at_once_in_each_language_and_nobody_elses_account(
+        partners_url, tokens) -> None:
+    """The search and results of the page are kept as long as their answer: asking again shows the same page, a
+    registration or a rename committed meanwhile shows at once, each language has its own, and what a signed-in
+    coordinator was shown (their account bar, their CSRF token) is never shown to the next, anonymous, visitor."""
+    tag = "zq" + "".join(random.choices(string.ascii_lowercase, k=8))
+    coordinator = tokens("antwerpen", "coordinator")
+
+    def register(name: str) -> dict[str, Any]:
+        made = httpx.post(f"{partners_url}/antwerpen/organisations", headers=bearer(coordinator), json={
+            "enterprise_number": enterprise_number(), "name": name, "kind": "cooperative", "municipality": "Mol",
+            "offerings": [{"rubric": "drukwerk", "kind": "service", "description": f"Folders ({tag})"}]})
+        assert made.status_code == 201, made.text
+        return made.json()
+
+    def page(**headers: str) -> httpx.Response:
+        shown = httpx.get(f"{partners_url}/antwerpen/catalogus/", params={"q": tag}, headers=headers)
+        assert shown.status_code == 200, shown.text
+        return shown
+
+    first = register(f"Drukkerij Eerst {tag}")
+    dutch = page()
+    assert f"Drukkerij Eerst {tag}" in dutch.text and "1 leverancier<" in dutch.text
+    assert page().text == dutch.text
+    french = page(**{"accept-language": "fr"})
+    assert f"Drukkerij Eerst {tag}" in french.text and "Catalogue de l" in french.text
+    assert "Catalogus sociale economie</h1>" not in french.text
+
+    signed_in = page(**page_headers(coordinator))
+    assert 'class="account__name"' in signed_in.text and CSRF in signed_in.text
+    anonymous = page()
+    assert 'class="account__name"' not in anonymous.text and CSRF not in anonymous.text
+
+    register(f"Drukkerij Tweede {tag}")
+    assert "2 leveranciers<" in page().text
+    renamed = httpx.patch(f"{partners_url}/antwerpen/organisations/{first['id']}",
+                          json={"name": f"Drukkerij Hernoemd {tag}"},
+                          headers={**bearer(coordinator), "If-Match": str(first["version"])})
+    assert renamed.status_code == 200, renamed.text
+    after = page(**{"accept-language": "fr"}).text
+    assert f"Drukkerij Hernoemd {tag}" in after and f"Drukkerij Eerst {tag}" not in after
