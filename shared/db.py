@@ -8,12 +8,14 @@ tables FORCE row-level security, so a query that forgets its tenant filter still
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Delete, Enum, MetaData, Select, Update, delete, event, select, text, update
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Session
 
@@ -50,10 +52,38 @@ def _set_tenant_for_transaction(session: Session, transaction: Any, connection: 
         connection.execute(text("select set_config('app.tenant', :tenant, true)"), {"tenant": tenant})
 
 
+PING_AFTER_IDLE_SECONDS = 2.0
+"""A pooled connection idle for longer is pinged before it is handed out (and replaced when the server is gone)."""
+
+
+def ping_after_idle(engine: AsyncEngine) -> None:
+    """Pessimistic disconnect handling for connections that sat idle, not for busy ones: SQLAlchemy's
+    `pool_pre_ping` pings at every checkout, and with asyncpg a ping is three round trips (BEGIN, an empty
+    statement, ROLLBACK), as many as the rest of a read by id. A connection back in the pool moments ago was
+    working moments ago; one idle past PING_AFTER_IDLE_SECONDS (a database restarted or failed over meanwhile,
+    a firewall's idle timeout) is pinged and, when the ping fails, replaced before anyone uses it. A connection
+    that dies while busy fails its statement, and SQLAlchemy then renews the whole pool, as before."""
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _idle_from(dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        since = record.info.pop("idle_since", None)
+        if since is not None and time.monotonic() - since > PING_AFTER_IDLE_SECONDS:
+            try:
+                dbapi_connection.ping()
+            except Exception as exc:  # the pool discards it and hands out a new connection
+                raise DisconnectionError(f"an idle connection no longer answers: {exc}") from exc
+
+
 def make_engine(url: str, pool_size: int = 10, **kwargs: Any) -> AsyncEngine:
     if not url:
         raise ValueError("no database URL configured (REGIE_DATABASE_URL)")
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, **kwargs)
+    engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, **kwargs)
+    ping_after_idle(engine)
+    return engine
 
 
 class Database:

@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from shared.cache import BriefCache
 from shared.settings import env_str
 
 log = logging.getLogger("regie.directory")
@@ -58,32 +59,56 @@ def person(user: dict[str, Any]) -> Person:
                   language=first("locale") or "nl", enterprise_number=first("enterprise_number"))
 
 
+TOKENS: dict[tuple[str, str, str], tuple[str, float]] = {}
+"""The directory client's access tokens by (Keycloak, realm, secret), until 15 s before they expire: shared by the
+Directory made for each notice, which otherwise asked Keycloak for a new token every time."""
+
+
+ANSWERS = BriefCache(ttl=60.0, size=2048)
+"""The directory's answers, a minute each: a changed address or language reaches the e-mails within a minute."""
+
+
 class Directory:
     def __init__(self, keycloak_url: str, client_secret: str, http: httpx.AsyncClient) -> None:
         self.keycloak_url = keycloak_url.rstrip("/")
         self.client_secret = client_secret
         self.http = http
-        self._tokens: dict[str, tuple[str, float]] = {}
 
     @property
     def enabled(self) -> bool:
         return bool(self.client_secret)
 
-    async def _token(self, tenant: str) -> str:
-        cached = self._tokens.get(tenant)
-        if cached is not None and cached[1] > time.monotonic():
+    async def _token(self, tenant: str, *, fresh: bool = False) -> str:
+        key = (self.keycloak_url, tenant, self.client_secret)
+        cached = TOKENS.get(key)
+        if cached is not None and cached[1] > time.monotonic() and not fresh:
             return cached[0]
         answer = await self.http.post(f"{self.keycloak_url}/realms/{tenant}/protocol/openid-connect/token", data={
             "grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": self.client_secret})
         answer.raise_for_status()
         body = answer.json()
-        self._tokens[tenant] = (body["access_token"], time.monotonic() + float(body.get("expires_in", 60)) - 15)
+        TOKENS[key] = (body["access_token"], time.monotonic() + float(body.get("expires_in", 60)) - 15)
         return str(body["access_token"])
 
     async def _users(self, tenant: str, path: str, params: dict[str, Any]) -> list[Person]:
-        answer = await self.http.get(f"{self.keycloak_url}/admin/realms/{tenant}/{path}",
-                                     params={"briefRepresentation": "false", **params},
+        """Kept for a minute (ANSWERS): an applicant's receipt, a juror's assignments and the coordinators of a
+        busy call ask for the same people again and again, and each question cost Keycloak more CPU than the
+        submission it followed (its admin API reads the users with their attributes)."""
+        key = (self.keycloak_url, tenant, self.client_secret, path, tuple(sorted(params.items())))
+
+        async def asked() -> list[Person]:
+            return await self._users_now(tenant, path, params)
+
+        return list(await ANSWERS.get(key, asked))
+
+    async def _users_now(self, tenant: str, path: str, params: dict[str, Any]) -> list[Person]:
+        url = f"{self.keycloak_url}/admin/realms/{tenant}/{path}"
+        params = {"briefRepresentation": "false", **params}
+        answer = await self.http.get(url, params=params,
                                      headers={"Authorization": f"Bearer {await self._token(tenant)}"})
+        if answer.status_code == 401:  # a kept token the realm no longer takes (its keys rotated, a session ended)
+            answer = await self.http.get(url, params=params, headers={
+                "Authorization": f"Bearer {await self._token(tenant, fresh=True)}"})
         answer.raise_for_status()
         return [person(user) for user in answer.json() if user.get("enabled", True)]
 

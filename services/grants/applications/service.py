@@ -408,7 +408,7 @@ async def submit(session: AsyncSession, principal: Principal, application_id: uu
     submitted_at = None
     if call.status == CallStatus.PUBLISHED and call.opens_at is not None and call.closes_at is not None:
         submitted_at = await repository.mark_submitted_within(
-            application.id, call.opens_at, call.closes_at, snapshot=snapshot, content_hash=content_hash,
+            application, call.opens_at, call.closes_at, snapshot=snapshot, content_hash=content_hash,
             idempotency_key=idempotency_key)
     if submitted_at is None:
         now = await CallRepository(session, principal.tenant).database_clock()
@@ -419,7 +419,6 @@ async def submit(session: AsyncSession, principal: Principal, application_id: uu
         raise Conflict(_("de indieningstermijn is verstreken: de oproep sloot op %(moment)s")
                        % {"moment": formats.deadline(call.closes_at)},
                        closes_at=iso(call.closes_at), refused_at=iso(now))
-    await session.refresh(application)
     stage(session, ApplicationSubmittedV1(
         application_id=str(application.id), call_id=str(call.id),
         applicant_enterprise_number=application.applicant_enterprise_number,

@@ -11,7 +11,7 @@ import pytest
 
 from devstack.config import StackConfig
 from devstack.stack import Stack
-from shared.directory import Directory
+from shared.directory import ANSWERS, TOKENS, Directory
 
 TENANT = "vlaams-brabant"
 
@@ -41,6 +41,7 @@ async def test_a_named_person_and_a_roles_holders_come_with_their_address_and_la
                                  json={**full, "attributes": {**attributes, "locale": ["fr"]}})
         assert changed.status_code == 204, changed.text
         directory = Directory(stack_config.keycloak_url, stack_config.directory_secret, http)
+        ANSWERS.forget(lambda key: True)  # an answer kept from before the change would be a minute old at most
         (found,) = await directory.people(TENANT, users=["juror2"])
         assert (found.username, found.email, found.language) == ("juror2", f"juror2@{TENANT}.regie.test", "fr")
         coordinators = await directory.people(TENANT, roles=["coordinator"])
@@ -55,3 +56,36 @@ async def test_a_wrong_secret_finds_nobody_and_raises_nothing(http: httpx.AsyncC
                                                               stack_config: StackConfig) -> None:
     assert await Directory(stack_config.keycloak_url, "wrong", http).people(TENANT, users=["juror2"]) == []
     assert await Directory(stack_config.keycloak_url, "", http).people(TENANT, users=["juror2"]) == []
+
+
+async def test_the_directorys_token_and_answers_are_kept_across_notices_and_a_refused_token_replaced(
+        stack_config: StackConfig) -> None:
+    """A Directory is made for each notice; its client's token is kept across them until shortly before it
+    expires, the same question is answered from memory for a minute, and a kept token the realm refuses (401) is
+    replaced at once rather than costing the e-mails."""
+    asked: list[str] = []
+
+    async def count(request: httpx.Request) -> None:
+        asked.append("token" if request.url.path.endswith("/protocol/openid-connect/token") else "users")
+
+    async with httpx.AsyncClient(timeout=20, event_hooks={"request": [count]}) as http:
+        key = (stack_config.keycloak_url.rstrip("/"), TENANT, stack_config.directory_secret)
+        TOKENS.pop(key, None)
+        ANSWERS.forget(lambda _: True)
+        for _ in range(3):  # three notices for the same person, three Directory objects
+            (found,) = await Directory(stack_config.keycloak_url, stack_config.directory_secret, http).people(
+                TENANT, users=["juror2"])
+            assert found.username == "juror2"
+        assert asked == ["token", "users"]
+        coordinators = await Directory(stack_config.keycloak_url, stack_config.directory_secret, http).people(
+            TENANT, roles=["coordinator"])
+        assert "coordinator" in {p.username for p in coordinators}
+        assert asked == ["token", "users", "users"]  # another question: asked, with the kept token
+
+        TOKENS[key] = ("not-a-token-the-realm-gave", TOKENS[key][1])
+        ANSWERS.forget(lambda _: True)
+        (found,) = await Directory(stack_config.keycloak_url, stack_config.directory_secret, http).people(
+            TENANT, users=["juror2"])
+        assert found.username == "juror2"
+        assert asked[3:] == ["users", "token", "users"]  # refused, a new token, asked again
+        assert TOKENS[key][0] != "not-a-token-the-realm-gave"

@@ -1,0 +1,70 @@
+"""The services' connection pools on the real PostgreSQL: a connection that sat idle and whose server session is
+gone meanwhile (a restart, a failover, a firewall's idle timeout; here its backend terminated) is replaced before
+anyone uses it, so the next transaction simply works; a connection handed back moments ago is handed out again
+without a ping (the three round trips a ping costs with asyncpg are not paid by every transaction)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import asyncpg  # type: ignore[import-untyped]  # (no type information shipped)
+import pytest
+from sqlalchemy import text
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
+
+from devstack.config import StackConfig
+from devstack.stack import Stack
+from shared import db as shared_db
+from shared.db import Database
+
+
+@pytest.fixture
+async def pool(infra: Stack, stack_config: StackConfig, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Database]:
+    monkeypatch.setattr(shared_db, "PING_AFTER_IDLE_SECONDS", 0.3)
+    database = Database.from_url(stack_config.database_url("partners", "regie_app"), pool_size=1)
+    yield database
+    await database.dispose()
+
+
+async def backend(database: Database) -> int:
+    async with database.transaction("antwerpen") as session:
+        return int((await session.execute(text("select pg_backend_pid()"))).scalar_one())
+
+
+async def terminate(config: StackConfig, pid: int) -> None:
+    """From a connection of its own, as the same role (which may end its own sessions)."""
+    dsn = config.database_url("partners", "regie_app").replace("postgresql+asyncpg", "postgresql")
+    other = await asyncpg.connect(dsn)
+    try:
+        assert await other.fetchval("select pg_terminate_backend($1)", pid)
+    finally:
+        await other.close()
+
+
+async def test_an_idle_connection_whose_server_session_ended_is_replaced_before_use(
+        pool: Database, stack_config: StackConfig) -> None:
+    first = await backend(pool)
+    await terminate(stack_config, first)
+    await asyncio.sleep(0.5)  # idle past the ping threshold
+    second = await backend(pool)  # no error: the ping found it dead and the pool opened another
+    assert second != first
+    assert await backend(pool) == second
+
+
+async def test_a_connection_back_moments_ago_is_not_pinged(pool: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    pings: list[int] = []
+    real_ping = AsyncAdapt_asyncpg_connection.ping
+
+    def counting_ping(self: AsyncAdapt_asyncpg_connection) -> None:
+        pings.append(1)
+        real_ping(self)
+
+    monkeypatch.setattr(AsyncAdapt_asyncpg_connection, "ping", counting_ping)
+    first = await backend(pool)
+    for _ in range(5):  # back to back: never idle past the threshold
+        assert await backend(pool) == first
+    assert pings == []
+    await asyncio.sleep(0.5)
+    assert await backend(pool) == first  # idle: pinged, alive, kept
+    assert pings == [1]
