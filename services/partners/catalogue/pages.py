@@ -72,11 +72,12 @@ async def catalogue(request: Request[Any, Any, Any], public_session: AsyncSessio
             "offering_kinds": [(str(k), _(label)) for k, label in rules.OFFERING_KINDS.items()],
             "municipalities": [(m.slug, m.name) for m in of_province(who.tenant)]})
 
-    return who.page("catalogue/index.html", {"search": searched_part(who, found, (q, *chosen, soort, gemeente, vanaf),
-                                                                     rendered)}, status_code=status)
+    asked_as = (q, tuple(chosen), soort, gemeente, vanaf)  # as typed: the form shows it back
+    return who.page("catalogue/index.html", {"search": searched_part(who, found, asked_as, rendered)},
+                    status_code=status)
 
 
-def searched_part(who: Viewer, found: CatalogueResults | None, asked: tuple[str, ...],
+def searched_part(who: Viewer, found: CatalogueResults | None, asked: tuple[Any, ...],
                   rendered: Callable[[], Markup]) -> Markup:
     """The search and its results as HTML, kept beside the answer they show for as long as it is kept (rendering
     them cost the page five times what the answer does when it is kept: bench/README.md): under the province's
