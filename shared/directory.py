@@ -92,8 +92,8 @@ class Directory:
 
     async def _users(self, tenant: str, path: str, params: dict[str, Any]) -> list[Person]:
         """Kept for a minute (ANSWERS): an applicant's receipt, a juror's assignments and the coordinators of a
-        busy call ask for the same people again and again, and each question cost Keycloak more CPU than the
-        submission it followed (its admin API reads the users with their attributes)."""
+        busy call ask for the same people again and again, and each question cost Keycloak about as much CPU as the
+        submission it followed cost grants (its admin API reads the users with their attributes)."""
         key = (self.keycloak_url, tenant, self.client_secret, path, tuple(sorted(params.items())))
 
         async def asked() -> list[Person]:
