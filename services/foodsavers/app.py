@@ -21,6 +21,7 @@ from services.foodsavers.planning import routes as planning_routes
 from services.foodsavers.registry import pages as registry_pages
 from services.foodsavers.registry import routes as registry_routes
 from services.foodsavers.registry import rules as registry_rules
+from services.foodsavers.registry.erasure import erase_registry_people
 from services.foodsavers.safety import pages as safety_pages
 from services.foodsavers.safety import routes as safety_routes
 from services.foodsavers.settings import FoodsaversSettings
@@ -31,7 +32,7 @@ from shared.service_app import ServiceSpec, create_service_app
 
 SPEC = ServiceSpec(
     name="foodsavers",
-    route_handlers=[personal_data_controller(Privacy("foodsavers")),
+    route_handlers=[personal_data_controller(Privacy("foodsavers", erase_own=erase_registry_people)),
         *registry_routes.CONTROLLERS, *planning_routes.CONTROLLERS, *logbook_routes.CONTROLLERS,
         *safety_routes.CONTROLLERS, *impact_routes.CONTROLLERS,
         # The portal pages (Dutch paths), each capability's next to its rules.

@@ -16,6 +16,7 @@ from services.partners.organisations import pages as organisation_pages
 from services.partners.organisations import routes as organisation_routes
 from services.partners.organisations import rules as organisation_rules
 from services.partners.organisations.days import announce_recognition_days
+from services.partners.organisations.erasure import erase_contacts
 from services.partners.overview import pages as overview_pages
 from services.partners.plans import pages as plan_pages
 from services.partners.plans import routes as plan_routes
@@ -33,7 +34,7 @@ from shared.service_app import ServiceSpec, create_service_app
 
 SPEC = ServiceSpec(
     name="partners",
-    route_handlers=[personal_data_controller(Privacy("partners")),
+    route_handlers=[personal_data_controller(Privacy("partners", erase_own=erase_contacts)),
         *organisation_routes.CONTROLLERS, *catalogue_routes.CONTROLLERS, *plan_routes.CONTROLLERS,
         *realisation_routes.CONTROLLERS, *report_routes.CONTROLLERS, *audit_routes.CONTROLLERS,
         # The portal pages (Dutch paths), each capability's next to its rules.

@@ -41,8 +41,11 @@ class NoticeRaised(EventData, frozen=True, kw_only=True):
     link: str = ""
     """A page of a portal of the province (/<tenant>/…), where the person acts on it."""
     contacts: list[str] = []
-    """E-mail addresses given for this matter (e.g. the application's contact), mailed besides the people
-    who want this kind by e-mail; a contact address of a known person follows that person's choice."""
+    """Where the addresses given for this matter are kept, as the producer names them (grants:
+    `application/<id>`, the address on the application): mailed besides the people who want this kind by
+    e-mail, by the mailer that can read them there; a contact address of a known person follows that person's
+    choice. No address travels in the event (events published before 3 December 2026 carry the address
+    itself)."""
     attachments: list[NoticeAttachment] = []
 
 

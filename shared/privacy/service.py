@@ -7,22 +7,21 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.audit import record
 from shared.privacy import records
-from shared.privacy.migration import ERASURE_SETTING
 from shared.privacy.person import Person, pseudonym
 from shared.privacy.streams import erase_messages
 from shared.storage import ObjectStore
 
 log = logging.getLogger("regie.privacy")
 
-OwnErasure = Callable[[AsyncSession, ObjectStore | None, str, dict[str, list[dict[str, Any]]]],
+OwnErasure = Callable[[AsyncSession, ObjectStore | None, str, Person, dict[str, list[dict[str, Any]]]],
                       Awaitable[dict[str, int]]]
-"""A service's own deletions before the pseudonymisation (session, store, tenant, the rows found): what can go
-because no decision rests on it (a draft and its files). Returns counts by what was deleted."""
+"""A service's own part before the pseudonymisation (session, store, tenant, the person, the rows found): what can
+go because no decision rests on it (a draft and its files), and what a pseudonym would not make anonymous (a
+name or phone beside the username). Returns counts by what was done."""
 
 DELETED_WHEN_NAMING = {
     "notices": "true",  # what the portal told them; the decisions themselves stay where they are kept
@@ -62,16 +61,18 @@ async def erase(session: AsyncSession, js: Any, store: ObjectStore | None, tenan
     others = [n for n in (person.email, *records.subjects_in(found)) if n]
     deleted: dict[str, int] = {}
     if privacy.erase_own is not None:
-        deleted.update(await privacy.erase_own(session, store, tenant, found))
+        deleted.update(await privacy.erase_own(session, store, tenant, person, found))
     tables = await records.columns(session)
     for table, extra in DELETED_WHEN_NAMING.items():
         if table in tables and (count := await records.delete_matching(
                 session, table, tables[table], person.username, others, extra)):
             deleted[table] = deleted.get(table, 0) + count
-    await session.execute(text("SELECT set_config(:name, 'on', true)"), {"name": ERASURE_SETTING})
     pseudonymised = await records.pseudonymise(session, tables, person.username, others, alias)
+    if "audit_log" in tables and (audited := await records.pseudonymise_audit_log(
+            session, person.username, others, alias)):
+        pseudonymised["audit_log"] = audited
     pending = len((await records.find(session, person.username, others)).get("outbox", []))
-    messages = 0
+    messages: dict[str, int] = {}
     if js is not None:
         quoted = [f'"{person.username}"'] if person.username else []
         messages = await erase_messages(js, privacy.service, tenant, [*quoted, *others])

@@ -6,12 +6,16 @@ and every stream message afterwards finds the marker nowhere."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import secrets
 import subprocess
 import sys
+import time
+import uuid
 import zipfile
+from typing import Any, ClassVar
 
 import asyncpg
 import httpx
@@ -21,12 +25,15 @@ from nats.js.api import AckPolicy, ConsumerConfig
 
 from devstack.config import TENANTS
 from devstack.keycloak import AdminClient
+from shared.events.envelope import EventData, encode, make_envelope
 from shared.privacy.archive import erase
+from tests.foodsavers.world import register
 from tests.grants.api.test_applications_api import PDF, draft
 from tests.grants.api.test_calls_api import published_call
-from tests.support import bearer, random_enterprise_number
+from tests.support import bearer, random_enterprise_number, stream_events
 
 TENANT = "vlaams-brabant"
+OTHER = "limburg"
 PASSWORD = "persoonlijk-wachtwoord-1"
 DATABASES = ("grants", "partners", "foodsavers")
 
@@ -181,3 +188,96 @@ async def test_a_persons_data_is_exported_then_erased_and_pseudonymised_until_no
     print(f"scanned {rows} rows, {objects} objects, {messages} stream messages")
     assert (in_rows, in_objects, in_messages) == ([], [], [])
     assert rows and objects and messages
+
+
+class BrokenOrganisationRegistered(EventData, frozen=True, kw_only=True):
+    """A producer's bug: the type grants reads, without the fields it needs, but with a person's address in it."""
+
+    event_type: ClassVar[str] = "be.regie.partners.organisation.registered.v1"
+    organisation_id: str
+    email: str
+
+
+async def dead_letter_of(gateway: str, admin: str, tenant: str, event_id: str) -> dict[str, Any]:
+    """grants' dead letter of the event, once its consumer gave up on it (at once: it cannot be applied)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        listed = httpx.get(f"{gateway}/{tenant}/api/grants/dead-letters", headers=bearer(admin), timeout=30)
+        assert listed.status_code == 200, listed.text
+        if found := [d for d in listed.json() if d["event_id"] == event_id]:
+            return found[0]
+        await asyncio.sleep(0.3)
+    raise AssertionError(f"no dead letter of {event_id} in {tenant}")
+
+
+async def test_a_driver_a_contact_person_and_their_dead_letters_keep_nothing_of_the_person(
+        platform, tokens, stack_config) -> None:
+    """The person is a driver in foodsavers, the contact of a donor there and of an organisation in partners, and
+    named in an event grants could not apply (a dead letter). After the erasure the driver stays with their rounds
+    under the pseudonym (no name, no phone, no longer driving), the donor and the organisation keep their entries
+    without the person's contact details (the organisation's change announced), the dead letter and the event
+    are gone from the streams, and another province's dead letter naming the same address stays."""
+    marker = f"mrk{secrets.token_hex(6)}"
+    username, email = f"p-{marker}", f"{marker}@voorbeeld.test"
+    gateway = platform.gateway_url
+    admin, coordinator = tokens(TENANT, "province-admin"), tokens(TENANT, "coordinator")
+    with httpx.Client(base_url=gateway, timeout=30) as client:
+        driver = register(client, TENANT, coordinator, "drivers", username=username, name=f"Mara {marker}",
+                          phone="0470 12 34 56")
+        donor = register(client, TENANT, coordinator, "donors", contact_name=f"Mara {marker}",
+                         contact_phone="0470 12 34 56", contact_email=email)
+        organisation = client.post(f"/{TENANT}/api/partners/organisations", headers=bearer(coordinator), json={
+            "enterprise_number": random_enterprise_number(), "name": f"Atelier {secrets.token_hex(3)}",
+            "kind": "cooperative", "municipality": "Leuven",
+            "contact": {"email": email, "phone": "0470 12 34 56", "street": "Markt 1", "postcode": "3000"}})
+        assert organisation.status_code == 201, organisation.text
+    organisation_id = organisation.json()["id"]
+
+    # Another province's person with an address of their own: their event and dead letter are not this erasure's.
+    elsewhere = f"mrk{secrets.token_hex(6)}@voorbeeld.test"
+    nc = await nats.connect(stack_config.nats_url)  # as a producer with a bug would publish (the stack's admin)
+    js = nc.jetstream()
+    envelopes = {tenant: make_envelope(BrokenOrganisationRegistered(organisation_id=str(uuid.uuid4()), email=address),
+                                       tenant=tenant, subject="organisation/broken")
+                 for tenant, address in ((TENANT, email), (OTHER, elsewhere))}
+    for envelope in envelopes.values():
+        await js.publish(envelope.nats_subject, encode(envelope), headers={"Nats-Msg-Id": envelope.id})
+    letters = {tenant: await dead_letter_of(gateway, tokens(tenant, "province-admin"), tenant, envelope.id)
+               for tenant, envelope in envelopes.items()}
+
+    erased = await erase(gateway, TENANT, admin, {"username": username, "email": email})
+    print("erased:", erased)
+    alias = erased["foodsavers"]["pseudonym"]
+    assert erased["foodsavers"]["deleted"] == {"drivers_made_anonymous": 1, "donors_contact_removed": 1}
+    assert erased["partners"]["deleted"] == {"organisation_contacts_removed": 1}
+    assert erased["grants"]["stream_messages_deleted"] == {"GRANTS": 0, "DEADLETTER": 1}
+    assert erased["partners"]["stream_messages_deleted"]["PARTNERS"] == 1
+
+    with httpx.Client(base_url=gateway, timeout=30) as client:
+        kept_driver = client.get(f"/{TENANT}/api/foodsavers/drivers/{driver['id']}", headers=bearer(coordinator))
+        kept_donor = client.get(f"/{TENANT}/api/foodsavers/donors/{donor['id']}", headers=bearer(coordinator))
+        kept_organisation = client.get(f"/{TENANT}/api/partners/organisations/{organisation_id}",
+                                       headers=bearer(coordinator))
+    assert kept_driver.status_code == 200, kept_driver.text
+    assert (kept_driver.json()["name"], kept_driver.json()["username"], kept_driver.json()["phone"],
+            kept_driver.json()["active"]) == (alias, alias, "", False)
+    assert kept_donor.json()["name"] == donor["name"]
+    assert [kept_donor.json()[f] for f in ("contact_name", "contact_phone", "contact_email")] == ["", "", ""]
+    contact = kept_organisation.json()["contact"]
+    assert (contact["email"], contact["phone"], contact["street"]) == ("", "", "Markt 1")
+    assert kept_organisation.json()["version"] == organisation.json()["version"] + 1
+    updated = await stream_events(stack_config.nats_url, f"partners.{TENANT}.organisation.updated",
+                                  "organisation_id", organisation_id)  # grants' copy of the entry follows
+    assert updated[-1]["changed"] == ["contact"]
+
+    listed = httpx.get(f"{gateway}/{TENANT}/api/grants/dead-letters", headers=bearer(admin), timeout=30).json()
+    assert envelopes[TENANT].id not in {d["event_id"] for d in listed}
+    kept = await js.get_msg("DEADLETTER", letters[OTHER]["sequence"])
+    assert elsewhere.encode() in kept.data
+    assert elsewhere.encode() in (await js.get_last_msg("PARTNERS", envelopes[OTHER].nats_subject)).data
+    await nc.close()
+
+    rows, in_rows = await scan_databases(stack_config, marker)
+    messages, in_messages = await scan_streams(stack_config, marker)
+    print(f"scanned {rows} rows, {messages} stream messages")
+    assert (in_rows, in_messages) == ([], [])

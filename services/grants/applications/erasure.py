@@ -10,10 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.grants.applications.models import Application, Attachment
 from services.grants.applications.rules import ApplicationStatus
 from shared.db import TenantRepository
+from shared.privacy.person import Person
 from shared.storage import ObjectStore
 
 
-async def erase_drafts(session: AsyncSession, store: ObjectStore | None, tenant: str,
+async def erase_drafts(session: AsyncSession, store: ObjectStore | None, tenant: str, person: Person,
                        found: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
     drafts = [row["id"] for row in found.get("applications", []) if row["status"] == ApplicationStatus.DRAFT]
     if not drafts:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.grants.applications.repository import ApplicationRepository
 from services.grants.decisions.repository import DecisionRepository
 from services.grants.events.published import ApplicationAwardedV1, ApplicationRejectedV1
+from services.grants.notices import contacts
 from services.grants.notices import service as notices
 from shared.events.consumer import Subscription
 from shared.events.envelope import Envelope, InvalidEvent, data_as
@@ -58,7 +59,8 @@ async def application_decided(session: AsyncSession, envelope: Envelope) -> None
                   *((RecipientKind.ORGANISATION, c.enterprise_number) for c in application.co_applicants)]
     notices.raise_notice(session, tenant, kind=NoticeKind.APPLICATION_DECIDED, recipients=recipients,
                          texts=notices.in_every_language(text),
-                         link=f"/{tenant}/api/grants/applications/{application.id}/letter", contacts=data.recipients,
+                         link=f"/{tenant}/api/grants/applications/{application.id}/letter",
+                         contacts=[contacts.of_application(application.id)],
                          attachments=[NoticeAttachment(object_key=letter.object_key,
                                                        filename=f"beslissing-{decision.reference}.pdf")])
     log.info("decision notice raised", extra={"application_id": data.application_id, "event_id": envelope.id})

@@ -101,16 +101,15 @@ async def decide(session: AsyncSession, principal: Principal, store: ObjectStore
                after={"status": line.outcome, "amount_cents": line.amount_cents, "decision": reference,
                       **({"deviations": list(proposal.deviations)} if proposal.deviations else {})},
                reasons=" ".join(line.reasons))
-        recipients = [application.applicant_email] if application.applicant_email else []
         numbers = [c.enterprise_number for c in application.co_applicants]
         event = (ApplicationAwardedV1(application_id=str(application.id), call_id=str(call.id),
                                       decision_id=str(decision.id), title=application.title,
                                       amount_cents=line.amount_cents,
                                       applicant_enterprise_number=application.applicant_enterprise_number,
-                                      co_applicant_enterprise_numbers=numbers, recipients=recipients)
+                                      co_applicant_enterprise_numbers=numbers)
                  if line.outcome == Outcome.AWARDED else
                  ApplicationRejectedV1(application_id=str(application.id), call_id=str(call.id),
-                                       decision_id=str(decision.id), title=application.title, recipients=recipients))
+                                       decision_id=str(decision.id), title=application.title))
         stage(session, event, tenant=tenant, subject=str(application.id))
     awarded = [line for line in lines if line.outcome == Outcome.AWARDED]
     awarded_cents = sum(line.amount_cents for line in awarded)

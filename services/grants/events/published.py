@@ -57,7 +57,6 @@ class ApplicationAwardedV1(EventData, frozen=True, kw_only=True):
     amount_cents: int
     applicant_enterprise_number: str
     co_applicant_enterprise_numbers: list[str]
-    recipients: list[str]  # e-mail addresses to notify
 
 
 class ApplicationRejectedV1(EventData, frozen=True, kw_only=True):
@@ -66,7 +65,6 @@ class ApplicationRejectedV1(EventData, frozen=True, kw_only=True):
     call_id: str
     decision_id: str
     title: str
-    recipients: list[str]
 
 
 class DecisionPublishedV1(EventData, frozen=True, kw_only=True):

@@ -1,8 +1,9 @@
 """The e-mail of every notice, whichever service raised it: grants' consumers of the notice events keep its
 list (shared.notices) and, in the same transaction, stage one e-mail per address in grants' mail outbox
 (services/grants/mailings), in that person's language. Who gets one: each person the notice reaches (by name,
-organisation or role) who has an address and wants this kind by e-mail, and the notice's contact addresses
-(a contact address of a known person follows that person's choice). A person grants has seen on a portal page
+organisation or role) who has an address and wants this kind by e-mail, and the notice's contacts, read where
+grants keeps them (notices/contacts.py: the address on the application; a contact address of a known person
+follows that person's choice). A person grants has seen on a portal page
 is known with their choice (`notice_people`); a person the notice names, or who holds the role it is for, whom
 grants has not seen yet is looked up in the realm's directory (shared.directory): their account's address and
 language, every kind by e-mail until they choose (so a juror who never signed in hears of their assignment)."""
@@ -15,6 +16,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.grants.mailings import service as mailings
+from services.grants.notices import contacts
 from services.grants.settings import current
 from shared import i18n
 from shared.directory import Directory, tls_context
@@ -47,8 +49,10 @@ async def notice_raised(session: AsyncSession, envelope: Envelope) -> None:
     by_kind: dict[str, list[str]] = {"user": [], "organisation": [], "role": []}
     for recipient in data.recipients:
         by_kind.setdefault(recipient.kind, []).append(recipient.id)
+    ours = notices.producer_of(envelope) == "grants"
+    given = await contacts.addresses(session, tenant, data.contacts) if ours else []  # only grants' are ours to read
     people = await PersonRepository(session, tenant).addressed(by_kind["user"], by_kind["organisation"],
-                                                              by_kind["role"], data.contacts)
+                                                              by_kind["role"], given)
     reached = [(p.email, p.language, p.wants_email(data.kind)) for p in people]
     seen = {p.username for p in people}
     settings = current()
@@ -61,10 +65,9 @@ async def notice_raised(session: AsyncSession, envelope: Envelope) -> None:
                   if p.username not in seen]
     reached += [(p.email, p.language, True) for p in unseen]
     relay = settings.mail
-    ours = notices.producer_of(envelope) == "grants"
     attachments = [mailings.AttachmentRef(a.object_key, a.filename, a.content_type)
                    for a in data.attachments] if ours else []
-    for address, lang in addresses(reached, data.contacts).values():
+    for address, lang in addresses(reached, given).values():
         mail = compose(data.texts, lang, tenant=tenant, link=data.link, portal_url=relay.portal_url)
         mailings.enqueue(session, tenant, purpose=f"notice:{data.kind}", recipients=[address],
                          subject=mail.subject, body=mail.text, html=mail.html, language=mail.language,

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.grants.applications.models import Application
 from services.grants.events.published import NoticeRaisedV1, NoticesReadV1
+from services.grants.notices import contacts
 from shared import i18n
 from shared.auth import Principal
 from shared.notices import service as notices
@@ -48,7 +49,8 @@ def tell_applicant(session: AsyncSession, tenant: str, application: Application,
     return raise_notice(session, tenant, kind=kind, texts=in_every_language(render),
                         recipients=[(RecipientKind.USER, application.applicant_username),
                                     (RecipientKind.ORGANISATION, application.applicant_enterprise_number)],
-                        link=link or f"/{tenant}/aanvragen/{application.id}", contacts=[application.applicant_email])
+                        link=link or f"/{tenant}/aanvragen/{application.id}",
+                        contacts=[contacts.of_application(application.id)])
 
 
 async def remember(session: AsyncSession, principal: Principal) -> None:

@@ -325,6 +325,15 @@ async def _commit_changes(session: AsyncSession, principal: Principal, organisat
     _stage_updated(session, organisation, changed)
 
 
+async def remove_contact(session: AsyncSession, organisation: Organisation) -> None:
+    """The entry's e-mail address and phone cleared: they were a person's, who asked for their erasure
+    (shared.privacy). A new version, announced like any change of its contact."""
+    organisation.email, organisation.phone = "", ""
+    organisation.updated_at = datetime.now(UTC)
+    await _flush_versioned(session)
+    _stage_updated(session, organisation, ["contact"])
+
+
 async def _own_or_coordinated(repository: OrganisationRepository, principal: Principal,
                               organisation_id: uuid.UUID) -> Organisation:
     organisation = await repository.lock(organisation_id)

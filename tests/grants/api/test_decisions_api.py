@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import email.policy
+import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
 from email import message_from_bytes
@@ -19,6 +20,7 @@ from sqlalchemy import select
 from devstack.mailsink import mail_dir
 from services.grants.applications.models import Application
 from services.grants.calls.models import Call
+from services.grants.notices import contacts
 from shared.audit import AuditEntry
 from tests.grants.decision_world import (
     INELIGIBLE,
@@ -117,7 +119,8 @@ async def test_the_decision_sets_every_status_and_publishes_its_events(world: Wo
     kinds = sorted(e["type"].split(".")[-2] for e in events)
     assert kinds == ["awarded", "awarded", "rejected", "rejected", "rejected"]
     awarded = next(e for e in events if e["application_id"] == str(world.apps["Le Petit Botanique"]))
-    assert awarded["amount_cents"] == 40 * K and awarded["recipients"] == [f"applicant@{TENANT}.regie.test"]
+    assert awarded["amount_cents"] == 40 * K
+    assert not any("@" in str(event) for event in events)  # no address travels: the notice reads the application's
     published = await stream_events(nats_url, f"grants.{TENANT}.decision.published", "decision_id", body["id"])
     assert published[0]["reference"] == world.reference and published[0]["awarded_cents"] == 100 * K
 
@@ -177,3 +180,21 @@ def test_only_call_managers_decide_and_only_on_a_call_that_exists(world: World, 
     assert unknown.status_code == 404
     applicant = decide(world, today(), reference="X", user="applicant")
     assert applicant.status_code == 403
+
+
+async def test_a_notice_names_the_application_as_its_contact_and_the_mailer_reads_the_address_there(
+        world: World, platform) -> None:
+    """The decision's notice event carries `application/<id>`, not the address: grants reads the address on the
+    application when it mails, in the province of the notice only."""
+    app = world.apps["Schoolvis"]
+    wanted = [contacts.of_application(app), "ouder-bericht@voorbeeld.test", "application/geen-id",
+              contacts.of_application(uuid.uuid4()), "geen adres"]
+    async with world.app_db.transaction(TENANT) as session:
+        found = await contacts.addresses(session, TENANT, wanted)
+    async with world.app_db.transaction("limburg") as session:
+        elsewhere = await contacts.addresses(session, "limburg", [contacts.of_application(app)])
+    assert found == sorted([f"applicant@{TENANT}.regie.test", "ouder-bericht@voorbeeld.test"])
+    assert elsewhere == []
+    events = await stream_events(platform.config.nats_url, f"grants.{TENANT}.notice.raised", "link",
+                                 f"/{TENANT}/api/grants/applications/{app}/letter")
+    assert [event["contacts"] for event in events] == [[contacts.of_application(app)]]
