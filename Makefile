@@ -1,7 +1,7 @@
 # Regie: two commands on a fresh machine, `make run` and `make test`. Both install what is missing first
 # (a virtual environment with the pinned wheels, Debian's libpq-dev for the psycopg2 build Barman needs, Debian's
-# chromium for the browser tests, Debian's clamav-daemon for the upload scanner; the Keycloak distribution comes
-# from Maven Central on first start, cached in
+# chromium for the browser tests, Debian's clamav-daemon for the upload scanner and stunnel4 for the test of it over
+# TLS; the Keycloak distribution comes from Maven Central on first start, cached in
 # ~/.cache/regie) and are safe to run twice.
 
 SHELL := /bin/bash
@@ -33,7 +33,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[stack,test]'
 	@touch $(STAMP)
 
-install: $(STAMP) chromium axe clamd
+install: $(STAMP) chromium axe clamd stunnel
 
 # The accessibility checks inject axe-core (from the npm registry) into the pages: cached outside the repo.
 AXE_VERSION := 4.14.1
@@ -61,6 +61,15 @@ clamd:
 	  echo "installing Debian's clamav-daemon"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends clamav-daemon >/dev/null; }
+
+# On Kubernetes clamd is reached over TLS through a terminator in its pod (deploy/k8s/base/clamav.yaml); the test of
+# the scanner client over TLS puts Debian's stunnel in front of the test stack's clamd the same way.
+.PHONY: stunnel
+stunnel:
+	@command -v stunnel >/dev/null || command -v stunnel4 >/dev/null || { \
+	  echo "installing Debian's stunnel4"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends stunnel4 >/dev/null; }
 
 run: $(STAMP) clamd
 	$(PY) -m devstack run --profile run

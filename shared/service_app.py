@@ -9,6 +9,7 @@ import argparse
 import asyncio
 import logging
 import re
+import ssl
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -47,9 +48,10 @@ from shared.problems import CONSTRAINT_REASONS, EXCEPTION_HANDLERS, NotFound, Pr
 from shared.reads import TenantReads
 from shared.requests import request_id_middleware
 from shared.scanner import Clamd
-from shared.settings import ServiceSettings
+from shared.settings import HttpSettings, ServiceSettings
 from shared.storage import ObjectStore
 from shared.tenancy import TENANTS, is_tenant
+from shared.tls import ServedCertificate
 
 log = logging.getLogger("regie.service")
 
@@ -354,7 +356,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
         await ensure_streams(runtime.js, settings.nats.stream_replicas, owner=spec.name)
         if spec.uses_storage:
             s = settings.storage
-            scanner = (Clamd.from_url(settings.scanner.clamd_url, timeout_seconds=settings.scanner.timeout_seconds)
+            scanner = (Clamd.from_url(settings.scanner.clamd_url, timeout_seconds=settings.scanner.timeout_seconds,
+                                      ca_file=settings.scanner.ca_file)
                        if settings.scanner.clamd_url else None)
             if scanner is None:
                 log.warning("no virus scanner configured (REGIE_CLAMD_URL): every upload will be refused")
@@ -449,10 +452,23 @@ request never races a closing connection."""
 
 def serve(app: ASGIApp, settings: ServiceSettings) -> None:
     """Run under uvicorn, wrapped in the request-id middleware: outside Litestar, so that even an error
-    raised before routing is logged with its id and status."""
+    raised before routing is logged with its id and status. HTTPS with REGIE_HTTP_TLS_CERT and _KEY."""
     import uvicorn
 
     uvicorn.run(request_id_middleware(app, settings.service), host=settings.http.host, port=settings.http.port,
                 log_config=None, access_log=False, proxy_headers=True, server_header=False,
                 forwarded_allow_ips=settings.http.trusted_proxies,
-                timeout_keep_alive=KEEPALIVE_SECONDS)
+                timeout_keep_alive=KEEPALIVE_SECONDS, **https_options(settings.http))
+
+
+def https_options(http: HttpSettings) -> dict[str, Any]:
+    """uvicorn's TLS options for the certificate in the settings (none: plain HTTP). uvicorn builds the context
+    from the files as it always does; shared.tls.ServedCertificate keeps building it again when cert-manager
+    renews them, so a renewal needs no restart."""
+    if not http.tls_cert:
+        return {}
+
+    def context(config: Any, uvicorn_context: Callable[[], ssl.SSLContext]) -> ssl.SSLContext:
+        return ServedCertificate(http.tls_cert, http.tls_key, uvicorn_context).listening_context()
+
+    return {"ssl_certfile": http.tls_cert, "ssl_keyfile": http.tls_key, "ssl_context_factory": context}

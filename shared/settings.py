@@ -3,14 +3,15 @@ REGIE_* variable. The defaults fit a developer machine; deploy/k8s sets every va
 
 from __future__ import annotations
 
+import ipaddress
 import os
-import ssl
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 from shared.scanner import parse_url
 from shared.tenancy import TENANTS
+from shared.tls import verifying_context
 
 
 def env_str(name: str, default: str) -> str:
@@ -44,16 +45,6 @@ def env_bool(name: str, default: bool) -> bool:
     raise ValueError(f"{name} must be true or false, got {raw!r}")
 
 
-def verifying_context(ca_file: str) -> ssl.SSLContext:
-    """A TLS client context that trusts `ca_file` only (the cluster's internal CA, or CloudNativePG's) and checks
-    the certificate and the host name: a server with another certificate is refused, never merely encrypted to."""
-    if not os.path.isfile(ca_file):
-        raise ValueError(f"CA file {ca_file!r} not found")
-    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=ca_file)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    return context
-
-
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
@@ -74,6 +65,15 @@ class HttpSettings:
     believed: the proxy in front (for the gateway, the ingress controller; for a service, the gateway). A request
     from anywhere else is the client it comes from, whatever it claims: its rate limit and its log line are its
     own."""
+    tls_cert: str = field(default_factory=lambda: env_str("REGIE_HTTP_TLS_CERT", ""))
+    """The certificate chain (PEM) this process serves HTTPS with, its key in REGIE_HTTP_TLS_KEY: on Kubernetes
+    the service's own certificate from the internal CA (deploy/k8s/base/tls.yaml), which the gateway checks, and
+    which is loaded again when cert-manager renews it (shared.tls). Unset (a developer machine): plain HTTP."""
+    tls_key: str = field(default_factory=lambda: env_str("REGIE_HTTP_TLS_KEY", ""))
+
+    def __post_init__(self) -> None:
+        if bool(self.tls_cert) != bool(self.tls_key):
+            raise ValueError("REGIE_HTTP_TLS_CERT and REGIE_HTTP_TLS_KEY go together: set both (HTTPS) or neither")
 
 
 @dataclass(frozen=True)
@@ -146,15 +146,22 @@ class StorageSettings:
 @dataclass(frozen=True)
 class ScannerSettings:
     clamd_url: str = field(default_factory=lambda: env_str("REGIE_CLAMD_URL", ""))
-    """ClamAV's daemon, as tcp://host:port, which scans every upload before it is stored (shared.scanner).
-    Required in production; without it a service still starts on a developer's machine but refuses every
-    upload (503): an unscanned file is never stored."""
+    """ClamAV's daemon, which scans every upload before it is stored (shared.scanner): tcp://host:port, clamd
+    itself (it speaks no TLS), or tls://host:port, clamd behind a TLS terminator (on Kubernetes the sidecar in
+    its pod, deploy/k8s/base/clamav.yaml). Required in production, and TLS there unless clamd is on this machine;
+    without it a service still starts on a developer's machine but refuses every upload (503): an unscanned file
+    is never stored."""
+    ca_file: str = field(default_factory=lambda: env_str("REGIE_CLAMD_CA_FILE", ""))
+    """With a tls:// URL: the CA the terminator's certificate is checked against, with the host name (on
+    Kubernetes the internal CA) instead of the public ones."""
     timeout_seconds: int = field(default_factory=lambda: env_int("REGIE_CLAMD_TIMEOUT", 30))
     """How long one scan may take, connecting included, before the upload is refused as not checkable now."""
 
     def __post_init__(self) -> None:
         if self.clamd_url:
             parse_url(self.clamd_url)
+        if self.ca_file and urlsplit(self.clamd_url).scheme != "tls":
+            raise ValueError("REGIE_CLAMD_CA_FILE is set but REGIE_CLAMD_URL is not tls://: the CA would go unused")
 
 
 @dataclass(frozen=True)
@@ -212,6 +219,17 @@ def url_password(url: str) -> str:
     return urlsplit(url).password or "" if url else ""
 
 
+def on_this_host(url: str) -> bool:
+    """Whether `url` names this machine (or this pod): a plain connection there never crosses a network."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 @dataclass(frozen=True)
 class ServiceSettings:
     service: str = field(default_factory=lambda: env_str("REGIE_SERVICE", "regie"))
@@ -250,7 +268,15 @@ class ServiceSettings:
             })
 
     def refuse_unscanned_uploads(self) -> None:
-        """For a service that stores uploads: in production it does not start without a virus scanner."""
-        if self.production and not self.scanner.clamd_url:
+        """For a service that stores uploads: in production it does not start without a virus scanner, nor with
+        one reached in clear across the network (every file people upload would cross it readable)."""
+        if not self.production:
+            return
+        url = self.scanner.clamd_url
+        if not url:
             raise ValueError("refused with a public (https) address: REGIE_CLAMD_URL is not set, and every upload "
-                             "must be scanned by clamd before it is stored. Set it to tcp://<clamd service>:3310.")
+                             "must be scanned by clamd before it is stored. Set it to tls://<clamd service>:3311.")
+        if urlsplit(url).scheme != "tls" and not on_this_host(url):
+            raise ValueError(f"refused with a public (https) address: REGIE_CLAMD_URL is {url}, plain TCP across "
+                             "the network, and every upload would cross it in clear. Set it to tls://<clamd "
+                             "service>:3311 (clamd's TLS terminator) with REGIE_CLAMD_CA_FILE.")

@@ -18,6 +18,7 @@ from services.gateway.oidc import RealmClient
 from services.gateway.portals import PortalDirectory
 from services.gateway.settings import GatewaySettings
 from shared.auth import ACCESS, TokenVerifier
+from shared.tls import verifying_context
 
 
 def without_cookies(client: httpx.AsyncClient) -> httpx.AsyncClient:
@@ -32,12 +33,15 @@ UPSTREAM_KEEPALIVE_SECONDS = 30.0
 (shared.service_app.KEEPALIVE_SECONDS), so the gateway is the one to close it."""
 
 
-def upstream_client(timeout: float) -> aiohttp.ClientSession:
+def upstream_client(timeout: float, ca_file: str = "") -> aiohttp.ClientSession:
     """One pooled, keep-alive client for the services. It keeps no cookies (one client acts for every user), sends
     no headers of its own beyond Host and passes bodies on as they are (no decompression, no redirects
-    followed)."""
+    followed). An https service is checked against `ca_file` (REGIE_UPSTREAM_CA_FILE; the system's CAs without
+    one), its certificate and the host name of its URL: one with another certificate is not reachable (503),
+    never called in clear instead. The keep-alive pool makes the handshake rare: one per pooled connection."""
     return aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=200, limit_per_host=100, keepalive_timeout=UPSTREAM_KEEPALIVE_SECONDS),
+        connector=aiohttp.TCPConnector(limit=200, limit_per_host=100, keepalive_timeout=UPSTREAM_KEEPALIVE_SECONDS,
+                                       ssl=verifying_context(ca_file) if ca_file else True),
         timeout=aiohttp.ClientTimeout(total=None, connect=5.0, sock_read=timeout),
         cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False,
         skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding"))
@@ -52,8 +56,9 @@ class Gateway:
     """ID tokens: audience is the portal client."""
     realm: RealmClient
     upstream: aiohttp.ClientSession
-    """The services' client (every forwarded call, the portal announcements, the readiness checks): its own pool
-    and timeouts, so that a slow service does not starve the calls to Keycloak (httpx, in oidc and shared.auth)."""
+    """The services' client (every forwarded call, the portal announcements, the services' readiness checks): its
+    own pool and timeouts, so that a slow service does not starve the calls to Keycloak (httpx, in oidc and
+    shared.auth), and its own trust (the internal CA), which is not Keycloak's public certificate's."""
     portals: PortalDirectory
     """What each service says of its portal pages: the home page's tiles."""
     api_docs: ApiDirectory
@@ -74,7 +79,7 @@ class Gateway:
                                  max_key_age_seconds=auth.jwks_max_age_seconds, clients=auth.clients,
                                  token_type=token_type, http=keycloak_http)
 
-        upstream = upstream_client(settings.upstream_timeout_seconds)
+        upstream = upstream_client(settings.upstream_timeout_seconds, settings.upstream_ca_file)
         return cls(settings=settings, verifier=verifier(auth.audience, ACCESS),
                    id_verifier=verifier(settings.client_id, "ID"),
                    realm=RealmClient(settings.keycloak_url, settings.client_id, keycloak_http),

@@ -7,7 +7,7 @@ import hashlib
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from shared.settings import ServiceSettings, env_int, env_pem, env_str, refuse_weak_secrets
+from shared.settings import ServiceSettings, env_int, env_pem, env_str, on_this_host, refuse_weak_secrets
 
 # Good enough on a developer machine; refused behind https, where a real secret must be configured.
 DEV_SESSION_SECRET = "regie-dev-session-secret-change-me-in-every-deployment"
@@ -41,6 +41,10 @@ class GatewaySettings:
     """The replicas that count together: the same scope on every replica of one deployment."""
     upstream_timeout_seconds: int = field(default_factory=lambda: env_int("REGIE_UPSTREAM_TIMEOUT", 30))
     """How long an upstream may take to answer (a read, not the whole upload)."""
+    upstream_ca_file: str = field(default_factory=lambda: env_str("REGIE_UPSTREAM_CA_FILE", ""))
+    """The CA the services' certificates are checked against when their URLs are https (on Kubernetes the
+    internal CA, deploy/k8s/base/tls.yaml): the certificate and the host name of the URL, as for NATS.
+    Unset: the system's CAs. Every call to a service goes through that one client (runtime.upstream_client)."""
     refresh_margin_seconds: int = field(default_factory=lambda: env_int("REGIE_REFRESH_MARGIN", 60))
     """A session's access token is refreshed when it expires within this many seconds."""
 
@@ -51,6 +55,22 @@ class GatewaySettings:
             refuse_weak_secrets({"REGIE_SESSION_SECRET": self.session_secret})
         if len(self.session_secret) < MIN_SECRET_LENGTH:
             raise ValueError(f"REGIE_SESSION_SECRET must be at least {MIN_SECRET_LENGTH} characters")
+        if self.upstream_ca_file and not any(url.startswith("https://") for url in self.upstreams.values()):
+            raise ValueError("REGIE_UPSTREAM_CA_FILE is set but no service URL is https: the CA would go unused")
+        if self.service.production:
+            self.refuse_plain_upstreams()
+
+    def refuse_plain_upstreams(self) -> None:
+        """In production (the rule of shared.settings.ServiceSettings.production, as for the virus scanner) every
+        service is reached over https: each call carries the caller's token and the person's data, and a pod
+        that could read plain HTTP between others could replay the one and read the other. A service on this
+        machine (a sidecar in the pod) is the exception: that HTTP never crosses the network."""
+        plain = [f"REGIE_{name.upper()}_URL is {url}" for name, url in self.upstreams.items()
+                 if not url.startswith("https://") and not on_this_host(url)]
+        if plain:
+            raise ValueError("refused with a public (https) address: " + "; ".join(plain) + ", plain HTTP across "
+                             "the network. Serve the services over https (REGIE_HTTP_TLS_CERT, REGIE_HTTP_TLS_KEY), "
+                             "name them https://<service>:8000 and set REGIE_UPSTREAM_CA_FILE to their CA.")
 
     @property
     def https(self) -> bool:

@@ -31,7 +31,7 @@ KUBERNETES_VERSION = "1.34"
 HOST = "regie.example.be"
 PORT = 8000
 CUSTOM_KINDS = {"Cluster", "Database", "Keycloak", "KeycloakRealmImport", "PrometheusRule", "ObjectStore",
-                "ScheduledBackup", "Issuer", "Certificate"}
+                "ScheduledBackup", "Issuer", "Certificate", "PodMonitor"}
 BARMAN_PLUGIN = "barman-cloud.cloudnative-pg.io"
 # What the gateway is not given although StackConfig.service_env shares it with every service: it never touches
 # object storage (checked below), so it gets no S3 credentials.
@@ -229,15 +229,21 @@ def test_deployment_probes_resources_and_security(production: list[Doc], service
     assert "replicas" not in deployment["spec"], "the HPA owns the replica count"
     pod = deployment["spec"]["template"]
     (container,) = pod["spec"]["containers"]
+    # The services serve HTTPS only (the gateway calls them so); the gateway serves HTTP behind the ingress.
+    scheme = "http" if service == "gateway" else "https"
     ports = {port["name"]: port["containerPort"] for port in container["ports"]}
-    assert ports == {"http": PORT}
+    assert ports == {scheme: PORT}
     for probe, path in (("livenessProbe", "/health/live"), ("readinessProbe", "/health/ready"),
                         ("startupProbe", "/health/live")):
         get = container[probe]["httpGet"]
         assert get["path"] == path and ports.get(get["port"], get["port"]) == PORT, probe
-    annotations = pod["metadata"]["annotations"]
-    assert annotations["prometheus.io/scrape"] == "true"
-    assert annotations["prometheus.io/port"] == str(PORT) and annotations["prometheus.io/path"] == "/metrics"
+        assert get.get("scheme", "HTTP") == scheme.upper(), probe
+    # Scraped by its PodMonitor, in the scheme it serves; not also by annotations (a second scrape, in clear).
+    monitor = one(production, "PodMonitor", service)["spec"]
+    assert matches(monitor["selector"], pod["metadata"]["labels"])
+    (endpoint,) = monitor["podMetricsEndpoints"]
+    assert (endpoint["port"], endpoint["path"], endpoint["scheme"]) == (scheme, "/metrics", scheme)
+    assert not [key for key in pod["metadata"].get("annotations", {}) if key.startswith("prometheus.io/")]
     constraints = pod["spec"]["topologySpreadConstraints"]
     assert {c["topologyKey"] for c in constraints} >= {"kubernetes.io/hostname"}
     assert all(matches(c["labelSelector"], pod["metadata"]["labels"]) for c in constraints)
@@ -518,7 +524,7 @@ def test_network_paths(production: list[Doc]) -> None:
     services = [pods[f"Deployment/{s}"] for s in DATABASE_SERVICES]
     nats, minio, clamd = pods["StatefulSet/nats"], pods["StatefulSet/minio"], pods["Deployment/clamd"]
     allowed = [
-        *[(s, clamd, 3310) for s in services], (clamd, API_SERVER, 443),
+        *[(s, clamd, 3311) for s in services], (clamd, API_SERVER, 443),
         (INGRESS, gateway, 8000), (INGRESS, KEYCLOAK, 8080),
         *[(gateway, s, 8000) for s in services], (gateway, KEYCLOAK, 8080),
         *[(s, target, port) for s in services
@@ -537,7 +543,8 @@ def test_network_paths(production: list[Doc]) -> None:
         (services[0], services[1], 8000), (services[0], gateway, 8000), (services[0], API_SERVER, 443),
         (KEYCLOAK, nats, 4222), (KEYCLOAK, minio, 9000), (nats, POSTGRES, 5432), (minio, POSTGRES, 5432),
         (pods["Job/minio-setup"], POSTGRES, 5432), (MONITORING, POSTGRES, 5432),
-        (INGRESS, clamd, 3310), (gateway, clamd, 3310), (jobs, clamd, 3310), (KEYCLOAK, clamd, 3310),
+        (INGRESS, clamd, 3311), (gateway, clamd, 3311), (jobs, clamd, 3311), (KEYCLOAK, clamd, 3311),
+        *[(s, clamd, 3310) for s in services],  # clamd itself, in clear: its pod's loopback only
         (clamd, POSTGRES, 5432), (clamd, minio, 9000), (clamd, nats, 4222), (clamd, services[0], 8000),
     ]
     wrong = [(s, t, p, "should connect") for s, t, p in allowed if not connects(policies, s, t, p)]
@@ -547,7 +554,7 @@ def test_network_paths(production: list[Doc]) -> None:
 
 def test_only_the_gateway_and_keycloak_are_reachable_from_the_ingress_controller(production: list[Doc]) -> None:
     policies = list(of_kind(production, "NetworkPolicy").values())
-    ports = (80, 443, 3310, 4222, 5432, 6222, 7800, 8000, 8080, 8222, 9000)
+    ports = (80, 443, 3310, 3311, 4222, 5432, 6060, 6222, 7800, 8000, 8080, 8222, 9000)
     reachable = {name for name, target in regie_pods(production).items()
                  if any(connects(policies, INGRESS, target, port) for port in ports)}
     assert reachable == {"Deployment/gateway", "keycloak"}
@@ -567,17 +574,24 @@ def test_clamd_runs_with_freshclam_beside_it_on_one_signature_volume(production:
     project's test signatures (devstack/clamav/) are nowhere in the deployment."""
     pod = one(production, "Deployment", "clamd")["spec"]["template"]["spec"]
     containers = {c["name"]: c for c in pod["containers"]}
-    assert set(containers) == {"clamd", "freshclam"}
+    assert set(containers) == {"clamd", "freshclam", "tls"}
     config = one(production, "ConfigMap", "clamav-config")["data"]
     directory = clamd_setting(config["clamd.conf"], "DatabaseDirectory")
     assert clamd_setting(config["freshclam.conf"], "DatabaseDirectory") == directory
     volumes = {name: {m["mountPath"]: m["name"] for m in c["volumeMounts"]} for name, c in containers.items()}
+    del volumes["tls"]
     shared = volumes["clamd"][directory]
     assert volumes["freshclam"][directory] == shared
     assert "emptyDir" in next(v for v in pod["volumes"] if v["name"] == shared)
     assert int(clamd_setting(config["clamd.conf"], "SelfCheck")) > 0
     assert "--daemon" in containers["freshclam"]["command"]
     assert "regie-test" not in json.dumps(production) and "EICAR" not in json.dumps(production)
+
+
+def ghostunnel_flag(container: Doc, name: str) -> str:
+    """The value of --name=value among the terminator's arguments (once)."""
+    (value,) = [arg.split("=", 1)[1] for arg in container["args"] if arg.startswith(f"--{name}=")]
+    return value
 
 
 def clamd_setting(config: str, name: str) -> str:
@@ -596,8 +610,9 @@ def size(value: str) -> int:
 def test_every_service_that_stores_uploads_has_a_scanner_it_may_reach(example: list[Doc], service: str,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """REGIE_CLAMD_URL names the clamd Service, whose pods the service's pods may reach on that port (without it,
-    with an https address, the service would not start: tests/shared/unit/test_settings.py); clamd takes a whole
-    upload in one stream and reports what it could not scan to the end."""
+    with an https address, the service would not start: tests/shared/unit/test_settings.py), where the TLS
+    terminator passes it on to clamd; clamd takes a whole upload in one stream and reports what it could not scan
+    to the end."""
     from services.foodsavers.app import SPEC as FOODSAVERS
     from services.grants.app import SPEC as GRANTS
     from services.partners.app import SPEC as PARTNERS
@@ -618,9 +633,13 @@ def test_every_service_that_stores_uploads_has_a_scanner_it_may_reach(example: l
         monkeypatch.delenv(name)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    assert ScannerSettings().clamd_url == env["REGIE_CLAMD_URL"]  # read as the code reads it (tcp://host:port)
+    assert ScannerSettings().clamd_url == env["REGIE_CLAMD_URL"]  # read as the code reads it (tls://host:port)
     config = one(example, "ConfigMap", "clamav-config")["data"]["clamd.conf"]
-    assert int(clamd_setting(config, "TCPSocket")) == port
+    target = {p["port"]: p["targetPort"] for p in clamd_service["spec"]["ports"]}[port]
+    (terminator,) = [c for c in clamd["spec"]["template"]["spec"]["containers"]
+                     if target in {p["name"] for p in c.get("ports", [])}]
+    assert ghostunnel_flag(terminator, "listen") == f"0.0.0.0:{port}"
+    assert ghostunnel_flag(terminator, "target") == f"127.0.0.1:{int(clamd_setting(config, 'TCPSocket'))}"
     limit = StorageSettings().max_upload_bytes
     assert size(clamd_setting(config, "StreamMaxLength")) == limit
     assert size(clamd_setting(config, "MaxFileSize")) >= limit
@@ -1077,7 +1096,8 @@ def test_every_certificate_is_issued_by_the_internal_ca(production: list[Doc]) -
     assert issuers[INTERNAL_ISSUER["name"]]["spec"] == {"ca": {"secretName": ca["spec"]["secretName"]}}
     assert ca["spec"]["secretName"] == INTERNAL_CA_FILE[0]
     leaves = [cert for cert in certificates.values() if cert is not ca]
-    assert {cert["metadata"]["name"] for cert in leaves} >= {"nats-tls", "minio-tls"}
+    assert {cert["metadata"]["name"] for cert in leaves} >= {"nats-tls", "minio-tls", "clamd-tls",
+                                                             *(f"{s}-tls" for s in DATABASE_SERVICES)}
     for cert in leaves:
         spec = cert["spec"]
         assert spec["issuerRef"] == INTERNAL_ISSUER, cert["metadata"]["name"]
@@ -1192,3 +1212,118 @@ def test_postgres_refuses_connections_without_tls(production: list[Doc]) -> None
     assert ["hostnossl", "all", "all", "0.0.0.0/0", "reject"] in rules
     assert ["hostnossl", "all", "all", "::/0", "reject"] in rules
     assert not [rule for rule in rules if rule[0] == "host"], "a `host` rule would let plaintext in"
+
+
+# --- TLS on the last paths: gateway -> services, services -> clamd, Keycloak -> PostgreSQL ----------------------
+
+
+def certificate_of(docs: list[Doc], secret: str) -> Doc:
+    """The Certificate whose Secret is `secret`."""
+    (found,) = [cert for cert in of_kind(docs, "Certificate").values() if cert["spec"]["secretName"] == secret]
+    return found["spec"]
+
+
+@pytest.mark.parametrize("service", DATABASE_SERVICES)
+def test_each_service_serves_https_with_its_own_certificate(example: list[Doc], service: str,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The files REGIE_HTTP_TLS_CERT and _KEY name are the service's own Certificate's, mounted (so the kubelet
+    rewrites them on renewal), issued for the names it is called by; its probes and its scrape speak HTTPS."""
+    from shared.settings import HttpSettings
+
+    pod = one(example, "Deployment", service)["spec"]["template"]["spec"]
+    container = service_container(example, service)
+    env = container_env(example, container)
+    for name in [name for name in os.environ if name.startswith("REGIE_")]:
+        monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    http = HttpSettings()
+    assert http.tls_cert and http.tls_key, f"{service} would serve plain HTTP"
+    assert mounted_file(pod, container, http.tls_cert) == (f"{service}-tls", "tls.crt")
+    assert mounted_file(pod, container, http.tls_key) == (f"{service}-tls", "tls.key")
+    certificate = certificate_of(example, f"{service}-tls")
+    assert certificate["issuerRef"] == INTERNAL_ISSUER and "server auth" in certificate["usages"]
+    for host in (service, f"{service}.{NAMESPACE}.svc", f"{service}.{NAMESPACE}.svc.cluster.local"):
+        assert covers(certificate["dnsNames"], host), host
+    assert not any(mount.get("subPath") for mount in container["volumeMounts"]), "a subPath is never updated"
+    (endpoint,) = one(example, "PodMonitor", service)["spec"]["podMetricsEndpoints"]
+    assert endpoint["scheme"] == "https" and covers(certificate["dnsNames"], endpoint["tlsConfig"]["serverName"])
+    ca = endpoint["tlsConfig"]["ca"]["secret"]
+    assert (ca["name"], ca["key"]) == INTERNAL_CA_FILE
+
+
+def test_the_gateway_calls_every_service_over_https_and_checks_it(example: list[Doc],
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each upstream URL is https, names a Service whose pods serve a certificate valid for that name, and the
+    gateway trusts the CA that issued it; the production rule refuses the same environment with an http URL."""
+    from services.gateway.settings import GatewaySettings
+
+    pod = one(example, "Deployment", "gateway")["spec"]["template"]["spec"]
+    container = service_container(example, "gateway")
+    env = container_env(example, container)
+    for name in [name for name in os.environ if name.startswith("REGIE_")]:
+        monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    settings = GatewaySettings()
+    assert mounted_file(pod, container, settings.upstream_ca_file) == INTERNAL_CA_FILE
+    services = of_kind(example, "Service")
+    for name, url in settings.upstreams.items():
+        assert url.startswith("https://"), f"REGIE_{name.upper()}_URL is {url}"
+        host, port = url_target(url)
+        ports = {p["port"]: p for p in services[host]["spec"]["ports"]}
+        assert ports[port]["targetPort"] == "https"
+        assert covers(certificate_of(example, f"{name}-tls")["dnsNames"], host)
+    settings.refuse_plain_upstreams()
+    monkeypatch.setenv("REGIE_PARTNERS_URL", "http://partners:8000")
+    with pytest.raises(ValueError, match="REGIE_PARTNERS_URL is http://partners:8000"):
+        GatewaySettings().refuse_plain_upstreams()
+
+
+@pytest.mark.parametrize("service", DATABASE_SERVICES)
+def test_uploads_reach_clamd_only_through_tls(example: list[Doc], service: str,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """clamd listens on its pod's loopback; its Service exposes the terminator alone, which serves clamd-tls (valid
+    for the Service's name) and rereads it; the services speak TLS to it, checked against the internal CA."""
+    from shared.settings import ScannerSettings
+
+    clamd = one(example, "Deployment", "clamd")["spec"]["template"]["spec"]
+    containers = {c["name"]: c for c in clamd["containers"]}
+    config = one(example, "ConfigMap", "clamav-config")["data"]["clamd.conf"]
+    assert clamd_setting(config, "TCPAddr") == "127.0.0.1"
+    assert "ports" not in containers["clamd"], "clamd itself is not reached from outside its pod"
+    service_ports = one(example, "Service", "clamd")["spec"]["ports"]
+    assert [p["targetPort"] for p in service_ports] == ["clamd-tls"], "the Service exposes the TLS port only"
+    terminator = containers["tls"]
+    assert terminator["image"].startswith("ghostunnel/ghostunnel:v") and terminator["args"][0] == "server"
+    assert mounted_file(clamd, terminator, ghostunnel_flag(terminator, "cert")) == ("clamd-tls", "tls.crt")
+    assert mounted_file(clamd, terminator, ghostunnel_flag(terminator, "key")) == ("clamd-tls", "tls.key")
+    assert ghostunnel_flag(terminator, "timed-reload"), "a renewed certificate is picked up without a restart"
+
+    pod = one(example, "Deployment", service)["spec"]["template"]["spec"]
+    container = service_container(example, service)
+    env = container_env(example, container)
+    for name in [name for name in os.environ if name.startswith("REGIE_")]:
+        monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    scanner = ScannerSettings()
+    assert scanner.clamd_url.startswith("tls://")
+    assert mounted_file(pod, container, scanner.ca_file) == INTERNAL_CA_FILE
+    assert covers(certificate_of(example, "clamd-tls")["dnsNames"], url_target(scanner.clamd_url)[0])
+
+
+def test_keycloak_verifies_postgres_against_cloudnativepgs_ca(production: list[Doc]) -> None:
+    """sslmode=verify-full with the CA of the cluster it connects to (regie-pg-rw -> regie-pg), mounted without
+    the CA's key into the Keycloak container (the operator merges the pod template into its pods)."""
+    from urllib.parse import parse_qs
+
+    keycloak = one(production, "Keycloak", "keycloak")["spec"]
+    options = {o["name"]: o["value"] for o in keycloak["additionalOptions"]}
+    properties = {key: values[0] for key, values in parse_qs(options["db-url-properties"].lstrip("?")).items()}
+    assert properties["sslmode"] == "verify-full"
+    cluster = keycloak["db"]["host"].removesuffix("-rw")
+    assert cluster in of_kind(production, "Cluster")
+    template = keycloak["unsupported"]["podTemplate"]["spec"]
+    assert mounted_file(template, template["containers"][0], properties["sslrootcert"]) == (f"{cluster}-ca", "ca.crt")
+    assert "ca.key" not in json.dumps(keycloak)

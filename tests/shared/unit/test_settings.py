@@ -77,13 +77,33 @@ def test_a_service_that_stores_uploads_does_not_start_in_production_without_a_vi
         public_address: pytest.MonkeyPatch) -> None:
     with pytest.raises(ValueError, match="REGIE_CLAMD_URL is not set"):
         ServiceSettings().refuse_unscanned_uploads()
-    public_address.setenv("REGIE_CLAMD_URL", "tcp://clamd:3310")
+    public_address.setenv("REGIE_CLAMD_URL", "tls://clamd:3311")
     settings = ServiceSettings()
     settings.refuse_unscanned_uploads()  # it starts
-    assert settings.scanner.clamd_url == "tcp://clamd:3310"
+    assert settings.scanner.clamd_url == "tls://clamd:3311"
     public_address.setenv("REGIE_CLAMD_URL", "clamd:3310")
-    with pytest.raises(ValueError, match="REGIE_CLAMD_URL must look like tcp://host:3310"):
+    with pytest.raises(ValueError, match="REGIE_CLAMD_URL must look like tcp://host:3310 or tls://host:3311"):
         ServiceSettings()
+
+
+@pytest.mark.parametrize("url, starts", [
+    ("tls://clamd:3311", True),
+    ("tcp://clamd:3310", False),  # every upload across the pod network in clear
+    ("tcp://clamd.regie.svc.cluster.local:3310", False),
+    ("tcp://127.0.0.1:3310", True),  # clamd in the same pod or on the same machine: no network crossed
+    ("tcp://localhost:3310", True),
+])
+def test_in_production_uploads_reach_a_scanner_over_the_network_only_through_tls(
+        public_address: pytest.MonkeyPatch, url: str, starts: bool) -> None:
+    public_address.setenv("REGIE_CLAMD_URL", url)
+    settings = ServiceSettings()
+    if starts:
+        settings.refuse_unscanned_uploads()
+    else:
+        with pytest.raises(ValueError, match="in clear"):
+            settings.refuse_unscanned_uploads()
+    public_address.setenv("REGIE_KEYCLOAK_URL", "http://127.0.0.1:22180")  # a developer's machine: anything goes
+    ServiceSettings().refuse_unscanned_uploads()
 
 
 def test_each_service_that_takes_uploads_refuses_to_start_in_production_without_a_scanner(

@@ -1,5 +1,6 @@
-"""TLS to PostgreSQL, NATS and S3 (on Kubernetes, deploy/k8s): a CA file in the settings makes a client that
-verifies the server's certificate against that CA and checks its host name; without one nothing changes."""
+"""TLS to PostgreSQL, NATS, S3 and clamd (on Kubernetes, deploy/k8s): a CA file in the settings makes a client that
+verifies the server's certificate against that CA and checks its host name; without one nothing changes. And a
+service's own HTTPS: the certificate and its key, both or neither."""
 
 from __future__ import annotations
 
@@ -13,8 +14,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from shared.settings import DatabaseSettings, NatsSettings, StorageSettings, verifying_context
+from shared.scanner import Clamd, parse_url
+from shared.service_app import https_options
+from shared.settings import DatabaseSettings, HttpSettings, NatsSettings, ScannerSettings, StorageSettings
 from shared.storage import s3_http_client
+from shared.tls import ServedCertificate, verifying_context
 
 Key = ec.EllipticCurvePrivateKey
 
@@ -133,3 +137,49 @@ def test_a_missing_ca_file_stops_the_start(tmp_path: Path) -> None:
         DatabaseSettings(ssl_root_cert=missing).connect_args()
     with pytest.raises(ValueError, match="not found"):
         s3_http_client(missing)
+
+
+def test_https_needs_the_certificate_and_its_key(monkeypatch: pytest.MonkeyPatch, pki: dict[str, Path]) -> None:
+    for name in ("REGIE_HTTP_TLS_CERT", "REGIE_HTTP_TLS_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    assert HttpSettings().tls_cert == "" and HttpSettings().tls_key == ""  # plain HTTP: a developer machine
+    assert https_options(HttpSettings()) == {}
+    monkeypatch.setenv("REGIE_HTTP_TLS_CERT", str(pki["cert"]))
+    with pytest.raises(ValueError, match="REGIE_HTTP_TLS_CERT and REGIE_HTTP_TLS_KEY go together"):
+        HttpSettings()
+    monkeypatch.setenv("REGIE_HTTP_TLS_KEY", str(pki["key"]))
+    options = https_options(HttpSettings())
+    assert options["ssl_certfile"] == str(pki["cert"]) and options["ssl_keyfile"] == str(pki["key"])
+
+
+def test_the_served_context_loads_the_pair_and_refuses_a_start_without_it(pki: dict[str, Path]) -> None:
+    def made() -> ssl.SSLContext:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(pki["cert"], pki["key"])
+        return context
+
+    listening = ServedCertificate(str(pki["cert"]), str(pki["key"]), made).listening_context()
+    assert listening.minimum_version >= ssl.TLSVersion.TLSv1_2 and listening.sni_callback is not None
+    pki["key"].write_bytes(pki["other"].read_bytes())  # not a key at all
+    with pytest.raises(ssl.SSLError):
+        ServedCertificate(str(pki["cert"]), str(pki["key"]), made)
+
+
+@pytest.mark.parametrize("url, tls", [("tcp://clamd:3310", False), ("tls://clamd.regie.svc:3311", True)])
+def test_the_scanner_speaks_tls_when_its_url_says_so(url: str, tls: bool, pki: dict[str, Path]) -> None:
+    assert parse_url(url)[0].startswith("clamd")
+    clamd = Clamd.from_url(url, ca_file=str(pki["ca"]) if tls else "")
+    assert (clamd.tls is not None) is tls
+    if clamd.tls is not None:
+        assert clamd.tls.verify_mode == ssl.CERT_REQUIRED and clamd.tls.check_hostname is True
+        assert [dict(item[0] for item in ca["subject"]) for ca in clamd.tls.get_ca_certs()] == [
+            {"commonName": "regie-internal-ca"}], "the CA file's only"
+
+
+def test_a_scanner_ca_file_without_tls_is_refused(monkeypatch: pytest.MonkeyPatch, pki: dict[str, Path]) -> None:
+    monkeypatch.setenv("REGIE_CLAMD_URL", "tcp://clamd:3310")
+    monkeypatch.setenv("REGIE_CLAMD_CA_FILE", str(pki["ca"]))
+    with pytest.raises(ValueError, match="REGIE_CLAMD_CA_FILE"):
+        ScannerSettings()
+    monkeypatch.setenv("REGIE_CLAMD_URL", "tls://clamd:3311")
+    assert ScannerSettings().ca_file == str(pki["ca"])
