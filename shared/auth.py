@@ -29,6 +29,7 @@ from shared import enterprise_number
 from shared.i18n import _
 from shared.logs import tenant_var
 from shared.problems import Forbidden, InvalidToken, NotFound, Unauthenticated, Unavailable, WrongTenant
+from shared.requests import header
 from shared.tenancy import is_tenant
 
 ROLES = ("applicant", "juror", "call-manager", "partner", "coordinator", "driver", "province-admin")
@@ -311,7 +312,7 @@ class TenantAuthMiddleware(AbstractAuthenticationMiddleware):
         tenant = connection.scope["path"].strip("/").split("/", 1)[0]
         if not is_tenant(tenant):
             raise NotFound(_("onbekende provincie %(tenant)r") % {"tenant": tenant})
-        token = bearer_token(connection.headers.get("authorization"))
+        token = bearer_token(header(connection.scope, b"authorization"))  # not .headers: a parse of them all
         if token is None:
             raise Unauthenticated(_("een Bearer-toegangsbewijs is vereist"))
         principal = await self.verifier.verify(token, expected_tenant=tenant)

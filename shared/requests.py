@@ -72,8 +72,11 @@ def request_id_middleware(app: ASGIApp, service: str = "regie") -> ASGIApp:
                 REQUESTS.labels(service, method, route, str(status)).inc()
                 DURATION.labels(service, method, route).observe(elapsed)
             if not path.startswith(QUIET_PATHS) or status >= 400:
-                log.info("request", extra={"method": method, "path": path, "route": route,
-                                           "status": status, "duration_ms": round(elapsed * 1000, 1)})
+                # A server error's line is a warning: written at once (shared.logs.BatchedHandler), and found
+                # by a search on the level.
+                log.log(logging.WARNING if status >= 500 else logging.INFO, "request",
+                        extra={"method": method, "path": path, "route": route, "status": status,
+                               "duration_ms": round(elapsed * 1000, 1)})
             request_id_var.reset(request_token)
             tenant_var.reset(tenant_token)
             traceparent_var.reset(trace_token)

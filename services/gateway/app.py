@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.connection import ASGIConnection
-from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import DefineMiddleware
@@ -66,8 +66,9 @@ async def internal_only(connection: ASGIConnection, handler: BaseRouteHandler) -
         raise NotFound(_("deze pagina bestaat niet"))
 
 
-def provide_gateway(state: State) -> Gateway:
-    return gateway_of(state)
+def provide_gateway(request: Request[Any, Any, Any]) -> Gateway:
+    """From the app's state itself (a `state: State` parameter would be a copy of it, per request)."""
+    return gateway_of(request.app.state)
 
 
 def create_app(settings: GatewaySettings | None = None) -> Litestar:

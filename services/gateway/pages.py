@@ -177,7 +177,7 @@ async def page(request: Request[Any, Any, Any], tenant: FromPath[str], gateway: 
     scheme = "https" if gateway.settings.https else "http"
     # The page's path as the browser encoded it, from /<prefix> on: the service serves the same path.
     raw = (request.scope.get("raw_path") or path.encode()).decode("latin-1").split("?", 1)[0]
-    url = upstream_url(upstream, tenant, "/" + raw.split("/", 2)[2], request)
+    url = upstream_url(upstream, tenant, "/" + raw.split("/", 2)[2], request.scope)
     response = await send_upstream(request, gateway.upstream, url,
                                    user.access_token if user else None, scheme, extra_headers=extra,
                                    content=content)

@@ -22,6 +22,7 @@ from services.grants.awards import rules as award_rules
 from services.grants.awards.reminders import AWARD_PLANS, send_report_reminders
 from services.grants.awards.routes import AwardPlanController, AwardRuleController, FollowUpController
 from services.grants.calls import pages as call_pages
+from services.grants.calls import routes as call_routes
 from services.grants.calls import rules as call_rules
 from services.grants.calls.routes import CallController, PublicCallController
 from services.grants.decisions import manager_pages as decision_manager_pages
@@ -79,6 +80,7 @@ SPEC = ServiceSpec(
                         **screening_rules.CONSTRAINT_REASONS, **jury_rules.CONSTRAINT_REASONS,
                         **decision_rules.CONSTRAINT_REASONS, **award_rules.CONSTRAINT_REASONS},
     page_header=notice_service.page_header,
+    hot_reads=call_routes.HOT_READS,
 )
 
 

@@ -45,6 +45,7 @@ SPEC = ServiceSpec(
     settings=PartnersSettings,
     subscriptions=[*FACT_SUBSCRIPTIONS, *notices.subscriptions("partners")],
     page_header=notices.page_header,
+    hot_reads=organisation_routes.HOT_READS,
     background=[announce_recognition_days],
     uses_storage=True,
     public_paths=portal.PUBLIC_PATHS,

@@ -21,6 +21,7 @@ from services.grants.calls.schemas import (
     PublicCriterion,
 )
 from shared.auth import ROLES, Principal, require_roles
+from shared.hot_reads import HotRead
 from shared.portal import formats
 from shared.reads import Row, TenantReads
 from shared.versioning import IfMatch, etag, expected_version
@@ -79,6 +80,13 @@ def to_public(call: Call) -> PublicCall:
         appeal_days=call.appeal_days, appeal_text=rules.appeal_text(call.appeal_days))
 
 
+async def read_one(reads: TenantReads, principal: Principal, call_id: uuid.UUID) -> tuple[CallOut, dict[str, str]]:
+    """One call as the API gives it, with its ETag: the hot read (shared/reads.py: one statement, no unit of
+    work), answered by the handler below and, on its happy path, in front of Litestar (`HOT_READS`)."""
+    call = await service.read_visible(reads, principal, call_id)
+    return to_out(call), {"ETag": etag(call.version)}
+
+
 class CallController(Controller):
     path = "/{tenant:str}/calls"
     tags = ["calls"]
@@ -94,8 +102,8 @@ class CallController(Controller):
 
     @get("/{call_id:uuid}", guards=[require_roles(*ROLES)])
     async def get_call(self, call_id: uuid.UUID, reads: TenantReads, principal: Principal) -> Response[CallOut]:
-        # The hot read (shared/reads.py): one statement, no unit of work.
-        return with_etag(await service.read_visible(reads, principal, call_id))
+        body, headers = await read_one(reads, principal, call_id)
+        return Response(body, headers=headers)
 
     @patch("/{call_id:uuid}", guards=[require_roles(*MANAGERS)])
     async def change_draft(self, call_id: uuid.UUID, data: CallChanges, session: AsyncSession,
@@ -133,3 +141,7 @@ class PublicCallController(Controller):
     @get("/{call_id:uuid}")
     async def public_call(self, call_id: uuid.UUID, public_session: AsyncSession, tenant: str) -> PublicCall:
         return to_public(await service.get_public(public_session, tenant, call_id))
+
+
+HOT_READS = [HotRead("/{tenant}/calls/{call_id}", ROLES, read_one)]
+"""CallController.get_call's route, answered in front of Litestar on its happy path (shared/hot_reads.py)."""

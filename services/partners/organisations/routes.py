@@ -26,6 +26,7 @@ from services.partners.organisations.schemas import (
     StaffOut,
 )
 from shared.auth import Principal, require_roles
+from shared.hot_reads import HotRead
 from shared.i18n import _
 from shared.municipalities import find, name_of
 from shared.problems import BadRequest, Invalid
@@ -34,6 +35,8 @@ from shared.versioning import IfMatch, etag, expected_version
 
 COORDINATORS = ("coordinator", "province-admin")
 READERS = (*COORDINATORS, "call-manager")
+ONE_READERS = (*READERS, "partner")
+"""Who reads one entry: the province's readers any, a partner its own (service.may_read)."""
 
 
 def change_out(change: OrganisationChange | Row, organisation_name: str) -> ChangeOut:
@@ -78,6 +81,14 @@ def change_response(change: OrganisationChange, name: str) -> Response[ChangeOut
     return Response(change_out(change, name), headers={"ETag": etag(change.version)})
 
 
+async def read_one(reads: TenantReads, principal: Principal,
+                   organisation_id: uuid.UUID) -> tuple[OrganisationOut, dict[str, str]]:
+    """One entry as the API gives it, with its ETag: the hot read (shared/reads.py: one statement, no unit of
+    work), answered by the handler below and, on its happy path, in front of Litestar (`HOT_READS`)."""
+    organisation = await service.read(reads, principal, organisation_id)
+    return to_out(organisation, organisation.pending_change), {"ETag": etag(organisation.version)}
+
+
 class OrganisationController(Controller):
     path = "/{tenant:str}/organisations"
     tags = ["organisations"]
@@ -120,13 +131,11 @@ class OrganisationController(Controller):
     async def mine(self, session: AsyncSession, principal: Principal) -> Response[OrganisationOut]:
         return await organisation_response(session, await service.mine(session, principal))
 
-    @get("/{organisation_id:uuid}", guards=[require_roles(*READERS, "partner")])
+    @get("/{organisation_id:uuid}", guards=[require_roles(*ONE_READERS)])
     async def get_one(self, organisation_id: uuid.UUID, reads: TenantReads,
                       principal: Principal) -> Response[OrganisationOut]:
-        # The hot read (shared/reads.py): one statement, no unit of work.
-        organisation = await service.read(reads, principal, organisation_id)
-        return Response(to_out(organisation, organisation.pending_change),
-                        headers={"ETag": etag(organisation.version)})
+        body, headers = await read_one(reads, principal, organisation_id)
+        return Response(body, headers=headers)
 
     @patch("/{organisation_id:uuid}", guards=[require_roles(*COORDINATORS, "partner")])
     async def update(self, organisation_id: uuid.UUID, data: OrganisationChanges, session: AsyncSession,
@@ -186,3 +195,7 @@ class OrganisationChangeController(Controller):
 
 
 CONTROLLERS = [OrganisationController, OrganisationChangeController]
+
+
+HOT_READS = [HotRead("/{tenant}/organisations/{organisation_id}", ONE_READERS, read_one)]
+"""OrganisationController.get_one's route, answered in front of Litestar on its happy path (shared/hot_reads.py)."""

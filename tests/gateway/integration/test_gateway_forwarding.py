@@ -16,6 +16,7 @@ from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.testing import TestClient
 
 from services.gateway.app import create_app
+from services.gateway.proxy import LANE
 from services.gateway.sessions import SessionCookies, UserSession, cookie_name
 from services.gateway.settings import GatewaySettings
 from shared.requests import request_id_middleware
@@ -189,3 +190,48 @@ def test_a_streamed_body_that_grows_over_the_limit_is_cut_off(client: TestClient
     response = client.post("/antwerpen/api/partners/documents", content=chunks(),
                            headers=bearer(token_for("antwerpen", "coordinator")))
     assert response.status_code == 413
+
+
+def lane_reads(service: str = "partners") -> float:
+    """The api route's fast lane's count of reads it forwarded (services.gateway.proxy.ReadLane)."""
+    return LANE.labels(service)._value.get()
+
+
+def test_a_read_with_a_bearer_token_takes_the_fast_lane_and_answers_as_the_route_itself(
+        client: TestClient[Any], settings: GatewaySettings, upstream: Recorder, token_for: TokenFor) -> None:
+    token = token_for("antwerpen", "coordinator")
+    path = "/antwerpen/api/partners/organisations?limit=5"
+    before = lane_reads()
+    fast = client.get(path, headers={**bearer(token), "x-request-id": "req-fast"})
+    fast_seen = upstream.seen[-1]
+    assert lane_reads() == before + 1
+    # A body to stream (here an empty chunked one) is the route's own: the reference for the same read.
+    slow = client.request("GET", path, headers={**bearer(token), "x-request-id": "req-slow",
+                                                "transfer-encoding": "chunked"}, content=iter([b""]))
+    slow_seen = upstream.seen[-1]
+    assert lane_reads() == before + 1
+    assert (fast.status_code, fast.content) == (slow.status_code, slow.content) == (200, b'{"ok": true}')
+    varying = {"date", "x-request-id", "set-cookie"}  # the session cookie is sealed afresh each time
+    assert [c.split("=", 1)[0] for c in fast.headers.get_list("set-cookie")] == [
+        c.split("=", 1)[0] for c in slow.headers.get_list("set-cookie")]
+    assert ({k: v for k, v in fast.headers.items() if k not in varying}
+            == {k: v for k, v in slow.headers.items() if k not in varying})
+    assert fast.headers["x-request-id"] == "req-fast" and "upstream=1" not in fast.headers.get("set-cookie", "")
+    assert fast.headers["x-frame-options"] == "DENY" and fast.headers["content-length"] == str(len(fast.content))
+    unlike = {"x-request-id", "traceparent", "transfer-encoding", "content-length", "content-type"}
+    assert fast_seen["path"] == slow_seen["path"] == "/antwerpen/organisations?limit=5"
+    assert ({k.lower(): v for k, v in fast_seen["headers"].items() if k.lower() not in unlike}
+            == {k.lower(): v for k, v in slow_seen["headers"].items() if k.lower() not in unlike})
+
+    # Not the lane's: the portal's session, a write, another province's token (the route answers its problem),
+    # a service that is down (the lane raises the route's problem).
+    cookie, _csrf = browser_session(settings, "antwerpen", token)
+    assert client.get("/antwerpen/api/partners/organisations", headers={"cookie": cookie}).status_code == 200
+    assert client.post("/antwerpen/api/partners/organisations", json={}, headers=bearer(token)).status_code == 201
+    reached = len(upstream.seen)
+    wrong = client.get("/limburg/api/partners/organisations", headers=bearer(token))
+    assert wrong.status_code == 401 and wrong.json()["type"] == "urn:regie:problem:wrong-tenant"
+    assert len(upstream.seen) == reached and lane_reads() == before + 1
+    down = client.get("/antwerpen/api/grants/calls", headers=bearer(token))
+    assert down.status_code == 503 and down.headers["content-type"].startswith("application/problem+json")
+    assert lane_reads("grants") == 0 and down.headers["x-frame-options"] == "DENY"

@@ -1,7 +1,9 @@
+import io
 import json
 import logging
+import time
 
-from shared.logs import JsonFormatter, request_id_var, tenant_var
+from shared.logs import BatchedHandler, JsonFormatter, request_id_var, tenant_var
 
 
 def test_log_lines_are_json_with_request_id_tenant_and_fields() -> None:
@@ -21,3 +23,39 @@ def test_log_lines_are_json_with_request_id_tenant_and_fields() -> None:
     assert line["event_id"] == "e-9"
     assert line["level"] == "info"
     assert line["time"].endswith("Z")
+
+
+class CountingStream(io.StringIO):
+    """A stream that counts its writes: what a write system call per line would cost."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        return super().write(text)
+
+
+def test_information_lines_are_written_in_batches_within_the_flush_interval_and_warnings_at_once() -> None:
+    stream = CountingStream()
+    handler = BatchedHandler(stream)
+    handler.setFormatter(JsonFormatter("partners"))
+    logger = logging.getLogger("regie.test.batched")
+    logger.handlers[:], logger.propagate, logger.level = [handler], False, logging.INFO
+    try:
+        for n in range(200):
+            logger.info("request", extra={"n": n})
+        assert stream.writes <= 1  # 200 lines, at most one write (if the interval passed meanwhile)
+        logger.warning("upstream unreachable")
+        assert stream.writes <= 2
+        lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+        assert [line.get("n") for line in lines[:200]] == list(range(200)) and lines[200]["level"] == "warning"
+
+        logger.info("later")
+        deadline = time.monotonic() + 5 * BatchedHandler.FLUSH_SECONDS
+        while "later" not in stream.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.05)  # nothing else logged: the flushing thread writes it
+        assert json.loads(stream.getvalue().splitlines()[-1])["message"] == "later"
+    finally:
+        logger.handlers[:] = []
