@@ -15,7 +15,7 @@ from prometheus_client import Counter, Histogram
 
 from shared.i18n import language_var, preferred_language
 from shared.ids import uuid7
-from shared.logs import request_id_var, tenant_var, traceparent_var
+from shared.logs import log_line, request_id_var, tenant_var, traceparent_var
 
 log = logging.getLogger("regie.requests")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -74,9 +74,9 @@ def request_id_middleware(app: ASGIApp, service: str = "regie") -> ASGIApp:
             if not path.startswith(QUIET_PATHS) or status >= 400:
                 # A server error's line is a warning: written at once (shared.logs.BatchedHandler), and found
                 # by a search on the level.
-                log.log(logging.WARNING if status >= 500 else logging.INFO, "request",
-                        extra={"method": method, "path": path, "route": route, "status": status,
-                               "duration_ms": round(elapsed * 1000, 1)})
+                log_line(log, logging.WARNING if status >= 500 else logging.INFO, "request",
+                         {"method": method, "path": path, "route": route, "status": status,
+                          "duration_ms": round(elapsed * 1000, 1)})
             request_id_var.reset(request_token)
             tenant_var.reset(tenant_token)
             traceparent_var.reset(trace_token)

@@ -39,6 +39,7 @@ from shared.events.consumer import Consumer, Subscription
 from shared.events.outbox import OutboxRelay
 from shared.events.streams import ensure_streams
 from shared.handler_path import lean_handler_path
+from shared.heap import freeze_after_start
 from shared.hot_reads import HotRead, hot_path
 from shared.i18n import _
 from shared.logs import configure_logging
@@ -384,6 +385,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
         for work in spec.background:
             runtime.tasks.append(asyncio.create_task(work(runtime), name=getattr(work, "__name__", "background")))
         log.info("service started", extra={"port": settings.http.port})
+        freeze_after_start()
         try:
             yield
         finally:

@@ -36,6 +36,7 @@ from services.gateway.security import add_security_headers
 from services.gateway.sessions import TenantSessions
 from services.gateway.settings import GatewaySettings
 from shared.handler_path import lean_handler_path
+from shared.heap import freeze_after_start
 from shared.i18n import _
 from shared.logs import configure_logging, tenant_var
 from shared.portal import pages as portal_kit
@@ -82,6 +83,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         gateway.counters.start()
         gateway.integrations.start()
         app.state["gateway"] = gateway
+        freeze_after_start()
         try:
             yield
         finally:

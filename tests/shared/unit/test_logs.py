@@ -3,7 +3,8 @@ import json
 import logging
 import time
 
-from shared.logs import BatchedHandler, JsonFormatter, request_id_var, tenant_var
+from shared import logs
+from shared.logs import BatchedHandler, JsonFormatter, log_line, request_id_var, tenant_var
 
 
 def test_log_lines_are_json_with_request_id_tenant_and_fields() -> None:
@@ -59,3 +60,30 @@ def test_information_lines_are_written_in_batches_within_the_flush_interval_and_
         assert json.loads(stream.getvalue().splitlines()[-1])["message"] == "later"
     finally:
         logger.handlers[:] = []
+
+
+def test_a_line_written_directly_is_the_line_the_logging_module_writes(monkeypatch) -> None:
+    stream = CountingStream()
+    handler = BatchedHandler(stream)
+    handler.setFormatter(JsonFormatter("gateway"))
+    monkeypatch.setattr(logs, "_direct", handler)
+    logger = logging.getLogger("regie.test.direct")
+    logger.setLevel(logging.INFO)
+    fields = {"method": "GET", "path": "/limburg/api/partners/x", "route": "/{tenant}/api/{service}/{rest}",
+              "status": 200, "duration_ms": 1.5}
+    request_token, tenant_token = request_id_var.set("req-7"), tenant_var.set("limburg")
+    try:
+        log_line(logger, logging.INFO, "request", fields)
+        log_line(logger, logging.DEBUG, "not written", fields)
+        record = logging.LogRecord("regie.test.direct", logging.INFO, __file__, 1, "request", (), None)
+        record.__dict__.update(fields)
+        through_logging = json.loads(handler.format(record))
+        assert stream.writes == 0  # batched
+        log_line(logger, logging.WARNING, "request", {**fields, "status": 502})
+    finally:
+        request_id_var.reset(request_token)
+        tenant_var.reset(tenant_token)
+    direct, warning = (json.loads(line) for line in stream.getvalue().splitlines())  # the warning flushed both
+    assert {**direct, "time": None} == {**through_logging, "time": None}
+    assert direct["time"].endswith("Z") and direct["request_id"] == "req-7" and direct["tenant"] == "limburg"
+    assert (warning["level"], warning["status"]) == ("warning", 502)
