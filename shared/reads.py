@@ -102,6 +102,11 @@ class TenantReads:
         self.per_tenant = per_tenant
         self.idle_seconds = idle_seconds
         self.pools: dict[str, asyncpg.Pool] = {}
+        self.turns: dict[str, asyncio.Semaphore] = {}
+        """One per pool, as many as its connections: reads wait their turn here, first come first served. asyncpg's
+        pool hands a freed connection to whoever asks first, a waiter woken for it or a read just arriving, and a
+        waiter that lost it queues again at the back: under load most reads took 4 ms and one in ten 90–200 ms
+        (asyncio's Semaphore serves its waiters in order since Python 3.11)."""
         self.lock = asyncio.Lock()
 
     async def pool(self, tenant: str) -> asyncpg.Pool:
@@ -112,6 +117,7 @@ class TenantReads:
             raise ValueError(f"unknown tenant {tenant!r}")
         async with self.lock:
             if tenant not in self.pools:
+                self.turns[tenant] = asyncio.Semaphore(self.per_tenant)
                 self.pools[tenant] = await asyncpg.create_pool(
                     self.dsn, min_size=0, max_size=self.per_tenant,
                     max_inactive_connection_lifetime=self.idle_seconds,
@@ -121,11 +127,16 @@ class TenantReads:
 
     async def one(self, tenant: str, query: str, *args: Any) -> Row | None:
         """The first row `query` finds in `tenant`'s rows, or None."""
-        record = await (await self.pool(tenant)).fetchrow(read_only(query), *args)
+        pool = await self.pool(tenant)
+        async with self.turns[tenant]:
+            record = await pool.fetchrow(read_only(query), *args)
         return None if record is None else Row(record)
 
     async def all(self, tenant: str, query: str, *args: Any) -> list[Row]:
-        return [Row(record) for record in await (await self.pool(tenant)).fetch(read_only(query), *args)]
+        pool = await self.pool(tenant)
+        async with self.turns[tenant]:
+            records = await pool.fetch(read_only(query), *args)
+        return [Row(record) for record in records]
 
     async def close(self) -> None:
         pools, self.pools = list(self.pools.values()), {}
