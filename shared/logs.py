@@ -86,9 +86,7 @@ class BatchedHandler(logging.StreamHandler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            self._pending.append(self.format(record) + self.terminator)
-            if record.levelno >= logging.WARNING or time.monotonic() >= self._due:
-                self.flush()
+            self.write(self.format(record), urgent=record.levelno >= logging.WARNING)
         except RecursionError:
             raise
         except Exception:  # noqa: BLE001 - logging's own way: report on stderr, never raise into the caller

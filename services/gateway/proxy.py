@@ -181,6 +181,12 @@ SMALL_BYTES = 64 * 1024
 fewer steps per request than streaming it; a larger or unannounced one streams."""
 
 
+def is_small(headers: dict[str, str]) -> bool:
+    """Announced at most SMALL_BYTES: read whole and sent on in one piece."""
+    announced = headers.get("content-length", "")
+    return announced.isdigit() and int(announced) <= SMALL_BYTES
+
+
 def answer_headers(response: aiohttp.ClientResponse, dropped: frozenset[str] = DROPPED_RESPONSE) -> dict[str, str]:
     """The service's answer headers, minus those the gateway owns. Litestar keeps one value per name; repeated
     headers (Vary, Link) are joined, as RFC 9110 §5.3 allows."""
@@ -222,8 +228,7 @@ async def relayed(response: aiohttp.ClientResponse, dropped: frozenset[str] = DR
     """The service's answer sent on to the client, minus the headers the gateway owns."""
     headers = answer_headers(response, dropped)
     media_type = headers.get("content-type")
-    announced = headers.get("content-length", "")
-    if announced.isdigit() and int(announced) <= SMALL_BYTES:
+    if is_small(headers):
         content = await read_whole(response)
         headers.pop("content-length", None)  # Litestar sets it from the content
         return Response(content, status_code=response.status, headers=headers, media_type=media_type)
@@ -311,8 +316,7 @@ class ReadLane:
 async def relay_to(send: Send, response: aiohttp.ClientResponse) -> None:
     """`relayed`, sent straight on: the service's answer minus the headers the gateway owns, whole when small."""
     headers = answer_headers(response)
-    announced = headers.get("content-length", "")
-    small = announced.isdigit() and int(announced) <= SMALL_BYTES
+    small = is_small(headers)
     content = await read_whole(response) if small else b""
     if small:
         headers["content-length"] = str(len(content))

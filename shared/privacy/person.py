@@ -41,6 +41,11 @@ class Person(msgspec.Struct, frozen=True, kw_only=True):
         return tuple(n for n in (self.username, self.email) if n)
 
 
+def same(stored: object, given: str) -> bool:
+    """Whether a stored value (a username, an address) is the one the request gives, as a person types it."""
+    return bool(given) and str(stored or "").strip().lower() == given.strip().lower()
+
+
 def pseudonym(tenant: str, person: Person) -> str:
     """Stable per person and province (the same erasure run twice, or in each service, gives the same one),
     and not reversible without knowing who it was."""

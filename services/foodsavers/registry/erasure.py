@@ -14,25 +14,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.foodsavers.registry.models import Donor, Driver, Recipient
 from shared.db import TenantRepository
-from shared.privacy.person import Person, pseudonym
+from shared.privacy.person import Person, pseudonym, same
 from shared.storage import ObjectStore
-
-
-def _same(value: Any, wanted: str) -> bool:
-    return bool(wanted) and str(value or "").strip().lower() == wanted.lower()
 
 
 async def erase_registry_people(session: AsyncSession, store: ObjectStore | None, tenant: str, person: Person,
                                 found: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
     repository = TenantRepository(session, tenant)
     counts: dict[str, int] = {}
-    drivers = [row["id"] for row in found.get("drivers", []) if _same(row["username"], person.username)]
+    drivers = [row["id"] for row in found.get("drivers", []) if same(row["username"], person.username)]
     if drivers:
         for driver in (await session.scalars(repository.select(Driver).where(Driver.id.in_(drivers)))).all():
             driver.name, driver.phone, driver.active = pseudonym(tenant, person), "", False
         counts["drivers_made_anonymous"] = len(drivers)
     for model, table in ((Donor, "donors"), (Recipient, "recipients")):
-        ids = [row["id"] for row in found.get(table, []) if _same(row["contact_email"], person.email)]
+        ids = [row["id"] for row in found.get(table, []) if same(row["contact_email"], person.email)]
         if not ids:
             continue
         for row in (await session.scalars(repository.select(model).where(model.id.in_(ids)))).all():

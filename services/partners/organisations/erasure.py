@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.partners.organisations.repository import OrganisationRepository
 from services.partners.organisations.service import remove_contact
-from shared.privacy.person import Person
+from shared.privacy.person import Person, same
 from shared.storage import ObjectStore
 
 
@@ -22,7 +22,7 @@ async def erase_contacts(session: AsyncSession, store: ObjectStore | None, tenan
     repository = OrganisationRepository(session, tenant)
     removed = 0
     for row in found.get("organisations", []):
-        if str(row["email"] or "").strip().lower() != person.email.lower():
+        if not same(row["email"], person.email):
             continue
         organisation = await repository.lock(row["id"])
         if organisation is not None:
