@@ -124,6 +124,14 @@ def mounted_file(pod: Doc, container: Doc, path: str) -> tuple[str, str]:
     raise AssertionError(f"{path} is not a file mounted from a Secret in {container['name']}")
 
 
+def as_in_the_container(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
+    """This process's environment as the container's: none of this machine's REGIE_ variables, each of its own."""
+    for name in [name for name in os.environ if name.startswith("REGIE_")]:
+        monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+
 def container_env(docs: list[Doc], container: Doc) -> dict[str, str]:
     """The environment the container gets, resolved as the kubelet does: envFrom first, then env in order
     with $(VAR) expanded from what is already defined. Secrets from `docs` (the example overlay)."""
@@ -287,10 +295,7 @@ def test_the_settings_load_from_the_rendered_environment(example: list[Doc], ser
     from services.gateway.settings import GatewaySettings
     from shared.settings import ServiceSettings
 
-    for name in [name for name in os.environ if name.startswith("REGIE_")]:
-        monkeypatch.delenv(name)
-    for name, value in container_env(example, service_container(example, service)).items():
-        monkeypatch.setenv(name, value)
+    as_in_the_container(monkeypatch, container_env(example, service_container(example, service)))
     if service == "gateway":
         settings = GatewaySettings()
         assert settings.https and settings.public_url == f"https://{HOST}"
@@ -629,10 +634,7 @@ def test_every_service_that_stores_uploads_has_a_scanner_it_may_reach(example: l
     assert connects(list(of_kind(example, "NetworkPolicy").values()), pods[f"Deployment/{service}"],
                     pods["Deployment/clamd"], port)
 
-    for name in [name for name in os.environ if name.startswith("REGIE_")]:
-        monkeypatch.delenv(name)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
+    as_in_the_container(monkeypatch, env)
     assert ScannerSettings().clamd_url == env["REGIE_CLAMD_URL"]  # read as the code reads it (tls://host:port)
     config = one(example, "ConfigMap", "clamav-config")["data"]["clamd.conf"]
     target = {p["port"]: p["targetPort"] for p in clamd_service["spec"]["ports"]}[port]
@@ -840,10 +842,7 @@ def test_the_example_secrets_start_nothing_but_a_cluster_that_says_it_is_a_throw
     from shared.settings import ServiceSettings
 
     assert one(production, "ConfigMap", "regie-common")["data"]["REGIE_ALLOW_WEAK_SECRETS"] == "false"
-    for name in [name for name in os.environ if name.startswith("REGIE_")]:
-        monkeypatch.delenv(name)
-    for name, value in container_env(example, service_container(example, service)).items():
-        monkeypatch.setenv(name, value)
+    as_in_the_container(monkeypatch, container_env(example, service_container(example, service)))
     assert os.environ["REGIE_ALLOW_WEAK_SECRETS"] == "true"
     monkeypatch.setenv("REGIE_ALLOW_WEAK_SECRETS", "false")  # the example's public Secrets in production
     with pytest.raises(ValueError, match="known development value"):
@@ -1182,10 +1181,7 @@ def test_each_service_verifies_nats_s3_and_postgres_against_a_mounted_ca(example
     pod = deployment["spec"]["template"]["spec"]
     container = service_container(example, service)
     env = container_env(example, container)
-    for name in [name for name in os.environ if name.startswith("REGIE_")]:
-        monkeypatch.delenv(name)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
+    as_in_the_container(monkeypatch, env)
     nats, storage = NatsSettings(), StorageSettings()
     assert nats.url.startswith("tls://") and mounted_file(pod, container, nats.ca_file) == INTERNAL_CA_FILE
     assert covers(one(example, "Certificate", "nats-tls")["spec"]["dnsNames"], url_target(nats.url)[0])
@@ -1233,10 +1229,7 @@ def test_each_service_serves_https_with_its_own_certificate(example: list[Doc], 
     pod = one(example, "Deployment", service)["spec"]["template"]["spec"]
     container = service_container(example, service)
     env = container_env(example, container)
-    for name in [name for name in os.environ if name.startswith("REGIE_")]:
-        monkeypatch.delenv(name)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
+    as_in_the_container(monkeypatch, env)
     http = HttpSettings()
     assert http.tls_cert and http.tls_key, f"{service} would serve plain HTTP"
     assert mounted_file(pod, container, http.tls_cert) == (f"{service}-tls", "tls.crt")
@@ -1261,10 +1254,7 @@ def test_the_gateway_calls_every_service_over_https_and_checks_it(example: list[
     pod = one(example, "Deployment", "gateway")["spec"]["template"]["spec"]
     container = service_container(example, "gateway")
     env = container_env(example, container)
-    for name in [name for name in os.environ if name.startswith("REGIE_")]:
-        monkeypatch.delenv(name)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
+    as_in_the_container(monkeypatch, env)
     settings = GatewaySettings()
     assert mounted_file(pod, container, settings.upstream_ca_file) == INTERNAL_CA_FILE
     services = of_kind(example, "Service")
@@ -1303,10 +1293,7 @@ def test_uploads_reach_clamd_only_through_tls(example: list[Doc], service: str,
     pod = one(example, "Deployment", service)["spec"]["template"]["spec"]
     container = service_container(example, service)
     env = container_env(example, container)
-    for name in [name for name in os.environ if name.startswith("REGIE_")]:
-        monkeypatch.delenv(name)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
+    as_in_the_container(monkeypatch, env)
     scanner = ScannerSettings()
     assert scanner.clamd_url.startswith("tls://")
     assert mounted_file(pod, container, scanner.ca_file) == INTERNAL_CA_FILE
