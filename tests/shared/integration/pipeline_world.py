@@ -4,6 +4,8 @@ grants' inbox (both under RLS, as a service's would be), the test event's subjec
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import nats.errors
 import nats.js.errors
@@ -15,6 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from devstack.config import StackConfig
 from shared.db import Database
 from shared.events.envelope import Envelope, decode
+
+T = TypeVar("T")
+UNANSWERED = (nats.errors.TimeoutError, nats.js.errors.ServiceUnavailableError)
+"""What a cluster whose nodes were all killed answers an API request with until its new meta, stream and consumer
+leaders are elected (seconds, longer on a loaded machine)."""
 
 SUBJECT = "partners.antwerpen.crashtest.happened"
 EVENT_TYPE = "be.regie.partners.crashtest.happened.v1"
@@ -45,17 +52,24 @@ async def record_effect(session: AsyncSession, envelope: Envelope) -> None:
                           {"t": envelope.tenant, "r": envelope.data["run_id"], "e": envelope.id})
 
 
+async def answered(request: Callable[[], Awaitable[T]], timeout: float = 120.0) -> T:
+    """A JetStream API request asked again until the cluster answers it, or the deadline."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        try:
+            return await request()
+        except UNANSWERED:
+            if loop.time() >= deadline:
+                raise
+            await asyncio.sleep(0.5)
+
+
 async def drained(js: JetStreamContext, durable: str, timeout: float = 120.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while loop.time() < deadline:
-        try:
-            info = await js.consumer_info("PARTNERS", durable)
-        except (nats.errors.TimeoutError, nats.js.errors.ServiceUnavailableError):
-            # A cluster whose nodes were all killed answers no API request until its new leaders are elected
-            # (seconds, longer on a loaded machine): ask again until the deadline.
-            await asyncio.sleep(0.5)
-            continue
+        info = await answered(lambda: js.consumer_info("PARTNERS", durable), timeout)
         if info.num_pending == 0 and info.num_ack_pending == 0:
             return
         await asyncio.sleep(0.2)
@@ -64,14 +78,16 @@ async def drained(js: JetStreamContext, durable: str, timeout: float = 120.0) ->
 
 async def events_in_stream(js: JetStreamContext, run: str) -> list[str]:
     """The ids of the run's events in the stream, in its order, each as often as it is there."""
-    sub = await js.pull_subscribe(SUBJECT, durable=None, stream="PARTNERS", config=ConsumerConfig(
-        ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL))
+    sub = await answered(lambda: js.pull_subscribe(SUBJECT, durable=None, stream="PARTNERS", config=ConsumerConfig(
+        ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL)))
     seen: list[str] = []
     while True:
         try:
             messages = await sub.fetch(500, timeout=2.0)
-        except TimeoutError:  # nats-py's own, or asyncio's
-            break
+        except TimeoutError:  # nats-py's own, or asyncio's: nothing came, or a cluster electing its leaders
+            if (await answered(sub.consumer_info)).num_pending == 0:
+                break
+            continue
         seen += [envelope.id for envelope in map(decode, (m.data for m in messages))
                  if envelope.data["run_id"] == run]
     await sub.unsubscribe()

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import nats
+import nats.js.errors
 import pytest
 from nats.aio.client import Client
 from nats.js import JetStreamContext
@@ -37,6 +38,7 @@ from tests.shared.integration.nats_cluster import NatsCluster
 from tests.shared.integration.pipeline_world import (
     EVENT_TYPE,
     SUBJECT,
+    answered,
     drained,
     events_in_stream,
     make_tables,
@@ -177,6 +179,20 @@ async def run_under_faults(cluster: NatsCluster, config: StackConfig, outbox: Da
     return run, int((REGISTRY.get_sample_value("regie_outbox_publish_failures_total") or 0) - failures_before)
 
 
+async def deleted(js: JetStreamContext, stream: str, seq: int) -> None:
+    """The message deleted, also when an earlier try that timed out had deleted it."""
+    try:
+        await js.delete_msg(stream, seq)
+    except nats.js.errors.ServiceUnavailableError:
+        raise
+    except nats.js.errors.APIError:
+        try:
+            await js.get_msg(stream, seq)
+        except nats.js.errors.NotFoundError:
+            return
+        raise
+
+
 async def relayed(outbox: Database, run: str, timeout: float = 60.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
@@ -233,9 +249,9 @@ async def test_all_nodes_killed_at_once_whatever_is_lost_the_checker_reports(
     # The checker can fail: an acknowledged event that the stream no longer has is reported missing.
     admin = await connect(cluster, stack_config, "regie-admin")
     js: JetStreamContext = admin.jetstream()
-    last = await js.get_last_msg("PARTNERS", SUBJECT)
+    last = await answered(lambda: js.get_last_msg("PARTNERS", SUBJECT))
     lost = decode(last.data).id
-    await js.delete_msg("PARTNERS", last.seq)
+    await answered(lambda: deleted(js, "PARTNERS", last.seq))
     await admin.drain()
     tampered = await check(cluster, stack_config, outbox, grants_db, run)
     assert lost in report.acknowledged and tampered.missing == report.missing | {lost}
