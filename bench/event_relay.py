@@ -43,7 +43,14 @@ from devstack.stack import Stack
 from services.grants.events.published import TranchePaidV1
 from shared.db import Base, Database, make_engine
 from shared.events.envelope import encode, make_envelope
-from shared.events.outbox import OutboxMessage, OutboxRelay, outbox_ddl, outbox_notify_ddl, stage
+from shared.events.outbox import (
+    OutboxMessage,
+    OutboxRelay,
+    outbox_ddl,
+    outbox_notify_ddl,
+    relay_engine,
+    stage,
+)
 from shared.events.streams import DUPLICATE_WINDOW_SECONDS
 from shared.tenancy import TENANTS
 
@@ -198,7 +205,7 @@ async def relay_run(config: StackConfig, seconds: float, processes: int, writers
                                                     json.dumps({**spec, "process": p}), stdout=asyncio.subprocess.PIPE)
                for p in range(processes)]
     nc = await nats.connect(config.nats_url)
-    engine = make_engine(config.database_url(DATABASE, "regie_relay"), pool_size=2)
+    engine = relay_engine(config.database_url(DATABASE, "regie_relay"))
     probe = await superuser(config, DATABASE)
     relay = OutboxRelay(engine, nc.jetstream())
     stop = asyncio.Event()

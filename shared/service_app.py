@@ -33,10 +33,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Principal, TenantAuthMiddleware, TokenVerifier, require_roles
-from shared.db import Database, make_engine
+from shared.db import Database
 from shared.events import deadletters
 from shared.events.consumer import Consumer, Subscription
-from shared.events.outbox import OutboxRelay
+from shared.events.outbox import OutboxRelay, relay_engine
 from shared.events.streams import ensure_streams
 from shared.handler_path import lean_handler_path
 from shared.heap import freeze_after_start
@@ -374,8 +374,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
                                                 scanner=scanner)
             await runtime.store.ensure_bucket()
         if spec.run_relay:
-            runtime.relay_db = Database(make_engine(settings.database.relay_url, pool_size=2,
-                                                     connect_args=settings.database.connect_args()))
+            runtime.relay_db = Database(relay_engine(settings.database.relay_url, settings.database.connect_args()))
             relay = OutboxRelay(runtime.relay_db.engine, runtime.js)
             runtime.tasks.append(asyncio.create_task(relay.run(runtime.stop), name="outbox-relay"))
         for subscription in spec.subscriptions:

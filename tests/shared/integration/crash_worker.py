@@ -14,8 +14,9 @@ out of order), a share of them rolled back, while a relay publishes; its `mode` 
   mid-batch      after the ack of a later row of a batch, some of the batch published, none marked;
   none           writes, relays until the outbox is empty, and exits 0.
 A "consume" round: a durable consumer applies events (one row in crash_effects each); `mode`:
-  after-commit   dies after its first effect is committed, before the ack;
-  before-commit  dies inside its first effect's transaction, before the commit;
+  after-commit   dies after its first batch's effects are committed (the first event pulled and up to `batch`
+                 waiting behind it, in one transaction), before the acks;
+  before-commit  dies inside its first fresh event's effect, before the commit;
   none           applies what arrives for `seconds`, then exits 0.
 """
 
@@ -149,7 +150,7 @@ async def consume(urls: dict[str, str], spec: dict[str, Any]) -> None:
     subscription = Subscription(durable=spec["durable"], producer="partners", subject=SUBJECT,
                                 handlers={CrashTestHappenedV1.event_type: apply})
     consumer = DyingConsumer(nc.jetstream(), db, subscription, mode=mode, max_deliver=1000,
-                             ack_wait_seconds=spec["ack_wait"])
+                             ack_wait_seconds=spec["ack_wait"], batch=spec["batch"])
     stop = asyncio.Event()
     asyncio.get_running_loop().call_later(spec["seconds"], stop.set)
     await consumer.run(stop)

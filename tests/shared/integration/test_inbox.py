@@ -340,3 +340,33 @@ async def test_a_batch_with_a_failing_event_applies_the_others_once_and_dead_let
             applied = (await session.execute(text("select count(*) from inbox_test_effects where event_id = :e"),
                                              {"e": envelope.id})).scalar_one()
         assert applied == (0 if envelope is events[2] else 1), envelope.tenant
+
+
+async def test_the_events_waiting_behind_the_first_pulled_are_applied_in_its_transaction(
+        infra: Stack, effects_table: Database, stack_config: StackConfig) -> None:
+    """A transaction's events are relayed together and the consumer pulls one at a time when none were waiting:
+    the others, stored behind it, go into its transaction rather than into one of their own after it."""
+    nc, js = await jetstream(stack_config)
+    run = str(uuid7())
+    envelopes = [inbox_event(f"{run}-{n}") for n in range(10)]
+    for envelope in envelopes:
+        await publish_raw(js, envelope, envelope.id)
+    transactions: dict[str, str] = {}
+
+    async def record_with_transaction(session: AsyncSession, envelope: Envelope) -> None:
+        await record(session, envelope)
+        transactions[envelope.id] = str(await session.scalar(text("select pg_current_xact_id()")))
+
+    durable = f"test-inbox-waiting-{run[-12:]}"
+    consumer = Consumer(js, effects_table, Subscription(durable=durable, producer="grants",
+                                                        subject="grants.west-vlaanderen.inboxtest.happened",
+                                                        handlers={EVENT_TYPE: record_with_transaction}),
+                        waiting_seconds=10.0)  # (the server answers at once; no timing in this test)
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(stop))
+    await wait_until_acked(js, durable)
+    stop.set()
+    await task
+    await nc.drain()
+    assert set(transactions) == {envelope.id for envelope in envelopes}
+    assert len(set(transactions.values())) == 1, transactions

@@ -44,6 +44,8 @@ from tests.shared.integration.pipeline_world import (
 
 WORKER = Path(__file__).with_name("crash_worker.py")
 ROUNDS = 100
+BATCH = 2
+"""The dying consumers' batch: the events waiting behind the first one pulled that go into its transaction."""
 
 
 @dataclass
@@ -200,9 +202,11 @@ async def test_consumers_killed_before_and_after_their_commit_a_hundred_times_ap
     run = str(uuid7())
     durable = f"crash-consumer-{run[-12:]}"
     zygotes = [await Zygote.start(stack_config) for _ in range(2)]  # two consumer replicas, killed in turn
-    assert await zygotes[0].run(produce(run, "none", 1, writers=6, per_writer=50, rollback_odds=0.1)) == {"code": 0}
+    # An after-commit round commits a batch (the first event and up to BATCH waiting behind it) before it dies:
+    # enough events that the before-commit rounds still find fresh ones.
+    assert await zygotes[0].run(produce(run, "none", 1, writers=6, per_writer=80, rollback_odds=0.1)) == {"code": 0}
     modes = ("after-commit", "before-commit")
-    rounds = [{"kind": "consume", "durable": durable, "mode": mode, "seconds": 5.0, "ack_wait": 1.0}
+    rounds = [{"kind": "consume", "durable": durable, "mode": mode, "seconds": 5.0, "ack_wait": 1.0, "batch": BATCH}
               for mode in modes for _ in range(ROUNDS)]
     ended = await play(zygotes, rounds)
     deaths = Counter(death["at"] for zygote in zygotes for death in zygote.deaths)
@@ -223,7 +227,7 @@ async def test_consumers_killed_before_and_after_their_commit_a_hundred_times_ap
     print(f"\nconsumer crash table: rounds {dict(ended)}; died at {dict(deaths)}; {len(staged)} events, "
           f"{len(effects)} effects, {info.delivered.consumer_seq} deliveries")
     for mode in modes:
-        assert ended[mode, "killed"] == ROUNDS, f"{mode}: every round should have died on its first event"
+        assert ended[mode, "killed"] == ROUNDS, f"{mode}: every round should have died on its first batch"
     assert deaths == {"ack": ROUNDS, "commit": ROUNDS}
     assert unsent == [] and len(staged) > 2 * ROUNDS
     assert len(effects) == len(set(effects)) == len(staged), "applied effects = distinct event ids = outbox rows"
