@@ -107,6 +107,15 @@ async def wait_until_acked(js, durable: str, timeout: float = 20.0) -> None:
     raise AssertionError(f"consumer {durable} did not ack everything within {timeout}s: {info}")
 
 
+async def run_until_acked(js, consumer: Consumer) -> None:  # type: ignore[no-untyped-def]
+    """Runs the consumer until it has acked everything on its subject."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(stop))
+    await wait_until_acked(js, consumer.subscription.durable)
+    stop.set()
+    await task
+
+
 async def dead_letters_of(js, consumer: Consumer) -> list:  # type: ignore[no-untyped-def]
     """Runs the consumer until its first dead letter arrives; that message."""
     stop = asyncio.Event()
@@ -138,11 +147,7 @@ async def test_the_same_event_delivered_twice_is_applied_once(
     subject = envelope.nats_subject
     consumer = Consumer(js, effects_table, Subscription(durable=durable, producer="grants", subject=subject,
                                                         handlers={EVENT_TYPE: record}))
-    stop = asyncio.Event()
-    task = asyncio.create_task(consumer.run(stop))
-    await wait_until_acked(js, durable)
-    stop.set()
-    await task
+    await run_until_acked(js, consumer)
     await nc.drain()
     assert await effects(effects_table, envelope.id) == 1
 
@@ -362,11 +367,7 @@ async def test_the_events_waiting_behind_the_first_pulled_are_applied_in_its_tra
                                                         subject="grants.west-vlaanderen.inboxtest.happened",
                                                         handlers={EVENT_TYPE: record_with_transaction}),
                         waiting_seconds=10.0)  # (the server answers at once; no timing in this test)
-    stop = asyncio.Event()
-    task = asyncio.create_task(consumer.run(stop))
-    await wait_until_acked(js, durable)
-    stop.set()
-    await task
+    await run_until_acked(js, consumer)
     await nc.drain()
     assert set(transactions) == {envelope.id for envelope in envelopes}
     assert len(set(transactions.values())) == 1, transactions
