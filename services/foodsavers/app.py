@@ -32,7 +32,8 @@ from shared.service_app import ServiceSpec, create_service_app
 
 SPEC = ServiceSpec(
     name="foodsavers",
-    route_handlers=[personal_data_controller(Privacy("foodsavers", erase_own=erase_registry_people)),
+    route_handlers=[personal_data_controller(Privacy("foodsavers", erase_own=erase_registry_people,
+                                                   people=("drivers",))),
         *registry_routes.CONTROLLERS, *planning_routes.CONTROLLERS, *logbook_routes.CONTROLLERS,
         *safety_routes.CONTROLLERS, *impact_routes.CONTROLLERS,
         # The portal pages (Dutch paths), each capability's next to its rules.

@@ -5,8 +5,9 @@ data-protection officer runs for a request, through the gateway, with a province
     python -m shared.privacy erase  --tenant limburg --username mara.peeters --email mara@voorbeeld.be
 
 The token comes from REGIE_ACCESS_TOKEN (a province-admin's), the gateway's address from REGIE_GATEWAY_URL.
-The archive holds `<service>.json` (every record of the person, as the service stores it) for each service and
-the files they uploaded under `<service>/files/`; `erase` prints what each service deleted and pseudonymised."""
+The archive holds `<service>.json` (every record of the person, as the service stores it, and under `linked` the
+records that refer to them by an id: a driver's rounds) for each service and the files they uploaded under
+`<service>/files/`; `erase` prints what each service deleted and pseudonymised."""
 
 from __future__ import annotations
 
@@ -48,7 +49,8 @@ async def export(gateway: str, tenant: str, token: str, person: dict[str, str], 
                 for key in found["files"]:
                     content = _answer(await http.get(f"{base}/files", params={**person, "key": key})).content
                     archive.writestr(f"{service}/files/{key.rsplit('/', 1)[-1]}", content)
-                counts[service] = sum(len(rows) for rows in found["records"].values()) + len(found["files"])
+                counts[service] = (sum(len(rows) for part in ("records", "linked") for rows in found[part].values())
+                                   + len(found["files"]))
     return counts
 
 

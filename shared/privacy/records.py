@@ -104,6 +104,44 @@ async def find(session: AsyncSession, username: str, others: list[str]) -> dict[
     return found
 
 
+REFERENCES_SQL = text("""
+    SELECT child.relname, array_agg(ca.attname ORDER BY k.n), array_agg(pa.attname ORDER BY k.n)
+    FROM pg_constraint c
+    JOIN pg_class child ON child.oid = c.conrelid
+    JOIN pg_namespace ns ON ns.oid = child.relnamespace AND ns.nspname = 'public'
+    JOIN pg_class parent ON parent.oid = c.confrelid AND parent.relname = :parent
+    CROSS JOIN LATERAL unnest(c.conkey, c.confkey) WITH ORDINALITY AS k(child_attnum, parent_attnum, n)
+    JOIN pg_attribute ca ON ca.attrelid = c.conrelid AND ca.attnum = k.child_attnum
+    JOIN pg_attribute pa ON pa.attrelid = c.confrelid AND pa.attnum = k.parent_attnum
+    WHERE c.contype = 'f' AND has_table_privilege(current_user, child.oid, 'SELECT')
+    GROUP BY c.oid, child.relname
+    ORDER BY child.relname, c.oid""")
+
+
+async def linked(session: AsyncSession, found: dict[str, list[dict[str, Any]]],
+                 people: tuple[str, ...]) -> dict[str, list[dict[str, Any]]]:
+    """The rows that refer by a foreign key to a found row of one of `people` (tables each of whose rows is a
+    person, such as a driver): what the person did (their rounds, their pickups), which names them only by an
+    id. One step: what refers to those rows in turn is the province's, not the person's."""
+    linked: dict[str, list[dict[str, Any]]] = {}
+    for parent in people:
+        rows = found.get(parent, [])
+        if not rows:
+            continue
+        for child, child_columns, parent_columns in (await session.execute(REFERENCES_SQL, {"parent": parent})).all():
+            params = {f"k{n}": [str(row[column]) for row in rows] for n, column in enumerate(parent_columns)}
+            keys = ", ".join(f'"{column}"::text' for column in child_columns)
+            arrays = ", ".join(f"CAST(:k{n} AS text[])" for n in range(len(parent_columns)))
+            result = await session.execute(
+                text(f'SELECT * FROM "{child}" WHERE ({keys}) IN (SELECT * FROM unnest({arrays}))'), params)
+            known = {repr(row) for row in linked.get(child, [])}
+            for row in map(dict, result.mappings().all()):
+                if repr(row) not in known:
+                    linked.setdefault(child, []).append(row)
+                    known.add(repr(row))
+    return linked
+
+
 def subjects_in(found: dict[str, list[dict[str, Any]]]) -> list[str]:
     return sorted({str(row[c]) for rows in found.values() for row in rows for c in SUBJECT_COLUMNS if row.get(c)})
 

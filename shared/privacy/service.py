@@ -34,10 +34,12 @@ DELETED_WHEN_NAMING = {
 
 @dataclass(frozen=True)
 class Privacy:
-    """One service's part: its name (its stream) and its own deletions."""
+    """One service's part: its name (its stream), its own deletions, and its tables whose each row is a person
+    (the export adds the rows that refer to theirs: `records.linked`)."""
 
     service: str
     erase_own: OwnErasure | None = None
+    people: tuple[str, ...] = ()
 
 
 def files_in(found: dict[str, list[dict[str, Any]]]) -> list[str]:
@@ -47,8 +49,10 @@ def files_in(found: dict[str, list[dict[str, Any]]]) -> list[str]:
 
 async def export(session: AsyncSession, tenant: str, person: Person, privacy: Privacy) -> dict[str, Any]:
     found = await records.find(session, person.username, [person.email] if person.email else [])
+    linked = await records.linked(session, found, privacy.people)
     return {"service": privacy.service, "tenant": tenant, "username": person.username, "email": person.email,
             "records": {table: records.jsonable(rows) for table, rows in found.items()},
+            "linked": {table: records.jsonable(rows) for table, rows in linked.items()},
             "files": files_in(found)}
 
 

@@ -27,6 +27,7 @@ from devstack.config import TENANTS
 from devstack.keycloak import AdminClient
 from shared.events.envelope import EventData, encode, make_envelope
 from shared.privacy.archive import erase
+from tests.foodsavers.logbook_world import a_round
 from tests.foodsavers.world import register
 from tests.grants.api.test_applications_api import PDF, draft
 from tests.grants.api.test_calls_api import published_call
@@ -212,11 +213,12 @@ async def dead_letter_of(gateway: str, admin: str, tenant: str, event_id: str) -
 
 async def test_a_driver_a_contact_person_and_their_dead_letters_keep_nothing_of_the_person(
         platform, tokens, stack_config) -> None:
-    """The person is a driver in foodsavers, the contact of a donor there and of an organisation in partners, and
-    named in an event grants could not apply (a dead letter). After the erasure the driver stays with their rounds
-    under the pseudonym (no name, no phone, no longer driving), the donor and the organisation keep their entries
-    without the person's contact details (the organisation's change announced), the dead letter and the event
-    are gone from the streams, and another province's dead letter naming the same address stays."""
+    """The person is a driver in foodsavers (with a round of theirs, which the export shows), the contact of a donor
+    there and of an organisation in partners, and named in an event grants could not apply (a dead letter). After
+    the erasure the driver stays with their rounds under the pseudonym (no name, no phone, no longer driving), the
+    donor and the organisation keep their entries without the person's contact details (the organisation's change
+    announced), the dead letter and the event are gone from the streams, and another province's dead letter naming
+    the same address stays."""
     marker = f"mrk{secrets.token_hex(6)}"
     username, email = f"p-{marker}", f"{marker}@voorbeeld.test"
     gateway = platform.gateway_url
@@ -231,6 +233,14 @@ async def test_a_driver_a_contact_person_and_their_dead_letters_keep_nothing_of_
             "kind": "cooperative", "municipality": "Leuven",
             "contact": {"email": email, "phone": "0470 12 34 56", "street": "Markt 1", "postcode": "3000"}})
         assert organisation.status_code == 201, organisation.text
+        theirs, someone_elses = a_round(client, TENANT, tokens, driver=username), a_round(client, TENANT, tokens)
+        # The export shows what the driver did, which names them only by an id: their round, nobody else's.
+        exported = client.get(f"/{TENANT}/api/foodsavers/personal-data", params={"username": username},
+                              headers=bearer(admin))
+    assert exported.status_code == 200, exported.text
+    assert [row["id"] for row in exported.json()["records"]["drivers"]] == [driver["id"]]
+    rounds = [row["id"] for row in exported.json()["linked"]["rounds"]]
+    assert rounds == [theirs.id] and someone_elses.id not in rounds
     organisation_id = organisation.json()["id"]
 
     # Another province's person with an address of their own: their event and dead letter are not this erasure's.
