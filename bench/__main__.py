@@ -34,6 +34,7 @@ import time
 os.environ.setdefault("REGIE_STATE_DIR", os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                                       ".stack", "bench"))
 os.environ.setdefault("REGIE_PORT_BASE", "24000")
+os.environ.setdefault("REGIE_PG_DURABLE", "1")  # every commit flushed, as in production (the tests' stack is not)
 
 from bench import (  # noqa: E402  (the environment above must be set first)
     catalogue_search,

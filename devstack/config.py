@@ -106,6 +106,9 @@ class StackConfig:
     pg_system_user: str = "embedded_postgres"
     pg_archive: bool = False
     """Ship PostgreSQL's WAL to the backup bucket (devstack/backup.py): on for `make run`, off for the tests' stack."""
+    pg_durable: bool = True
+    """Every commit flushed to disk, as in production: on for `make run` and `make bench` (whose figures must be
+    the real ones), off for the tests' disposable stack (REGIE_PG_DURABLE)."""
 
     directory_secret: str = "regie-dev-directory-secret"
     """The secret of the realms' regie-directory client (grants reads people's addresses with it)."""
@@ -147,6 +150,7 @@ class StackConfig:
             pg_keycloak_password=_env(env, "REGIE_PG_KEYCLOAK_PASSWORD", cls.pg_keycloak_password),
             pg_system_user=_env(env, "REGIE_PG_SYSTEM_USER", cls.pg_system_user),
             pg_archive=_env(env, "REGIE_PG_ARCHIVE", "1" if profile == "run" else "0") == "1",
+            pg_durable=_env(env, "REGIE_PG_DURABLE", "1" if profile == "run" else "0") == "1",
             s3_access_key=_env(env, "REGIE_S3_ACCESS_KEY", cls.s3_access_key),
             s3_secret_key=_env(env, "REGIE_S3_SECRET_KEY", cls.s3_secret_key),
             nats_secret=_env(env, "REGIE_NATS_SECRET", cls.nats_secret),

@@ -169,7 +169,7 @@ def server_settings(config: StackConfig, archive: bool | None = None) -> dict[st
         # event by, from its commit in one service's database to its effect's in another's. A few bytes a commit.
         "track_commit_timestamp": "on",
     }
-    if config.profile == "test":
+    if not config.pg_durable:
         # The test stack is disposable: durability against an OS crash buys
         # nothing there and fsync on every commit slows the suite down.
         settings.update({"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"})

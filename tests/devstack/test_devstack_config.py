@@ -118,6 +118,17 @@ def test_make_runs_database_archives_its_wal_and_the_tests_does_not() -> None:
     assert StackConfig.from_env("test", env={"REGIE_PG_ARCHIVE": "1"}).pg_archive is True
 
 
+def test_make_runs_and_the_benchs_databases_flush_every_commit_and_the_tests_does_not() -> None:
+    from devstack.postgres import server_settings
+
+    durable = {"run": {}, "test": {"REGIE_PG_DURABLE": "1"}}  # `make bench` sets the latter on its stack
+    for profile, env in durable.items():
+        settings = server_settings(StackConfig.from_env(profile, env=env), archive=False)
+        assert not {"fsync", "synchronous_commit", "full_page_writes"} & settings.keys(), (profile, settings)
+    disposable = server_settings(StackConfig.from_env("test", env={}), archive=False)
+    assert (disposable["fsync"], disposable["synchronous_commit"]) == ("off", "off")
+
+
 def test_the_backup_key_may_touch_the_backup_bucket_only(tmp_path: Path) -> None:
     import json
 
