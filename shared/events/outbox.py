@@ -16,7 +16,23 @@ from datetime import UTC, datetime
 from typing import Any
 
 from nats.js import JetStreamContext
-from sqlalchemy import DateTime, Index, Integer, LargeBinary, Select, String, Text, func, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    Select,
+    String,
+    Text,
+    any_,
+    bindparam,
+    func,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -158,21 +174,23 @@ class OutboxRelay:
                 failed += [(row.id, describe(exc)) for row in rows[len(acks):]]
             acked = []
             try:
-                loop = asyncio.get_running_loop()
-                deadline = loop.time() + self.publish_timeout
+                if acks:  # all of them against one deadline (a wait per ack was a fifth of the relay's time)
+                    await asyncio.wait(acks, timeout=self.publish_timeout)
                 for row, ack in zip(rows, acks, strict=False):
-                    try:
-                        await asyncio.wait_for(ack, max(deadline - loop.time(), 0.001))
-                    except Exception as exc:  # refused, or no ack in time: keep the row, try again later
-                        failed.append((row.id, describe(exc)))
-                        continue
-                    self.after_publish(row.id)
-                    acked.append(row)
+                    if not ack.done():  # no ack in time: keep the row, try again later
+                        failed.append((row.id, "TimeoutError"))
+                    elif ack.cancelled():  # (the connection closed under it)
+                        failed.append((row.id, "CancelledError"))
+                    elif (refused := ack.exception()) is not None:
+                        failed.append((row.id, describe(refused)))
+                    else:
+                        self.after_publish(row.id)
+                        acked.append(row)
             finally:
                 for ack in acks:
                     ack.cancel()  # (no-op when done) an ack never awaited must not hold its place in the window
             if acked:
-                await session.execute(update(OutboxMessage).where(OutboxMessage.id.in_([row.id for row in acked]))
+                await session.execute(update(OutboxMessage).where(with_ids([row.id for row in acked]))
                                       .values(published_at=func.now()))
                 for producer, count in Counter(row.subject.split(".", 1)[0] for row in acked).items():
                     metrics.PUBLISHED.labels(producer).inc(count)
@@ -184,7 +202,7 @@ class OutboxRelay:
                 metrics.PUBLISH_FAILURES.inc(len(event_ids))
                 log.warning("outbox publish failed", extra={"event_id": event_ids[0], "events": len(event_ids),
                                                             "error": error})
-                await session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(event_ids))
+                await session.execute(update(OutboxMessage).where(with_ids(event_ids))
                                       .values(attempts=OutboxMessage.attempts + 1, last_error=error))
             return len(acked)
 
@@ -233,6 +251,12 @@ class OutboxRelay:
             except Exception:
                 log.warning("outbox relay cannot listen for commits; polling", exc_info=True)
                 await first_of(stop, timeout=5.0)
+
+
+def with_ids(ids: list[str]) -> ColumnElement[bool]:
+    """The rows of `ids`, as one array parameter: one statement however many (an IN list of 500 parameters was
+    rendered afresh for every batch)."""
+    return OutboxMessage.id == any_(bindparam("ids", ids, type_=ARRAY(String)))
 
 
 def describe(exc: BaseException) -> str:
