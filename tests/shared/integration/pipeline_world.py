@@ -69,7 +69,7 @@ async def drained(js: JetStreamContext, durable: str, timeout: float = 120.0) ->
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while loop.time() < deadline:
-        info = await answered(lambda: js.consumer_info("PARTNERS", durable), timeout)
+        info = await answered(lambda: js.consumer_info("PARTNERS", durable), deadline - loop.time())
         if info.num_pending == 0 and info.num_ack_pending == 0:
             return
         await asyncio.sleep(0.2)
