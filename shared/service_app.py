@@ -117,6 +117,22 @@ class Runtime:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
 
+    def start_worker(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        """Runs `work` (the relay, a consumer, a background loop) until the service stops. Each keeps going
+        through failures of its own; one that ends anyway is logged at once, and readiness reports it."""
+        task = asyncio.create_task(work, name=name)
+        task.add_done_callback(self._worker_ended)
+        self.tasks.append(task)
+
+    def _worker_ended(self, task: asyncio.Task[None]) -> None:
+        if self.stop.is_set() or task.cancelled():
+            return
+        log.error("worker stopped while the service runs", exc_info=task.exception(),
+                  extra={"worker": task.get_name()})
+
+    def stopped_workers(self) -> list[str]:
+        return [] if self.stop.is_set() else [task.get_name() for task in self.tasks if task.done()]
+
     async def every_tenant(self, pause_seconds: float, what: str, log: logging.Logger,
                            work: Callable[[str], Coroutine[Any, Any, object]]) -> None:
         """The loop of a background task (ServiceSpec.background): `work(tenant)` for every tenant, a failure
@@ -196,6 +212,8 @@ async def ready(state: State) -> dict[str, Any]:
             checks["storage"] = "ok"
         except Exception as exc:
             checks["storage"] = f"{type(exc).__name__}"
+    stopped = runtime.stopped_workers()
+    checks["workers"] = f"stopped: {', '.join(stopped)}" if stopped else "ok"
     if any(value != "ok" for value in checks.values()):
         raise NotReady("niet alle afhankelijkheden zijn bereikbaar", checks=checks)
     return {"status": "ok", "checks": checks}
@@ -376,13 +394,13 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
         if spec.run_relay:
             runtime.relay_db = Database(relay_engine(settings.database.relay_url, settings.database.connect_args()))
             relay = OutboxRelay(runtime.relay_db.engine, runtime.js)
-            runtime.tasks.append(asyncio.create_task(relay.run(runtime.stop), name="outbox-relay"))
+            runtime.start_worker(relay.run(runtime.stop), "outbox-relay")
         for subscription in spec.subscriptions:
             consumer = Consumer(runtime.js, runtime.db, subscription, max_deliver=settings.nats.max_deliver,
                                 ack_wait_seconds=settings.nats.ack_wait_seconds)
-            runtime.tasks.append(asyncio.create_task(consumer.run(runtime.stop), name=subscription.durable))
+            runtime.start_worker(consumer.run(runtime.stop), subscription.durable)
         for work in spec.background:
-            runtime.tasks.append(asyncio.create_task(work(runtime), name=getattr(work, "__name__", "background")))
+            runtime.start_worker(work(runtime), getattr(work, "__name__", "background"))
         log.info("service started", extra={"port": settings.http.port})
         freeze_after_start()
         try:

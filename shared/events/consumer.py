@@ -112,8 +112,27 @@ class Consumer:
         return await self.js.pull_subscribe(sub.subject, durable=sub.durable,
                                             stream=stream_name(sub.producer), config=config)
 
+    async def subscribed(self, stop: asyncio.Event) -> JetStreamContext.PullSubscription | None:
+        """The pull subscription, asked for again (waiting up to 10 s between tries) until the server creates it
+        or the service stops (None). A cluster electing its leaders, or one that has lost its quorum, answers the
+        consumer's creation with an error or not at all for a while; a consumer that gave up then would leave its
+        service running, and ready, without it."""
+        pause = 0.5
+        while not stop.is_set():
+            try:
+                return await self.subscribe()
+            except Exception as exc:  # noqa: BLE001 - whatever the server or the connection answers: try again
+                log.warning("could not subscribe yet: %s", type(exc).__name__,
+                            extra={"durable": self.subscription.durable})
+            with suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), pause)
+            pause = min(pause * 2, 10.0)
+        return None
+
     async def run(self, stop: asyncio.Event) -> None:
-        psub = await self.subscribe()
+        psub = await self.subscribed(stop)
+        if psub is None:
+            return
         pending = 0
         try:
             while not stop.is_set():

@@ -19,9 +19,9 @@ from shared.db import Database
 from shared.events.envelope import Envelope, decode
 
 T = TypeVar("T")
-UNANSWERED = (nats.errors.TimeoutError, nats.js.errors.ServiceUnavailableError)
-"""What a cluster whose nodes were all killed answers an API request with until its new meta, stream and consumer
-leaders are elected (seconds, longer on a loaded machine)."""
+UNANSWERED = (nats.errors.TimeoutError, nats.js.errors.ServiceUnavailableError, nats.js.errors.NoStreamResponseError)
+"""What a cluster whose nodes were all killed (or two of three) answers an API request or a publish with until its
+new meta, stream and consumer leaders are elected (seconds, longer on a loaded machine)."""
 
 SUBJECT = "partners.antwerpen.crashtest.happened"
 EVENT_TYPE = "be.regie.partners.crashtest.happened.v1"
@@ -69,7 +69,11 @@ async def drained(js: JetStreamContext, durable: str, timeout: float = 120.0) ->
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while loop.time() < deadline:
-        info = await answered(lambda: js.consumer_info("PARTNERS", durable), deadline - loop.time())
+        try:
+            info = await answered(lambda: js.consumer_info("PARTNERS", durable), deadline - loop.time())
+        except nats.js.errors.NotFoundError:  # its consumer is still asking a cluster under faults to create it
+            await asyncio.sleep(0.2)
+            continue
         if info.num_pending == 0 and info.num_ack_pending == 0:
             return
         await asyncio.sleep(0.2)
@@ -84,7 +88,7 @@ async def events_in_stream(js: JetStreamContext, run: str) -> list[str]:
     while True:
         try:
             messages = await sub.fetch(500, timeout=2.0)
-        except TimeoutError:  # nats-py's own, or asyncio's: nothing came, or a cluster electing its leaders
+        except (TimeoutError, *UNANSWERED):  # nothing came, or a cluster electing its leaders
             if (await answered(sub.consumer_info)).num_pending == 0:
                 break
             continue

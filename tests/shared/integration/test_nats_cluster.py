@@ -4,7 +4,10 @@ publish them (as partners' user) and a durable consumer applies them (as grants'
 publish) is read back from the stream once, none is there that was not staged, each was applied once, and the
 three nodes' copies of the stream agree.
 
-A second run kills all three nodes at once, with JetStream's default fsync interval: whatever that loses, the
+A consumer that starts while the cluster has lost its quorum (two nodes of three down) keeps asking to subscribe
+and applies what comes once the cluster is back.
+
+Another run kills all three nodes at once, with JetStream's default fsync interval: whatever that loses, the
 same checker must report. It is shown able to: an acknowledged event deleted from the stream is reported
 missing."""
 
@@ -29,7 +32,7 @@ from devstack.config import StackConfig
 from devstack.stack import Stack
 from shared.db import Database, make_engine
 from shared.events.consumer import Consumer, Subscription
-from shared.events.envelope import decode
+from shared.events.envelope import decode, encode, make_envelope
 from shared.events.outbox import OutboxRelay, stage
 from shared.events.streams import ensure_streams
 from shared.ids import uuid7
@@ -131,12 +134,11 @@ async def check(cluster: NatsCluster, config: StackConfig, outbox: Database, gra
         acknowledged = set((await session.execute(text(
             f"select id from outbox where published_at is not null and {OF_THE_RUN}"), {"run": run})).scalars())
     admin = await connect(cluster, config, "regie-admin")
-    js = admin.jetstream()
-    read_back = await events_in_stream(js, run)
-    await admin.drain()
-    async with grants_db.transaction("antwerpen") as session:
-        applied = list((await session.execute(text("select event_id from crash_effects where run_id = :run"),
-                                              {"run": run})).scalars())
+    try:
+        read_back = await events_in_stream(admin.jetstream(), run)
+    finally:
+        await admin.close()
+    applied = await effects_of(grants_db, run)
     agree, states = await cluster.agreeing_states("PARTNERS")
     return Report(acknowledged, read_back, applied, agree, states)
 
@@ -167,16 +169,29 @@ async def run_under_faults(cluster: NatsCluster, config: StackConfig, outbox: Da
     writers = [asyncio.create_task(write()) for _ in range(4)]
     workers = [asyncio.create_task(relay.run(stop)) for relay in relays]
     workers.append(asyncio.create_task(consumer.run(stop)))
-    await faults()
-    stop_writing.set()
-    await asyncio.gather(*writers)
-    await relayed(outbox, run)
-    await drained(consumer_connection.jetstream(), durable)
-    stop.set()
-    await asyncio.gather(*workers)
-    await producer.drain()
-    await consumer_connection.drain()
+    try:
+        await faults()
+        stop_writing.set()
+        await asyncio.gather(*writers)
+        await relayed(outbox, run)
+        await drained(consumer_connection.jetstream(), durable)
+        stop.set()
+        await asyncio.gather(*workers)
+        await producer.drain()
+        await consumer_connection.drain()
+    finally:
+        await stopped([*writers, *workers], [producer, consumer_connection])
     return run, int((REGISTRY.get_sample_value("regie_outbox_publish_failures_total") or 0) - failures_before)
+
+
+async def stopped(tasks: list[asyncio.Task[None]], connections: list[Client]) -> None:
+    """What a run started, ended also when it failed: left running, its connections would keep reconnecting to
+    a cluster that is gone, and the test's event loop would wait for them at its close."""
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    for connection in connections:
+        await connection.close()
 
 
 async def deleted(js: JetStreamContext, stream: str, seq: int) -> None:
@@ -256,3 +271,48 @@ async def test_all_nodes_killed_at_once_whatever_is_lost_the_checker_reports(
     tampered = await check(cluster, stack_config, outbox, grants_db, run)
     assert lost in report.acknowledged and tampered.missing == report.missing | {lost}
     assert not tampered.clean
+
+
+async def test_a_consumer_started_while_the_cluster_has_no_quorum_subscribes_once_it_is_back(
+        cluster: NatsCluster, grants_db: Database, stack_config: StackConfig) -> None:
+    await make_tables(stack_config)
+    cluster.kill(1)
+    cluster.kill(2)
+    run = str(uuid7())
+    durable = f"grants-quorum-{run[-12:]}"
+    connection = await connect(cluster, stack_config, "grants")
+    consumer = Consumer(connection.jetstream(), grants_db,
+                        Subscription(durable=durable, producer="partners", subject=SUBJECT,
+                                     handlers={EVENT_TYPE: record_effect}))
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(stop))
+    producer = None
+    try:
+        await asyncio.sleep(8.0)  # longer than a JetStream API request waits for its answer (5 s)
+        assert not task.done(), "the consumer gave up while the cluster had no quorum"
+
+        for node in (1, 2):
+            await asyncio.to_thread(cluster.start, node)
+        await asyncio.to_thread(cluster.wait_ready)
+        producer = await connect(cluster, stack_config, "partners")
+        envelope = make_envelope(CrashTestHappenedV1(run_id=run, writer=0), tenant="antwerpen", subject=run)
+        await answered(lambda: producer.jetstream().publish(envelope.nats_subject, encode(envelope),
+                                                            headers={"Nats-Msg-Id": envelope.id}))
+        # Waited for by its effect: a consumer just created on a node still catching up with the stream can
+        # report nothing pending for a moment.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 120
+        while not await effects_of(grants_db, run) and loop.time() < deadline:
+            await asyncio.sleep(0.2)
+        await drained(connection.jetstream(), durable)
+        stop.set()
+        await task
+    finally:
+        await stopped([task], [connection] + ([producer] if producer else []))
+    assert await effects_of(grants_db, run) == [envelope.id]
+
+
+async def effects_of(grants_db: Database, run: str) -> list[str]:
+    async with grants_db.transaction("antwerpen") as session:
+        return list((await session.execute(text("select event_id from crash_effects where run_id = :run"),
+                                           {"run": run})).scalars())
