@@ -38,7 +38,11 @@ class NatsCluster:
         return [f"nats://127.0.0.1:{self.port(CLIENT_OFFSET, node)}" for node in range(self.size)]
 
     def write_config(self, node: int) -> Path:
-        (self.root / "users.conf").write_text(server_authorization(SERVICES))
+        users = self.root / "users.conf"
+        if not users.exists():  # written once: rewritten at each start, a node starting beside it read half a file
+            staged = users.with_suffix(".tmp")
+            staged.write_text(server_authorization(SERVICES))
+            staged.replace(users)
         routes = ", ".join(f"nats://127.0.0.1:{self.port(ROUTE_OFFSET, n)}" for n in range(self.size))
         path = self.root / f"n{node}.conf"
         path.write_text(f"""
