@@ -37,6 +37,7 @@ from shared.db import Database
 from shared.events import metrics
 from shared.events.envelope import Envelope, InvalidEvent, check_origin, decode
 from shared.events.inbox import first_deliveries
+from shared.events.outbox import first_of
 from shared.events.streams import dead_letter_subject, stream_name
 from shared.logs import tenant_var, traceparent_var
 from shared.tenancy import is_tenant
@@ -124,8 +125,7 @@ class Consumer:
             except Exception as exc:  # noqa: BLE001 - whatever the server or the connection answers: try again
                 log.warning("could not subscribe yet: %s", type(exc).__name__,
                             extra={"durable": self.subscription.durable})
-            with suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), pause)
+            await first_of(stop, timeout=pause)
             pause = min(pause * 2, 10.0)
         return None
 

@@ -38,11 +38,6 @@ class NatsCluster:
         return [f"nats://127.0.0.1:{self.port(CLIENT_OFFSET, node)}" for node in range(self.size)]
 
     def write_config(self, node: int) -> Path:
-        users = self.root / "users.conf"
-        if not users.exists():  # written once: rewritten at each start, a node starting beside it read half a file
-            staged = users.with_suffix(".tmp")
-            staged.write_text(server_authorization(SERVICES))
-            staged.replace(users)
         routes = ", ".join(f"nats://127.0.0.1:{self.port(ROUTE_OFFSET, n)}" for n in range(self.size))
         path = self.root / f"n{node}.conf"
         path.write_text(f"""
@@ -62,6 +57,9 @@ include users.conf
                                                 stdout=log, stderr=subprocess.STDOUT)
 
     def up(self) -> NatsCluster:
+        # Written once, before any node reads it: rewritten at each start, a node starting beside another read
+        # half a file.
+        (self.root / "users.conf").write_text(server_authorization(SERVICES))
         for node in range(self.size):
             self.start(node)
         self.wait_ready()
