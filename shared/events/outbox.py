@@ -2,14 +2,16 @@
 
 `stage()` adds the event to the same transaction as the state change it reports: both commit or neither.
 The relay publishes staged rows to JetStream with `Nats-Msg-Id = event id`, waits for the server's ack and
-only then marks the row sent. A crash between commit and publish leaves the row unsent: the next relay run
-publishes it. A crash between the ack and the mark publishes it again: JetStream drops the duplicate within
-its duplicate window, and consumers' inboxes drop it after that."""
+only then deletes the row: the outbox holds the events not yet published, and the stream is the record of those
+that were. A crash between commit and publish leaves the row: the next relay run publishes it. A crash between
+the ack and the delete's commit publishes it again: JetStream drops the duplicate within its duplicate window,
+and consumers' inboxes drop it after that."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections import Counter
 from contextlib import suppress
 from datetime import UTC, datetime
@@ -27,9 +29,10 @@ from sqlalchemy import (
     Text,
     any_,
     bindparam,
+    delete,
     func,
     select,
-    text,
+    tuple_,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -39,7 +42,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from shared.db import Base, make_engine
 from shared.events import metrics
 from shared.events.envelope import EventData, encode, make_envelope
-from shared.isolation import relay_role, tenant_isolation
+from shared.isolation import app_role, relay_role, tenant_isolation
 from shared.logs import traceparent_var
 
 log = logging.getLogger("regie.outbox")
@@ -54,12 +57,11 @@ class OutboxMessage(Base):
     type: Mapped[str] = mapped_column(String(255))
     payload: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
-        Index("ix_outbox_unsent", "created_at", postgresql_where=text("published_at IS NULL")),
+        Index("ix_outbox_order", "created_at", "id"),  # the relay's claim: the oldest first
     )
     # The request role may INSERT but not SELECT here, so no RETURNING of server defaults.
     __mapper_args__ = {"eager_defaults": False}
@@ -67,10 +69,44 @@ class OutboxMessage(Base):
 
 def outbox_ddl() -> list[str]:
     """Grants and policies for the outbox, after its CREATE TABLE: requests may only add rows of their own
-    tenant; the relay role (BYPASSRLS) reads and marks them across tenants."""
+    tenant; the relay role (BYPASSRLS) reads them across tenants, records failed attempts and deletes what the
+    server acked."""
     return [
         *tenant_isolation("outbox", privileges="INSERT"),
-        f"GRANT SELECT, UPDATE ON outbox TO {relay_role()}",
+        f"GRANT SELECT, UPDATE, DELETE ON outbox TO {relay_role()}",
+    ]
+
+
+def outbox_deleted_when_sent_ddl() -> list[str]:
+    """From an outbox that kept its sent rows (marked in `published_at`, under a partial index of the unsent ones)
+    to one that holds only the unsent: the rows sent are deleted, the column goes, the claim's index covers the
+    whole table, the relay may delete and requests no longer may (an erasure found published events here; they
+    are only in the stream now). Marking a row rewrote it whole, payload included, and every sent row stayed:
+    at 10,000 events a second PostgreSQL spent more than the relay itself (bench/README.md, "The outbox as a
+    queue")."""
+    return [
+        """DO $$ BEGIN
+               IF EXISTS (SELECT 1 FROM information_schema.columns
+                          WHERE table_schema = current_schema() AND table_name = 'outbox'
+                            AND column_name = 'published_at') THEN
+                   DELETE FROM outbox WHERE published_at IS NOT NULL;
+               END IF;
+           END $$""",
+        "DROP INDEX IF EXISTS ix_outbox_unsent",
+        "ALTER TABLE outbox DROP COLUMN IF EXISTS published_at",
+        "CREATE INDEX IF NOT EXISTS ix_outbox_order ON outbox (created_at, id)",
+        f"GRANT DELETE ON outbox TO {relay_role()}",
+        f"REVOKE DELETE ON outbox FROM {app_role()}",
+    ]
+
+
+def outbox_deleted_when_sent_undone() -> list[str]:
+    return [
+        "ALTER TABLE outbox ADD COLUMN IF NOT EXISTS published_at TIMESTAMP WITH TIME ZONE",
+        "DROP INDEX IF EXISTS ix_outbox_order",
+        "CREATE INDEX IF NOT EXISTS ix_outbox_unsent ON outbox (created_at) WHERE published_at IS NULL",
+        f"REVOKE DELETE ON outbox FROM {relay_role()}",
+        f"GRANT DELETE ON outbox TO {app_role()}",
     ]
 
 
@@ -105,18 +141,20 @@ def stage(session: AsyncSession, data: EventData, *, tenant: str, subject: str,
     return envelope.id
 
 
-RELAY_SERVER_SETTINGS = {"plan_cache_mode": "force_custom_plan"}
-"""The relay's connections plan its statements for the outbox as it is at that moment. An outbox swings from
-empty (a vacuum truncates it to no pages) to tens of thousands of rows in seconds (a deadline's burst); asyncpg
-prepares every statement and PostgreSQL keeps a generic plan after five executions, so a plan made while the
-outbox was empty (a sequential scan) read the whole table at every round until autovacuum's next ANALYZE: in
-bench/event_latency.py 7 million rows in 5 s, the relay's p99 from under 4 ms to over 20. Planning each time
-costs a few hundredths of a millisecond."""
+RELAY_SERVER_SETTINGS = {"enable_seqscan": "off"}
+"""The relay's statements read the outbox through its indexes, whatever the planner's statistics say: the claim
+takes the oldest rows through `ix_outbox_order`, the delete and the failed attempts go by primary key. An outbox
+swings from empty (a vacuum truncates it to no pages) to tens of thousands of rows in seconds (a deadline's
+burst), faster than autovacuum's ANALYZE follows. asyncpg prepares every statement and PostgreSQL keeps a generic
+plan after five executions: a plan made while the outbox was empty (a sequential scan and a sort) read the whole
+table at every round (bench/event_latency.py: 7 million rows in 5 s, the relay's p99 from under 4 ms to over 20),
+and a plan made for a burst the statistics do not know yet chose the same. The relay's engine serves the relay
+alone."""
 
 
 def relay_engine(url: str, connect_args: dict[str, Any] | None = None) -> AsyncEngine:
     """The relay's own engine (its role, BYPASSRLS, sees every province's rows): two connections, one to claim
-    and mark, one to listen; RELAY_SERVER_SETTINGS on each."""
+    and delete, one to listen; RELAY_SERVER_SETTINGS on each."""
     args = dict(connect_args or {})
     args["server_settings"] = {**args.get("server_settings", {}), **RELAY_SERVER_SETTINGS}
     return make_engine(url, pool_size=2, connect_args=args)
@@ -127,11 +165,18 @@ class OutboxRelay:
     FOR UPDATE SKIP LOCKED, so each row is being published by at most one relay at a time.
 
     A batch is published with every publish outstanding at once (JetStream acks them in order, each within
-    `publish_timeout`), then the rows the server acked are marked sent in one UPDATE, in the transaction that
+    `publish_timeout`), then the rows the server acked are deleted in one statement, in the transaction that
     claimed them. Waiting for each ack before the next publish, and marking each row by itself, cost a round trip
     per row each (about 400 rows/s on two cores, where JetStream takes thousands). A row whose publish failed or
     was not acked in time keeps its place and is tried again next round (the rows after it that were acked are
-    marked sent: they are in the stream already, ahead of it).
+    deleted: they are in the stream already, ahead of it).
+
+    While batches come full, each claim goes on from where the last one ended (`after`: its last row's creation
+    time and id) instead of from the oldest row. The index keeps the entries of deleted rows until a vacuum
+    removes them, so a claim from the oldest walked every row published since the last vacuum (4,776 index and
+    heap pages per claim after 40 s at 10,000 events a second: bench/README.md, "The outbox as a queue"). A
+    transaction that began before that place but committed after the relay passed it is found by the next claim
+    from the oldest row: when a batch is not full, when a publish failed, and at least every `poll_seconds`.
 
     Between batches the relay waits for a notification on the `outbox` channel (the outbox's trigger sends one
     when a transaction that staged events commits, whichever process it ran in) or at most `poll_seconds`: the
@@ -149,21 +194,34 @@ class OutboxRelay:
         self.listen = listen
         self.woken = asyncio.Event()
         self.failing = False
+        self.after: tuple[datetime, str] | None = None
+        """Where the last full batch ended (its last row's creation time and id); None: claim from the oldest."""
+        self.from_oldest_at = -math.inf
+        """When (the loop's clock) a claim last began from the oldest row."""
 
-    def claim(self) -> Select[str, str, bytes, datetime]:
-        """The next batch of unsent rows, locked; those another relay holds are skipped."""
-        return (select(OutboxMessage.id, OutboxMessage.subject, OutboxMessage.payload, OutboxMessage.created_at)
-                .where(OutboxMessage.published_at.is_(None))
-                .order_by(OutboxMessage.created_at, OutboxMessage.id)
+    def claim(self, after: tuple[datetime, str] | None = None) -> Select[str, str, bytes, datetime]:
+        """The next batch of rows in creation order (from the oldest, or after `after`), locked; those another
+        relay holds are skipped."""
+        statement = select(OutboxMessage.id, OutboxMessage.subject, OutboxMessage.payload, OutboxMessage.created_at)
+        if after is not None:
+            statement = statement.where(tuple_(OutboxMessage.created_at, OutboxMessage.id) > tuple_(
+                bindparam("after_at", after[0], type_=DateTime(timezone=True)),
+                bindparam("after_id", after[1], type_=String)))
+        return (statement.order_by(OutboxMessage.created_at, OutboxMessage.id)
                 .limit(self.batch_size)
                 .with_for_update(skip_locked=True))
 
     async def publish_batch(self) -> int:
-        """Publishes one batch; returns how many rows were marked sent."""
+        """Publishes one batch; returns how many rows the server acked (and were deleted)."""
+        now = asyncio.get_running_loop().time()
+        after = self.after if now - self.from_oldest_at < self.poll_seconds else None
+        if after is None:
+            self.from_oldest_at = now
         async with self.sessions() as session, session.begin():
-            rows = (await session.execute(self.claim())).all()
-            oldest = rows[0].created_at if rows else None
-            metrics.OLDEST_UNSENT.set((datetime.now(UTC) - oldest).total_seconds() if oldest else 0)
+            rows = (await session.execute(self.claim(after))).all()
+            if after is None:
+                oldest = rows[0].created_at if rows else None
+                metrics.OLDEST_UNSENT.set((datetime.now(UTC) - oldest).total_seconds() if oldest else 0)
             acks: list[asyncio.Future[Any]] = []
             failed: list[tuple[str, str]] = []
             try:
@@ -190,11 +248,12 @@ class OutboxRelay:
                 for ack in acks:
                     ack.cancel()  # (no-op when done) an ack never awaited must not hold its place in the window
             if acked:
-                await session.execute(update(OutboxMessage).where(with_ids([row.id for row in acked]))
-                                      .values(published_at=func.now()))
+                await session.execute(delete(OutboxMessage).where(with_ids([row.id for row in acked])))
                 for producer, count in Counter(row.subject.split(".", 1)[0] for row in acked).items():
                     metrics.PUBLISHED.labels(producer).inc(count)
             self.failing = bool(failed)
+            full = len(rows) == self.batch_size and not failed
+            self.after = (rows[-1].created_at, rows[-1].id) if full else None
             by_error: dict[str, list[str]] = {}
             for event_id, error in failed:
                 by_error.setdefault(error[:2000], []).append(event_id)
@@ -207,7 +266,7 @@ class OutboxRelay:
             return len(acked)
 
     def after_publish(self, event_id: str) -> None:
-        """Between the server's ack and the mark; a hook for crash tests, a no-op otherwise."""
+        """Between the server's ack and the delete; a hook for crash tests, a no-op otherwise."""
 
     async def run(self, stop: asyncio.Event) -> None:
         listening = asyncio.create_task(self.listen_for_commits(stop)) if self.listen else None
@@ -218,6 +277,7 @@ class OutboxRelay:
                     sent = await self.publish_batch()
                 except Exception:
                     log.exception("outbox relay round failed")
+                    self.after = None  # (the round's rows may be left: the next claim is from the oldest)
                     sent = 0
                 if self.failing:  # NATS down or refusing: commits must not make it try again at once
                     await first_of(stop, timeout=self.poll_seconds)

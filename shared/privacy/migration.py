@@ -1,6 +1,7 @@
 """What a service's migration grants so that its request role can fulfil an erasure: read and delete its
 own province's published events in the outbox (Row-Level Security still binds it), and pseudonymise the audit
-log, which stays append-only for everything else.
+log, which stays append-only for everything else. (Since the outbox keeps no published event, 0015/0014/0010,
+the request role may only read it: `shared.events.outbox.outbox_deleted_when_sent_ddl`.)
 
 The audit log first (0012/0011): the request role could UPDATE its text columns inside a transaction that
 declared itself an erasure (`regie.erasure`), which any of its statements could declare. Since 0014/0013 the

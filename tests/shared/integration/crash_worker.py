@@ -10,8 +10,8 @@ usage: crash_worker.py <partners_app_url> <partners_relay_url> <grants_app_url> 
 A "produce" round: writers stage events through the outbox in transactions of random length (so they commit
 out of order), a share of them rolled back, while a relay publishes; its `mode` says where it dies:
   after-commit   right after a writer's commit, before that event can have been relayed;
-  after-publish  after the server's ack of a batch's first row, before the batch is marked sent;
-  mid-batch      after the ack of a later row of a batch, some of the batch published, none marked;
+  after-publish  after the server's ack of a batch's first row, before the batch is deleted;
+  mid-batch      after the ack of a later row of a batch, some of the batch published, none deleted;
   none           writes, relays until the outbox is empty, and exits 0.
 A "consume" round: a durable consumer applies events (one row in crash_effects each); `mode`:
   after-commit   dies after its first batch's effects are committed (the first event pulled and up to `batch`

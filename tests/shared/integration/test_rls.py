@@ -81,14 +81,18 @@ async def test_a_session_without_tenant_sees_nothing(
 
 
 async def test_the_request_role_reads_the_outbox_of_its_own_province_only(partners_db: Database) -> None:
-    """It may read and delete published events (a personal data erasure), under Row-Level Security: another
-    province's rows stay invisible, and it may not change one."""
+    """It may read the events not yet published (an erasure counts them), under Row-Level Security: another
+    province's rows stay invisible, and it may neither change nor delete one (the relay deletes what it
+    published)."""
     async with partners_db.transaction("antwerpen") as session:
         tenants = set((await session.execute(text("select distinct tenant from outbox"))).scalars())
     assert tenants <= {"antwerpen"}
     with pytest.raises(DBAPIError, match="permission denied"):
         async with partners_db.transaction("antwerpen") as session:
             await session.execute(text("update outbox set attempts = 0"))
+    with pytest.raises(DBAPIError, match="permission denied"):
+        async with partners_db.transaction("antwerpen") as session:
+            await session.execute(text("delete from outbox"))
 
 
 async def test_the_request_role_cannot_switch_off_row_level_security(partners_db: Database) -> None:
