@@ -3,7 +3,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
+import nats
 import pytest
+from nats.js import JetStreamContext
 
 from devstack.config import StackConfig
 from devstack.stack import Stack
@@ -11,7 +13,9 @@ from services.foodsavers.app import SPEC as FOODSAVERS
 from services.grants.app import SPEC as GRANTS
 from services.partners.app import SPEC as PARTNERS
 from shared.db import Database
+from shared.events.streams import ensure_streams
 from shared.migrations import upgrade
+from tests.shared.integration.pipeline_world import SUBJECT
 
 
 async def migrated(config: StackConfig, service: str, migrations_dir) -> Database:
@@ -31,6 +35,18 @@ async def grants_db(infra: Stack, stack_config: StackConfig) -> AsyncIterator[Da
     db = await migrated(stack_config, "grants", GRANTS.migrations_dir)
     yield db
     await db.dispose()
+
+
+@pytest.fixture
+async def js(infra: Stack, stack_config: StackConfig) -> AsyncIterator[JetStreamContext]:
+    """The stack's JetStream, its streams made, without the test events of earlier runs (they would be read
+    first)."""
+    nc = await nats.connect(stack_config.nats_url)
+    js = nc.jetstream()
+    await ensure_streams(js, 1)
+    await js.purge_stream("PARTNERS", subject=SUBJECT)
+    yield js
+    await nc.drain()
 
 
 @pytest.fixture(scope="session")

@@ -4,18 +4,19 @@ grants' inbox (both under RLS, as a service's would be), the test event's subjec
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
 
 import nats.errors
 import nats.js.errors
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from devstack.config import StackConfig
-from shared.db import Database
+from shared.db import Database, make_engine
 from shared.events.envelope import Envelope, decode
 
 T = TypeVar("T")
@@ -45,6 +46,28 @@ async def make_tables(config: StackConfig) -> None:
                 if statement.strip():
                     await session.execute(text(statement))
         await owner.dispose()
+
+
+def search_path(schema: str) -> dict[str, Any]:
+    """Connection arguments that put `schema` first: its `outbox` is the one the statements name."""
+    return {"server_settings": {"search_path": schema}}
+
+
+@asynccontextmanager
+async def outbox_of_its_own(config: StackConfig, schema: str, pool_size: int = 1) -> AsyncIterator[AsyncEngine]:
+    """An outbox of the test's own in partners' database, laid out as the services' is today (made afresh in
+    `schema`, dropped after), so that partners' relay never sees its rows; the owner's engine onto it."""
+    engine = make_engine(config.database_url("partners", "regie_owner"), pool_size, connect_args=search_path(schema))
+    async with engine.begin() as connection:
+        await connection.execute(text(f"drop schema if exists {schema} cascade"))
+        await connection.execute(text(f"create schema {schema}"))
+        await connection.execute(text("create table outbox (like public.outbox including defaults including indexes)"))
+    try:
+        yield engine
+    finally:
+        async with engine.begin() as connection:
+            await connection.execute(text(f"drop schema {schema} cascade"))
+        await engine.dispose()
 
 
 async def record_effect(session: AsyncSession, envelope: Envelope) -> None:

@@ -30,7 +30,7 @@ from sqlalchemy import text
 
 from devstack.config import StackConfig
 from devstack.stack import Stack
-from shared.db import Database, make_engine
+from shared.db import Database
 from shared.events.consumer import Consumer, Subscription
 from shared.events.envelope import decode, encode, make_envelope
 from shared.events.outbox import OutboxRelay, stage
@@ -45,6 +45,7 @@ from tests.shared.integration.pipeline_world import (
     drained,
     events_in_stream,
     make_tables,
+    outbox_of_its_own,
     record_effect,
 )
 
@@ -88,19 +89,10 @@ class Report:
 
 @pytest.fixture
 async def outbox(partners_db: Database, grants_db: Database, stack_config: StackConfig) -> AsyncIterator[Database]:
-    """The test's own outbox table (the services' layout), used by the writers and the relays."""
+    """The test's own outbox table, used by the writers and the relays."""
     await make_tables(stack_config)
-    url = stack_config.database_url("partners", "regie_owner")
-    owner = Database.from_url(url, 1)
-    async with owner.transaction(None) as session:
-        await session.execute(text(f"create schema if not exists {SCHEMA}"))
-        await session.execute(text(f"drop table if exists {SCHEMA}.outbox"))  # (the services' layout of today)
-        await session.execute(text(f"create table {SCHEMA}.outbox "
-                                   "(like public.outbox including defaults including indexes)"))
-    await owner.dispose()
-    db = Database(make_engine(url, 8, connect_args={"server_settings": {"search_path": SCHEMA}}))
-    yield db
-    await db.dispose()
+    async with outbox_of_its_own(stack_config, SCHEMA, pool_size=8) as engine:
+        yield Database(engine)
 
 
 @pytest.fixture

@@ -22,27 +22,20 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from devstack.config import StackConfig
 from shared.db import Database, make_engine
 from shared.events.outbox import OutboxRelay, relay_engine
+from tests.shared.integration.pipeline_world import outbox_of_its_own, search_path
 
 SCHEMA = "outboxplans"
-SEARCH_PATH = {"server_settings": {"search_path": SCHEMA}}
+SEARCH_PATH = search_path(SCHEMA)
 
 
 @pytest.fixture
 async def owner(partners_db: Database, stack_config: StackConfig) -> AsyncIterator[AsyncEngine]:
-    """An outbox of the test's own (the services' layout) in partners' database, vacuumed empty."""
-    engine = make_engine(stack_config.database_url("partners", "regie_owner"), 1,
-                         connect_args=SEARCH_PATH)
-    async with engine.begin() as connection:
-        await connection.execute(text(f"drop schema if exists {SCHEMA} cascade"))
-        await connection.execute(text(f"create schema {SCHEMA}"))
-        await connection.execute(text("create table outbox (like public.outbox including defaults including indexes)"))
-    async with engine.connect() as connection:
-        await connection.execution_options(isolation_level="AUTOCOMMIT")
-        await connection.execute(text("vacuum analyze outbox"))
-    yield engine
-    async with engine.begin() as connection:
-        await connection.execute(text(f"drop schema {SCHEMA} cascade"))
-    await engine.dispose()
+    """An outbox of the test's own, vacuumed empty."""
+    async with outbox_of_its_own(stack_config, SCHEMA) as engine:
+        async with engine.connect() as connection:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await connection.execute(text("vacuum analyze outbox"))
+        yield engine
 
 
 def nodes(plan: dict[str, Any]) -> list[str]:

@@ -9,15 +9,13 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import ClassVar
 
-import nats
 import pytest
 from nats.js import JetStreamContext
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from devstack.config import StackConfig
-from devstack.stack import Stack
-from shared.db import Database, make_engine
+from shared.db import Database
 from shared.events.envelope import EventData
 from shared.events.outbox import (
     OutboxRelay,
@@ -26,12 +24,11 @@ from shared.events.outbox import (
     relay_engine,
     stage,
 )
-from shared.events.streams import ensure_streams
 from tests.shared.integration.crash_worker import CrashTestHappenedV1
-from tests.shared.integration.pipeline_world import SUBJECT, events_in_stream
+from tests.shared.integration.pipeline_world import events_in_stream, outbox_of_its_own, search_path
 
 SCHEMA = "outboxrelay"
-SEARCH_PATH = {"server_settings": {"search_path": SCHEMA}}
+SEARCH_PATH = search_path(SCHEMA)
 
 
 class NowhereHappenedV1(EventData, frozen=True, kw_only=True):
@@ -43,25 +40,8 @@ class NowhereHappenedV1(EventData, frozen=True, kw_only=True):
 
 @pytest.fixture
 async def owner(partners_db: Database, stack_config: StackConfig) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(stack_config.database_url("partners", "regie_owner"), 2, connect_args=SEARCH_PATH)
-    async with engine.begin() as connection:
-        await connection.execute(text(f"drop schema if exists {SCHEMA} cascade"))
-        await connection.execute(text(f"create schema {SCHEMA}"))
-        await connection.execute(text("create table outbox (like public.outbox including defaults including indexes)"))
-    yield engine
-    async with engine.begin() as connection:
-        await connection.execute(text(f"drop schema {SCHEMA} cascade"))
-    await engine.dispose()
-
-
-@pytest.fixture
-async def js(infra: Stack, stack_config: StackConfig) -> AsyncIterator[JetStreamContext]:
-    nc = await nats.connect(stack_config.nats_url)
-    js = nc.jetstream()
-    await ensure_streams(js, 1)
-    await js.purge_stream("PARTNERS", subject=SUBJECT)
-    yield js
-    await nc.drain()
+    async with outbox_of_its_own(stack_config, SCHEMA, pool_size=2) as engine:
+        yield engine
 
 
 async def rows(owner: AsyncEngine) -> list[dict[str, object]]:

@@ -15,12 +15,11 @@ import asyncio
 import json
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import nats
 import pytest
 from nats.js import JetStreamContext
 from sqlalchemy import text
@@ -31,7 +30,6 @@ from devstack.processes import running_pid, stop_process
 from devstack.stack import Stack
 from shared.db import Database
 from shared.events.consumer import Consumer, Subscription
-from shared.events.streams import ensure_streams
 from shared.ids import uuid7
 from tests.shared.integration.pipeline_world import (
     EVENT_TYPE,
@@ -99,16 +97,6 @@ def only_the_tests_relays(infra: Stack, stack_config: StackConfig) -> Iterator[N
 async def tables(only_the_tests_relays: None, partners_db: Database, grants_db: Database,
                  stack_config: StackConfig) -> None:
     await make_tables(stack_config)
-
-
-@pytest.fixture
-async def js(infra: Stack, stack_config: StackConfig) -> AsyncIterator[JetStreamContext]:
-    nc = await nats.connect(stack_config.nats_url)
-    js = nc.jetstream()
-    await ensure_streams(js, 1)
-    await js.purge_stream("PARTNERS", subject=SUBJECT)  # earlier runs' events would be read first
-    yield js
-    await nc.drain()
 
 
 async def rows(config: StackConfig, service: str, sql: str, run: str, *, role: str = "regie_app") -> list[str]:
