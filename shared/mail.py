@@ -2,9 +2,9 @@
 a reminder. Locally and in the tests the SMTP server is devstack's mail sink, which keeps every message as an
 .eml file; production relays through the province's mail server.
 
-`deliver` tells the two kinds of failure apart for a sender that retries: `Deferred` (the relay is down or
+`Relay.send` tells the two kinds of failure apart for a sender that retries: `Deferred` (the relay is down or
 answers 4xx: try again later) and `Undeliverable` (5xx: trying again cannot help). A message refused for some
-of its recipients only is delivered to the others; `deliver` returns the refusals."""
+of its recipients only is delivered to the others; `send` returns the refusals."""
 
 from __future__ import annotations
 
@@ -120,23 +120,62 @@ async def helo_name() -> str:
     return await asyncio.to_thread(_fqdn)
 
 
-async def deliver(settings: MailSettings, mail: EmailMessage) -> list[Refusal]:
-    """Sends `mail`; returns the recipients the relay refused while accepting it for the others. Raises
-    `Deferred` or `Undeliverable` when it went to nobody."""
-    try:
-        refused, _ = await aiosmtplib.send(mail, hostname=settings.host, port=settings.port,
-                                           timeout=settings.timeout_seconds, start_tls=settings.tls == "starttls",
-                                           use_tls=settings.tls == "tls", local_hostname=await helo_name())
-    except aiosmtplib.SMTPRecipientsRefused as exc:
-        refusals = [Refusal(r.recipient, r.code, r.message) for r in exc.recipients]
-        reason = "; ".join(str(r) for r in refusals)
-        if refusals and all(r.permanent for r in refusals):
-            raise Undeliverable(reason, refusals) from exc
-        raise Deferred(reason, refusals) from exc
-    except aiosmtplib.SMTPResponseException as exc:
-        if 500 <= exc.code < 600:
-            raise Undeliverable(f"{exc.code} {exc.message}") from exc
-        raise Deferred(f"{exc.code} {exc.message}") from exc
-    except (aiosmtplib.SMTPException, OSError) as exc:
-        raise Deferred(f"{type(exc).__name__}: {exc}") from exc
-    return [Refusal(recipient, response.code, response.message) for recipient, response in refused.items()]
+class Relay:
+    """One SMTP session with the relay for several messages (a round of a mail loop): connected for the first,
+    used again for the next, closed at the end of the round (`async with`). After a failed message it is closed
+    too, and the next one connects again: the session's state after a failure is not worth trusting. A session
+    per message cost its setup and its end (connect, EHLO, STARTTLS, QUIT) with every e-mail: at a deadline,
+    about a third of the CPU grants spent on a receipt (bench/README.md, "Submissions at the deadline")."""
+
+    def __init__(self, settings: MailSettings) -> None:
+        self.settings = settings
+        self._client: aiosmtplib.SMTP | None = None
+
+    async def __aenter__(self) -> Relay:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def send(self, mail: EmailMessage) -> list[Refusal]:
+        """Sends `mail`; returns the recipients the relay refused while accepting it for the others. Raises
+        `Deferred` or `Undeliverable` when it went to nobody."""
+        try:
+            client = await self._connected()
+            refused, _ = await client.send_message(mail)
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            await self.close()
+            refusals = [Refusal(r.recipient, r.code, r.message) for r in exc.recipients]
+            reason = "; ".join(str(r) for r in refusals)
+            if refusals and all(r.permanent for r in refusals):
+                raise Undeliverable(reason, refusals) from exc
+            raise Deferred(reason, refusals) from exc
+        except aiosmtplib.SMTPResponseException as exc:
+            await self.close()
+            if 500 <= exc.code < 600:
+                raise Undeliverable(f"{exc.code} {exc.message}") from exc
+            raise Deferred(f"{exc.code} {exc.message}") from exc
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            await self.close()
+            raise Deferred(f"{type(exc).__name__}: {exc}") from exc
+        return [Refusal(recipient, response.code, response.message) for recipient, response in refused.items()]
+
+    async def _connected(self) -> aiosmtplib.SMTP:
+        if self._client is None or not self._client.is_connected:
+            settings = self.settings
+            client = aiosmtplib.SMTP(hostname=settings.host, port=settings.port, timeout=settings.timeout_seconds,
+                                     start_tls=settings.tls == "starttls", use_tls=settings.tls == "tls",
+                                     local_hostname=await helo_name())
+            await client.connect()
+            self._client = client
+        return self._client
+
+    async def close(self) -> None:
+        client, self._client = self._client, None
+        if client is None or not client.is_connected:
+            return
+        try:
+            await client.quit()
+        except (aiosmtplib.SMTPException, OSError):
+            client.close()
+

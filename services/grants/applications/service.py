@@ -34,7 +34,7 @@ from services.grants.screening.service import screen_automatically
 from shared import enterprise_number
 from shared.audit import record
 from shared.auth import Principal
-from shared.db import UnitOfWork
+from shared.db import UnitOfWork, insert_added
 from shared.events.outbox import stage
 from shared.i18n import N_, _
 from shared.ids import uuid7
@@ -385,9 +385,13 @@ async def submit(session: AsyncSession, principal: Principal, application_id: uu
     call is open by the database clock; (application, warnings). Submitting again returns the same snapshot
     and stages no second event."""
     repository = ApplicationRepository(session, principal.tenant)
-    application = await repository.lock(application_id)  # concurrent submits of one application queue here
-    if application is None or not await can_read_application(session, principal, application):
+    # The application FOR UPDATE (concurrent submits of it queue here), its call FOR SHARE: closing the call
+    # waits until this submission has committed or failed, and its status and period cannot change before the
+    # submission is judged against them.
+    locked = await repository.lock_for_submission(application_id)
+    if locked is None or not await can_read_application(session, principal, locked[0]):
         raise NotFound(_(NOT_FOUND))
+    application, call = locked
     if not is_lead_applicant(principal, application):
         raise Forbidden(_("alleen de aanvragende organisatie kan haar aanvraag indienen"))
     if application.snapshot is not None:
@@ -396,10 +400,6 @@ async def submit(session: AsyncSession, principal: Principal, application_id: uu
         raise Conflict(_("de aanvraag is %(status)s") % {"status": _(rules.STATUS_LABELS[application.status])},
                        status_now=application.status)
     check_version(application.version, expected, _("de aanvraag"))
-    # FOR SHARE on the call: closing it waits until this submission has committed or failed, and its status
-    # and period cannot change before the submission is judged against them.
-    call = await CallRepository(session, principal.tenant).get_locked_for_submission(application.call_id)
-    assert call is not None
     waiting = rules.unconfirmed([{"name": c.name, "confirmed_at": c.confirmed_at} for c in application.co_applicants])
     if waiting:
         raise Conflict(_("nog niet elke mede-aanvrager heeft bevestigd: %(names)s") % {"names": ", ".join(waiting)},
@@ -431,6 +431,7 @@ async def submit(session: AsyncSession, principal: Principal, application_id: uu
                   "submitted_at": iso(submitted_at)})
     _tell_submitted(session, principal.tenant, call, application)
     checks = await screen_automatically(session, call, application)
+    await insert_added(session)  # the screening, audit entries and events: one round trip
     return application, [c.reason for c in checks if not c.passed]
 
 

@@ -7,7 +7,6 @@ from collections.abc import Collection
 from datetime import date, datetime
 
 from sqlalchemy import Date, DateTime, cast, func, select
-from sqlalchemy.orm import lazyload
 
 from services.grants.calls.models import Call
 from shared.db import TenantRepository
@@ -40,13 +39,6 @@ class CallRepository(TenantRepository):
         if not call_ids:
             return {}
         return {c.id: c for c in await self.session.scalars(self.select(Call).where(Call.id.in_(list(call_ids))))}
-
-    async def get_locked_for_submission(self, call_id: uuid.UUID) -> Call | None:
-        """FOR SHARE: many submissions go on together, while closing the call (FOR UPDATE) waits for them, so
-        the count in call.closed includes every submission that was accepted."""
-        return await self.session.scalar(
-            self.select(Call).where(Call.id == call_id).options(lazyload(Call.criteria))  # (a submission needs none)
-            .with_for_update(read=True).execution_options(populate_existing=True))
 
     async def lock_due_for_closing(self, limit: int) -> list[Call]:
         """Published calls whose deadline passed by the database clock; rows another replica is closing,

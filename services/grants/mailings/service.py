@@ -63,8 +63,9 @@ def enqueue(session: AsyncSession, tenant: str, *, purpose: str, recipients: Seq
 
 
 async def deliver_next(db: Database, tenant: str, relay: mail.MailSettings, schedule: RetrySchedule,
-                       load: AttachmentLoader) -> MailState | None:
-    """Sends the next due message of `tenant`, if any; returns what became of it (None: nothing was due)."""
+                       load: AttachmentLoader, smtp: mail.Relay) -> MailState | None:
+    """Sends the next due message of `tenant`, if any, in the SMTP session `smtp`; returns what became of it
+    (None: nothing was due)."""
     async with db.transaction(tenant) as session:
         repository = MailRepository(session, tenant)
         outgoing = await repository.lock_next_due()
@@ -76,7 +77,7 @@ async def deliver_next(db: Database, tenant: str, relay: mail.MailSettings, sche
             attachments = [await load(tenant, reference) for reference in outgoing.attachments]
             message = mail.message(relay, outgoing.recipients, outgoing.subject, outgoing.body, attachments,
                                    language=outgoing.language, message_id=str(outgoing.id), html=outgoing.html)
-            refusals = await mail.deliver(relay, message)
+            refusals = await smtp.send(message)
         except mail.Undeliverable as exc:
             await repository.mark_failed(outgoing, exc.reason, None)
             UNDELIVERABLE.inc()
@@ -115,11 +116,12 @@ async def deliver_due(db: Database, tenant: str, relay: mail.MailSettings, sched
                       load: AttachmentLoader, *, limit: int = 100) -> list[MailState]:
     """Sends what is due for `tenant` now (at most `limit` messages); what became of each."""
     outcomes: list[MailState] = []
-    while len(outcomes) < limit:
-        outcome = await deliver_next(db, tenant, relay, schedule, load)
-        if outcome is None:
-            break
-        outcomes.append(outcome)
+    async with mail.Relay(relay) as smtp:  # one SMTP session for the round, opened when the first is due
+        while len(outcomes) < limit:
+            outcome = await deliver_next(db, tenant, relay, schedule, load, smtp)
+            if outcome is None:
+                break
+            outcomes.append(outcome)
     return outcomes
 
 

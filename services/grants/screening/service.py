@@ -40,8 +40,9 @@ def state(screening: Screening) -> dict[str, Any]:
 
 
 async def screen_automatically(session: AsyncSession, call: Call, application: Application) -> list[rules.Check]:
-    """Runs the checks on what was submitted (read model of the registry as it stands now) and records them."""
-    repository = ScreeningRepository(session, application.tenant)
+    """Runs the checks on what was submitted (read model of the registry as it stands now) and records them:
+    the application's first screening, added to the session (a draft is never screened; a manager records the
+    result on the screening made here)."""
     co_applicants = [(c.enterprise_number, c.name) for c in application.co_applicants]
     eligibility = eligibility_of(call)
     facts = rules.ScreeningFacts(
@@ -55,17 +56,12 @@ async def screen_automatically(session: AsyncSession, call: Call, application: A
         social_economy_required=eligibility.social_economy_coapplicant,
         min_coapplicants=eligibility.min_coapplicants)
     checks = rules.automatic_checks(facts)
-    screening = await repository.get(application.id)
-    before = state(screening) if screening is not None else None
-    if screening is None:
-        screening = Screening(application_id=application.id, tenant=application.tenant, reasons="")
-        repository.add(screening)
-    screening.checks = [asdict(c) for c in checks]
-    screening.automatic_passed = all(c.passed for c in checks)
+    screening = Screening(application_id=application.id, tenant=application.tenant, reasons="",
+                          checks=[asdict(c) for c in checks], automatic_passed=all(c.passed for c in checks))
+    session.add(screening)
     record(session, tenant=application.tenant, actor="system", action="screening.automatic", entity="application",
-           entity_id=application.id, before=before, after=state(screening),
+           entity_id=application.id, before=None, after=state(screening),
            reasons="; ".join(c.reason for c in checks if not c.passed))
-    await session.flush()
     return checks
 
 

@@ -1,0 +1,121 @@
+"""`shared.db.insert_added` on the real PostgreSQL: the rows a unit of work added, of several tables, written in one
+statement on the transaction's own connection (`driver_connection`, scoped to the session's province), in the order
+they were added, with the values the ORM's flush would have written (JSON's null for None); all or nothing; and
+the rows it cannot write that way (a SQL expression as a value, rows of one table with different columns) left
+to the flush. In a schema of the test's own in partners' database, so that no relay publishes its rows."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlalchemy import func, inspect, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from devstack.config import StackConfig
+from devstack.stack import Stack
+from shared.audit import AuditEntry
+from shared.db import Database, driver_connection, insert_added, make_engine
+from shared.events.outbox import OutboxMessage
+from shared.ids import uuid7
+from tests.shared.integration.pipeline_world import search_path
+
+SCHEMA = "insert_added_test"
+TENANT = "limburg"
+
+
+@pytest.fixture
+async def db(infra: Stack, stack_config: StackConfig) -> AsyncIterator[Database]:
+    engine: AsyncEngine = make_engine(stack_config.database_url("partners", "regie_owner"), 2,
+                                      connect_args=search_path(SCHEMA))
+    async with engine.begin() as connection:
+        await connection.execute(text(f"drop schema if exists {SCHEMA} cascade"))
+        await connection.execute(text(f"create schema {SCHEMA}"))
+        for table in ("audit_log", "outbox"):
+            await connection.execute(text(f"create table {table} (like public.{table} including all)"))
+    try:
+        yield Database(engine)
+    finally:
+        async with engine.begin() as connection:
+            await connection.execute(text(f"drop schema {SCHEMA} cascade"))
+        await engine.dispose()
+
+
+def entry(action: str, **values: Any) -> AuditEntry:
+    return AuditEntry(id=uuid7(), tenant=TENANT, actor="test", action=action, entity="thing", entity_id="1",
+                      **values)
+
+
+def event(number: int) -> OutboxMessage:
+    return OutboxMessage(id=str(uuid7()), tenant=TENANT, subject=f"test.{number}", type="test",
+                         payload=b"\x00payload")
+
+
+async def statements_of(db: Database, added: list[Any]) -> tuple[list[str], str]:
+    """Adds the rows, writes them with insert_added; the statements it ran, and the province the statements ran in."""
+    async with db.transaction(TENANT) as session:
+        connection = await driver_connection(session)
+        ran: list[str] = []
+
+        def logged(query: Any) -> None:
+            ran.append(query.query)
+
+        connection.add_query_logger(logged)
+        session.add_all(added)
+        await insert_added(session)
+        connection.remove_query_logger(logged)
+        province = await connection.fetchval("select current_setting('app.tenant')")
+        assert all(inspect(row).detached for row in added)  # written, and no longer the session's
+    return ran, province
+
+
+async def test_rows_of_several_tables_are_written_in_one_statement_in_the_order_added(db: Database) -> None:
+    first = entry("first", before={"status": "draft"}, after={"n": 1})
+    second = entry("second", before=None, after={"n": 2})
+    events = [event(1), event(2)]
+    ran, province = await statements_of(db, [events[0], first, events[1], second])
+    assert len(ran) == 1 and ran[0].startswith("WITH ")
+    assert province == TENANT
+    async with db.transaction(TENANT) as session:
+        rows = (await session.execute(text(
+            "select action, before, jsonb_typeof(before), after from audit_log order by at, id"))).all()
+        sent = (await session.execute(text("select id, subject, payload from outbox order by id"))).all()
+    assert [(r.action, r.before, r.jsonb_typeof, r.after) for r in rows] == [
+        ("first", {"status": "draft"}, "object", {"n": 1}),
+        ("second", None, "null", {"n": 2})]  # None as JSON's null, as the ORM's flush writes it
+    assert [(s.id, s.subject, bytes(s.payload)) for s in sent] == [
+        (events[0].id, "test.1", b"\x00payload"), (events[1].id, "test.2", b"\x00payload")]
+
+
+async def test_a_refused_row_writes_none_of_them(db: Database) -> None:
+    taken = event(1)
+    await statements_of(db, [taken])
+    with pytest.raises(Exception, match="duplicate key"):
+        async with db.transaction(TENANT) as session:
+            session.add_all([entry("lost"), OutboxMessage(id=taken.id, tenant=TENANT, subject="again", type="test",
+                                                          payload=b"")])
+            await insert_added(session)
+    async with db.transaction(TENANT) as session:
+        assert (await session.execute(text("select count(*) from audit_log"))).scalar_one() == 0
+        assert (await session.execute(text("select subject from outbox"))).scalars().all() == ["test.1"]
+
+
+@pytest.mark.parametrize("rows", [
+    pytest.param(lambda: [entry("expression", at=func.clock_timestamp())], id="a SQL expression as a value"),
+    pytest.param(lambda: [entry("with", reasons="r"), entry("without")], id="one table, different columns"),
+])
+async def test_rows_it_cannot_write_in_one_statement_are_flushed(db: Database, rows: Any) -> None:
+    added = rows()
+    async with db.transaction(TENANT) as session:
+        session.add_all(added)
+        await insert_added(session)
+        assert all(inspect(row).persistent for row in added)  # flushed by the ORM, still the session's
+    async with db.transaction(TENANT) as session:
+        written = (await session.execute(text("select action from audit_log order by at, id"))).scalars().all()
+    assert written == [row.action for row in added]
+
+
+async def test_nothing_added_runs_nothing(db: Database) -> None:
+    ran, _ = await statements_of(db, [])
+    assert ran == []
