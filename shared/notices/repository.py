@@ -26,11 +26,12 @@ class Reader:
 
 
 class NoticeRepository(TenantRepository):
-    async def add_notice_once(self, values: dict[str, Any]) -> None:
-        """A copy per recipient and notice: a redelivered event adds nothing."""
-        await self.session.execute(
-            insert(Notice).values(tenant=self.tenant, **values)
-            .on_conflict_do_nothing(constraint="uq_notices_dedupe"))
+    async def add_notices_once(self, copies: list[dict[str, Any]]) -> None:
+        """A notice's copies, one per recipient, in one statement: a redelivered event adds nothing."""
+        if copies:
+            await self.session.execute(
+                insert(Notice).values([{"tenant": self.tenant, **values} for values in copies])
+                .on_conflict_do_nothing(constraint="uq_notices_dedupe"))
 
     @staticmethod
     def _mine(reader: Reader) -> ColumnElement[bool]:

@@ -73,11 +73,10 @@ async def apply_raised(session: AsyncSession, envelope: Envelope) -> NoticeRaise
     data = data_as(envelope, NoticeRaised)
     repository = NoticeRepository(session, envelope.tenant)
     texts = {lang: {"title": text.title, "body": text.body} for lang, text in data.texts.items()}
-    for recipient in data.recipients:
-        await repository.add_notice_once({
-            "id": uuid7(), "dedupe_key": data.notice_id, "source": producer_of(envelope), "kind": data.kind,
-            "recipient_kind": RecipientKind(recipient.kind), "recipient": recipient.id, "texts": texts,
-            "link": data.link, "created_at": envelope.time})
+    await repository.add_notices_once([{
+        "id": uuid7(), "dedupe_key": data.notice_id, "source": producer_of(envelope), "kind": data.kind,
+        "recipient_kind": RecipientKind(recipient.kind), "recipient": recipient.id, "texts": texts,
+        "link": data.link, "created_at": envelope.time} for recipient in data.recipients])
     return data
 
 
