@@ -54,6 +54,10 @@ GOAL_RATIO = 5.0
 """p95 through the API at most this many times the raw UPDATE's p95."""
 POOL = 20
 """Connections of the baseline's pool: as many as one grants process may open (pool 10 + overflow 10)."""
+KEPT_CONNECTIONS = 10
+"""Before the burst, as many requests at once as a grants process keeps connections in its pool (pool 10): a grants
+that has been running meets a deadline with them open, where the first run after a start opened them during the
+burst. (Each connection still prepares the submission's statements at its first submission.)"""
 BASELINE_UPDATE = ("UPDATE bench_submissions SET status = 'submitted', submitted_at = clock_timestamp() "
                    "WHERE id = $1 AND status = 'draft' AND clock_timestamp() < $2 RETURNING id")
 
@@ -89,6 +93,12 @@ async def prepare(db: Database, applicants: int, closes_in: float) -> tuple[Call
             session.add(application)
             ids.append(str(application.id))
     return call, ids
+
+
+async def listed(http: aiohttp.ClientSession, url: str) -> None:
+    async with http.get(url, params={"limit": 1}) as response:
+        response.raise_for_status()
+        await response.read()
 
 
 async def submit(http: aiohttp.ClientSession, url: str, at: float) -> tuple[int, float, str]:
@@ -197,6 +207,7 @@ async def run(config: StackConfig, applicants: int, late: int, closes_in: float)
                                      timeout=aiohttp.ClientTimeout(total=30)) as http:
         async with http.get(f"{grants}/{TENANT}/calls", params={"limit": 1}) as warm:  # warm up the token check
             await warm.read()
+        await asyncio.gather(*(listed(http, f"{grants}/{TENANT}/applications") for _ in range(KEPT_CONNECTIONS)))
         results = await asyncio.gather(*(submit(http, f"{grants}/{TENANT}/applications/{i}/submit", at)
                                          for i, at in plan))
     by_id: dict[str, set[int]] = {}
