@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    Column,
+    ColumnElement,
     Delete,
     Enum,
     MetaData,
@@ -185,8 +185,8 @@ async def insert_added(session: AsyncSession) -> None:
         return
     tables: dict[Table, list[dict[str, Any]]] = {}
     for row in rows:
-        mapper = inspect(row).mapper
-        values = inspect(row).dict
+        state = inspect(row)
+        mapper, values = state.mapper, state.dict
         written = {prop.columns[0].key: values[prop.key] for prop in mapper.column_attrs if prop.key in values}
         if (len(mapper.tables) != 1 or mapper.relationships
                 or any(isinstance(value, ClauseElement) for value in written.values())
@@ -198,7 +198,7 @@ async def insert_added(session: AsyncSession) -> None:
         await session.flush()
         return
     shape = tuple((table, tuple(of_table[0]), len(of_table)) for table, of_table in tables.items())
-    arguments = [_driver_value(table.c[key], values[key])
+    arguments = [driver_value(table.c[key], values[key])
                  for table, of_table in tables.items() for values in of_table for key in of_table[0]]
     await (await driver_connection(session)).execute(_insert_text(shape), *arguments)
     for row in rows:
@@ -222,10 +222,10 @@ def _insert_text(shape: tuple[tuple[Table, tuple[str, ...], int], ...]) -> str:
     return f"WITH {ctes} {inserts[-1]}" if ctes else inserts[-1]
 
 
-def _driver_value(column: Column[Any], value: Any) -> Any:
-    """A value as the driver takes it for `column`: JSON as its text, what SQLAlchemy's own JSON binding sends
-    the codec it registers on every connection (None as JSON's null, as the ORM writes it, unless the column
-    says `none_as_null`); anything else as it is."""
+def driver_value(column: ColumnElement[Any], value: Any) -> Any:
+    """A value as the driver takes it for `column`, for a statement on `driver_connection`: JSON as its text,
+    what SQLAlchemy's own JSON binding sends the codec it registers on every connection (None as JSON's null, as
+    the ORM writes it, unless the column says `none_as_null`); anything else as it is."""
     if not isinstance(column.type, JSON) or (value is None and column.type.none_as_null):
         return value
     return "null" if value is None or value is JSON.NULL else json.dumps(value)

@@ -124,8 +124,8 @@ class Relay:
     """One SMTP session with the relay for several messages (a round of a mail loop): connected for the first,
     used again for the next, closed at the end of the round (`async with`). After a failed message it is closed
     too, and the next one connects again: the session's state after a failure is not worth trusting. A session
-    per message cost its setup and its end (connect, EHLO, STARTTLS, QUIT) with every e-mail: at a deadline,
-    about a third of the CPU grants spent on a receipt (bench/README.md, "Submissions at the deadline")."""
+    per message paid its setup and its end (connect, EHLO, STARTTLS, QUIT) with every e-mail, also when a
+    deadline's receipts are due by the dozen (bench/README.md, "Submissions at the deadline")."""
 
     def __init__(self, settings: MailSettings) -> None:
         self.settings = settings

@@ -3,7 +3,6 @@ statement. Other capabilities ask their questions about applications here."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Collection, Mapping
 from datetime import datetime
@@ -15,7 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from services.grants.applications.models import Application, Attachment, CoApplicant
 from services.grants.applications.rules import ApplicationStatus
 from services.grants.calls.models import Call
-from shared.db import TenantRepository, driver_connection
+from shared.db import TenantRepository, driver_connection, driver_value
 
 
 def _columns(model: type[Any]) -> list[str]:
@@ -159,8 +158,8 @@ class ApplicationRepository(TenantRepository):
         What the statement changed is set on `application` as the database now has it (from RETURNING), so the
         caller needs no second read of the row: a submission at the deadline is as few round trips as can be."""
         changed = await (await driver_connection(self.session)).fetchrow(
-            SUBMISSION_UPDATE, self.tenant, application.id, json.dumps(snapshot), content_hash, idempotency_key,
-            opens_at, closes_at)
+            SUBMISSION_UPDATE, self.tenant, application.id, driver_value(Application.__table__.c.snapshot, snapshot),
+            content_hash, idempotency_key, opens_at, closes_at)
         if changed is None:
             return None
         for name, value in changed.items():

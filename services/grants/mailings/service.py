@@ -62,8 +62,8 @@ def enqueue(session: AsyncSession, tenant: str, *, purpose: str, recipients: Seq
         "attachments": [a.as_json() for a in attachments]})
 
 
-async def deliver_next(db: Database, tenant: str, relay: mail.MailSettings, schedule: RetrySchedule,
-                       load: AttachmentLoader, smtp: mail.Relay) -> MailState | None:
+async def deliver_next(db: Database, tenant: str, smtp: mail.Relay, schedule: RetrySchedule,
+                       load: AttachmentLoader) -> MailState | None:
     """Sends the next due message of `tenant`, if any, in the SMTP session `smtp`; returns what became of it
     (None: nothing was due)."""
     async with db.transaction(tenant) as session:
@@ -75,7 +75,7 @@ async def deliver_next(db: Database, tenant: str, relay: mail.MailSettings, sche
                  "attempt": outgoing.attempts + 1}
         try:
             attachments = [await load(tenant, reference) for reference in outgoing.attachments]
-            message = mail.message(relay, outgoing.recipients, outgoing.subject, outgoing.body, attachments,
+            message = mail.message(smtp.settings, outgoing.recipients, outgoing.subject, outgoing.body, attachments,
                                    language=outgoing.language, message_id=str(outgoing.id), html=outgoing.html)
             refusals = await smtp.send(message)
         except mail.Undeliverable as exc:
@@ -118,7 +118,7 @@ async def deliver_due(db: Database, tenant: str, relay: mail.MailSettings, sched
     outcomes: list[MailState] = []
     async with mail.Relay(relay) as smtp:  # one SMTP session for the round, opened when the first is due
         while len(outcomes) < limit:
-            outcome = await deliver_next(db, tenant, relay, schedule, load, smtp)
+            outcome = await deliver_next(db, tenant, smtp, schedule, load)
             if outcome is None:
                 break
             outcomes.append(outcome)
