@@ -31,6 +31,7 @@ from shared.logs import tenant_var
 from shared.problems import Forbidden, InvalidToken, NotFound, Unauthenticated, Unavailable, WrongTenant
 from shared.requests import header
 from shared.tenancy import is_tenant
+from shared.tls import default_client_context
 
 ROLES = ("applicant", "juror", "call-manager", "partner", "coordinator", "driver", "province-admin")
 log = logging.getLogger("regie.auth")
@@ -119,10 +120,9 @@ class TokenVerifier:
 
     @property
     def http(self) -> httpx.AsyncClient:
-        """Made on the first key fetch, not with the verifier: a client reads the CA bundle for its TLS context,
-        about 50 ms of CPU at every start of a service otherwise."""
+        """Made on the first key fetch, with the process's one TLS context (shared.tls.default_client_context)."""
         if self._http is None:
-            self._http = httpx.AsyncClient(timeout=5.0)
+            self._http = httpx.AsyncClient(timeout=5.0, verify=default_client_context())
         return self._http
 
     def issuer(self, tenant: str) -> str:

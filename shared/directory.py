@@ -9,11 +9,9 @@ HTTP. A directory out of reach costs the e-mails of those people, never the noti
 from __future__ import annotations
 
 import logging
-import ssl
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 import httpx
@@ -24,14 +22,6 @@ from shared.settings import env_str
 log = logging.getLogger("regie.directory")
 CLIENT_ID = "regie-directory"
 MAX_MEMBERS = 500
-
-
-@cache
-def tls_context() -> ssl.SSLContext:
-    """The TLS context an httpx client makes by default, made once per process and shared by the clients made
-    per event: making one reads the CA bundle, about 50 ms of CPU, which every notice's e-mails paid (a tenth of
-    grants' CPU when 200 applicants submit at a deadline)."""
-    return httpx.create_ssl_context()
 
 
 @dataclass(frozen=True)

@@ -135,7 +135,7 @@ def read_catalogue(path: Path, lang: str) -> Catalog:
 @cache
 def translations(lang: str) -> NullTranslations:
     """Every package's catalogue for `lang`, merged (ids are whole Dutch sentences; the same id means the same
-    text). Loaded on the first use of the language in the process."""
+    text). Loaded on the first use of the language in the process, or at its start (`load_catalogues`)."""
     merged: NullTranslations = NullTranslations()
     if lang not in TRANSLATED:
         return merged
@@ -147,6 +147,13 @@ def translations(lang: str) -> NullTranslations:
         compiled.seek(0)
         merged.merge(Translations(compiled, domain=DOMAIN))
     return merged
+
+
+def load_catalogues() -> None:
+    """Every translated language's catalogues, read now (a service's start) rather than by the first request or
+    event that speaks it: reading and compiling them takes about 60 ms."""
+    for lang in TRANSLATED:
+        translations(lang)
 
 
 def gettext(message: str) -> str:

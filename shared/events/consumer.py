@@ -90,7 +90,7 @@ def runs_of_one_type(envelopes: list[Envelope]) -> list[list[Envelope]]:
 class Consumer:
     def __init__(self, js: JetStreamContext, db: Database, subscription: Subscription, *,
                  max_deliver: int = 5, ack_wait_seconds: float = 30.0, batch: int = 100,
-                 waiting_seconds: float = 0.1) -> None:
+                 waiting_seconds: float = 0.1, turn: Callable[[], Awaitable[None]] | None = None) -> None:
         self.js = js
         self.db = db
         self.subscription = subscription
@@ -100,6 +100,9 @@ class Consumer:
         self.waiting_seconds = waiting_seconds
         """How long `waiting` may take: the server answers at once when the events are there; only when another
         replica took them first does the pull linger this long."""
+        self.turn = turn
+        """Awaited before each batch is applied: the process's requests first (shared/foreground.py). Well inside
+        `ack_wait_seconds`, which runs from the fetch."""
 
     async def subscribe(self) -> JetStreamContext.PullSubscription:
         sub = self.subscription
@@ -153,6 +156,8 @@ class Consumer:
                 if len(messages) == 1 and pending:
                     messages += await self.waiting(psub, pending)
                     pending = messages[-1].metadata.num_pending
+                if self.turn is not None:
+                    await self.turn()
                 await self.process_batch(messages)
         finally:
             # A pull subscription left registered makes the connection's drain() wait for its timeout.

@@ -14,7 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from services.grants.applications.models import Application, Attachment, CoApplicant
 from services.grants.applications.rules import ApplicationStatus
 from services.grants.calls.models import Call
-from shared.db import TenantRepository, driver_connection, driver_value
+from shared.db import TenantRepository, driver_connection, driver_value, json_entity
 
 
 def _columns(model: type[Any]) -> list[str]:
@@ -25,8 +25,10 @@ SUBMISSION_LOCK = f"""
     SELECT {", ".join(_columns(Application))} FROM applications WHERE tenant = $1 AND id = $2 FOR UPDATE"""
 SUBMISSION_CALL = f"""
     SELECT {", ".join(f"c.{name}" for name in _columns(Call))},
-           ARRAY(SELECT x FROM co_applicants x WHERE x.application_id = $3 ORDER BY x.created_at) AS co_applicants,
-           ARRAY(SELECT x FROM attachments x WHERE x.application_id = $3 ORDER BY x.uploaded_at) AS attachments
+           (SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.created_at), '[]') FROM co_applicants x
+            WHERE x.application_id = $3) AS co_applicants,
+           (SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.uploaded_at), '[]') FROM attachments x
+            WHERE x.application_id = $3) AS attachments
     FROM calls c WHERE c.tenant = $1 AND c.id = $2 FOR SHARE"""
 SUBMISSION_UPDATE = f"""
     UPDATE applications SET status = '{ApplicationStatus.SUBMITTED}', submitted_at = clock_timestamp(), snapshot = $3,
@@ -40,7 +42,7 @@ relationships."""
 
 
 def _entity(model: type[Any], row: Mapping[str, Any]) -> Any:
-    """An instance of `model` with the columns it maps from `row` (a record, or a related row gathered into it)."""
+    """An instance of `model` with the columns it maps from `row` (a record)."""
     mapped = model.__table__.columns
     return model(**{name: value for name, value in row.items() if name in mapped})
 
@@ -69,8 +71,8 @@ class ApplicationRepository(TenantRepository):
             return None
         found = await connection.fetchrow(SUBMISSION_CALL, self.tenant, row["call_id"], application_id)
         application = _entity(Application, row)
-        application.co_applicants = [_entity(CoApplicant, c) for c in found["co_applicants"]]
-        application.attachments = [_entity(Attachment, a) for a in found["attachments"]]
+        application.co_applicants = [json_entity(CoApplicant, c) for c in found["co_applicants"]]
+        application.attachments = [json_entity(Attachment, a) for a in found["attachments"]]
         return application, _entity(Call, found)
 
     async def lock_of_call(self, call_id: uuid.UUID) -> list[Application]:

@@ -113,11 +113,15 @@ async def deliver_next(db: Database, tenant: str, smtp: mail.Relay, schedule: Re
 
 
 async def deliver_due(db: Database, tenant: str, relay: mail.MailSettings, schedule: RetrySchedule,
-                      load: AttachmentLoader, *, limit: int = 100) -> list[MailState]:
-    """Sends what is due for `tenant` now (at most `limit` messages); what became of each."""
+                      load: AttachmentLoader, *, limit: int = 100,
+                      turn: Callable[[], Awaitable[None]] | None = None) -> list[MailState]:
+    """Sends what is due for `tenant` now (at most `limit` messages); what became of each. `turn` is awaited before
+    each message after the first: the process's requests first (shared/foreground.py)."""
     outcomes: list[MailState] = []
     async with mail.Relay(relay) as smtp:  # one SMTP session for the round, opened when the first is due
         while len(outcomes) < limit:
+            if outcomes and turn is not None:
+                await turn()
             outcome = await deliver_next(db, tenant, smtp, schedule, load)
             if outcome is None:
                 break
@@ -144,7 +148,8 @@ async def send_outgoing_mail(runtime: Runtime) -> None:
     load = bucket_loader(runtime)
 
     async def send(tenant: str) -> bool:
-        return bool(await deliver_due(runtime.db, tenant, configured.mail, schedule, load))
+        return bool(await deliver_due(runtime.db, tenant, configured.mail, schedule, load,
+                                      turn=runtime.foreground.turn))
 
     await runtime.every_tenant(configured.mail_outbox.poll_seconds, "sending e-mail", log, send)
 

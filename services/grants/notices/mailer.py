@@ -19,12 +19,13 @@ from services.grants.mailings import service as mailings
 from services.grants.notices import contacts
 from services.grants.settings import current
 from shared import i18n
-from shared.directory import Directory, tls_context
+from shared.directory import Directory
 from shared.events.consumer import Subscription
 from shared.events.envelope import Envelope
 from shared.notices import service as notices
 from shared.notices.mail import compose
 from shared.notices.repository import PersonRepository
+from shared.tls import default_client_context
 
 log = logging.getLogger("regie.grants.notices")
 
@@ -56,7 +57,7 @@ async def notice_raised(session: AsyncSession, envelope: Envelope) -> None:
     reached = [(p.email, p.language, p.wants_email(data.kind)) for p in people]
     seen = {p.username for p in people}
     settings = current()
-    async with httpx.AsyncClient(timeout=5.0, verify=tls_context()) as http:
+    async with httpx.AsyncClient(timeout=5.0, verify=default_client_context()) as http:
         directory = Directory(settings.auth.keycloak_url, settings.directory.client_secret, http)
         # Named people and the holders of a role; an organisation's other members read it in the portal (and
         # by e-mail once they have been seen there).

@@ -110,8 +110,9 @@ async def test_a_draft_with_a_confirmed_partner_and_an_attachment_is_submitted_o
     stale = httpx.patch(url, headers=bearer(applicant, **{"If-Match": confirmed.headers["etag"]}),
                         json={"title": "Oud"})
     assert stale.status_code == 412
-    assert httpx.post(f"{url}/co-applicants/{partner_number}/confirm",
-                      headers=seen(url, partner)).status_code == 200
+    reconfirmed = httpx.post(f"{url}/co-applicants/{partner_number}/confirm", headers=seen(url, partner))
+    assert reconfirmed.status_code == 200
+    confirmed_at = datetime.fromisoformat(reconfirmed.json()["co_applicants"][0]["confirmed_at"])
 
     upload = f"{url}/attachments"
     too_big = httpx.post(upload, params={"code": "begroting", "filename": "begroting.pdf"},
@@ -142,6 +143,7 @@ async def test_a_draft_with_a_confirmed_partner_and_an_attachment_is_submitted_o
     assert body["content_hash"] == canonical_hash(body["snapshot"])
     assert body["snapshot"]["requested_cents"] == 3_900_000
     assert body["snapshot"]["co_applicants"][0]["confirmed_by"] == "partner"
+    assert datetime.fromisoformat(body["snapshot"]["co_applicants"][0]["confirmed_at"]) == confirmed_at
     assert body["snapshot"]["attachments"][0]["sha256"] == hashlib.sha256(PDF).hexdigest()
     assert len(body["snapshot"]["attachments"]) == 1
 

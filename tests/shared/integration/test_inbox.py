@@ -23,6 +23,7 @@ from shared.db import Database
 from shared.events.consumer import Consumer, Subscription
 from shared.events.envelope import Envelope, EventData, decode, encode, make_envelope
 from shared.events.streams import DEAD_LETTER_STREAM, dead_letter_subject, ensure_streams
+from shared.foreground import Foreground
 from shared.ids import uuid7
 
 WORKER = Path(__file__).with_name("inbox_crash_worker.py")
@@ -371,3 +372,52 @@ async def test_the_events_waiting_behind_the_first_pulled_are_applied_in_its_tra
     await nc.drain()
     assert set(transactions) == {envelope.id for envelope in envelopes}
     assert len(set(transactions.values())) == 1, transactions
+
+
+async def test_a_consumer_applies_its_events_after_the_request_its_process_is_answering(
+        infra: Stack, effects_table: Database, stack_config: StackConfig) -> None:
+    """Requests first (shared/foreground.py): the consumer takes its turn before it applies what it pulled."""
+    answer = asyncio.Event()
+
+    async def slow_answer(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        await answer.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def ignore(message) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+    foreground = Foreground(max_wait_seconds=30)
+    answering = asyncio.create_task(foreground.counting(slow_answer)({"type": "http", "path": "/"}, receive, ignore))
+    nc, js, envelope = await one_published(stack_config)
+    durable = f"test-inbox-turn-{envelope.subject[-12:]}"
+    consumer = Consumer(js, effects_table, Subscription(durable=durable, producer="grants",
+                                                        subject=envelope.nats_subject, handlers={EVENT_TYPE: record}),
+                        turn=foreground.turn)
+    stop = asyncio.Event()
+    running = asyncio.create_task(consumer.run(stop))
+    try:
+        for _ in range(100):  # pulled, and held back while the request is being answered
+            try:
+                if (await js.consumer_info("GRANTS", durable)).num_ack_pending == 1:
+                    break
+            except nats.js.errors.NotFoundError:  # not subscribed yet
+                pass
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError("the consumer did not pull the event")
+        await asyncio.sleep(0.5)
+        assert await effects(effects_table, envelope.id) == 0
+        answer.set()
+        await answering
+        await wait_until_acked(js, durable)
+        assert await effects(effects_table, envelope.id) == 1
+    finally:
+        stop.set()
+        answer.set()
+        await running
+        await nc.drain()
+
+
+async def receive() -> dict[str, object]:
+    return {"type": "http.request", "body": b"", "more_body": False}
