@@ -12,8 +12,16 @@ import asyncio
 import socket
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from email.message import EmailMessage
+from email import encoders
+from email.charset import QP, Charset
+from email.header import Header
+from email.message import Message
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.nonmultipart import MIMENonMultipart
+from email.utils import formataddr, parseaddr
 from functools import cache
+from typing import Any
 
 import aiosmtplib
 
@@ -50,27 +58,70 @@ class Attachment:
     subtype: str = "pdf"
 
 
+UTF8 = Charset("utf-8")
+UTF8.body_encoding = QP
+"""Bodies in UTF-8, quoted-printable: the text stays readable in the raw message, as the `email` package's own
+choice for mostly-ASCII text."""
+
+
 def message(settings: MailSettings, to: Sequence[str], subject: str, body: str,
             attachments: Sequence[Attachment] = (), language: str = "nl-BE",
-            message_id: str | None = None, html: str = "") -> EmailMessage:
+            message_id: str | None = None, html: str = "") -> Message:
     """`message_id`: the same for every attempt at one message, so a receiver can tell a resend (after a crash
     between the relay's acceptance and the record of it) from a second message. With `html`, the message is
-    multipart/alternative: the plain text first, the HTML as the richer part."""
-    mail = EmailMessage()
+    multipart/alternative: the plain text first, the HTML as the richer part; with attachments, multipart/mixed
+    with the text first.
+
+    Made with the `email` package's MIME classes (its compat32 policy), not its `EmailMessage`: composing and
+    writing out one receipt took that 1.05 ms of CPU, these 0.25 ms, on the process that answers the requests
+    at a deadline (bench/README.md). A header never spans lines: a line break in a subject becomes a space, and
+    text outside ASCII is encoded (RFC 2047; a file name by RFC 2231)."""
+    mail: Message[str, Any] = _text(body, "plain")  # (headers: a str, or a Header for text outside ASCII)
+    if html:
+        mail = _multipart("alternative", [mail, _text(html, "html")])
+    if attachments:
+        mail = _multipart("mixed", [mail, *(_attachment(a) for a in attachments)])
+    mail["MIME-Version"] = "1.0"  # once, at the top: the parts are made without it"
     if message_id is not None:
         mail["Message-ID"] = f"<{message_id}@{settings.sender.rsplit('@', 1)[-1].rstrip('>').strip()}>"
-    mail["From"] = settings.sender
+    mail["From"] = _address(settings.sender)
     mail["To"] = ", ".join(to)
-    mail["Subject"] = subject
-    mail.set_content(body)
-    if html:
-        mail.add_alternative(html, subtype="html")
-    for attachment in attachments:
-        mail.add_attachment(attachment.content, maintype=attachment.maintype, subtype=attachment.subtype,
-                            filename=attachment.filename)
-    # Last: making the message multipart moves every Content-* header down into the first part.
+    mail["Subject"] = _header(subject)
     mail["Content-Language"] = language
     return mail
+
+
+def _multipart(subtype: str, parts: list[Message]) -> Message:
+    multipart = MIMEMultipart(subtype, _subparts=parts)
+    del multipart["MIME-Version"]
+    return multipart
+
+
+def _text(content: str, subtype: str) -> Message:
+    part = MIMENonMultipart("text", subtype)
+    part.set_payload(content, UTF8)
+    del part["MIME-Version"]  # (which setting the charset adds)
+    return part
+
+
+def _attachment(attachment: Attachment) -> Message:
+    part = MIMEBase(attachment.maintype, attachment.subtype)
+    del part["MIME-Version"]
+    part.set_payload(attachment.content)
+    encoders.encode_base64(part)
+    name = attachment.filename
+    part.add_header("Content-Disposition", "attachment", filename=name if name.isascii() else ("utf-8", "", name))
+    return part
+
+
+def _header(value: str) -> str | Header:
+    value = " ".join(value.splitlines())
+    return value if value.isascii() else Header(value, "utf-8")
+
+
+def _address(value: str) -> str:
+    name, address = parseaddr(value)
+    return formataddr((name, address), charset="utf-8") if name else address
 
 
 @dataclass(frozen=True)
@@ -137,7 +188,7 @@ class Relay:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
-    async def send(self, mail: EmailMessage) -> list[Refusal]:
+    async def send(self, mail: Message) -> list[Refusal]:
         """Sends `mail`; returns the recipients the relay refused while accepting it for the others. Raises
         `Deferred` or `Undeliverable` when it went to nobody."""
         try:
