@@ -1,7 +1,8 @@
 """The raw baseline of a tenant-scoped read: a bare Litestar app answering one organisation by id with a
 primary-key SELECT through an asyncpg pool, nothing else (no authentication, no gateway, no ORM, no transaction
 per request). Its connections read as the services' role with the province set once per connection (a connection
-parameter), so the same row-level policy applies. Served like the services: uvicorn, one process, uvloop and httptools.
+parameter), so the same row-level policy applies. Served like the services: uvicorn, one process, uvloop and httptools,
+with the services' protocol (shared.http_server: an answer's headers and body in one write).
 
     python -m bench.raw_read --port 24950 --dsn postgresql://regie_app:…@127.0.0.1:24010/partners --tenant antwerpen"""
 
@@ -17,6 +18,8 @@ import asyncpg  # type: ignore[import-untyped]  # (no type information shipped)
 from litestar import Litestar, get
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
+
+from shared.http_server import CoalescingHttpToolsProtocol
 
 SELECT = ("SELECT id, name, kind, municipality, description, enterprise_number, version "
           "FROM organisations WHERE id = $1")
@@ -54,7 +57,7 @@ def main() -> None:
     import uvicorn
 
     uvicorn.run(create_app(args.dsn, args.tenant, args.pool), host="127.0.0.1", port=args.port, log_config=None,
-                access_log=False, server_header=False)
+                access_log=False, server_header=False, http=CoalescingHttpToolsProtocol)
 
 
 if __name__ == "__main__":

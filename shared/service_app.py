@@ -42,6 +42,7 @@ from shared.foreground import Foreground
 from shared.handler_path import lean_handler_path
 from shared.heap import freeze_after_start
 from shared.hot_reads import HotRead, hot_path
+from shared.http_server import CoalescingHttpToolsProtocol
 from shared.i18n import _, load_catalogues
 from shared.logs import configure_logging
 from shared.migrations import CURRENT_REVISION_SQL, head_revision, upgrade
@@ -496,13 +497,15 @@ request never races a closing connection."""
 
 def serve(app: ASGIApp, settings: ServiceSettings) -> None:
     """Run under uvicorn, wrapped in the request-id middleware: outside Litestar, so that even an error
-    raised before routing is logged with its id and status. HTTPS with REGIE_HTTP_TLS_CERT and _KEY."""
+    raised before routing is logged with its id and status. HTTPS with REGIE_HTTP_TLS_CERT and _KEY. uvicorn's
+    httptools protocol, with each answer's writes sent together (shared.http_server)."""
     import uvicorn
 
     uvicorn.run(request_id_middleware(app, settings.service), host=settings.http.host, port=settings.http.port,
                 log_config=None, access_log=False, proxy_headers=True, server_header=False,
                 forwarded_allow_ips=settings.http.trusted_proxies,
-                timeout_keep_alive=KEEPALIVE_SECONDS, **https_options(settings.http))
+                timeout_keep_alive=KEEPALIVE_SECONDS, http=CoalescingHttpToolsProtocol,
+                **https_options(settings.http))
 
 
 def https_options(http: HttpSettings) -> dict[str, Any]:
