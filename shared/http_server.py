@@ -29,13 +29,15 @@ class CoalescedWrites(asyncio.Transport):
         super().__init__()
         self.transport = transport
         self.loop = loop
-        self.held: list[bytes | bytearray | memoryview] = []
+        self.held: list[bytes] = []
         self.held_bytes = 0
         self.flush_handle: asyncio.Handle | None = None
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         if not data:
             return
+        if not isinstance(data, bytes):  # a buffer the caller may change after this call: copied, as a transport does
+            data = bytes(data)
         self.held.append(data)
         self.held_bytes += len(data)
         if self.held_bytes >= HELD_BYTES:

@@ -56,6 +56,16 @@ async def test_the_writes_of_one_turn_reach_the_socket_in_one_call() -> None:
     assert sent.sent[1:] == [b"next"]
 
 
+async def test_a_buffer_changed_after_its_write_is_sent_as_it_was_written() -> None:
+    sent = Socket()
+    writes = CoalescedWrites(sent, asyncio.get_running_loop())
+    body = bytearray(b"first")
+    writes.write(body)
+    body[:] = b"later"
+    await asyncio.sleep(0)
+    assert sent.sent == [b"first"]
+
+
 async def test_a_large_answer_is_sent_once_enough_is_held_and_the_rest_in_its_turn() -> None:
     sent = Socket()
     writes = CoalescedWrites(sent, asyncio.get_running_loop())
