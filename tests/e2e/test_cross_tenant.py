@@ -17,6 +17,8 @@ import httpx
 import pytest
 
 from shared.auth import ROLES
+from tests.foodsavers.world import register
+from tests.support import random_enterprise_number
 
 HOME, OTHER = "limburg", "west-vlaanderen"
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -51,9 +53,19 @@ def operations(document: dict[str, Any], service: str, *, with_ids: bool) -> lis
 
 @pytest.fixture(scope="module")
 def home_ids(document: dict[str, Any], platform: Any, token_for: Any) -> dict[str, list[str]]:
-    """Per service, ids of HOME's objects: whatever ids its lists show HOME's own people."""
+    """Per service, ids of HOME's objects: whatever ids its lists show HOME's own people. An organisation, a draft
+    call and a vehicle are made first through the APIs, so that every service has objects of HOME to probe however
+    this module is run, alone or after the rest of the suite."""
     ids: dict[str, list[str]] = {}
-    with httpx.Client(timeout=30) as client:
+    with httpx.Client(base_url=platform.gateway_url, timeout=30) as client:
+        made = client.post(platform.url("grants") + f"/{HOME}/calls", json={"title": "Proef over provincies heen"},
+                           headers={"Authorization": f"Bearer {token_for(HOME, 'call-manager')}"})
+        assert made.status_code == 201, made.text
+        register(client, HOME, token_for(HOME, "coordinator"), "vehicles")
+        organisation = client.post(f"/{HOME}/api/partners/organisations", json={
+            "enterprise_number": random_enterprise_number(), "name": "Proef vzw", "kind": "cooperative",
+            "municipality": "Hasselt"}, headers={"Authorization": f"Bearer {token_for(HOME, 'coordinator')}"})
+        assert organisation.status_code == 201, organisation.text
         for service in SERVICES:
             seen: dict[str, None] = {}
             for path, _names in operations(document, service, with_ids=False):
