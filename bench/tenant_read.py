@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 
 from bench.catalogue_search import enterprise_number
 from bench.foodsavers_sync import started
@@ -71,8 +71,8 @@ def raw_app(config: StackConfig) -> tuple[subprocess.Popen[bytes], str]:
 
 def cpu_seconds(pid: int) -> float:
     """The CPU time (user and system) process `pid` has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
 
 
 def measured(url: str, path: str, sent: dict[str, str], connections: int, seconds: float,

@@ -18,7 +18,7 @@ import pytest
 
 from shared.auth import ROLES
 from tests.foodsavers.world import register
-from tests.support import random_enterprise_number
+from tests.support import bearer, random_enterprise_number
 
 HOME, OTHER = "limburg", "west-vlaanderen"
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -58,13 +58,14 @@ def home_ids(document: dict[str, Any], platform: Any, token_for: Any) -> dict[st
     this module is run, alone or after the rest of the suite."""
     ids: dict[str, list[str]] = {}
     with httpx.Client(base_url=platform.gateway_url, timeout=30) as client:
-        made = client.post(platform.url("grants") + f"/{HOME}/calls", json={"title": "Proef over provincies heen"},
-                           headers={"Authorization": f"Bearer {token_for(HOME, 'call-manager')}"})
-        assert made.status_code == 201, made.text
-        register(client, HOME, token_for(HOME, "coordinator"), "vehicles")
-        organisation = client.post(f"/{HOME}/api/partners/organisations", json={
+        coordinator = token_for(HOME, "coordinator")
+        call = client.post(f"/{HOME}/api/grants/calls", json={"title": "Proef over provincies heen"},
+                           headers=bearer(token_for(HOME, "call-manager")))
+        assert call.status_code == 201, call.text
+        register(client, HOME, coordinator, "vehicles")
+        organisation = client.post(f"/{HOME}/api/partners/organisations", headers=bearer(coordinator), json={
             "enterprise_number": random_enterprise_number(), "name": "Proef vzw", "kind": "cooperative",
-            "municipality": "Hasselt"}, headers={"Authorization": f"Bearer {token_for(HOME, 'coordinator')}"})
+            "municipality": "Hasselt"})
         assert organisation.status_code == 201, organisation.text
         for service in SERVICES:
             seen: dict[str, None] = {}
