@@ -170,6 +170,25 @@ async def driver_connection(session: AsyncSession) -> Any:
     return (await connection.get_raw_connection()).driver_connection
 
 
+@asynccontextmanager
+async def driver_transaction(engine: AsyncEngine) -> AsyncIterator[Any]:
+    """A transaction on one of `engine`'s pooled connections, in SQL through asyncpg alone (its connection,
+    yielded): for a loop whose few statements are all it does and that runs with every unit of work of the
+    service (the outbox relay), where SQLAlchemy's session cost more CPU than the statements. Not scoped to a
+    tenant: for a role that needs none (the relay's, BYPASSRLS). Commits when the block ends normally, rolls back
+    when it raises; a connection that broke on the way is dropped from the pool, not handed out again."""
+    async with engine.connect() as connection:
+        raw = (await connection.get_raw_connection()).driver_connection
+        assert raw is not None  # (an open connection's)
+        try:
+            async with raw.transaction():
+                yield raw
+        except BaseException:
+            if raw.is_closed():
+                await connection.invalidate()
+            raise
+
+
 async def insert_added(session: AsyncSession) -> None:
     """Writes the rows added to the session since its last flush in one statement, where a flush writes each
     table's rows in a statement of its own: one round trip instead of one per table, for a unit of work that

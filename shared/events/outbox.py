@@ -19,27 +19,18 @@ from typing import Any
 
 from nats.js import JetStreamContext
 from sqlalchemy import (
-    ColumnElement,
     DateTime,
     Index,
     Integer,
     LargeBinary,
-    Select,
     String,
     Text,
-    any_,
-    bindparam,
-    delete,
     func,
-    select,
-    tuple_,
-    update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import Base, make_engine
+from shared.db import Base, driver_transaction, make_engine
 from shared.events import metrics
 from shared.events.envelope import EventData, encode, make_envelope
 from shared.isolation import app_role, relay_role, tenant_isolation
@@ -160,6 +151,16 @@ def relay_engine(url: str, connect_args: dict[str, Any] | None = None) -> AsyncE
     return make_engine(url, pool_size=2, connect_args=args)
 
 
+CLAIM = ("SELECT id, subject, payload, created_at FROM outbox{after} ORDER BY created_at, id LIMIT $1 "
+         "FOR UPDATE SKIP LOCKED")
+CLAIM_AFTER = " WHERE (created_at, id) > ($2, $3)"
+DELETE_PUBLISHED = "DELETE FROM outbox WHERE id = any($1::varchar[])"
+RECORD_FAILURE = "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = any($1::varchar[])"
+"""The relay's statements (`OutboxRelay.publish_batch`): the claim by the index on (created_at, id), the
+published rows deleted and the failed ones marked by one array parameter each (an IN list of 500 parameters was
+rendered afresh for every batch)."""
+
+
 class OutboxRelay:
     """Publishes unsent outbox rows in creation order. Several replicas may run: rows are claimed with
     FOR UPDATE SKIP LOCKED, so each row is being published by at most one relay at a time.
@@ -186,7 +187,6 @@ class OutboxRelay:
     def __init__(self, engine: AsyncEngine, js: JetStreamContext, *, batch_size: int = 500,
                  poll_seconds: float = 1.0, publish_timeout: float = 5.0, listen: bool = True) -> None:
         self.engine = engine
-        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
         self.js = js
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
@@ -199,61 +199,60 @@ class OutboxRelay:
         self.from_oldest_at = -math.inf
         """When (the loop's clock) a claim last began from the oldest row."""
 
-    def claim(self, after: tuple[datetime, str] | None = None) -> Select[str, str, bytes, datetime]:
+    def claim(self, after: tuple[datetime, str] | None = None) -> tuple[str, list[Any]]:
         """The next batch of rows in creation order (from the oldest, or after `after`), locked; those another
-        relay holds are skipped."""
-        statement = select(OutboxMessage.id, OutboxMessage.subject, OutboxMessage.payload, OutboxMessage.created_at)
-        if after is not None:
-            statement = statement.where(tuple_(OutboxMessage.created_at, OutboxMessage.id) > tuple_(
-                bindparam("after_at", after[0], type_=DateTime(timezone=True)),
-                bindparam("after_id", after[1], type_=String)))
-        return (statement.order_by(OutboxMessage.created_at, OutboxMessage.id)
-                .limit(self.batch_size)
-                .with_for_update(skip_locked=True))
+        relay holds are skipped: the statement, the batch size its first argument, and its arguments."""
+        if after is None:
+            return CLAIM.format(after=""), [self.batch_size]
+        return CLAIM.format(after=CLAIM_AFTER), [self.batch_size, after[0], after[1]]
 
     async def publish_batch(self) -> int:
-        """Publishes one batch; returns how many rows the server acked (and were deleted)."""
+        """Publishes one batch; returns how many rows the server acked (and were deleted). Its statements are
+        written in SQL on the transaction's own connection (`shared.db.driver_transaction`): the relay runs after
+        every commit that staged events, and through SQLAlchemy's session its claim, delete and commit cost
+        about as much CPU as the request that staged them (bench/README.md, "Submissions at the deadline")."""
         now = asyncio.get_running_loop().time()
         after = self.after if now - self.from_oldest_at < self.poll_seconds else None
         if after is None:
             self.from_oldest_at = now
-        async with self.sessions() as session, session.begin():
-            rows = (await session.execute(self.claim(after))).all()
+        claim, arguments = self.claim(after)
+        async with driver_transaction(self.engine) as connection:
+            rows = await connection.fetch(claim, *arguments)
             if after is None:
-                oldest = rows[0].created_at if rows else None
+                oldest = rows[0]["created_at"] if rows else None
                 metrics.OLDEST_UNSENT.set((datetime.now(UTC) - oldest).total_seconds() if oldest else 0)
             acks: list[asyncio.Future[Any]] = []
             failed: list[tuple[str, str]] = []
             try:
                 for row in rows:
-                    acks.append(await self.js.publish_async(row.subject, row.payload,
-                                                            headers={"Nats-Msg-Id": row.id}))
+                    acks.append(await self.js.publish_async(row["subject"], row["payload"],
+                                                            headers={"Nats-Msg-Id": row["id"]}))
             except Exception as exc:  # NATS down: what was sent may still be acked below; the rest waits
-                failed += [(row.id, describe(exc)) for row in rows[len(acks):]]
+                failed += [(row["id"], describe(exc)) for row in rows[len(acks):]]
             acked = []
             try:
                 if acks:  # all of them against one deadline (a wait per ack was a fifth of the relay's time)
                     await asyncio.wait(acks, timeout=self.publish_timeout)
                 for row, ack in zip(rows, acks, strict=False):
                     if not ack.done():  # no ack in time: keep the row, try again later
-                        failed.append((row.id, "TimeoutError"))
+                        failed.append((row["id"], "TimeoutError"))
                     elif ack.cancelled():  # (the connection closed under it)
-                        failed.append((row.id, "CancelledError"))
+                        failed.append((row["id"], "CancelledError"))
                     elif (refused := ack.exception()) is not None:
-                        failed.append((row.id, describe(refused)))
+                        failed.append((row["id"], describe(refused)))
                     else:
-                        self.after_publish(row.id)
+                        self.after_publish(row["id"])
                         acked.append(row)
             finally:
                 for ack in acks:
                     ack.cancel()  # (no-op when done) an ack never awaited must not hold its place in the window
             if acked:
-                await session.execute(delete(OutboxMessage).where(with_ids([row.id for row in acked])))
-                for producer, count in Counter(row.subject.split(".", 1)[0] for row in acked).items():
+                await connection.execute(DELETE_PUBLISHED, [row["id"] for row in acked])
+                for producer, count in Counter(row["subject"].split(".", 1)[0] for row in acked).items():
                     metrics.PUBLISHED.labels(producer).inc(count)
             self.failing = bool(failed)
             full = len(rows) == self.batch_size and not failed
-            self.after = (rows[-1].created_at, rows[-1].id) if full else None
+            self.after = (rows[-1]["created_at"], rows[-1]["id"]) if full else None
             by_error: dict[str, list[str]] = {}
             for event_id, error in failed:
                 by_error.setdefault(error[:2000], []).append(event_id)
@@ -261,8 +260,7 @@ class OutboxRelay:
                 metrics.PUBLISH_FAILURES.inc(len(event_ids))
                 log.warning("outbox publish failed", extra={"event_id": event_ids[0], "events": len(event_ids),
                                                             "error": error})
-                await session.execute(update(OutboxMessage).where(with_ids(event_ids))
-                                      .values(attempts=OutboxMessage.attempts + 1, last_error=error))
+                await connection.execute(RECORD_FAILURE, event_ids, error)
             return len(acked)
 
     def after_publish(self, event_id: str) -> None:
@@ -311,12 +309,6 @@ class OutboxRelay:
             except Exception:
                 log.warning("outbox relay cannot listen for commits; polling", exc_info=True)
                 await first_of(stop, timeout=5.0)
-
-
-def with_ids(ids: list[str]) -> ColumnElement[bool]:
-    """The rows of `ids`, as one array parameter: one statement however many (an IN list of 500 parameters was
-    rendered afresh for every batch)."""
-    return OutboxMessage.id == any_(bindparam("ids", ids, type_=ARRAY(String)))
 
 
 def describe(exc: BaseException) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, TypeVar
 
 import nats.errors
@@ -54,20 +54,31 @@ def search_path(schema: str) -> dict[str, Any]:
 
 
 @asynccontextmanager
-async def outbox_of_its_own(config: StackConfig, schema: str, pool_size: int = 1) -> AsyncIterator[AsyncEngine]:
-    """An outbox of the test's own in partners' database, laid out as the services' is today (made afresh in
-    `schema`, dropped after), so that partners' relay never sees its rows; the owner's engine onto it."""
-    engine = make_engine(config.database_url("partners", "regie_owner"), pool_size, connect_args=search_path(schema))
+async def schema_of_its_own(config: StackConfig, service: str, schema: str, *statements: str,
+                            pool_size: int = 1) -> AsyncIterator[AsyncEngine]:
+    """`schema` in `service`'s database, made afresh with `statements` (its tables, e.g. `create table outbox (like
+    public.outbox including all)`) and dropped after, first on the search path of the owner's engine it yields:
+    the statements of the code under test name its tables, and no running service sees their rows."""
+    engine = make_engine(config.database_url(service, "regie_owner"), pool_size, connect_args=search_path(schema))
     async with engine.begin() as connection:
         await connection.execute(text(f"drop schema if exists {schema} cascade"))
         await connection.execute(text(f"create schema {schema}"))
-        await connection.execute(text("create table outbox (like public.outbox including defaults including indexes)"))
+        for statement in statements:
+            await connection.execute(text(statement))
     try:
         yield engine
     finally:
         async with engine.begin() as connection:
             await connection.execute(text(f"drop schema {schema} cascade"))
         await engine.dispose()
+
+
+def outbox_of_its_own(config: StackConfig, schema: str, pool_size: int = 1) -> AbstractAsyncContextManager[AsyncEngine]:
+    """An outbox of the test's own in partners' database, laid out as the services' is today, so that partners'
+    relay never sees its rows; the owner's engine onto it."""
+    return schema_of_its_own(config, "partners", schema,
+                             "create table outbox (like public.outbox including defaults including indexes)",
+                             pool_size=pool_size)
 
 
 async def record_effect(session: AsyncSession, envelope: Envelope) -> None:

@@ -11,15 +11,14 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, inspect, text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from devstack.config import StackConfig
 from devstack.stack import Stack
 from shared.audit import AuditEntry
-from shared.db import Database, driver_connection, insert_added, make_engine
+from shared.db import Database, driver_connection, insert_added
 from shared.events.outbox import OutboxMessage
 from shared.ids import uuid7
-from tests.shared.integration.pipeline_world import search_path
+from tests.shared.integration.pipeline_world import schema_of_its_own
 
 SCHEMA = "insert_added_test"
 TENANT = "limburg"
@@ -27,19 +26,9 @@ TENANT = "limburg"
 
 @pytest.fixture
 async def db(infra: Stack, stack_config: StackConfig) -> AsyncIterator[Database]:
-    engine: AsyncEngine = make_engine(stack_config.database_url("partners", "regie_owner"), 2,
-                                      connect_args=search_path(SCHEMA))
-    async with engine.begin() as connection:
-        await connection.execute(text(f"drop schema if exists {SCHEMA} cascade"))
-        await connection.execute(text(f"create schema {SCHEMA}"))
-        for table in ("audit_log", "outbox"):
-            await connection.execute(text(f"create table {table} (like public.{table} including all)"))
-    try:
+    tables = [f"create table {table} (like public.{table} including all)" for table in ("audit_log", "outbox")]
+    async with schema_of_its_own(stack_config, "partners", SCHEMA, *tables, pool_size=2) as engine:
         yield Database(engine)
-    finally:
-        async with engine.begin() as connection:
-            await connection.execute(text(f"drop schema {SCHEMA} cascade"))
-        await engine.dispose()
 
 
 def entry(action: str, **values: Any) -> AuditEntry:

@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from devstack.config import StackConfig
@@ -45,8 +44,7 @@ def nodes(plan: dict[str, Any]) -> list[str]:
 async def claim_plan_after_a_burst(relay: AsyncEngine, owner: AsyncEngine) -> list[str]:
     """The claim prepared on one of `relay`'s connections and run ten times on the empty outbox, then 20,000
     rows committed: the plan of its next execution."""
-    claim = OutboxRelay(relay, js=None).claim()  # type: ignore[arg-type]  # (the statement only; nothing published)
-    sql = str(claim.compile(dialect=postgresql.asyncpg.dialect()))
+    sql, _ = OutboxRelay(relay, js=None).claim()  # type: ignore[arg-type]  # (the statement only; nothing published)
     async with relay.connect() as connection:
         raw = (await connection.get_raw_connection()).driver_connection
         assert raw is not None
