@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func
@@ -19,33 +19,36 @@ class MailRepository(TenantRepository):
         self.add(mail)
         return mail
 
-    async def lock_next_due(self) -> OutgoingMail | None:
-        """The oldest-due message that is neither sent nor dead-lettered, by the database clock; a message
-        another replica is sending right now is skipped."""
-        return await self.session.scalar(
+    async def lock_due(self, limit: int) -> list[OutgoingMail]:
+        """The `limit` oldest-due messages that are neither sent nor dead-lettered, by the database clock; the
+        messages another replica is sending right now are skipped."""
+        return list((await self.session.scalars(
             self.select(OutgoingMail)
             .where(OutgoingMail.sent_at.is_(None), OutgoingMail.dead_at.is_(None),
                    OutgoingMail.next_attempt_at <= func.clock_timestamp())
-            .order_by(OutgoingMail.next_attempt_at, OutgoingMail.id).limit(1)
-            .with_for_update(skip_locked=True))
+            .order_by(OutgoingMail.next_attempt_at, OutgoingMail.id).limit(limit)
+            .with_for_update(skip_locked=True))).all())
 
-    async def mark_sent(self, mail: OutgoingMail, recipients: list[str], error: str = "") -> None:
+    async def clock(self) -> datetime:
+        return await self.session.scalar(func.clock_timestamp().select())
+
+    @staticmethod
+    def mark_sent(mail: OutgoingMail, recipients: list[str], error: str, at: datetime) -> None:
+        """Records the attempt that the relay accepted (for `recipients`), written with the unit of work."""
         mail.attempts += 1
         mail.recipients = recipients
-        mail.sent_at = await self.session.scalar(func.clock_timestamp().select())
+        mail.sent_at = at
         mail.last_error = error
-        await self.session.flush()
 
-    async def mark_failed(self, mail: OutgoingMail, error: str, retry_in: timedelta | None) -> None:
-        """Records a failed attempt: tried again after `retry_in`, or dead-lettered when it is None."""
+    @staticmethod
+    def mark_failed(mail: OutgoingMail, error: str, retry_in: timedelta | None, at: datetime) -> None:
+        """Records a failed attempt: tried again `retry_in` after `at`, or dead-lettered when it is None."""
         mail.attempts += 1
         mail.last_error = error
-        now = await self.session.scalar(func.clock_timestamp().select())
         if retry_in is None:
-            mail.dead_at = now
+            mail.dead_at = at
         else:
-            mail.next_attempt_at = now + retry_in
-        await self.session.flush()
+            mail.next_attempt_at = at + retry_in
 
     async def mails(self, state: MailState | None, limit: int, before: uuid.UUID | None) -> list[OutgoingMail]:
         """Newest first (ids are time-ordered), `limit + 1` rows so the caller knows if there are more."""

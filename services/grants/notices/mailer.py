@@ -57,14 +57,15 @@ async def notice_raised(session: AsyncSession, envelope: Envelope) -> None:
     reached = [(p.email, p.language, p.wants_email(data.kind)) for p in people]
     seen = {p.username for p in people}
     settings = current()
-    async with httpx.AsyncClient(timeout=5.0, verify=default_client_context()) as http:
-        directory = Directory(settings.auth.keycloak_url, settings.directory.client_secret, http)
-        # Named people and the holders of a role; an organisation's other members read it in the portal (and
-        # by e-mail once they have been seen there).
-        unseen = [p for p in await directory.people(tenant, users=[u for u in by_kind["user"] if u not in seen],
-                                                    roles=by_kind["role"])
-                  if p.username not in seen]
-    reached += [(p.email, p.language, True) for p in unseen]
+    # Named people and the holders of a role; an organisation's other members read it in the portal (and by
+    # e-mail once they have been seen there). Nobody to look up (a receipt to people grants has seen): no client.
+    users = [u for u in by_kind["user"] if u not in seen]
+    if users or by_kind["role"]:
+        async with httpx.AsyncClient(timeout=5.0, verify=default_client_context()) as http:
+            directory = Directory(settings.auth.keycloak_url, settings.directory.client_secret, http)
+            unseen = [p for p in await directory.people(tenant, users=users, roles=by_kind["role"])
+                      if p.username not in seen]
+        reached += [(p.email, p.language, True) for p in unseen]
     relay = settings.mail
     attachments = [mailings.AttachmentRef(a.object_key, a.filename, a.content_type)
                    for a in data.attachments] if ours else []

@@ -5,59 +5,19 @@ that is not there is `Deferred`."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from shared import mail
-
-REFUSED = "nobody@regie.test"
-
-
-class Recorder:
-    """Keeps what it was sent, and counts the SMTP sessions (one EHLO each)."""
-
-    def __init__(self) -> None:
-        self.sessions = 0
-        self.messages: list[tuple[list[str], bytes]] = []
-
-    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str,  # noqa: N802
-                          responses: list[str]) -> list[str]:
-        self.sessions += 1
-        session.host_name = hostname
-        return responses
-
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,  # noqa: N802
-                          rcpt_options: list[str]) -> str:
-        if address == REFUSED:
-            return "550 5.1.1 no such mailbox"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        self.messages.append((list(envelope.rcpt_tos), envelope.content))
-        return "250 Message accepted"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.shared.integration.smtp_server import REFUSED, Recorder, free_port, smtp_server
 
 
 @pytest.fixture
 def server() -> Iterator[tuple[Recorder, mail.MailSettings]]:
-    recorder = Recorder()
-    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield recorder, mail.MailSettings(host="127.0.0.1", port=controller.port, tls="none",
-                                          sender="Regie <no-reply@regie.test>")
-    finally:
-        controller.stop()
+    with smtp_server() as running:
+        yield running
 
 
 def message(settings: mail.MailSettings, *to: str, subject: str = "Test") -> Any:
