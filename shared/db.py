@@ -66,14 +66,21 @@ def stored_values(kind: type[StrEnum], length: int) -> Enum:
 TENANT_KEY = "regie.tenant"
 
 
-SET_TENANT = text("select set_config('app.tenant', :tenant, true)")
+SET_TENANT = "select set_config('app.tenant', $1, true)"
 
 
 @event.listens_for(Session, "after_begin")
 def _set_tenant_for_transaction(session: Session, transaction: Any, connection: Any) -> None:
+    """The tenant set as the transaction's first statement, on the driver's cursor: the same statement through
+    SQLAlchemy's `connection.execute` (its execution context, result and events) cost twice the CPU of the
+    round trip, and every unit of work of every service pays it (bench/README.md)."""
     tenant = session.info.get(TENANT_KEY)
     if tenant is not None:
-        connection.execute(SET_TENANT, {"tenant": tenant})
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(SET_TENANT, (tenant,))
+        finally:
+            cursor.close()
 
 
 PING_AFTER_IDLE_SECONDS = 2.0
