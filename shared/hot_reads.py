@@ -26,13 +26,15 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.serialization import encode_json
-from litestar.types import ASGIApp, HTTPResponseStartEvent, Receive, Scope, Send
+from litestar.types import ASGIApp, Receive, Scope, Send
 from prometheus_client import Counter
 
+from shared import hot_writes
 from shared.auth import Principal, bearer_token
+from shared.hot_writes import HotWrite
 from shared.logs import tenant_var
 from shared.reads import TenantReads
-from shared.requests import header
+from shared.requests import header, send_json, tenant_and_id
 from shared.tenancy import is_tenant
 
 Answer = Callable[[TenantReads, Principal, uuid.UUID], Awaitable[tuple[Any, dict[str, str]]]]
@@ -40,7 +42,6 @@ Answer = Callable[[TenantReads, Principal, uuid.UUID], Awaitable[tuple[Any, dict
 
 ANSWERED = Counter("regie_hot_reads_total", "Reads answered in front of Litestar (shared/hot_reads.py)",
                    ["service", "route"])
-PARAMETER = re.compile(r"\{(\w+)\}")
 
 
 @dataclass(frozen=True)
@@ -54,28 +55,30 @@ class HotRead:
     pattern: re.Pattern[str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        names = PARAMETER.findall(self.route)
-        if len(names) != 2 or names[0] != "tenant":
-            raise ValueError(f"a hot read is /{{tenant}}/…/{{id}}: {self.route!r}")
-        literal = [re.escape(part) for part in PARAMETER.split(self.route)[::2]]
-        expression = (f"^{literal[0]}(?P<tenant>[a-z-]+){literal[1]}"
-                      f"(?P<id>[0-9a-fA-F]{{8}}-?[0-9a-fA-F]{{4}}-?[0-9a-fA-F]{{4}}-?[0-9a-fA-F]{{4}}-?"
-                      f"[0-9a-fA-F]{{12}}){literal[2]}$")
-        object.__setattr__(self, "pattern", re.compile(expression))
+        object.__setattr__(self, "pattern", tenant_and_id(self.route))
 
 
-def hot_path(app: Litestar, service: str, reads: Sequence[HotRead]) -> ASGIApp:
-    """`app`, with `reads` answered in front of it (none: `app` itself)."""
-    if not reads:
+def hot_path(app: Litestar, service: str, reads: Sequence[HotRead],
+             writes: Sequence[HotWrite] = ()) -> ASGIApp:
+    """`app`, with `reads` and `writes` (shared/hot_writes.py) answered in front of it (none: `app` itself)."""
+    if not reads and not writes:
         return app
 
     async def hot(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope.get("method") == "GET" and not scope.get("query_string"):
-            for read in reads:
-                if (found := read.pattern.match(scope["path"])) is not None:
-                    if await _answered(app, service, read, found, scope, send):
-                        return
-                    break
+        if scope["type"] == "http" and not scope.get("query_string"):
+            method = scope.get("method")
+            if method == "GET":
+                for read in reads:
+                    if (found := read.pattern.match(scope["path"])) is not None:
+                        if await _answered(app, service, read, found, scope, send):
+                            return
+                        break
+            elif method == "POST":
+                for write in writes:
+                    if (found := write.pattern.match(scope["path"])) is not None:
+                        if await hot_writes.answered(app, service, write, found, scope, send):
+                            return
+                        break
         await app(scope, receive, send)
 
     return hot
@@ -98,10 +101,6 @@ async def _answered(app: Litestar, service: str, read: HotRead, found: re.Match[
         return False
     tenant_var.set(tenant)  # the log line's, as the authentication middleware sets it
     scope["path_template"] = read.route  # the metrics' and the log line's route
-    start: HTTPResponseStartEvent = {"type": "http.response.start", "status": 200, "headers": [
-        *((name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()),
-        (b"content-type", b"application/json"), (b"content-length", str(len(encoded)).encode())]}
-    await send(start)
-    await send({"type": "http.response.body", "body": encoded, "more_body": False})
+    await send_json(send, 200, headers, encoded)
     ANSWERED.labels(service, read.route).inc()
     return True

@@ -10,7 +10,7 @@ import logging
 import re
 import time
 
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
 from prometheus_client import Counter, Histogram
 
 from shared.i18n import language_var, preferred_language
@@ -35,6 +35,30 @@ def header(scope: Scope, name: bytes) -> str | None:
         if key == name:
             return str(value.decode("latin-1"))
     return None
+
+
+PARAMETER = re.compile(r"\{(\w+)\}")
+UUID = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+
+
+def tenant_and_id(route: str) -> re.Pattern[str]:
+    """The paths of a route template with `{tenant}` and one id (`/{tenant}/calls/{call_id}`, also with a tail:
+    `/{tenant}/applications/{application_id}/submit`), as a pattern with the groups `tenant` and `id`."""
+    names = PARAMETER.findall(route)
+    if len(names) != 2 or names[0] != "tenant":
+        raise ValueError(f"not a route of /{{tenant}}/…/{{id}}[/…]: {route!r}")
+    literal = [re.escape(part) for part in PARAMETER.split(route)[::2]]
+    return re.compile(f"^{literal[0]}(?P<tenant>[a-z-]+){literal[1]}(?P<id>{UUID}){literal[2]}$")
+
+
+async def send_json(send: Send, status: int, headers: dict[str, str], encoded: bytes) -> None:
+    """An answer of JSON (`encoded`) with `headers`, sent as the two ASGI events an answer is (for the paths
+    answered in front of Litestar: shared/hot_reads.py, shared/hot_writes.py)."""
+    start: HTTPResponseStartEvent = {"type": "http.response.start", "status": status, "headers": [
+        *((name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()),
+        (b"content-type", b"application/json"), (b"content-length", str(len(encoded)).encode())]}
+    await send(start)
+    await send({"type": "http.response.body", "body": encoded, "more_body": False})
 
 
 def request_id_middleware(app: ASGIApp, service: str = "regie") -> ASGIApp:

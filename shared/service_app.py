@@ -42,6 +42,7 @@ from shared.foreground import Foreground
 from shared.handler_path import lean_handler_path
 from shared.heap import freeze_after_start
 from shared.hot_reads import HotRead, hot_path
+from shared.hot_writes import HotWrite
 from shared.http_server import CoalescingHttpToolsProtocol
 from shared.i18n import _, load_catalogues
 from shared.logs import configure_logging
@@ -99,6 +100,8 @@ class ServiceSpec:
     out before the page's handler in a transaction of its own (`Viewer.header`)."""
     hot_reads: Sequence[HotRead] = ()
     """The GETs by id answered in front of Litestar on their happy path (shared/hot_reads.py)."""
+    hot_writes: Sequence[HotWrite] = ()
+    """The POSTs without a body answered in front of Litestar on their happy path (shared/hot_writes.py)."""
 
 
 PageHeader = Callable[[AsyncSession, Principal], Awaitable[dict[str, Any]]]
@@ -486,7 +489,7 @@ def main(spec: ServiceSpec, argv: Sequence[str] | None = None) -> None:
     if args.command == "migrate":
         return
     app = create_service_app(spec, settings)
-    serve(app.state[FOREGROUND].counting(hot_path(app, spec.name, spec.hot_reads)), settings)
+    serve(app.state[FOREGROUND].counting(hot_path(app, spec.name, spec.hot_reads, spec.hot_writes)), settings)
 
 
 KEEPALIVE_SECONDS = 75

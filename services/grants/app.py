@@ -8,6 +8,7 @@ from litestar import Litestar
 
 from services.grants import portal
 from services.grants.applications import pages as application_pages
+from services.grants.applications import routes as application_routes
 from services.grants.applications import rules as application_rules
 from services.grants.applications.erasure import erase_drafts
 from services.grants.applications.routes import (
@@ -81,6 +82,7 @@ SPEC = ServiceSpec(
                         **decision_rules.CONSTRAINT_REASONS, **award_rules.CONSTRAINT_REASONS},
     page_header=notice_service.page_header,
     hot_reads=call_routes.HOT_READS,
+    hot_writes=application_routes.HOT_WRITES,
 )
 
 
