@@ -1,5 +1,5 @@
-"""The hot reads of a service in one round trip: a small asyncpg pool per province whose connections carry the
-province as a connection parameter (`app.tenant`), so Row-Level Security applies to every statement on them
+"""The hot reads of a service in one round trip: a few asyncpg connections per province (`ProvincePool`) that carry
+the province as a connection parameter (`app.tenant`), so Row-Level Security applies to every statement on them
 with no transaction, no `set_config` and no ORM around the one SELECT.
 
 The unit of work (shared.db) costs four round trips around a read (BEGIN, the pool's ping, the tenant's
@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Mapping
+import time
+from collections.abc import Awaitable, Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -63,10 +64,10 @@ CHANGES_THE_SESSION = re.compile(
 
 @lru_cache(maxsize=256)
 def read_only(query: str) -> str:
-    """The query, when it is a plain read (SELECT or WITH … SELECT) that leaves the connection as it found it: the
-    no-op reset (`unchanged`) relies on that, and a `set_config('app.tenant', …, false)` would otherwise carry a
-    province over to the next read on the connection. Checked once per query text (they are the code's
-    constants)."""
+    """The query, when it is a plain read (SELECT or WITH … SELECT) that leaves the connection as it found it: a
+    connection is given back to the next read without a reset (`ProvincePool`), and a `set_config('app.tenant', …,
+    false)` would otherwise carry a province over to the next read on the connection. Checked once per query text
+    (they are the code's constants)."""
     if not query.lstrip().lower().startswith(("select", "with")) or CHANGES_THE_SESSION.search(query):
         raise ValueError(f"not a plain read for the per-province pools: {query.strip()[:80]!r}")
     return query
@@ -83,12 +84,84 @@ async def decode_json(connection: asyncpg.Connection) -> None:
                                     decoder=msgspec.json.decode)
 
 
-async def unchanged(connection: asyncpg.Connection) -> None:
-    """The reset of a connection back in its pool: none. asyncpg's own (`RESET ALL`, `CLOSE ALL`, `UNLISTEN *`,
-    advisory locks) is a round trip per read, undoing what no read here does: the statements are the code's
-    own SELECTs, each on its own without a transaction (a transaction left open is rolled back by asyncpg
-    before this; `read_only` refuses a statement that would change the session). The province is the connection's
-    parameter, which a reset would come back to anyway."""
+class ProvincePool:
+    """One province's connections for the hot reads: at most `size`, made when a read finds none idle, closed once
+    unused for `idle_seconds`. Reads take their turn first, first come first served (asyncio's Semaphore serves
+    its waiters in order since Python 3.11): asyncpg's pool hands a freed connection to whoever asks first, a
+    waiter woken for it or a read just arriving, and a waiter that lost it queues again at the back (under load
+    most reads took 4 ms and one in ten 90–200 ms). After its turn a read takes an idle connection and gives it
+    back: asyncpg's pool around the same read (its own queue, a shielded release under a timeout, the reset) was
+    a tenth of a service's CPU per read (bench/README.md, "One write per answer"). Nothing to reset: a read leaves
+    the connection as it found it (`read_only`). A connection that broke, or a read that did not end normally
+    (cancelled, timed out), is closed rather than given back; a statement the server refused leaves it usable."""
+
+    def __init__(self, connect: Callable[[], Awaitable[asyncpg.Connection]], size: int,
+                 idle_seconds: float) -> None:
+        self.connect = connect
+        self.turns = asyncio.Semaphore(size)
+        self.idle_seconds = idle_seconds
+        self.idle: list[tuple[asyncpg.Connection, float]] = []
+        """Connections not in use, each with when it was given back; the last given back is taken first, so a
+        quiet province's others age out."""
+        self.expiry: asyncio.TimerHandle | None = None
+        self.closing: set[asyncio.Task[None]] = set()
+
+    async def run(self, method: str, query: str, args: tuple[Any, ...]) -> Any:
+        async with self.turns:
+            connection = self._take() or await self.connect()
+            try:
+                result = await getattr(connection, method)(query, *args)
+            except asyncpg.PostgresError:  # the server refused the statement: the connection is as it was
+                self._give_back(connection)
+                raise
+            except BaseException:
+                connection.terminate()
+                raise
+            self._give_back(connection)
+            return result
+
+    def _take(self) -> asyncpg.Connection | None:
+        while self.idle:
+            connection, _since = self.idle.pop()
+            if not connection.is_closed():
+                return connection
+        return None
+
+    def _give_back(self, connection: asyncpg.Connection) -> None:
+        if connection.is_closed():
+            return
+        self.idle.append((connection, time.monotonic()))
+        if self.expiry is None:
+            self.expiry = asyncio.get_running_loop().call_later(self.idle_seconds, self._expire)
+
+    def _expire(self) -> None:
+        """Closes the connections unused for `idle_seconds`; looks again when the next one will be."""
+        self.expiry = None
+        now = time.monotonic()
+        kept = []
+        for connection, since in self.idle:
+            if now - since < self.idle_seconds:
+                kept.append((connection, since))
+            elif not connection.is_closed():
+                self._close_later(connection)
+        self.idle = kept
+        if kept:
+            self.expiry = asyncio.get_running_loop().call_later(
+                self.idle_seconds - (now - min(since for _c, since in kept)), self._expire)
+
+    def _close_later(self, connection: asyncpg.Connection) -> None:
+        """Closes an idle connection politely (the server sees it go, not an unexpected end of file)."""
+        task = asyncio.get_running_loop().create_task(connection.close(timeout=5))
+        self.closing.add(task)
+        task.add_done_callback(self.closing.discard)
+
+    async def close(self) -> None:
+        if self.expiry is not None:
+            self.expiry.cancel()
+            self.expiry = None
+        idle, self.idle = self.idle, []
+        await asyncio.gather(*(connection.close(timeout=5) for connection, _since in idle), *self.closing,
+                             return_exceptions=True)
 
 
 class TenantReads:
@@ -101,41 +174,31 @@ class TenantReads:
         self.connect_args = dict(connect_args or {})
         self.per_tenant = per_tenant
         self.idle_seconds = idle_seconds
-        self.pools: dict[str, asyncpg.Pool] = {}
-        self.turns: dict[str, asyncio.Semaphore] = {}
-        """One per pool, as many as its connections: reads wait their turn here, first come first served. asyncpg's
-        pool hands a freed connection to whoever asks first, a waiter woken for it or a read just arriving, and a
-        waiter that lost it queues again at the back: under load most reads took 4 ms and one in ten 90–200 ms
-        (asyncio's Semaphore serves its waiters in order since Python 3.11)."""
-        self.lock = asyncio.Lock()
+        self.pools: dict[str, ProvincePool] = {}
 
-    async def pool(self, tenant: str) -> asyncpg.Pool:
+    def pool(self, tenant: str) -> ProvincePool:
         found = self.pools.get(tenant)
         if found is not None:
             return found
         if not is_tenant(tenant):
             raise ValueError(f"unknown tenant {tenant!r}")
-        async with self.lock:
-            if tenant not in self.pools:
-                self.turns[tenant] = asyncio.Semaphore(self.per_tenant)
-                self.pools[tenant] = await asyncpg.create_pool(
-                    self.dsn, min_size=0, max_size=self.per_tenant,
-                    max_inactive_connection_lifetime=self.idle_seconds,
-                    server_settings={"app.tenant": tenant}, init=decode_json, reset=unchanged,
-                    **self.connect_args)
-            return self.pools[tenant]
+
+        async def connect() -> asyncpg.Connection:
+            settings = {**self.connect_args.get("server_settings", {}), "app.tenant": tenant}
+            connection = await asyncpg.connect(self.dsn, **{**self.connect_args, "server_settings": settings})
+            await decode_json(connection)
+            return connection
+
+        self.pools[tenant] = ProvincePool(connect, self.per_tenant, self.idle_seconds)
+        return self.pools[tenant]
 
     async def one(self, tenant: str, query: str, *args: Any) -> Row | None:
         """The first row `query` finds in `tenant`'s rows, or None."""
-        pool = await self.pool(tenant)
-        async with self.turns[tenant]:
-            record = await pool.fetchrow(read_only(query), *args)
+        record = await self.pool(tenant).run("fetchrow", read_only(query), args)
         return None if record is None else Row(record)
 
     async def all(self, tenant: str, query: str, *args: Any) -> list[Row]:
-        pool = await self.pool(tenant)
-        async with self.turns[tenant]:
-            records = await pool.fetch(read_only(query), *args)
+        records = await self.pool(tenant).run("fetch", read_only(query), args)
         return [Row(record) for record in records]
 
     async def close(self) -> None:
