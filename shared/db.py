@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     ColumnElement,
+    DateTime,
     Delete,
     Enum,
     MetaData,
@@ -30,6 +31,7 @@ from sqlalchemy import (
     Update,
     delete,
     event,
+    func,
     inspect,
     select,
     text,
@@ -318,3 +320,7 @@ class TenantRepository:
 
     def add(self, *rows: object) -> None:
         self.session.add_all(rows)
+
+    async def database_clock(self) -> datetime:
+        """The one clock every replica agrees on."""
+        return (await self.session.execute(select(func.clock_timestamp().cast(DateTime(timezone=True))))).scalar_one()

@@ -90,10 +90,11 @@ class ProvincePool:
     its waiters in order since Python 3.11): asyncpg's pool hands a freed connection to whoever asks first, a
     waiter woken for it or a read just arriving, and a waiter that lost it queues again at the back (under load
     most reads took 4 ms and one in ten 90–200 ms). After its turn a read takes an idle connection and gives it
-    back: asyncpg's pool around the same read (its own queue, a shielded release under a timeout, the reset) was
-    a tenth of a service's CPU per read (bench/README.md, "One write per answer"). Nothing to reset: a read leaves
-    the connection as it found it (`read_only`). A connection that broke, or a read that did not end normally
-    (cancelled, timed out), is closed rather than given back; a statement the server refused leaves it usable."""
+    back: asyncpg's pool around the same read (its own queue, a shielded release under a timeout) was about 45 µs
+    of the 210–218 µs partners spent per read (bench/README.md, the end of "One write per answer"). Nothing to
+    reset: a read leaves the connection as it found it (`read_only`). A connection that broke, or a read that did
+    not end normally (cancelled, timed out), is closed rather than given back; a statement the server refused
+    leaves it usable."""
 
     def __init__(self, connect: Callable[[], Awaitable[asyncpg.Connection]], size: int,
                  idle_seconds: float) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
-from datetime import date, datetime
+from datetime import date
 
-from sqlalchemy import Date, DateTime, cast, func, select
+from sqlalchemy import Date, cast, func, select
 
 from services.grants.calls.models import Call
 from shared.db import TenantRepository
@@ -52,10 +52,6 @@ class CallRepository(TenantRepository):
         return await self.session.scalar(
             self.select(Call).where(Call.id == call_id)
             .with_for_update().execution_options(populate_existing=True))
-
-    async def database_clock(self) -> datetime:
-        """The one clock every replica agrees on."""
-        return (await self.session.execute(select(func.clock_timestamp().cast(DateTime(timezone=True))))).scalar_one()
 
     async def brussels_today(self) -> date:
         """Today in Europe/Brussels by the database clock: decision, appeal and payment dates are Belgian days."""

@@ -29,9 +29,6 @@ class MailRepository(TenantRepository):
             .order_by(OutgoingMail.next_attempt_at, OutgoingMail.id).limit(limit)
             .with_for_update(skip_locked=True))).all())
 
-    async def clock(self) -> datetime:
-        return await self.session.scalar(func.clock_timestamp().select())
-
     @staticmethod
     def mark_sent(mail: OutgoingMail, recipients: list[str], error: str, at: datetime) -> None:
         """Records the attempt that the relay accepted (for `recipients`), written with the unit of work."""

@@ -113,7 +113,7 @@ async def deliver_batch(db: Database, tenant: str, smtp: mail.Relay, schedule: R
                 break  # the relay is in trouble: the rest waits for the next batch
         if not attempts:
             return []
-        now = await repository.clock()
+        now = await repository.database_clock()
         outcomes = [_record(repository, outgoing, attempt, schedule, now) for outgoing, attempt in attempts]
     return outcomes
 
