@@ -16,7 +16,13 @@ the effect, commit: six round trips) were more than a core's work, and each roun
 machine. The inbox makes this as safe as one event at a time: a crash before the commit applies none of them, one
 after it has them all acknowledged without a second effect on redelivery. When the batch's transaction fails (a
 handler's error), it is rolled back and its events go one at a time as above, so that one bad event holds back,
-retries and dead-letters only itself."""
+retries and dead-letters only itself.
+
+An event of a type the subscription has no handler for (its subject covers more than it acts on, e.g. every
+application event where it acts on two) is acknowledged at once, with no transaction: it has no effect to make
+once, so it needs no inbox record (at a deadline, every submission's event cost grants' decision consumer a
+transaction of four round trips for nothing).
+"""
 
 from __future__ import annotations
 
@@ -66,6 +72,9 @@ class Subscription:
 
     def batch_handler_for(self, event_type: str) -> BatchHandler | None:
         return self.batch_handlers.get(event_type)
+
+    def handles(self, event_type: str) -> bool:
+        return event_type in self.handlers or event_type in self.batch_handlers
 
 
 async def switch_tenant(session: AsyncSession, tenant: str) -> None:
@@ -181,6 +190,12 @@ class Consumer:
                 await self.process(msg)
             return
         events = [(msg, envelope) for msg in messages if (envelope := await self.envelope_of(msg)) is not None]
+        for msg, envelope in events:
+            if not self.subscription.handles(envelope.type):
+                await msg.ack()
+        events = [(msg, envelope) for msg, envelope in events if self.subscription.handles(envelope.type)]
+        if not events:
+            return
         by_tenant: dict[str, list[Envelope]] = {}
         for _, envelope in events:
             by_tenant.setdefault(envelope.tenant, []).append(envelope)
@@ -262,6 +277,9 @@ class Consumer:
         durable = self.subscription.durable
         envelope = await self.envelope_of(msg)
         if envelope is None:
+            return
+        if not self.subscription.handles(envelope.type):
+            await msg.ack()
             return
         token = tenant_var.set(envelope.tenant)
         trace_token = traceparent_var.set(envelope.traceparent)

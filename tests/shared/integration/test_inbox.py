@@ -35,6 +35,12 @@ class InboxTestHappenedV1(EventData, frozen=True, kw_only=True):
     note: str
 
 
+class InboxTestIgnoredV1(EventData, frozen=True, kw_only=True):
+    """An event on the test consumers' subjects that none of them has a handler for."""
+    event_type: ClassVar[str] = "be.regie.grants.inboxtest.ignored.v1"
+    note: str
+
+
 @pytest.fixture(scope="module")
 async def effects_table(grants_db: Database, stack_config: StackConfig) -> Database:
     owner = Database.from_url(stack_config.database_url("grants", "regie_owner"), 1)
@@ -59,6 +65,7 @@ async def fresh_test_subject(infra: Stack, stack_config: StackConfig) -> None:
     js = nc.jetstream()
     await ensure_streams(js, 1)
     await js.purge_stream("GRANTS", subject="grants.west-vlaanderen.inboxtest.happened")
+    await js.purge_stream("GRANTS", subject="grants.west-vlaanderen.inboxtest.ignored")
     await nc.drain()
 
 
@@ -346,6 +353,37 @@ async def test_a_batch_with_a_failing_event_applies_the_others_once_and_dead_let
             applied = (await session.execute(text("select count(*) from inbox_test_effects where event_id = :e"),
                                              {"e": envelope.id})).scalar_one()
         assert applied == (0 if envelope is events[2] else 1), envelope.tenant
+
+
+async def inbox_records(db: Database, durable: str) -> set[str]:
+    async with db.transaction("west-vlaanderen") as session:
+        return set((await session.execute(text("select event_id from inbox where consumer = :c"),
+                                          {"c": durable})).scalars())
+
+
+@pytest.mark.parametrize("alone", [True, False], ids=["alone", "in a batch"])
+async def test_an_event_without_a_handler_is_acknowledged_with_no_inbox_record(
+        infra: Stack, effects_table: Database, stack_config: StackConfig, alone: bool) -> None:
+    """A subscription's subject may cover more than it acts on: what it has no handler for is acknowledged
+    without a transaction or an inbox record, alone or among events it applies."""
+    nc, js = await jetstream(stack_config)
+    run = str(uuid7())
+    ignored = [make_envelope(InboxTestIgnoredV1(note=run), tenant="west-vlaanderen", subject=f"{run}-{n}")
+               for n in range(2)]
+    applied = [] if alone else [inbox_event(f"{run}-{n}") for n in range(2)]
+    for envelope in [ignored[0], *applied, *ignored[1:]] if not alone else ignored[:1]:
+        await publish_raw(js, envelope, envelope.id)
+    durable = f"test-inbox-ignored-{run[-12:]}"
+    consumer = Consumer(js, effects_table, Subscription(durable=durable, producer="grants",
+                                                        subject="grants.west-vlaanderen.inboxtest.>",
+                                                        handlers={EVENT_TYPE: record}))
+    await run_until_acked(js, consumer)
+    info = await js.consumer_info("GRANTS", durable)
+    await nc.drain()
+    assert info.delivered.stream_seq > 0 and info.num_ack_pending == 0 and info.num_redelivered == 0
+    assert await inbox_records(effects_table, durable) == {envelope.id for envelope in applied}
+    for envelope in applied:
+        assert await effects(effects_table, envelope.id) == 1
 
 
 async def test_the_events_waiting_behind_the_first_pulled_are_applied_in_its_transaction(
