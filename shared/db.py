@@ -2,13 +2,15 @@
 
 Every session is bound to one tenant. When any transaction of that session begins, the tenant is set with
 `set_config('app.tenant', <tenant>, true)`, which is `SET LOCAL`: it ends with the transaction, so a pooled
-connection never carries one tenant's setting into another's request. Row-Level Security policies read it;
+connection never carries one tenant's setting into another's request. It travels in the BEGIN's own message
+(`TenantConnection`): one round trip, not two. Row-Level Security policies read it;
 a session without a tenant sees nothing. Services connect as a role that is not the tables' owner and the
 tables FORCE row-level security, so a query that forgets its tenant filter still leaks nothing."""
 
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -19,6 +21,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]  # (no type information shipped)
 from sqlalchemy import (
     JSON,
     ColumnElement,
@@ -41,6 +44,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached
 from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.util import await_
 
 from shared.tenancy import is_tenant
 
@@ -69,20 +73,53 @@ TENANT_KEY = "regie.tenant"
 
 
 SET_TENANT = "select set_config('app.tenant', $1, true)"
+SLUG = re.compile(r"[a-z][a-z-]{0,39}")
+"""A tenant as it may be written into a statement's text (every province's slug is)."""
+
+
+class TenantConnection(asyncpg.Connection):
+    """asyncpg's connection, whose transaction can begin with its tenant in the same message: `BEGIN …;
+    select set_config('app.tenant', '<tenant>', true);`, two statements in one simple query and one round trip,
+    where the BEGIN and the setting were two. Every unit of work of every service begins this way, and at a
+    deadline's burst each round trip waits for a core (bench/README.md, "The sixth look")."""
+
+    begin_tenant: str | None = None
+    """Set for the one BEGIN that follows (`_set_tenant_for_transaction`)."""
+
+    async def execute(self, query: str, *args: Any, timeout: float | None = None) -> str:
+        tenant = self.begin_tenant
+        if tenant is not None and not args and query.startswith("BEGIN"):
+            self.begin_tenant = None
+            query = f"{query} select set_config('app.tenant', '{tenant}', true);"
+        status: str = await super().execute(query, *args, timeout=timeout)
+        return status
 
 
 @event.listens_for(Session, "after_begin")
 def _set_tenant_for_transaction(session: Session, transaction: Any, connection: Any) -> None:
-    """The tenant set as the transaction's first statement, on the driver's cursor: the same statement through
-    SQLAlchemy's `connection.execute` (its execution context, result and events) cost twice the CPU of the
-    round trip, and every unit of work of every service pays it (bench/README.md)."""
+    """The tenant set as the transaction begins: in the BEGIN's own message on a TenantConnection, else as the
+    transaction's first statement on the driver's cursor (the same statement through SQLAlchemy's
+    `connection.execute`, its execution context, result and events, cost twice the CPU of the round trip)."""
     tenant = session.info.get(TENANT_KEY)
-    if tenant is not None:
-        cursor = connection.connection.cursor()
+    if tenant is None:
+        return
+    adapted = connection.connection.dbapi_connection
+    driver = connection.connection.driver_connection
+    # SQLAlchemy's asyncpg adapter begins lazily, before its first statement (`_start_transaction`, once
+    # `_transaction` is None): begun here, with the tenant in the same message. (The adapter's own names, of the
+    # pinned SQLAlchemy: tests/shared/integration/test_db_pool.py sees the one message, and fails without it.)
+    if isinstance(driver, TenantConnection) and SLUG.fullmatch(tenant) and adapted._transaction is None:
+        driver.begin_tenant = tenant
         try:
-            cursor.execute(SET_TENANT, (tenant,))
+            await_(adapted._start_transaction())
         finally:
-            cursor.close()
+            driver.begin_tenant = None
+        return
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(SET_TENANT, (tenant,))
+    finally:
+        cursor.close()
 
 
 PING_AFTER_IDLE_SECONDS = 2.0
@@ -114,7 +151,9 @@ def ping_after_idle(engine: AsyncEngine) -> None:
 def make_engine(url: str, pool_size: int = 10, **kwargs: Any) -> AsyncEngine:
     if not url:
         raise ValueError("no database URL configured (REGIE_DATABASE_URL)")
-    engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, **kwargs)
+    connect_args = {**kwargs.pop("connect_args", {}), "connection_class": TenantConnection}
+    engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, connect_args=connect_args,
+                                 **kwargs)
     ping_after_idle(engine)
     return engine
 

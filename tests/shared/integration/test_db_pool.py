@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]  # (no type information shipped)
 import pytest
@@ -68,3 +69,34 @@ async def test_a_connection_back_moments_ago_is_not_pinged(pool: Database, monke
     await asyncio.sleep(0.5)
     assert await backend(pool) == first  # idle: pinged, alive, kept
     assert pings == [1]
+
+
+async def test_a_unit_of_work_begins_with_its_tenant_in_the_same_message(pool: Database) -> None:
+    """The BEGIN and the tenant's setting are one simple query (one round trip, not two); the setting is the
+    transaction's own, so the next one on the same connection, of another province or of none, never sees it,
+    after a commit or a rollback alike."""
+    sent: list[str] = []
+    async with pool.transaction("antwerpen") as session:
+        driver = (await (await session.connection()).get_raw_connection()).driver_connection
+
+    def log(logged: Any) -> None:
+        sent.append(" ".join(logged.query.split()))
+
+    driver.add_query_logger(log)
+    try:
+        async with pool.transaction("limburg") as session:
+            seen = (await session.execute(text("select current_setting('app.tenant', true)"))).scalar_one()
+        assert seen == "limburg"
+        assert sent[0] == "BEGIN; select set_config('app.tenant', 'limburg', true);", sent
+        assert not any("set_config" in query for query in sent[1:]), sent
+        with pytest.raises(ZeroDivisionError):
+            async with pool.transaction("antwerpen") as session:
+                await session.execute(text("select 1"))
+                raise ZeroDivisionError  # rolled back
+        async with pool.transaction(None) as session:
+            assert not (await session.execute(text("select current_setting('app.tenant', true)"))).scalar_one()
+        async with pool.transaction("west-vlaanderen") as session:
+            assert (await session.execute(text("select current_setting('app.tenant', true)"))).scalar_one() == \
+                "west-vlaanderen"
+    finally:
+        driver.remove_query_logger(log)
