@@ -124,15 +124,19 @@ def _set_tenant_for_transaction(session: Session, transaction: Any, connection: 
 
 PING_AFTER_IDLE_SECONDS = 2.0
 """A pooled connection idle for longer is pinged before it is handed out (and replaced when the server is gone)."""
+PING = "select 1"
+"""The ping, as a simple query (asyncpg fails on an empty one's status)."""
 
 
 def ping_after_idle(engine: AsyncEngine) -> None:
     """Pessimistic disconnect handling for connections that sat idle, not for busy ones: SQLAlchemy's
-    `pool_pre_ping` pings at every checkout, and with asyncpg a ping is three round trips (BEGIN, an empty
+    `pool_pre_ping` pings at every checkout, and its asyncpg ping is three round trips (BEGIN, an empty
     statement, ROLLBACK), as many as the rest of a read by id. A connection back in the pool moments ago was
     working moments ago; one idle past PING_AFTER_IDLE_SECONDS (a database restarted or failed over meanwhile,
-    a firewall's idle timeout) is pinged and, when the ping fails, replaced before anyone uses it. A connection
-    that dies while busy fails its statement, and SQLAlchemy then renews the whole pool, as before."""
+    a firewall's idle timeout) is pinged and, when the ping fails, replaced before anyone uses it. The ping is
+    one simple query, one round trip (no prepared statement, no transaction: a transaction-mode pooler
+    takes it as well). A connection that dies while busy fails its statement, and SQLAlchemy then renews the
+    whole pool, as before."""
 
     @event.listens_for(engine.sync_engine, "checkin")
     def _idle_from(dbapi_connection: Any, record: Any) -> None:
@@ -143,7 +147,7 @@ def ping_after_idle(engine: AsyncEngine) -> None:
         since = record.info.pop("idle_since", None)
         if since is not None and time.monotonic() - since > PING_AFTER_IDLE_SECONDS:
             try:
-                dbapi_connection.ping()
+                await_(dbapi_connection.driver_connection.execute(PING))
             except Exception as exc:  # the pool discards it and hands out a new connection
                 raise DisconnectionError(f"an idle connection no longer answers: {exc}") from exc
 

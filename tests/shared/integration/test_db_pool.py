@@ -12,7 +12,6 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]  # (no type information shipped)
 import pytest
 from sqlalchemy import text
-from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 
 from devstack.config import StackConfig
 from devstack.stack import Stack
@@ -53,22 +52,32 @@ async def test_an_idle_connection_whose_server_session_ended_is_replaced_before_
     assert await backend(pool) == second
 
 
-async def test_a_connection_back_moments_ago_is_not_pinged(pool: Database, monkeypatch: pytest.MonkeyPatch) -> None:
-    pings: list[int] = []
-    real_ping = AsyncAdapt_asyncpg_connection.ping
+async def driver_of(database: Database) -> Any:
+    """The asyncpg connection of the pool's one connection."""
+    async with database.transaction("antwerpen") as session:
+        return (await (await session.connection()).get_raw_connection()).driver_connection
 
-    def counting_ping(self: AsyncAdapt_asyncpg_connection) -> None:
-        pings.append(1)
-        real_ping(self)
 
-    monkeypatch.setattr(AsyncAdapt_asyncpg_connection, "ping", counting_ping)
-    first = await backend(pool)
-    for _ in range(5):  # back to back: never idle past the threshold
-        assert await backend(pool) == first
-    assert pings == []
-    await asyncio.sleep(0.5)
-    assert await backend(pool) == first  # idle: pinged, alive, kept
-    assert pings == [1]
+async def test_a_connection_back_moments_ago_is_not_pinged(pool: Database) -> None:
+    """And an idle one is pinged with one empty simple query: one round trip, no transaction."""
+    driver = await driver_of(pool)
+    sent: list[str] = []
+
+    def log(logged: Any) -> None:
+        sent.append(logged.query)
+
+    driver.add_query_logger(log)
+    try:
+        first = await backend(pool)
+        for _ in range(5):  # back to back: never idle past the threshold
+            assert await backend(pool) == first
+        assert shared_db.PING not in sent
+        await asyncio.sleep(0.5)
+        sent.clear()
+        assert await backend(pool) == first  # idle: pinged, alive, kept
+        assert sent[:2] == [shared_db.PING, "BEGIN; select set_config('app.tenant', 'antwerpen', true);"], sent
+    finally:
+        driver.remove_query_logger(log)
 
 
 async def test_a_unit_of_work_begins_with_its_tenant_in_the_same_message(pool: Database) -> None:
@@ -76,8 +85,7 @@ async def test_a_unit_of_work_begins_with_its_tenant_in_the_same_message(pool: D
     transaction's own, so the next one on the same connection, of another province or of none, never sees it,
     after a commit or a rollback alike."""
     sent: list[str] = []
-    async with pool.transaction("antwerpen") as session:
-        driver = (await (await session.connection()).get_raw_connection()).driver_connection
+    driver = await driver_of(pool)
 
     def log(logged: Any) -> None:
         sent.append(" ".join(logged.query.split()))
