@@ -207,6 +207,11 @@ async def test_submission_is_refused_from_the_deadline_on_to_the_second_and_the_
 
     closed = await stream_events(stack_config.nats_url, f"grants.{TENANT}.call.closed", "call_id", call["id"])
     assert [e["submitted_applications"] for e in closed] == [1]
+    # The refused one staged nothing: its event never reached the stream, the accepted one's did, once.
+    assert await stream_events(stack_config.nats_url, f"grants.{TENANT}.application.submitted",
+                               "application_id", late["id"]) == []
+    assert len(await stream_events(stack_config.nats_url, f"grants.{TENANT}.application.submitted",
+                                   "application_id", early["id"])) == 1
     assert httpx.get(f"{grants}/{TENANT}/calls/{call['id']}", headers=manager).json()["status"] == "closed"
     assert httpx.post(f"{grants}/{TENANT}/calls/{call['id']}/close", headers=manager).status_code == 200
     closed_call = httpx.get(f"{grants}/{TENANT}/calls/{call['id']}", headers=manager)
