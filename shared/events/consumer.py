@@ -189,11 +189,8 @@ class Consumer:
             for msg in messages:
                 await self.process(msg)
             return
-        events = [(msg, envelope) for msg in messages if (envelope := await self.envelope_of(msg)) is not None]
-        for msg, envelope in events:
-            if not self.subscription.handles(envelope.type):
-                await msg.ack()
-        events = [(msg, envelope) for msg, envelope in events if self.subscription.handles(envelope.type)]
+        decoded = [(msg, envelope) for msg in messages if (envelope := await self.envelope_of(msg)) is not None]
+        events = [(msg, envelope) for msg, envelope in decoded if not await self.acked_unhandled(msg, envelope)]
         if not events:
             return
         by_tenant: dict[str, list[Envelope]] = {}
@@ -278,8 +275,7 @@ class Consumer:
         envelope = await self.envelope_of(msg)
         if envelope is None:
             return
-        if not self.subscription.handles(envelope.type):
-            await msg.ack()
+        if await self.acked_unhandled(msg, envelope):
             return
         token = tenant_var.set(envelope.tenant)
         trace_token = traceparent_var.set(envelope.traceparent)
@@ -305,6 +301,14 @@ class Consumer:
         finally:
             tenant_var.reset(token)
             traceparent_var.reset(trace_token)
+
+    async def acked_unhandled(self, msg: Msg, envelope: Envelope) -> bool:
+        """Acknowledges an event the subscription has no handler for, with no transaction (the module's
+        docstring); True when it was one."""
+        if self.subscription.handles(envelope.type):
+            return False
+        await msg.ack()
+        return True
 
     async def apply(self, envelope: Envelope) -> bool:
         """The event's effect and its inbox record, in one transaction under its tenant; False when the inbox

@@ -59,7 +59,7 @@ async def driver_of(database: Database) -> Any:
 
 
 async def test_a_connection_back_moments_ago_is_not_pinged(pool: Database) -> None:
-    """And an idle one is pinged with one empty simple query: one round trip, no transaction."""
+    """And an idle one is pinged with one simple query (`PING`): one round trip, no transaction."""
     driver = await driver_of(pool)
     sent: list[str] = []
 
