@@ -122,6 +122,26 @@ def _set_tenant_for_transaction(session: Session, transaction: Any, connection: 
         cursor.close()
 
 
+GIVES_WAY_KEY = "regie.gives_way"
+"""In a session's `info`: an awaitable callable (Foreground.give_way, shared/foreground.py) awaited before each
+statement the session executes and each flush: background work that gives way to the process's requests within its
+unit of work, not only before it. Statements on the driver's connection (`driver_connection`) do not wait."""
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _give_way_before_statement(state: Any) -> None:
+    give_way = state.session.info.get(GIVES_WAY_KEY)
+    if give_way is not None:
+        await_(give_way())
+
+
+@event.listens_for(Session, "before_flush")
+def _give_way_before_flush(session: Session, flush_context: Any, instances: Any) -> None:
+    give_way = session.info.get(GIVES_WAY_KEY)
+    if give_way is not None:
+        await_(give_way())
+
+
 PING_AFTER_IDLE_SECONDS = 2.0
 """A pooled connection idle for longer is pinged before it is handed out (and replaced when the server is gone)."""
 PING = "select 1"

@@ -419,7 +419,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
             runtime.start_worker(relay.run(runtime.stop), "outbox-relay")
         for subscription in spec.subscriptions:
             consumer = Consumer(runtime.js, runtime.db, subscription, max_deliver=settings.nats.max_deliver,
-                                ack_wait_seconds=settings.nats.ack_wait_seconds, turn=foreground.turn)
+                                ack_wait_seconds=settings.nats.ack_wait_seconds, turn=foreground.turn,
+                                give_way=foreground.give_way)
             runtime.start_worker(consumer.run(runtime.stop), subscription.durable)
         for work in spec.background:
             runtime.start_worker(work(runtime), getattr(work, "__name__", "background"))

@@ -39,7 +39,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.db import Database
+from shared.db import GIVES_WAY_KEY, Database
 from shared.events import metrics
 from shared.events.envelope import Envelope, InvalidEvent, check_origin, decode
 from shared.events.inbox import first_deliveries
@@ -99,7 +99,8 @@ def runs_of_one_type(envelopes: list[Envelope]) -> list[list[Envelope]]:
 class Consumer:
     def __init__(self, js: JetStreamContext, db: Database, subscription: Subscription, *,
                  max_deliver: int = 5, ack_wait_seconds: float = 30.0, batch: int = 100,
-                 waiting_seconds: float = 0.1, turn: Callable[[], Awaitable[None]] | None = None) -> None:
+                 waiting_seconds: float = 0.1, turn: Callable[[], Awaitable[None]] | None = None,
+                 give_way: Callable[[], Awaitable[None]] | None = None) -> None:
         self.js = js
         self.db = db
         self.subscription = subscription
@@ -112,6 +113,9 @@ class Consumer:
         self.turn = turn
         """Awaited before each batch is applied: the process's requests first (shared/foreground.py). Well inside
         `ack_wait_seconds`, which runs from the fetch."""
+        self.give_way = give_way
+        """Awaited before each statement of a batch's transaction (shared.db.GIVES_WAY_KEY): a request that arrives
+        while the batch is applied does not wait behind the rest of it."""
 
     async def subscribe(self) -> JetStreamContext.PullSubscription:
         sub = self.subscription
@@ -220,6 +224,8 @@ class Consumer:
             return fresh
         first = next(iter(by_tenant))
         async with self.db.transaction(first) as session:
+            if self.give_way is not None:
+                session.info[GIVES_WAY_KEY] = self.give_way
             for tenant, envelopes in by_tenant.items():
                 if tenant != first:
                     await switch_tenant(session, tenant)

@@ -27,11 +27,13 @@ class Reader:
 
 class NoticeRepository(TenantRepository):
     async def add_notices_once(self, copies: list[dict[str, Any]]) -> None:
-        """A notice's copies, one per recipient, in one statement: a redelivered event adds nothing."""
+        """A notice's copies, one per recipient, in one statement: a redelivered event adds nothing. The rows go
+        as a list of parameters: the statement is compiled once and cached, where a VALUES list built per notice
+        was compiled for every notice (0.15–0.25 ms of the 3.8 ms of CPU a notice cost; bench/README.md)."""
         if copies:
             await self.session.execute(
-                insert(Notice).values([{"tenant": self.tenant, **values} for values in copies])
-                .on_conflict_do_nothing(constraint="uq_notices_dedupe"))
+                insert(Notice).on_conflict_do_nothing(constraint="uq_notices_dedupe"),
+                [{"tenant": self.tenant, **values} for values in copies])
 
     @staticmethod
     def _mine(reader: Reader) -> ColumnElement[bool]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 
-import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.grants.mailings import service as mailings
@@ -25,7 +24,6 @@ from shared.events.envelope import Envelope
 from shared.notices import service as notices
 from shared.notices.mail import compose
 from shared.notices.repository import PersonRepository
-from shared.tls import default_client_context
 
 log = logging.getLogger("regie.grants.notices")
 
@@ -58,14 +56,13 @@ async def notice_raised(session: AsyncSession, envelope: Envelope) -> None:
     seen = {p.username for p in people}
     settings = current()
     # Named people and the holders of a role; an organisation's other members read it in the portal (and by
-    # e-mail once they have been seen there). Nobody to look up (a receipt to people grants has seen): no client.
+    # e-mail once they have been seen there). The directory opens an HTTP client only for what it has not kept.
     users = [u for u in by_kind["user"] if u not in seen]
     if users or by_kind["role"]:
-        async with httpx.AsyncClient(timeout=5.0, verify=default_client_context()) as http:
-            directory = Directory(settings.auth.keycloak_url, settings.directory.client_secret, http)
-            unseen = [p for p in await directory.people(tenant, users=users, roles=by_kind["role"])
-                      if p.username not in seen]
-        reached += [(p.email, p.language, True) for p in unseen]
+        directory = Directory(settings.auth.keycloak_url, settings.directory.client_secret)
+        reached += [(p.email, p.language, True) for p in await directory.people(tenant, users=users,
+                                                                                roles=by_kind["role"])
+                    if p.username not in seen]
     relay = settings.mail
     attachments = [mailings.AttachmentRef(a.object_key, a.filename, a.content_type)
                    for a in data.attachments] if ours else []

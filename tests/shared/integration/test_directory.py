@@ -11,6 +11,7 @@ import pytest
 
 from devstack.config import StackConfig
 from devstack.stack import Stack
+from shared import directory as shared_directory
 from shared.directory import ANSWERS, TOKENS, Directory
 
 TENANT = "vlaams-brabant"
@@ -89,3 +90,27 @@ async def test_the_directorys_token_and_answers_are_kept_across_notices_and_a_re
         assert found.username == "juror2"
         assert asked[3:] == ["users", "token", "users"]  # refused, a new token, asked again
         assert TOKENS[key][0] != "not-a-token-the-realm-gave"
+
+
+async def test_a_directory_without_a_client_opens_one_only_for_what_it_has_not_kept(
+        stack_config: StackConfig, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As the notices' e-mail makes it (no client of its own): a question not kept opens an HTTP client for
+    itself and closes it; the same question again, from another Directory, is answered without one."""
+    opened: list[httpx.AsyncClient] = []
+
+    class Counted(httpx.AsyncClient):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+            opened.append(self)
+
+    monkeypatch.setattr(shared_directory.httpx, "AsyncClient", Counted)
+    ANSWERS.forget(lambda _: True)
+    (found,) = await Directory(stack_config.keycloak_url, stack_config.directory_secret).people(
+        TENANT, users=["juror2"])
+    assert found.email == f"juror2@{TENANT}.regie.test"
+    assert len(opened) == 1 and opened[0].is_closed
+    for _ in range(3):
+        (again,) = await Directory(stack_config.keycloak_url, stack_config.directory_secret).people(
+            TENANT, users=["juror2"])
+        assert again == found
+    assert len(opened) == 1

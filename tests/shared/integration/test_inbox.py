@@ -412,9 +412,12 @@ async def test_the_events_waiting_behind_the_first_pulled_are_applied_in_its_tra
     assert len(set(transactions.values())) == 1, transactions
 
 
+@pytest.mark.parametrize("way", ["turn", "give_way"])
 async def test_a_consumer_applies_its_events_after_the_request_its_process_is_answering(
-        infra: Stack, effects_table: Database, stack_config: StackConfig) -> None:
-    """Requests first (shared/foreground.py): the consumer takes its turn before it applies what it pulled."""
+        infra: Stack, effects_table: Database, stack_config: StackConfig, way: str) -> None:
+    """Requests first (shared/foreground.py): the consumer takes its turn before it applies what it pulled; and,
+    with no turn before the batch, its statements give way within the unit of work (Consumer.give_way,
+    shared.db.GIVES_WAY_KEY) while a request is being answered, and go on once it is."""
     answer = asyncio.Event()
 
     async def slow_answer(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
@@ -425,13 +428,14 @@ async def test_a_consumer_applies_its_events_after_the_request_its_process_is_an
     async def ignore(message) -> None:  # type: ignore[no-untyped-def]
         pass
 
-    foreground = Foreground(max_wait_seconds=30)
+    foreground = Foreground(max_wait_seconds=30, give_way_seconds=30)
     answering = asyncio.create_task(foreground.counting(slow_answer)({"type": "http", "path": "/"}, receive, ignore))
     nc, js, envelope = await one_published(stack_config)
-    durable = f"test-inbox-turn-{envelope.subject[-12:]}"
+    durable = f"test-inbox-{way.replace('_', '-')}-{envelope.subject[-12:]}"
+    waits = {"turn": foreground.turn} if way == "turn" else {"give_way": foreground.give_way}
     consumer = Consumer(js, effects_table, Subscription(durable=durable, producer="grants",
                                                         subject=envelope.nats_subject, handlers={EVENT_TYPE: record}),
-                        turn=foreground.turn)
+                        **waits)
     stop = asyncio.Event()
     running = asyncio.create_task(consumer.run(stop))
     try:
@@ -443,9 +447,10 @@ async def test_a_consumer_applies_its_events_after_the_request_its_process_is_an
                 pass
             await asyncio.sleep(0.1)
         else:
-            raise AssertionError("the consumer did not pull the event")
+            raise AssertionError("the consumer did not pull the event, or applied it at once")
         await asyncio.sleep(0.5)
         assert await effects(effects_table, envelope.id) == 0
+        assert foreground.answering == 1
         answer.set()
         await answering
         await wait_until_acked(js, durable)

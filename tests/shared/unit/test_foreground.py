@@ -124,3 +124,32 @@ async def test_a_turn_goes_ahead_after_its_limit_and_then_waits_for_nothing_for_
     app.answer.set()
     app.finish.set()
     await answering
+
+
+async def test_giving_way_waits_for_the_answer_but_only_briefly_and_then_not_for_as_long_again() -> None:
+    """Within a unit of work under way (shared.db.GIVES_WAY_KEY): at once when no request is being answered;
+    while one is, until its answer starts or `give_way_seconds` have passed, then at once for as long again."""
+    foreground, app, sent = Foreground(max_wait_seconds=10, give_way_seconds=0.3), Answering(), []
+    assert await finished(asyncio.create_task(foreground.give_way()), 0.01)
+    answering = request(foreground, app, sent)
+    await app.arrived.wait()
+    waiting = asyncio.create_task(foreground.give_way())
+    assert not await finished(waiting)
+    app.answer.set()
+    assert await finished(waiting)
+
+    app.answer.clear()
+    slow, answered_slowly = Answering(), []
+    longer = request(foreground, slow, answered_slowly)  # a request that takes long, an upload say
+    await slow.arrived.wait()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await foreground.give_way()
+    assert loop.time() - started >= 0.3  # gone ahead after its limit, the request still unanswered
+    assert foreground.answering == 1 and answered_slowly == []
+    assert await finished(asyncio.create_task(foreground.give_way()), 0.05)  # and at once within as long again
+    await asyncio.sleep(0.3)
+    assert not await finished(asyncio.create_task(foreground.give_way()), 0.05)  # after it: waiting again
+    for done in (app.finish, slow.answer, slow.finish):
+        done.set()
+    await asyncio.gather(answering, longer)
