@@ -1,7 +1,9 @@
 """The services' connection pools on the real PostgreSQL: a connection that sat idle and whose server session is
 gone meanwhile (a restart, a failover, a firewall's idle timeout; here its backend terminated) is replaced before
 anyone uses it, so the next transaction simply works; a connection handed back moments ago is handed out again
-without a ping (the three round trips a ping costs with asyncpg are not paid by every transaction)."""
+without a ping (the three round trips a ping costs with asyncpg are not paid by every transaction). And the units
+of work on them: the tenant set in the BEGIN's own message, and background work giving way to the process's
+requests before each statement and flush."""
 
 from __future__ import annotations
 
@@ -133,8 +135,7 @@ class Answering:
             pass
 
         self.answer.clear()
-        task = asyncio.create_task(self.foreground.counting(self.app)({"type": "http", "path": "/"}, receive, send))
-        return task
+        return asyncio.create_task(self.foreground.counting(self.app)({"type": "http", "path": "/"}, receive, send))
 
 
 async def finished(task: asyncio.Task[Any], seconds: float) -> bool:
