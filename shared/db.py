@@ -128,18 +128,20 @@ statement the session executes and each flush: background work that gives way to
 unit of work, not only before it. Statements on the driver's connection (`driver_connection`) do not wait."""
 
 
-@event.listens_for(Session, "do_orm_execute")
-def _give_way_before_statement(state: Any) -> None:
-    give_way = state.session.info.get(GIVES_WAY_KEY)
+def _give_way(session: Session) -> None:
+    give_way = session.info.get(GIVES_WAY_KEY)
     if give_way is not None:
         await_(give_way())
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _give_way_before_statement(state: Any) -> None:
+    _give_way(state.session)
 
 
 @event.listens_for(Session, "before_flush")
 def _give_way_before_flush(session: Session, flush_context: Any, instances: Any) -> None:
-    give_way = session.info.get(GIVES_WAY_KEY)
-    if give_way is not None:
-        await_(give_way())
+    _give_way(session)
 
 
 PING_AFTER_IDLE_SECONDS = 2.0

@@ -78,20 +78,20 @@ class Foreground:
     async def turn(self) -> None:
         """Returns when no request is being answered, or after `max_wait_seconds`; after such a wait in vain, at
         once for as long again."""
-        if not self.answering or time.monotonic() < self._free_until:
-            return
-        try:
-            await asyncio.wait_for(self._quiet.wait(), self.max_wait_seconds)
-        except TimeoutError:
-            self._free_until = time.monotonic() + self.max_wait_seconds
+        await self._wait_for_quiet(self.max_wait_seconds)
 
     async def give_way(self) -> None:
         """Within a unit of work under way, before its next statement: returns when no request is being answered,
         or after `give_way_seconds`; after such a wait in vain, at once for as long again (a load that never
         pauses still leaves the work half the time)."""
+        await self._wait_for_quiet(self.give_way_seconds)
+
+    async def _wait_for_quiet(self, limit: float) -> None:
+        """Until no request is being answered, at most `limit`; after a wait in vain, none for as long again (a
+        free time already longer is kept)."""
         if not self.answering or time.monotonic() < self._free_until:
             return
         try:
-            await asyncio.wait_for(self._quiet.wait(), self.give_way_seconds)
+            await asyncio.wait_for(self._quiet.wait(), limit)
         except TimeoutError:
-            self._free_until = max(self._free_until, time.monotonic() + self.give_way_seconds)
+            self._free_until = max(self._free_until, time.monotonic() + limit)

@@ -1,17 +1,19 @@
-"""Helpers the tests share: request headers, made-up enterprise numbers, reading what reached a stream, and the
-EICAR test file the virus scanner finds."""
+"""Helpers the tests share: request headers, made-up enterprise numbers, reading what reached a stream, the
+EICAR test file the virus scanner finds, and a request a process is answering (shared/foreground.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import random
 import socket
+from typing import Any
 
 import nats
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from shared.events.envelope import decode
 from shared.events.streams import stream_name
+from shared.foreground import Foreground
 
 
 def bearer(token: str, **headers: str) -> dict[str, str]:
@@ -70,3 +72,28 @@ async def stream_events(nats_url: str, subject: str, field: str, value: str, *, 
         if len(found) >= at_least or asyncio.get_running_loop().time() > deadline:
             return found
         await asyncio.sleep(0.2)
+
+
+def held_request(foreground: Foreground) -> tuple[asyncio.Event, asyncio.Task[None]]:
+    """A request `foreground` counts as being answered until the event returned is set (its answer then starts);
+    and the task answering it."""
+    answer = asyncio.Event()
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await answer.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Any) -> None:
+        pass
+
+    return answer, asyncio.create_task(foreground.counting(app)({"type": "http", "path": "/"}, receive, send))
+
+
+async def finished(task: asyncio.Task[Any], seconds: float = 0.05) -> bool:
+    """Whether `task` is done within `seconds`."""
+    await asyncio.wait([task], timeout=seconds)
+    return task.done()

@@ -22,6 +22,7 @@ from shared import db as shared_db
 from shared.db import GIVES_WAY_KEY, Database
 from shared.events.inbox import InboxMessage
 from shared.foreground import Foreground
+from tests.support import finished, held_request
 
 
 @pytest.fixture
@@ -115,69 +116,40 @@ async def test_a_unit_of_work_begins_with_its_tenant_in_the_same_message(pool: D
         driver.remove_query_logger(log)
 
 
-class Answering:
-    """An ASGI app whose request is answered when `answer` is set, counted by `foreground` meanwhile."""
-
-    def __init__(self, foreground: Foreground) -> None:
-        self.foreground = foreground
-        self.answer = asyncio.Event()
-
-    async def app(self, scope: Any, receive: Any, send: Any) -> None:
-        await self.answer.wait()
-        await send({"type": "http.response.start", "status": 200, "headers": []})
-        await send({"type": "http.response.body", "body": b""})
-
-    def request(self) -> asyncio.Task[None]:
-        async def receive() -> dict[str, Any]:
-            return {"type": "http.request", "body": b"", "more_body": False}
-
-        async def send(message: Any) -> None:
-            pass
-
-        self.answer.clear()
-        return asyncio.create_task(self.foreground.counting(self.app)({"type": "http", "path": "/"}, receive, send))
-
-
-async def finished(task: asyncio.Task[Any], seconds: float) -> bool:
-    await asyncio.wait([task], timeout=seconds)
-    return task.done()
-
-
 async def test_a_unit_of_work_that_gives_way_waits_before_each_statement_and_flush_while_a_request_is_answered(
         pool: Database) -> None:
     """Background work gives way within its unit of work (shared.db.GIVES_WAY_KEY, Foreground.give_way): a request
     that arrives after the transaction began is answered before the transaction's next statement, and before its
     next flush; a session without the key does not wait."""
     foreground = Foreground(give_way_seconds=30)
-    answering = Answering(foreground)
     with pytest.raises(ZeroDivisionError):
         async with pool.transaction("antwerpen") as session:
             session.info[GIVES_WAY_KEY] = foreground.give_way
             assert (await session.execute(text("select 1"))).scalar_one() == 1  # no request: at once
-            request = answering.request()
+            answer, request = held_request(foreground)
             await asyncio.sleep(0)
             assert foreground.answering == 1
             statement = asyncio.create_task(session.execute(text("select 2")))
             assert not await finished(statement, 0.3)
-            answering.answer.set()
+            answer.set()
             await request
             assert (await statement).scalar_one() == 2
 
-            request = answering.request()
+            answer, request = held_request(foreground)
             await asyncio.sleep(0)
             session.add(InboxMessage(consumer="test-give-way", event_id=str(uuid.uuid4()), tenant="antwerpen",
                                      type="be.regie.partners.test.v1"))
             flushing = asyncio.create_task(session.flush())
             assert not await finished(flushing, 0.3)
-            answering.answer.set()
+            answer.set()
             await request
             await flushing
             raise ZeroDivisionError  # rolled back: nothing kept
-    request = answering.request()
+    answer, request = held_request(foreground)
     await asyncio.sleep(0)
     async with pool.transaction("antwerpen") as session:  # not giving way: at once, the request still unanswered
         assert (await session.execute(text("select count(*) from inbox where consumer = 'test-give-way'"))
                 ).scalar_one() == 0
     assert foreground.answering == 1
-    answering.answer.set()
+    answer.set()
     await request

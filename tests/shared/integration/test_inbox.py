@@ -25,6 +25,7 @@ from shared.events.envelope import Envelope, EventData, decode, encode, make_env
 from shared.events.streams import DEAD_LETTER_STREAM, dead_letter_subject, ensure_streams
 from shared.foreground import Foreground
 from shared.ids import uuid7
+from tests.support import held_request
 
 WORKER = Path(__file__).with_name("inbox_crash_worker.py")
 EVENT_TYPE = "be.regie.grants.inboxtest.happened.v1"
@@ -418,18 +419,8 @@ async def test_a_consumer_applies_its_events_after_the_request_its_process_is_an
     """Requests first (shared/foreground.py): the consumer takes its turn before it applies what it pulled; and,
     with no turn before the batch, its statements give way within the unit of work (Consumer.give_way,
     shared.db.GIVES_WAY_KEY) while a request is being answered, and go on once it is."""
-    answer = asyncio.Event()
-
-    async def slow_answer(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
-        await answer.wait()
-        await send({"type": "http.response.start", "status": 200, "headers": []})
-        await send({"type": "http.response.body", "body": b""})
-
-    async def ignore(message) -> None:  # type: ignore[no-untyped-def]
-        pass
-
     foreground = Foreground(max_wait_seconds=30, give_way_seconds=30)
-    answering = asyncio.create_task(foreground.counting(slow_answer)({"type": "http", "path": "/"}, receive, ignore))
+    answer, answering = held_request(foreground)
     nc, js, envelope = await one_published(stack_config)
     durable = f"test-inbox-{way.replace('_', '-')}-{envelope.subject[-12:]}"
     waits = {"turn": foreground.turn} if way == "turn" else {"give_way": foreground.give_way}
@@ -461,6 +452,3 @@ async def test_a_consumer_applies_its_events_after_the_request_its_process_is_an
         await running
         await nc.drain()
 
-
-async def receive() -> dict[str, object]:
-    return {"type": "http.request", "body": b"", "more_body": False}

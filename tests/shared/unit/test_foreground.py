@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from shared.foreground import Foreground
+from tests.support import finished
 
 
 class Answering:
@@ -42,11 +43,6 @@ def request(foreground: Foreground, app: Answering, sent: list[dict[str, Any]],
         sent.append(message)
 
     return asyncio.create_task(foreground.counting(app)({"type": kind, "path": "/"}, receive, send))
-
-
-async def finished(task: asyncio.Task[Any], seconds: float = 0.05) -> bool:
-    await asyncio.wait([task], timeout=seconds)
-    return task.done()
 
 
 async def test_a_turn_is_at_once_when_no_request_is_being_answered() -> None:
