@@ -13,7 +13,7 @@ import json
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import date, datetime
 from decimal import Decimal
@@ -125,7 +125,8 @@ def _set_tenant_for_transaction(session: Session, transaction: Any, connection: 
 GIVES_WAY_KEY = "regie.gives_way"
 """In a session's `info`: an awaitable callable (Foreground.give_way, shared/foreground.py) awaited before each
 statement the session executes and each flush: background work that gives way to the process's requests within its
-unit of work, not only before it. Statements on the driver's connection (`driver_connection`) do not wait."""
+unit of work, not only before it; statements on the driver's connection wait each time `driver_connection` hands it
+out."""
 
 
 def _give_way(session: Session) -> None:
@@ -239,7 +240,12 @@ async def driver_connection(session: AsyncSession) -> Any:
     """The asyncpg connection of the session's transaction, begun and scoped to the session's tenant: for the few
     statements of a hot path written in SQL, without SQLAlchemy's layers around each (a few hundred microseconds
     of CPU a statement, bench/README.md). What runs on it is part of the unit of work; it must not end the
-    transaction or change the tenant. JSON columns come back decoded, as through SQLAlchemy."""
+    transaction or change the tenant. JSON columns come back decoded, as through SQLAlchemy. A session that gives
+    way (GIVES_WAY_KEY) does so here, as before each of its statements through SQLAlchemy: ask for the connection
+    before each statement."""
+    give_way = session.info.get(GIVES_WAY_KEY)
+    if give_way is not None:
+        await give_way()
     connection = await session.connection()
     return (await connection.get_raw_connection()).driver_connection
 
@@ -302,6 +308,22 @@ async def insert_added(session: AsyncSession) -> None:
         make_transient_to_detached(row)  # as if loaded and let go: adding it again would not insert it again
 
 
+async def driver_insert(session: AsyncSession, model: type[Any], rows: Sequence[Mapping[str, Any]],
+                        suffix: str = "") -> list[Any]:
+    """Rows of `model`'s table in one INSERT on the transaction's connection (`driver_connection`), what a background
+    consumer writes for every event (its inbox record, a notice's copies, an e-mail): through the ORM or Core each
+    such statement cost grants several hundred microseconds of CPU to build, compile and run, on asyncpg a tenth
+    of that (bench/README.md, "The eighth look"). Every row sets the same columns (by key), each a plain value;
+    `suffix` is the statement's ON CONFLICT and RETURNING clauses, the records RETURNING gives come back."""
+    if not rows:
+        return []
+    table, keys = model.__table__, tuple(rows[0])
+    statement = _insert_text(((table, keys, len(rows)),)) + (f" {suffix}" if suffix else "")
+    arguments = [driver_value(table.c[key], values[key]) for values in rows for key in keys]
+    records: list[Any] = await (await driver_connection(session)).fetch(statement, *arguments)
+    return records
+
+
 @lru_cache(maxsize=256)
 def _insert_text(shape: tuple[tuple[Table, tuple[str, ...], int], ...]) -> str:
     """The statement `insert_added` runs for rows of this shape ((table, columns, rows) for each table), its
@@ -325,6 +347,13 @@ def driver_value(column: ColumnElement[Any], value: Any) -> Any:
     if not isinstance(column.type, JSON) or (value is None and column.type.none_as_null):
         return value
     return "null" if value is None or value is JSON.NULL else json.dumps(value)
+
+
+def record_entity(model: type[Any], record: Mapping[str, Any]) -> Any:
+    """An instance of `model` (not in any session) from a row a statement on `driver_connection` returned: the
+    columns it maps (by name), the others left out."""
+    mapped = model.__table__.columns
+    return model(**{name: value for name, value in record.items() if name in mapped})
 
 
 FROM_JSON: dict[type, Callable[[Any], Any]] = {

@@ -4,7 +4,7 @@ statement. Other capabilities ask their questions about applications here."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from services.grants.applications.models import Application, Attachment, CoApplicant
 from services.grants.applications.rules import ApplicationStatus
 from services.grants.calls.models import Call
-from shared.db import TenantRepository, driver_connection, driver_value, json_entity
+from shared.db import TenantRepository, driver_connection, driver_value, json_entity, record_entity
 
 
 def _columns(model: type[Any]) -> list[str]:
@@ -41,12 +41,6 @@ transaction's own connection: the columns the models map, the related rows in th
 relationships."""
 
 
-def _entity(model: type[Any], row: Mapping[str, Any]) -> Any:
-    """An instance of `model` with the columns it maps from `row` (a record)."""
-    mapped = model.__table__.columns
-    return model(**{name: value for name, value in row.items() if name in mapped})
-
-
 class ApplicationRepository(TenantRepository):
     async def get(self, application_id: uuid.UUID) -> Application | None:
         return await self.session.scalar(self.select(Application).where(Application.id == application_id))
@@ -70,10 +64,10 @@ class ApplicationRepository(TenantRepository):
         if row is None:
             return None
         found = await connection.fetchrow(SUBMISSION_CALL, self.tenant, row["call_id"], application_id)
-        application = _entity(Application, row)
+        application = record_entity(Application, row)
         application.co_applicants = [json_entity(CoApplicant, c) for c in found["co_applicants"]]
         application.attachments = [json_entity(Attachment, a) for a in found["attachments"]]
-        return application, _entity(Call, found)
+        return application, record_entity(Call, found)
 
     async def lock_of_call(self, call_id: uuid.UUID) -> list[Application]:
         """Every application of the call, held until the transaction ends (in id order, so two holders never

@@ -18,6 +18,7 @@ from services.grants.mailings import service as mailings
 from services.grants.notices import contacts
 from services.grants.settings import current
 from shared import i18n
+from shared.db import insert_added
 from shared.directory import Directory
 from shared.events.consumer import Subscription
 from shared.events.envelope import Envelope
@@ -71,6 +72,7 @@ async def notice_raised(session: AsyncSession, envelope: Envelope) -> None:
         mailings.enqueue(session, tenant, purpose=f"notice:{data.kind}", recipients=[address],
                          subject=mail.subject, body=mail.text, html=mail.html, language=mail.language,
                          reference=data.link, attachments=attachments)
+    await insert_added(session)  # the e-mails on the driver's connection, not in a flush (bench/README.md)
     log.info("notice kept", extra={"notice_id": data.notice_id, "kind": data.kind, "event_id": envelope.id})
 
 

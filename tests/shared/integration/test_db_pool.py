@@ -19,7 +19,7 @@ from sqlalchemy import text
 from devstack.config import StackConfig
 from devstack.stack import Stack
 from shared import db as shared_db
-from shared.db import GIVES_WAY_KEY, Database
+from shared.db import GIVES_WAY_KEY, Database, driver_connection
 from shared.events.inbox import InboxMessage
 from shared.foreground import Foreground
 from tests.support import finished, held_request
@@ -119,8 +119,9 @@ async def test_a_unit_of_work_begins_with_its_tenant_in_the_same_message(pool: D
 async def test_a_unit_of_work_that_gives_way_waits_before_each_statement_and_flush_while_a_request_is_answered(
         pool: Database) -> None:
     """Background work gives way within its unit of work (shared.db.GIVES_WAY_KEY, Foreground.give_way): a request
-    that arrives after the transaction began is answered before the transaction's next statement, and before its
-    next flush; a session without the key does not wait."""
+    that arrives after the transaction began is answered before the transaction's next statement, before its
+    next flush, and before the driver's connection is handed out for a statement in SQL; a session without the key
+    does not wait."""
     foreground = Foreground(give_way_seconds=30)
     with pytest.raises(ZeroDivisionError):
         async with pool.transaction("antwerpen") as session:
@@ -144,6 +145,14 @@ async def test_a_unit_of_work_that_gives_way_waits_before_each_statement_and_flu
             answer.set()
             await request
             await flushing
+
+            answer, request = held_request(foreground)
+            await asyncio.sleep(0)
+            handing_out = asyncio.create_task(driver_connection(session))  # a statement in SQL on the driver
+            assert not await finished(handing_out, 0.3)
+            answer.set()
+            await request
+            assert await (await handing_out).fetchval("select 3") == 3
             raise ZeroDivisionError  # rolled back: nothing kept
     answer, request = held_request(foreground)
     await asyncio.sleep(0)

@@ -1,12 +1,14 @@
-"""`shared.db.insert_added` on the real PostgreSQL: the rows a unit of work added, of several tables, written in one
-statement on the transaction's own connection (`driver_connection`, scoped to the session's province), in the order
-they were added, with the values the ORM's flush would have written (JSON's null for None); all or nothing; and
-the rows it cannot write that way (a SQL expression as a value, rows of one table with different columns) left
-to the flush. In a schema of the test's own in partners' database, so that no relay publishes its rows."""
+"""`shared.db.insert_added` and `driver_insert` on the real PostgreSQL: the rows a unit of work added, of several
+tables, written in one statement on the transaction's own connection (`driver_connection`, scoped to the session's
+province), in the order they were added, with the values the ORM's flush would have written (JSON's null for None);
+all or nothing; and the rows it cannot write that way (a SQL expression as a value, rows of one table with
+different columns) left to the flush. In a schema of the test's own in partners' database, so that no relay
+publishes its rows."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -15,7 +17,7 @@ from sqlalchemy import func, inspect, text
 from devstack.config import StackConfig
 from devstack.stack import Stack
 from shared.audit import AuditEntry
-from shared.db import Database, driver_connection, insert_added
+from shared.db import Database, driver_connection, driver_insert, insert_added
 from shared.events.outbox import OutboxMessage
 from shared.ids import uuid7
 from tests.shared.integration.pipeline_world import schema_of_its_own
@@ -41,19 +43,28 @@ def event(number: int) -> OutboxMessage:
                          payload=b"\x00payload")
 
 
+@contextmanager
+def statements_on(connection: Any) -> Iterator[list[str]]:
+    """The statements run on the driver's `connection` within the block."""
+    ran: list[str] = []
+
+    def logged(query: Any) -> None:
+        ran.append(query.query)
+
+    connection.add_query_logger(logged)
+    try:
+        yield ran
+    finally:
+        connection.remove_query_logger(logged)
+
+
 async def statements_of(db: Database, added: list[Any]) -> tuple[list[str], str]:
     """Adds the rows, writes them with insert_added; the statements it ran, and the province the statements ran in."""
     async with db.transaction(TENANT) as session:
         connection = await driver_connection(session)
-        ran: list[str] = []
-
-        def logged(query: Any) -> None:
-            ran.append(query.query)
-
-        connection.add_query_logger(logged)
-        session.add_all(added)
-        await insert_added(session)
-        connection.remove_query_logger(logged)
+        with statements_on(connection) as ran:
+            session.add_all(added)
+            await insert_added(session)
         province = await connection.fetchval("select current_setting('app.tenant')")
         assert all(inspect(row).detached for row in added)  # written, and no longer the session's
     return ran, province
@@ -108,3 +119,28 @@ async def test_rows_it_cannot_write_in_one_statement_are_flushed(db: Database, r
 async def test_nothing_added_runs_nothing(db: Database) -> None:
     ran, _ = await statements_of(db, [])
     assert ran == []
+
+
+async def test_driver_insert_writes_rows_of_one_table_and_returns_what_its_clause_returns(db: Database) -> None:
+    """`shared.db.driver_insert` (the inbox's records, a notice's copies): one statement for the rows, JSON and
+    None as the ORM writes them, the suffix's ON CONFLICT keeping what was there and its RETURNING answering for
+    the rows written only."""
+    rows = [{"id": uuid7(), "tenant": TENANT, "actor": "test", "action": action, "entity": "thing", "entity_id": "1",
+             "before": before, "after": {"n": n}} for n, (action, before) in enumerate(
+                 [("first", {"status": "draft"}), ("second", None)])]
+    async with db.transaction(TENANT) as session:
+        with statements_on(await driver_connection(session)) as ran:
+            returned = await driver_insert(session, AuditEntry, rows, "ON CONFLICT (id) DO NOTHING RETURNING action")
+    assert len(ran) == 1 and [r["action"] for r in returned] == ["first", "second"]
+    again = [rows[1], {**rows[0], "id": uuid7(), "action": "third"}]
+    async with db.transaction(TENANT) as session:
+        returned = await driver_insert(session, AuditEntry, again, "ON CONFLICT (id) DO NOTHING RETURNING action")
+    assert [r["action"] for r in returned] == ["third"]  # the second was there: kept, not returned
+    async with db.transaction(TENANT) as session:
+        written = (await session.execute(text(
+            "select action, before, jsonb_typeof(before), after from audit_log order by action"))).all()
+    assert [tuple(row) for row in written] == [("first", {"status": "draft"}, "object", {"n": 0}),
+                                              ("second", None, "null", {"n": 1}), ("third", {"status": "draft"},
+                                                                                   "object", {"n": 0})]
+    async with db.transaction(TENANT) as session:
+        assert await driver_insert(session, AuditEntry, []) == []
