@@ -4,8 +4,8 @@ neither a running `make run` nor a test run is disturbed, stopped afterwards.
 1. ranking and selection of a call with 2,000 applications, 9 jurors and 6 criteria, explanations included
    (bench/ranking.py: in-process, the pure engine);
 2. 200 applicants submitting in the last seconds before a deadline through the real HTTP API, checked for
-   lost or doubled submissions, against the same requests as single-row UPDATEs through asyncpg
-   (bench/submit_load.py);
+   lost or doubled submissions, against the same requests as single-row UPDATEs through asyncpg; three deadlines
+   one after the other (bench/submit_load.py);
 3. the yearly coordination report of an agreement with 200 indicators as PDF and XLSX, through partners' HTTP API
    and in-process (bench/partners_report.py);
 4. the public supplier catalogue searched through the gateway by 16 clients at 50,000 organisations

@@ -67,7 +67,9 @@ def submissions(r: dict[str, Any]) -> list[dict[str, Any]]:
                f"{r['late']} late), p95", r["p95_ms"], "ms", f"≤ {r['goal_ratio']:.0f}× the baseline's",
                r["ratio"] is not None and r["ratio"] <= r["goal_ratio"], baseline=b["p95_ms"],
                baseline_unit="ms (single-row UPDATE, asyncpg)", ratio=r["ratio"],
-               note=f"{r['accepted']} accepted, {r['refused']} refused"),
+               note=f"{r.get('deadlines', 1)} deadline(s), p95 of all their requests; each alone "
+                    f"{', '.join(f'{x}×' for x in r.get('ratio_of_each', [r['ratio']]))}; "
+                    f"{r['accepted']} accepted, {r['refused']} refused"),
         metric("submissions lost or doubled (rows, outbox, stream, call.closed)", r["lost"] + r["doubled"],
                "submissions", "0", r["lost"] + r["doubled"] == 0 and all(r["checks"].values()),
                note=", ".join(name for name, ok in r["checks"].items() if not ok)),
