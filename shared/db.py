@@ -30,6 +30,7 @@ from sqlalchemy import (
     Enum,
     MetaData,
     Select,
+    String,
     Table,
     Update,
     delete,
@@ -40,6 +41,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached
@@ -311,17 +313,46 @@ async def insert_added(session: AsyncSession) -> None:
 async def driver_insert(session: AsyncSession, model: type[Any], rows: Sequence[Mapping[str, Any]],
                         suffix: str = "") -> list[Any]:
     """Rows of `model`'s table in one INSERT on the transaction's connection (`driver_connection`), what a background
-    consumer writes for every event (its inbox record, a notice's copies, an e-mail): through the ORM or Core each
-    such statement cost grants several hundred microseconds of CPU to build, compile and run, on asyncpg a tenth
-    of that (bench/README.md, "The eighth look"). Every row sets the same columns (by key), each a plain value;
-    `suffix` is the statement's ON CONFLICT and RETURNING clauses, the records RETURNING gives come back."""
+    consumer writes for every event (its inbox record, a notice's copies): through the ORM or Core each such
+    statement cost grants several hundred microseconds of CPU to build, compile and run, on asyncpg a tenth of that
+    (bench/README.md, "The eighth look"). The values go as one array of text per column, cast by the server to the
+    column's type (`unnest`): the statement's text, prepared once per connection, is the same however many rows,
+    and asyncpg needs nothing from the server's catalogue (an array of any other type it looks up the first time
+    each connection meets it: three more round trips). Every row sets the same columns (by key), each a plain
+    value; `suffix` is the statement's ON CONFLICT and RETURNING clauses, the records RETURNING gives come back."""
     if not rows:
         return []
     table, keys = model.__table__, tuple(rows[0])
-    statement = _insert_text(((table, keys, len(rows)),)) + (f" {suffix}" if suffix else "")
-    arguments = [driver_value(table.c[key], values[key]) for values in rows for key in keys]
+    statement = _unnest_text(table, keys) + (f" {suffix}" if suffix else "")
+    arguments = [[_as_text(driver_value(table.c[key], values[key])) for values in rows] for key in keys]
     records: list[Any] = await (await driver_connection(session)).fetch(statement, *arguments)
     return records
+
+
+def _as_text(value: Any) -> str | None:
+    """A value as PostgreSQL reads it from text: moments and dates in ISO 8601, bytes in bytea's hex form."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, date):  # (a datetime too)
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, bytes):
+        return "\\x" + value.hex()
+    return str(value)
+
+
+@lru_cache(maxsize=256)
+def _unnest_text(table: Table, keys: tuple[str, ...]) -> str:
+    """`driver_insert`'s statement for these columns of `table`: an array of text per column, cast to the column's
+    type unless a string's (an explicit cast to VARCHAR(n) would cut a longer value short, where the column's own
+    type refuses it, as an INSERT of the value does)."""
+    chosen = [table.c[key] for key in keys]
+    casts = ["" if isinstance(column.type, String) else f"::{column.type.compile(dialect=postgresql.dialect())}[]"
+             for column in chosen]
+    columns = ", ".join(f'"{column.name}"' for column in chosen)
+    arrays = ", ".join(f"${number}::text[]{cast}" for number, cast in enumerate(casts, start=1))
+    return f'INSERT INTO "{table.name}" ({columns}) SELECT * FROM unnest({arrays})'
 
 
 @lru_cache(maxsize=256)

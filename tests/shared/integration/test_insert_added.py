@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -121,26 +122,42 @@ async def test_nothing_added_runs_nothing(db: Database) -> None:
     assert ran == []
 
 
+KEEP_AND_RETURN = "ON CONFLICT (id) DO NOTHING RETURNING action"
+
+
 async def test_driver_insert_writes_rows_of_one_table_and_returns_what_its_clause_returns(db: Database) -> None:
-    """`shared.db.driver_insert` (the inbox's records, a notice's copies): one statement for the rows, JSON and
-    None as the ORM writes them, the suffix's ON CONFLICT keeping what was there and its RETURNING answering for
-    the rows written only."""
+    """`shared.db.driver_insert` (the inbox's records, a notice's copies): one statement for the rows, its text the
+    same however many rows, JSON and None as the ORM writes them, the suffix's ON CONFLICT keeping what was there and
+    its RETURNING answering for the rows written only; a value too long for its column refused, not cut short."""
+    moment = datetime(2026, 12, 5, 1, 2, 3, 456789, tzinfo=timezone(timedelta(hours=1)))
     rows = [{"id": uuid7(), "tenant": TENANT, "actor": "test", "action": action, "entity": "thing", "entity_id": "1",
              "before": before, "after": {"n": n}} for n, (action, before) in enumerate(
                  [("first", {"status": "draft"}), ("second", None)])]
     async with db.transaction(TENANT) as session:
         with statements_on(await driver_connection(session)) as ran:
-            returned = await driver_insert(session, AuditEntry, rows, "ON CONFLICT (id) DO NOTHING RETURNING action")
+            returned = await driver_insert(session, AuditEntry, rows, KEEP_AND_RETURN)
     assert len(ran) == 1 and [r["action"] for r in returned] == ["first", "second"]
     again = [rows[1], {**rows[0], "id": uuid7(), "action": "third"}]
     async with db.transaction(TENANT) as session:
-        returned = await driver_insert(session, AuditEntry, again, "ON CONFLICT (id) DO NOTHING RETURNING action")
+        with statements_on(await driver_connection(session)) as ran_again:
+            returned = await driver_insert(session, AuditEntry, again[:1], KEEP_AND_RETURN)
+            returned += await driver_insert(session, AuditEntry, again[1:], KEEP_AND_RETURN)
     assert [r["action"] for r in returned] == ["third"]  # the second was there: kept, not returned
+    assert ran_again == ran * 2  # one row or two: the same statement
+    with pytest.raises(Exception, match="too long"):
+        async with db.transaction(TENANT) as session:
+            await driver_insert(session, AuditEntry, [{**rows[0], "id": uuid7(), "action": "x" * 81}])
     async with db.transaction(TENANT) as session:
         written = (await session.execute(text(
             "select action, before, jsonb_typeof(before), after from audit_log order by action"))).all()
     assert [tuple(row) for row in written] == [("first", {"status": "draft"}, "object", {"n": 0}),
                                               ("second", None, "null", {"n": 1}), ("third", {"status": "draft"},
                                                                                    "object", {"n": 0})]
+    async with db.transaction(TENANT) as session:  # bytes, moments and ids as the server reads them from text
+        await driver_insert(session, OutboxMessage, [{"id": "e-1", "tenant": TENANT, "subject": "test.1", "type": "t",
+                                                      "payload": b"\x00\xff\\x"}])
+        await driver_insert(session, AuditEntry, [{**rows[0], "id": uuid7(), "action": "at", "at": moment}])
+        assert bytes(await session.scalar(text("select payload from outbox where id = 'e-1'"))) == b"\x00\xff\\x"
+        assert await session.scalar(text("select at from audit_log where action = 'at'")) == moment
     async with db.transaction(TENANT) as session:
         assert await driver_insert(session, AuditEntry, []) == []
