@@ -339,6 +339,8 @@ def _as_text(value: Any) -> str | None:
         return "true" if value else "false"
     if isinstance(value, bytes):
         return "\\x" + value.hex()
+    if isinstance(value, list | tuple | dict | set):  # (JSON is text by now: an array column's)
+        raise TypeError(f"driver_insert writes no {type(value).__name__} as text: {value!r}")
     return str(value)
 
 

@@ -13,7 +13,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import func, inspect, text
+from sqlalchemy import ARRAY, Integer, String, func, inspect, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from devstack.config import StackConfig
 from devstack.stack import Stack
@@ -122,6 +123,17 @@ async def test_nothing_added_runs_nothing(db: Database) -> None:
     assert ran == []
 
 
+class Elsewhere(DeclarativeBase):
+    """Models of no service's database."""
+
+
+class WithArray(Elsewhere):
+    __tablename__ = "with_array"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    numbers: Mapped[list[str]] = mapped_column(ARRAY(String(10)))
+
+
 KEEP_AND_RETURN = "ON CONFLICT (id) DO NOTHING RETURNING action"
 
 
@@ -161,3 +173,5 @@ async def test_driver_insert_writes_rows_of_one_table_and_returns_what_its_claus
         assert await session.scalar(text("select at from audit_log where action = 'at'")) == moment
     async with db.transaction(TENANT) as session:
         assert await driver_insert(session, AuditEntry, []) == []
+        with pytest.raises(TypeError, match="list"):  # an array column's value: not written as text
+            await driver_insert(session, WithArray, [{"id": 1, "numbers": ["0123456789"]}])
