@@ -382,6 +382,11 @@ def driver_value(column: ColumnElement[Any], value: Any) -> Any:
     return "null" if value is None or value is JSON.NULL else json.dumps(value)
 
 
+def column_names(model: type[Any]) -> list[str]:
+    """The columns `model` maps, by name, in the table's order: a statement's column list on `driver_connection`."""
+    return [column.name for column in model.__table__.columns]
+
+
 def record_entity(model: type[Any], record: Mapping[str, Any]) -> Any:
     """An instance of `model` (not in any session) from a row a statement on `driver_connection` returned: the
     columns it maps (by name), the others left out."""

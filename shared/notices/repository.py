@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 
-from shared.db import TenantRepository, driver_connection, driver_insert, record_entity
+from shared.db import TenantRepository, column_names, driver_connection, driver_insert, record_entity
 from shared.notices.kinds import RecipientKind
 from shared.notices.models import Notice, NoticePerson
 
@@ -124,7 +124,7 @@ class PersonRepository(TenantRepository):
 
 
 ADDRESSED = f"""
-    SELECT {", ".join(column.name for column in NoticePerson.__table__.columns)} FROM notice_people
+    SELECT {", ".join(column_names(NoticePerson))} FROM notice_people
     WHERE tenant = $1 AND (username = ANY($2::text[]) OR enterprise_number = ANY($3::text[])
                            OR roles ?| $4::text[] OR lower(email) = ANY($5::text[]))
     ORDER BY username"""

@@ -14,17 +14,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 from services.grants.applications.models import Application, Attachment, CoApplicant
 from services.grants.applications.rules import ApplicationStatus
 from services.grants.calls.models import Call
-from shared.db import TenantRepository, driver_connection, driver_value, json_entity, record_entity
-
-
-def _columns(model: type[Any]) -> list[str]:
-    return [column.name for column in model.__table__.columns]
-
+from shared.db import TenantRepository, column_names, driver_connection, driver_value, json_entity, record_entity
 
 SUBMISSION_LOCK = f"""
-    SELECT {", ".join(_columns(Application))} FROM applications WHERE tenant = $1 AND id = $2 FOR UPDATE"""
+    SELECT {", ".join(column_names(Application))} FROM applications WHERE tenant = $1 AND id = $2 FOR UPDATE"""
 SUBMISSION_CALL = f"""
-    SELECT {", ".join(f"c.{name}" for name in _columns(Call))},
+    SELECT {", ".join(f"c.{name}" for name in column_names(Call))},
            (SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.created_at), '[]') FROM co_applicants x
             WHERE x.application_id = $3) AS co_applicants,
            (SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.uploaded_at), '[]') FROM attachments x
