@@ -61,18 +61,51 @@ async def send_json(send: Send, status: int, headers: dict[str, str], encoded: b
     await send({"type": "http.response.body", "body": encoded, "more_body": False})
 
 
+def request_id_of(supplied: bytes | None) -> str:
+    """The request's id: the one a trusted proxy (the gateway) sent, when well formed; a new one otherwise."""
+    text = supplied.decode("latin-1") if supplied else ""
+    return text if REQUEST_ID.match(text) else str(uuid7())
+
+
+def traceparent_of(supplied: bytes | None) -> str | None:
+    """The caller's W3C trace context, when well formed."""
+    trace = supplied.decode("latin-1").strip().lower() if supplied else ""
+    return trace if TRACEPARENT.match(trace) else None
+
+
+_series: dict[tuple[str, str, str, int], tuple[Counter, Histogram]] = {}
+"""The metrics' series by their labels, looked up once (prometheus_client's `labels` takes a lock and builds the
+key at every call). Routes are templates and statuses few: a bounded set."""
+
+
+def answered(service: str, method: str, path: str, route: str, status: int, elapsed: float) -> None:
+    """A request's metrics and its log line, once it is answered (also by what answers in front of the app:
+    services/gateway/lane.py)."""
+    if not path.startswith(QUIET_PATHS):
+        series = _series.get((service, method, route, status))
+        if series is None:
+            series = _series[service, method, route, status] = (
+                REQUESTS.labels(service, method, route, str(status)), DURATION.labels(service, method, route))
+        series[0].inc()
+        series[1].observe(elapsed)
+    if not path.startswith(QUIET_PATHS) or status >= 400:
+        # A server error's line is a warning: written at once (shared.logs.BatchedHandler), and found by a
+        # search on the level.
+        log_line(log, logging.WARNING if status >= 500 else logging.INFO, "request",
+                 {"method": method, "path": path, "route": route, "status": status,
+                  "duration_ms": round(elapsed * 1000, 1)})
+
+
 def request_id_middleware(app: ASGIApp, service: str = "regie") -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await app(scope, receive, send)
             return
         headers = dict(scope["headers"])
-        supplied = headers.get(b"x-request-id", b"").decode("latin-1")
-        request_id = supplied if REQUEST_ID.match(supplied) else str(uuid7())
+        request_id = request_id_of(headers.get(b"x-request-id"))
         request_token = request_id_var.set(request_id)
         tenant_token = tenant_var.set(None)
-        trace = headers.get(b"traceparent", b"").decode("latin-1").strip().lower()
-        trace_token = traceparent_var.set(trace if TRACEPARENT.match(trace) else None)
+        trace_token = traceparent_var.set(traceparent_of(headers.get(b"traceparent")))
         language_token = language_var.set(preferred_language(headers.get(b"accept-language", b"").decode("latin-1")))
         started = time.perf_counter()
         status = 500
@@ -87,20 +120,9 @@ def request_id_middleware(app: ASGIApp, service: str = "regie") -> ASGIApp:
         try:
             await app(scope, receive, send_with_id)
         finally:
-            elapsed = time.perf_counter() - started
-            path = scope["path"]
-            method = str(scope.get("method", ""))
             # The template (/{tenant}/calls), never the raw path: one series per route, not per id.
-            route = scope.get("path_template") or "unmatched"
-            if not path.startswith(QUIET_PATHS):
-                REQUESTS.labels(service, method, route, str(status)).inc()
-                DURATION.labels(service, method, route).observe(elapsed)
-            if not path.startswith(QUIET_PATHS) or status >= 400:
-                # A server error's line is a warning: written at once (shared.logs.BatchedHandler), and found
-                # by a search on the level.
-                log_line(log, logging.WARNING if status >= 500 else logging.INFO, "request",
-                         {"method": method, "path": path, "route": route, "status": status,
-                          "duration_ms": round(elapsed * 1000, 1)})
+            answered(service, str(scope.get("method", "")), scope["path"], scope.get("path_template") or "unmatched",
+                     status, time.perf_counter() - started)
             request_id_var.reset(request_token)
             tenant_var.reset(tenant_token)
             traceparent_var.reset(trace_token)

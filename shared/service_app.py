@@ -18,6 +18,7 @@ from typing import Any
 
 import msgspec
 import nats
+import uvicorn
 from litestar import Litestar, Request, get, post
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -499,17 +500,23 @@ service (gateway.runtime.UPSTREAM_KEEPALIVE_SECONDS), so that the gateway, not t
 request never races a closing connection."""
 
 
-def serve(app: ASGIApp, settings: ServiceSettings) -> None:
-    """Run under uvicorn, wrapped in the request-id middleware: outside Litestar, so that even an error
-    raised before routing is logged with its id and status. HTTPS with REGIE_HTTP_TLS_CERT and _KEY. uvicorn's
-    httptools protocol, with each answer's writes sent together (shared.http_server)."""
-    import uvicorn
+def serve(app: ASGIApp, settings: ServiceSettings, front: Callable[[ASGIApp], ASGIApp] | None = None) -> None:
+    """Run under uvicorn (`server_config`)."""
+    uvicorn.Server(server_config(app, settings, front)).run()
 
-    uvicorn.run(request_id_middleware(app, settings.service), host=settings.http.host, port=settings.http.port,
-                log_config=None, access_log=False, proxy_headers=True, server_header=False,
-                forwarded_allow_ips=settings.http.trusted_proxies,
-                timeout_keep_alive=KEEPALIVE_SECONDS, http=CoalescingHttpToolsProtocol,
-                **https_options(settings.http))
+
+def server_config(app: ASGIApp, settings: ServiceSettings,
+                  front: Callable[[ASGIApp], ASGIApp] | None = None) -> uvicorn.Config:
+    """uvicorn's configuration of a service: the app wrapped in the request-id middleware, outside Litestar, so
+    that even an error raised before routing is logged with its id and status; `front` (the gateway's read lane)
+    in front of that, behind uvicorn's proxy headers alone. HTTPS with REGIE_HTTP_TLS_CERT and _KEY. uvicorn's
+    httptools protocol, with each answer's writes sent together (shared.http_server)."""
+    served = request_id_middleware(app, settings.service)
+    return uvicorn.Config(front(served) if front is not None else served, host=settings.http.host,
+                          port=settings.http.port, log_config=None, access_log=False, proxy_headers=True,
+                          server_header=False, forwarded_allow_ips=settings.http.trusted_proxies,
+                          timeout_keep_alive=KEEPALIVE_SECONDS, http=CoalescingHttpToolsProtocol,
+                          **https_options(settings.http))
 
 
 def https_options(http: HttpSettings) -> dict[str, Any]:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from services.gateway.app import create_app
 from services.gateway.hosts import province_hosts
+from services.gateway.lane import ReadLane
 from services.gateway.settings import GatewaySettings
 from shared.service_app import serve
 
 
 def main() -> None:
     settings = GatewaySettings()
-    serve(province_hosts(create_app(settings), settings), settings.service)
+    app = create_app(settings)
+    serve(province_hosts(app, settings), settings.service, front=lambda served: ReadLane(served, settings, app.state))
 
 
 if __name__ == "__main__":

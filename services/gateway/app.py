@@ -29,7 +29,7 @@ from services.gateway import (
     proxy,
 )
 from services.gateway.errors import EXCEPTION_HANDLERS_HTML
-from services.gateway.limits import Limit, RateLimits
+from services.gateway.limits import RateLimits, limit_options
 from services.gateway.pages import LoginRequired, to_login
 from services.gateway.runtime import Gateway, gateway_of
 from services.gateway.security import add_security_headers
@@ -43,7 +43,6 @@ from shared.portal import pages as portal_kit
 from shared.problems import NotFound
 
 HERE = Path(__file__).parent
-UNLIMITED_PATHS = ["^/health/", "^/metrics", "^/static/", "^/brand/"]
 
 
 async def known_tenant(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
@@ -89,7 +88,6 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         finally:
             await gateway.aclose()
 
-    limits = [Limit("client", settings.rate_limit_per_minute), Limit("token", settings.token_rate_limit_per_minute)]
     return Litestar(
         route_handlers=[
             health.live, health.ready, PrometheusController,
@@ -104,7 +102,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         lifespan=[lifespan],
         # Request metrics and ids come from shared.requests' outer middleware (wrapped in serve()).
         middleware=[
-            DefineMiddleware(RateLimits, limits=limits, exclude=UNLIMITED_PATHS, scope=settings.rate_limit_scope),
+            DefineMiddleware(RateLimits, **limit_options(settings)),
             DefineMiddleware(TenantSessions, tenants=settings.service.tenants, key_of=settings.session_key,
                              secure=settings.https),
             languages.SessionLanguage,

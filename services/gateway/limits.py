@@ -17,6 +17,7 @@ and static files are not counted."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 import math
@@ -31,6 +32,7 @@ import nats
 from litestar.types import ASGIApp, HTTPResponseBodyEvent, HTTPResponseStartEvent, Receive, Scope, Send
 from nats.js.api import DiscardPolicy, StorageType, StreamConfig
 
+from services.gateway.settings import GatewaySettings
 from shared.auth import bearer_token
 from shared.i18n import _, language
 from shared.problems import PROBLEM_JSON, problem_body
@@ -62,6 +64,7 @@ def retry_after(now: float) -> int:
     return max(1, math.ceil(WINDOW_SECONDS - now % WINDOW_SECONDS))
 
 
+@functools.lru_cache(maxsize=4096)
 def key_of(value: str) -> str:
     """A subject token for a client or token: hashed, so no token or address is ever written to NATS."""
     return hashlib.sha256(value.encode()).hexdigest()[:32]
@@ -173,20 +176,46 @@ class SharedCounters:
             await self.nc.close()
 
 
+UNLIMITED_PATHS = ("^/health/", "^/metrics", "^/static/", "^/brand/")
+
+
+def limit_options(settings: GatewaySettings) -> dict[str, Any]:
+    """RateLimits' options from the settings: the middleware's (app.py) and the API read lane's (lane.py)."""
+    return {"limits": [Limit("client", settings.rate_limit_per_minute),
+                       Limit("token", settings.token_rate_limit_per_minute)],
+            "exclude": UNLIMITED_PATHS, "scope": settings.rate_limit_scope}
+
+
+COUNTED = "regie.limits_counted"
+"""Set in a request's scope when its limits were counted before it reached the app, to what the count found (the
+limit it is over and when, or None): the read lane (lane.py) hands the app what it does not answer itself, a
+request over a limit among them. Counted once, not twice: a second count of a refused request would count it
+again against the limits it was still under."""
+
+
 class RateLimits:
     """ASGI middleware (Litestar's `middleware`): counts each request against its limits before it is handled."""
 
-    def __init__(self, app: ASGIApp, limits: Sequence[Limit], exclude: Sequence[str], scope: str) -> None:
+    def __init__(self, app: ASGIApp | None, limits: Sequence[Limit], exclude: Sequence[str], scope: str) -> None:
         self.app = app
         self.prefix = f"ratelimit.{key_of(scope)[:12]}"
         self.limits = {limit.kind: limit for limit in limits}
         self.exclude = re.compile("|".join(exclude)) if exclude else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or (self.exclude is not None and self.exclude.match(scope["path"])):
-            await self.app(scope, receive, send)
-            return
-        counters: SharedCounters = scope["app"].state["gateway"].counters
+        assert self.app is not None
+        if scope["type"] == "http" and (self.exclude is None or not self.exclude.match(scope["path"])):
+            if COUNTED in scope:  # by the read lane, with what it found
+                refused: tuple[Limit, float] | None = scope[COUNTED]  # type: ignore[literal-required]
+            else:
+                refused = await self.refused(scope, scope["app"].state["gateway"].counters)
+            if refused is not None:
+                await refuse(send, scope, *refused)
+                return
+        await self.app(scope, receive, send)
+
+    async def refused(self, scope: Scope, counters: SharedCounters) -> tuple[Limit, float] | None:
+        """Counts the request against each limit; the first limit it is over, and when, if any."""
         now = time.time()
         window = window_of(now)
         asked: list[tuple[Limit, str]] = []
@@ -200,9 +229,8 @@ class RateLimits:
                 asked.append((per_token, f"{self.prefix}.{window}.token.{key_of(token)}"))
         for limit, subject in asked:
             if not await counters.take(subject, window, limit.per_window):
-                await refuse(send, scope, limit, now)
-                return
-        await self.app(scope, receive, send)
+                return limit, now
+        return None
 
 
 async def refuse(send: Send, scope: Scope, limit: Limit, now: float) -> None:

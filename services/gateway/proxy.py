@@ -10,24 +10,23 @@ third of the gateway's time in a profile under load, bench/README.md)."""
 from __future__ import annotations
 
 import logging
-import re
+import random
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 import aiohttp
 from litestar import HttpMethod, Request, Response, route
 from litestar.params import FromPath
 from litestar.response import Stream
-from litestar.types import ASGIApp, HTTPResponseStartEvent, Receive, Scope, Send
-from prometheus_client import Counter
+from litestar.types import Scope
 
 from services.gateway.integrations import is_integration_token
 from services.gateway.runtime import Gateway, InjectedGateway
 from services.gateway.sessions import fresh_user
 from shared.auth import bearer_token
 from shared.i18n import _, language
-from shared.logs import request_id_var, tenant_var
+from shared.logs import request_id_var
 from shared.portal.headers import CSRF_HEADER, FLASH_HEADER
 from shared.problems import BadRequest, Forbidden, NotFound, PayloadTooLarge, Problem, Unauthenticated
 from shared.requests import header
@@ -64,10 +63,12 @@ def upstream_path(raw_path: bytes | None, path: str) -> str:
 
 
 def traceparent(incoming: str | None) -> str:
-    """Pass on the caller's W3C trace context; start one when it has none, so the service logs join up."""
+    """Pass on the caller's W3C trace context; start one when it has none, so the service logs join up. Its ids
+    need to be unique, not secret (W3C Trace Context §3.2.2): from the process's random generator, not from the
+    system's (two system calls per forwarded request)."""
     if incoming and len(incoming.split("-")) == 4:
         return incoming
-    return f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01"
+    return f"00-{random.getrandbits(128):032x}-{random.getrandbits(64):016x}-01"
 
 
 def forwarded_headers(scope: Scope, token: str | None, public_scheme: str) -> list[tuple[str, str]]:
@@ -187,11 +188,12 @@ def is_small(headers: dict[str, str]) -> bool:
     return announced.isdigit() and int(announced) <= SMALL_BYTES
 
 
-def answer_headers(response: aiohttp.ClientResponse, dropped: frozenset[str] = DROPPED_RESPONSE) -> dict[str, str]:
+def answer_headers(raw_headers: Iterable[tuple[bytes, bytes]], dropped: frozenset[str] = DROPPED_RESPONSE
+                   ) -> dict[str, str]:
     """The service's answer headers, minus those the gateway owns. Litestar keeps one value per name; repeated
     headers (Vary, Link) are joined, as RFC 9110 §5.3 allows."""
     headers: dict[str, str] = {}
-    for raw_name, raw_value in response.raw_headers:
+    for raw_name, raw_value in raw_headers:
         name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
         if name not in dropped:
             headers[name] = f"{headers[name]}, {value}" if name in headers else value
@@ -226,7 +228,7 @@ async def streamed(response: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
 async def relayed(response: aiohttp.ClientResponse, dropped: frozenset[str] = DROPPED_RESPONSE
                   ) -> Response[bytes] | Stream:
     """The service's answer sent on to the client, minus the headers the gateway owns."""
-    headers = answer_headers(response, dropped)
+    headers = answer_headers(response.raw_headers, dropped)
     media_type = headers.get("content-type")
     if is_small(headers):
         content = await read_whole(response)
@@ -236,8 +238,13 @@ async def relayed(response: aiohttp.ClientResponse, dropped: frozenset[str] = DR
 
 
 def upstream_url(upstream: str, tenant: str, path: str, scope: Scope) -> str:
+    return upstream + upstream_target(tenant, path, scope)
+
+
+def upstream_target(tenant: str, path: str, scope: Scope) -> str:
+    """The service's path and query for a forwarded call: the province's path, the caller's query as it came."""
     query = scope.get("query_string", b"").decode("latin-1")
-    return f"{upstream}/{tenant}{path}" + (f"?{query}" if query else "")
+    return f"/{tenant}{path}" + (f"?{query}" if query else "")
 
 
 PUBLIC_API = "/public/"
@@ -264,77 +271,13 @@ async def caller_token(request: Request[Any, Any, Any], tenant: str, gateway: Ga
     return user.access_token
 
 
-API_PATH = re.compile(r"^/(?P<tenant>[a-z-]+)/api/(?P<service>[a-z]+)(?:/.*)?$")
 API_ROUTE = "/{tenant}/api/{service}/{rest}"
-LANE = Counter("regie_gateway_read_lane_total", "API reads forwarded by the api route's fast lane (ReadLane)",
-               ["service"])
-
-
-class ReadLane:
-    """The route's fast lane, a middleware of `api` alone (the innermost: the rate limits, the session and the
-    language have had their say): an API read with a bearer token and no body is forwarded here, without the
-    handler's signature model, dependencies, guards and response objects (a fifth of the gateway's CPU per
-    forwarded read, bench/README.md). Anything else goes on to `api`, which stays the reference: a write, a
-    body, the portal's cookie session, an integration token, an unknown service or province, a token that does
-    not verify (`api` verifies it again and answers the problem). A service that cannot be reached raises the
-    same problem as in `api`, turned into the answer by the route's exception handling."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (scope["type"] == "http" and scope.get("method") == "GET"
-                and (found := API_PATH.match(scope["path"])) is not None
-                and await self.forwarded(found["tenant"], found["service"], scope, send)):
-            return
-        await self.app(scope, receive, send)
-
-    @staticmethod
-    async def forwarded(tenant: str, service: str, scope: Scope, send: Send) -> bool:
-        gateway: Gateway = scope["app"].state["gateway"]
-        upstream = gateway.settings.upstreams.get(service)
-        token = bearer_token(header(scope, b"authorization"))
-        if (upstream is None or token is None or is_integration_token(token)
-                or tenant not in gateway.settings.service.tenants
-                or header(scope, b"content-length") not in (None, "0") or header(scope, b"transfer-encoding")):
-            return False
-        try:
-            path = upstream_path(scope.get("raw_path"), scope["path"])
-            await gateway.verifier.verify(token, expected_tenant=tenant)
-        except Exception:  # noqa: BLE001 - `api` answers it, with the problem it raises
-            return False
-        tenant_var.set(tenant)  # as the known_tenant guard does
-        scope["path_template"] = API_ROUTE  # the metrics' and the log line's route, as `api`'s
-        headers = forwarded_headers(scope, token, "https" if gateway.settings.https else "http")
-        response = await request_upstream(gateway.upstream, "GET", upstream_url(upstream, tenant, path, scope),
-                                          headers)
-        await relay_to(send, response)
-        LANE.labels(service).inc()
-        return True
-
-
-async def relay_to(send: Send, response: aiohttp.ClientResponse) -> None:
-    """`relayed`, sent straight on: the service's answer minus the headers the gateway owns, whole when small."""
-    headers = answer_headers(response)
-    small = is_small(headers)
-    content = await read_whole(response) if small else b""
-    if small:
-        headers["content-length"] = str(len(content))
-    start: HTTPResponseStartEvent = {
-        "type": "http.response.start", "status": response.status,
-        "headers": [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]}
-    await send(start)
-    if small:
-        await send({"type": "http.response.body", "body": content, "more_body": False})
-        return
-    async for chunk in streamed(response):
-        await send({"type": "http.response.body", "body": chunk, "more_body": True})
-    await send({"type": "http.response.body", "body": b"", "more_body": False})
+"""The route's template: the metrics' and the log line's route of every forwarded call (also the read lane's)."""
 
 
 @route(["/{tenant:str}/api/{service:str}", "/{tenant:str}/api/{service:str}/{rest:path}"],
        http_method=[HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE],
-       include_in_schema=False, middleware=[ReadLane])
+       include_in_schema=False)
 async def api(request: Request[Any, Any, Any], tenant: FromPath[str], service: FromPath[str],
               gateway: InjectedGateway) -> Response[bytes] | Stream:
     # The path after the service is taken from the raw path, never from a parameter.

@@ -17,6 +17,7 @@ from services.gateway.limits import SharedCounters
 from services.gateway.oidc import RealmClient
 from services.gateway.portals import PortalDirectory
 from services.gateway.settings import GatewaySettings
+from services.gateway.upstream_reads import UpstreamReads
 from shared.auth import ACCESS, TokenVerifier
 from shared.tls import verifying_context
 
@@ -67,6 +68,9 @@ class Gateway:
     """The rate limits' counts, shared with the other replicas through NATS (limits.py)."""
     integrations: Integrations
     """The provinces' integration tokens, watched in NATS (integrations.py)."""
+    reads: UpstreamReads
+    """The read lane's own connections to the services (lane.py, upstream_reads.py): the same timeout and trust
+    as `upstream`'s."""
 
     @classmethod
     def start(cls, settings: GatewaySettings) -> Gateway:
@@ -87,12 +91,16 @@ class Gateway:
                    api_docs=ApiDirectory(upstream, settings.upstreams),
                    counters=SharedCounters(nats.connect_options(), nats.stream_replicas),
                    integrations=Integrations(nats.connect_options(), nats.stream_replicas,
-                                             settings.integration_signing_key, auth.audience))
+                                             settings.integration_signing_key, auth.audience),
+                   reads=UpstreamReads(settings.upstream_timeout_seconds, UPSTREAM_KEEPALIVE_SECONDS,
+                                       verifying_context(settings.upstream_ca_file) if settings.upstream_ca_file
+                                       else None))
 
     async def aclose(self) -> None:
         await self.counters.aclose()
         await self.integrations.aclose()
         await self.upstream.close()
+        self.reads.close()
         await self.realm.http.aclose()  # shared by both verifiers
 
 

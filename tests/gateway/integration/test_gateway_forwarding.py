@@ -4,26 +4,33 @@ in-process; the tokens and their keys are the real Keycloak's."""
 from __future__ import annotations
 
 import json
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from litestar.datastructures import State
 from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.testing import TestClient
+from litestar.types import Message, Receive, Scope, Send
 
 from services.gateway.app import create_app
-from services.gateway.proxy import LANE
+from services.gateway.hosts import province_hosts
+from services.gateway.lane import LANE, ReadLane
+from services.gateway.runtime import Gateway
 from services.gateway.sessions import SessionCookies, UserSession, cookie_name
 from services.gateway.settings import GatewaySettings
+from services.gateway.upstream_reads import MAX_BYTES
 from shared.requests import request_id_middleware
 from shared.settings import AuthSettings, HttpSettings, ServiceSettings
 
 TokenFor = Callable[[str, str], str]
 MAX_BODY = 2 * 1024 * 1024
+LARGE = MAX_BYTES + 1
 
 
 @dataclass
@@ -42,7 +49,7 @@ def upstream() -> Iterator[Recorder]:
             body = self.rfile.read(length) if length else b""
             recorder.seen.append({"method": self.command, "path": self.path, "headers": dict(self.headers.items()),
                                   "body_length": len(body)})
-            payload = json.dumps({"ok": True}).encode()
+            payload = json.dumps({"ok": True}).encode() if "/large" not in self.path else b"x" * LARGE
             self.send_response(201 if self.command == "POST" else 200)
             self.send_header("content-type", "application/json")
             self.send_header("content-length", str(len(payload)))
@@ -73,9 +80,16 @@ def settings(keycloak_url: str, upstream: Recorder) -> GatewaySettings:
 
 @pytest.fixture(scope="module")
 def client(settings: GatewaySettings) -> Iterator[TestClient[Any]]:
-    app = request_id_middleware(create_app(settings))
-    with TestClient(app, base_url="http://gateway.test") as client:  # type: ignore[arg-type]
+    with served(settings) as client:
         yield client
+
+
+def served(settings: GatewaySettings) -> TestClient[Any]:
+    """The gateway as services.gateway.__main__ serves it (uvicorn's proxy headers aside): the read lane in front
+    of the request ids, the province hosts and the app."""
+    app = create_app(settings)
+    front = ReadLane(request_id_middleware(province_hosts(app, settings)), settings, app.state)
+    return TestClient(front, base_url="http://gateway.test")  # type: ignore[arg-type]
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -193,7 +207,7 @@ def test_a_streamed_body_that_grows_over_the_limit_is_cut_off(client: TestClient
 
 
 def lane_reads(service: str = "partners") -> float:
-    """The api route's fast lane's count of reads it forwarded (services.gateway.proxy.ReadLane)."""
+    """The read lane's count of reads it forwarded (services.gateway.lane.ReadLane)."""
     return LANE.labels(service)._value.get()
 
 
@@ -201,6 +215,7 @@ def test_a_read_with_a_bearer_token_takes_the_fast_lane_and_answers_as_the_route
         client: TestClient[Any], settings: GatewaySettings, upstream: Recorder, token_for: TokenFor) -> None:
     token = token_for("antwerpen", "coordinator")
     path = "/antwerpen/api/partners/organisations?limit=5"
+    client.cookies.clear()  # an earlier test's session: the province's session cookie is the full path's
     before = lane_reads()
     fast = client.get(path, headers={**bearer(token), "x-request-id": "req-fast"})
     fast_seen = upstream.seen[-1]
@@ -235,3 +250,83 @@ def test_a_read_with_a_bearer_token_takes_the_fast_lane_and_answers_as_the_route
     down = client.get("/antwerpen/api/grants/calls", headers=bearer(token))
     assert down.status_code == 503 and down.headers["content-type"].startswith("application/problem+json")
     assert lane_reads("grants") == 0 and down.headers["x-frame-options"] == "DENY"
+
+
+def test_the_lane_counts_a_read_once_whoever_answers_it(settings: GatewaySettings, upstream: Recorder,
+                                                        token_for: TokenFor) -> None:
+    """A read the lane counted and then left to the full path (a service down) is not counted again; one over its
+    limit is refused by the rate limits from the lane's own count."""
+    left = 60 - time.time() % 60  # the counts restart with every minute: all four in one window
+    if left < 10:
+        time.sleep(left + 0.5)
+    limited = replace(settings, token_rate_limit_per_minute=3, rate_limit_scope=f"lane-{secrets.token_hex(4)}")
+    token = token_for("antwerpen", "coordinator")
+    before = lane_reads()
+    with served(limited) as client:
+        statuses = [client.get(path, headers=bearer(token)).status_code for path in [
+            "/antwerpen/api/partners/organisations", "/antwerpen/api/grants/calls",
+            "/antwerpen/api/partners/organisations", "/antwerpen/api/partners/organisations"]]
+        refused = client.get("/antwerpen/api/partners/organisations", headers=bearer(token))
+    assert statuses == [200, 503, 200, 429]
+    assert refused.status_code == 429 and refused.headers["ratelimit-policy"] == '"token";q=3;w=60'
+    assert refused.json()["type"] == "urn:regie:problem:rate-limited" and refused.headers["x-frame-options"] == "DENY"
+    assert lane_reads() == before + 2
+
+
+def test_reads_the_lane_leaves_to_the_full_path(client: TestClient[Any], settings: GatewaySettings,
+                                               upstream: Recorder, token_for: TokenFor) -> None:
+    client.cookies.clear()
+    token = token_for("antwerpen", "coordinator")
+    before = lane_reads()
+    # An answer larger than the lane reads whole: the route streams it.
+    large = client.get("/antwerpen/api/partners/large", headers=bearer(token))
+    assert (large.status_code, len(large.content)) == (200, LARGE)
+    # The language asked for in the query: the route's (SessionLanguage).
+    asked = client.get("/antwerpen/api/partners/organisations?taal=fr", headers=bearer(token))
+    assert asked.status_code == 200 and upstream.seen[-1]["headers"]["accept-language"] == "fr"
+    assert lane_reads() == before
+    # On another province's own host, the province hosts redirect: nothing reaches the service.
+    on_hosts = replace(settings, province_domain="regie.test")
+    reached = len(upstream.seen)
+    with served(on_hosts) as hosted:
+        moved = hosted.get("/antwerpen/api/partners/organisations", headers={**bearer(token),
+                                                                             "host": "limburg.regie.test"},
+                           follow_redirects=False)
+        own = hosted.get("/antwerpen/api/partners/organisations", headers={**bearer(token),
+                                                                           "host": "antwerpen.regie.test"})
+    assert moved.status_code == 307 and moved.headers["location"].startswith("http://antwerpen.regie.test")
+    assert own.status_code == 200 and len(upstream.seen) == reached + 1 and lane_reads() == before + 1
+
+
+async def test_a_header_given_twice_is_left_to_the_full_path(settings: GatewaySettings, upstream: Recorder,
+                                                             token_for: TokenFor) -> None:
+    """Which of two values counts is the full path's to say (an HTTP client joins them; here the scope has both)."""
+    gateway = Gateway.start(settings)
+    passed_on: list[str] = []
+    sent: list[Message] = []
+
+    async def full_path(scope: Scope, receive: Receive, send: Send) -> None:
+        passed_on.append(scope["path"])
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    lane = ReadLane(full_path, settings, State({"gateway": gateway}))
+    token = token_for("antwerpen", "coordinator")
+    headers = [(b"host", b"gateway.test"), (b"authorization", f"Bearer {token}".encode()),
+               (b"accept-language", b"fr"), (b"accept-language", b"en")]
+    path = "/antwerpen/api/partners/organisations"
+    scope: Any = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "query_string": b"",
+                  "headers": headers, "client": ("127.0.0.1", 50000), "scheme": "http"}
+    try:
+        await lane(scope, receive, send)
+        assert passed_on == [path] and sent == []
+        headers.pop()  # given once: the lane's
+        await lane(dict(scope), receive, send)
+        assert passed_on == [path] and sent[0]["status"] == 200 and sent[1]["body"] == b'{"ok": true}'
+        assert upstream.seen[-1]["headers"]["accept-language"] == "fr"
+    finally:
+        await gateway.aclose()

@@ -6,6 +6,7 @@ token, and the rate limits count locally while NATS is away."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import ssl
@@ -26,7 +27,9 @@ from litestar.testing import TestClient
 from services.gateway.app import create_app
 from services.gateway.runtime import upstream_client
 from services.gateway.settings import GatewaySettings
+from services.gateway.upstream_reads import UpstreamFailed, UpstreamReads
 from shared.settings import AuthSettings, NatsSettings, ServiceSettings
+from shared.tls import verifying_context
 from tests.pki import InternalCA, serial_of
 from tests.support import closed_port
 
@@ -148,6 +151,24 @@ async def test_the_upstream_client_trusts_the_ca_file_only(stand_in: StandIn, ca
     async with upstream_client(5.0) as http:
         with pytest.raises(aiohttp.ClientConnectorCertificateError):
             await http.get(f"{stand_in.url}/health/ready")
+
+
+async def test_the_read_lanes_client_trusts_the_ca_file_only(stand_in: StandIn, ca: InternalCA,
+                                                            other_ca: InternalCA) -> None:
+    """The read lane's own client (upstream_reads.py) with the same trust: the internal CA's certificate for the
+    URL's host name, else no request at all."""
+    trusted = UpstreamReads(5.0, 30.0, verifying_context(str(ca.ca_file)))
+    answer = await trusted.get(stand_in.url, "/antwerpen/public/echo", [("accept", "application/json")])
+    assert (answer.status, json.loads(answer.body)) == (200, {"tenant": "antwerpen", "served_by": "stand-in"})
+    trusted.close()
+    before = calls(stand_in, ca)
+    for reads, url in [(UpstreamReads(5.0, 30.0, verifying_context(str(other_ca.ca_file))), stand_in.url),
+                       (UpstreamReads(5.0, 30.0, verifying_context(str(ca.ca_file))),
+                        f"https://127.0.0.1:{stand_in.port}"),  # the certificate names localhost
+                       (UpstreamReads(5.0, 30.0, None), stand_in.url)]:  # the system's CAs
+        with pytest.raises(UpstreamFailed, match="not reachable"):
+            await reads.get(url, "/antwerpen/public/echo", [])
+    assert calls(stand_in, ca) == before
 
 
 def replace(target: Path, source: Path) -> None:

@@ -1,3 +1,4 @@
+import os
 import uuid
 
 from shared.ids import uuid7
@@ -26,3 +27,21 @@ def test_uuid7s_of_one_process_are_strictly_increasing_within_a_millisecond() ->
         per_ms[v.int >> 80] = per_ms.get(v.int >> 80, 0) + 1
     assert max(per_ms.values()) > 1, "several ids in one millisecond, or the test shows nothing"
     assert all(v.version == 7 and v.variant == uuid.RFC_4122 for v in values)
+
+
+def test_a_forked_child_draws_its_own_random_bits() -> None:
+    """The system's random bytes are read in batches: a child forked with part of a batch left must not hand out
+    the parent's next ids."""
+    uuid7()  # a batch read, most of it left
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child
+        os.write(writer, uuid7().bytes)
+        os._exit(0)
+    os.close(writer)
+    os.waitpid(child, 0)
+    theirs = os.read(reader, 16)
+    os.close(reader)
+    ours = uuid7().bytes
+    random_bits = 0x3FFF_FFFF_FFFF_FFFF
+    assert int.from_bytes(theirs, "big") & random_bits != int.from_bytes(ours, "big") & random_bits

@@ -1,0 +1,230 @@
+"""The read lane's own client for the services (lane.py): one GET on a kept-alive HTTP/1.1 connection, its answer
+read whole.
+
+aiohttp (runtime.upstream_client, every other call: writes, uploads, streamed pages) costs about 70 µs of CPU per
+forwarded read on the bench's machine: a third of what the gateway spent per read (bench/README.md, "The
+gateway's lane"). A read needs a fraction of its features: a request written in one piece, the answer parsed by
+httptools (the parser uvicorn's protocol uses), connections kept per service and reused, the newest first.
+
+- An answer larger than MAX_BYTES is not read on (the connection is closed, `TooLarge`): the lane leaves such a
+  read to the full path, which streams it.
+- A kept connection that turns out closed before any byte of the answer came back (the service restarted, or
+  closed it just then) is retried once on a new one: a read is safe to repeat. Connections idle for longer than
+  runtime.UPSTREAM_KEEPALIVE_SECONDS are closed, shorter than the services keep them, so that the gateway, not the
+  service, is the one to close them.
+- The answer is awaited at most `timeout` seconds (REGIE_UPSTREAM_TIMEOUT), the connection `CONNECT_SECONDS`;
+  an https service is called with the same verifying context as aiohttp's (its certificate and host name).
+- Any failure raises `UpstreamFailed` and leaves nothing behind: the connection is closed, never kept."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import httptools
+
+MAX_BYTES = 1024 * 1024
+CONNECT_SECONDS = 5.0
+
+
+class UpstreamFailed(Exception):
+    """The read did not get a whole answer: not reachable, closed, timed out, unparsable or too large."""
+
+
+class TimedOut(UpstreamFailed):
+    """No whole answer within the timeout: never tried again (the service is slow, not gone)."""
+
+
+class TooLarge(UpstreamFailed):
+    """The answer is larger than MAX_BYTES."""
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    """As the service sent them; names lower-cased."""
+    body: bytes
+
+
+class Connection(asyncio.Protocol):
+    """One kept-alive connection to a service, one request at a time."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.transport: asyncio.Transport | None = None
+        self.parser = httptools.HttpResponseParser(self)
+        self.waiter: asyncio.Future[Answer] | None = None
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.body: list[bytes] = []
+        self.size = 0
+        self.received = False
+        self.reusable = False
+        self.idle_since = 0.0
+
+    # asyncio.Protocol
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self.received = True
+        if self.waiter is None:  # nothing asked: the service said something it should not have
+            self.close()
+            return
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError as exc:
+            self.fail(UpstreamFailed(f"unparsable answer: {exc}"))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.reusable = False
+        self.transport = None
+        self.fail(UpstreamFailed("the service closed the connection"))
+
+    # httptools callbacks
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.headers.append((name.lower(), value))
+
+    def on_body(self, body: bytes) -> None:
+        self.size += len(body)
+        if self.size > MAX_BYTES:
+            self.fail(TooLarge(f"the answer is larger than {MAX_BYTES} bytes"))
+            return
+        self.body.append(body)
+
+    def on_message_complete(self) -> None:
+        if self.waiter is None:  # failed on the way (too large): the connection is closing
+            return
+        status = self.parser.get_status_code()
+        if status < 200:  # an informational answer: the answer itself follows
+            self.headers = []
+            return
+        waiter, self.waiter = self.waiter, None
+        self.reusable = self.parser.should_keep_alive()
+        if not waiter.done():
+            waiter.set_result(Answer(status, self.headers, b"".join(self.body)))
+
+    # the client's side
+    def send(self, request: bytes) -> asyncio.Future[Answer]:
+        assert self.transport is not None and self.waiter is None
+        self.waiter = self.loop.create_future()
+        self.headers, self.body, self.size, self.received, self.reusable = [], [], 0, False, False
+        self.transport.write(request)
+        return self.waiter
+
+    def fail(self, exc: UpstreamFailed) -> None:
+        waiter, self.waiter = self.waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(exc)
+        self.close()
+
+    def time_out(self) -> None:
+        self.fail(TimedOut("the service did not answer in time"))
+
+    def close(self) -> None:
+        self.reusable = False
+        if self.transport is not None:
+            self.transport.close()
+
+
+@dataclass(frozen=True)
+class Origin:
+    host: str
+    port: int
+    tls: bool
+    host_header: bytes
+
+
+def origin_of(url: str) -> Origin:
+    parts = urlsplit(url)
+    tls = parts.scheme == "https"
+    port = parts.port or (443 if tls else 80)
+    return Origin(parts.hostname or "", port, tls, parts.netloc.encode("idna"))
+
+
+class UpstreamReads:
+    """The lane's connections, per service origin."""
+
+    def __init__(self, timeout: float, keepalive: float, ssl_context: ssl.SSLContext | None) -> None:
+        self.timeout = timeout
+        self.keepalive = keepalive
+        self.ssl_context = ssl_context
+        self.idle: dict[Origin, list[Connection]] = {}
+        self.loop = asyncio.get_running_loop()
+        self.origins: dict[str, Origin] = {}
+
+    async def get(self, base: str, target: str, headers: Iterable[tuple[str, str]]) -> Answer:
+        """GET `target` (path and query) of the service at `base` with `headers`: its whole answer."""
+        origin = self.origins.get(base)
+        if origin is None:
+            origin = self.origins[base] = origin_of(base)
+        lines = [f"GET {target} HTTP/1.1\r\n".encode("latin-1"), b"host: ", origin.host_header, b"\r\n"]
+        for name, value in headers:
+            lines += [name.encode("latin-1"), b": ", value.encode("latin-1"), b"\r\n"]
+        lines.append(b"\r\n")
+        request = b"".join(lines)
+        retried = False
+        while True:
+            connection, kept = self.kept(origin), True
+            if connection is None:
+                connection, kept = await self.connect(origin), False
+            try:
+                waiter = connection.send(request)
+                timer = self.loop.call_later(self.timeout, connection.time_out)
+                try:
+                    answer = await waiter
+                finally:
+                    timer.cancel()
+            except TimedOut:
+                raise
+            except UpstreamFailed:
+                # A kept connection that was closed before any of the answer came: once more, on a new one.
+                if kept and not connection.received and not retried:
+                    retried = True
+                    continue
+                raise
+            except BaseException:  # cancelled (the client went away): the connection is mid-answer
+                connection.close()
+                raise
+            if connection.reusable:
+                connection.idle_since = time.monotonic()
+                self.idle.setdefault(origin, []).append(connection)
+            else:
+                connection.close()
+            return answer
+
+    def kept(self, origin: Origin) -> Connection | None:
+        """The most recently used idle connection to `origin` still open and within its keep-alive; those idle for
+        longer are closed on the way."""
+        idle = self.idle.get(origin)
+        oldest = time.monotonic() - self.keepalive
+        while idle and idle[0].idle_since <= oldest:
+            idle.pop(0).close()
+        while idle:
+            connection = idle.pop()
+            if connection.transport is not None and connection.reusable and connection.idle_since > oldest:
+                return connection
+            connection.close()
+        return None
+
+    async def connect(self, origin: Origin) -> Connection:
+        loop = self.loop
+        try:
+            async with asyncio.timeout(CONNECT_SECONDS):
+                _transport, connection = await loop.create_connection(
+                    lambda: Connection(loop), origin.host, origin.port,
+                    ssl=(self.ssl_context or True) if origin.tls else None,
+                    server_hostname=origin.host if origin.tls else None)
+        except (OSError, TimeoutError, ssl.SSLError) as exc:
+            raise UpstreamFailed(f"the service is not reachable: {exc}") from exc
+        return connection
+
+    def close(self) -> None:
+        for connections in self.idle.values():
+            for connection in connections:
+                connection.close()
+        self.idle.clear()
