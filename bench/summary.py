@@ -114,6 +114,10 @@ def tenant_read(r: dict[str, Any]) -> list[dict[str, Any]]:
                "%", f"≤ {100 * goals['overhead_p50']:.0f} %", ok["overhead_p50"]),
         metric("gateway overhead at p99", round(100 * f["overhead_p99"], 1), "%",
                f"≤ {100 * goals['overhead_p99']:.0f} %", ok["overhead_p99"]),
+        *([] if "floor" not in r else [  # (not in runs before 5 December morning)
+            metric("a bare forwarder's overhead at p50, for scale (bench/raw_forward.py: a hop doing nothing else)",
+                   round(100 * r["floor"]["overhead_p50"], 1), "%", "reported", True,
+                   note=f"p99 {round(100 * r['floor']['overhead_p99'], 1)} %" + cpu(r["forwarder"]))]),
     ]
 
 

@@ -2,7 +2,9 @@
 one organisation by id with a real token through the gateway, the same straight at partners, and the raw baseline
 (bench/raw_read.py: a bare Litestar app doing the same primary-key SELECT through an asyncpg pool, no auth, no
 gateway). Reports throughput ratios to the baseline, the p99s and the gateway's overhead over the straight read
-(issue 12's first three rows). Writes bench/results/tenant_read.json.
+(issue 12's first three rows); and, for scale, the overhead of a bare forwarder in front of partners
+(bench/raw_forward.py: a hop that does nothing else), a fourth way in the same run. Writes
+bench/results/tenant_read.json.
 
     python -m bench.tenant_read [--connections 64] [--seconds 10] [--profile test]"""
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import socket
 import subprocess
 import sys
 import time
@@ -30,6 +33,7 @@ from devstack.processes import running_pid
 TENANT = "antwerpen"
 RESULTS = Path(__file__).parent / "results" / "tenant_read.json"
 RAW_PORT_OFFSET = 950
+FORWARD_PORT_OFFSET = 951
 WARM_UP_SECONDS = 3.0
 GOALS = {"gateway_ratio": 0.5, "straight_ratio": 0.7, "gateway_p99_vs_raw": 2.0, "overhead_p50": 0.15,
          "overhead_p99": 0.25}
@@ -69,6 +73,22 @@ def raw_app(config: StackConfig) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError("the raw baseline app did not start")
 
 
+def bare_forwarder(config: StackConfig) -> tuple[subprocess.Popen[bytes], str]:
+    """bench/raw_forward.py in front of partners: the floor of a hop's overhead on this machine."""
+    port = config.port_base + FORWARD_PORT_OFFSET
+    partners = service_url(config, "partners").removeprefix("http://")
+    process = subprocess.Popen([sys.executable, "-m", "bench.raw_forward", "--port", str(port), "--upstream",
+                                partners], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return process, f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("the bare forwarder did not start")
+
+
 def cpu_seconds(pid: int) -> float:
     """The CPU time (user and system) process `pid` has used so far."""
     times = psutil.Process(pid).cpu_times()
@@ -90,23 +110,26 @@ def measure(config: StackConfig, connections: int, seconds: float) -> dict[str, 
     organisation, token = asyncio.run(organisation_and_token(config))
     headers = {"Authorization": f"Bearer {token}"}
     process, raw_url = raw_app(config)
+    forwarder, forwarder_url = bare_forwarder(config)
     partners, gateway_pid = running_pid(config, "partners"), running_pid(config, "gateway")
     assert partners is not None and gateway_pid is not None, "partners and the gateway run"
+    through = f"/{TENANT}/api/partners/organisations/{organisation}"
     ways = {"raw": (raw_url, f"/organisations/{organisation}", {}, {"bare app": process.pid}),
             "straight": (service_url(config, "partners"), f"/{TENANT}/organisations/{organisation}", headers,
                          {"partners": partners}),
-            "gateway": (config.gateway_url, f"/{TENANT}/api/partners/organisations/{organisation}", headers,
-                        {"gateway": gateway_pid, "partners": partners})}
+            "gateway": (config.gateway_url, through, headers, {"gateway": gateway_pid, "partners": partners}),
+            "forwarder": (forwarder_url, through, headers, {"bare forwarder": forwarder.pid, "partners": partners})}
     try:
         # Each way warmed up first, unmeasured: pools filled, statements prepared, whatever a process does in
         # its first seconds after start (the services were just restarted) out of the figures.
         for url, path, sent, _ in ways.values():
             wrk_run(url, [path], sent, connections=connections, seconds=WARM_UP_SECONDS)
-        raw, straight, gateway = (measured(url, path, sent, connections, seconds, serving)
-                                  for url, path, sent, serving in ways.values())
+        raw, straight, gateway, bare = (measured(url, path, sent, connections, seconds, serving)
+                                        for url, path, sent, serving in ways.values())
     finally:
-        process.terminate()
-        process.wait(10)
+        for started in (process, forwarder):
+            started.terminate()
+            started.wait(10)
     figures = {
         "gateway_ratio": round(gateway["requests_per_second"] / raw["requests_per_second"], 3),
         "straight_ratio": round(straight["requests_per_second"] / raw["requests_per_second"], 3),
@@ -116,9 +139,13 @@ def measure(config: StackConfig, connections: int, seconds: float) -> dict[str, 
     }
     passed = {name: (value >= GOALS[name] if name.endswith("ratio") else value <= GOALS[name])
               for name, value in figures.items()}
-    failures = raw["failures"] + straight["failures"] + gateway["failures"]
-    return {"connections": connections, "raw": raw, "straight": straight, "gateway": gateway, "figures": figures,
-            "goals": GOALS, "passed": passed, "pass": all(passed.values()) and failures == 0}
+    # Reported, with no goal of its own: what a hop that does nothing else costs on this machine, in this run.
+    floor = {"overhead_p50": round(bare["p50_ms"] / straight["p50_ms"] - 1, 3),
+             "overhead_p99": round(bare["p99_ms"] / straight["p99_ms"] - 1, 3)}
+    failures = raw["failures"] + straight["failures"] + gateway["failures"] + bare["failures"]
+    return {"connections": connections, "raw": raw, "straight": straight, "gateway": gateway, "forwarder": bare,
+            "figures": figures, "floor": floor, "goals": GOALS, "passed": passed,
+            "pass": all(passed.values()) and failures == 0}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -130,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     config = started(args.profile)
     summary = measure(config, args.connections, args.seconds)
     save(RESULTS, summary)
-    for way in ("raw", "straight", "gateway"):
+    for way in ("raw", "straight", "gateway", "forwarder"):
         f = summary[way]
         cpu = ", ".join(f"{name} {us} µs" for name, us in f["cpu_us_per_read"].items())
         print(f"  {way:<9} {f['requests_per_second']} requests/s, p50 {f['p50_ms']} ms, p99 {f['p99_ms']} ms, "
@@ -138,6 +165,9 @@ def main(argv: list[str] | None = None) -> int:
     for name, value in summary["figures"].items():
         print(f"  {'ok  ' if summary['passed'][name] else 'FAIL'} {name} {value} (goal "
               f"{'≥' if name.endswith('ratio') else '≤'} {GOALS[name]})")
+    floor = summary["floor"]
+    print(f"  the bare forwarder's overhead (the floor of a hop here): p50 {floor['overhead_p50']}, "
+          f"p99 {floor['overhead_p99']}")
     return 0 if summary["pass"] else 1
 
 
