@@ -3,11 +3,12 @@ read whole.
 
 aiohttp (runtime.upstream_client, every other call: writes, uploads, streamed pages) costs about 70 µs of CPU per
 forwarded read on the bench's machine: a third of what the gateway spent per read (bench/README.md, "The
-gateway's lane"). A read needs a fraction of its features: a request written in one piece, the answer parsed by
-httptools (the parser uvicorn's protocol uses), connections kept per service and reused, the newest first.
+gateway's read lane, and the floor of a hop"). A read needs a fraction of its features: a request written in one
+piece, the answer parsed by httptools (the parser uvicorn's protocol uses), connections kept per service and
+reused, the newest first.
 
-- An answer larger than MAX_BYTES is not read on (the connection is closed, `TooLarge`): the lane leaves such a
-  read to the full path, which streams it.
+- An answer larger than MAX_BYTES (256 KiB) is not read on (the connection is closed, `TooLarge`): the lane
+  leaves such a read to the full path, which streams it.
 - A kept connection that turns out closed before any byte of the answer came back (the service restarted, or
   closed it just then) is retried once on a new one: a read is safe to repeat. Connections idle for longer than
   runtime.UPSTREAM_KEEPALIVE_SECONDS are closed, shorter than the services keep them, so that the gateway, not the
@@ -27,7 +28,9 @@ from urllib.parse import urlsplit
 
 import httptools
 
-MAX_BYTES = 1024 * 1024
+MAX_BYTES = 256 * 1024
+"""Read whole at most this much per answer (a larger one: the full path, which streams it): a bound on what many
+reads at once can hold in the gateway's memory."""
 CONNECT_SECONDS = 5.0
 
 
