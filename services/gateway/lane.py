@@ -136,7 +136,8 @@ class ReadLane:
             await send(start)
             await send({"type": "http.response.body", "body": answer.body, "more_body": False})
         finally:
-            answered("gateway", "GET", scope["path"], API_ROUTE, answer.status, time.perf_counter() - started)
+            answered(self.settings.service.service, "GET", scope["path"], API_ROUTE, answer.status,
+                     time.perf_counter() - started)  # under the service's name, as shared.requests
         LANE.labels(service).inc()
         return True
 

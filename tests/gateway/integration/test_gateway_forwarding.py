@@ -21,11 +21,12 @@ from litestar.types import Message, Receive, Scope, Send
 from services.gateway.app import create_app
 from services.gateway.hosts import province_hosts
 from services.gateway.lane import LANE, ReadLane
+from services.gateway.proxy import API_ROUTE
 from services.gateway.runtime import Gateway
 from services.gateway.sessions import SessionCookies, UserSession, cookie_name
 from services.gateway.settings import GatewaySettings
 from services.gateway.upstream_reads import MAX_BYTES
-from shared.requests import request_id_middleware
+from shared.requests import REQUESTS, request_id_middleware
 from shared.settings import AuthSettings, HttpSettings, ServiceSettings
 
 TokenFor = Callable[[str, str], str]
@@ -211,12 +212,18 @@ def lane_reads(service: str = "partners") -> float:
     return LANE.labels(service)._value.get()
 
 
+def answered_reads(settings: GatewaySettings) -> float:
+    """The request metrics' count of the api route's answered reads (shared.requests)."""
+    return REQUESTS.labels(settings.service.service, "GET", API_ROUTE, "200")._value.get()
+
+
 def test_a_read_with_a_bearer_token_takes_the_fast_lane_and_answers_as_the_route_itself(
         client: TestClient[Any], settings: GatewaySettings, upstream: Recorder, token_for: TokenFor) -> None:
     token = token_for("antwerpen", "coordinator")
     path = "/antwerpen/api/partners/organisations?limit=5"
     client.cookies.clear()  # an earlier test's session: the province's session cookie is the full path's
     before = lane_reads()
+    answered_before = answered_reads(settings)
     fast = client.get(path, headers={**bearer(token), "x-request-id": "req-fast"})
     fast_seen = upstream.seen[-1]
     assert lane_reads() == before + 1
@@ -232,6 +239,7 @@ def test_a_read_with_a_bearer_token_takes_the_fast_lane_and_answers_as_the_route
     assert ({k: v for k, v in fast.headers.items() if k not in varying}
             == {k: v for k, v in slow.headers.items() if k not in varying})
     assert fast.headers["x-request-id"] == "req-fast" and "upstream=1" not in fast.headers.get("set-cookie", "")
+    assert answered_reads(settings) == answered_before + 2, "both in the same series: the service's, the route's"
     assert fast.headers["x-frame-options"] == "DENY" and fast.headers["content-length"] == str(len(fast.content))
     unlike = {"x-request-id", "traceparent", "transfer-encoding", "content-length", "content-type"}
     assert fast_seen["path"] == slow_seen["path"] == "/antwerpen/organisations?limit=5"
