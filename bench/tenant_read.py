@@ -57,28 +57,10 @@ async def organisation_and_token(config: StackConfig) -> tuple[str, str]:
         return str(made.json()["id"]), token
 
 
-def raw_app(config: StackConfig) -> tuple[subprocess.Popen[bytes], str]:
-    port = config.port_base + RAW_PORT_OFFSET
-    dsn = config.database_url("partners", "regie_app").replace("postgresql+asyncpg://", "postgresql://")
-    process = subprocess.Popen([sys.executable, "-m", "bench.raw_read", "--port", str(port), "--dsn", dsn,
-                                "--tenant", TENANT], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            httpx.get(url + "/organisations/00000000-0000-0000-0000-000000000000", timeout=1)
-            return process, url
-        except httpx.TransportError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("the raw baseline app did not start")
-
-
-def bare_forwarder(config: StackConfig) -> tuple[subprocess.Popen[bytes], str]:
-    """bench/raw_forward.py in front of partners: the floor of a hop's overhead on this machine."""
-    port = config.port_base + FORWARD_PORT_OFFSET
-    partners = service_url(config, "partners").removeprefix("http://")
-    process = subprocess.Popen([sys.executable, "-m", "bench.raw_forward", "--port", str(port), "--upstream",
-                                partners], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def serving(module: str, port: int, *args: str) -> tuple[subprocess.Popen[bytes], str]:
+    """`python -m <module> --port <port> <args>`, once it accepts connections: the process and its URL."""
+    process = subprocess.Popen([sys.executable, "-m", module, "--port", str(port), *args],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(100):
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
@@ -86,7 +68,25 @@ def bare_forwarder(config: StackConfig) -> tuple[subprocess.Popen[bytes], str]:
         except OSError:
             time.sleep(0.1)
     process.kill()
-    raise RuntimeError("the bare forwarder did not start")
+    raise RuntimeError(f"{module} did not start")
+
+
+def raw_app(config: StackConfig) -> tuple[subprocess.Popen[bytes], str]:
+    """bench/raw_read.py: the raw baseline."""
+    dsn = config.database_url("partners", "regie_app").replace("postgresql+asyncpg://", "postgresql://")
+    return serving("bench.raw_read", config.port_base + RAW_PORT_OFFSET, "--dsn", dsn, "--tenant", TENANT)
+
+
+def bare_forwarder(config: StackConfig) -> tuple[subprocess.Popen[bytes], str]:
+    """bench/raw_forward.py in front of partners: the floor of a hop's overhead on this machine."""
+    return serving("bench.raw_forward", config.port_base + FORWARD_PORT_OFFSET,
+                   "--upstream", service_url(config, "partners").removeprefix("http://"))
+
+
+def overhead(way: dict[str, Any], straight: dict[str, Any]) -> dict[str, float]:
+    """A way's p50 and p99 over the straight read's, less one."""
+    return {"overhead_p50": round(way["p50_ms"] / straight["p50_ms"] - 1, 3),
+            "overhead_p99": round(way["p99_ms"] / straight["p99_ms"] - 1, 3)}
 
 
 def cpu_seconds(pid: int) -> float:
@@ -109,11 +109,15 @@ def measured(url: str, path: str, sent: dict[str, str], connections: int, second
 def measure(config: StackConfig, connections: int, seconds: float) -> dict[str, Any]:
     organisation, token = asyncio.run(organisation_and_token(config))
     headers = {"Authorization": f"Bearer {token}"}
-    process, raw_url = raw_app(config)
-    forwarder, forwarder_url = bare_forwarder(config)
     partners, gateway_pid = running_pid(config, "partners"), running_pid(config, "gateway")
     assert partners is not None and gateway_pid is not None, "partners and the gateway run"
     through = f"/{TENANT}/api/partners/organisations/{organisation}"
+    process, raw_url = raw_app(config)
+    try:
+        forwarder, forwarder_url = bare_forwarder(config)
+    except RuntimeError:
+        process.kill()
+        raise
     ways = {"raw": (raw_url, f"/organisations/{organisation}", {}, {"bare app": process.pid}),
             "straight": (service_url(config, "partners"), f"/{TENANT}/organisations/{organisation}", headers,
                          {"partners": partners}),
@@ -127,21 +131,19 @@ def measure(config: StackConfig, connections: int, seconds: float) -> dict[str, 
         raw, straight, gateway, bare = (measured(url, path, sent, connections, seconds, serving)
                                         for url, path, sent, serving in ways.values())
     finally:
-        for started in (process, forwarder):
-            started.terminate()
-            started.wait(10)
+        for helper in (process, forwarder):
+            helper.terminate()
+            helper.wait(10)
     figures = {
         "gateway_ratio": round(gateway["requests_per_second"] / raw["requests_per_second"], 3),
         "straight_ratio": round(straight["requests_per_second"] / raw["requests_per_second"], 3),
         "gateway_p99_vs_raw": round(gateway["p99_ms"] / raw["p99_ms"], 2),
-        "overhead_p50": round(gateway["p50_ms"] / straight["p50_ms"] - 1, 3),
-        "overhead_p99": round(gateway["p99_ms"] / straight["p99_ms"] - 1, 3),
+        **overhead(gateway, straight),
     }
     passed = {name: (value >= GOALS[name] if name.endswith("ratio") else value <= GOALS[name])
               for name, value in figures.items()}
     # Reported, with no goal of its own: what a hop that does nothing else costs on this machine, in this run.
-    floor = {"overhead_p50": round(bare["p50_ms"] / straight["p50_ms"] - 1, 3),
-             "overhead_p99": round(bare["p99_ms"] / straight["p99_ms"] - 1, 3)}
+    floor = overhead(bare, straight)
     failures = raw["failures"] + straight["failures"] + gateway["failures"] + bare["failures"]
     return {"connections": connections, "raw": raw, "straight": straight, "gateway": gateway, "forwarder": bare,
             "figures": figures, "floor": floor, "goals": GOALS, "passed": passed,

@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 import re
 import time
+from contextvars import Token
+from typing import Any
 
 from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
 from prometheus_client import Counter, Histogram
@@ -73,6 +75,16 @@ def traceparent_of(supplied: bytes | None) -> str | None:
     return trace if TRACEPARENT.match(trace) else None
 
 
+def request_context(headers: dict[bytes, bytes], tenant: str | None = None) -> tuple[str, list[Token[Any]]]:
+    """A request's id, trace context, language and tenant set in the current context, from its headers: its id,
+    and the tokens that reset them."""
+    request_id = request_id_of(headers.get(b"x-request-id"))
+    return request_id, [
+        request_id_var.set(request_id), tenant_var.set(tenant),
+        traceparent_var.set(traceparent_of(headers.get(b"traceparent"))),
+        language_var.set(preferred_language(headers.get(b"accept-language", b"").decode("latin-1")))]
+
+
 _series: dict[tuple[str, str, str, int], tuple[Counter, Histogram]] = {}
 """The metrics' series by their labels, looked up once (prometheus_client's `labels` takes a lock and builds the
 key at every call). Routes are templates and statuses few: a bounded set."""
@@ -101,12 +113,7 @@ def request_id_middleware(app: ASGIApp, service: str = "regie") -> ASGIApp:
         if scope["type"] != "http":
             await app(scope, receive, send)
             return
-        headers = dict(scope["headers"])
-        request_id = request_id_of(headers.get(b"x-request-id"))
-        request_token = request_id_var.set(request_id)
-        tenant_token = tenant_var.set(None)
-        trace_token = traceparent_var.set(traceparent_of(headers.get(b"traceparent")))
-        language_token = language_var.set(preferred_language(headers.get(b"accept-language", b"").decode("latin-1")))
+        request_id, context = request_context(dict(scope["headers"]))
         started = time.perf_counter()
         status = 500
 
@@ -123,9 +130,7 @@ def request_id_middleware(app: ASGIApp, service: str = "regie") -> ASGIApp:
             # The template (/{tenant}/calls), never the raw path: one series per route, not per id.
             answered(service, str(scope.get("method", "")), scope["path"], scope.get("path_template") or "unmatched",
                      status, time.perf_counter() - started)
-            request_id_var.reset(request_token)
-            tenant_var.reset(tenant_token)
-            traceparent_var.reset(trace_token)
-            language_var.reset(language_token)
+            for token in context:
+                token.var.reset(token)
 
     return middleware

@@ -29,7 +29,7 @@ from services.gateway import (
     proxy,
 )
 from services.gateway.errors import EXCEPTION_HANDLERS_HTML
-from services.gateway.limits import RateLimits, limit_options
+from services.gateway.limits import UNLIMITED_PATHS, LimitCounts, RateLimits
 from services.gateway.pages import LoginRequired, to_login
 from services.gateway.runtime import Gateway, gateway_of
 from services.gateway.security import add_security_headers
@@ -102,7 +102,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         lifespan=[lifespan],
         # Request metrics and ids come from shared.requests' outer middleware (wrapped in serve()).
         middleware=[
-            DefineMiddleware(RateLimits, **limit_options(settings)),
+            DefineMiddleware(RateLimits, counts=LimitCounts.of(settings), exclude=UNLIMITED_PATHS),
             DefineMiddleware(TenantSessions, tenants=settings.service.tenants, key_of=settings.session_key,
                              secure=settings.https),
             languages.SessionLanguage,

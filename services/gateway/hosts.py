@@ -44,6 +44,12 @@ def public_base(scope: Scope, settings: GatewaySettings) -> str:
     return f"{scheme}://{host}"
 
 
+def served_on(province: str | None, path: str) -> bool:
+    """Whether `path` is served as it is on the host of `province` (None: not a province's host); else
+    province_hosts redirects it."""
+    return province is None or path == f"/{province}" or path.startswith((f"/{province}/", *SHARED_PATHS))
+
+
 def province_hosts(app: ASGIApp, settings: GatewaySettings) -> ASGIApp:
     """ASGI wrapper around the gateway (outside routing): the redirects of a province's host."""
     domain, tenants = settings.province_domain, settings.service.tenants
@@ -54,7 +60,7 @@ def province_hosts(app: ASGIApp, settings: GatewaySettings) -> ASGIApp:
     async def wrapper(scope: Scope, receive: Receive, send: Send) -> None:
         province = province_of_host(request_host(scope), domain, tenants) if scope["type"] == "http" else None
         path = scope.get("path", "")
-        if province is None or path == f"/{province}" or path.startswith((f"/{province}/", *SHARED_PATHS)):
+        if served_on(province, path):
             await app(scope, receive, send)
             return
         first = path.strip("/").split("/", 1)[0]

@@ -29,23 +29,21 @@ import time
 from typing import Any, cast
 
 from litestar.datastructures import State
-from litestar.types import ASGIApp, HTTPResponseStartEvent, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
 from prometheus_client import Counter
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from services.gateway.hosts import province_of_host
+from services.gateway.hosts import province_of_host, served_on
 from services.gateway.integrations import is_integration_token
-from services.gateway.limits import COUNTED, RateLimits, limit_options
+from services.gateway.limits import COUNTED, LimitCounts
 from services.gateway.proxy import API_ROUTE, answer_headers, forwarded_headers, upstream_path, upstream_target
 from services.gateway.runtime import Gateway
-from services.gateway.security import security_headers
+from services.gateway.security import add_security_headers
 from services.gateway.sessions import cookie_name, token_only
 from services.gateway.settings import GatewaySettings
 from services.gateway.upstream_reads import UpstreamFailed
 from shared.auth import bearer_token
-from shared.i18n import language_var, preferred_language
-from shared.logs import request_id_var, tenant_var, traceparent_var
-from shared.requests import answered, request_id_of, traceparent_of
+from shared.requests import answered, request_context
 
 API_PATH = re.compile(r"^/(?P<tenant>[a-z-]+)/api/(?P<service>[a-z]+)(?:/.*)?$")
 LANE = Counter("regie_gateway_read_lane_total", "API reads forwarded by the gateway's read lane", ["service"])
@@ -70,9 +68,9 @@ class ReadLane:
         self.state = state
         self.upstreams = settings.upstreams
         self.tenants = frozenset(settings.service.tenants)
-        self.limits = RateLimits(None, **limit_options(settings))
+        self.limits = LimitCounts.of(settings)
         self.proxy_headers = ProxyHeadersMiddleware(_nothing, trusted_hosts=settings.service.http.trusted_proxies)
-        self.security = [(name, name.encode(), value.encode()) for name, value in security_headers(settings).items()]
+        self.secured = add_security_headers(settings)
         self.scheme = "https" if settings.https else "http"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -92,7 +90,7 @@ class ReadLane:
         headers = dict(given)
         if (upstream is None or tenant not in self.tenants or len(headers) != len(given)
                 or headers.get(b"content-length") not in NO_BODY or any(name in headers for name in NOT_THE_LANES)
-                or b"taal=" in scope["query_string"] or not self.province_path(headers.get(b"host"), tenant)
+                or b"taal=" in scope["query_string"] or not self.province_path(headers.get(b"host"), scope["path"])
                 or not token_only(scope, cookie_name(tenant))):  # the province's session: its language, its CSRF
             return False
         authorization = headers.get(b"authorization")
@@ -106,11 +104,7 @@ class ReadLane:
             return False
 
         started = time.perf_counter()
-        request_id = request_id_of(headers.get(b"x-request-id"))
-        request_id_var.set(request_id)  # this request's task's own context (uvicorn runs each in a task)
-        tenant_var.set(tenant)
-        traceparent_var.set(traceparent_of(headers.get(b"traceparent")))
-        language_var.set(preferred_language(headers.get(b"accept-language", b"").decode("latin-1")))
+        request_id, _context = request_context(headers, tenant)  # this request's task's own (uvicorn runs each in one)
         seen = cast(Scope, dict(scope))  # the client as uvicorn's proxy headers give it, on a copy: the full path
         await self.proxy_headers(cast(Any, seen), _nothing, _nothing)  # applies them itself
         refused = await self.limits.refused(seen, gateway.counters)
@@ -123,15 +117,15 @@ class ReadLane:
         except UpstreamFailed:
             return False  # the route tries once more (streaming a large answer), and answers its problem
 
-        # The service's headers minus the gateway's own, the security headers the answer does not set itself (as
-        # security.add_security_headers), the request id (as shared.requests).
+        # The service's headers minus the gateway's own, the request id (as shared.requests), the security headers
+        # the answer does not set itself (the app's own before_send hook).
         sent = answer_headers(answer.headers)
         if answer.status not in NO_CONTENT:
             sent["content-length"] = str(len(answer.body))
         start: HTTPResponseStartEvent = {"type": "http.response.start", "status": answer.status, "headers": [
             *((name.encode("latin-1"), value.encode("latin-1")) for name, value in sent.items()),
-            *((raw_name, raw_value) for name, raw_name, raw_value in self.security if name not in sent),
             (b"x-request-id", request_id.encode())]}
+        await self.secured(cast(Message, start), scope)
         try:
             await send(start)
             await send({"type": "http.response.body", "body": answer.body, "more_body": False})
@@ -141,10 +135,8 @@ class ReadLane:
         LANE.labels(service).inc()
         return True
 
-    def province_path(self, host: bytes | None, tenant: str) -> bool:
-        """On a province's own host only that province's paths are served (hosts.province_hosts redirects the
-        rest); on any other host every province's."""
+    def province_path(self, host: bytes | None, path: str) -> bool:
+        """Whether the path is served on this host as it is (hosts.province_hosts redirects the rest)."""
         domain = self.settings.province_domain
-        province = province_of_host(host.decode("latin-1"), domain, self.settings.service.tenants) \
-            if domain and host else None
-        return province is None or province == tenant
+        return served_on(province_of_host(host.decode("latin-1"), domain, self.settings.service.tenants)
+                         if domain and host else None, path)

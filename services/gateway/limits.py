@@ -179,40 +179,18 @@ class SharedCounters:
 UNLIMITED_PATHS = ("^/health/", "^/metrics", "^/static/", "^/brand/")
 
 
-def limit_options(settings: GatewaySettings) -> dict[str, Any]:
-    """RateLimits' options from the settings: the middleware's (app.py) and the API read lane's (lane.py)."""
-    return {"limits": [Limit("client", settings.rate_limit_per_minute),
-                       Limit("token", settings.token_rate_limit_per_minute)],
-            "exclude": UNLIMITED_PATHS, "scope": settings.rate_limit_scope}
+class LimitCounts:
+    """What a request counts against, and the counting: the middleware's (RateLimits) and the API read lane's
+    (lane.py)."""
 
-
-COUNTED = "regie.limits_counted"
-"""Set in a request's scope when its limits were counted before it reached the app, to what the count found (the
-limit it is over and when, or None): the read lane (lane.py) hands the app what it does not answer itself, a
-request over a limit among them. Counted once, not twice: a second count of a refused request would count it
-again against the limits it was still under."""
-
-
-class RateLimits:
-    """ASGI middleware (Litestar's `middleware`): counts each request against its limits before it is handled."""
-
-    def __init__(self, app: ASGIApp | None, limits: Sequence[Limit], exclude: Sequence[str], scope: str) -> None:
-        self.app = app
+    def __init__(self, limits: Sequence[Limit], scope: str) -> None:
         self.prefix = f"ratelimit.{key_of(scope)[:12]}"
         self.limits = {limit.kind: limit for limit in limits}
-        self.exclude = re.compile("|".join(exclude)) if exclude else None
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        assert self.app is not None
-        if scope["type"] == "http" and (self.exclude is None or not self.exclude.match(scope["path"])):
-            if COUNTED in scope:  # by the read lane, with what it found
-                refused: tuple[Limit, float] | None = scope[COUNTED]  # type: ignore[literal-required]
-            else:
-                refused = await self.refused(scope, scope["app"].state["gateway"].counters)
-            if refused is not None:
-                await refuse(send, scope, *refused)
-                return
-        await self.app(scope, receive, send)
+    @classmethod
+    def of(cls, settings: GatewaySettings) -> LimitCounts:
+        return cls([Limit("client", settings.rate_limit_per_minute),
+                    Limit("token", settings.token_rate_limit_per_minute)], settings.rate_limit_scope)
 
     async def refused(self, scope: Scope, counters: SharedCounters) -> tuple[Limit, float] | None:
         """Counts the request against each limit; the first limit it is over, and when, if any."""
@@ -231,6 +209,33 @@ class RateLimits:
             if not await counters.take(subject, window, limit.per_window):
                 return limit, now
         return None
+
+
+COUNTED = "regie.limits_counted"
+"""Set in a request's scope when its limits were counted before it reached the app, to what the count found (the
+limit it is over and when, or None): the read lane (lane.py) hands the app what it does not answer itself, a
+request over a limit among them. Counted once, not twice: a second count of a refused request would count it
+again against the limits it was still under."""
+
+
+class RateLimits:
+    """ASGI middleware (Litestar's `middleware`): counts each request against its limits before it is handled."""
+
+    def __init__(self, app: ASGIApp, counts: LimitCounts, exclude: Sequence[str]) -> None:
+        self.app = app
+        self.counts = counts
+        self.exclude = re.compile("|".join(exclude)) if exclude else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (self.exclude is None or not self.exclude.match(scope["path"])):
+            if COUNTED in scope:  # by the read lane, with what it found
+                refused: tuple[Limit, float] | None = scope[COUNTED]  # type: ignore[literal-required]
+            else:
+                refused = await self.counts.refused(scope, scope["app"].state["gateway"].counters)
+            if refused is not None:
+                await refuse(send, scope, *refused)
+                return
+        await self.app(scope, receive, send)
 
 
 async def refuse(send: Send, scope: Scope, limit: Limit, now: float) -> None:
