@@ -31,7 +31,6 @@ from typing import Any, cast
 from litestar.datastructures import State
 from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
 from prometheus_client import Counter
-from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from services.gateway.hosts import province_of_host, served_on
 from services.gateway.integrations import is_integration_token
@@ -53,10 +52,6 @@ NOT_THE_LANES = (b"transfer-encoding", b"expect", b"upgrade")
 """A body, or a protocol change: the full path's."""
 
 
-async def _nothing(*_args: Any) -> Any:
-    """The app behind the lane's own copy of uvicorn's proxy headers: only its reading of the scope is wanted."""
-
-
 class ReadLane:
     """ASGI middleware in front of the gateway's app (shared.service_app.serve's `front`). `state` is the Litestar
     app's: the gateway's live parts are in it while the app runs (its lifespan); before and after, everything takes
@@ -69,7 +64,7 @@ class ReadLane:
         self.upstreams = settings.upstreams
         self.tenants = frozenset(settings.service.tenants)
         self.limits = LimitCounts.of(settings)
-        self.proxy_headers = ProxyHeadersMiddleware(_nothing, trusted_hosts=settings.service.http.trusted_proxies)
+        self.forwarded_by_service = {service: LANE.labels(service) for service in self.upstreams}
         self.secured = add_security_headers(settings)
         self.scheme = "https" if settings.https else "http"
 
@@ -105,15 +100,13 @@ class ReadLane:
 
         started = time.perf_counter()
         request_id, _context = request_context(headers, tenant)  # this request's task's own (uvicorn runs each in one)
-        seen = cast(Scope, dict(scope))  # the client as uvicorn's proxy headers give it, on a copy: the full path
-        await self.proxy_headers(cast(Any, seen), _nothing, _nothing)  # applies them itself
-        refused = await self.limits.refused(seen, gateway.counters)
+        refused = await self.limits.refused(scope, gateway.counters)  # the client as uvicorn's proxy headers give it
         cast(dict[str, Any], scope)[COUNTED] = refused
         if refused is not None:
             return False  # the rate limits answer it
         try:
             answer = await gateway.reads.get(upstream, upstream_target(tenant, path, scope),
-                                             forwarded_headers(seen, token, self.scheme))
+                                             forwarded_headers(scope, token, self.scheme))
         except UpstreamFailed:
             return False  # the route tries once more (streaming a large answer), and answers its problem
 
@@ -132,7 +125,7 @@ class ReadLane:
         finally:
             answered(self.settings.service.service, "GET", scope["path"], API_ROUTE, answer.status,
                      time.perf_counter() - started)  # under the service's name, as shared.requests
-        LANE.labels(service).inc()
+        self.forwarded_by_service[service].inc()
         return True
 
     def province_path(self, host: bytes | None, path: str) -> bool:

@@ -87,3 +87,15 @@ def test_a_line_written_directly_is_the_line_the_logging_module_writes(monkeypat
     assert {**direct, "time": None} == {**through_logging, "time": None}
     assert direct["time"].endswith("Z") and direct["request_id"] == "req-7" and direct["tenant"] == "limburg"
     assert (warning["level"], warning["status"]) == ("warning", 502)
+
+
+def test_a_lines_time_is_rfc3339_utc_to_the_millisecond_also_across_seconds_and_rounding() -> None:
+    """The second's text is kept between lines: the next second, an earlier one (a clock set back) and a time a
+    hair below a whole second (rounded up, as datetime rounds it) each get their own."""
+    from datetime import UTC, datetime
+
+    moments = [1764921600.123, 1764921600.999, 1764921601.0004, 1764921599.5, 1.9999996, 0.0, 1764921601.9999999]
+    for created in moments:
+        expected = datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        assert logs.timestamp(created) == expected
+    assert logs.timestamp(1764921601.9999999) == "2025-12-05T08:00:02.000Z"
