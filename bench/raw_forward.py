@@ -4,44 +4,18 @@ it on over a kept connection, read the answer and send it back (asyncio on uvloo
 by Content-Length). No token, no limits, no log line, no metrics, no request id, no checks of any kind: what the
 gateway adds over it is the cost of what the gateway does, not of being a hop.
 
-With `--spend-us N` it also spends about N µs of the interpreter's time on each request before it forwards it (a
-loop calibrated at start): a hop that does N µs of work per read. bench/tenant_read.py runs it so at a few N, to
-measure how much work per read a hop can do on this machine within the gateway's overhead goal.
-
 Only for the bench's own read: a GET without a body whose answer carries Content-Length.
 
-    python -m bench.raw_forward --port 24951 --upstream 127.0.0.1:24102 [--spend-us 0]"""
+    python -m bench.raw_forward --port 24951 --upstream 127.0.0.1:24102"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import time
 
 import uvloop
 
 HEAD_END = b"\r\n\r\n"
-
-
-def spend(rounds: int) -> None:
-    """Work of the interpreter's own: `rounds` turns of an empty loop."""
-    for _ in range(rounds):
-        pass
-
-
-def rounds_for(microseconds: float) -> int:
-    """The turns of `spend` that take about `microseconds` of CPU here (the fastest of a few tries)."""
-    if microseconds <= 0:
-        return 0
-    trial = 200_000
-    fastest = min(_timed(trial) for _ in range(5))
-    return max(1, round(trial * microseconds / (fastest * 1e6)))
-
-
-def _timed(rounds: int) -> float:
-    started = time.process_time()
-    spend(rounds)
-    return time.process_time() - started
 
 
 class Upstream(asyncio.Protocol):
@@ -74,7 +48,7 @@ class Upstream(asyncio.Protocol):
             client, self.client = self.client, None
             self.idle.append(self)
             if client is not None and client.transport is not None:
-                client.transport.write(answer)
+                client.answer(answer)
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self in self.idle:
@@ -84,31 +58,23 @@ class Upstream(asyncio.Protocol):
 
 
 class Client(asyncio.Protocol):
-    def __init__(self, upstream: tuple[str, int], idle: list[Upstream], rounds: int) -> None:
+    def __init__(self, upstream: tuple[str, int], idle: list[Upstream]) -> None:
         self.upstream = upstream
         self.idle = idle
-        self.rounds = rounds
         self.transport: asyncio.Transport | None = None
         self.buffer = b""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
+        self.peer: str = transport.get_extra_info("peername")[0]
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
         end = self.buffer.find(HEAD_END)
         if end < 0 or self.transport is None:
             return
-        request, self.buffer = self.buffer[:end + len(HEAD_END)], self.buffer[end + len(HEAD_END):]
-        spend(self.rounds)
-        lines = request[:end].split(b"\r\n")
-        method, target, version = lines[0].split(b" ")
-        # /<tenant>/api/<service>/<path> → /<tenant>/<path>, as the gateway maps it
-        parts = target.split(b"/", 4)
-        forwarded = [b" ".join([method, b"/" + parts[1] + b"/" + parts[4], version])]
-        forwarded += [line for line in lines[1:] if not line.lower().startswith((b"host:", b"connection:"))]
-        forwarded += [b"host: upstream", b"x-forwarded-for: " + self.transport.get_extra_info("peername")[0].encode()]
-        payload = b"\r\n".join(forwarded) + HEAD_END
+        head, self.buffer = self.buffer[:end], self.buffer[end + len(HEAD_END):]
+        payload = self.forwarded(head)
         if self.idle:
             upstream = self.idle.pop()
             upstream.client = self
@@ -116,6 +82,22 @@ class Client(asyncio.Protocol):
             upstream.transport.write(payload)
         else:
             asyncio.ensure_future(self.connect(payload))
+
+    def forwarded(self, head: bytes) -> bytes:
+        """The request (its head, without the blank line) as sent on to the service."""
+        lines = head.split(b"\r\n")
+        method, target, version = lines[0].split(b" ")
+        # /<tenant>/api/<service>/<path> → /<tenant>/<path>, as the gateway maps it
+        parts = target.split(b"/", 4)
+        forwarded = [b" ".join([method, b"/" + parts[1] + b"/" + parts[4], version])]
+        forwarded += [line for line in lines[1:] if not line.lower().startswith((b"host:", b"connection:"))]
+        forwarded += [b"host: upstream", b"x-forwarded-for: " + self.peer.encode()]
+        return b"\r\n".join(forwarded) + HEAD_END
+
+    def answer(self, answer: bytes) -> None:
+        """The service's whole answer (head and body), sent back."""
+        assert self.transport is not None
+        self.transport.write(answer)
 
     async def connect(self, payload: bytes) -> None:
         transport, upstream = await asyncio.get_running_loop().create_connection(
@@ -127,9 +109,9 @@ class Client(asyncio.Protocol):
         self.transport = None
 
 
-async def serve(port: int, upstream: tuple[str, int], rounds: int) -> None:
+async def serve(port: int, upstream: tuple[str, int], client: type[Client] = Client) -> None:
     idle: list[Upstream] = []
-    server = await asyncio.get_running_loop().create_server(lambda: Client(upstream, idle, rounds), "127.0.0.1", port,
+    server = await asyncio.get_running_loop().create_server(lambda: client(upstream, idle), "127.0.0.1", port,
                                                             backlog=2048)
     await server.serve_forever()
 
@@ -138,10 +120,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.raw_forward", description=__doc__)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--upstream", required=True, help="host:port of the service")
-    parser.add_argument("--spend-us", type=float, default=0.0, help="µs of work per request (default: none)")
     args = parser.parse_args()
     host, _, port = args.upstream.rpartition(":")
-    uvloop.run(serve(args.port, (host, int(port)), rounds_for(args.spend_us)))
+    uvloop.run(serve(args.port, (host, int(port))))
 
 
 if __name__ == "__main__":
