@@ -67,9 +67,10 @@ def timestamp(created: float) -> str:
     fraction, whole = math.modf(created)
     microseconds = round(fraction * 1e6)  # as datetime.fromtimestamp rounds
     second, millisecond = int(whole) + microseconds // 1_000_000, microseconds % 1_000_000 // 1000
-    if second != _second[0]:
-        _second = (second, datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S"))
-    return f"{_second[1]}.{millisecond:03d}Z"
+    kept = _second  # read once: another thread may replace it meanwhile
+    if second != kept[0]:
+        kept = _second = (second, datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S"))
+    return f"{kept[1]}.{millisecond:03d}Z"
 
 
 class BatchedHandler(logging.StreamHandler):
