@@ -3,7 +3,8 @@
 Raw baseline first: the same payloads (grants' award.tranche.paid envelope, fresh ids) published straight to
 JetStream with nats-py's async publish, 256 acks outstanding, one `Nats-Msg-Id` each, as fast as it goes.
 
-Then the relay as the services run it (`shared.events.outbox.OutboxRelay`, the relay role, the stack's NATS admin)
+Then the relay as the services run it (`shared.events.outbox.OutboxRelay`, the relay role, the stack's NATS admin,
+on uvloop as uvicorn runs the services; the writers and the baseline too)
 for a sustained `--seconds` (60 by default, after a few seconds' warm-up), while many writers in other processes
 commit outbox rows through the library (`stage()` in transactions of the request role, under Row-Level Security,
 every province in turn, `--per-commit` events per transaction). The writers hold back while the backlog is above
@@ -34,6 +35,7 @@ from typing import Any, ClassVar
 
 import asyncpg  # type: ignore[import-untyped]  # (no type information shipped)
 import nats
+import uvloop
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
@@ -316,12 +318,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.write:
-        print(json.dumps(asyncio.run(write(json.loads(args.write)))), flush=True)
+        print(json.dumps(uvloop.run(write(json.loads(args.write)))), flush=True)
         return 0
     config = StackConfig.from_env(args.profile)
     Stack(config).up()
-    summary = asyncio.run(measure(config, args.seconds, args.processes, args.writers, args.per_commit, args.backlog,
-                                  args.baseline_messages))
+    summary = uvloop.run(measure(config, args.seconds, args.processes, args.writers, args.per_commit, args.backlog,
+                                 args.baseline_messages))
     save(RESULTS, summary)
     raw, relay = summary["baseline"], summary["relay"]
     print(f"  JetStream async publish, {WINDOW} acks outstanding: {raw['per_second']} messages/s "
