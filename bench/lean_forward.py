@@ -12,31 +12,30 @@ Per read, as the gateway's read lane does it (services/gateway/lane.py):
   minus the gateway's own, plus the token, X-Forwarded-For/-Proto/-Host, traceparent, Accept-Language and
   X-Request-Id);
 - the answer without the headers the gateway owns, with the security headers and the request id;
-- the request's metrics (`shared.requests`' series) and its log line (`shared.logs.log_line`, JSON).
+- the request's metrics and its JSON log line (`shared.requests.answered`, as the lane).
 
 Not a gateway: only the bench's read (a GET without a body whose answer carries Content-Length); anything else
-is refused by closing the connection, with no fallback. `--no-log` and `--no-metrics` show what those two cost.
+is refused by closing the connection, with no fallback. `--no-log` (no line) and `--no-accounting` (neither line
+nor metrics) show what those two cost.
 
-    python -m bench.lean_forward --port 24952 --upstream 127.0.0.1:24102 [--no-log] [--no-metrics]"""
+    python -m bench.lean_forward --port 24952 --upstream 127.0.0.1:24102 [--no-log | --no-accounting]"""
 
 from __future__ import annotations
 
 import argparse
-import logging
 import random
 import re
 import time
 from collections import OrderedDict
 
 import uvloop
-from prometheus_client import Counter
 
 from bench.raw_forward import HEAD_END, Client, serve
 from services.gateway.limits import key_of
 from services.gateway.proxy import API_ROUTE, DROPPED_REQUEST, DROPPED_RESPONSE
 from shared.ids import uuid7
-from shared.logs import configure_logging, log_line, request_id_var, tenant_var, traceparent_var
-from shared.requests import DURATION, REQUESTS
+from shared.logs import configure_logging, request_id_var, tenant_var, traceparent_var
+from shared.requests import answered
 from shared.tenancy import TENANTS
 
 API_PATH = re.compile(rb"/(?P<tenant>[a-z-]+)/api/(?P<service>[a-z]+)(?P<rest>/[^?]*)?(?P<query>\?.*)?")
@@ -50,10 +49,6 @@ SECURITY = b"".join(b"%s: %s\r\n" % header for header in (
     (b"x-frame-options", b"DENY"), (b"cross-origin-opener-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(self)")))
 SHARE = 1_000_000
-DURATION_SERIES = DURATION.labels("gateway", "GET", API_ROUTE)
-series: dict[int, Counter] = {}
-"""The request counter's series by status, looked up once (as shared.requests.answered)."""
-log = logging.getLogger("regie.requests")
 verified: OrderedDict[bytes, bytes] = OrderedDict()
 """Tokens seen, with their province."""
 held: dict[str, int] = {}
@@ -67,8 +62,7 @@ def counted(subject: str) -> bool:
 
 
 class LeanClient(Client):
-    log_lines = True
-    metrics = True
+    accounted = True
 
     def forwarded(self, head: bytes) -> bytes:
         lines = head.split(b"\r\n")
@@ -115,18 +109,10 @@ class LeanClient(Client):
         sent += [line + b"\r\n" for line in lines[1:] if line.partition(b":")[0].lower() not in DROPPED_ANSWER]
         sent += [SECURITY, b"x-request-id: ", self.request_id.encode(), HEAD_END, answer[end + len(HEAD_END):]]
         self.transport.write(b"".join(sent))
-        elapsed = time.perf_counter() - self.started
-        if self.metrics:
-            counter = series.get(status)
-            if counter is None:
-                counter = series[status] = REQUESTS.labels("gateway", "GET", API_ROUTE, str(status))
-            counter.inc()
-            DURATION_SERIES.observe(elapsed)
-        if self.log_lines:
+        if self.accounted:  # the metrics and the line (unless the log level is above it), as the gateway's
             context = request_id_var.set(self.request_id), tenant_var.set(self.province), \
                 traceparent_var.set(self.trace)
-            log_line(log, logging.INFO, "request", {"method": "GET", "path": self.path, "route": API_ROUTE,
-                                                   "status": status, "duration_ms": round(elapsed * 1000, 1)})
+            answered("gateway", "GET", self.path, API_ROUTE, status, time.perf_counter() - self.started)
             for token in context:
                 token.var.reset(token)
 
@@ -135,12 +121,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.lean_forward", description=__doc__)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--upstream", required=True, help="host:port of the service")
-    parser.add_argument("--no-log", action="store_true", help="no log line per read")
-    parser.add_argument("--no-metrics", action="store_true", help="no metrics per read")
+    parser.add_argument("--no-log", action="store_true", help="no log line per read (its metrics still)")
+    parser.add_argument("--no-accounting", action="store_true", help="neither metrics nor log line per read")
     args = parser.parse_args()
     host, _, port = args.upstream.rpartition(":")
-    LeanClient.log_lines, LeanClient.metrics = not args.no_log, not args.no_metrics
-    configure_logging("gateway", "INFO", "json")
+    LeanClient.accounted = not args.no_accounting
+    configure_logging("gateway", "WARNING" if args.no_log else "INFO", "json")
     uvloop.run(serve(args.port, (host, int(port)), LeanClient))
 
 
