@@ -207,6 +207,21 @@ class TokenVerifier:
             self._verified.popitem(last=False)
         return principal
 
+    def kept(self, token: str, expected_tenant: str) -> Principal | None:
+        """The principal of a token verified before, still within its times, for `expected_tenant`: what `verify`
+        would answer without waiting for anything. None when `verify` has more to do or would refuse (the caller
+        then awaits `verify`, which answers or raises)."""
+        seen = self._verified.get(token)
+        if seen is None or time.monotonic() - seen[3] >= self.max_key_age:
+            return None
+        principal, expires, not_before, _verified_at = seen
+        now = self.clock()
+        if (principal.tenant != expected_tenant or expires < now - self.leeway
+                or (not_before is not None and not_before > now + self.leeway)):
+            return None
+        self._verified.move_to_end(token)
+        return principal
+
     def _check_times(self, expires: float, not_before: float | None) -> None:
         now = self.clock()
         if expires < now - self.leeway:

@@ -116,4 +116,5 @@ class CoalescingHttpToolsProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol on a `CoalescedWrites` transport (uvicorn.run(..., http=this class))."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(CoalescedWrites(transport, self.loop))
+        self.writes = CoalescedWrites(transport, self.loop)
+        super().connection_made(self.writes)

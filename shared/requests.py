@@ -90,9 +90,10 @@ _series: dict[tuple[str, str, str, int], tuple[Counter, Histogram]] = {}
 key at every call). Routes are templates and statuses few: a bounded set."""
 
 
-def answered(service: str, method: str, path: str, route: str, status: int, elapsed: float) -> None:
-    """A request's metrics and its log line, once it is answered (also by what answers in front of the app:
-    services/gateway/lane.py)."""
+def answered(service: str, method: str, path: str, route: str, status: int, elapsed: float, *,
+             line: bool = True) -> None:
+    """A request's metrics and its log line (unless `line` is False), once it is answered (also by what answers in
+    front of the app: services/gateway/lane.py)."""
     if not path.startswith(QUIET_PATHS):
         series = _series.get((service, method, route, status))
         if series is None:
@@ -100,7 +101,7 @@ def answered(service: str, method: str, path: str, route: str, status: int, elap
                 REQUESTS.labels(service, method, route, str(status)), DURATION.labels(service, method, route))
         series[0].inc()
         series[1].observe(elapsed)
-    if not path.startswith(QUIET_PATHS) or status >= 400:
+    if line and (not path.startswith(QUIET_PATHS) or status >= 400):
         # A server error's line is a warning: written at once (shared.logs.BatchedHandler), and found by a
         # search on the level.
         log_line(log, logging.WARNING if status >= 500 else logging.INFO, "request",

@@ -500,22 +500,21 @@ service (gateway.runtime.UPSTREAM_KEEPALIVE_SECONDS), so that the gateway, not t
 request never races a closing connection."""
 
 
-def serve(app: ASGIApp, settings: ServiceSettings, front: Callable[[ASGIApp], ASGIApp] | None = None) -> None:
+def serve(app: ASGIApp, settings: ServiceSettings, protocol: type[asyncio.Protocol] | None = None) -> None:
     """Run under uvicorn (`server_config`)."""
-    uvicorn.Server(server_config(app, settings, front)).run()
+    uvicorn.Server(server_config(app, settings, protocol)).run()
 
 
 def server_config(app: ASGIApp, settings: ServiceSettings,
-                  front: Callable[[ASGIApp], ASGIApp] | None = None) -> uvicorn.Config:
+                  protocol: type[asyncio.Protocol] | None = None) -> uvicorn.Config:
     """uvicorn's configuration of a service: the app wrapped in the request-id middleware, outside Litestar, so
-    that even an error raised before routing is logged with its id and status; `front` (the gateway's read lane)
-    in front of that, behind uvicorn's proxy headers alone. HTTPS with REGIE_HTTP_TLS_CERT and _KEY. uvicorn's
-    httptools protocol, with each answer's writes sent together (shared.http_server)."""
-    served = request_id_middleware(app, settings.service)
-    return uvicorn.Config(front(served) if front is not None else served, host=settings.http.host,
+    that even an error raised before routing is logged with its id and status, behind uvicorn's proxy headers.
+    HTTPS with REGIE_HTTP_TLS_CERT and _KEY. uvicorn's httptools protocol, with each answer's writes sent together
+    (shared.http_server), or `protocol` (one built on it: the gateway's read lane)."""
+    return uvicorn.Config(request_id_middleware(app, settings.service), host=settings.http.host,
                           port=settings.http.port, log_config=None, access_log=False, proxy_headers=True,
                           server_header=False, forwarded_allow_ips=settings.http.trusted_proxies,
-                          timeout_keep_alive=KEEPALIVE_SECONDS, http=CoalescingHttpToolsProtocol,
+                          timeout_keep_alive=KEEPALIVE_SECONDS, http=protocol or CoalescingHttpToolsProtocol,
                           **https_options(settings.http))
 
 

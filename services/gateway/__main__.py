@@ -12,7 +12,7 @@ from shared.service_app import serve
 def main() -> None:
     settings = GatewaySettings()
     app = create_app(settings)
-    serve(province_hosts(app, settings), settings.service, front=lambda served: ReadLane(served, settings, app.state))
+    serve(province_hosts(app, settings), settings.service, protocol=ReadLane(settings, app.state).protocol())
 
 
 if __name__ == "__main__":

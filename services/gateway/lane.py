@@ -1,135 +1,399 @@
-"""The API read lane: the gateway's one ASGI layer in front of everything else (uvicorn's proxy headers aside).
+"""The API read lane: the gateway's HTTP connection itself answers an API client's read, before uvicorn parses it.
 
-Most calls through the gateway are an API client's reads: a GET with a bearer token, no body, no session. For
-those, the gateway's full path (the request-id middleware, the province hosts, Litestar's router, the rate limits,
-the sessions, the language, the `api` route's handler) cost about 230 µs of CPU per forwarded read on the bench's
-2-core machine, the lane 130–145 µs, and a bare forwarder 26–32 µs (bench/README.md, "The gateway's read lane, and
-the floor of a hop"). The lane does the same checks in one place, in the same order, and forwards the read:
+Most calls through the gateway are an API client's reads: a GET with a bearer token, no body, no session. Through
+uvicorn and ASGI each cost the gateway 140–165 µs of CPU on the bench's 2-core machine, where a bare forwarder
+costs 31–34 µs; above about 60 µs per read the gateway and the service no longer fit on the two cores together,
+and the gateway's overhead jumps (bench/README.md, "What a Python hop can cost here"). So the lane works on the
+connection (`LaneProtocol`, uvicorn's own HTTP protocol with the lane in front of its parser): it reads the
+request's head as bytes, does the checks below in one place, in the route's order, sends the read on over a kept
+connection (upstream_reads.py) and writes the answer, all from the event loop's callbacks: no parser callbacks,
+no ASGI scope or events, no task and no future per read.
 
-- the province is one this deployment serves, the service one it knows, and (on a province's own host) the path
-  is that province's: else the province hosts' redirect or the route's 404 answers;
+- the request: `GET <path> HTTP/1.1`, a well-formed head, no body (no Content-Length but 0, no Transfer-Encoding),
+  no Expect or Upgrade, no header given twice;
+- the province is one this deployment serves, the service one it knows, the path without dot segments and (on a
+  province's own host) that province's: else the province hosts' redirect or the route's answer;
+- no `taal=` in the query and no session cookie of the province (the portal's calls: its language, its CSRF);
 - the bearer token verifies for the province (kept verified, shared.auth.TokenVerifier): else the route answers
-  its problem;
-- the rate limits count it (limits.py), with the client address uvicorn's proxy headers gave;
+  its problem; an integration token is the route's;
+- the rate limits count it (limits.py), from the client address uvicorn's proxy headers would give;
 - the request id, the trace context and the language, as shared.requests sets them; the forwarded headers as the
   route's (proxy.forwarded_headers); the answer with the gateway's security headers and the request id; the
-  request's metrics and log line (shared.requests.answered), under the route's template.
+  request's metrics (shared.requests.answered, under the route's template). Its log line only when the service
+  answered 400 or above: the service wrote the line of every request it answered, under the same request id
+  (shared.requests), and a line of the gateway's own for each read doubled what the platform logged per read and
+  cost the gateway a tenth of its CPU per read under load.
 
-Anything else goes on, untouched, to the full path, which stays the reference (the tests compare the two,
-tests/gateway/integration/test_gateway_forwarding.py): a write, a body, a query's `taal=`, the province's session
-cookie, an integration token, a header given twice, a token that does not verify, a limit exceeded (the rate
-limits answer it, from the count the lane made: limits.COUNTED), a service that cannot be reached or an answer
-larger than upstream_reads.MAX_BYTES (the route tries once more, answers its problem in the caller's format or
-streams the answer). What the lane has counted is not counted again."""
+What needs waiting for (a token not yet verified, a rate-limit share not held, no kept connection to the service)
+is awaited in a task of its own; the rest is done in the callback that brought the request in or its answer.
+
+Anything else goes on to uvicorn and the full path, which stays the reference (the tests compare the two,
+tests/gateway/integration/test_gateway_lane.py), with the bytes as they came: a write, a body, a header given
+twice, a token that does not verify, a limit exceeded (the rate limits answer it, from the count the lane made:
+limits.COUNTED), a service that cannot be reached or an answer larger than upstream_reads.MAX_BYTES (the route
+tries once more, answers its problem in the caller's format or streams the answer). What the lane has counted is
+not counted again. The lane takes a request only at a boundary: when uvicorn has no request of the connection
+parsed in part, in progress or queued; while the lane's read is on its way, what else the connection sends waits
+(pipelined requests are answered in order)."""
 
 from __future__ import annotations
 
+import asyncio
+import random
 import re
 import time
-from typing import Any, cast
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
 
 from litestar.datastructures import State
-from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
 from prometheus_client import Counter
+from uvicorn.config import Config
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE
+from uvicorn.server import ServerState
 
 from services.gateway.hosts import province_of_host, served_on
 from services.gateway.integrations import is_integration_token
-from services.gateway.limits import COUNTED, LimitCounts
-from services.gateway.proxy import API_ROUTE, answer_headers, forwarded_headers, upstream_path, upstream_target
+from services.gateway.limits import COUNTED, Limit, LimitCounts
+from services.gateway.proxy import API_ROUTE, DROPPED_REQUEST, DROPPED_RESPONSE
 from services.gateway.runtime import Gateway
-from services.gateway.security import add_security_headers
-from services.gateway.sessions import cookie_name, token_only
+from services.gateway.security import security_headers
+from services.gateway.sessions import cookie_name
 from services.gateway.settings import GatewaySettings
-from services.gateway.upstream_reads import UpstreamFailed
+from services.gateway.upstream_reads import Answer, Origin, UpstreamFailed
 from shared.auth import bearer_token
-from shared.requests import answered, request_context
+from shared.http_server import CoalescingHttpToolsProtocol
+from shared.i18n import preferred_language
+from shared.ids import uuid7
+from shared.logs import request_id_var, tenant_var, traceparent_var
+from shared.requests import REQUEST_ID, TRACEPARENT, answered
 
-API_PATH = re.compile(r"^/(?P<tenant>[a-z-]+)/api/(?P<service>[a-z]+)(?:/.*)?$")
 LANE = Counter("regie_gateway_read_lane_total", "API reads forwarded by the gateway's read lane", ["service"])
+HEAD_END = b"\r\n\r\n"
+MAX_HEAD = 16 * 1024
+"""A head not complete within this many bytes is uvicorn's (and its parser's limits')."""
+HELD_BYTES = 64 * 1024
+"""While the lane's read is on its way, the connection's reading pauses once this much more has come."""
+REQUEST_LINE = re.compile(rb"GET (/[!-~]*) HTTP/1\.1")
+HEADER_LINES = re.compile(rb"(?:\r\n[!#$%&'*+.^_`|~0-9A-Za-z-]+:[\t\x20-\x7e\x80-\xff]*)*")
+"""RFC 9110 field names and values; no obsolete line folding (anything else: uvicorn's parser decides)."""
+API_PATH = re.compile(r"/(?P<tenant>[a-z-]+)/api/(?P<service>[a-z]+)(?P<rest>/.*)?")
 NO_BODY = (None, b"0")
-NO_CONTENT = (204, 304)
 NOT_THE_LANES = (b"transfer-encoding", b"expect", b"upgrade")
 """A body, or a protocol change: the full path's."""
+NO_CONTENT = (204, 304)
+DROPPED = frozenset(name.encode() for name in DROPPED_REQUEST)
+DROPPED_ANSWER = frozenset(name.encode() for name in DROPPED_RESPONSE)
+NOT_COUNTED = object()
+"""A request handed to uvicorn whose rate limits the lane did not count."""
+
+
+@dataclass(slots=True)
+class Read:
+    """One read the lane took: the request as it came, and what it was found to be."""
+
+    head: bytes
+    """The request's head as received, its blank line included: handed to uvicorn unchanged if the lane leaves
+    it."""
+    tenant: str
+    service: str
+    path: str
+    """Decoded, as uvicorn's scope["path"]."""
+    upstream_target: bytes
+    """The service's path and query: /<tenant><rest as the client encoded it>[?query]."""
+    headers: dict[bytes, bytes]
+    token: str
+    client: str
+    keep_alive: bool
+    started: float = 0.0
+    request_id: str = ""
+    traceparent: str = ""
 
 
 class ReadLane:
-    """ASGI middleware in front of the gateway's app (shared.service_app.serve's `front`). `state` is the Litestar
-    app's: the gateway's live parts are in it while the app runs (its lifespan); before and after, everything takes
-    the full path."""
+    """What the lane knows for the whole process: the settings, the gateway's live parts (the Litestar app's state,
+    set by its lifespan: before and after it, every request is uvicorn's), the limits and the fixed headers."""
 
-    def __init__(self, app: ASGIApp, settings: GatewaySettings, state: State) -> None:
-        self.app = app
+    def __init__(self, settings: GatewaySettings, state: State) -> None:
         self.settings = settings
         self.state = state
+        self.service_name = settings.service.service
         self.upstreams = settings.upstreams
         self.tenants = frozenset(settings.service.tenants)
+        self.cookies = {tenant: cookie_name(tenant).encode() for tenant in self.tenants}
         self.limits = LimitCounts.of(settings)
         self.forwarded_by_service = {service: LANE.labels(service) for service in self.upstreams}
-        self.secured = add_security_headers(settings)
-        self.scheme = "https" if settings.https else "http"
+        self.security = [(name.encode(), value.encode()) for name, value in security_headers(settings).items()]
+        self.scheme = b"https" if settings.https else b"http"
+        self.languages: dict[bytes, bytes] = {}
+        """Accept-Language as given → the language it asks for (few distinct values)."""
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        gateway: Gateway | None = self.state.get("gateway")
-        if (scope["type"] != "http" or scope.get("method") != "GET" or gateway is None
-                or not await self.forwarded(scope, send, gateway)):
-            await self.app(scope, receive, send)
+    def protocol(self) -> type[LaneProtocol]:
+        """uvicorn's `http` protocol class: a connection's protocol, with this lane in front."""
+        return type("GatewayLaneProtocol", (LaneProtocol,), {"lane": self})
 
-    async def forwarded(self, scope: Scope, send: Send, gateway: Gateway) -> bool:
-        """Whether the read was the lane's and is answered."""
-        found = API_PATH.match(scope["path"])
-        if found is None:
-            return False
+    def read_of(self, head: bytes, connection: LaneProtocol) -> Read | None:
+        """The request whose head is `head` (its blank line included) as the lane's read, or None when it is not
+        the lane's."""
+        line_end = head.find(b"\r\n")
+        request_line = REQUEST_LINE.fullmatch(head, 0, line_end)
+        if request_line is None or HEADER_LINES.fullmatch(head, line_end, len(head) - 4) is None:
+            return None
+        lines = head[line_end + 2:-4].split(b"\r\n")
+        headers: dict[bytes, bytes] = {}
+        for line in lines:
+            name, _colon, value = line.partition(b":")
+            headers[name.lower()] = value.strip(b" \t")
+        if (len(headers) != len(lines) or headers.get(b"content-length") not in NO_BODY
+                or any(name in headers for name in NOT_THE_LANES)):
+            return None
+        target = request_line[1]
+        raw_path, _question, query = target.partition(b"?")
+        path = raw_path.decode("ascii")
+        if "%" in path:
+            path = unquote(path)
+        found = API_PATH.fullmatch(path)
+        if found is None or b"taal=" in query:
+            return None
         tenant, service = found["tenant"], found["service"]
-        upstream = self.upstreams.get(service)
-        given = list(scope["headers"])
-        headers = dict(given)
-        if (upstream is None or tenant not in self.tenants or len(headers) != len(given)
-                or headers.get(b"content-length") not in NO_BODY or any(name in headers for name in NOT_THE_LANES)
-                or b"taal=" in scope["query_string"] or not self.province_path(headers.get(b"host"), scope["path"])
-                or not token_only(scope, cookie_name(tenant))):  # the province's session: its language, its CSRF
-            return False
-        authorization = headers.get(b"authorization")
-        token = bearer_token(authorization.decode("latin-1") if authorization else None)
+        if (tenant not in self.tenants or service not in self.upstreams
+                or any(segment in {".", ".."} for segment in path.split("/"))  # the route's 400
+                or not self.province_path(headers.get(b"host"), path)
+                or self.cookies[tenant] in headers.get(b"cookie", b"")):  # the province's session: the portal's
+            return None
+        token = bearer_token(headers.get(b"authorization", b"").decode("latin-1"))
         if token is None or is_integration_token(token):
-            return False
-        try:
-            path = upstream_path(scope.get("raw_path"), scope["path"])
-            await gateway.verifier.verify(token, expected_tenant=tenant)
-        except Exception:  # noqa: BLE001 - the route answers it, with the problem it raises
-            return False
-
-        started = time.perf_counter()
-        request_id, _context = request_context(headers, tenant)  # this request's task's own (uvicorn runs each in one)
-        refused = await self.limits.refused(scope, gateway.counters)  # the client as uvicorn's proxy headers give it
-        cast(dict[str, Any], scope)[COUNTED] = refused
-        if refused is not None:
-            return False  # the rate limits answer it
-        try:
-            answer = await gateway.reads.get(upstream, upstream_target(tenant, path, scope),
-                                             forwarded_headers(scope, token, self.scheme))
-        except UpstreamFailed:
-            return False  # the route tries once more (streaming a large answer), and answers its problem
-
-        # The service's headers minus the gateway's own, the request id (as shared.requests), the security headers
-        # the answer does not set itself (the app's own before_send hook).
-        sent = answer_headers(answer.headers)
-        if answer.status not in NO_CONTENT:
-            sent["content-length"] = str(len(answer.body))
-        start: HTTPResponseStartEvent = {"type": "http.response.start", "status": answer.status, "headers": [
-            *((name.encode("latin-1"), value.encode("latin-1")) for name, value in sent.items()),
-            (b"x-request-id", request_id.encode())]}
-        await self.secured(cast(Message, start), scope)
-        try:
-            await send(start)
-            await send({"type": "http.response.body", "body": answer.body, "more_body": False})
-        finally:
-            answered(self.settings.service.service, "GET", scope["path"], API_ROUTE, answer.status,
-                     time.perf_counter() - started)  # under the service's name, as shared.requests
-        self.forwarded_by_service[service].inc()
-        return True
+            return None
+        parts = raw_path.split(b"/", 4)  # the rest as the client encoded it (so %2F stays %2F), as the route
+        rest = b"/" + parts[4] if len(parts) > 4 else b""
+        keep_alive = b"close" not in headers.get(b"connection", b"").lower()
+        return Read(head, tenant, service, path, b"/%s%s%s" % (tenant.encode(), rest, b"?" + query if query else b""),
+                    headers, token, connection.client_of(headers), keep_alive)
 
     def province_path(self, host: bytes | None, path: str) -> bool:
         """Whether the path is served on this host as it is (hosts.province_hosts redirects the rest)."""
         domain = self.settings.province_domain
         return served_on(province_of_host(host.decode("latin-1"), domain, self.settings.service.tenants)
                          if domain and host else None, path)
+
+    def gateway(self) -> Gateway | None:
+        return self.state.get("gateway")
+
+    def start(self, read: Read, connection: LaneProtocol, gateway: Gateway) -> None:
+        """The read checked, counted and sent on, at once when nothing needs waiting for."""
+        if (gateway.verifier.kept(read.token, read.tenant) is not None
+                and self.limits.counted_from_held(read.client, read.token, gateway.counters)):
+            self.forward(read, connection, gateway)
+        else:
+            connection.waiting(self.prepared(read, connection, gateway))
+
+    async def prepared(self, read: Read, connection: LaneProtocol, gateway: Gateway) -> None:
+        try:
+            await gateway.verifier.verify(read.token, expected_tenant=read.tenant)
+        except Exception:  # noqa: BLE001 - the route answers it, with the problem it raises
+            connection.hand_over(read)
+            return
+        refused = await self.limits.refused_for(read.client, read.token, gateway.counters)
+        if refused is not None:
+            connection.hand_over(read, refused)  # the rate limits answer it
+        else:
+            self.forward(read, connection, gateway)
+
+    def forward(self, read: Read, connection: LaneProtocol, gateway: Gateway) -> None:
+        read.started = time.perf_counter()
+        headers = read.headers
+        given_id = headers.get(b"x-request-id", b"").decode("latin-1")
+        read.request_id = given_id if REQUEST_ID.match(given_id) else str(uuid7())
+        given_trace = headers.get(b"traceparent", b"").decode("latin-1")
+        # proxy.traceparent: the caller's when it has four parts; shared.requests' log context: when well formed
+        read.traceparent = (given_trace if len(given_trace.split("-")) == 4
+                            else f"00-{random.getrandbits(128):032x}-{random.getrandbits(64):016x}-01")
+        asked = headers.get(b"accept-language", b"")
+        language = self.languages.get(asked)
+        if language is None:
+            language = preferred_language(asked.decode("latin-1")).encode()
+            if len(self.languages) < 256:
+                self.languages[asked] = language
+        origin: Origin = gateway.reads.origin(self.upstreams[read.service])
+        listed = {name.strip() for name in headers.get(b"connection", b"").lower().split(b",")}
+        sent = [b"GET ", read.upstream_target, b" HTTP/1.1\r\nhost: ", origin.host_header, b"\r\n"]
+        for name, value in headers.items():
+            if name not in DROPPED and name not in listed:
+                sent += [name, b": ", value, b"\r\n"]
+        sent += [b"authorization: Bearer ", read.token.encode("latin-1"),
+                 b"\r\nx-forwarded-for: ", read.client.encode("latin-1"),
+                 b"\r\nx-forwarded-proto: ", self.scheme,
+                 b"\r\nx-forwarded-host: ", headers.get(b"host", b""),
+                 b"\r\ntraceparent: ", read.traceparent.encode("latin-1"),
+                 b"\r\naccept-language: ", language,
+                 b"\r\nx-request-id: ", read.request_id.encode(), b"\r\n\r\n"]
+        gateway.reads.send(origin, b"".join(sent), connection.upstream_answered)
+
+    def answer_of(self, read: Read, answer: Answer, default_headers: list[tuple[bytes, bytes]]) -> bytes:
+        """The answer as the client gets it: the service's headers minus the gateway's own (repeated ones joined,
+        as the route's), its length, the security headers it does not set itself, the request id."""
+        kept: dict[bytes, bytes] = {}
+        for name, value in answer.headers:
+            if name not in DROPPED_ANSWER:
+                kept[name] = kept[name] + b", " + value if name in kept else value
+        if answer.status not in NO_CONTENT:
+            kept[b"content-length"] = str(len(answer.body)).encode()
+        written = [STATUS_LINE[answer.status]]
+        for name, value in default_headers:
+            written += [name, b": ", value, b"\r\n"]
+        for name, value in kept.items():
+            written += [name, b": ", value, b"\r\n"]
+        for name, value in self.security:
+            if name not in kept:
+                written += [name, b": ", value, b"\r\n"]
+        if not read.keep_alive:
+            written.append(b"connection: close\r\n")
+        written += [b"x-request-id: ", read.request_id.encode(), b"\r\n\r\n", answer.body]
+        return b"".join(written)
+
+    def account(self, read: Read, status: int) -> None:
+        """The request's metrics, under the service's name and the route's template (shared.requests), and its
+        line when the answer is an error."""
+        context = (request_id_var.set(read.request_id), tenant_var.set(read.tenant),
+                   traceparent_var.set(read.traceparent if TRACEPARENT.match(read.traceparent) else None))
+        try:
+            answered(self.service_name, "GET", read.path, API_ROUTE, status, time.perf_counter() - read.started,
+                     line=status >= 400)
+        finally:
+            for token in reversed(context):
+                token.var.reset(token)
+        self.forwarded_by_service[read.service].inc()
+
+
+class LaneProtocol(CoalescingHttpToolsProtocol):
+    """uvicorn's HTTP protocol (shared.http_server) with the read lane in front of its parser."""
+
+    lane: ReadLane
+    """This process's (ReadLane.protocol)."""
+
+    def __init__(self, config: Config, server_state: ServerState, app_state: dict[str, Any],
+                 _loop: asyncio.AbstractEventLoop | None = None) -> None:
+        super().__init__(config, server_state, app_state, _loop)
+        self.held = b""
+        """What came after the head of the lane's read on its way, or the first part of a head."""
+        self.reading: Read | None = None
+        """The lane's read on its way."""
+        self.parsing = False
+        """uvicorn's parser is inside a request."""
+        self.counted: Any = NOT_COUNTED
+        self.closing = False
+        self.proxies = self.app.trusted_hosts if isinstance(self.app, ProxyHeadersMiddleware) else None
+        self.tasks_waiting: set[asyncio.Task[None]] = set()
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        self.socket = transport
+        """The connection's own transport: the lane's answer is one write, sent at once (uvicorn's writes are
+        held until the loop's next turn and sent together, shared.http_server)."""
+        super().connection_made(transport)
+        peer = self.client[0] if self.client else None
+        self.peer = peer or "unknown"
+        self.from_proxy = self.proxies is not None and peer in self.proxies
+
+    def client_of(self, headers: dict[bytes, bytes]) -> str:
+        """The client's address as uvicorn's proxy headers give it: X-Forwarded-For believed from a trusted proxy."""
+        if self.from_proxy and self.proxies is not None and (forwarded := headers.get(b"x-forwarded-for")):
+            host, _port = self.proxies.get_trusted_client_address(forwarded.decode("latin-1"))
+            if host:
+                return host
+        return self.peer
+
+    # what comes in
+    def data_received(self, data: bytes) -> None:
+        if self.reading is not None:  # pipelined behind the lane's read: in order, after it
+            self.held += data
+            if len(self.held) > HELD_BYTES:
+                self.flow.pause_reading()
+            return
+        if self.held:
+            data, self.held = self.held + data, b""
+        self.take(data)
+
+    def take(self, data: bytes) -> None:
+        """`data` (at a request's start when uvicorn has nothing in hand) to the lane or to uvicorn."""
+        gateway = self.lane.gateway()
+        if (gateway is None or self.parsing or self.pipeline or self.closing
+                or (self.cycle is not None and not self.cycle.response_complete)):
+            super().data_received(data)
+            return
+        end = data.find(HEAD_END)
+        if end < 0:
+            if len(data) > MAX_HEAD:
+                super().data_received(data)
+            else:
+                self.held = data  # the rest of the head is on its way (uvicorn's keep-alive timer still runs)
+            return
+        read = self.lane.read_of(data[:end + 4], self)
+        if read is None:
+            super().data_received(data)
+            return
+        self._unset_keepalive_if_required()
+        self.reading, self.held = read, data[end + 4:]
+        self.lane.start(read, self, gateway)
+
+    def waiting(self, work: Any) -> None:
+        task = self.loop.create_task(work)
+        self.tasks_waiting.add(task)
+        task.add_done_callback(self.tasks_waiting.discard)
+
+    # what goes out
+    def upstream_answered(self, result: Answer | UpstreamFailed) -> None:
+        read = self.reading
+        if read is None:
+            return
+        if isinstance(result, UpstreamFailed):
+            self.hand_over(read, None)  # counted: the route tries once more and answers its problem
+            return
+        self.reading = None
+        if self.transport.is_closing():  # the client went away: the service's answer is accounted all the same
+            self.lane.account(read, result.status)
+            return
+        self.writes.flush()  # an earlier answer of uvicorn's still held: before this one
+        self.socket.write(self.lane.answer_of(read, result, self.server_state.default_headers))
+        self.lane.account(read, result.status)
+        self.server_state.total_requests += 1
+        if not read.keep_alive or self.closing:
+            self.transport.close()
+            return
+        self.flow.resume_reading()
+        if self.held:
+            held, self.held = self.held, b""
+            self.take(held)
+        else:
+            self.timeout_keep_alive_task = self.loop.call_later(self.timeout_keep_alive,
+                                                                self.timeout_keep_alive_handler)
+
+    def hand_over(self, read: Read, counted: tuple[Limit, float] | None | object = NOT_COUNTED) -> None:
+        """The read to uvicorn and the full path, as it came, with what came after it; `counted`: what the lane's
+        count of its rate limits found (limits.COUNTED)."""
+        self.reading = None
+        if self.transport.is_closing() or self.parser is None:
+            return
+        data, self.held = read.head + self.held, b""
+        self.counted = counted
+        self.flow.resume_reading()
+        super().data_received(data)
+        if self.closing and self.cycle is not None:
+            self.cycle.keep_alive = False  # shut down while the lane had it: closed once answered
+
+    # uvicorn's parser callbacks, watched
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self.parsing = True
+        if self.counted is not NOT_COUNTED:
+            self.scope[COUNTED] = self.counted  # type: ignore[literal-required]
+            self.counted = NOT_COUNTED
+
+    def on_message_complete(self) -> None:
+        self.parsing = False
+        super().on_message_complete()
+
+    def shutdown(self) -> None:
+        self.closing = True
+        if self.reading is None:
+            super().shutdown()  # else closed once the read is answered (or handed over: uvicorn's then)

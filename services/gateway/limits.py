@@ -192,23 +192,43 @@ class LimitCounts:
         return cls([Limit("client", settings.rate_limit_per_minute),
                     Limit("token", settings.token_rate_limit_per_minute)], settings.rate_limit_scope)
 
-    async def refused(self, scope: Scope, counters: SharedCounters) -> tuple[Limit, float] | None:
-        """Counts the request against each limit; the first limit it is over, and when, if any."""
-        now = time.time()
-        window = window_of(now)
+    def asked(self, address: str, token: str | None, window: int) -> list[tuple[Limit, str]]:
+        """The limits a request from `address` with `token` counts against, with their subjects in `window`."""
         asked: list[tuple[Limit, str]] = []
         if (client := self.limits.get("client")) is not None:
-            peer = scope.get("client")
-            address = peer[0] if peer else "unknown"
             asked.append((client, f"{self.prefix}.{window}.client.{key_of(address)}"))
-        if (per_token := self.limits.get("token")) is not None:
-            token = bearer_token(header(scope, b"authorization"))
-            if token is not None:
-                asked.append((per_token, f"{self.prefix}.{window}.token.{key_of(token)}"))
-        for limit, subject in asked:
+        if token is not None and (per_token := self.limits.get("token")) is not None:
+            asked.append((per_token, f"{self.prefix}.{window}.token.{key_of(token)}"))
+        return asked
+
+    async def refused(self, scope: Scope, counters: SharedCounters) -> tuple[Limit, float] | None:
+        """Counts the request against each limit; the first limit it is over, and when, if any."""
+        peer = scope.get("client")
+        return await self.refused_for(peer[0] if peer else "unknown", bearer_token(header(scope, b"authorization")),
+                                      counters)
+
+    async def refused_for(self, address: str, token: str | None,
+                          counters: SharedCounters) -> tuple[Limit, float] | None:
+        now = time.time()
+        window = window_of(now)
+        for limit, subject in self.asked(address, token, window):
             if not await counters.take(subject, window, limit.per_window):
                 return limit, now
         return None
+
+    def counted_from_held(self, address: str, token: str | None, counters: SharedCounters) -> bool:
+        """Counts the request from the shares this replica holds, when it holds one of every limit it counts
+        against: then True, and it is within them. Else False and nothing is counted (`refused_for` counts it,
+        taking a share from the stream)."""
+        window = window_of(time.time())
+        if window != counters.window:
+            return False
+        held = [counters.held.get(subject) for _limit, subject in self.asked(address, token, window)]
+        if not all(share is not None and share.left > 0 for share in held):
+            return False
+        for share in held:
+            share.left -= 1  # type: ignore[union-attr]
+        return True
 
 
 COUNTED = "regie.limits_counted"

@@ -1,5 +1,6 @@
 """The read lane's own client for the services (lane.py): one GET on a kept-alive HTTP/1.1 connection, its answer
-read whole.
+read whole and handed to a callback (`UpstreamReads.send`, the lane's, from the event loop's callbacks: no task or
+future per read) or awaited (`get`).
 
 aiohttp (runtime.upstream_client, every other call: writes, uploads, streamed pages) costs about 70 µs of CPU per
 forwarded read on the bench's machine: a third of what the gateway spent per read (bench/README.md, "The
@@ -15,14 +16,16 @@ reused, the newest first.
   service, is the one to close them.
 - The answer is awaited at most `timeout` seconds (REGIE_UPSTREAM_TIMEOUT), the connection `CONNECT_SECONDS`;
   an https service is called with the same verifying context as aiohttp's (its certificate and host name).
-- Any failure raises `UpstreamFailed` and leaves nothing behind: the connection is closed, never kept."""
+- Any failure is an `UpstreamFailed` (raised by `get`) and leaves nothing behind: the connection is closed, never
+  kept. A read whose caller stopped waiting is still read to its end, within its timeout, and its connection kept:
+  closing it would cost the service a new connection for nothing."""
 
 from __future__ import annotations
 
 import asyncio
 import ssl
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -54,6 +57,10 @@ class Answer:
     body: bytes
 
 
+Done = Callable[[Answer | UpstreamFailed], None]
+"""What is called with a read's answer, or with why there is none: once, from the event loop's callbacks."""
+
+
 class Connection(asyncio.Protocol):
     """One kept-alive connection to a service, one request at a time."""
 
@@ -61,7 +68,8 @@ class Connection(asyncio.Protocol):
         self.loop = loop
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpResponseParser(self)
-        self.waiter: asyncio.Future[Answer] | None = None
+        self.done: Done | None = None
+        self.timer: asyncio.TimerHandle | None = None
         self.headers: list[tuple[bytes, bytes]] = []
         self.body: list[bytes] = []
         self.size = 0
@@ -75,7 +83,7 @@ class Connection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.received = True
-        if self.waiter is None:  # nothing asked: the service said something it should not have
+        if self.done is None:  # nothing asked: the service said something it should not have
             self.close()
             return
         try:
@@ -100,30 +108,34 @@ class Connection(asyncio.Protocol):
         self.body.append(body)
 
     def on_message_complete(self) -> None:
-        if self.waiter is None:  # failed on the way (too large): the connection is closing
+        if self.done is None:  # failed on the way (too large): the connection is closing
             return
         status = self.parser.get_status_code()
         if status < 200:  # an informational answer: the answer itself follows
             self.headers = []
             return
-        waiter, self.waiter = self.waiter, None
+        done, self.done = self.done, None
+        if self.timer is not None:
+            self.timer.cancel()
         self.reusable = self.parser.should_keep_alive()
-        if not waiter.done():
-            waiter.set_result(Answer(status, self.headers, b"".join(self.body)))
+        done(Answer(status, self.headers, b"".join(self.body)))
 
     # the client's side
-    def send(self, request: bytes) -> asyncio.Future[Answer]:
-        assert self.transport is not None and self.waiter is None
-        self.waiter = self.loop.create_future()
+    def ask(self, request: bytes, done: Done, timeout: float) -> None:
+        """Sends `request`; `done` is called with its answer, or with the failure, within `timeout` seconds."""
+        assert self.transport is not None and self.done is None
+        self.done = done
         self.headers, self.body, self.size, self.received, self.reusable = [], [], 0, False, False
+        self.timer = self.loop.call_later(timeout, self.time_out)
         self.transport.write(request)
-        return self.waiter
 
     def fail(self, exc: UpstreamFailed) -> None:
-        waiter, self.waiter = self.waiter, None
-        if waiter is not None and not waiter.done():
-            waiter.set_exception(exc)
+        done, self.done = self.done, None
+        if self.timer is not None:
+            self.timer.cancel()
         self.close()
+        if done is not None:
+            done(exc)
 
     def time_out(self) -> None:
         self.fail(TimedOut("the service did not answer in time"))
@@ -159,46 +171,71 @@ class UpstreamReads:
         self.idle: dict[Origin, list[Connection]] = {}
         self.loop = asyncio.get_running_loop()
         self.origins: dict[str, Origin] = {}
+        self.tasks: set[asyncio.Task[None]] = set()
 
-    async def get(self, base: str, target: str, headers: Iterable[tuple[str, str]]) -> Answer:
-        """GET `target` (path and query) of the service at `base` with `headers`: its whole answer."""
+    def origin(self, base: str) -> Origin:
         origin = self.origins.get(base)
         if origin is None:
             origin = self.origins[base] = origin_of(base)
+        return origin
+
+    async def get(self, base: str, target: str, headers: Iterable[tuple[str, str]]) -> Answer:
+        """GET `target` (path and query) of the service at `base` with `headers`: its whole answer."""
+        origin = self.origin(base)
         lines = [f"GET {target} HTTP/1.1\r\n".encode("latin-1"), b"host: ", origin.host_header, b"\r\n"]
         for name, value in headers:
             lines += [name.encode("latin-1"), b": ", value.encode("latin-1"), b"\r\n"]
         lines.append(b"\r\n")
-        request = b"".join(lines)
-        retried = False
-        while True:
-            connection, kept = self.kept(origin), True
-            if connection is None:
-                connection, kept = await self.connect(origin), False
-            try:
-                waiter = connection.send(request)
-                timer = self.loop.call_later(self.timeout, connection.time_out)
-                try:
-                    answer = await waiter
-                finally:
-                    timer.cancel()
-            except TimedOut:
-                raise
-            except UpstreamFailed:
-                # A kept connection that was closed before any of the answer came: once more, on a new one.
-                if kept and not connection.received and not retried:
-                    retried = True
-                    continue
-                raise
-            except BaseException:  # cancelled (the client went away): the connection is mid-answer
-                connection.close()
-                raise
-            if connection.reusable:
-                connection.idle_since = time.monotonic()
-                self.idle.setdefault(origin, []).append(connection)
+        answered: asyncio.Future[Answer] = self.loop.create_future()
+
+        def done(result: Answer | UpstreamFailed) -> None:
+            if answered.done():  # the caller went away: the connection went back to the pool all the same
+                return
+            if isinstance(result, UpstreamFailed):
+                answered.set_exception(result)
             else:
-                connection.close()
-            return answer
+                answered.set_result(result)
+
+        self.send(origin, b"".join(lines), done)
+        return await answered
+
+    def send(self, origin: Origin, request: bytes, done: Done) -> None:
+        """Sends `request` (a whole GET, its Host header `origin.host_header`) to `origin`: on a kept connection
+        when there is one, else on a new one. `done` is called with the answer or the failure."""
+        connection = self.kept(origin)
+        if connection is None:
+            self.connecting(origin, request, done)
+        else:
+            self.ask(connection, origin, request, done, kept=True)
+
+    def ask(self, connection: Connection, origin: Origin, request: bytes, done: Done, *, kept: bool) -> None:
+        def answered(result: Answer | UpstreamFailed) -> None:
+            if isinstance(result, Answer):
+                if connection.reusable:
+                    connection.idle_since = time.monotonic()
+                    self.idle.setdefault(origin, []).append(connection)
+                else:
+                    connection.close()
+            elif kept and not connection.received and not isinstance(result, TimedOut):
+                # A kept connection that was closed before any of the answer came: once more, on a new one.
+                self.connecting(origin, request, done)
+                return
+            done(result)
+
+        connection.ask(request, answered, self.timeout)
+
+    def connecting(self, origin: Origin, request: bytes, done: Done) -> None:
+        task = self.loop.create_task(self.connected(origin, request, done))
+        self.tasks.add(task)  # held until done: the loop keeps only a weak reference
+        task.add_done_callback(self.tasks.discard)
+
+    async def connected(self, origin: Origin, request: bytes, done: Done) -> None:
+        try:
+            connection = await self.connect(origin)
+        except UpstreamFailed as exc:
+            done(exc)
+            return
+        self.ask(connection, origin, request, done, kept=False)
 
     def kept(self, origin: Origin) -> Connection | None:
         """The most recently used idle connection to `origin` still open and within its keep-alive; those idle for

@@ -1,10 +1,13 @@
 """What the gateway does to a request on its way to a service, seen by a recording upstream. The gateway runs
-in-process; the tokens and their keys are the real Keycloak's."""
+in-process under uvicorn on a real socket, as services.gateway.__main__ serves it (its read lane in front); the
+tokens and their keys are the real Keycloak's."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -12,26 +15,29 @@ from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import httpx
 import pytest
-from litestar.datastructures import State
+import uvicorn
 from litestar.middleware.session.client_side import CookieBackendConfig
-from litestar.testing import TestClient
-from litestar.types import Message, Receive, Scope, Send
 
 from services.gateway.app import create_app
 from services.gateway.hosts import province_hosts
 from services.gateway.lane import LANE, ReadLane
 from services.gateway.proxy import API_ROUTE
-from services.gateway.runtime import Gateway
 from services.gateway.sessions import SessionCookies, UserSession, cookie_name
 from services.gateway.settings import GatewaySettings
 from services.gateway.upstream_reads import MAX_BYTES
-from shared.requests import REQUESTS, request_id_middleware
+from shared.requests import REQUESTS
+from shared.service_app import server_config
 from shared.settings import AuthSettings, HttpSettings, ServiceSettings
 
 TokenFor = Callable[[str, str], str]
 MAX_BODY = 2 * 1024 * 1024
 LARGE = MAX_BYTES + 1
+SLOW_SECONDS = 1.0
+"""How long the recording service takes to answer a path with /slow in it."""
+NOT_HERE = "192.0.2.1"
+"""The trusted proxy: not the tests' own address, so what they claim in X-Forwarded-For is not believed."""
 
 
 @dataclass
@@ -48,11 +54,21 @@ def upstream() -> Iterator[Recorder]:
         def answer(self) -> None:
             length = int(self.headers.get("content-length") or 0)
             body = self.rfile.read(length) if length else b""
+            if self.headers.get("transfer-encoding", "").lower() == "chunked":  # read as a service reads it
+                while (size_line := self.rfile.readline()) and (size := int(size_line.split(b";")[0], 16)):
+                    body += self.rfile.read(size)
+                    self.rfile.readline()
+                if not size_line:  # cut off on the way: nothing to answer
+                    return
+                self.rfile.readline()
             recorder.seen.append({"method": self.command, "path": self.path, "headers": dict(self.headers.items()),
                                   "body_length": len(body)})
             payload = json.dumps({"ok": True}).encode() if "/large" not in self.path else b"x" * LARGE
+            if "/slow" in self.path:
+                time.sleep(SLOW_SECONDS)
             self.send_response(201 if self.command == "POST" else 200)
             self.send_header("content-type", "application/json")
+            self.send_header("x-path", self.path)
             self.send_header("content-length", str(len(payload)))
             self.send_header("set-cookie", "upstream=1")
             self.send_header("x-upstream", "recorder")
@@ -73,24 +89,57 @@ def upstream() -> Iterator[Recorder]:
 
 @pytest.fixture(scope="module")
 def settings(keycloak_url: str, upstream: Recorder) -> GatewaySettings:
-    service = ServiceSettings(auth=AuthSettings(keycloak_url=keycloak_url), http=HttpSettings(max_body_bytes=MAX_BODY),
-                              log_format="text")
+    service = ServiceSettings(auth=AuthSettings(keycloak_url=keycloak_url), log_format="text",
+                              http=HttpSettings(max_body_bytes=MAX_BODY, trusted_proxies=NOT_HERE))
     return GatewaySettings(service=service, public_url="http://gateway.test", partners_url=upstream.url,
                            grants_url="http://127.0.0.1:9", session_secret="t" * 40)
 
 
 @pytest.fixture(scope="module")
-def client(settings: GatewaySettings) -> Iterator[TestClient[Any]]:
+def client(settings: GatewaySettings) -> Iterator[httpx.Client]:
     with served(settings) as client:
         yield client
 
 
-def served(settings: GatewaySettings) -> TestClient[Any]:
-    """The gateway as services.gateway.__main__ serves it (uvicorn's proxy headers aside): the read lane in front
-    of the request ids, the province hosts and the app."""
+@contextlib.contextmanager
+def served(settings: GatewaySettings) -> Iterator[httpx.Client]:
+    """The gateway as services.gateway.__main__ serves it (the read lane in front of uvicorn's parser, the request
+    ids, the province hosts and the app), on a socket of its own, and a client of it as gateway.test."""
     app = create_app(settings)
-    front = ReadLane(request_id_middleware(province_hosts(app, settings)), settings, app.state)
-    return TestClient(front, base_url="http://gateway.test")  # type: ignore[arg-type]
+    config = server_config(province_hosts(app, settings), settings.service,
+                           protocol=ReadLane(settings, app.state).protocol())
+    server = uvicorn.Server(config)
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    port = listening.getsockname()[1]
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listening]}, daemon=True)
+    thread.start()
+    try:
+        for _ in range(500):
+            if server.started:
+                break
+            time.sleep(0.02)
+        assert server.started, "the gateway did not start"
+        with httpx.Client(transport=httpx.HTTPTransport(), base_url=f"http://127.0.0.1:{port}",
+                          headers={"host": "gateway.test"}, timeout=15) as client:
+            yield client
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        listening.close()
+
+
+def raw(client: httpx.Client, request: bytes) -> bytes:
+    """`request` as bytes on a connection of its own to the gateway `client` calls: what came back before the
+    gateway closed it."""
+    port = client.base_url.port
+    assert port is not None
+    with socket.create_connection(("127.0.0.1", port), timeout=15) as connection:
+        connection.sendall(request)
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    return received
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -98,7 +147,7 @@ def bearer(token: str) -> dict[str, str]:
 
 
 def test_the_request_reaches_the_tenants_path_of_the_service_with_its_context(
-        client: TestClient[Any], upstream: Recorder, token_for: TokenFor) -> None:
+        client: httpx.Client, upstream: Recorder, token_for: TokenFor) -> None:
     token = token_for("antwerpen", "coordinator")
     trace = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
     response = client.get("/antwerpen/api/partners/organisations/a%2Fb?limit=5&cursor=x", headers={
@@ -112,7 +161,7 @@ def test_the_request_reaches_the_tenants_path_of_the_service_with_its_context(
     assert headers["authorization"] == f"Bearer {token}"
     assert headers["x-request-id"] == "req-42"
     assert headers["traceparent"] == trace
-    assert headers["x-forwarded-for"] == "testclient"  # the caller's own claim is not passed on
+    assert headers["x-forwarded-for"] == "127.0.0.1"  # the caller's own claim is not passed on
     assert headers["x-forwarded-proto"] == "http"
     assert headers["x-forwarded-host"] == "gateway.test"
     assert "cookie" not in headers and "x-secret" not in headers
@@ -122,14 +171,14 @@ def test_the_request_reaches_the_tenants_path_of_the_service_with_its_context(
     assert response.headers.get_list("x-request-id") == ["req-42"]
 
 
-def test_a_trace_is_started_when_the_caller_has_none(client: TestClient[Any], upstream: Recorder,
+def test_a_trace_is_started_when_the_caller_has_none(client: httpx.Client, upstream: Recorder,
                                                      token_for: TokenFor) -> None:
     client.get("/antwerpen/api/partners/organisations", headers=bearer(token_for("antwerpen", "coordinator")))
     headers = {k.lower(): v for k, v in upstream.seen[-1]["headers"].items()}
     assert len(headers["traceparent"].split("-")) == 4
 
 
-def test_a_token_of_another_province_never_reaches_the_service(client: TestClient[Any], upstream: Recorder,
+def test_a_token_of_another_province_never_reaches_the_service(client: httpx.Client, upstream: Recorder,
                                                                token_for: TokenFor) -> None:
     before = len(upstream.seen)
     response = client.post("/limburg/api/partners/organisations", json={"name": "x"},
@@ -139,7 +188,7 @@ def test_a_token_of_another_province_never_reaches_the_service(client: TestClien
     assert len(upstream.seen) == before
 
 
-def test_an_upload_is_passed_on_whole(client: TestClient[Any], upstream: Recorder, token_for: TokenFor) -> None:
+def test_an_upload_is_passed_on_whole(client: httpx.Client, upstream: Recorder, token_for: TokenFor) -> None:
     body = b"x" * (MAX_BODY - 10)
     response = client.post("/antwerpen/api/partners/documents", content=body,
                            headers={**bearer(token_for("antwerpen", "coordinator")),
@@ -148,7 +197,7 @@ def test_an_upload_is_passed_on_whole(client: TestClient[Any], upstream: Recorde
     assert upstream.seen[-1]["body_length"] == len(body)
 
 
-def test_a_body_over_the_limit_is_refused_before_the_service_sees_it(client: TestClient[Any], upstream: Recorder,
+def test_a_body_over_the_limit_is_refused_before_the_service_sees_it(client: httpx.Client, upstream: Recorder,
                                                                       token_for: TokenFor) -> None:
     before = len(upstream.seen)
     response = client.post("/antwerpen/api/partners/documents", content=b"x" * (MAX_BODY + 1),
@@ -158,13 +207,13 @@ def test_a_body_over_the_limit_is_refused_before_the_service_sees_it(client: Tes
     assert len(upstream.seen) == before
 
 
-def test_a_service_that_is_down_is_a_503_problem(client: TestClient[Any], token_for: TokenFor) -> None:
+def test_a_service_that_is_down_is_a_503_problem(client: httpx.Client, token_for: TokenFor) -> None:
     response = client.get("/antwerpen/api/grants/calls", headers=bearer(token_for("antwerpen", "coordinator")))
     assert response.status_code == 503
     assert response.json()["type"] == "urn:regie:problem:unavailable"
 
 
-def test_dot_segments_cannot_climb_into_another_province(client: TestClient[Any], upstream: Recorder,
+def test_dot_segments_cannot_climb_into_another_province(client: httpx.Client, upstream: Recorder,
                                                          token_for: TokenFor) -> None:
     before = len(upstream.seen)
     response = client.get("/antwerpen/api/partners/%2E%2E/%2E%2E/limburg/organisations",
@@ -181,7 +230,7 @@ def browser_session(settings: GatewaySettings, tenant: str, token: str) -> tuple
 
 
 def test_the_portal_calls_the_api_on_its_session_and_changes_need_the_csrf_token(
-        client: TestClient[Any], settings: GatewaySettings, upstream: Recorder, token_for: TokenFor) -> None:
+        client: httpx.Client, settings: GatewaySettings, upstream: Recorder, token_for: TokenFor) -> None:
     cookie, csrf = browser_session(settings, "antwerpen", token_for("antwerpen", "coordinator"))
     assert client.get("/antwerpen/api/partners/organisations", headers={"cookie": cookie}).status_code == 200
     before = len(upstream.seen)
@@ -197,7 +246,7 @@ def test_the_portal_calls_the_api_on_its_session_and_changes_need_the_csrf_token
     assert "x-csrf-token" not in forwarded and "cookie" not in forwarded
 
 
-def test_a_streamed_body_that_grows_over_the_limit_is_cut_off(client: TestClient[Any], token_for: TokenFor) -> None:
+def test_a_streamed_body_that_grows_over_the_limit_is_cut_off(client: httpx.Client, token_for: TokenFor) -> None:
     def chunks() -> Iterator[bytes]:
         for _ in range(MAX_BODY // 65536 + 2):
             yield b"x" * 65536
@@ -218,7 +267,7 @@ def answered_reads(settings: GatewaySettings) -> float:
 
 
 def test_a_read_with_a_bearer_token_takes_the_fast_lane_and_answers_as_the_route_itself(
-        client: TestClient[Any], settings: GatewaySettings, upstream: Recorder, token_for: TokenFor) -> None:
+        client: httpx.Client, settings: GatewaySettings, upstream: Recorder, token_for: TokenFor) -> None:
     token = token_for("antwerpen", "coordinator")
     path = "/antwerpen/api/partners/organisations?limit=5"
     client.cookies.clear()  # an earlier test's session: the province's session cookie is the full path's
@@ -281,7 +330,7 @@ def test_the_lane_counts_a_read_once_whoever_answers_it(settings: GatewaySetting
     assert lane_reads() == before + 2
 
 
-def test_reads_the_lane_leaves_to_the_full_path(client: TestClient[Any], settings: GatewaySettings,
+def test_reads_the_lane_leaves_to_the_full_path(client: httpx.Client, settings: GatewaySettings,
                                                upstream: Recorder, token_for: TokenFor) -> None:
     client.cookies.clear()
     token = token_for("antwerpen", "coordinator")
@@ -306,35 +355,146 @@ def test_reads_the_lane_leaves_to_the_full_path(client: TestClient[Any], setting
     assert own.status_code == 200 and len(upstream.seen) == reached + 1 and lane_reads() == before + 1
 
 
-async def test_a_header_given_twice_is_left_to_the_full_path(settings: GatewaySettings, upstream: Recorder,
-                                                             token_for: TokenFor) -> None:
-    """Which of two values counts is the full path's to say (an HTTP client joins them; here the scope has both)."""
-    gateway = Gateway.start(settings)
-    passed_on: list[str] = []
-    sent: list[Message] = []
-
-    async def full_path(scope: Scope, receive: Receive, send: Send) -> None:
-        passed_on.append(scope["path"])
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    lane = ReadLane(full_path, settings, State({"gateway": gateway}))
+def test_a_header_given_twice_is_left_to_the_full_path(client: httpx.Client, upstream: Recorder,
+                                                       token_for: TokenFor) -> None:
+    """Which of two values counts is the full path's to say."""
     token = token_for("antwerpen", "coordinator")
-    headers = [(b"host", b"gateway.test"), (b"authorization", f"Bearer {token}".encode()),
-               (b"accept-language", b"fr"), (b"accept-language", b"en")]
-    path = "/antwerpen/api/partners/organisations"
-    scope: Any = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "query_string": b"",
-                  "headers": headers, "client": ("127.0.0.1", 50000), "scheme": "http"}
-    try:
-        await lane(scope, receive, send)
-        assert passed_on == [path] and sent == []
-        headers.pop()  # given once: the lane's
-        await lane(dict(scope), receive, send)
-        assert passed_on == [path] and sent[0]["status"] == 200 and sent[1]["body"] == b'{"ok": true}'
-        assert upstream.seen[-1]["headers"]["accept-language"] == "fr"
-    finally:
-        await gateway.aclose()
+    head = (f"GET /antwerpen/api/partners/organisations HTTP/1.1\r\nhost: gateway.test\r\n"
+            f"authorization: Bearer {token}\r\naccept-language: fr\r\n").encode()
+    before = lane_reads()
+    twice = raw(client, head + b"accept-language: en\r\nconnection: close\r\n\r\n")
+    assert twice.startswith(b"HTTP/1.1 200 ") and lane_reads() == before
+    once = raw(client, head + b"connection: close\r\n\r\n")
+    assert once.startswith(b"HTTP/1.1 200 ") and once.endswith(b'{"ok": true}') and lane_reads() == before + 1
+    assert b"\r\nconnection: close\r\n" in once.lower()
+    assert upstream.seen[-1]["headers"]["accept-language"] == "fr"
+
+
+def answers(received: bytes) -> list[tuple[int, dict[str, str], bytes]]:
+    """The answers in what came back on one connection, in order: status, headers (lower-case names), body."""
+    found = []
+    while received:
+        head, _blank, rest = received.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        headers = {name.lower(): value.strip() for name, _colon, value in (line.partition(":") for line in lines[1:])}
+        length = int(headers.get("content-length", "0"))
+        found.append((int(lines[0].split(" ")[1]), headers, rest[:length]))
+        received = rest[length:]
+    return found
+
+
+def test_pipelined_requests_are_answered_in_order_whoever_answers_each(client: httpx.Client, upstream: Recorder,
+                                                                      token_for: TokenFor) -> None:
+    """Four requests sent at once on one connection, the lane's and the full path's in turn, the first of them
+    slow: four answers, in the order asked, each its own."""
+    token = token_for("antwerpen", "coordinator")
+
+    def read(path: str, request_id: str) -> bytes:
+        return (f"GET /antwerpen/api/partners{path} HTTP/1.1\r\nhost: gateway.test\r\n"
+                f"authorization: Bearer {token}\r\nx-request-id: {request_id}\r\n\r\n").encode()
+
+    write = (f"POST /antwerpen/api/partners/organisations HTTP/1.1\r\nhost: gateway.test\r\n"
+             f"authorization: Bearer {token}\r\nx-request-id: w-2\r\ncontent-type: application/json\r\n"
+             f"content-length: 2\r\n\r\n{{}}").encode()
+    last = (f"GET /antwerpen/api/partners/organisations/4 HTTP/1.1\r\nhost: gateway.test\r\n"
+            f"authorization: Bearer {token}\r\nx-request-id: r-4\r\nconnection: close\r\n\r\n").encode()
+    before = lane_reads()
+    received = answers(raw(client, read("/slow/1", "r-1") + write + read("/organisations/3", "r-3") + last))
+    assert [(status, headers["x-request-id"], headers["x-path"]) for status, headers, _body in received] == [
+        (200, "r-1", "/antwerpen/slow/1"), (201, "w-2", "/antwerpen/organisations"),
+        (200, "r-3", "/antwerpen/organisations/3"), (200, "r-4", "/antwerpen/organisations/4")]
+    assert all(body == b'{"ok": true}' for _status, _headers, body in received)
+    assert lane_reads() >= before + 1  # the first at least: uvicorn takes what came behind the write with it
+
+
+def test_a_head_that_comes_in_parts_is_read_whole(client: httpx.Client, token_for: TokenFor) -> None:
+    token = token_for("antwerpen", "coordinator")
+    request = (f"GET /antwerpen/api/partners/organisations HTTP/1.1\r\nhost: gateway.test\r\n"
+               f"authorization: Bearer {token}\r\nconnection: close\r\n\r\n").encode()
+    port = client.base_url.port
+    assert port is not None
+    before = lane_reads()
+    with socket.create_connection(("127.0.0.1", port), timeout=15) as connection:
+        for start in range(0, len(request), 40):
+            connection.sendall(request[start:start + 40])
+            time.sleep(0.01)
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    assert received.startswith(b"HTTP/1.1 200 ") and received.endswith(b'{"ok": true}')
+    assert lane_reads() == before + 1
+
+
+def test_the_client_a_trusted_proxy_names_is_the_one_counted_and_forwarded(
+        settings: GatewaySettings, upstream: Recorder, token_for: TokenFor) -> None:
+    """X-Forwarded-For is believed from a trusted proxy (here the tests' own address), and only from one (the
+    module's gateway: test_the_request_reaches_the_tenants_path_of_the_service_with_its_context)."""
+    behind_proxy = replace(settings, service=replace(settings.service, http=replace(settings.service.http,
+                                                                                    trusted_proxies="127.0.0.1")))
+    token = token_for("antwerpen", "coordinator")
+    before = lane_reads()
+    with served(behind_proxy) as client:
+        answer = client.get("/antwerpen/api/partners/organisations",
+                            headers={**bearer(token), "x-forwarded-for": "203.0.113.9, 127.0.0.1"})
+    assert answer.status_code == 200 and lane_reads() == before + 1
+    assert upstream.seen[-1]["headers"]["x-forwarded-for"] == "203.0.113.9"
+
+
+def test_many_reads_at_once_each_get_their_own_answer(client: httpx.Client, token_for: TokenFor) -> None:
+    """Reads from 32 connections at once, 8 each: every answer is the one its request asked for."""
+    token = token_for("antwerpen", "coordinator")
+    port = client.base_url.port
+    assert port is not None
+    wrong: list[str] = []
+    before = lane_reads()
+
+    def reader(number: int) -> None:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"host": "gateway.test"}, timeout=15) as own:
+            for turn in range(8):
+                answer = own.get(f"/antwerpen/api/partners/organisations/{number}-{turn}",
+                                 headers={**bearer(token), "x-request-id": f"req-{number}-{turn}"})
+                if (answer.status_code, answer.headers["x-request-id"], answer.headers["x-path"]) != (
+                        200, f"req-{number}-{turn}", f"/antwerpen/organisations/{number}-{turn}"):
+                    wrong.append(f"{number}-{turn}: {answer.status_code} {answer.headers}")
+
+    threads = [threading.Thread(target=reader, args=(number,)) for number in range(32)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert wrong == []
+    assert lane_reads() == before + 32 * 8
+
+
+def test_a_read_on_its_way_is_answered_before_the_gateway_shuts_down(settings: GatewaySettings,
+                                                                     token_for: TokenFor) -> None:
+    token = token_for("antwerpen", "coordinator")
+    with served(settings) as client:
+        port = client.base_url.port
+        assert port is not None
+        connection = socket.create_connection(("127.0.0.1", port), timeout=15)
+        connection.sendall((f"GET /antwerpen/api/partners/slow HTTP/1.1\r\nhost: gateway.test\r\n"
+                            f"authorization: Bearer {token}\r\n\r\n").encode())
+        time.sleep(SLOW_SECONDS / 3)  # on its way to the service
+    # served() has shut the gateway down: the read was answered first, then the connection closed
+    received = b""
+    while chunk := connection.recv(65536):
+        received += chunk
+    connection.close()
+    assert received.startswith(b"HTTP/1.1 200 ") and received.endswith(b'{"ok": true}')
+
+
+def test_a_client_gone_before_its_answer_leaves_the_gateway_serving(client: httpx.Client, upstream: Recorder,
+                                                                    token_for: TokenFor) -> None:
+    token = token_for("antwerpen", "coordinator")
+    port = client.base_url.port
+    assert port is not None
+    reached = len(upstream.seen)
+    with socket.create_connection(("127.0.0.1", port), timeout=15) as connection:
+        connection.sendall((f"GET /antwerpen/api/partners/slow/gone HTTP/1.1\r\nhost: gateway.test\r\n"
+                            f"authorization: Bearer {token}\r\n\r\n").encode())
+        time.sleep(SLOW_SECONDS / 3)
+    time.sleep(SLOW_SECONDS)  # the service answers the read of a client that is gone
+    assert upstream.seen[reached]["path"] == "/antwerpen/slow/gone"
+    after = client.get("/antwerpen/api/partners/organisations", headers=bearer(token_for("antwerpen", "coordinator")))
+    assert after.status_code == 200 and after.json() == {"ok": True}

@@ -12,8 +12,6 @@ import pytest
 import uvicorn
 
 from shared.http_server import HELD_BYTES, CoalescedWrites, CoalescingHttpToolsProtocol
-from shared.service_app import server_config
-from shared.settings import HttpSettings, ServiceSettings
 
 
 class Socket(asyncio.Transport):
@@ -160,26 +158,3 @@ async def test_uvicorn_streams_a_body_produced_over_several_turns(server: int) -
     writer.write(b"GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")  # the connection kept alive
     assert (await asyncio.wait_for(reader.read(), timeout=5)).endswith(b'{"ok": true}')
     writer.close()
-
-
-async def test_what_is_served_in_front_of_the_app_sees_the_client_a_trusted_proxy_names() -> None:
-    """server_config's `front` (the gateway's read lane, which counts the rate limits by scope["client"]) sits
-    behind uvicorn's proxy headers: X-Forwarded-For is believed from a trusted proxy, and only from one."""
-    seen: list[tuple[Any, Any]] = []
-
-    async def app(scope: Any, receive: Any, send: Any) -> None:
-        raise AssertionError("the front answers")
-
-    async def front(scope: Any, receive: Any, send: Any) -> None:
-        seen.append((scope["client"][0], scope["scheme"]))
-
-    async def nothing(*_args: Any) -> Any:
-        return None
-
-    config = server_config(app, ServiceSettings(http=HttpSettings(trusted_proxies="127.0.0.1")),
-                           front=lambda served: front)
-    config.load()
-    for peer in ("127.0.0.1", "198.51.100.7"):
-        await config.loaded_app({"type": "http", "client": (peer, 50000), "scheme": "http", "headers": [
-            (b"x-forwarded-for", b"203.0.113.9"), (b"x-forwarded-proto", b"https")]}, nothing, nothing)
-    assert seen == [("203.0.113.9", "https"), ("198.51.100.7", "http")]
