@@ -207,20 +207,22 @@ class TokenVerifier:
             self._verified.popitem(last=False)
         return principal
 
-    def kept(self, token: str, expected_tenant: str) -> Principal | None:
-        """The principal of a token verified before, still within its times, for `expected_tenant`: what `verify`
-        would answer without waiting for anything. None when `verify` has more to do or would refuse (the caller
-        then awaits `verify`, which answers or raises)."""
+    def kept_until(self, token: str, expected_tenant: str) -> float | None:
+        """Until when (time.monotonic) `verify` would answer for a token verified before, for `expected_tenant`,
+        without waiting for anything: the end of its times or of the keeping of its key, whichever comes first.
+        None when `verify` has more to do or would refuse (the caller then awaits `verify`, which answers or
+        raises)."""
         seen = self._verified.get(token)
-        if seen is None or time.monotonic() - seen[3] >= self.max_key_age:
+        if seen is None:
             return None
-        principal, expires, not_before, _verified_at = seen
-        now = self.clock()
-        if (principal.tenant != expected_tenant or expires < now - self.leeway
+        principal, expires, not_before, verified_at = seen
+        now, monotonic = self.clock(), time.monotonic()
+        until = min(verified_at + self.max_key_age, monotonic + expires + self.leeway - now)
+        if (principal.tenant != expected_tenant or until <= monotonic
                 or (not_before is not None and not_before > now + self.leeway)):
             return None
         self._verified.move_to_end(token)
-        return principal
+        return until
 
     def _check_times(self, expires: float, not_before: float | None) -> None:
         now = self.clock()

@@ -35,6 +35,16 @@ os.register_at_fork(after_in_child=_forget_random)
 
 
 def uuid7() -> uuid.UUID:
+    return uuid.UUID(int=_uuid7_value())
+
+
+def uuid7_text() -> str:
+    """A uuid7's text (`str(uuid7())`) without the UUID object: a request's id, made for every request."""
+    digits = f"{_uuid7_value():032x}"
+    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+
+
+def _uuid7_value() -> int:
     global _last_ms, _counter, _random, _used
     with _lock:
         if _used + 10 > len(_random):
@@ -54,4 +64,4 @@ def uuid7() -> uuid.UUID:
     value |= counter << 64  # rand_a: the counter, 12 bits
     value |= 0b10 << 62  # RFC 9562 variant
     value |= rand & 0x3FFF_FFFF_FFFF_FFFF  # rand_b: 62 bits
-    return uuid.UUID(int=value)
+    return value

@@ -16,7 +16,7 @@ from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Sc
 from prometheus_client import Counter, Histogram
 
 from shared.i18n import language_var, preferred_language
-from shared.ids import uuid7
+from shared.ids import uuid7_text
 from shared.logs import log_line, request_id_var, tenant_var, traceparent_var
 
 log = logging.getLogger("regie.requests")
@@ -66,7 +66,7 @@ async def send_json(send: Send, status: int, headers: dict[str, str], encoded: b
 def request_id_of(supplied: bytes | None) -> str:
     """The request's id: the one a trusted proxy (the gateway) sent, when well formed; a new one otherwise."""
     text = supplied.decode("latin-1") if supplied else ""
-    return text if REQUEST_ID.match(text) else str(uuid7())
+    return text if REQUEST_ID.match(text) else uuid7_text()
 
 
 def traceparent_of(supplied: bytes | None) -> str | None:

@@ -55,17 +55,16 @@ from uvicorn.server import ServerState
 
 from services.gateway.hosts import province_of_host, served_on
 from services.gateway.integrations import is_integration_token
-from services.gateway.limits import COUNTED, Limit, LimitCounts
+from services.gateway.limits import COUNTED, Held, Limit, LimitCounts, take_from
 from services.gateway.proxy import API_ROUTE, DROPPED_REQUEST, DROPPED_RESPONSE
 from services.gateway.runtime import Gateway
 from services.gateway.security import security_headers
 from services.gateway.sessions import cookie_name
 from services.gateway.settings import GatewaySettings
 from services.gateway.upstream_reads import Answer, Origin, UpstreamFailed
-from shared.auth import bearer_token
 from shared.http_server import CoalescingHttpToolsProtocol
 from shared.i18n import preferred_language
-from shared.ids import uuid7
+from shared.ids import uuid7_text
 from shared.logs import request_id_var, tenant_var, traceparent_var
 from shared.requests import REQUEST_ID, TRACEPARENT, answered
 
@@ -75,12 +74,12 @@ MAX_HEAD = 16 * 1024
 """A head not complete within this many bytes is uvicorn's (and its parser's limits')."""
 HELD_BYTES = 64 * 1024
 """While the lane's read is on its way, the connection's reading pauses once this much more has come."""
-REQUEST_LINE = re.compile(rb"GET (/[!-~]*) HTTP/1\.1")
-HEADER_LINES = re.compile(rb"(?:\r\n[!#$%&'*+.^_`|~0-9A-Za-z-]+:[\t\x20-\x7e\x80-\xff]*)*")
-"""RFC 9110 field names and values; no obsolete line folding (anything else: uvicorn's parser decides)."""
+HEAD = re.compile(rb"GET (/[!-~]*) HTTP/1\.1((?:\r\n[!#$%&'*+.^_`|~0-9A-Za-z-]+:[\t\x20-\x7e\x80-\xff]*)*)\r\n\r\n")
+"""A GET's request line and RFC 9110 field names and values; no obsolete line folding (anything else: uvicorn's
+parser decides)."""
 API_PATH = re.compile(r"/(?P<tenant>[a-z-]+)/api/(?P<service>[a-z]+)(?P<rest>/.*)?")
 NO_BODY = (None, b"0")
-NOT_THE_LANES = (b"transfer-encoding", b"expect", b"upgrade")
+NOT_THE_LANES = frozenset({b"transfer-encoding", b"expect", b"upgrade"})
 """A body, or a protocol change: the full path's."""
 NO_CONTENT = (204, 304)
 DROPPED = frozenset(name.encode() for name in DROPPED_REQUEST)
@@ -128,6 +127,11 @@ class ReadLane:
         self.scheme = b"https" if settings.https else b"http"
         self.languages: dict[bytes, bytes] = {}
         """Accept-Language as given → the language it asks for (few distinct values)."""
+        self.domain = settings.province_domain
+        self.provinces: dict[bytes, str | None] = {}
+        """Host header as given → the province whose host it is (few distinct values)."""
+        self.origins: dict[str, Origin] = {}
+        self.live: Gateway | None = None
 
     def protocol(self) -> type[LaneProtocol]:
         """uvicorn's `http` protocol class: a connection's protocol, with this lane in front."""
@@ -136,54 +140,73 @@ class ReadLane:
     def read_of(self, head: bytes, connection: LaneProtocol) -> Read | None:
         """The request whose head is `head` (its blank line included) as the lane's read, or None when it is not
         the lane's."""
-        line_end = head.find(b"\r\n")
-        request_line = REQUEST_LINE.fullmatch(head, 0, line_end)
-        if request_line is None or HEADER_LINES.fullmatch(head, line_end, len(head) - 4) is None:
+        found = HEAD.fullmatch(head)
+        if found is None:
             return None
-        lines = head[line_end + 2:-4].split(b"\r\n")
+        lines = found[2].split(b"\r\n")[1:]
         headers: dict[bytes, bytes] = {}
         for line in lines:
             name, _colon, value = line.partition(b":")
             headers[name.lower()] = value.strip(b" \t")
         if (len(headers) != len(lines) or headers.get(b"content-length") not in NO_BODY
-                or any(name in headers for name in NOT_THE_LANES)):
+                or not NOT_THE_LANES.isdisjoint(headers)):
             return None
-        target = request_line[1]
+        target = found[1]
         raw_path, _question, query = target.partition(b"?")
         path = raw_path.decode("ascii")
         if "%" in path:
             path = unquote(path)
-        found = API_PATH.fullmatch(path)
-        if found is None or b"taal=" in query:
+        api = API_PATH.fullmatch(path)
+        if api is None or b"taal=" in query:
             return None
-        tenant, service = found["tenant"], found["service"]
+        tenant, service = api["tenant"], api["service"]
         if (tenant not in self.tenants or service not in self.upstreams
-                or any(segment in {".", ".."} for segment in path.split("/"))  # the route's 400
-                or not self.province_path(headers.get(b"host"), path)
+                or ("/." in path and any(segment in {".", ".."} for segment in path.split("/")))  # the route's 400
+                or (self.domain and not self.province_path(headers.get(b"host"), path))
                 or self.cookies[tenant] in headers.get(b"cookie", b"")):  # the province's session: the portal's
             return None
-        token = bearer_token(headers.get(b"authorization", b"").decode("latin-1"))
-        if token is None or is_integration_token(token):
+        scheme, _space, credentials = headers.get(b"authorization", b"").partition(b" ")  # shared.auth.bearer_token
+        token = credentials.strip().decode("latin-1")
+        if scheme.lower() != b"bearer" or not token or is_integration_token(token):
             return None
         parts = raw_path.split(b"/", 4)  # the rest as the client encoded it (so %2F stays %2F), as the route
         rest = b"/" + parts[4] if len(parts) > 4 else b""
-        keep_alive = b"close" not in headers.get(b"connection", b"").lower()
         return Read(head, tenant, service, path, b"/%s%s%s" % (tenant.encode(), rest, b"?" + query if query else b""),
-                    headers, token, connection.client_of(headers), keep_alive)
+                    headers, token, connection.client_of(headers),
+                    b"close" not in headers.get(b"connection", b"").lower())
 
     def province_path(self, host: bytes | None, path: str) -> bool:
         """Whether the path is served on this host as it is (hosts.province_hosts redirects the rest)."""
-        domain = self.settings.province_domain
-        return served_on(province_of_host(host.decode("latin-1"), domain, self.settings.service.tenants)
-                         if domain and host else None, path)
+        if not host:
+            return True
+        if host in self.provinces:
+            province = self.provinces[host]
+        else:
+            province = province_of_host(host.decode("latin-1"), self.domain, self.settings.service.tenants)
+            if len(self.provinces) < 1024:
+                self.provinces[host] = province
+        return served_on(province, path)
 
     def gateway(self) -> Gateway | None:
-        return self.state.get("gateway")
+        """The gateway's live parts, once its lifespan has started them (uvicorn closes the connections before it
+        ends the lifespan)."""
+        if self.live is None:
+            self.live = self.state.get("gateway")
+        return self.live
 
     def start(self, read: Read, connection: LaneProtocol, gateway: Gateway) -> None:
-        """The read checked, counted and sent on, at once when nothing needs waiting for."""
-        if (gateway.verifier.kept(read.token, read.tenant) is not None
-                and self.limits.counted_from_held(read.client, read.token, gateway.counters)):
+        """The read checked, counted and sent on, at once when nothing needs waiting for. What the connection's
+        last read found (its token good until when, the limit shares it counted on) serves the next read of the
+        same token and client, as long as it holds."""
+        kept = connection.kept
+        if kept is not None and kept[0] == read.token and kept[1] == read.tenant and kept[2] == read.client \
+                and time.monotonic() < kept[3] and kept[4] == gateway.counters.window and take_from(kept[5]):
+            self.forward(read, connection, gateway)
+            return
+        until = gateway.verifier.kept_until(read.token, read.tenant)
+        shares = self.limits.counted_from_held(read.client, read.token, gateway.counters) if until else None
+        if until is not None and shares is not None:
+            connection.kept = (read.token, read.tenant, read.client, until, gateway.counters.window, shares)
             self.forward(read, connection, gateway)
         else:
             connection.waiting(self.prepared(read, connection, gateway))
@@ -203,11 +226,12 @@ class ReadLane:
     def forward(self, read: Read, connection: LaneProtocol, gateway: Gateway) -> None:
         read.started = time.perf_counter()
         headers = read.headers
-        given_id = headers.get(b"x-request-id", b"").decode("latin-1")
-        read.request_id = given_id if REQUEST_ID.match(given_id) else str(uuid7())
-        given_trace = headers.get(b"traceparent", b"").decode("latin-1")
+        given_id = headers.get(b"x-request-id")
+        read.request_id = (given_id.decode("latin-1") if given_id and REQUEST_ID.match(given_id.decode("latin-1"))
+                           else uuid7_text())
+        given_trace = headers.get(b"traceparent")
         # proxy.traceparent: the caller's when it has four parts; shared.requests' log context: when well formed
-        read.traceparent = (given_trace if len(given_trace.split("-")) == 4
+        read.traceparent = (given_trace.decode("latin-1") if given_trace and given_trace.count(b"-") == 3
                             else f"00-{random.getrandbits(128):032x}-{random.getrandbits(64):016x}-01")
         asked = headers.get(b"accept-language", b"")
         language = self.languages.get(asked)
@@ -215,8 +239,11 @@ class ReadLane:
             language = preferred_language(asked.decode("latin-1")).encode()
             if len(self.languages) < 256:
                 self.languages[asked] = language
-        origin: Origin = gateway.reads.origin(self.upstreams[read.service])
-        listed = {name.strip() for name in headers.get(b"connection", b"").lower().split(b",")}
+        origin = self.origins.get(read.service)
+        if origin is None:
+            origin = self.origins[read.service] = gateway.reads.origin(self.upstreams[read.service])
+        listed = ({name.strip() for name in headers[b"connection"].lower().split(b",")}
+                  if b"connection" in headers else ())
         sent = [b"GET ", read.upstream_target, b" HTTP/1.1\r\nhost: ", origin.host_header, b"\r\n"]
         for name, value in headers.items():
             if name not in DROPPED and name not in listed:
@@ -234,8 +261,11 @@ class ReadLane:
         """The answer as the client gets it: the service's headers minus the gateway's own (repeated ones joined,
         as the route's), its length, the security headers it does not set itself, the request id."""
         kept: dict[bytes, bytes] = {}
-        for name, value in answer.headers:
+        for line in answer.head.split(b"\r\n")[1:]:
+            name, _colon, value = line.partition(b":")
+            name = name.lower()
             if name not in DROPPED_ANSWER:
+                value = value.strip(b" \t")
                 kept[name] = kept[name] + b", " + value if name in kept else value
         if answer.status not in NO_CONTENT:
             kept[b"content-length"] = str(len(answer.body)).encode()
@@ -255,14 +285,17 @@ class ReadLane:
     def account(self, read: Read, status: int) -> None:
         """The request's metrics, under the service's name and the route's template (shared.requests), and its
         line when the answer is an error."""
-        context = (request_id_var.set(read.request_id), tenant_var.set(read.tenant),
-                   traceparent_var.set(read.traceparent if TRACEPARENT.match(read.traceparent) else None))
-        try:
-            answered(self.service_name, "GET", read.path, API_ROUTE, status, time.perf_counter() - read.started,
-                     line=status >= 400)
-        finally:
-            for token in reversed(context):
-                token.var.reset(token)
+        elapsed = time.perf_counter() - read.started
+        if status < 400:
+            answered(self.service_name, "GET", read.path, API_ROUTE, status, elapsed, line=False)
+        else:
+            context = (request_id_var.set(read.request_id), tenant_var.set(read.tenant),
+                       traceparent_var.set(read.traceparent if TRACEPARENT.match(read.traceparent) else None))
+            try:
+                answered(self.service_name, "GET", read.path, API_ROUTE, status, elapsed)
+            finally:
+                for token in reversed(context):
+                    token.var.reset(token)
         self.forwarded_by_service[read.service].inc()
 
 
@@ -285,6 +318,11 @@ class LaneProtocol(CoalescingHttpToolsProtocol):
         self.closing = False
         self.proxies = self.app.trusted_hosts if isinstance(self.app, ProxyHeadersMiddleware) else None
         self.tasks_waiting: set[asyncio.Task[None]] = set()
+        self.kept: tuple[str, str, str, float, int, list[Held]] | None = None
+        """What the connection's last read found: its token, province and client; until when the token is good
+        (time.monotonic); the window and the limit shares it was counted on (ReadLane.start)."""
+        self.answered_at = 0.0
+        """The loop's time when the lane last answered on this connection (its keep-alive counts from then)."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         self.socket = transport
@@ -332,8 +370,7 @@ class LaneProtocol(CoalescingHttpToolsProtocol):
         if read is None:
             super().data_received(data)
             return
-        self._unset_keepalive_if_required()
-        self.reading, self.held = read, data[end + 4:]
+        self.reading, self.held = read, data[end + 4:]  # (the keep-alive timer runs on: timeout_keep_alive_handler)
         self.lane.start(read, self, gateway)
 
     def waiting(self, work: Any) -> None:
@@ -350,23 +387,40 @@ class LaneProtocol(CoalescingHttpToolsProtocol):
             self.hand_over(read, None)  # counted: the route tries once more and answers its problem
             return
         self.reading = None
-        if self.transport.is_closing():  # the client went away: the service's answer is accounted all the same
-            self.lane.account(read, result.status)
+        lane = self.lane
+        if self.socket.is_closing():  # the client went away: the service's answer is accounted all the same
+            lane.account(read, result.status)
             return
-        self.writes.flush()  # an earlier answer of uvicorn's still held: before this one
-        self.socket.write(self.lane.answer_of(read, result, self.server_state.default_headers))
-        self.lane.account(read, result.status)
+        if self.writes.held:
+            self.writes.flush()  # an earlier answer of uvicorn's, still held: before this one
+        self.socket.write(lane.answer_of(read, result, self.server_state.default_headers))
+        lane.account(read, result.status)
         self.server_state.total_requests += 1
         if not read.keep_alive or self.closing:
             self.transport.close()
             return
-        self.flow.resume_reading()
+        if self.flow.read_paused:
+            self.flow.resume_reading()
+        self.answered_at = self.loop.time()
         if self.held:
             held, self.held = self.held, b""
             self.take(held)
-        else:
+        elif self.timeout_keep_alive_task is None:
             self.timeout_keep_alive_task = self.loop.call_later(self.timeout_keep_alive,
                                                                 self.timeout_keep_alive_handler)
+
+    def timeout_keep_alive_handler(self) -> None:
+        """uvicorn's keep-alive timer: it closes a connection idle for timeout_keep_alive seconds. uvicorn sets it
+        anew after each of its answers; the lane leaves it running and, when it fires, sets it again for the time
+        left since the lane's last answer (one timer per idle period, not one per read)."""
+        self.timeout_keep_alive_task = None
+        if self.reading is not None:
+            return  # set again once the read is answered
+        left = self.answered_at + self.timeout_keep_alive - self.loop.time()
+        if left > 0:
+            self.timeout_keep_alive_task = self.loop.call_later(left, self.timeout_keep_alive_handler)
+        else:
+            super().timeout_keep_alive_handler()
 
     def hand_over(self, read: Read, counted: tuple[Limit, float] | None | object = NOT_COUNTED) -> None:
         """The read to uvicorn and the full path, as it came, with what came after it; `counted`: what the lane's

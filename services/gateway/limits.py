@@ -25,7 +25,7 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 import nats
@@ -216,19 +216,32 @@ class LimitCounts:
                 return limit, now
         return None
 
-    def counted_from_held(self, address: str, token: str | None, counters: SharedCounters) -> bool:
+    def counted_from_held(self, address: str, token: str | None, counters: SharedCounters) -> list[Held] | None:
         """Counts the request from the shares this replica holds, when it holds one of every limit it counts
-        against: then True, and it is within them. Else False and nothing is counted (`refused_for` counts it,
-        taking a share from the stream)."""
+        against: then those shares (a caller that counts the same client and token again in the same window may
+        take from them directly, `take_from`), and it is within them. Else None and nothing is counted
+        (`refused_for` counts it, taking a share from the stream)."""
         window = window_of(time.time())
         if window != counters.window:
-            return False
-        held = [counters.held.get(subject) for _limit, subject in self.asked(address, token, window)]
-        if not all(share is not None and share.left > 0 for share in held):
-            return False
+            return None
+        shares = [counters.held.get(subject) for _limit, subject in self.asked(address, token, window)]
+        if not all(share is not None and share.left > 0 for share in shares):
+            return None
+        held = cast(list[Held], shares)
         for share in held:
-            share.left -= 1  # type: ignore[union-attr]
-        return True
+            share.left -= 1
+        return held
+
+
+def take_from(shares: list[Held]) -> bool:
+    """One request counted from `shares` (LimitCounts.counted_from_held's, in the window they are of), when each
+    has some left; else nothing is counted."""
+    for share in shares:
+        if share.left <= 0:
+            return False
+    for share in shares:
+        share.left -= 1
+    return True
 
 
 COUNTED = "regie.limits_counted"

@@ -52,9 +52,18 @@ class TooLarge(UpstreamFailed):
 @dataclass
 class Answer:
     status: int
-    headers: list[tuple[bytes, bytes]]
-    """As the service sent them; names lower-cased."""
+    head: bytes
+    """The status line and the header lines as the service sent them, without the blank line."""
     body: bytes
+
+    @property
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        """The head's headers, names lower-cased."""
+        fields = []
+        for line in self.head.split(b"\r\n")[1:]:
+            name, _colon, value = line.partition(b":")
+            fields.append((name.lower(), value.strip(b" \t")))
+        return fields
 
 
 Done = Callable[[Answer | UpstreamFailed], None]
@@ -70,7 +79,11 @@ class Connection(asyncio.Protocol):
         self.parser = httptools.HttpResponseParser(self)
         self.done: Done | None = None
         self.timer: asyncio.TimerHandle | None = None
-        self.headers: list[tuple[bytes, bytes]] = []
+        self.deadline = 0.0
+        """The loop's time by which the read asked for must be answered."""
+        self.data = b""
+        """The answer's bytes as received, up to the end of its head at least."""
+        self.head_seen = False
         self.body: list[bytes] = []
         self.size = 0
         self.received = False
@@ -86,6 +99,11 @@ class Connection(asyncio.Protocol):
         if self.done is None:  # nothing asked: the service said something it should not have
             self.close()
             return
+        if not self.head_seen:  # its head is taken from the bytes received (on_message_complete)
+            self.data = self.data + data if self.data else data
+            if len(self.data) > MAX_BYTES:
+                self.fail(TooLarge(f"the answer's head is larger than {MAX_BYTES} bytes"))
+                return
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserError as exc:
@@ -96,9 +114,9 @@ class Connection(asyncio.Protocol):
         self.transport = None
         self.fail(UpstreamFailed("the service closed the connection"))
 
-    # httptools callbacks
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self.headers.append((name.lower(), value))
+    # httptools callbacks (the head is read from the bytes received: one call instead of one per header)
+    def on_headers_complete(self) -> None:
+        self.head_seen = True
 
     def on_body(self, body: bytes) -> None:
         self.size += len(body)
@@ -111,37 +129,45 @@ class Connection(asyncio.Protocol):
         if self.done is None:  # failed on the way (too large): the connection is closing
             return
         status = self.parser.get_status_code()
-        if status < 200:  # an informational answer: the answer itself follows
-            self.headers = []
+        head_end = self.data.find(b"\r\n\r\n")
+        if status < 200:  # an informational answer (it has no body): the answer itself follows
+            self.data, self.head_seen = self.data[head_end + 4:], False
             return
         done, self.done = self.done, None
-        if self.timer is not None:
-            self.timer.cancel()
         self.reusable = self.parser.should_keep_alive()
-        done(Answer(status, self.headers, b"".join(self.body)))
+        done(Answer(status, self.data[:head_end], b"".join(self.body)))
 
     # the client's side
     def ask(self, request: bytes, done: Done, timeout: float) -> None:
         """Sends `request`; `done` is called with its answer, or with the failure, within `timeout` seconds."""
         assert self.transport is not None and self.done is None
         self.done = done
-        self.headers, self.body, self.size, self.received, self.reusable = [], [], 0, False, False
-        self.timer = self.loop.call_later(timeout, self.time_out)
+        self.data, self.head_seen, self.body, self.size, self.received, self.reusable = b"", False, [], 0, False, False
+        self.deadline = self.loop.time() + timeout
+        if self.timer is None:  # one timer per connection, moved on as its reads are answered (not one per read)
+            self.timer = self.loop.call_at(self.deadline, self.timed)
         self.transport.write(request)
+
+    def timed(self) -> None:
+        self.timer = None
+        if self.done is None:  # answered, and not asked again since: the next read sets a timer again
+            return
+        if self.loop.time() >= self.deadline:
+            self.fail(TimedOut("the service did not answer in time"))
+        else:
+            self.timer = self.loop.call_at(self.deadline, self.timed)
 
     def fail(self, exc: UpstreamFailed) -> None:
         done, self.done = self.done, None
-        if self.timer is not None:
-            self.timer.cancel()
         self.close()
         if done is not None:
             done(exc)
 
-    def time_out(self) -> None:
-        self.fail(TimedOut("the service did not answer in time"))
-
     def close(self) -> None:
         self.reusable = False
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
         if self.transport is not None:
             self.transport.close()
 
