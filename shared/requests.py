@@ -90,15 +90,21 @@ _series: dict[tuple[str, str, str, int], tuple[Counter, Histogram]] = {}
 key at every call). Routes are templates and statuses few: a bounded set."""
 
 
+def series_of(service: str, method: str, route: str, status: int) -> tuple[Counter, Histogram]:
+    """The request metrics' series of an answer: its count and its duration's."""
+    series = _series.get((service, method, route, status))
+    if series is None:
+        series = _series[service, method, route, status] = (
+            REQUESTS.labels(service, method, route, str(status)), DURATION.labels(service, method, route))
+    return series
+
+
 def answered(service: str, method: str, path: str, route: str, status: int, elapsed: float, *,
              line: bool = True) -> None:
     """A request's metrics and its log line (unless `line` is False), once it is answered (also by what answers in
     front of the app: services/gateway/lane.py)."""
     if not path.startswith(QUIET_PATHS):
-        series = _series.get((service, method, route, status))
-        if series is None:
-            series = _series[service, method, route, status] = (
-                REQUESTS.labels(service, method, route, str(status)), DURATION.labels(service, method, route))
+        series = series_of(service, method, route, status)
         series[0].inc()
         series[1].observe(elapsed)
     if line and (not path.startswith(QUIET_PATHS) or status >= 400):

@@ -47,7 +47,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from litestar.datastructures import State
-from prometheus_client import Counter
+from prometheus_client import Counter, Histogram
 from uvicorn.config import Config
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE
@@ -55,7 +55,7 @@ from uvicorn.server import ServerState
 
 from services.gateway.hosts import province_of_host, served_on
 from services.gateway.integrations import is_integration_token
-from services.gateway.limits import COUNTED, Held, Limit, LimitCounts, take_from
+from services.gateway.limits import COUNTED, Held, Limit, LimitCounts, take_from, window_of
 from services.gateway.proxy import API_ROUTE, DROPPED_REQUEST, DROPPED_RESPONSE
 from services.gateway.runtime import Gateway
 from services.gateway.security import security_headers
@@ -66,7 +66,7 @@ from shared.http_server import CoalescingHttpToolsProtocol
 from shared.i18n import preferred_language
 from shared.ids import uuid7_text
 from shared.logs import request_id_var, tenant_var, traceparent_var
-from shared.requests import REQUEST_ID, TRACEPARENT, answered
+from shared.requests import REQUEST_ID, TRACEPARENT, answered, series_of
 
 LANE = Counter("regie_gateway_read_lane_total", "API reads forwarded by the gateway's read lane", ["service"])
 HEAD_END = b"\r\n\r\n"
@@ -124,6 +124,8 @@ class ReadLane:
         self.limits = LimitCounts.of(settings)
         self.forwarded_by_service = {service: LANE.labels(service) for service in self.upstreams}
         self.security = [(name.encode(), value.encode()) for name, value in security_headers(settings).items()]
+        self.security_names = frozenset(name for name, _value in self.security)
+        self.security_lines = b"".join(b"%s: %s\r\n" % header for header in self.security)
         self.scheme = b"https" if settings.https else b"http"
         self.languages: dict[bytes, bytes] = {}
         """Accept-Language as given → the language it asks for (few distinct values)."""
@@ -132,6 +134,8 @@ class ReadLane:
         """Host header as given → the province whose host it is (few distinct values)."""
         self.origins: dict[str, Origin] = {}
         self.live: Gateway | None = None
+        self.series: dict[int, tuple[Counter, Histogram]] = {}
+        """The request metrics' series of the lane's reads, by status (shared.requests.answered's)."""
 
     def protocol(self) -> type[LaneProtocol]:
         """uvicorn's `http` protocol class: a connection's protocol, with this lane in front."""
@@ -200,13 +204,14 @@ class ReadLane:
         same token and client, as long as it holds."""
         kept = connection.kept
         if kept is not None and kept[0] == read.token and kept[1] == read.tenant and kept[2] == read.client \
-                and time.monotonic() < kept[3] and kept[4] == gateway.counters.window and take_from(kept[5]):
+                and time.monotonic() < kept[3] and kept[4] == window_of(time.time()) and take_from(kept[5]):
             self.forward(read, connection, gateway)
             return
         until = gateway.verifier.kept_until(read.token, read.tenant)
         shares = self.limits.counted_from_held(read.client, read.token, gateway.counters) if until else None
         if until is not None and shares is not None:
             connection.kept = (read.token, read.tenant, read.client, until, gateway.counters.window, shares)
+            # (counted_from_held answers only in the window the shares are of: counters.window)
             self.forward(read, connection, gateway)
         else:
             connection.waiting(self.prepared(read, connection, gateway))
@@ -274,9 +279,12 @@ class ReadLane:
             written += [name, b": ", value, b"\r\n"]
         for name, value in kept.items():
             written += [name, b": ", value, b"\r\n"]
-        for name, value in self.security:
-            if name not in kept:
-                written += [name, b": ", value, b"\r\n"]
+        if self.security_names.isdisjoint(kept):
+            written.append(self.security_lines)
+        else:
+            for name, value in self.security:
+                if name not in kept:
+                    written += [name, b": ", value, b"\r\n"]
         if not read.keep_alive:
             written.append(b"connection: close\r\n")
         written += [b"x-request-id: ", read.request_id.encode(), b"\r\n\r\n", answer.body]
@@ -286,8 +294,12 @@ class ReadLane:
         """The request's metrics, under the service's name and the route's template (shared.requests), and its
         line when the answer is an error."""
         elapsed = time.perf_counter() - read.started
-        if status < 400:
-            answered(self.service_name, "GET", read.path, API_ROUTE, status, elapsed, line=False)
+        if status < 400:  # shared.requests.answered without its line, its series kept here
+            series = self.series.get(status)
+            if series is None:
+                series = self.series[status] = series_of(self.service_name, "GET", API_ROUTE, status)
+            series[0].inc()
+            series[1].observe(elapsed)
         else:
             context = (request_id_var.set(read.request_id), tenant_var.set(read.tenant),
                        traceparent_var.set(read.traceparent if TRACEPARENT.match(read.traceparent) else None))

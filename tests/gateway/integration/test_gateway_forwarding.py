@@ -129,13 +129,16 @@ def served(settings: GatewaySettings) -> Iterator[httpx.Client]:
         listening.close()
 
 
-def raw(client: httpx.Client, request: bytes) -> bytes:
-    """`request` as bytes on a connection of its own to the gateway `client` calls: what came back before the
-    gateway closed it."""
+def raw(client: httpx.Client, request: bytes, *later: bytes) -> bytes:
+    """`request` as bytes on a connection of its own to the gateway `client` calls, then each of `later` a third
+    of SLOW_SECONDS after the one before: what came back before the gateway closed it."""
     port = client.base_url.port
     assert port is not None
     with socket.create_connection(("127.0.0.1", port), timeout=15) as connection:
         connection.sendall(request)
+        for more in later:
+            time.sleep(SLOW_SECONDS / 3)
+            connection.sendall(more)
         received = b""
         while chunk := connection.recv(65536):
             received += chunk
@@ -385,8 +388,8 @@ def answers(received: bytes) -> list[tuple[int, dict[str, str], bytes]]:
 
 def test_pipelined_requests_are_answered_in_order_whoever_answers_each(client: httpx.Client, upstream: Recorder,
                                                                       token_for: TokenFor) -> None:
-    """Four requests sent at once on one connection, the lane's and the full path's in turn, the first of them
-    slow: four answers, in the order asked, each its own."""
+    """Four requests on one connection, the lane's and the full path's in turn, the first of them slow and the
+    other three sent while it is on its way: four answers, in the order asked, each its own."""
     token = token_for("antwerpen", "coordinator")
 
     def read(path: str, request_id: str) -> bytes:
@@ -399,7 +402,7 @@ def test_pipelined_requests_are_answered_in_order_whoever_answers_each(client: h
     last = (f"GET /antwerpen/api/partners/organisations/4 HTTP/1.1\r\nhost: gateway.test\r\n"
             f"authorization: Bearer {token}\r\nx-request-id: r-4\r\nconnection: close\r\n\r\n").encode()
     before = lane_reads()
-    received = answers(raw(client, read("/slow/1", "r-1") + write + read("/organisations/3", "r-3") + last))
+    received = answers(raw(client, read("/slow/1", "r-1"), write + read("/organisations/3", "r-3") + last))
     assert [(status, headers["x-request-id"], headers["x-path"]) for status, headers, _body in received] == [
         (200, "r-1", "/antwerpen/slow/1"), (201, "w-2", "/antwerpen/organisations"),
         (200, "r-3", "/antwerpen/organisations/3"), (200, "r-4", "/antwerpen/organisations/4")]

@@ -1,7 +1,7 @@
 import os
 import uuid
 
-from shared.ids import uuid7
+from shared.ids import uuid7, uuid7_text
 
 
 def test_uuid7_has_version_7_and_the_rfc_variant() -> None:
@@ -45,3 +45,12 @@ def test_a_forked_child_draws_its_own_random_bits() -> None:
     ours = uuid7().bytes
     random_bits = 0x3FFF_FFFF_FFFF_FFFF
     assert int.from_bytes(theirs, "big") & random_bits != int.from_bytes(ours, "big") & random_bits
+
+
+def test_a_uuid7_as_text_is_the_text_of_the_next_uuid7() -> None:
+    """uuid7_text (a request's id) is made as str(uuid7()) would be, from the same sequence."""
+    made = [uuid7(), uuid.UUID(uuid7_text()), uuid7(), uuid.UUID(uuid7_text())]
+    assert all(value.version == 7 and value.variant == uuid.RFC_4122 for value in made)
+    assert made == sorted(made, key=lambda value: value.int) and len(set(made)) == 4
+    text = uuid7_text()
+    assert text == str(uuid.UUID(text)) and len(text) == 36

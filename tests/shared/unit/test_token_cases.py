@@ -164,3 +164,24 @@ async def test_a_realm_out_of_reach_leaves_its_last_keys_in_service(verifier: To
     realm.up = False
     await asyncio.sleep(0.6)  # the key set is due for a refresh, which fails
     assert (await verifier.verify(signed(claims(sub="s-2")), expected_tenant=TENANT)).subject == "s-2"
+
+
+async def test_a_kept_token_is_good_without_waiting_until_its_times_or_its_keys_age_end(
+        verifier: TokenVerifier) -> None:
+    """kept_until (the gateway's read lane): until when a verified token is good without asking anything, for its
+    own province only; nothing for a token never verified; the earlier of its expiry and its key set's age."""
+    token = signed(claims())
+    assert verifier.kept_until(token, TENANT) is None  # never verified: verify has work to do
+    await verifier.verify(token, expected_tenant=TENANT)
+    until = verifier.kept_until(token, TENANT)
+    assert until is not None and 0.4 < until - time.monotonic() <= 0.5  # the key set's maximum age comes first
+    assert verifier.kept_until(token, "antwerpen") is None  # another province's: verify refuses it
+    expiring = signed(claims(exp=int(time.time()) + 2))
+    await verifier.verify(expiring, expected_tenant=TENANT)
+    verifier.max_key_age = 300.0
+    soon = verifier.kept_until(expiring, TENANT)
+    assert soon is not None and soon - time.monotonic() <= 2 + verifier.leeway  # its expiry (and leeway) first
+    verifier.clock = lambda: time.time() + 3 + verifier.leeway  # its times ran out
+    assert verifier.kept_until(expiring, TENANT) is None
+    with pytest.raises(InvalidToken):
+        await verifier.verify(expiring, expected_tenant=TENANT)
