@@ -74,18 +74,42 @@ MAX_HEAD = 16 * 1024
 """A head not complete within this many bytes is uvicorn's (and its parser's limits')."""
 HELD_BYTES = 64 * 1024
 """While the lane's read is on its way, the connection's reading pauses once this much more has come."""
-HEAD = re.compile(rb"GET (/[!-~]*) HTTP/1\.1((?:\r\n[!#$%&'*+.^_`|~0-9A-Za-z-]+:[\t\x20-\x7e\x80-\xff]*)*)\r\n\r\n")
-"""A GET's request line and RFC 9110 field names and values; no obsolete line folding (anything else: uvicorn's
-parser decides)."""
+REQUEST_LINE = re.compile(rb"GET (/[!-~]*) HTTP/1\.1")
+HEADER_LINES = re.compile(rb"(?:\r\n[!#$%&'*+.^_`|~0-9A-Za-z-]+:[\t\x20-\x7e\x80-\xff]*)*")
+"""RFC 9110 field names and values, each line with the CRLF before it; no obsolete line folding (anything else:
+uvicorn's parser decides)."""
 API_PATH = re.compile(r"/(?P<tenant>[a-z-]+)/api/(?P<service>[a-z]+)(?P<rest>/.*)?")
 NO_BODY = (None, b"0")
 NOT_THE_LANES = frozenset({b"transfer-encoding", b"expect", b"upgrade"})
 """A body, or a protocol change: the full path's."""
 NO_CONTENT = (204, 304)
 DROPPED = frozenset(name.encode() for name in DROPPED_REQUEST)
-DROPPED_ANSWER = frozenset(name.encode() for name in DROPPED_RESPONSE)
+OWN_ANSWER_LINES = re.compile(b"\r\n(?:%s)[ \t]*:[^\r\n]*" % b"|".join(
+    re.escape(name.encode()) for name in sorted(DROPPED_RESPONSE | {"content-length"})), re.IGNORECASE)
+"""The lines of a service's answer that are the gateway's to write (proxy.DROPPED_RESPONSE) or to set anew (its
+length: the answer is passed on whole), each with the CRLF before it."""
+STATUS = {status: line[:-2] for status, line in STATUS_LINE.items()}
 NOT_COUNTED = object()
 """A request handed to uvicorn whose rate limits the lane did not count."""
+
+
+@dataclass(slots=True)
+class Fields:
+    """What a request's header lines say, for the lane (ReadLane.fields_of). A connection keeps its last: an API
+    client sends the same lines with every read of a kept connection, and the next read with the same bytes takes
+    them as they were found."""
+
+    lines: bytes
+    """The header lines as received, each with the CRLF before it (the key)."""
+    headers: dict[bytes, bytes]
+    """Names lower-cased."""
+    token: str
+    """The bearer token."""
+    client: str
+    """The client's address, as uvicorn's proxy headers give it."""
+    keep_alive: bool
+    forwarded: bytes = b""
+    """The header lines the service is sent that follow from these alone (ReadLane.forward; made once)."""
 
 
 @dataclass(slots=True)
@@ -101,10 +125,7 @@ class Read:
     """Decoded, as uvicorn's scope["path"]."""
     upstream_target: bytes
     """The service's path and query: /<tenant><rest as the client encoded it>[?query]."""
-    headers: dict[bytes, bytes]
-    token: str
-    client: str
-    keep_alive: bool
+    fields: Fields
     started: float = 0.0
     request_id: str = ""
     traceparent: str = ""
@@ -124,8 +145,10 @@ class ReadLane:
         self.limits = LimitCounts.of(settings)
         self.forwarded_by_service = {service: LANE.labels(service) for service in self.upstreams}
         self.security = [(name.encode(), value.encode()) for name, value in security_headers(settings).items()]
-        self.security_names = frozenset(name for name, _value in self.security)
-        self.security_lines = b"".join(b"%s: %s\r\n" % header for header in self.security)
+        self.security_lines = b"".join(b"\r\n%s: %s" % header for header in self.security)
+        self.security_set = re.compile(b"\r\n(?:%s)[ \t]*:" % b"|".join(re.escape(name) for name, _ in self.security),
+                                       re.IGNORECASE)
+        """A line of the answer's that sets one of the security headers (then the answer's stands)."""
         self.scheme = b"https" if settings.https else b"http"
         self.languages: dict[bytes, bytes] = {}
         """Accept-Language as given → the language it asks for (few distinct values)."""
@@ -144,18 +167,17 @@ class ReadLane:
     def read_of(self, head: bytes, connection: LaneProtocol) -> Read | None:
         """The request whose head is `head` (its blank line included) as the lane's read, or None when it is not
         the lane's."""
-        found = HEAD.fullmatch(head)
-        if found is None:
+        line_end = head.find(b"\r\n")
+        request_line = REQUEST_LINE.fullmatch(head, 0, line_end)
+        if request_line is None:
             return None
-        lines = found[2].split(b"\r\n")[1:]
-        headers: dict[bytes, bytes] = {}
-        for line in lines:
-            name, _colon, value = line.partition(b":")
-            headers[name.lower()] = value.strip(b" \t")
-        if (len(headers) != len(lines) or headers.get(b"content-length") not in NO_BODY
-                or not NOT_THE_LANES.isdisjoint(headers)):
-            return None
-        target = found[1]
+        lines = head[line_end:-4]
+        fields = connection.fields
+        if fields is None or fields.lines != lines:
+            fields = connection.fields = self.fields_of(lines, connection)
+            if fields is None:
+                return None
+        target = request_line[1]
         raw_path, _question, query = target.partition(b"?")
         path = raw_path.decode("ascii")
         if "%" in path:
@@ -164,20 +186,37 @@ class ReadLane:
         if api is None or b"taal=" in query:
             return None
         tenant, service = api["tenant"], api["service"]
+        headers = fields.headers
         if (tenant not in self.tenants or service not in self.upstreams
                 or ("/." in path and any(segment in {".", ".."} for segment in path.split("/")))  # the route's 400
                 or (self.domain and not self.province_path(headers.get(b"host"), path))
                 or self.cookies[tenant] in headers.get(b"cookie", b"")):  # the province's session: the portal's
             return None
+        parts = raw_path.split(b"/", 4)  # the rest as the client encoded it (so %2F stays %2F), as the route
+        rest = b"/" + parts[4] if len(parts) > 4 else b""
+        return Read(head, tenant, service, path, b"/%s%s%s" % (tenant.encode(), rest, b"?" + query if query else b""),
+                    fields)
+
+    def fields_of(self, lines: bytes, connection: LaneProtocol) -> Fields | None:
+        """What the header lines (each with the CRLF before it) say, or None when they are not the lane's: a line
+        that is not a well-formed field, a header given twice, a body, a protocol change, no bearer token, an
+        integration token."""
+        if HEADER_LINES.fullmatch(lines) is None:
+            return None
+        split = lines.split(b"\r\n")[1:]
+        headers: dict[bytes, bytes] = {}
+        for line in split:
+            name, _colon, value = line.partition(b":")
+            headers[name.lower()] = value.strip(b" \t")
+        if (len(headers) != len(split) or headers.get(b"content-length") not in NO_BODY
+                or not NOT_THE_LANES.isdisjoint(headers)):
+            return None
         scheme, _space, credentials = headers.get(b"authorization", b"").partition(b" ")  # shared.auth.bearer_token
         token = credentials.strip().decode("latin-1")
         if scheme.lower() != b"bearer" or not token or is_integration_token(token):
             return None
-        parts = raw_path.split(b"/", 4)  # the rest as the client encoded it (so %2F stays %2F), as the route
-        rest = b"/" + parts[4] if len(parts) > 4 else b""
-        return Read(head, tenant, service, path, b"/%s%s%s" % (tenant.encode(), rest, b"?" + query if query else b""),
-                    headers, token, connection.client_of(headers),
-                    b"close" not in headers.get(b"connection", b"").lower())
+        return Fields(lines, headers, token, connection.client_of(headers),
+                      b"close" not in headers.get(b"connection", b"").lower())
 
     def province_path(self, host: bytes | None, path: str) -> bool:
         """Whether the path is served on this host as it is (hosts.province_hosts redirects the rest)."""
@@ -202,15 +241,15 @@ class ReadLane:
         """The read checked, counted and sent on, at once when nothing needs waiting for. What the connection's
         last read found (its token good until when, the limit shares it counted on) serves the next read of the
         same token and client, as long as it holds."""
-        kept = connection.kept
-        if kept is not None and kept[0] == read.token and kept[1] == read.tenant and kept[2] == read.client \
+        kept, fields = connection.kept, read.fields
+        if kept is not None and kept[0] == fields.token and kept[1] == read.tenant and kept[2] == fields.client \
                 and time.monotonic() < kept[3] and kept[4] == window_of(time.time()) and take_from(kept[5]):
             self.forward(read, connection, gateway)
             return
-        until = gateway.verifier.kept_until(read.token, read.tenant)
-        shares = self.limits.counted_from_held(read.client, read.token, gateway.counters) if until else None
+        until = gateway.verifier.kept_until(fields.token, read.tenant)
+        shares = self.limits.counted_from_held(fields.client, fields.token, gateway.counters) if until else None
         if until is not None and shares is not None:
-            connection.kept = (read.token, read.tenant, read.client, until, gateway.counters.window, shares)
+            connection.kept = (fields.token, read.tenant, fields.client, until, gateway.counters.window, shares)
             # (counted_from_held answers only in the window the shares are of: counters.window)
             self.forward(read, connection, gateway)
         else:
@@ -218,11 +257,11 @@ class ReadLane:
 
     async def prepared(self, read: Read, connection: LaneProtocol, gateway: Gateway) -> None:
         try:
-            await gateway.verifier.verify(read.token, expected_tenant=read.tenant)
+            await gateway.verifier.verify(read.fields.token, expected_tenant=read.tenant)
         except Exception:  # noqa: BLE001 - the route answers it, with the problem it raises
             connection.hand_over(read)
             return
-        refused = await self.limits.refused_for(read.client, read.token, gateway.counters)
+        refused = await self.limits.refused_for(read.fields.client, read.fields.token, gateway.counters)
         if refused is not None:
             connection.hand_over(read, refused)  # the rate limits answer it
         else:
@@ -230,7 +269,8 @@ class ReadLane:
 
     def forward(self, read: Read, connection: LaneProtocol, gateway: Gateway) -> None:
         read.started = time.perf_counter()
-        headers = read.headers
+        fields = read.fields
+        headers = fields.headers
         given_id = headers.get(b"x-request-id")
         read.request_id = (given_id.decode("latin-1") if given_id and REQUEST_ID.match(given_id.decode("latin-1"))
                            else uuid7_text())
@@ -238,56 +278,61 @@ class ReadLane:
         # proxy.traceparent: the caller's when it has four parts; shared.requests' log context: when well formed
         read.traceparent = (given_trace.decode("latin-1") if given_trace and given_trace.count(b"-") == 3
                             else f"00-{random.getrandbits(128):032x}-{random.getrandbits(64):016x}-01")
+        origin = self.origins.get(read.service)
+        if origin is None:
+            origin = self.origins[read.service] = gateway.reads.origin(self.upstreams[read.service])
+        forwarded = fields.forwarded or self.forwarded_lines(fields)
+        gateway.reads.send(origin, b"".join([
+            b"GET ", read.upstream_target, b" HTTP/1.1\r\nhost: ", origin.host_header, forwarded,
+            b"\r\ntraceparent: ", read.traceparent.encode("latin-1"), b"\r\nx-request-id: ",
+            read.request_id.encode(), b"\r\n\r\n"]), connection.upstream_answered)
+
+    def forwarded_lines(self, fields: Fields) -> bytes:
+        """The header lines the service is sent that follow from the request's alone (proxy.forwarded_headers):
+        the caller's own, minus those the gateway sets or keeps to itself and those its Connection header lists;
+        the token; X-Forwarded-For, -Proto and -Host; Accept-Language, the language the request asks for. Each
+        with the CRLF before it; kept with the fields."""
+        headers = fields.headers
         asked = headers.get(b"accept-language", b"")
         language = self.languages.get(asked)
         if language is None:
             language = preferred_language(asked.decode("latin-1")).encode()
             if len(self.languages) < 256:
                 self.languages[asked] = language
-        origin = self.origins.get(read.service)
-        if origin is None:
-            origin = self.origins[read.service] = gateway.reads.origin(self.upstreams[read.service])
         listed = ({name.strip() for name in headers[b"connection"].lower().split(b",")}
                   if b"connection" in headers else ())
-        sent = [b"GET ", read.upstream_target, b" HTTP/1.1\r\nhost: ", origin.host_header, b"\r\n"]
-        for name, value in headers.items():
-            if name not in DROPPED and name not in listed:
-                sent += [name, b": ", value, b"\r\n"]
-        sent += [b"authorization: Bearer ", read.token.encode("latin-1"),
-                 b"\r\nx-forwarded-for: ", read.client.encode("latin-1"),
-                 b"\r\nx-forwarded-proto: ", self.scheme,
-                 b"\r\nx-forwarded-host: ", headers.get(b"host", b""),
-                 b"\r\ntraceparent: ", read.traceparent.encode("latin-1"),
-                 b"\r\naccept-language: ", language,
-                 b"\r\nx-request-id: ", read.request_id.encode(), b"\r\n\r\n"]
-        gateway.reads.send(origin, b"".join(sent), connection.upstream_answered)
+        fields.forwarded = b"\r\n" + b"".join([
+            *(b"%s: %s\r\n" % (name, value) for name, value in headers.items()
+              if name not in DROPPED and name not in listed),
+            b"authorization: Bearer ", fields.token.encode("latin-1"),
+            b"\r\nx-forwarded-for: ", fields.client.encode("latin-1"),
+            b"\r\nx-forwarded-proto: ", self.scheme,
+            b"\r\nx-forwarded-host: ", headers.get(b"host", b""),
+            b"\r\naccept-language: ", language])
+        return fields.forwarded
 
     def answer_of(self, read: Read, answer: Answer, default_headers: list[tuple[bytes, bytes]]) -> bytes:
-        """The answer as the client gets it: the service's headers minus the gateway's own (repeated ones joined,
-        as the route's), its length, the security headers it does not set itself, the request id."""
-        kept: dict[bytes, bytes] = {}
-        for line in answer.head.split(b"\r\n")[1:]:
-            name, _colon, value = line.partition(b":")
-            name = name.lower()
-            if name not in DROPPED_ANSWER:
-                value = value.strip(b" \t")
-                kept[name] = kept[name] + b", " + value if name in kept else value
-        if answer.status not in NO_CONTENT:
-            kept[b"content-length"] = str(len(answer.body)).encode()
-        written = [STATUS_LINE[answer.status]]
+        """The answer as the client gets it: the service's header lines as it sent them minus the gateway's own
+        (one substitution over the head), its length, the security headers it does not set itself, the request
+        id."""
+        head = answer.head
+        fields = OWN_ANSWER_LINES.sub(b"", head[head.find(b"\r\n"):])  # each line with the CRLF before it
+        written = [STATUS[answer.status]]
         for name, value in default_headers:
-            written += [name, b": ", value, b"\r\n"]
-        for name, value in kept.items():
-            written += [name, b": ", value, b"\r\n"]
-        if self.security_names.isdisjoint(kept):
+            written += [b"\r\n", name, b": ", value]
+        written.append(fields)
+        if answer.status not in NO_CONTENT:
+            written += [b"\r\ncontent-length: ", str(len(answer.body)).encode()]
+        if self.security_set.search(fields) is None:
             written.append(self.security_lines)
         else:
+            present = fields.lower()
             for name, value in self.security:
-                if name not in kept:
-                    written += [name, b": ", value, b"\r\n"]
-        if not read.keep_alive:
-            written.append(b"connection: close\r\n")
-        written += [b"x-request-id: ", read.request_id.encode(), b"\r\n\r\n", answer.body]
+                if b"\r\n" + name + b":" not in present:
+                    written += [b"\r\n", name, b": ", value]
+        if not read.fields.keep_alive:
+            written.append(b"\r\nconnection: close")
+        written += [b"\r\nx-request-id: ", read.request_id.encode(), b"\r\n\r\n", answer.body]
         return b"".join(written)
 
     def account(self, read: Read, status: int) -> None:
@@ -330,6 +375,8 @@ class LaneProtocol(CoalescingHttpToolsProtocol):
         self.closing = False
         self.proxies = self.app.trusted_hosts if isinstance(self.app, ProxyHeadersMiddleware) else None
         self.tasks_waiting: set[asyncio.Task[None]] = set()
+        self.fields: Fields | None = None
+        """What the connection's last request's header lines said (ReadLane.read_of)."""
         self.kept: tuple[str, str, str, float, int, list[Held]] | None = None
         """What the connection's last read found: its token, province and client; until when the token is good
         (time.monotonic); the window and the limit shares it was counted on (ReadLane.start)."""
@@ -408,7 +455,7 @@ class LaneProtocol(CoalescingHttpToolsProtocol):
         self.socket.write(lane.answer_of(read, result, self.server_state.default_headers))
         lane.account(read, result.status)
         self.server_state.total_requests += 1
-        if not read.keep_alive or self.closing:
+        if not read.fields.keep_alive or self.closing:
             self.transport.close()
             return
         if self.flow.read_paused:
