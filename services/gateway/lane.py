@@ -453,8 +453,8 @@ class LaneProtocol(CoalescingHttpToolsProtocol):
             return
         if self.writes.held:
             self.writes.flush()  # an earlier answer of uvicorn's, still held: before this one
+        lane.account(read, result.status)  # before the answer leaves: a client that has it sees it counted
         self.socket.write(lane.answer_of(read, result, self.server_state.default_headers))
-        lane.account(read, result.status)
         self.server_state.total_requests += 1
         if not read.fields.keep_alive or self.closing:
             self.transport.close()

@@ -443,6 +443,25 @@ def test_the_client_a_trusted_proxy_names_is_the_one_counted_and_forwarded(
     assert upstream.seen[-1]["headers"]["x-forwarded-for"] == "203.0.113.9"
 
 
+def test_each_read_of_a_kept_connection_is_checked_for_its_own_token(client: httpx.Client, upstream: Recorder,
+                                                                     token_for: TokenFor) -> None:
+    """What a connection's last read found serves its next only for the same header lines and token: another
+    province's token, or none, on the same connection is the full path's refusal; the first token again, the
+    lane's read."""
+    own, other = token_for("antwerpen", "coordinator"), token_for("limburg", "coordinator")
+    path = "/antwerpen/api/partners/organisations"
+    before, reached = lane_reads(), len(upstream.seen)
+    first = [client.get(path, headers=bearer(own)).status_code for _ in range(2)]  # the second: from what it kept
+    assert first == [200, 200] and lane_reads() == before + 2
+    wrong = client.get(path, headers=bearer(other))
+    assert wrong.status_code == 401 and wrong.json()["type"] == "urn:regie:problem:wrong-tenant"
+    assert client.get(path).status_code == 401
+    assert lane_reads() == before + 2 and len(upstream.seen) == reached + 2
+    again = client.get(path, headers={**bearer(own), "x-request-id": "req-again"})
+    assert again.status_code == 200 and again.headers["x-request-id"] == "req-again" and lane_reads() == before + 3
+    assert upstream.seen[-1]["headers"]["x-request-id"] == "req-again"
+
+
 def test_many_reads_at_once_each_get_their_own_answer(client: httpx.Client, token_for: TokenFor) -> None:
     """Reads from 32 connections at once, 8 each: every answer is the one its request asked for."""
     token = token_for("antwerpen", "coordinator")
