@@ -12,7 +12,8 @@ Per read, as the gateway's read lane does it (services/gateway/lane.py):
   minus the gateway's own, plus the token, X-Forwarded-For/-Proto/-Host, traceparent, Accept-Language and
   X-Request-Id);
 - the answer without the headers the gateway owns, with the security headers and the request id;
-- the request's metrics and its JSON log line (`shared.requests.answered`, as the lane).
+- the request's metrics and its JSON log line (`shared.requests.answered`; the gateway's lane writes the line
+  only for an answer of 400 or above, `--no-log` is the closer comparison).
 
 Not a gateway: only the bench's read (a GET without a body whose answer carries Content-Length); anything else
 is refused by closing the connection, with no fallback. `--no-log` (no line) and `--no-accounting` (neither line
