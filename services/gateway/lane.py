@@ -18,9 +18,11 @@ its next: the same header lines (`Fields`), the same token still good and the sa
 - the bearer token verifies for the province (kept verified, shared.auth.TokenVerifier): else the route answers
   its problem; an integration token is the route's;
 - the rate limits count it (limits.py), from the client address uvicorn's proxy headers would give;
-- the request id, the trace context and the language, as shared.requests sets them; the forwarded headers as the
-  route's (proxy.forwarded_headers); the answer with the gateway's security headers and the request id; the
-  request's metrics (shared.requests.answered, under the route's template). Its log line only when the service
+- the trace context and the language, as shared.requests sets them; the request id, the caller's when well formed,
+  else the one the service makes and answers with (the gateway does not make one the service would make again);
+  the forwarded headers as the route's (proxy.forwarded_headers); the answer with the gateway's security headers
+  and the request id; the request's metrics (shared.requests.answered, under the route's template). Its log line
+  only when the service
   answered 400 or above: the service wrote the line of every request it answered, under the same request id
   (shared.requests), and a line of the gateway's own for each read doubled what the platform logged per read and
   cost the gateway a tenth of its CPU per read under load.
@@ -90,6 +92,8 @@ OWN_ANSWER_LINES = re.compile(b"\r\n(?:%s)[ \t]*:[^\r\n]*" % b"|".join(
 """The lines of a service's answer that are the gateway's to write (proxy.DROPPED_RESPONSE) or to set anew (its
 length: the answer is passed on whole), each with the CRLF before it."""
 STATUS = {status: line[:-2] for status, line in STATUS_LINE.items()}
+ANSWERED_ID = re.compile(rb"\r\nx-request-id:[ \t]*([A-Za-z0-9._-]{1,64})[ \t]*(?:\r|$)", re.IGNORECASE)
+"""The request id a service answered with (shared.requests.REQUEST_ID's form)."""
 NOT_COUNTED = object()
 """A request handed to uvicorn whose rate limits the lane did not count."""
 
@@ -172,10 +176,10 @@ class ReadLane:
         request_line = REQUEST_LINE.fullmatch(head, 0, line_end)
         if request_line is None:
             return None
-        lines = head[line_end:-4]
         fields = connection.fields
-        if fields is None or fields.lines != lines:
-            fields = connection.fields = self.fields_of(lines, connection)
+        if (fields is None or len(fields.lines) != len(head) - line_end - 4
+                or not head.startswith(fields.lines, line_end)):  # (compared in place: no copy of the lines)
+            fields = connection.fields = self.fields_of(head[line_end:-4], connection)
             if fields is None:
                 return None
         target = request_line[1]
@@ -272,21 +276,29 @@ class ReadLane:
         read.started = time.perf_counter()
         fields = read.fields
         headers = fields.headers
+        # The request's id: the caller's when well formed (as shared.requests), sent on; else the one the service
+        # makes and answers with (answer_of), so that the gateway does not make one the service would make again.
         given_id = headers.get(b"x-request-id")
-        read.request_id = (given_id.decode("latin-1") if given_id and REQUEST_ID.match(given_id.decode("latin-1"))
-                           else uuid7_text())
+        if given_id and REQUEST_ID.match(given_id.decode("latin-1")):
+            read.request_id = given_id.decode("latin-1")
+            id_line = b"\r\nx-request-id: " + given_id
+        else:
+            id_line = b""
         given_trace = headers.get(b"traceparent")
         # proxy.traceparent: the caller's when it has four parts; shared.requests' log context: when well formed
-        read.traceparent = (given_trace.decode("latin-1") if given_trace and given_trace.count(b"-") == 3
-                            else f"00-{random.getrandbits(128):032x}-{random.getrandbits(64):016x}-01")
+        if given_trace and given_trace.count(b"-") == 3:
+            read.traceparent = given_trace.decode("latin-1")
+        else:
+            bits = random.getrandbits(192)
+            read.traceparent = f"00-{bits >> 64:032x}-{bits & 0xFFFF_FFFF_FFFF_FFFF:016x}-01"
         origin = self.origins.get(read.service)
         if origin is None:
             origin = self.origins[read.service] = gateway.reads.origin(self.upstreams[read.service])
         forwarded = fields.forwarded or self.forwarded_lines(fields)
         gateway.reads.send(origin, b"".join([
             b"GET ", read.upstream_target, b" HTTP/1.1\r\nhost: ", origin.host_header, forwarded,
-            b"\r\ntraceparent: ", read.traceparent.encode("latin-1"), b"\r\nx-request-id: ",
-            read.request_id.encode(), b"\r\n\r\n"]), connection.upstream_answered)
+            b"\r\ntraceparent: ", read.traceparent.encode("latin-1"), id_line, b"\r\n\r\n"]),
+            connection.upstream_answered)
 
     def forwarded_lines(self, fields: Fields) -> bytes:
         """The header lines the service is sent that follow from the request's alone (proxy.forwarded_headers):
@@ -317,6 +329,9 @@ class ReadLane:
         (one substitution over the head), its length, the security headers it does not set itself, the request
         id."""
         head = answer.head
+        if not read.request_id:  # the service's, as it answered it (a service that gives none: one made here)
+            answered_id = ANSWERED_ID.search(head)
+            read.request_id = answered_id[1].decode("latin-1") if answered_id else uuid7_text()
         fields = OWN_ANSWER_LINES.sub(b"", head[head.find(b"\r\n"):])  # each line with the CRLF before it
         written = [STATUS[answer.status]]
         for name, value in default_headers:
@@ -414,7 +429,7 @@ class LaneProtocol(CoalescingHttpToolsProtocol):
 
     def take(self, data: bytes) -> None:
         """`data` (at a request's start when uvicorn has nothing in hand) to the lane or to uvicorn."""
-        gateway = self.lane.gateway()
+        gateway = self.lane.live or self.lane.gateway()
         if (gateway is None or self.parsing or self.pipeline or self.closing
                 or (self.cycle is not None and not self.cycle.response_complete)):
             super().data_received(data)
@@ -449,12 +464,14 @@ class LaneProtocol(CoalescingHttpToolsProtocol):
         self.reading = None
         lane = self.lane
         if self.socket.is_closing():  # the client went away: the service's answer is accounted all the same
+            lane.answer_of(read, result, self.server_state.default_headers)  # (its request id)
             lane.account(read, result.status)
             return
         if self.writes.held:
             self.writes.flush()  # an earlier answer of uvicorn's, still held: before this one
+        answer = lane.answer_of(read, result, self.server_state.default_headers)
         lane.account(read, result.status)  # before the answer leaves: a client that has it sees it counted
-        self.socket.write(lane.answer_of(read, result, self.server_state.default_headers))
+        self.socket.write(answer)
         self.server_state.total_requests += 1
         if not read.fields.keep_alive or self.closing:
             self.transport.close()

@@ -69,6 +69,8 @@ def upstream() -> Iterator[Recorder]:
             self.send_response(201 if self.command == "POST" else 200)
             self.send_header("content-type", "application/json")
             self.send_header("x-path", self.path)
+            # as a service does (shared.requests): the id it was given, else one of its own
+            self.send_header("x-request-id", self.headers.get("x-request-id") or f"svc-{len(recorder.seen)}")
             self.send_header("content-length", str(len(payload)))
             self.send_header("set-cookie", "upstream=1")
             self.send_header("x-upstream", "recorder")
@@ -460,6 +462,22 @@ def test_each_read_of_a_kept_connection_is_checked_for_its_own_token(client: htt
     again = client.get(path, headers={**bearer(own), "x-request-id": "req-again"})
     assert again.status_code == 200 and again.headers["x-request-id"] == "req-again" and lane_reads() == before + 3
     assert upstream.seen[-1]["headers"]["x-request-id"] == "req-again"
+
+
+def test_a_read_without_a_request_id_carries_the_one_its_service_made(client: httpx.Client, upstream: Recorder,
+                                                                       token_for: TokenFor) -> None:
+    """The lane sends no id of its own: the service makes one, logs under it and answers with it, and the caller
+    gets that one (the full path makes one and sends it on: the caller gets the same id the service used, too)."""
+    token = token_for("antwerpen", "coordinator")
+    before = lane_reads()
+    fast = client.get("/antwerpen/api/partners/organisations", headers=bearer(token))
+    seen = upstream.seen[-1]
+    assert lane_reads() == before + 1 and "x-request-id" not in {name.lower() for name in seen["headers"]}
+    assert fast.headers.get_list("x-request-id") == [f"svc-{len(upstream.seen)}"]
+    slow = client.request("GET", "/antwerpen/api/partners/organisations", headers={
+        **bearer(token), "transfer-encoding": "chunked"}, content=iter([b""]))
+    given = {name.lower(): value for name, value in upstream.seen[-1]["headers"].items()}["x-request-id"]
+    assert lane_reads() == before + 1 and slow.headers.get_list("x-request-id") == [given]
 
 
 def test_many_reads_at_once_each_get_their_own_answer(client: httpx.Client, token_for: TokenFor) -> None:
