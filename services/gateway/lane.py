@@ -22,10 +22,9 @@ its next: the same header lines (`Fields`), the same token still good and the sa
   else the one the service makes and answers with (the gateway does not make one the service would make again);
   the forwarded headers as the route's (proxy.forwarded_headers); the answer with the gateway's security headers
   and the request id; the request's metrics (shared.requests.answered, under the route's template). Its log line
-  only when the service
-  answered 400 or above: the service wrote the line of every request it answered, under the same request id
-  (shared.requests), and a line of the gateway's own for each read doubled what the platform logged per read and
-  cost the gateway a tenth of its CPU per read under load.
+  only when the service answered 400 or above: the service wrote the line of every request it answered, under the
+  same request id (shared.requests), and a line of the gateway's own for each read doubled what the platform
+  logged per read and cost the gateway a tenth of its CPU per read under load.
 
 What needs waiting for (a token not yet verified, a rate-limit share not held, no kept connection to the service)
 is awaited in a task of its own; the rest is done in the callback that brought the request in or its answer.
@@ -50,7 +49,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from litestar.datastructures import State
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter
 from uvicorn.config import Config
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE
@@ -64,7 +63,7 @@ from services.gateway.runtime import Gateway
 from services.gateway.security import security_headers
 from services.gateway.sessions import cookie_name
 from services.gateway.settings import GatewaySettings
-from services.gateway.upstream_reads import Answer, Origin, UpstreamFailed
+from services.gateway.upstream_reads import Answer, UpstreamFailed
 from shared.http_server import CoalescingHttpToolsProtocol
 from shared.i18n import preferred_language
 from shared.ids import uuid7_text
@@ -160,10 +159,7 @@ class ReadLane:
         self.domain = settings.province_domain
         self.provinces: dict[bytes, str | None] = {}
         """Host header as given → the province whose host it is (few distinct values)."""
-        self.origins: dict[str, Origin] = {}
         self.live: Gateway | None = None
-        self.series: dict[int, tuple[Counter, Histogram]] = {}
-        """The request metrics' series of the lane's reads, by status (shared.requests.answered's)."""
 
     def protocol(self) -> type[LaneProtocol]:
         """uvicorn's `http` protocol class: a connection's protocol, with this lane in front."""
@@ -291,9 +287,7 @@ class ReadLane:
         else:
             bits = random.getrandbits(192)
             read.traceparent = f"00-{bits >> 64:032x}-{bits & 0xFFFF_FFFF_FFFF_FFFF:016x}-01"
-        origin = self.origins.get(read.service)
-        if origin is None:
-            origin = self.origins[read.service] = gateway.reads.origin(self.upstreams[read.service])
+        origin = gateway.reads.origin(self.upstreams[read.service])
         forwarded = fields.forwarded or self.forwarded_lines(fields)
         gateway.reads.send(origin, b"".join([
             b"GET ", read.upstream_target, b" HTTP/1.1\r\nhost: ", origin.host_header, forwarded,
@@ -355,10 +349,8 @@ class ReadLane:
         """The request's metrics, under the service's name and the route's template (shared.requests), and its
         line when the answer is an error."""
         elapsed = time.perf_counter() - read.started
-        if status < 400:  # shared.requests.answered without its line, its series kept here
-            series = self.series.get(status)
-            if series is None:
-                series = self.series[status] = series_of(self.service_name, "GET", API_ROUTE, status)
+        if status < 400:  # shared.requests.answered without its line
+            series = series_of(self.service_name, "GET", API_ROUTE, status)
             series[0].inc()
             series[1].observe(elapsed)
         else:
@@ -429,7 +421,7 @@ class LaneProtocol(CoalescingHttpToolsProtocol):
 
     def take(self, data: bytes) -> None:
         """`data` (at a request's start when uvicorn has nothing in hand) to the lane or to uvicorn."""
-        gateway = self.lane.live or self.lane.gateway()
+        gateway = self.lane.gateway()
         if (gateway is None or self.parsing or self.pipeline or self.closing
                 or (self.cycle is not None and not self.cycle.response_complete)):
             super().data_received(data)
