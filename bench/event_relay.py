@@ -220,7 +220,7 @@ async def relay_run(config: StackConfig, seconds: float, processes: int, writers
     nc = await nats.connect(config.nats_url)
     engine = relay_engine(config.database_url(DATABASE, "regie_relay"))
     probe = await superuser(config, DATABASE)
-    relay = OutboxRelay(engine, nc.jetstream())
+    relay = OutboxRelay(engine, nc)
     stop = asyncio.Event()
     relaying = asyncio.create_task(relay.run(stop))
     unsent_sql = "select count(*) from outbox"

@@ -416,7 +416,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
             await runtime.store.ensure_bucket()
         if spec.run_relay:
             runtime.relay_db = Database(relay_engine(settings.database.relay_url, settings.database.connect_args()))
-            relay = OutboxRelay(runtime.relay_db.engine, runtime.js)
+            relay = OutboxRelay(runtime.relay_db.engine, runtime.nc)
             runtime.start_worker(relay.run(runtime.stop), "outbox-relay")
         for subscription in spec.subscriptions:
             consumer = Consumer(runtime.js, runtime.db, subscription, max_deliver=settings.nats.max_deliver,

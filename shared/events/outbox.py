@@ -17,7 +17,7 @@ from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any
 
-from nats.js import JetStreamContext
+from nats.aio.client import Client
 from sqlalchemy import (
     DateTime,
     Index,
@@ -33,6 +33,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from shared.db import Base, driver_transaction, make_engine
 from shared.events import metrics
 from shared.events.envelope import EventData, encode, make_envelope
+from shared.events.publisher import BatchPublisher
 from shared.isolation import app_role, relay_role, tenant_isolation
 from shared.logs import traceparent_var
 
@@ -165,12 +166,12 @@ class OutboxRelay:
     """Publishes unsent outbox rows in creation order. Several replicas may run: rows are claimed with
     FOR UPDATE SKIP LOCKED, so each row is being published by at most one relay at a time.
 
-    A batch is published with every publish outstanding at once (JetStream acks them in order, each within
-    `publish_timeout`), then the rows the server acked are deleted in one statement, in the transaction that
-    claimed them. Waiting for each ack before the next publish, and marking each row by itself, cost a round trip
-    per row each (about 400 rows/s on two cores, where JetStream takes thousands). A row whose publish failed or
-    was not acked in time keeps its place and is tried again next round (the rows after it that were acked are
-    deleted: they are in the stream already, ahead of it).
+    A batch is published with every publish outstanding at once (`shared.events.publisher`: JetStream acks them in
+    order, each within `publish_timeout`, on a reply subscription of the relay's own), then the rows the server
+    acked are deleted in one statement, in the transaction that claimed them. Waiting for each ack before the next
+    publish, and marking each row by itself, cost a round trip per row each (about 400 rows/s on two cores, where
+    JetStream takes thousands). A row whose publish failed or was not acked in time keeps its place and is tried
+    again next round (the rows after it that were acked are deleted: they are in the stream already, ahead of it).
 
     While batches come full, each claim goes on from where the last one ended (`after`: its last row's creation
     time and id) instead of from the oldest row. The index keeps the entries of deleted rows until a vacuum
@@ -184,10 +185,10 @@ class OutboxRelay:
     poll is only the safety net for a notification lost with its connection (and for a database without the
     trigger). Polling every 0.1 s instead made an event wait 50 ms on average before its publish."""
 
-    def __init__(self, engine: AsyncEngine, js: JetStreamContext, *, batch_size: int = 500,
+    def __init__(self, engine: AsyncEngine, nc: Client, *, batch_size: int = 500,
                  poll_seconds: float = 1.0, publish_timeout: float = 5.0, listen: bool = True) -> None:
         self.engine = engine
-        self.js = js
+        self.publisher = BatchPublisher(nc)
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
         self.publish_timeout = publish_timeout
@@ -221,31 +222,16 @@ class OutboxRelay:
             if after is None:
                 oldest = rows[0]["created_at"] if rows else None
                 metrics.OLDEST_UNSENT.set((datetime.now(UTC) - oldest).total_seconds() if oldest else 0)
-            acks: list[asyncio.Future[Any]] = []
+            outcomes = await self.publisher.publish(
+                [(row["subject"], row["payload"], row["id"]) for row in rows], self.publish_timeout)
             failed: list[tuple[str, str]] = []
-            try:
-                for row in rows:
-                    acks.append(await self.js.publish_async(row["subject"], row["payload"],
-                                                            headers={"Nats-Msg-Id": row["id"]}))
-            except Exception as exc:  # NATS down: what was sent may still be acked below; the rest waits
-                failed += [(row["id"], describe(exc)) for row in rows[len(acks):]]
             acked = []
-            try:
-                if acks:  # all of them against one deadline (a wait per ack was a fifth of the relay's time)
-                    await asyncio.wait(acks, timeout=self.publish_timeout)
-                for row, ack in zip(rows, acks, strict=False):
-                    if not ack.done():  # no ack in time: keep the row, try again later
-                        failed.append((row["id"], "TimeoutError"))
-                    elif ack.cancelled():  # (the connection closed under it)
-                        failed.append((row["id"], "CancelledError"))
-                    elif (refused := ack.exception()) is not None:
-                        failed.append((row["id"], describe(refused)))
-                    else:
-                        self.after_publish(row["id"])
-                        acked.append(row)
-            finally:
-                for ack in acks:
-                    ack.cancel()  # (no-op when done) an ack never awaited must not hold its place in the window
+            for row, refused in zip(rows, outcomes, strict=True):
+                if refused is None:
+                    self.after_publish(row["id"])
+                    acked.append(row)
+                else:  # not acked (NATS down, refused, no ack in time): the row keeps its place, tried again later
+                    failed.append((row["id"], refused))
             if acked:
                 await connection.execute(DELETE_PUBLISHED, [row["id"] for row in acked])
                 for producer, count in Counter(row["subject"].split(".", 1)[0] for row in acked).items():
@@ -286,6 +272,8 @@ class OutboxRelay:
                 listening.cancel()
                 with suppress(asyncio.CancelledError):
                     await listening
+            with suppress(Exception):  # (the connection may be closed already: its subscriptions went with it)
+                await self.publisher.close()
 
     async def listen_for_commits(self, stop: asyncio.Event) -> None:
         """LISTEN on the `outbox` channel on a connection of its own, for as long as the relay runs; a lost
@@ -309,10 +297,6 @@ class OutboxRelay:
             except Exception:
                 log.warning("outbox relay cannot listen for commits; polling", exc_info=True)
                 await first_of(stop, timeout=5.0)
-
-
-def describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 async def first_of(*events: asyncio.Event, timeout: float) -> None:

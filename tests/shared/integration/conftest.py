@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 
 import nats
 import pytest
+from nats.aio.client import Client
 from nats.js import JetStreamContext
 
 from devstack.config import StackConfig
@@ -38,15 +39,21 @@ async def grants_db(infra: Stack, stack_config: StackConfig) -> AsyncIterator[Da
 
 
 @pytest.fixture
-async def js(infra: Stack, stack_config: StackConfig) -> AsyncIterator[JetStreamContext]:
-    """The stack's JetStream, its streams made, without the test events of earlier runs (they would be read
-    first)."""
-    nc = await nats.connect(stack_config.nats_url)
+async def nc(infra: Stack, stack_config: StackConfig) -> AsyncIterator[Client]:
+    """A connection to the stack's NATS, drained after the test."""
+    connection = await nats.connect(stack_config.nats_url)
+    yield connection
+    await connection.drain()
+
+
+@pytest.fixture
+async def js(nc: Client) -> JetStreamContext:
+    """The stack's JetStream (on `nc`), its streams made, without the test events of earlier runs (they would be
+    read first)."""
     js = nc.jetstream()
     await ensure_streams(js, 1)
     await js.purge_stream("PARTNERS", subject=SUBJECT)
-    yield js
-    await nc.drain()
+    return js
 
 
 @pytest.fixture(scope="session")

@@ -86,7 +86,7 @@ async def produce(urls: dict[str, str], spec: dict[str, Any]) -> None:
     relay_db = Database.from_url(urls["relay"], 2)
     nc = await nats.connect(urls["nats"])
     kill_at = {"after-publish": 1, "mid-batch": rng.randint(2, 5)}.get(mode)
-    relay = DyingRelay(relay_db.engine, nc.jetstream(), batch_size=10 if mode == "mid-batch" else rng.choice([1, 3]),
+    relay = DyingRelay(relay_db.engine, nc, batch_size=10 if mode == "mid-batch" else rng.choice([1, 3]),
                        poll_seconds=0.03 if mode == "mid-batch" else 0.005,
                        # After an ack: odds high enough that most rounds die although the other process's relay,
                        # woken by the same commits, publishes a share of the rows.

@@ -155,7 +155,7 @@ async def run_under_faults(cluster: NatsCluster, config: StackConfig, outbox: Da
                 await asyncio.sleep(rng.random() * 0.01)
             committed.append(event_id)
 
-    relays = [OutboxRelay(outbox.engine, producer.jetstream(), batch_size=20, poll_seconds=0.02,
+    relays = [OutboxRelay(outbox.engine, producer, batch_size=20, poll_seconds=0.02,
                           publish_timeout=2.0) for _ in range(2)]
     durable = f"grants-cluster-{run[-12:]}"
     consumer = Consumer(consumer_connection.jetstream(), grants_db,

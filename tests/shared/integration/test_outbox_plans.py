@@ -44,7 +44,7 @@ def nodes(plan: dict[str, Any]) -> list[str]:
 async def claim_plan_after_a_burst(relay: AsyncEngine, owner: AsyncEngine) -> list[str]:
     """The claim prepared on one of `relay`'s connections and run ten times on the empty outbox, then 20,000
     rows committed: the plan of its next execution."""
-    sql, _ = OutboxRelay(relay, js=None).claim()  # type: ignore[arg-type]  # (the statement only; nothing published)
+    sql, _ = OutboxRelay(relay, nc=None).claim()  # type: ignore[arg-type]  # (the statement only; nothing published)
     async with relay.connect() as connection:
         raw = (await connection.get_raw_connection()).driver_connection
         assert raw is not None

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from typing import ClassVar
 
 import pytest
+from nats.aio.client import Client
 from nats.js import JetStreamContext
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -51,7 +52,7 @@ async def rows(owner: AsyncEngine) -> list[dict[str, object]]:
 
 
 async def test_the_relay_deletes_what_the_server_acked_and_keeps_what_it_did_not(
-        owner: AsyncEngine, js: JetStreamContext, stack_config: StackConfig) -> None:
+        owner: AsyncEngine, nc: Client, js: JetStreamContext, stack_config: StackConfig) -> None:
     run = str(uuid.uuid4())
     staged: list[str] = []
     for first in range(0, 30, 10):  # three transactions, as services commit them
@@ -63,7 +64,7 @@ async def test_the_relay_deletes_what_the_server_acked_and_keeps_what_it_did_not
     nowhere = staged[12]
     assert [row["id"] for row in await rows(owner)] == staged
 
-    relay = OutboxRelay(relay_engine(stack_config.database_url("partners", "regie_owner"), SEARCH_PATH), js,
+    relay = OutboxRelay(relay_engine(stack_config.database_url("partners", "regie_owner"), SEARCH_PATH), nc,
                         batch_size=20, publish_timeout=2.0, listen=False)
     try:
         assert await relay.publish_batch() == 19  # of the first twenty, all but the one without a stream
@@ -123,12 +124,12 @@ async def test_the_migration_deletes_the_sent_rows_keeps_the_unsent_and_can_be_u
 
 
 async def test_a_transaction_that_commits_after_the_relay_passed_its_place_is_relayed(
-        owner: AsyncEngine, js: JetStreamContext, stack_config: StackConfig) -> None:
+        owner: AsyncEngine, nc: Client, js: JetStreamContext, stack_config: StackConfig) -> None:
     """Full batches go on from where the last ended; a row created before that place (its transaction began
     first) but committed after is found by the next claim from the oldest row."""
     run = str(uuid.uuid4())
     db = Database(owner)
-    relay = OutboxRelay(relay_engine(stack_config.database_url("partners", "regie_owner"), SEARCH_PATH), js,
+    relay = OutboxRelay(relay_engine(stack_config.database_url("partners", "regie_owner"), SEARCH_PATH), nc,
                         batch_size=10, poll_seconds=60.0, listen=False)
     try:
         async with db.transaction("antwerpen") as late:  # begins first: the oldest created_at of all
