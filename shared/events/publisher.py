@@ -65,20 +65,21 @@ class BatchPublisher:
     async def publish(self, messages: Sequence[tuple[str, bytes, str]], timeout: float) -> list[str | None]:
         """Publishes every message at once, then waits at most `timeout` seconds for all their acks. Per message,
         in order: None when the stream has it (acked), else why not ("TimeoutError" when no ack came in time).
-        When a publish fails (the connection lost or closed), it and the messages after it are not sent and carry
-        its error; those sent before are waited for as the others."""
+        When a publish fails (the connection closed, or none yet), it and the messages after it are not sent and
+        carry its error; those sent before are waited for as the others."""
         if not messages:
             return []
-        if self.subscription is None:
-            self.prefix = self.nc.new_inbox()
-            self.subscription = await self.nc.subscribe(self.prefix + ".*.*", cb=self.acked)
         number = str(next(self.numbers))
         batch = Batch([None] * len(messages), len(messages))
         self.batches[number] = batch
-        reply = f"{self.prefix}.{number}."
         sent = 0
         try:
             try:
+                if self.subscription is None:
+                    prefix = self.nc.new_inbox()
+                    self.subscription = await self.nc.subscribe(prefix + ".*.*", cb=self.acked)
+                    self.prefix = prefix
+                reply = f"{self.prefix}.{number}."
                 for subject, payload, message_id in messages:
                     await self.nc.publish(subject, payload, reply=reply + str(sent),
                                           headers={"Nats-Msg-Id": message_id})

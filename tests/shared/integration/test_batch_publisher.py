@@ -83,3 +83,6 @@ async def test_a_closed_connection_fails_every_message_not_sent(
     outcomes = await publisher.publish([(f"{stream}.a", b"2", "after"), (f"{stream}.a", b"3", "after too")],
                                        timeout=1.0)
     assert len(outcomes) == 2 and all((outcome or "").startswith("ConnectionClosedError") for outcome in outcomes)
+    # a publisher whose first batch finds the connection closed (no reply subscription can be made): the same
+    outcomes = await BatchPublisher(connection).publish([(f"{stream}.a", b"4", "never")], timeout=1.0)
+    assert len(outcomes) == 1 and (outcomes[0] or "").startswith("ConnectionClosedError"), outcomes
