@@ -68,7 +68,7 @@ from shared.http_server import CoalescingHttpToolsProtocol
 from shared.i18n import preferred_language
 from shared.ids import uuid7_text
 from shared.logs import request_id_var, tenant_var, traceparent_var
-from shared.requests import REQUEST_ID, TRACEPARENT, answered, series_of
+from shared.requests import REQUEST_ID, TRACEPARENT, answered
 
 LANE = Counter("regie_gateway_read_lane_total", "API reads forwarded by the gateway's read lane", ["service"])
 HEAD_END = b"\r\n\r\n"
@@ -349,10 +349,8 @@ class ReadLane:
         """The request's metrics, under the service's name and the route's template (shared.requests), and its
         line when the answer is an error."""
         elapsed = time.perf_counter() - read.started
-        if status < 400:  # shared.requests.answered without its line
-            series = series_of(self.service_name, "GET", API_ROUTE, status)
-            series[0].inc()
-            series[1].observe(elapsed)
+        if status < 400:
+            answered(self.service_name, "GET", read.path, API_ROUTE, status, elapsed, line=False)
         else:
             context = (request_id_var.set(read.request_id), tenant_var.set(read.tenant),
                        traceparent_var.set(read.traceparent if TRACEPARENT.match(read.traceparent) else None))
@@ -454,15 +452,12 @@ class LaneProtocol(CoalescingHttpToolsProtocol):
             self.hand_over(read, None)  # counted: the route tries once more and answers its problem
             return
         self.reading = None
-        lane = self.lane
+        answer = self.lane.answer_of(read, result, self.server_state.default_headers)  # (its request id too)
+        self.lane.account(read, result.status)  # before the answer leaves: a client that has it sees it counted
         if self.socket.is_closing():  # the client went away: the service's answer is accounted all the same
-            lane.answer_of(read, result, self.server_state.default_headers)  # (its request id)
-            lane.account(read, result.status)
             return
         if self.writes.held:
             self.writes.flush()  # an earlier answer of uvicorn's, still held: before this one
-        answer = lane.answer_of(read, result, self.server_state.default_headers)
-        lane.account(read, result.status)  # before the answer leaves: a client that has it sees it counted
         self.socket.write(answer)
         self.server_state.total_requests += 1
         if not read.fields.keep_alive or self.closing:

@@ -225,12 +225,10 @@ class LimitCounts:
         if window != counters.window:
             return None
         shares = [counters.held.get(subject) for _limit, subject in self.asked(address, token, window)]
-        if not all(share is not None and share.left > 0 for share in shares):
+        if any(share is None for share in shares):
             return None
         held = cast(list[Held], shares)
-        for share in held:
-            share.left -= 1
-        return held
+        return held if take_from(held) else None
 
 
 def take_from(shares: list[Held]) -> bool:
